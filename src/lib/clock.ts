@@ -1,0 +1,22 @@
+/** @module The clock type passed to everything that needs the time, so tests can drive it. */
+
+/** Milliseconds since the epoch. */
+export type Clock = () => number;
+
+export const systemClock: Clock = () => Date.now();
+
+/** A clock tests move by hand. */
+export function manualClock(start = Date.UTC(2026, 0, 2, 3, 4, 5, 600)): Clock & {
+  advance(ms: number): void;
+  set(ms: number): void;
+} {
+  let now = start;
+  const clock = (() => now) as Clock & { advance(ms: number): void; set(ms: number): void };
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  clock.set = (ms) => {
+    now = ms;
+  };
+  return clock;
+}

@@ -1,0 +1,20 @@
+/** @module The EventStore interface: how batches of canonical events get stored and read back. */
+import type { CanonicalEvent } from '../ingest/event.ts';
+
+export interface EventFilter {
+  websiteId?: string;
+  pixelId?: string;
+  /** Inclusive lower bound, ms since epoch. */
+  startAt?: number;
+  /** Inclusive upper bound, ms since epoch. */
+  endAt?: number;
+}
+
+export interface EventStore {
+  /** Stores the whole batch atomically: either every event is committed or none is (then it throws). */
+  insertBatch(events: readonly CanonicalEvent[]): Promise<void>;
+  /** Oldest first, in constant memory: implementations page through the store. */
+  scan(filter: EventFilter): AsyncIterable<CanonicalEvent>;
+  count(filter?: EventFilter): Promise<number>;
+  close(): Promise<void>;
+}

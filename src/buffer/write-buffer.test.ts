@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'bun:test';
+import type { CanonicalEvent } from '../ingest/event.ts';
+import { openDatabase } from '../store/sqlite/open-database.ts';
+import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
+import { makeEvent } from '../../test/helpers/events.ts';
+import { WriteBuffer } from './write-buffer.ts';
+
+function sqliteBuffer(over: Partial<ConstructorParameters<typeof WriteBuffer>[0]> = {}) {
+  const store = new SqliteEventStore(openDatabase(':memory:'));
+  const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, ...over });
+  return { store, buffer };
+}
+
+/** A store whose next `failures` inserts throw. */
+function flakyStore(failures: number) {
+  const rows: CanonicalEvent[] = [];
+  let calls = 0;
+  return {
+    rows,
+    get calls() {
+      return calls;
+    },
+    async insertBatch(batch: readonly CanonicalEvent[]) {
+      calls++;
+      if (failures-- > 0) throw new Error('disk I/O error');
+      rows.push(...batch);
+    },
+  };
+}
+
+describe('WriteBuffer', () => {
+  it('holds accepted events until a flush writes them all in order', async () => {
+    const { store, buffer } = sqliteBuffer();
+    for (let i = 0; i < 50; i++) expect(buffer.submit(makeEvent(i))).toBe('ok');
+    expect(await store.count()).toBe(0);
+    await buffer.flush();
+    expect(await store.count()).toBe(50);
+    expect(buffer.snapshot()).toMatchObject({ accepted: 50, committed: 50, waiting: 0, flushes: 1 });
+  });
+
+  it('flushes by itself once flush-size events wait', async () => {
+    const { store, buffer } = sqliteBuffer({ flushSize: 10 });
+    for (let i = 0; i < 10; i++) buffer.submit(makeEvent(i));
+    await new Promise((r) => setImmediate(r));
+    await buffer.flush();
+    expect(await store.count()).toBe(10);
+  });
+
+  it('answers full once it holds max events, and counts the refusal', () => {
+    const { buffer } = sqliteBuffer({ maxEvents: 5, flushSize: 5 });
+    for (let i = 0; i < 5; i++) expect(buffer.submit(makeEvent(i))).toBe('ok');
+    expect(buffer.submit(makeEvent(6))).toBe('full');
+    expect(buffer.snapshot().rejectedFull).toBe(1);
+  });
+
+  it('in durable mode resolves each submit only after its batch committed, many sharing one commit', async () => {
+    const { store, buffer } = sqliteBuffer({ durable: true });
+    const acks = Array.from({ length: 40 }, (_, i) => buffer.submit(makeEvent(i)));
+    expect(await store.count()).toBe(0);
+    expect(await Promise.all(acks)).toEqual(Array(40).fill('ok'));
+    expect(await store.count()).toBe(40);
+    expect(buffer.snapshot().flushes).toBe(1);
+  });
+
+  it('keeps a batch whose write failed, retries it with backoff and loses nothing', async () => {
+    const store = flakyStore(2);
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 1, retryMaxMs: 4 });
+    for (let i = 0; i < 30; i++) buffer.submit(makeEvent(i));
+    await buffer.flush();
+    expect(buffer.snapshot()).toMatchObject({ flushFailures: 1, waiting: 30, committed: 0 });
+    expect(await buffer.drain(5_000)).toBe(0);
+    expect(store.rows.length).toBe(30);
+    expect(store.rows.map((e) => e.id)).toEqual(Array.from({ length: 30 }, (_, i) => store.rows[i]!.id));
+    expect(buffer.snapshot().flushFailures).toBe(2);
+  });
+
+  it('counts events that failed writes still hold against the cap', async () => {
+    const store = flakyStore(100);
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 3, durable: false, retryBaseMs: 1000 });
+    for (let i = 0; i < 3; i++) buffer.submit(makeEvent(i));
+    await buffer.flush();
+    expect(buffer.submit(makeEvent(9))).toBe('full');
+  });
+
+  it('drains everything on shutdown and refuses events after it', async () => {
+    const { store, buffer } = sqliteBuffer({ flushSize: 50_000, maxEvents: 50_000 });
+    for (let i = 0; i < 25_000; i++) buffer.submit(makeEvent(i));
+    expect(await buffer.drain()).toBe(0);
+    expect(await store.count()).toBe(25_000);
+    expect(buffer.submit(makeEvent(1))).toBe('full');
+  });
+});

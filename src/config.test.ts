@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'bun:test';
+import { loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults with no flags and no env', () => {
+    const r = loadConfig([], {});
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.config.host).toBe('0.0.0.0');
+    expect(r.config.port).toBe(8000);
+    expect(r.config.dataDir).toBe('./data');
+    expect(r.config.rateLimit).toEqual({ capacity: 60, periodMs: 60_000 });
+    expect(r.config.flushInterval).toBe(250);
+    expect(r.config.flushSize).toBe(2000);
+    expect(r.config.ack).toBe('buffered');
+    expect(r.config.trustProxy).toBe(false);
+    expect(r.config.trustedProxies).toContain('10.0.0.0/8');
+  });
+
+  it('lets flags beat FOOTFALL_* env, which beats the Prisme names', () => {
+    const env = { FOOTFALL_PORT: '9001', PRISME_PORT: '9002', PRISME_TRUST_PROXY: 'true', FOOTFALL_TRUST_PROXY: 'false' };
+    const r = loadConfig(['--port', '9003'], env);
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.config.port).toBe(9003);
+    expect(r.config.trustProxy).toBe(false);
+    const r2 = loadConfig([], { PRISME_PORT: '9002', PRISME_PROXY_TRUST: 'true' });
+    if (!r2.ok) throw new Error(r2.errors.join('\n'));
+    expect(r2.config.port).toBe(9002);
+    expect(r2.config.trustProxy).toBe(true);
+  });
+
+  it('accepts --flag=value, bare booleans and --no-flag', () => {
+    const r = loadConfig(['--flush-interval=1s', '--trust-proxy', '--rate-limit', '10/1m', '--no-keep-ip', '--origins', 'a.com, *.b.com'], {});
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.config.flushInterval).toBe(1000);
+    expect(r.config.trustProxy).toBe(true);
+    expect(r.config.rateLimit).toEqual({ capacity: 10, periodMs: 60_000 });
+    expect(r.config.keepIp).toBe(false);
+    expect(r.config.origins).toEqual(['a.com', '*.b.com']);
+  });
+
+  it('turns the limiter off with --rate-limit off', () => {
+    const r = loadConfig(['--rate-limit', 'off'], {});
+    expect(r.ok && r.config.rateLimit).toBe('off');
+  });
+
+  it('reports every problem at once', () => {
+    const r = loadConfig(
+      ['--port', 'eighty', '--ack', 'maybe', '--flush-interval', 'soon', '--bogus', '--rate-limit', '5', '--trusted-proxies', '10.0.0.0/99'],
+      { FOOTFALL_LOG_FORMAT: 'xml' },
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const text = r.errors.join('\n');
+    for (const needle of ['--port', '--ack', '--flush-interval', '--bogus', '--rate-limit', '--trusted-proxies', '--log-format'])
+      expect(text).toContain(needle);
+    expect(r.errors.length).toBe(7);
+  });
+
+  it('rejects a port out of range and a flush size above the buffer cap', () => {
+    const r = loadConfig(['--port', '70000', '--flush-size', '500', '--buffer-max', '100'], {});
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors.length).toBe(2);
+  });
+
+  it('expands loopback and private in --trusted-proxies', () => {
+    const r = loadConfig(['--trusted-proxies', 'loopback,203.0.113.7'], {});
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.config.trustedProxies).toEqual(['127.0.0.0/8', '::1/128', '203.0.113.7']);
+  });
+});

@@ -1,0 +1,251 @@
+/** @module The one config schema: every option with its default, env names and help; argv + env → Config or every problem. */
+import { Type as T, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parseDuration, formatDuration } from './lib/duration.ts';
+import { parseCidr, LOOPBACK_AND_PRIVATE } from './lib/ip.ts';
+
+/** How an option's text (from argv or env) becomes a value. */
+type Kind = 'string' | 'int' | 'bool' | 'duration' | 'list' | 'enum' | 'rate';
+
+interface OptionMeta {
+  flag: string;
+  env: string[];
+  kind: Kind;
+  help: string;
+  /** The default as it is written on the command line (for --help and the README). */
+  shown: string;
+}
+
+function opt<S extends TSchema>(schema: S, meta: OptionMeta): S & { 'x-option': OptionMeta } {
+  return Object.assign(schema, { 'x-option': meta });
+}
+
+export const RateLimit = T.Union([
+  T.Literal('off'),
+  T.Object({ capacity: T.Integer({ minimum: 1 }), periodMs: T.Integer({ minimum: 1 }) }),
+]);
+export type RateLimit = Static<typeof RateLimit>;
+
+export const ConfigSchema = T.Object({
+  host: opt(T.String({ default: '0.0.0.0', minLength: 1 }), {
+    flag: 'host', env: ['FOOTFALL_HOST'], kind: 'string', shown: '0.0.0.0',
+    help: 'Address to listen on.',
+  }),
+  port: opt(T.Integer({ default: 8000, minimum: 0, maximum: 65535 }), {
+    flag: 'port', env: ['FOOTFALL_PORT', 'PRISME_PORT'], kind: 'int', shown: '8000',
+    help: 'TCP port to listen on (0 picks a free one).',
+  }),
+  dataDir: opt(T.String({ default: './data', minLength: 1 }), {
+    flag: 'data-dir', env: ['FOOTFALL_DATA_DIR'], kind: 'string', shown: './data',
+    help: 'Directory holding footfall.db (SQLite, WAL mode).',
+  }),
+  trustProxy: opt(T.Boolean({ default: false }), {
+    flag: 'trust-proxy', env: ['FOOTFALL_TRUST_PROXY', 'PRISME_TRUST_PROXY', 'PRISME_PROXY_TRUST'], kind: 'bool', shown: 'false',
+    help: 'Read the client address from --proxy-header (right-most address not in --trusted-proxies).',
+  }),
+  proxyHeader: opt(T.String({ default: 'X-Forwarded-For', minLength: 1, pattern: '^[A-Za-z0-9-]+$' }), {
+    flag: 'proxy-header', env: ['FOOTFALL_PROXY_HEADER', 'PRISME_PROXY_HEADER', 'PRISME_PROXY_HEADER_XFORWARDEDFOR'], kind: 'string', shown: 'X-Forwarded-For',
+    help: 'Header carrying the client address when --trust-proxy is on.',
+  }),
+  trustedProxies: opt(T.Array(T.String(), { default: LOOPBACK_AND_PRIVATE }), {
+    flag: 'trusted-proxies', env: ['FOOTFALL_TRUSTED_PROXIES'], kind: 'list', shown: 'loopback,private',
+    help: 'Comma list of proxy CIDRs skipped when reading the proxy header (loopback,private = the loopback and private ranges).',
+  }),
+  rateLimit: opt(T.Unsafe<RateLimit>({ ...RateLimit, default: { capacity: 60, periodMs: 60_000 } }), {
+    flag: 'rate-limit', env: ['FOOTFALL_RATE_LIMIT'], kind: 'rate', shown: '60/60s',
+    help: 'Token bucket per client address for the Prisme events API: CAPACITY/PERIOD, or off.',
+  }),
+  rateLimitPixels: opt(T.Boolean({ default: false }), {
+    flag: 'rate-limit-pixels', env: ['FOOTFALL_RATE_LIMIT_PIXELS'], kind: 'bool', shown: 'false',
+    help: 'Also rate limit Umami /p/:slug hits (off by default: mail image proxies fetch for many readers).',
+  }),
+  limiterMaxKeys: opt(T.Integer({ default: 200_000, minimum: 1000 }), {
+    flag: 'limiter-max-keys', env: ['FOOTFALL_LIMITER_MAX_KEYS'], kind: 'int', shown: '200000',
+    help: 'Hard cap on tracked client addresses; least recently seen are evicted beyond it.',
+  }),
+  flushInterval: opt(T.Integer({ default: 250, minimum: 1, maximum: 60_000 }), {
+    flag: 'flush-interval', env: ['FOOTFALL_FLUSH_INTERVAL'], kind: 'duration', shown: '250ms',
+    help: 'Write buffer flushes at least this often.',
+  }),
+  flushSize: opt(T.Integer({ default: 2000, minimum: 1, maximum: 100_000 }), {
+    flag: 'flush-size', env: ['FOOTFALL_FLUSH_SIZE'], kind: 'int', shown: '2000',
+    help: 'Write buffer flushes as soon as it holds this many events.',
+  }),
+  bufferMax: opt(T.Integer({ default: 100_000, minimum: 1 }), {
+    flag: 'buffer-max', env: ['FOOTFALL_BUFFER_MAX'], kind: 'int', shown: '100000',
+    help: 'Most events held in memory; beyond it ingestion answers 503 (GIF endpoints: GIF, drop counted).',
+  }),
+  ack: opt(T.Union([T.Literal('buffered'), T.Literal('durable')], { default: 'buffered' }), {
+    flag: 'ack', env: ['FOOTFALL_ACK'], kind: 'enum', shown: 'buffered',
+    help: 'buffered: answer once the event is in the write buffer; durable: once its batch committed.',
+  }),
+  geoipDb: opt(T.String({ default: '' }), {
+    flag: 'geoip-db', env: ['FOOTFALL_GEOIP_DB'], kind: 'string', shown: '(embedded country db)',
+    help: 'Path of a MaxMind-format .mmdb (GeoLite2 Country/City, DB-IP, ip-location-db).',
+  }),
+  origins: opt(T.Array(T.String(), { default: [] }), {
+    flag: 'origins', env: ['FOOTFALL_ORIGINS', 'PRISME_ORIGINS', 'PRISME_ORIGIN_REGISTRY_ORIGINS', 'PRISME_SOURCE_REGISTRY_SOURCES'], kind: 'list', shown: '(none)',
+    help: 'Comma list of extra origins accepted by the Prisme API (website domains are always accepted); *.example.com wildcards.',
+  }),
+  eventsTimeout: opt(T.Integer({ default: 3000, minimum: 0, maximum: 60_000 }), {
+    flag: 'events-timeout', env: ['FOOTFALL_EVENTS_TIMEOUT', 'PRISME_API_EVENTS_TIMEOUT', 'PRISME_SERVER_API_EVENTS_TIMEOUT'], kind: 'duration', shown: '3s',
+    help: 'How long a Prisme custom/click event waits for its page session before 400.',
+  }),
+  keepIp: opt(T.Boolean({ default: false }), {
+    flag: 'keep-ip', env: ['FOOTFALL_KEEP_IP'], kind: 'bool', shown: 'false',
+    help: 'Store whole client addresses where a payload has an IP field (default: IPv4 /24, IPv6 /48).',
+  }),
+  logLevel: opt(T.Union(['debug', 'info', 'warn', 'error'].map((l) => T.Literal(l)), { default: 'info' }), {
+    flag: 'log-level', env: ['FOOTFALL_LOG_LEVEL'], kind: 'enum', shown: 'info',
+    help: 'debug | info | warn | error.',
+  }),
+  logFormat: opt(T.Union([T.Literal('text'), T.Literal('json')], { default: 'text' }), {
+    flag: 'log-format', env: ['FOOTFALL_LOG_FORMAT'], kind: 'enum', shown: 'text',
+    help: 'text | json (one object per line).',
+  }),
+});
+export type Config = Static<typeof ConfigSchema>;
+export type ConfigKey = keyof Config;
+
+export function optionMeta(key: ConfigKey): OptionMeta {
+  return (ConfigSchema.properties[key] as unknown as { 'x-option': OptionMeta })['x-option'];
+}
+
+export const CONFIG_KEYS = Object.keys(ConfigSchema.properties) as ConfigKey[];
+
+function enumValues(key: ConfigKey): string[] | null {
+  const s = ConfigSchema.properties[key] as { anyOf?: { const?: unknown }[] };
+  return s.anyOf?.every((x) => typeof x.const === 'string') ? s.anyOf.map((x) => x.const as string) : null;
+}
+
+/** Text → typed value for one option; returns an error message instead of throwing. */
+function convert(key: ConfigKey, text: string): { value: unknown } | { error: string } {
+  const m = optionMeta(key);
+  const t = text.trim();
+  switch (m.kind) {
+    case 'string':
+      return { value: t };
+    case 'int':
+      return /^-?\d+$/.test(t) ? { value: Number(t) } : { error: `expected an integer, got "${text}"` };
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(t)) return { value: true };
+      if (/^(0|false|no|off)$/i.test(t)) return { value: false };
+      return { error: `expected true or false, got "${text}"` };
+    case 'duration': {
+      const ms = parseDuration(t) ?? (/^\d+$/.test(t) ? Number(t) : null);
+      return ms === null ? { error: `expected a duration such as 250ms, 3s or 1m, got "${text}"` } : { value: ms };
+    }
+    case 'list': {
+      const items = t.split(',').map((s) => s.trim()).filter(Boolean);
+      if (key === 'trustedProxies') {
+        const out: string[] = [];
+        for (const it of items) {
+          if (it === 'loopback') out.push('127.0.0.0/8', '::1/128');
+          else if (it === 'private') out.push(...LOOPBACK_AND_PRIVATE.filter((c) => !c.startsWith('127.') && c !== '::1/128'));
+          else if (it === 'none') continue;
+          else if (!parseCidr(it)) return { error: `"${it}" is not an IP address or CIDR` };
+          else out.push(it);
+        }
+        return { value: out };
+      }
+      return { value: items };
+    }
+    case 'enum':
+      return { value: t };
+    case 'rate': {
+      if (/^off$/i.test(t)) return { value: 'off' };
+      const r = /^(\d+)\/(.+)$/.exec(t);
+      const period = r ? parseDuration(r[2]!) : null;
+      if (!r || period === null || Number(r[1]) < 1 || period < 1)
+        return { error: `expected CAPACITY/PERIOD such as 60/60s, or off; got "${text}"` };
+      return { value: { capacity: Number(r[1]), periodMs: period } };
+    }
+  }
+}
+
+export type LoadResult =
+  | { ok: true; config: Config; rest: string[] }
+  | { ok: false; errors: string[] };
+
+/**
+ * argv (without the subcommand) and env → Config. Flags beat FOOTFALL_* env, which beats the
+ * Prisme names (listed after it). Every problem is reported, not just the first.
+ */
+export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): LoadResult {
+  const errors: string[] = [];
+  const raw: Partial<Record<ConfigKey, unknown>> = {};
+  const byFlag = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, k] as const));
+  const rest: string[] = [];
+
+  for (const key of CONFIG_KEYS) {
+    for (const name of optionMeta(key).env) {
+      const v = env[name];
+      if (v === undefined || v === '') continue;
+      const c = convert(key, v);
+      if ('error' in c) errors.push(`${name}: ${c.error}`);
+      else raw[key] = c.value;
+      break;
+    }
+  }
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) {
+      rest.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    let flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    let text: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
+    let key = byFlag.get(flag);
+    if (!key && flag.startsWith('no-') && byFlag.has(flag.slice(3))) {
+      flag = flag.slice(3);
+      key = byFlag.get(flag);
+      text = 'false';
+    }
+    if (!key) {
+      errors.push(`--${flag}: unknown option (see --help)`);
+      continue;
+    }
+    if (text === undefined) {
+      if (optionMeta(key).kind === 'bool') {
+        const next = argv[i + 1];
+        text = next !== undefined && /^(true|false)$/i.test(next) ? (i++, next) : 'true';
+      } else if (i + 1 < argv.length) {
+        text = argv[++i]!;
+      } else {
+        errors.push(`--${flag}: needs a value`);
+        continue;
+      }
+    }
+    const c = convert(key, text);
+    if ('error' in c) errors.push(`--${flag}: ${c.error}`);
+    else raw[key] = c.value;
+  }
+
+  const config = Value.Default(ConfigSchema, structuredClone(raw)) as Config;
+  for (const key of CONFIG_KEYS) {
+    const allowed = enumValues(key);
+    const v = config[key];
+    if (allowed && !allowed.includes(v as string)) {
+      errors.push(`--${optionMeta(key).flag}: expected one of ${allowed.join(' | ')}, got "${String(v)}"`);
+      continue;
+    }
+    const schema = ConfigSchema.properties[key] as TSchema;
+    const first = [...Value.Errors(schema, v)][0];
+    if (first && !allowed) errors.push(`--${optionMeta(key).flag}: ${first.message} (got ${JSON.stringify(v)})`);
+  }
+  if (config.flushSize > config.bufferMax)
+    errors.push(`--flush-size (${config.flushSize}) must not exceed --buffer-max (${config.bufferMax})`);
+  return errors.length ? { ok: false, errors } : { ok: true, config, rest };
+}
+
+/** One row per option: what --help and the README table print. */
+export function optionRows(): { flag: string; env: string; default: string; help: string }[] {
+  return CONFIG_KEYS.map((k) => {
+    const m = optionMeta(k);
+    return { flag: `--${m.flag}`, env: m.env.join(', '), default: m.shown, help: m.help };
+  });
+}
+
+export { formatDuration };

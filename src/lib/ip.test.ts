@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'bun:test';
+import { cidrContains, ipBytes, parseCidr, truncateIp } from './ip.ts';
+
+describe('ip helpers', () => {
+  it('matches IPv4 and IPv6 addresses against CIDRs', () => {
+    const c = parseCidr('172.16.0.0/12')!;
+    expect(cidrContains(c, ipBytes('172.31.255.1')!)).toBe(true);
+    expect(cidrContains(c, ipBytes('172.32.0.1')!)).toBe(false);
+    const v6 = parseCidr('fc00::/7')!;
+    expect(cidrContains(v6, ipBytes('fd12:3456::1')!)).toBe(true);
+    expect(cidrContains(v6, ipBytes('2001:db8::1')!)).toBe(false);
+  });
+
+  it('refuses malformed CIDRs', () => {
+    for (const bad of ['10.0.0.0/33', '::/129', 'nope', '10.0.0.0/x', '1.2.3/8']) expect(parseCidr(bad)).toBeNull();
+  });
+
+  it('truncates IPv4 to /24 and IPv6 to /48 for storage', () => {
+    expect(truncateIp('203.0.113.77')).toBe('203.0.113.0');
+    expect(truncateIp('2001:db8:abcd:1234::5')).toBe('2001:db8:abcd::');
+    expect(truncateIp('::ffff:8.8.8.8')).toBe('8.8.8.0');
+    expect(truncateIp('junk')).toBe('');
+  });
+});

@@ -1,0 +1,100 @@
+/** @module IP address parsing, CIDR matching and truncation (IPv4 /24, IPv6 /48) on plain strings. */
+import { isIP } from 'node:net';
+
+/** The 16-byte form of an IPv4 or IPv6 address (IPv4 as ::ffff:a.b.c.d), or null. */
+export function ipBytes(ip: string): Uint8Array | null {
+  const v = isIP(ip);
+  if (v === 4) {
+    const out = new Uint8Array(16);
+    out[10] = 0xff;
+    out[11] = 0xff;
+    const parts = ip.split('.');
+    for (let i = 0; i < 4; i++) out[12 + i] = Number(parts[i]);
+    return out;
+  }
+  if (v === 6) return ipv6Bytes(ip);
+  return null;
+}
+
+function ipv6Bytes(ip: string): Uint8Array | null {
+  let s = ip;
+  const zone = s.indexOf('%');
+  if (zone >= 0) s = s.slice(0, zone);
+  const out = new Uint8Array(16);
+  // An embedded dotted IPv4 tail takes the last 4 bytes.
+  let tail: number[] = [];
+  const lastColon = s.lastIndexOf(':');
+  if (s.indexOf('.', lastColon) > 0) {
+    tail = s.slice(lastColon + 1).split('.').map(Number);
+    s = s.slice(0, lastColon) + ':0:0';
+  }
+  const [head, rest] = s.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const r = rest !== undefined ? (rest ? rest.split(':') : []) : [];
+  const groups = rest !== undefined ? [...h, ...Array(8 - h.length - r.length).fill('0'), ...r] : h;
+  if (groups.length !== 8) return null;
+  for (let i = 0; i < 8; i++) {
+    const g = parseInt(groups[i]!, 16);
+    out[i * 2] = g >> 8;
+    out[i * 2 + 1] = g & 0xff;
+  }
+  if (tail.length === 4) for (let i = 0; i < 4; i++) out[12 + i] = tail[i]!;
+  return out;
+}
+
+/** Strips IPv6 brackets and the IPv4-mapped prefix so "::ffff:1.2.3.4" and "1.2.3.4" compare equal. */
+export function normaliseIp(ip: string): string {
+  let s = ip.trim();
+  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
+  if (s.toLowerCase().startsWith('::ffff:') && isIP(s.slice(7)) === 4) s = s.slice(7);
+  return s;
+}
+
+export function isValidIp(ip: string): boolean {
+  return isIP(ip) !== 0;
+}
+
+export interface Cidr {
+  text: string;
+  bytes: Uint8Array;
+  /** Prefix length in the 128-bit space (IPv4 /n becomes /96+n). */
+  bits: number;
+}
+
+export function parseCidr(text: string): Cidr | null {
+  const [addr, len] = text.trim().split('/') as [string, string | undefined];
+  const v = isIP(addr);
+  if (!v) return null;
+  const bytes = ipBytes(addr)!;
+  const max = v === 4 ? 32 : 128;
+  const n = len === undefined ? max : Number(len);
+  if (!Number.isInteger(n) || n < 0 || n > max || (len !== undefined && !/^\d+$/.test(len))) return null;
+  return { text: text.trim(), bytes, bits: v === 4 ? 96 + n : n };
+}
+
+export function cidrContains(c: Cidr, ip: Uint8Array): boolean {
+  let bits = c.bits;
+  for (let i = 0; i < 16 && bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff;
+    if ((c.bytes[i]! & mask) !== (ip[i]! & mask)) return false;
+  }
+  return true;
+}
+
+export const LOOPBACK_AND_PRIVATE = [
+  '127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7',
+  '169.254.0.0/16', 'fe80::/10',
+];
+
+/** Privacy: what may be stored of an address — IPv4 /24, IPv6 /48 (decisions.md). */
+export function truncateIp(ip: string): string {
+  const s = normaliseIp(ip);
+  const v = isIP(s);
+  if (v === 4) return s.split('.').slice(0, 3).join('.') + '.0';
+  if (v === 6) {
+    const b = ipv6Bytes(s)!;
+    const g = (i: number) => ((b[i]! << 8) | b[i + 1]!).toString(16);
+    return `${g(0)}:${g(2)}:${g(4)}::`;
+  }
+  return '';
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database } from 'bun:sqlite';
+import { LATEST_VERSION } from './migrations.ts';
+import { DatabaseTooNewError, openDatabase, schemaVersion } from './open-database.ts';
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'footfall-db-')), 'footfall.db');
+
+describe('openDatabase', () => {
+  it('creates the schema at the latest version in WAL mode with synchronous=NORMAL', () => {
+    const db = openDatabase(tempDb());
+    expect(schemaVersion(db)).toBe(LATEST_VERSION);
+    expect((db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
+    expect((db.query('PRAGMA synchronous').get() as { synchronous: number }).synchronous).toBe(1);
+    expect((db.query('PRAGMA busy_timeout').get() as Record<string, number>).timeout).toBe(5000);
+    db.close();
+  });
+
+  it('applies only the migrations a database lacks, each in its own transaction', () => {
+    const path = tempDb();
+    const m1 = { version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER);' };
+    const m2 = { version: 2, name: 'b', sql: 'CREATE TABLE b (y INTEGER);' };
+    openDatabase(path, [m1]).close();
+    const db = openDatabase(path, [m1, m2]);
+    expect(schemaVersion(db)).toBe(2);
+    db.close();
+  });
+
+  it('leaves the database at the last good version when a migration fails', () => {
+    const path = tempDb();
+    const m1 = { version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER);' };
+    const bad = { version: 2, name: 'bad', sql: 'CREATE TABLE c (z INTEGER); THIS IS NOT SQL;' };
+    openDatabase(path, [m1]).close();
+    expect(() => openDatabase(path, [m1, bad])).toThrow();
+    const raw = new Database(path);
+    expect(schemaVersion(raw)).toBe(1);
+    expect(raw.query("SELECT name FROM sqlite_master WHERE name = 'c'").get()).toBeNull();
+    raw.close();
+  });
+
+  it('refuses a database written by a newer Footfall, naming both versions', () => {
+    const path = tempDb();
+    const raw = new Database(path, { create: true });
+    raw.exec(`PRAGMA user_version = ${LATEST_VERSION + 5}`);
+    raw.close();
+    let err: unknown;
+    try {
+      openDatabase(path);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DatabaseTooNewError);
+    expect(String((err as Error).message)).toContain(`schema version ${LATEST_VERSION + 5}`);
+  });
+});

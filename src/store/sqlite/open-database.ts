@@ -1,0 +1,49 @@
+/** @module Opens footfall.db: pragmas for one writer in WAL mode, then the pending migrations, each in a transaction. */
+import { Database } from 'bun:sqlite';
+import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
+
+export class DatabaseTooNewError extends Error {
+  constructor(readonly found: number, readonly supported: number, path: string) {
+    super(
+      `${path} has schema version ${found}, but this Footfall knows versions up to ${supported}: ` +
+        `it was written by a newer Footfall. Run that version (or a newer one) instead; refusing to start.`,
+    );
+  }
+}
+
+export function schemaVersion(db: Database): number {
+  return (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
+}
+
+/** ':memory:' works too (tests). */
+export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS): Database {
+  const db = new Database(path, { create: true, strict: true });
+  try {
+    // Wait rather than fail when a backup or sqlite3 shell holds a lock for a moment.
+    db.exec('PRAGMA busy_timeout = 5000');
+    db.exec('PRAGMA journal_mode = WAL');
+    // NORMAL in WAL mode: a commit is durable against a process crash; a power cut may lose the
+    // last commits but never corrupts. Set explicitly: the compiled-in default is FULL.
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    db.exec('PRAGMA temp_store = MEMORY');
+    migrate(db, path, migrations);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
+function migrate(db: Database, path: string, migrations: Migration[]): void {
+  const current = schemaVersion(db);
+  const latest = migrations.length ? migrations[migrations.length - 1]!.version : LATEST_VERSION;
+  if (current > latest) throw new DatabaseTooNewError(current, latest, path);
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.exec(`PRAGMA user_version = ${m.version}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,116 @@
+/** @module EventStore on bun:sqlite: canonical events ↔ rows of the `events` table, batched inserts, keyset-paged scans. */
+import type { Database, Statement } from 'bun:sqlite';
+import type { CanonicalEvent } from '../../ingest/event.ts';
+import type { EventFilter, EventStore } from '../event-store.ts';
+
+/** Canonical field → column, in table order after id/ts. */
+const COLUMNS: [keyof CanonicalEvent, string][] = [
+  ['source', 'source'], ['type', 'type'], ['websiteId', 'website_id'], ['pixelId', 'pixel_id'],
+  ['name', 'name'], ['url', 'url'], ['hostname', 'hostname'], ['path', 'path'], ['query', 'query'],
+  ['referrer', 'referrer'], ['referrerDomain', 'referrer_domain'], ['target', 'target'],
+  ['status', 'status'], ['visitorId', 'visitor_id'], ['sessionId', 'session_id'],
+  ['anonymousId', 'anonymous_id'], ['userId', 'user_id'], ['browser', 'browser'],
+  ['browserVersion', 'browser_version'], ['os', 'os'], ['osVersion', 'os_version'],
+  ['device', 'device'], ['country', 'country'], ['region', 'region'], ['city', 'city'],
+  ['utmSource', 'utm_source'], ['utmMedium', 'utm_medium'], ['utmCampaign', 'utm_campaign'],
+  ['utmTerm', 'utm_term'], ['utmContent', 'utm_content'],
+];
+const ALL_COLUMNS = ['id', 'ts', ...COLUMNS.map((c) => c[1]), 'properties', 'payload'];
+
+/** Rows per statement: multi-row VALUES cut per-row VM overhead (~1.6× over single-row inserts). */
+const ROWS_PER_INSERT = 16;
+/** Rows fetched per page of an export scan: memory stays O(page), not O(events). */
+const SCAN_PAGE = 1000;
+
+type Row = Record<string, string | number | null>;
+
+export class SqliteEventStore implements EventStore {
+  private readonly insertOne: Statement;
+  private readonly insertMany: Statement;
+
+  constructor(private readonly db: Database) {
+    const one = `(${ALL_COLUMNS.map(() => '?').join(',')})`;
+    const head = `INSERT INTO events (${ALL_COLUMNS.join(',')}) VALUES `;
+    this.insertOne = db.prepare(head + one);
+    this.insertMany = db.prepare(head + Array(ROWS_PER_INSERT).fill(one).join(','));
+  }
+
+  async insertBatch(events: readonly CanonicalEvent[]): Promise<void> {
+    this.insertBatchSync(events);
+  }
+
+  /** One transaction for the whole batch: all rows commit or none do. */
+  insertBatchSync(events: readonly CanonicalEvent[]): void {
+    if (events.length === 0) return;
+    const params: (string | number | null)[] = [];
+    this.db.transaction(() => {
+      let i = 0;
+      for (; i + ROWS_PER_INSERT <= events.length; i += ROWS_PER_INSERT) {
+        params.length = 0;
+        for (let j = i; j < i + ROWS_PER_INSERT; j++) pushRow(params, events[j]!);
+        this.insertMany.run(...params);
+      }
+      for (; i < events.length; i++) {
+        params.length = 0;
+        pushRow(params, events[i]!);
+        this.insertOne.run(...params);
+      }
+    }).immediate();
+  }
+
+  async *scan(filter: EventFilter): AsyncIterable<CanonicalEvent> {
+    const { where, args } = whereClause(filter);
+    const page = this.db.prepare(
+      `SELECT ${ALL_COLUMNS.join(',')}, rowid AS rid FROM events ${where} ${where ? 'AND' : 'WHERE'} (ts, rowid) > (?, ?) ORDER BY ts, rowid LIMIT ${SCAN_PAGE}`,
+    );
+    let lastTs = -Infinity;
+    let lastRid = -1;
+    try {
+      for (;;) {
+        const rows = page.all(...args, lastTs === -Infinity ? Number.MIN_SAFE_INTEGER : lastTs, lastRid) as (Row & { rid: number })[];
+        for (const r of rows) yield rowToEvent(r);
+        if (rows.length < SCAN_PAGE) return;
+        const last = rows[rows.length - 1]!;
+        lastTs = last.ts as number;
+        lastRid = last.rid;
+      }
+    } finally {
+      page.finalize();
+    }
+  }
+
+  async count(filter: EventFilter = {}): Promise<number> {
+    const { where, args } = whereClause(filter);
+    return (this.db.prepare(`SELECT count(*) AS n FROM events ${where}`).get(...args) as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    this.insertOne.finalize();
+    this.insertMany.finalize();
+  }
+}
+
+function pushRow(out: (string | number | null)[], e: CanonicalEvent): void {
+  out.push(e.id, Date.parse(e.timestamp));
+  for (const [field] of COLUMNS) out.push(e[field] as string | number | null);
+  out.push(e.properties === null ? null : JSON.stringify(e.properties));
+  out.push(e.payload === null ? null : JSON.stringify(e.payload));
+}
+
+function rowToEvent(r: Row): CanonicalEvent {
+  const e: Record<string, unknown> = { id: r.id, timestamp: new Date(r.ts as number).toISOString() };
+  for (const [field, col] of COLUMNS) e[field] = r[col];
+  e.properties = r.properties === null ? null : JSON.parse(r.properties as string);
+  e.payload = r.payload === null ? null : JSON.parse(r.payload as string);
+  return e as CanonicalEvent;
+}
+
+function whereClause(f: EventFilter): { where: string; args: (string | number)[] } {
+  const parts: string[] = [];
+  const args: (string | number)[] = [];
+  if (f.websiteId !== undefined) parts.push('website_id = ?'), args.push(f.websiteId);
+  if (f.pixelId !== undefined) parts.push('pixel_id = ?'), args.push(f.pixelId);
+  if (f.startAt !== undefined) parts.push('ts >= ?'), args.push(f.startAt);
+  if (f.endAt !== undefined) parts.push('ts <= ?'), args.push(f.endAt);
+  return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };
+}

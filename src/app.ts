@@ -1,0 +1,46 @@
+/** @module createApp(deps) → the Elysia app: route families, OpenAPI, error mapping. No I/O at import. */
+import { Elysia } from 'elysia';
+import type { Config } from './config.ts';
+import type { Logger } from './lib/log.ts';
+import type { Clock } from './lib/clock.ts';
+import type { WriteBuffer } from './buffer/write-buffer.ts';
+import type { EventStore } from './store/event-store.ts';
+import type { DropCounter } from './ingest/drop-reasons.ts';
+import { ApiError, errorResponse } from './http/errors.ts';
+import { docsRoutes } from './http/docs.ts';
+import { healthRoutes } from './http/health.ts';
+
+export interface AppDeps {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  buffer: WriteBuffer;
+  events: EventStore;
+  drops: DropCounter;
+  version: string;
+}
+
+export function createApp(deps: AppDeps) {
+  return (
+    // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger
+    // plugin's CDN page win over ours in docs.ts).
+    new Elysia({ nativeStaticResponse: false })
+      .onError(({ code, error }) => {
+        if (error instanceof ApiError) return errorResponse(error);
+        switch (code) {
+          case 'VALIDATION':
+          case 'PARSE':
+            return errorResponse(new ApiError('bad-request'));
+          case 'NOT_FOUND':
+            return errorResponse(new ApiError('not-found'));
+          default:
+            deps.log.error('unhandled error', { code: String(code), error: String(error) });
+            return errorResponse(new ApiError('server-error'));
+        }
+      })
+      .use(docsRoutes(deps.version))
+      .use(healthRoutes())
+  );
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,24 @@
+/** @module The text of `footfall --help`: subcommands and every option with its default and env names. */
+import { optionRows } from '../config.ts';
+
+export function helpText(): string {
+  const rows = optionRows();
+  const width = Math.max(...rows.map((r) => r.flag.length + 8));
+  const lines = [
+    'footfall — self-hosted web analytics collector (Prisme, RudderStack and Umami compatible)',
+    '',
+    'Usage:',
+    '  footfall [serve] [options]        start the server (the default)',
+    '  footfall systemd-unit [options]   print a hardened systemd unit running this binary with these options',
+    '  footfall user reset-password NAME [--data-dir DIR]   set a new random password, printed once',
+    '  footfall --help | --version',
+    '',
+    'Options (flags beat environment variables; durations take ms, s, m, h):',
+  ];
+  for (const r of rows) {
+    lines.push(`  ${(r.flag + ' VALUE').padEnd(width)} ${r.help}`);
+    lines.push(`  ${''.padEnd(width)} default: ${r.default}; env: ${r.env}`);
+  }
+  lines.push('', 'Environment only:', '  FOOTFALL_ADMIN_PASSWORD   password of the admin user created on first start (else a random one is printed once)');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,105 @@
+/** @module The OpenAPI document (via @elysiajs/swagger) and a Swagger UI page whose assets come from the binary, never a CDN. */
+import { Elysia } from 'elysia';
+import { swagger } from '@elysiajs/swagger';
+// `with { type: 'file' }` makes `bun build --compile` embed these files; at run time they are paths.
+import bundleJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
+import presetJs from 'swagger-ui-dist/swagger-ui-standalone-preset.js' with { type: 'file' };
+import uiCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
+import favicon from 'swagger-ui-dist/favicon-32x32.png' with { type: 'file' };
+
+const ASSETS: Record<string, { path: string; type: string }> = {
+  'swagger-ui-bundle.js': { path: bundleJs as unknown as string, type: 'text/javascript; charset=utf-8' },
+  'swagger-ui-standalone-preset.js': { path: presetJs as unknown as string, type: 'text/javascript; charset=utf-8' },
+  'swagger-ui.css': { path: uiCss as unknown as string, type: 'text/css; charset=utf-8' },
+  'favicon.png': { path: favicon as unknown as string, type: 'image/png' },
+};
+
+// validatorUrl: null — otherwise Swagger UI fetches a badge from validator.swagger.io.
+const INIT_JS = `window.ui = SwaggerUIBundle({
+  url: '/docs/json',
+  dom_id: '#swagger-ui',
+  deepLinking: true,
+  persistAuthorization: true,
+  validatorUrl: null,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  plugins: [SwaggerUIBundle.plugins.DownloadUrl],
+  layout: 'StandaloneLayout'
+});
+`;
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Footfall API</title>
+  <link rel="icon" type="image/png" href="/docs/assets/favicon.png">
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/assets/swagger-ui-standalone-preset.js"></script>
+  <script src="/docs/assets/swagger-init.js"></script>
+</body>
+</html>
+`;
+
+const HIDDEN = { hide: true } as const;
+
+export function docsRoutes(version: string) {
+  return (
+    new Elysia({ name: 'docs' })
+      .use(
+        swagger({
+          path: '/docs',
+          specPath: '/docs/json',
+          provider: 'swagger-ui',
+          exclude: ['/docs', '/docs/json', /^\/docs\/assets\//],
+          documentation: {
+            info: {
+              title: 'Footfall',
+              version,
+              description:
+                'Self-hosted web analytics collector. Prisme events API, RudderStack pixel and HTTP API, ' +
+                'Umami pixels, and an Umami-shaped management API. Management routes need ' +
+                '`Authorization: Bearer <login token or footfall_ API key>`.',
+              license: { name: 'AGPL-3.0-or-later', url: 'https://www.gnu.org/licenses/agpl-3.0.html' },
+            },
+            tags: [
+              { name: 'Health', description: 'Liveness' },
+              { name: 'Prisme', description: 'Prisme Analytics events API (JavaScript and noscript)' },
+              { name: 'RudderStack', description: 'RudderStack pixel endpoints and HTTP API' },
+              { name: 'Pixels', description: 'Umami pixels: management and public hits' },
+              { name: 'Auth', description: 'Login, tokens and API keys' },
+              { name: 'Users', description: 'User accounts (admin)' },
+              { name: 'Teams', description: 'Teams and members' },
+              { name: 'Websites', description: 'Websites and write keys' },
+              { name: 'Export', description: 'Canonical event export' },
+            ],
+            components: {
+              securitySchemes: {
+                bearer: { type: 'http', scheme: 'bearer', description: 'Login token or footfall_ API key' },
+                writeKey: { type: 'http', scheme: 'basic', description: 'RudderStack write key as user name, empty password' },
+              },
+            },
+          },
+        }),
+      )
+      // Registered after the plugin, so this page replaces the plugin's CDN-loading one.
+      .get('/docs', () => new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } }), { detail: HIDDEN })
+      .get('/docs/assets/swagger-init.js', () => new Response(INIT_JS, { headers: { 'content-type': 'text/javascript; charset=utf-8' } }), { detail: HIDDEN })
+      .get(
+        '/docs/assets/:file',
+        ({ params, set }) => {
+          const a = ASSETS[params.file];
+          if (!a) {
+            set.status = 404;
+            return 'Not found';
+          }
+          return new Response(Bun.file(a.path), { headers: { 'content-type': a.type, 'cache-control': 'public, max-age=86400' } });
+        },
+        { detail: HIDDEN },
+      )
+  );
+}

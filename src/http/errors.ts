@@ -1,0 +1,57 @@
+/** @module Umami-shaped JSON errors for Footfall's own API: values with a code and a status, and their OpenAPI schema. */
+import { t } from 'elysia';
+
+export const ErrorBody = t.Object(
+  {
+    error: t.Object({
+      message: t.String(),
+      code: t.String({ examples: ['bad-request'] }),
+      status: t.Integer(),
+      errors: t.Optional(t.Array(t.String())),
+      properties: t.Optional(t.Record(t.String(), t.Object({ errors: t.Array(t.String()) }))),
+    }),
+  },
+  { description: 'Umami-shaped error' },
+);
+
+export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'too-many-requests' | 'payload-too-large' | 'server-error' | 'service-unavailable';
+
+const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
+  'bad-request': 'Bad request',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  'not-found': 'Not found',
+  'too-many-requests': 'Too many requests',
+  'payload-too-large': 'Payload too large',
+  'server-error': 'Server error',
+  'service-unavailable': 'Service unavailable',
+};
+
+const STATUS: Record<ErrorCode, number> = {
+  'bad-request': 400, unauthorized: 401, forbidden: 403, 'not-found': 404,
+  'too-many-requests': 429, 'payload-too-large': 413, 'server-error': 500, 'service-unavailable': 503,
+};
+
+/** Thrown (or returned) by handlers; mapped to a response in one place (app.ts onError). */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message ?? DEFAULT_MESSAGE[code]);
+    this.status = STATUS[code];
+  }
+}
+
+export function errorResponse(err: ApiError): Response {
+  const body = { error: { message: err.message, code: err.code, status: err.status, ...err.extra } };
+  return Response.json(body, { status: err.status, headers: err.headers });
+}
+
+/** Error responses for the OpenAPI `response` map of a route. */
+export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 413 | 429 | 503)[]): Record<number, typeof ErrorBody> {
+  return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
+}

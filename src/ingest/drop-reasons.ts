@@ -1,0 +1,32 @@
+/** @module The closed list of reasons a hit is not stored, and the counter every family reports to. */
+
+export const DROP_REASONS = [
+  'bot',
+  'rate-limited',
+  'unknown-origin',
+  'invalid-input',
+  'no-session',
+  'unknown-write-key',
+  'missing-identity',
+  'empty-event',
+  'unknown-pixel',
+  'buffer-full',
+  'duplicate-pageview',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export class DropCounter {
+  private readonly counts = new Map<DropReason, number>(DROP_REASONS.map((r) => [r, 0]));
+
+  add(reason: DropReason, n = 1): void {
+    this.counts.set(reason, this.counts.get(reason)! + n);
+  }
+
+  get(reason: DropReason): number {
+    return this.counts.get(reason)!;
+  }
+
+  snapshot(): Record<DropReason, number> {
+    return Object.fromEntries(this.counts) as Record<DropReason, number>;
+  }
+}

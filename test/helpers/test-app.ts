@@ -1,0 +1,33 @@
+/** @module Test helper: the real app in-process on a fresh :memory: database, with a manual clock. */
+import { createApp, type AppDeps } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { WriteBuffer } from '../../src/buffer/write-buffer.ts';
+import { DropCounter } from '../../src/ingest/drop-reasons.ts';
+import { manualClock } from '../../src/lib/clock.ts';
+import { silentLogger } from '../../src/lib/log.ts';
+import { openDatabase } from '../../src/store/sqlite/open-database.ts';
+import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts';
+
+export function testConfig(argv: string[] = []): Config {
+  const r = loadConfig(argv, {});
+  if (!r.ok) throw new Error(r.errors.join('\n'));
+  return r.config;
+}
+
+export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
+  const config = testConfig(argv);
+  const db = openDatabase(':memory:');
+  const events = new SqliteEventStore(db);
+  const buffer = new WriteBuffer({
+    store: events,
+    flushSize: config.flushSize,
+    flushIntervalMs: config.flushInterval,
+    maxEvents: config.bufferMax,
+    durable: config.ack === 'durable',
+  });
+  const clock = manualClock();
+  const deps: AppDeps = { config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', ...over };
+  const app = createApp(deps);
+  const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init));
+  return { app, deps, db, events, buffer, clock, request };
+}

@@ -1,0 +1,97 @@
+import { beforeAll, describe, expect, it } from 'bun:test';
+import { writeMmdb } from '../../test/helpers/mmdb-writer.ts';
+import { type GeoReader, fromRecord, loadDefaultGeoDatabase, openGeoReader } from './geo.ts';
+
+const NULLS = { country: null, region: null, city: null };
+
+describe('openGeoReader with the embedded country database', () => {
+  let geo: GeoReader;
+  beforeAll(async () => {
+    geo = openGeoReader(await loadDefaultGeoDatabase());
+  });
+
+  it('describes itself as an all-IP-versions country database', () => {
+    expect(geo.info.databaseType).toBe('country ipvAll');
+    expect(geo.info.buildDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('places 8.8.8.8 in the US', () => {
+    expect(geo.lookup('8.8.8.8')).toEqual({ country: 'US', region: null, city: null });
+  });
+
+  it('places Google public DNS over IPv6 in the US', () => {
+    expect(geo.lookup('2001:4860:4860::8888').country).toBe('US');
+  });
+
+  it('reads an IPv4-mapped IPv6 peer address as its IPv4 address', () => {
+    expect(geo.lookup('::ffff:8.8.8.8').country).toBe('US');
+  });
+
+  it('gives nulls for private, loopback and CGNAT addresses', () => {
+    for (const ip of ['10.1.2.3', '192.168.1.1', '172.16.0.1', '127.0.0.1', '100.64.0.1', '::1', 'fd00::1', 'fe80::1']) {
+      expect(geo.lookup(ip)).toEqual(NULLS);
+    }
+  });
+
+  it('gives nulls for garbage instead of throwing', () => {
+    for (const ip of ['garbage', '', '1.2.3', '999.1.1.1', '8.8.8.8, 1.1.1.1', '::g']) {
+      expect(geo.lookup(ip)).toEqual(NULLS);
+    }
+  });
+});
+
+describe('openGeoReader with city databases', () => {
+  const maxmindCity = writeMmdb(
+    [
+      {
+        cidr: '81.2.69.0/24',
+        record: {
+          city: { geoname_id: 2643743, names: { en: 'London', de: 'London' } },
+          country: { iso_code: 'GB', names: { en: 'United Kingdom' } },
+          subdivisions: [{ iso_code: 'ENG', names: { en: 'England' } }],
+        },
+      },
+      {
+        cidr: '2a02:ff00::/32',
+        record: { country: { iso_code: 'IT' }, city: { names: { en: 'Milan' } }, subdivisions: [{ names: { en: 'Lombardy' } }] },
+      },
+    ],
+    { databaseType: 'GeoLite2-City', buildEpochSeconds: 1_767_225_600 },
+  );
+  const flatCity = writeMmdb(
+    [{ cidr: '1.0.0.0/24', record: { city: 'Brisbane', state1: 'Queensland', country_code: 'AU' } }],
+    { databaseType: 'dbip-city-ipv4', buildEpochSeconds: 1_767_225_600 },
+  );
+
+  it('reads the nested MaxMind layout: country code, subdivision code and English city name', () => {
+    const geo = openGeoReader(maxmindCity);
+    expect(geo.info).toEqual({ databaseType: 'GeoLite2-City', buildDate: '2026-01-01' });
+    expect(geo.lookup('81.2.69.160')).toEqual({ country: 'GB', region: 'ENG', city: 'London' });
+  });
+
+  it('falls back to the subdivision name when it has no code', () => {
+    expect(openGeoReader(maxmindCity).lookup('2a02:ff00::1')).toEqual({ country: 'IT', region: 'Lombardy', city: 'Milan' });
+  });
+
+  it('reads the flat ip-location-db layout', () => {
+    expect(openGeoReader(flatCity).lookup('1.0.0.7')).toEqual({ country: 'AU', region: 'Queensland', city: 'Brisbane' });
+  });
+
+  it('gives nulls for an address with no record', () => {
+    expect(openGeoReader(flatCity).lookup('8.8.8.8')).toEqual(NULLS);
+  });
+
+  it('opens a database from a file path', async () => {
+    const path = `${process.env.TMPDIR ?? '/tmp'}/footfall-geo-${process.pid}.mmdb`;
+    await Bun.write(path, flatCity);
+    expect(openGeoReader(path).lookup('1.0.0.1').city).toBe('Brisbane');
+  });
+
+  it('refuses bytes that are not a MaxMind database', () => {
+    expect(() => openGeoReader(new Uint8Array([1, 2, 3]))).toThrow();
+  });
+
+  it('uses the registered country when a record has no country', () => {
+    expect(fromRecord({ registered_country: { iso_code: 'de' } })).toEqual({ country: 'DE', region: null, city: null });
+  });
+});

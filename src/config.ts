@@ -95,7 +95,7 @@ export const ConfigSchema = T.Object({
     flag: 'keep-ip', env: ['FOOTFALL_KEEP_IP'], kind: 'bool', shown: 'false',
     help: 'Store whole client addresses where a payload has an IP field (default: IPv4 /24, IPv6 /48).',
   }),
-  logLevel: opt(T.Union(['debug', 'info', 'warn', 'error'].map((l) => T.Literal(l)), { default: 'info' }), {
+  logLevel: opt(T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')], { default: 'info' }), {
     flag: 'log-level', env: ['FOOTFALL_LOG_LEVEL'], kind: 'enum', shown: 'info',
     help: 'debug | info | warn | error.',
   }),

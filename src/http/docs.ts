@@ -8,10 +8,10 @@ import uiCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
 import favicon from 'swagger-ui-dist/favicon-32x32.png' with { type: 'file' };
 
 const ASSETS: Record<string, { path: string; type: string }> = {
-  'swagger-ui-bundle.js': { path: bundleJs as unknown as string, type: 'text/javascript; charset=utf-8' },
-  'swagger-ui-standalone-preset.js': { path: presetJs as unknown as string, type: 'text/javascript; charset=utf-8' },
-  'swagger-ui.css': { path: uiCss as unknown as string, type: 'text/css; charset=utf-8' },
-  'favicon.png': { path: favicon as unknown as string, type: 'image/png' },
+  'swagger-ui-bundle.js': { path: bundleJs, type: 'text/javascript; charset=utf-8' },
+  'swagger-ui-standalone-preset.js': { path: presetJs, type: 'text/javascript; charset=utf-8' },
+  'swagger-ui.css': { path: uiCss, type: 'text/css; charset=utf-8' },
+  'favicon.png': { path: favicon, type: 'image/png' },
 };
 
 // validatorUrl: null — otherwise Swagger UI fetches a badge from validator.swagger.io.

@@ -1,0 +1,38 @@
+/** @module Benchmark: dist/footfall from exec to the first 200 from /api/v1/healthcheck (fresh data dir each run), and binary size. */
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { check, line, percentile } from './lib/report.ts';
+
+const BIN = resolve(import.meta.dir, '../dist/footfall');
+const RUNS = Number(process.env.COLD_RUNS ?? 15);
+const times: number[] = [];
+let port = 31_000 + Math.floor(Math.random() * 5000);
+
+for (let i = 0; i < RUNS; i++, port++) {
+  const dir = mkdtempSync(join(tmpdir(), 'footfall-cold-'));
+  const t0 = performance.now();
+  const proc = Bun.spawn([BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dir, '--log-level', 'warn'], {
+    stdout: 'ignore', stderr: 'ignore', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'cold-start-bench' },
+  });
+  let ok = false;
+  while (performance.now() - t0 < 5000) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/api/v1/healthcheck`);
+      if (r.status === 200) {
+        ok = true;
+        break;
+      }
+    } catch {
+      await Bun.sleep(1);
+    }
+  }
+  times.push(performance.now() - t0);
+  proc.kill('SIGTERM');
+  const code = await proc.exited;
+  check(ok, `run ${i}: no 200 within 5 s`);
+  check(code === 0, `run ${i}: exit code ${code} after SIGTERM`);
+}
+times.sort((a, b) => a - b);
+const size = statSync(BIN).size;
+line('cold-start', { runs: RUNS, p50_ms: percentile(times, 50), p90_ms: percentile(times, 90), max_ms: times[times.length - 1]!, binary_mb: size / 1048576, target_ms: 150 });

@@ -1,0 +1,45 @@
+/** @module Benchmark: /api/v1/healthcheck of dist/footfall against a bare Bun.serve baseline, same run, wrk at 64 connections. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { haveWrk, wrk } from './lib/wrk.ts';
+import { check, line } from './lib/report.ts';
+
+if (!haveWrk()) {
+  console.error('http-health: wrk not found (apt-get install wrk)');
+  process.exit(1);
+}
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {}
+    await Bun.sleep(10);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+const basePort = 32_000 + Math.floor(Math.random() * 3000);
+const base = Bun.spawn([process.execPath, join(import.meta.dir, 'lib/baseline-server.ts'), String(basePort)], { stdout: 'ignore', stderr: 'inherit' });
+const ffPort = basePort + 1;
+const ff = Bun.spawn([resolve(import.meta.dir, '../dist/footfall'), 'serve', '--host', '127.0.0.1', '--port', String(ffPort), '--data-dir', mkdtempSync(join(tmpdir(), 'footfall-bench-')), '--log-level', 'warn'], {
+  stdout: 'ignore', stderr: 'inherit', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'bench-password-1' },
+});
+try {
+  await waitFor(`http://127.0.0.1:${basePort}/`);
+  await waitFor(`http://127.0.0.1:${ffPort}/api/v1/healthcheck`);
+  // Alternate so both see the same machine conditions; warm-up first.
+  await wrk(`http://127.0.0.1:${basePort}/`, { connections: CONNS, durationS: 2 });
+  await wrk(`http://127.0.0.1:${ffPort}/api/v1/healthcheck`, { connections: CONNS, durationS: 2 });
+  const b = await wrk(`http://127.0.0.1:${basePort}/`, { connections: CONNS, durationS: DURATION });
+  const f = await wrk(`http://127.0.0.1:${ffPort}/api/v1/healthcheck`, { connections: CONNS, durationS: DURATION });
+  check(f.non2xx === 0 && f.errors === 0, `footfall answered ${f.non2xx} non-2xx and had ${f.errors} socket errors`);
+  line('http-healthcheck', { connections: CONNS, 'baseline_req/s': b.rps, 'footfall_req/s': f.rps, ratio: f.rps / b.rps, p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p99_ms: b.p99ms });
+} finally {
+  base.kill('SIGTERM');
+  ff.kill('SIGTERM');
+  await Promise.all([base.exited, ff.exited]);
+}

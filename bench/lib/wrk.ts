@@ -1,0 +1,38 @@
+/** @module Runs wrk (Debian's package) against a URL and parses requests/s and latency percentiles. */
+
+export interface WrkResult {
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+export function haveWrk(): boolean {
+  return Bun.which('wrk') !== null;
+}
+
+const unit = (v: string, u: string) => Number(v) * (u === 'us' ? 0.001 : u === 's' ? 1000 : u === 'm' ? 60_000 : 1);
+
+export async function wrk(url: string, opts: { connections: number; durationS: number; threads?: number; script?: string }): Promise<WrkResult> {
+  const args = ['wrk', '--latency', `-t${opts.threads ?? 1}`, `-c${opts.connections}`, `-d${opts.durationS}s`];
+  if (opts.script) args.push('-s', opts.script);
+  args.push(url);
+  const p = Bun.spawn(args, { stdout: 'pipe', stderr: 'pipe' });
+  const out = await new Response(p.stdout).text();
+  if ((await p.exited) !== 0) throw new Error(`wrk failed: ${await new Response(p.stderr).text()}`);
+  const lat = (q: string) => {
+    const m = new RegExp(`^\\s*${q}%\\s+([\\d.]+)(us|ms|s|m)`, 'm').exec(out);
+    return m ? unit(m[1]!, m[2]!) : NaN;
+  };
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+    p50ms: lat('50'),
+    p99ms: lat('99'),
+    requests: Number(/(\d+) requests in/.exec(out)?.[1] ?? 0),
+    errors: sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
+  };
+}

@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { startBinary, type Running } from '../helpers/binary.ts';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+// In CI the browser is installed by .ci/run, so its absence is a failure there, a skip elsewhere.
+const run = CHROMIUM || process.env.CI ? describe : describe.skip;
+if (!CHROMIUM && !process.env.CI) console.warn('docs-browser: Debian chromium not installed; skipping (apt-get install chromium)');
+
+run('Swagger UI from the compiled binary in headless Chromium', () => {
+  let ff: Running;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ff = await startBinary();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (ff) expect(await ff.stop()).toBe(0);
+  });
+
+  it('renders the operations with no request leaving the Footfall origin, and Try it out on the healthcheck gets 200', async () => {
+    const origin = new URL(ff.url).origin;
+    const context = await browser.newContext();
+    const foreign: string[] = [];
+    // The browser's network is restricted to the Footfall origin: any CDN request is recorded and fails.
+    await context.route('**/*', (route) => {
+      const u = route.request().url();
+      if (u.startsWith(origin + '/')) return route.continue();
+      foreign.push(u);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(`${ff.url}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 20_000 });
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(2);
+    expect(await page.locator('.info .title').innerText()).toContain('Footfall');
+
+    const op = page.locator('#operations-Health-getApiV1Healthcheck');
+    await op.locator('.opblock-summary').click();
+    await op.locator('button.try-out__btn').click();
+    await op.locator('button.execute').click();
+    const status = op.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: 10_000 });
+    expect((await status.innerText()).trim()).toStartWith('200');
+
+    expect(foreign).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  });
+});

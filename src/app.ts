@@ -9,6 +9,10 @@ import type { DropCounter } from './ingest/drop-reasons.ts';
 import { ApiError, errorResponse } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthRoutes } from './http/health.ts';
+import { prismeRoutes } from './http/prisme-events.ts';
+import { clientIpPolicy } from './http/client-ip.ts';
+import type { PrismeContext } from './ingest/prisme-context.ts';
+import type { Limiter } from './limit/limiter.ts';
 
 export interface AppDeps {
   config: Config;
@@ -18,9 +22,13 @@ export interface AppDeps {
   events: EventStore;
   drops: DropCounter;
   version: string;
+  prisme: PrismeContext;
+  /** The Prisme events limiter; null when --rate-limit off. */
+  limiter: Limiter | null;
 }
 
 export function createApp(deps: AppDeps) {
+  const ipPolicy = clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies);
   return (
     // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger
     // plugin's CDN page win over ours in docs.ts).
@@ -40,6 +48,7 @@ export function createApp(deps: AppDeps) {
       })
       .use(docsRoutes(deps.version))
       .use(healthRoutes())
+      .use(prismeRoutes({ prisme: deps.prisme, limiter: deps.limiter, ipPolicy, buffer: deps.buffer, drops: deps.drops, trustProxy: deps.config.trustProxy }))
   );
 }
 

@@ -3,6 +3,7 @@ import { Type as T, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseDuration, formatDuration } from './lib/duration.ts';
 import { parseCidr, LOOPBACK_AND_PRIVATE } from './lib/ip.ts';
+import { parseOriginEntry } from './ingest/origin-registry.ts';
 
 /** How an option's text (from argv or env) becomes a value. */
 type Kind = 'string' | 'int' | 'bool' | 'duration' | 'list' | 'enum' | 'rate';
@@ -147,6 +148,10 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
           else out.push(it);
         }
         return { value: out };
+      }
+      if (key === 'origins') {
+        const bad = items.filter((o) => !parseOriginEntry(o));
+        if (bad.length) return { error: `not a host name or *.wildcard: ${bad.map((b) => `"${b}"`).join(', ')}` };
       }
       return { value: items };
     }

@@ -12,6 +12,9 @@ import { DropCounter } from './ingest/drop-reasons.ts';
 import { DatabaseTooNewError, openDatabase } from './store/sqlite/open-database.ts';
 import { SqliteEventStore } from './store/sqlite/sqlite-event-store.ts';
 import { VERSION } from './version.ts';
+import { buildPrisme } from './ingest/build-prisme.ts';
+import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
+import { sqliteSaltStore } from './store/sqlite/sqlite-salt-store.ts';
 
 /** Exit codes: 2 = bad options, 3 = database from a newer Footfall, 1 = anything else. */
 const EXIT_USAGE = 2;
@@ -63,6 +66,14 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const config = configOrExit(args, env);
   if (!config) return EXIT_USAGE;
   const log = createLogger(config.logLevel, config.logFormat);
+  let geo;
+  try {
+    geo = openGeoReader(config.geoipDb || (await loadDefaultGeoDatabase()));
+  } catch (e) {
+    process.stderr.write(`footfall: invalid options:\n  - --geoip-db: cannot read ${config.geoipDb}: ${(e as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  log.info('geoip database', { type: geo.info.databaseType, built: geo.info.buildDate, source: config.geoipDb || 'embedded' });
 
   mkdirSync(config.dataDir, { recursive: true });
   const dbPath = join(config.dataDir, 'footfall.db');
@@ -87,7 +98,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   });
   buffer.start();
   const drops = new DropCounter();
-  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION });
+  const { prisme, limiter } = buildPrisme(config, systemClock, geo, sqliteSaltStore(db));
+  // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
+  const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
+  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter });
 
   app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024 });
   const server = app.server!;
@@ -99,6 +113,8 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       if (stopping) return;
       stopping = true;
       log.info('shutting down', { signal, waiting: buffer.size });
+      clearInterval(sweeper);
+      prisme.sessions.close();
       done(await shutdown(log, server, buffer, async () => {
         await events.close();
         db.close();

@@ -8,6 +8,8 @@ const HIDDEN = new Set([
   'GET /docs/assets/swagger-init.js',
   'GET /docs/assets/:file',
   'ALL /api/v1/healthcheck/*', // wildcard twin of /api/v1/healthcheck, described there
+  'ALL /api/v1/events/*', // Prisme's chain + 405/404 for other methods and paths, documented on each route
+  'ALL /api/v1/noscript/events/*',
 ]);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

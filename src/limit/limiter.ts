@@ -37,6 +37,10 @@ export class Limiter {
     this.ring = new Int32Array(initial);
   }
 
+  get capacity(): number {
+    return this.opts.capacity;
+  }
+
   get size(): number {
     return this.slots.size;
   }

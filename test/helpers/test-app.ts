@@ -7,6 +7,17 @@ import { manualClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { openDatabase } from '../../src/store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts';
+import { sqliteSaltStore } from '../../src/store/sqlite/sqlite-salt-store.ts';
+import { buildPrisme } from '../../src/ingest/build-prisme.ts';
+import { openGeoReader, type GeoReader } from '../../src/ingest/geo.ts';
+import { readFileSync } from 'node:fs';
+import { defaultGeoDatabase } from '../../src/ingest/geo.ts';
+
+let sharedGeo: GeoReader | undefined;
+/** The embedded country database, opened once per test process (~8 MB). */
+export function testGeo(): GeoReader {
+  return (sharedGeo ??= openGeoReader(readFileSync(defaultGeoDatabase())));
+}
 
 export function testConfig(argv: string[] = []): Config {
   const r = loadConfig(argv, {});
@@ -26,7 +37,8 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
     durable: config.ack === 'durable',
   });
   const clock = manualClock();
-  const deps: AppDeps = { config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', ...over };
+  const { prisme, limiter } = buildPrisme(config, clock, testGeo(), sqliteSaltStore(db));
+  const deps: AppDeps = { config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', prisme, limiter, ...over };
   const app = createApp(deps);
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init));
   return { app, deps, db, events, buffer, clock, request };

@@ -1,0 +1,84 @@
+/** @module OpenAPI descriptions of the Prisme routes (documented by hand: their errors are empty bodies, not JSON). */
+import type { OpenAPIV3 } from 'openapi-types';
+
+const header = (name: string, description: string, required = false): OpenAPIV3.ParameterObject => ({ name, in: 'header', required, description, schema: { type: 'string' } });
+const query = (name: string, description: string, required = false): OpenAPIV3.ParameterObject => ({ name, in: 'query', required, description, schema: { type: 'string' } });
+const nameParam: OpenAPIV3.ParameterObject = { name: 'name', in: 'path', required: true, description: 'Event name (one path segment), stored as received', schema: { type: 'string' } };
+
+const ORIGIN = header('Origin', 'Origin of the page; must be registered (a website domain or --origins). Noscript: taken from Referer when absent.');
+const PAGE = [
+  header('X-Prisme-Referrer', 'URL of the page (wins over Referer)'),
+  header('Referer', 'URL of the page when X-Prisme-Referrer is absent'),
+];
+const empty = (description: string) => ({ description });
+const gif = (description: string): OpenAPIV3.ResponseObject => ({ description, content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } } });
+
+const COMMON_ERRORS = {
+  400: empty('Invalid input, unregistered origin, bot or no session; empty body, reason in X-Footfall-Reason'),
+  405: empty('Wrong method (answered after CORS, limiter and origin checks)'),
+  413: empty('Body over 4 MiB'),
+  429: { description: 'Rate limited (token bucket per client address); Retry-After says when', content: { 'text/plain': { schema: { type: 'string' as const, example: 'Too Many Requests' } } } },
+};
+const JS_RESPONSES = { 200: empty('Stored (or a reload that stores nothing)'), 204: empty('CORS preflight'), ...COMMON_ERRORS, 503: empty('Write buffer full; Retry-After: 1') };
+const GIF_RESPONSES = { 200: gif('The 35-byte Prisme GIF'), ...COMMON_ERRORS, 400: gif('Invalid input or no session: the GIF with status 400 (origin and rate-limit errors have no body)') };
+
+const tags = ['Prisme'];
+type Detail = { summary: string; description?: string; tags: string[]; parameters: OpenAPIV3.ParameterObject[]; requestBody?: OpenAPIV3.RequestBodyObject; responses: OpenAPIV3.ResponsesObject };
+
+export const prismeDocs: Record<'pageview' | 'custom' | 'fileDownload' | 'outboundLink' | 'noscriptPageview' | 'noscriptCustom' | 'noscriptOutbound', Detail> = {
+  pageview: {
+    summary: 'Record a pageview',
+    description: 'Starts or continues the visitor\'s session (cookieless: device id from UA + address + host). A reload of a page a session is already on stores nothing.',
+    tags,
+    parameters: [ORIGIN, ...PAGE,
+      header('X-Prisme-Document-Referrer', 'URL the visitor came from; empty = direct'),
+      header('X-Prisme-Visitor-Id', 'Your own visitor id (never personal data); empty = automatic prisme_… id'),
+      header('X-Prisme-Status', 'HTTP status of the page, 0–65535 (default 200)'),
+      header('User-Agent', 'Browser user agent')],
+    responses: JS_RESPONSES,
+  },
+  custom: {
+    summary: 'Record a custom event',
+    description: 'Joins the session on its page (waiting up to --events-timeout for a concurrent pageview). Body: a JSON object whose top-level members become the properties.',
+    tags,
+    parameters: [nameParam, ORIGIN, ...PAGE, header('Content-Type', 'Exactly application/json when there is a body')],
+    requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: true, example: { plan: 'pro', amount: 42 } } } } },
+    responses: JS_RESPONSES,
+  },
+  fileDownload: {
+    summary: 'Record a file download',
+    description: 'Body: the absolute URL of the file. `<a ping>` mode: body `PING` with Ping-From / Ping-To headers.',
+    tags,
+    parameters: [ORIGIN, ...PAGE, header('Ping-From', 'Ping mode: page URL'), header('Ping-To', 'Ping mode: file URL')],
+    requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string', example: 'https://www.example.com/report.pdf' } } } },
+    responses: JS_RESPONSES,
+  },
+  outboundLink: {
+    summary: 'Record an outbound link click',
+    description: 'Body: the absolute URL of the link (another host than the page). `<a ping>` mode: body `PING` with Ping-From / Ping-To.',
+    tags,
+    parameters: [ORIGIN, ...PAGE, header('Ping-From', 'Ping mode: page URL'), header('Ping-To', 'Ping mode: link URL')],
+    requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string', example: 'https://other.example/' } } } },
+    responses: JS_RESPONSES,
+  },
+  noscriptPageview: {
+    summary: 'Record a pageview from an <img> (no JavaScript)',
+    tags,
+    parameters: [query('referrer', 'Page URL (else X-Prisme-Referrer, else Referer)'), query('document-referrer', 'URL the visitor came from'),
+      query('status', 'HTTP status of the page'), query('visitor-id', 'Your own visitor id'), ORIGIN, header('Referer', 'Page URL; its origin stands in for a missing Origin')],
+    responses: GIF_RESPONSES,
+  },
+  noscriptCustom: {
+    summary: 'Record a custom event from an <img> (no JavaScript)',
+    description: 'Every `prop-<name>` query parameter is a property; its value must be JSON (`prop-name="John"`, `prop-n=1`).',
+    tags,
+    parameters: [nameParam, query('referrer', 'Page URL (else X-Prisme-Referrer, else Referer)'), query('prop-<name>', 'A property, JSON value'), ORIGIN],
+    responses: GIF_RESPONSES,
+  },
+  noscriptOutbound: {
+    summary: 'Record an outbound click and redirect to it (no JavaScript)',
+    tags,
+    parameters: [query('url', 'Absolute outbound URL', true), query('referrer', 'Page URL (else X-Prisme-Referrer, else Referer)'), ORIGIN],
+    responses: { 302: empty('Recorded; Location is the normalised URL'), ...COMMON_ERRORS, 400: empty('Invalid input, internal link or no session (no redirect)') },
+  },
+};

@@ -1,0 +1,182 @@
+/** @module Prisme routes (JS and noscript): requests → gate → plain handler values → write buffer → upstream's answers. */
+import { Elysia } from 'elysia';
+import type { Server } from 'bun';
+import type { WriteBuffer } from '../buffer/write-buffer.ts';
+import type { CanonicalEvent } from '../ingest/event.ts';
+import type { DropCounter } from '../ingest/drop-reasons.ts';
+import type { PrismeContext } from '../ingest/prisme-context.ts';
+import { noscriptProps, parseCustomBody, prismeClick, prismeCustom, prismePageview, type PrismeClient, type PrismeResult } from '../ingest/prisme-hits.ts';
+import { clientHintsFrom } from '../ingest/user-agent.ts';
+import type { Limiter } from '../limit/limiter.ts';
+import type { ClientIpPolicy } from './client-ip.ts';
+import { PRISME_GIF } from './gifs.ts';
+import { prismeAnswer, runGate } from './prisme-gate.ts';
+import { readBody, requestClientIp } from './request-values.ts';
+import { prismeDocs } from './prisme-docs.ts';
+
+export interface PrismeRouteDeps {
+  prisme: PrismeContext;
+  limiter: Limiter | null;
+  ipPolicy: ClientIpPolicy;
+  buffer: WriteBuffer;
+  drops: DropCounter;
+  trustProxy: boolean;
+}
+
+/** Prisme's (fiber's) default body limit. */
+export const PRISME_MAX_BODY = 4 * 1024 * 1024;
+
+const KNOWN_JS = /^\/api\/v1\/events\/(pageviews|file-downloads|outbound-links|custom\/[^/]+)$/;
+const KNOWN_NOSCRIPT = /^\/api\/v1\/noscript\/events\/(pageviews|outbound-links|custom\/[^/]+)$/;
+
+type Ctx = { request: Request; server: Server<unknown> | null; params?: Record<string, string> };
+
+export function prismeRoutes(d: PrismeRouteDeps) {
+  const gateDeps = { limiter: d.limiter, origins: d.prisme.origins, drops: d.drops, trustProxy: d.trustProxy };
+
+  /** Request → client values, after the gate; `null` when the gate already answered. */
+  type Entered = { response: Response } | { response?: undefined; headers: Record<string, string>; client: PrismeClient };
+  const enter = (c: Ctx, noscript: boolean): Entered => {
+    // The body limit sits in front of everything, as fiber's does.
+    if (Number(c.request.headers.get('content-length') ?? 0) > PRISME_MAX_BODY) {
+      d.drops.add('invalid-input');
+      return { response: prismeAnswer(413, {}, 'body over 4 MiB') };
+    }
+    const ip = requestClientIp(d.ipPolicy, c.server, c.request);
+    const gate = runGate(gateDeps, c.request, ip, noscript);
+    if (!gate.pass) return { response: gate.response };
+    const h = c.request.headers;
+    const client: PrismeClient = { ip, userAgent: h.get('user-agent') ?? '', hints: clientHintsFrom(h) };
+    return { headers: gate.headers, client };
+  };
+
+  /** Stores the event (if any) and says whether it was accepted; full buffer → false. */
+  const store = async (event: CanonicalEvent | null): Promise<boolean> => {
+    if (!event) return true;
+    const r = d.buffer.submit(event);
+    const outcome = r instanceof Promise ? await r : r;
+    if (outcome === 'full') {
+      d.drops.add('buffer-full');
+      return false;
+    }
+    return true;
+  };
+
+  /** JS API answer: 200 empty, 400 + reason, 503 + Retry-After when the buffer is full. */
+  const answerJs = async (headers: Record<string, string>, r: PrismeResult): Promise<Response> => {
+    if (!r.ok) {
+      d.drops.add(r.drop);
+      return prismeAnswer(400, headers, r.reason);
+    }
+    if (r.drop) d.drops.add(r.drop);
+    if (!(await store(r.event))) return prismeAnswer(503, { ...headers, 'retry-after': '1' }, 'buffer full');
+    return prismeAnswer(200, headers);
+  };
+
+  /** Noscript answer: the GIF whatever the outcome (400 on errors); a full buffer still gets its GIF, the drop is counted. */
+  const answerGif = async (headers: Record<string, string>, r: PrismeResult): Promise<Response> => {
+    const h = { ...headers, 'content-type': 'image/gif' };
+    if (!r.ok) {
+      d.drops.add(r.drop);
+      return prismeAnswer(400, h, r.reason, PRISME_GIF);
+    }
+    if (r.drop) d.drops.add(r.drop);
+    await store(r.event);
+    return prismeAnswer(200, h, undefined, PRISME_GIF);
+  };
+
+  const page = (h: Headers) => h.get('x-prisme-referrer') || h.get('referer');
+  const qs = (request: Request) => new URL(request.url).searchParams;
+
+  return (
+    new Elysia({ name: 'prisme-events' })
+      .post('/api/v1/events/pageviews', async (c) => {
+        const e = enter(c, false);
+        if (e.response) return e.response;
+        const h = c.request.headers;
+        return answerJs(e.headers, prismePageview(d.prisme, e.client, {
+          page: page(h),
+          documentReferrer: h.get('x-prisme-document-referrer'),
+          visitorId: h.get('x-prisme-visitor-id'),
+          status: h.get('x-prisme-status'),
+        }));
+      }, { parse: 'none', detail: prismeDocs.pageview })
+      .post('/api/v1/events/custom/:name', async (c) => {
+        const e = enter(c, false);
+        if (e.response) return e.response;
+        const body = await readBody(c.request, PRISME_MAX_BODY);
+        if (!body.ok) {
+          d.drops.add('invalid-input');
+          return body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : prismeAnswer(400, e.headers, 'body is not UTF-8');
+        }
+        const props = parseCustomBody(c.request.headers.get('content-type'), body.text);
+        if (!props.ok) {
+          d.drops.add('invalid-input');
+          return prismeAnswer(400, e.headers, props.reason);
+        }
+        return answerJs(e.headers, await prismeCustom(d.prisme, e.client, { name: c.params.name, page: page(c.request.headers), properties: props.properties }));
+      }, { parse: 'none', detail: prismeDocs.custom })
+      .post('/api/v1/events/file-downloads', (c) => click(c, 'file-download'), { parse: 'none', detail: prismeDocs.fileDownload })
+      .post('/api/v1/events/outbound-links', (c) => click(c, 'outbound-link'), { parse: 'none', detail: prismeDocs.outboundLink })
+      .get('/api/v1/noscript/events/pageviews', async (c) => {
+        const e = enter(c, true);
+        if (e.response) return e.response;
+        const q = qs(c.request);
+        const h = c.request.headers;
+        return answerGif(e.headers, prismePageview(d.prisme, e.client, {
+          page: q.get('referrer') || page(h),
+          // The header is ignored here, as upstream: only the query parameter counts.
+          documentReferrer: q.get('document-referrer'),
+          visitorId: q.get('visitor-id'),
+          status: q.get('status'),
+        }));
+      }, { detail: prismeDocs.noscriptPageview })
+      .get('/api/v1/noscript/events/custom/:name', async (c) => {
+        const e = enter(c, true);
+        if (e.response) return e.response;
+        const q = qs(c.request);
+        const props = noscriptProps(q);
+        if (!props.ok) return answerGif(e.headers, { ok: false, reason: props.reason, drop: 'invalid-input' });
+        return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name: c.params.name, page: q.get('referrer') || page(c.request.headers), properties: props.properties }));
+      }, { detail: prismeDocs.noscriptCustom })
+      .get('/api/v1/noscript/events/outbound-links', async (c) => {
+        const e = enter(c, true);
+        if (e.response) return e.response;
+        const q = qs(c.request);
+        const r = await prismeClick(d.prisme, e.client, 'outbound-link', { page: q.get('referrer') || page(c.request.headers), target: q.get('url'), ping: false, retryRoot: true });
+        if (!r.ok) {
+          d.drops.add(r.drop);
+          return prismeAnswer(400, e.headers, r.reason);
+        }
+        // The visitor is on their way out: send them on even when the buffer is full (the drop is counted).
+        await store(r.event);
+        return prismeAnswer(302, { ...e.headers, location: r.location! });
+      }, { detail: prismeDocs.noscriptOutbound })
+      // Everything else under the prefixes passes the same chain first, then 405 (known path) or 404.
+      .all('/api/v1/events/*', (c) => fallback(c, false), { parse: 'none', detail: { hide: true } })
+      .all('/api/v1/noscript/events/*', (c) => fallback(c, true), { parse: 'none', detail: { hide: true } })
+  );
+
+  async function click(c: Ctx, kind: 'file-download' | 'outbound-link'): Promise<Response> {
+    const e = enter(c, false);
+    if (e.response) return e.response;
+    const body = await readBody(c.request, PRISME_MAX_BODY);
+    if (!body.ok) {
+      d.drops.add('invalid-input');
+      return body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : prismeAnswer(400, e.headers, 'body is not UTF-8');
+    }
+    const h = c.request.headers;
+    const ping = body.text === 'PING';
+    return answerJs(e.headers, await prismeClick(d.prisme, e.client, kind, ping
+      ? { page: h.get('ping-from'), target: h.get('ping-to'), ping: true }
+      : { page: page(h), target: body.text.trim(), ping: false }));
+  }
+
+  function fallback(c: Ctx, noscript: boolean): Response {
+    const e = enter(c, noscript);
+    if (e.response) return e.response;
+    const path = new URL(c.request.url).pathname;
+    const known = (noscript ? KNOWN_NOSCRIPT : KNOWN_JS).test(path);
+    return prismeAnswer(known ? 405 : 404, e.headers, known ? 'method not allowed' : 'not found');
+  }
+}

@@ -1,0 +1,39 @@
+/** @module Turning a Request into the plain values handlers take: client address, bounded UTF-8 body. */
+import type { Server } from 'bun';
+import { clientIp, type ClientIpPolicy } from './client-ip.ts';
+
+/** The TCP peer, or loopback for in-process requests (tests call app.handle with no server). */
+export function peerAddress(server: Server<unknown> | null | undefined, request: Request): string {
+  return server?.requestIP(request)?.address ?? '127.0.0.1';
+}
+
+export function requestClientIp(policy: ClientIpPolicy, server: Server<unknown> | null | undefined, request: Request): string {
+  return clientIp(policy, peerAddress(server, request), policy.trustProxy ? request.headers.get(policy.header) : null);
+}
+
+export type BodyText = { ok: true; text: string } | { ok: false; error: 'too-large' | 'invalid-utf8' };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Reads the body as strict UTF-8, refusing more than `max` bytes whether or not Content-Length
+ * was declared (chunked bodies are counted as they arrive, never buffered past the limit).
+ */
+export async function readBody(request: Request, max: number): Promise<BodyText> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > max) return { ok: false, error: 'too-large' };
+  if (!request.body) return { ok: true, text: '' };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) return { ok: false, error: 'too-large' };
+    chunks.push(chunk);
+  }
+  const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  try {
+    return { ok: true, text: utf8.decode(all) };
+  } catch {
+    return { ok: false, error: 'invalid-utf8' };
+  }
+}

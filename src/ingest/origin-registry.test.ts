@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'bun:test';
+import { OriginRegistry, domainHost, originHost, parseOriginEntry } from './origin-registry.ts';
+
+describe('OriginRegistry', () => {
+  it('refuses the entries Prisme refuses, listing them all', () => {
+    for (const bad of ['.com', 'foo..fr', '**.foo.fr', '*foo.fr', '*.com', '']) expect(parseOriginEntry(bad)).toBeNull();
+    expect(() => new OriginRegistry(['ok.com', '.com', 'foo..fr'])).toThrow('".com", "foo..fr"');
+  });
+
+  it('matches exact origins with any scheme prefix and port stripped', () => {
+    const r = new OriginRegistry(['mywebsite.localhost', 'foo.mywebsite.localhost']);
+    expect(r.allows('http://mywebsite.localhost')).toBe(true);
+    expect(r.allows('https://mywebsite.localhost:8443')).toBe(true);
+    expect(r.allows('mywebsite.localhost')).toBe(true);
+    expect(r.allows('https://example.com')).toBe(false);
+    expect(r.allows(null)).toBe(false);
+    expect(r.allows('null')).toBe(false);
+  });
+
+  it('lets *.example.com match any deeper subdomain but not example.com itself', () => {
+    const r = new OriginRegistry(['*.example.com']);
+    expect(r.allows('https://a.example.com')).toBe(true);
+    expect(r.allows('https://foo.bar.example.com')).toBe(true);
+    expect(r.allows('https://example.com')).toBe(false);
+    expect(r.allows('https://badexample.com')).toBe(false);
+  });
+
+  it('never matches an origin longer than 256 characters', () => {
+    const long = 'a'.repeat(250) + '.com';
+    const r = new OriginRegistry([long.slice(0, 63) + '.com']);
+    expect(r.allows('https://' + long + 'x'.repeat(10))).toBe(false);
+  });
+
+  it('picks up website domains at once and maps pages to their website', () => {
+    const r = new OriginRegistry([]);
+    expect(r.allows('https://shop.example')).toBe(false);
+    r.setWebsites([{ id: 'w1', domain: 'https://Shop.Example/path' }, { id: 'w2', domain: null }]);
+    expect(r.allows('https://shop.example')).toBe(true);
+    expect(r.websiteFor('shop.example')).toBe('w1');
+    expect(r.websiteFor('www.shop.example:8080')).toBe('w1');
+    expect(r.websiteFor('other.example')).toBeNull();
+    r.setWebsites([]);
+    expect(r.allows('https://shop.example')).toBe(false);
+  });
+
+  it('normalises domains and origins', () => {
+    expect(domainHost('example.com')).toBe('example.com');
+    expect(domainHost('http://user@Example.COM:80/a?b')).toBe('example.com');
+    expect(domainHost('not a domain')).toBeNull();
+    expect(originHost('https://[::1]')).toBe('[::1]');
+    expect(originHost('http://localhost:3000')).toBe('localhost');
+  });
+});

@@ -1,0 +1,86 @@
+/** @module The Prisme origin registry: configured origins + website domains → "is this Origin allowed, and for which website?". */
+
+/** Prisme master: origins longer than this never match. */
+const MAX_ORIGIN = 256;
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const HOST_RE = new RegExp(`^(?:${LABEL})(?:\\.${LABEL})*$|^\\[[0-9a-f:.]+\\]$|^\\d{1,3}(?:\\.\\d{1,3}){3}$`);
+
+/**
+ * Validates one configured entry: a host name, or `*.` followed by a name with at least one dot
+ * (`*.example.com`, not `*.com`). Returns the normalised entry or null (Prisme master's rules:
+ * `.com`, `foo..fr`, `**.foo.fr`, `*foo.fr` are all refused).
+ */
+export function parseOriginEntry(entry: string): { exact: string } | { suffix: string } | null {
+  const e = entry.trim().toLowerCase();
+  if (e.startsWith('*.')) {
+    const rest = e.slice(2);
+    return rest.includes('.') && HOST_RE.test(rest) ? { suffix: '.' + rest } : null;
+  }
+  return HOST_RE.test(e) ? { exact: e } : null;
+}
+
+/** A website's `domain` as typed by a user (`https://Example.com:8080/x`) → the host Prisme compares (`example.com`). */
+export function domainHost(domain: string): string | null {
+  let d = domain.trim().toLowerCase();
+  d = d.replace(/^[a-z][a-z0-9+.-]*:\/\//, '');
+  d = d.split(/[/?#]/, 1)[0]!;
+  const at = d.lastIndexOf('@');
+  if (at >= 0) d = d.slice(at + 1);
+  if (!d.startsWith('[')) d = d.replace(/:\d*$/, '');
+  return d && HOST_RE.test(d) ? d : null;
+}
+
+/** An `Origin` header value → the host looked up: strip `https://` or else `http://`, then the port (Prisme). */
+export function originHost(origin: string): string | null {
+  if (!origin || origin.length > MAX_ORIGIN || origin === 'null') return null;
+  let o = origin;
+  if (o.startsWith('https://')) o = o.slice(8);
+  else if (o.startsWith('http://')) o = o.slice(7);
+  const colon = o.lastIndexOf(':');
+  if (colon >= 0 && !o.endsWith(']')) o = o.slice(0, colon);
+  return o.toLowerCase();
+}
+
+export class OriginRegistry {
+  private readonly staticExact = new Set<string>();
+  private readonly staticSuffixes: string[] = [];
+  /** Website domain host → website id. Replaced whole on every website change. */
+  private websites = new Map<string, string>();
+
+  /** Throws listing every invalid entry (config problems are reported at boot). */
+  constructor(configured: readonly string[]) {
+    const bad: string[] = [];
+    for (const c of configured) {
+      const p = parseOriginEntry(c);
+      if (!p) bad.push(c);
+      else if ('exact' in p) this.staticExact.add(p.exact);
+      else this.staticSuffixes.push(p.suffix);
+    }
+    if (bad.length) throw new Error(`invalid origins: ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+  }
+
+  /** Called at start and whenever a website is created, changed or deleted: no restart needed. */
+  setWebsites(list: readonly { id: string; domain: string | null }[]): void {
+    const next = new Map<string, string>();
+    for (const w of list) {
+      const host = w.domain ? domainHost(w.domain) : null;
+      if (host && !next.has(host)) next.set(host, w.id);
+    }
+    this.websites = next;
+  }
+
+  /** Whether an Origin header value is registered. */
+  allows(origin: string | null): boolean {
+    const host = origin === null ? null : originHost(origin);
+    if (!host) return false;
+    if (this.staticExact.has(host) || this.websites.has(host)) return true;
+    for (const s of this.staticSuffixes) if (host.endsWith(s)) return true;
+    return false;
+  }
+
+  /** The website a page belongs to: its host, else the host without `www.`; null when no website claims it. */
+  websiteFor(host: string): string | null {
+    const h = host.toLowerCase().replace(/:\d+$/, '');
+    return this.websites.get(h) ?? (h.startsWith('www.') ? this.websites.get(h.slice(4)) : undefined) ?? null;
+  }
+}

@@ -1,0 +1,47 @@
+/** @module Everything the Prisme handlers share: sessions, UA parser, geo, salts and origins, built once from config. */
+import type { Clock } from '../lib/clock.ts';
+import type { GeoReader } from './geo.ts';
+import type { OriginRegistry } from './origin-registry.ts';
+import { PrismeSessionStore } from './prisme-sessions.ts';
+import type { UserAgentParser } from './user-agent.ts';
+import { newProcessSalt, SaltKeeper, type SaltStore } from './visitor-id.ts';
+
+export interface PrismeContext {
+  clock: Clock;
+  ua: UserAgentParser;
+  geo: GeoReader;
+  origins: OriginRegistry;
+  sessions: PrismeSessionStore;
+  salts: SaltKeeper;
+  /** Lives as long as the process: device ids are for session matching only, never stored. */
+  processSalt: Uint8Array;
+  /** How long custom/click events wait for their page's session (Prisme: the 3 s request deadline). */
+  eventsTimeoutMs: number;
+}
+
+/**
+ * 200k devices: a device entry with one session is ~1 KB (URLs, parsed client, UTM), so the
+ * session store stays under ~200 MB even when full; idle devices leave after 24 h anyway.
+ */
+export const MAX_DEVICES = 200_000;
+
+export function createPrismeContext(o: {
+  clock: Clock;
+  ua: UserAgentParser;
+  geo: GeoReader;
+  origins: OriginRegistry;
+  saltStore: SaltStore;
+  eventsTimeoutMs: number;
+  maxDevices?: number;
+}): PrismeContext {
+  return {
+    clock: o.clock,
+    ua: o.ua,
+    geo: o.geo,
+    origins: o.origins,
+    sessions: new PrismeSessionStore({ clock: o.clock, maxDevices: o.maxDevices ?? MAX_DEVICES }),
+    salts: new SaltKeeper(o.saltStore, o.clock),
+    processSalt: newProcessSalt(),
+    eventsTimeoutMs: o.eventsTimeoutMs,
+  };
+}

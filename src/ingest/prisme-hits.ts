@@ -1,0 +1,189 @@
+/** @module Prisme hits as plain values (page URL text, headers, body, client address) → a canonical event or a 400 reason. */
+import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
+import type { DropReason } from './drop-reasons.ts';
+import type { PrismeContext } from './prisme-context.ts';
+import type { PrismeSession } from './prisme-sessions.ts';
+import { parsePageUrl, referrerDomain, type PageUrl } from './url.ts';
+import type { ClientHints } from './user-agent.ts';
+import { deviceId, visitorId as autoVisitorId } from './visitor-id.ts';
+import { uuidv7 } from '../lib/uuid.ts';
+
+/** The client as every Prisme handler sees it. */
+export interface PrismeClient {
+  ip: string;
+  userAgent: string;
+  hints?: ClientHints;
+}
+
+export type PrismeResult =
+  | { ok: true; event: CanonicalEvent | null; drop?: DropReason; location?: string }
+  | { ok: false; reason: string; drop: DropReason };
+
+const fail = (reason: string, drop: DropReason = 'invalid-input'): PrismeResult => ({ ok: false, reason, drop });
+
+export interface PageviewInput {
+  /** X-Prisme-Referrer (or `referrer` query), else Referer. */
+  page: string | null;
+  /** X-Prisme-Document-Referrer (or `document-referrer` query); empty = none. */
+  documentReferrer: string | null;
+  visitorId: string | null;
+  status: string | null;
+}
+
+/** Prisme's pageview: checks in upstream order, then the session algorithm (upstream.md §3.4–3.5). */
+export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: PageviewInput): PrismeResult {
+  const page = input.page ? parsePageUrl(input.page) : null;
+  if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
+  const status = parseStatus(input.status);
+  if (status === null) return fail('invalid pageview status');
+  let referrer: PageUrl | null = null;
+  if (input.documentReferrer) {
+    referrer = parsePageUrl(input.documentReferrer);
+    if (!referrer) return fail('invalid document referrer');
+  }
+  const parsed = ctx.ua.parse(client.userAgent, client.hints);
+  const device = deviceId(ctx.processSalt, client.userAgent, client.ip, page.host);
+  const now = ctx.clock();
+  const outcome = ctx.sessions.pageview({
+    device,
+    page,
+    referrer,
+    visitorId: input.visitorId || null,
+    autoVisitorId: () => autoVisitorId(ctx.salts.saltFor(now), client.userAgent, client.ip, page.host, device),
+    client: parsed,
+    isBot: parsed.isBot,
+    country: ctx.geo.lookup(client.ip).country,
+  });
+  switch (outcome.kind) {
+    case 'bot':
+      return fail('bot session filtered', 'bot');
+    case 'clone-nothing-stored':
+      // A reload or a duplicated tab: Prisme answers 200 and stores nothing.
+      return { ok: true, event: null, drop: 'duplicate-pageview' };
+    default: {
+      const e = sessionEvent(ctx, 'pageview', outcome.session, page, page.path, now);
+      e.status = status;
+      e.referrer = referrer?.href ?? null;
+      e.referrerDomain = referrerDomain(referrer);
+      return { ok: true, event: e };
+    }
+  }
+}
+
+/** Decimal 0–65535; absent or empty means 200. */
+function parseStatus(s: string | null): number | null {
+  if (s === null || s === '') return 200;
+  if (!/^\d{1,5}$/.test(s)) return null;
+  const n = Number(s);
+  return n <= 65535 ? n : null;
+}
+
+/** The custom event's name, page and properties (already parsed: see parseCustomBody / noscriptProps). */
+export async function prismeCustom(
+  ctx: PrismeContext,
+  client: PrismeClient,
+  input: { name: string; page: string | null; properties: Record<string, unknown> },
+): Promise<PrismeResult> {
+  const page = input.page ? parsePageUrl(input.page) : null;
+  if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
+  const device = deviceId(ctx.processSalt, client.userAgent, client.ip, page.host);
+  const session = await ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs);
+  if (!session) return fail('session not found', 'no-session');
+  const e = sessionEvent(ctx, 'custom', session, page, page.path, ctx.clock());
+  e.name = input.name;
+  e.properties = input.properties;
+  return { ok: true, event: e };
+}
+
+/**
+ * A JSON custom-event body → its top-level properties. Prisme master: the body must be a JSON
+ * object (primitives and arrays are refused); a declared body needs exactly `application/json`.
+ */
+export function parseCustomBody(contentType: string | null, body: string): { ok: true; properties: Record<string, unknown> } | { ok: false; reason: string } {
+  if (body.length === 0) return { ok: true, properties: {} };
+  if (contentType !== 'application/json') return { ok: false, reason: 'content type must be application/json' };
+  let v: unknown;
+  try {
+    v = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'malformed JSON body' };
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { ok: false, reason: 'body must be a JSON object' };
+  return { ok: true, properties: v as Record<string, unknown> };
+}
+
+/** Noscript custom props: every `prop-<name>` parameter; each value must be JSON text. First value of a name wins. */
+export function noscriptProps(params: URLSearchParams): { ok: true; properties: Record<string, unknown> } | { ok: false; reason: string } {
+  const properties: Record<string, unknown> = {};
+  for (const [k, v] of params) {
+    if (!k.startsWith('prop-') || k.length === 5) continue;
+    const name = k.slice(5);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      return { ok: false, reason: `property ${name} is not a JSON value` };
+    }
+    if (!Object.hasOwn(properties, name)) properties[name] = parsed;
+  }
+  return { ok: true, properties };
+}
+
+export type ClickKind = 'file-download' | 'outbound-link';
+
+/**
+ * File downloads and outbound links. Normal mode: page from headers, body = absolute target URL.
+ * Ping mode (`<a ping>`, body `PING`): page = Ping-From, target = Ping-To, and the session may be
+ * found on the site root instead of the page (Prisme retries with `/`).
+ */
+export async function prismeClick(
+  ctx: PrismeContext,
+  client: PrismeClient,
+  kind: ClickKind,
+  input: { page: string | null; target: string | null; ping: boolean; retryRoot?: boolean },
+): Promise<PrismeResult> {
+  const page = input.page ? parsePageUrl(input.page) : null;
+  if (!page) return fail(input.ping ? 'invalid "Ping-From"' : 'invalid "Referer" or "X-Prisme-Referrer"');
+  const target = input.target ? parsePageUrl(input.target) : null;
+  if (!target) return fail(input.ping ? 'invalid "Ping-To"' : 'invalid target URL');
+  if (kind === 'outbound-link' && target.host === page.host) return fail('internal link');
+  const device = deviceId(ctx.processSalt, client.userAgent, client.ip, page.host);
+  let session: Readonly<PrismeSession> | null;
+  let path = page.path;
+  if (input.ping || input.retryRoot) {
+    const hit = await ctx.sessions.waitForSessionOrRoot(device, page, ctx.eventsTimeoutMs);
+    session = hit?.session ?? null;
+    if (hit) path = hit.path;
+  } else {
+    session = await ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs);
+  }
+  if (!session) return fail('session not found', 'no-session');
+  const e = sessionEvent(ctx, kind, session, page, path, ctx.clock());
+  e.target = target.href;
+  return { ok: true, event: e, location: target.href };
+}
+
+/** An event carrying the session's identity, client, country and UTM, for `page` at `path`. */
+function sessionEvent(ctx: PrismeContext, type: EventType, s: Readonly<PrismeSession>, page: PageUrl, path: string, now: number): CanonicalEvent {
+  const e = blankEvent(uuidv7(now), new Date(now).toISOString(), 'prisme', type);
+  e.websiteId = ctx.origins.websiteFor(page.host);
+  e.url = page.href;
+  e.hostname = page.host;
+  e.path = path;
+  e.query = page.query || null;
+  e.referrerDomain = s.referrerDomain;
+  e.visitorId = s.visitorId;
+  e.sessionId = s.sessionId;
+  e.browser = s.client.browser;
+  e.browserVersion = s.client.browserVersion;
+  e.os = s.client.os;
+  e.osVersion = s.client.osVersion;
+  e.device = s.client.device;
+  e.country = s.country;
+  e.utmSource = s.utmSource;
+  e.utmMedium = s.utmMedium;
+  e.utmCampaign = s.utmCampaign;
+  e.utmTerm = s.utmTerm;
+  e.utmContent = s.utmContent;
+  return e;
+}

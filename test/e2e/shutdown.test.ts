@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'bun:test';
+import { Database } from 'bun:sqlite';
+import { join } from 'node:path';
+import { startBinary } from '../helpers/binary.ts';
+
+const SITE = 'http://mywebsite.localhost';
+
+/** Fires `n` pageviews from distinct addresses, `concurrency` at a time; returns how many were acknowledged (200). */
+async function burst(url: string, n: number, concurrency: number): Promise<number> {
+  let next = 0;
+  let acked = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const res = await fetch(`${url}/api/v1/events/pageviews`, {
+        method: 'POST',
+        headers: { origin: SITE, 'x-prisme-referrer': `${SITE}/p/${i}`, 'x-forwarded-for': `198.18.${(i >> 8) & 255}.${i & 255}`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' },
+      }).catch(() => null);
+      if (res?.status === 200) acked++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return acked;
+}
+
+function rows(dataDir: string): number {
+  const db = new Database(join(dataDir, 'footfall.db'), { readonly: true });
+  const n = (db.query('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  db.close();
+  return n;
+}
+
+describe('shutdown of dist/footfall', () => {
+  for (const ack of ['buffered', 'durable']) {
+    it(`loses no acknowledged event when SIGTERM arrives right after a burst (--ack ${ack})`, async () => {
+      // A long flush interval and a large flush size keep the burst in memory until SIGTERM.
+      const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '60s', '--flush-size', '50000', '--ack', ack]);
+      const acked = await burst(ff.url, 3000, 32);
+      expect(acked).toBe(3000);
+      const code = await ff.stop('SIGTERM');
+      expect(code).toBe(0);
+      expect(rows(ff.dataDir)).toBe(acked);
+    });
+  }
+
+  it('keeps answering until SIGTERM lands mid-burst, then stores every acknowledged event', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '60s', '--flush-size', '50000']);
+    const burstP = burst(ff.url, 4000, 32);
+    // Stop once some requests were answered, while others are still being sent.
+    await Bun.sleep(0);
+    await fetch(`${ff.url}/api/v1/healthcheck`);
+    const [acked, code] = await Promise.all([burstP, ff.stop('SIGTERM')]);
+    expect(code).toBe(0);
+    expect(acked).toBeGreaterThan(0);
+    // Every acknowledged event is stored; a request cut off mid-answer may be stored unacknowledged.
+    expect(rows(ff.dataDir)).toBeGreaterThanOrEqual(acked);
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'bun:test';
+import { SITE, WINDOWS_CHROME, prismeApp, randomIp } from '../helpers/prisme.ts';
+
+const json = { 'content-type': 'application/json' };
+
+describe('POST /api/v1/events/custom/:name', () => {
+  it('answers 405 to GET', async () => {
+    const p = prismeApp();
+    expect((await p.get('/api/v1/events/custom/clicks', p.browser(randomIp()))).status).toBe(405);
+  });
+
+  it('answers 400 to an invalid referrer, a bad origin, text/plain and a missing session', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    expect((await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': 'nope', ...json }), '{}')).status).toBe(400);
+    expect((await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, origin: 'https://example.com', ...json }), '{}')).status).toBe(400);
+    expect((await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, 'content-type': 'text/plain' }), '{}')).status).toBe(400);
+    expect((await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, 'content-type': 'application/json; charset=utf-8' }), '{}')).status).toBe(400);
+    const none = await p.post('/api/v1/events/custom/x', p.browser(randomIp(), { 'x-prisme-referrer': `${SITE}/`, ...json }), '{}');
+    expect(none.status).toBe(400);
+    expect(none.headers.get('x-footfall-reason')).toBe('session not found');
+    expect(p.deps.drops.get('no-session')).toBe(1);
+  });
+
+  for (const body of ['{"a":', 'not json', '1.23', '"a string"', 'true', 'null', 'false', '[1]', '["foo",1,2,true]']) {
+    it(`answers 400 to the body ${body}`, async () => {
+      const p = prismeApp();
+      const ip = randomIp();
+      await p.pageview(ip, `${SITE}/`);
+      expect((await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), body)).status).toBe(400);
+    });
+  }
+
+  it('answers 400 to a body that is not UTF-8 and 413 to one over 4 MiB', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    const bad = await p.request('/api/v1/events/custom/x', { method: 'POST', headers: p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]) });
+    expect(bad.status).toBe(400);
+    const big = await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), `{"a":"${'x'.repeat(4 * 1024 * 1024)}"}`);
+    expect(big.status).toBe(413);
+  });
+
+  it('joins the session of a pageview sent at the same time', async () => {
+    const p = prismeApp(['--events-timeout', '2s']);
+    const ip = randomIp();
+    const [ev, pv] = await Promise.all([
+      p.post('/api/v1/events/custom/signup', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), '{"plan":"pro"}'),
+      (async () => {
+        await Bun.sleep(20);
+        return p.pageview(ip, `${SITE}/`);
+      })(),
+    ]);
+    expect([ev.status, pv.status]).toEqual([200, 200]);
+    const [a, b] = await p.stored();
+    expect(a!.type).toBe('pageview');
+    expect(b).toMatchObject({ type: 'custom', name: 'signup', sessionId: a!.sessionId, properties: { plan: 'pro' } });
+  });
+
+  it('stores properties with their JSON types; no body means no properties', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    const props = { str: 'foo', num: 1.5, int: 42, yes: true, no: false, nil: null, obj: { a: [1, 'b'] }, arr: [1, 2] };
+    expect((await p.post('/api/v1/events/custom/mixed', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), JSON.stringify(props))).status).toBe(200);
+    expect((await p.post('/api/v1/events/custom/empty', p.browser(ip, { 'x-prisme-referrer': `${SITE}/` }))).status).toBe(200);
+    expect((await p.post('/api/v1/events/custom/braces', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), '{}')).status).toBe(200);
+    const [, mixed, empty, braces] = await p.stored();
+    expect(mixed!.properties).toEqual(props);
+    expect(empty!.properties).toEqual({});
+    expect(braces!.properties).toEqual({});
+  });
+
+  it('finds the page from Referer, without a trailing slash, with the client of the session', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, SITE);
+    expect((await p.post('/api/v1/events/custom/foo', p.browser(ip, { referer: SITE, ...json }), '{"foo":"bar"}')).status).toBe(200);
+    const [, e] = await p.stored();
+    expect(e).toMatchObject({ path: '/', browser: 'Chrome', os: 'Windows', properties: { foo: 'bar' } });
+    expect(WINDOWS_CHROME).toContain('Windows');
+  });
+});
+
+describe('POST /api/v1/events/file-downloads and /outbound-links', () => {
+  for (const kind of ['file-downloads', 'outbound-links'] as const) {
+    const path = `/api/v1/events/${kind}`;
+    it(`${kind}: answers 405 to GET and 400 to bad input`, async () => {
+      const p = prismeApp();
+      const ip = randomIp();
+      await p.pageview(ip, `${SITE}/bar`);
+      expect((await p.get(path, p.browser(ip))).status).toBe(405);
+      expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': 'nope' }), 'https://other.example/file.pdf')).status).toBe(400);
+      expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': `${SITE}/bar`, origin: 'https://example.com' }), 'https://other.example/f')).status).toBe(400);
+      expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': `${SITE}/bar` }), '/foo/bar/baz')).status).toBe(400);
+      expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': `${SITE}/bar` }), '')).status).toBe(400);
+      expect((await p.post(path, p.browser(randomIp(), { 'x-prisme-referrer': `${SITE}/bar` }), 'https://other.example/f')).status).toBe(400);
+      expect((await p.post(path, p.browser(ip, { 'ping-from': '/relative/url', 'ping-to': 'https://other.example/f' }), 'PING')).status).toBe(400);
+      expect((await p.post(path, p.browser(ip, { 'ping-from': `${SITE}/bar`, 'ping-to': '' }), 'PING')).status).toBe(400);
+      // Session on /bar, ping from /foo: neither /foo nor / has a session.
+      expect((await p.post(path, p.browser(ip, { 'ping-from': `${SITE}/foo`, 'ping-to': 'https://other.example/f' }), 'PING')).status).toBe(400);
+      expect(await p.stored()).toHaveLength(1);
+    });
+
+    it(`${kind}: stores a click with its target, and a ping on the site root's session`, async () => {
+      const p = prismeApp();
+      const ip = randomIp();
+      await p.pageview(ip, `${SITE}/`);
+      expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': `${SITE}/` }), 'https://anotherwebsite.localhost/file.pdf')).status).toBe(200);
+      expect((await p.post(path, p.browser(ip, { 'ping-from': `${SITE}/foo`, 'ping-to': 'https://anotherwebsite.localhost/' }), 'PING')).status).toBe(200);
+      const [, click, ping] = await p.stored();
+      expect(click).toMatchObject({ type: kind === 'file-downloads' ? 'file-download' : 'outbound-link', target: 'https://anotherwebsite.localhost/file.pdf', path: '/' });
+      expect(ping).toMatchObject({ target: 'https://anotherwebsite.localhost/', path: '/' });
+    });
+  }
+
+  it('allows a same-host file download but refuses a same-host outbound link as internal', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    expect((await p.post('/api/v1/events/file-downloads', p.browser(ip, { 'x-prisme-referrer': `${SITE}/` }), `${SITE}/movie.mp4`)).status).toBe(200);
+    const internal = await p.post('/api/v1/events/outbound-links', p.browser(ip, { 'x-prisme-referrer': `${SITE}/` }), `${SITE}/other`);
+    expect(internal.status).toBe(400);
+    expect(internal.headers.get('x-footfall-reason')).toBe('internal link');
+  });
+});

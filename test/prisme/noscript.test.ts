@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'bun:test';
+import { PRISME_GIF } from '../../src/http/gifs.ts';
+import { GOOGLEBOT, ORIGIN, SITE, prismeApp, randomIp } from '../helpers/prisme.ts';
+
+const q = (params: Record<string, string>) => new URLSearchParams(params).toString();
+
+/** An <img> request: no Origin, the page in Referer. */
+const img = (ip: string, referer: string, more: Record<string, string> = {}) => ({ 'x-forwarded-for': ip, 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', referer, ...more });
+
+describe('GET /api/v1/noscript/events/pageviews', () => {
+  it('answers the exact 35-byte GIF with image/gif and the no-store Cache-Control', async () => {
+    const p = prismeApp();
+    const res = await p.get('/api/v1/noscript/events/pageviews', img('8.8.8.8', `${SITE}/`));
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(PRISME_GIF);
+    expect(res.headers.get('content-type')).toBe('image/gif');
+    expect(res.headers.get('cache-control')).toBe('no-store, no-cache, max-age=0, must-revalidate, proxy-revalidate');
+    expect((await p.stored())[0]).toMatchObject({ type: 'pageview', path: '/', country: 'US' });
+  });
+
+  it('answers 405 to POST', async () => {
+    const p = prismeApp();
+    expect((await p.post('/api/v1/noscript/events/pageviews', img(randomIp(), `${SITE}/`))).status).toBe(405);
+  });
+
+  it('answers 400 with the GIF to an invalid document-referrer and to Googlebot; 400 without it to a bad origin or Referer', async () => {
+    const p = prismeApp();
+    const docRef = await p.get(`/api/v1/noscript/events/pageviews?${q({ 'document-referrer': 'not an url' })}`, img(randomIp(), `${SITE}/`));
+    expect(docRef.status).toBe(400);
+    expect(new Uint8Array(await docRef.arrayBuffer())).toEqual(PRISME_GIF);
+    const bot = await p.get('/api/v1/noscript/events/pageviews', img(randomIp(), `${SITE}/`, { 'user-agent': GOOGLEBOT }));
+    expect(bot.status).toBe(400);
+    expect((await bot.arrayBuffer()).byteLength).toBe(35);
+    const badOrigin = await p.get('/api/v1/noscript/events/pageviews', img(randomIp(), 'https://example.com/'));
+    expect(badOrigin.status).toBe(400);
+    expect(await badOrigin.text()).toBe('');
+    const badReferer = await p.get('/api/v1/noscript/events/pageviews', img(randomIp(), 'not a url'));
+    expect(badReferer.status).toBe(400);
+    expect(await p.stored()).toEqual([]);
+  });
+
+  it('reads status, referrer, document-referrer and visitor-id from the query, which beat the headers', async () => {
+    const p = prismeApp();
+    const res = await p.get(
+      `/api/v1/noscript/events/pageviews?${q({ status: '404', referrer: `${SITE}/from-query?utm_source=news&ref=x`, 'document-referrer': 'https://www.example.com/', 'visitor-id': 'v-1' })}`,
+      img('8.8.8.8', `${SITE}/from-header`, { 'x-prisme-document-referrer': 'https://header.example/' }),
+    );
+    expect(res.status).toBe(200);
+    const [e] = await p.stored();
+    expect(e).toMatchObject({ path: '/from-query', status: 404, referrerDomain: 'www.example.com', visitorId: 'v-1', utmSource: 'news', country: 'US' });
+  });
+
+  it('continues a session across noscript pageviews', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    await p.get(`/api/v1/noscript/events/pageviews?${q({ 'document-referrer': `${SITE}/` })}`, img(ip, `${SITE}/a/./b/../c`));
+    const [a, b] = await p.stored();
+    expect(b!.sessionId).toBe(a!.sessionId);
+    expect(b!.path).toBe('/a/c');
+  });
+});
+
+describe('GET /api/v1/noscript/events/custom/:name', () => {
+  it('stores prop-* JSON values with their types', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    const props = { str: 'foo', n: 1, f: 2.5, yes: true, no: false, nil: null, obj: { a: 1 }, arr: [1, 'x'] };
+    const params = Object.entries(props).map(([k, v]) => `prop-${k}=${encodeURIComponent(JSON.stringify(v))}`).join('&');
+    const res = await p.get(`/api/v1/noscript/events/custom/signup?${params}&other=1&prop-=x`, img(ip, `${SITE}/`));
+    expect(res.status).toBe(200);
+    expect((await res.arrayBuffer()).byteLength).toBe(35);
+    expect((await p.stored())[1]).toMatchObject({ type: 'custom', name: 'signup', properties: props });
+  });
+
+  it('answers 400 with the GIF to a property that is not JSON, and to a missing session', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    const bad = await p.get(`/api/v1/noscript/events/custom/x?prop-str=foo%20and%20bar`, img(ip, `${SITE}/`));
+    expect(bad.status).toBe(400);
+    expect((await bad.arrayBuffer()).byteLength).toBe(35);
+    expect((await p.get('/api/v1/noscript/events/custom/x', img(randomIp(), `${SITE}/`))).status).toBe(400);
+    expect((await p.post('/api/v1/noscript/events/custom/x', img(ip, `${SITE}/`))).status).toBe(405);
+    expect(await p.stored()).toHaveLength(1);
+  });
+
+  it('stores an event with no properties', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    expect((await p.get('/api/v1/noscript/events/custom/x', img(ip, `${SITE}/`))).status).toBe(200);
+    expect((await p.stored())[1]!.properties).toEqual({});
+  });
+});
+
+describe('GET /api/v1/noscript/events/outbound-links', () => {
+  it('redirects 302 to the normalised URL and stores the click', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    const res = await p.get(`/api/v1/noscript/events/outbound-links?url=${encodeURIComponent('https://WWW.example.com/a/../page1')}`, img(ip, `${SITE}/`));
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('https://www.example.com/page1');
+    expect(await res.text()).toBe('');
+    expect((await p.stored())[1]).toMatchObject({ type: 'outbound-link', target: 'https://www.example.com/page1', path: '/' });
+  });
+
+  it('finds the session on the site root for a deeper Referer or referrer query', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    expect((await p.get(`/api/v1/noscript/events/outbound-links?url=https://www.example.com/`, img(ip, `${SITE}/foo`))).status).toBe(302);
+    expect((await p.get(`/api/v1/noscript/events/outbound-links?url=https://www.example.com/&referrer=${encodeURIComponent(`${SITE}/foo`)}`, { ...img(ip, `${SITE}/`), origin: ORIGIN })).status).toBe(302);
+    const [, a, b] = await p.stored();
+    expect([a!.path, b!.path]).toEqual(['/', '/']);
+  });
+
+  it('answers 400 without a body to a relative url, a missing session, an internal link; 405 to POST', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    for (const url of ['/foo/bar', '', `${SITE}/internal`]) {
+      const res = await p.get(`/api/v1/noscript/events/outbound-links?url=${encodeURIComponent(url)}`, img(ip, `${SITE}/`));
+      expect(res.status).toBe(400);
+      expect(await res.text()).toBe('');
+    }
+    expect((await p.get('/api/v1/noscript/events/outbound-links?url=https://www.example.com/', img(randomIp(), `${SITE}/`))).status).toBe(400);
+    expect((await p.post('/api/v1/noscript/events/outbound-links?url=https://www.example.com/', img(ip, `${SITE}/`))).status).toBe(405);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'bun:test';
+import { SITE, prismeApp, randomIp } from '../helpers/prisme.ts';
+
+async function hundred(send: (i: number) => Promise<Response>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < 100; i++) out.push((await send(i)).status);
+  return out;
+}
+
+describe('the Prisme events limiter', () => {
+  it('lets 60 requests from one forwarded address through, answers the rest 429, and refills with time', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    const statuses = await hundred(() => p.pageview(ip, `${SITE}/`));
+    expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(60).every((s) => s === 429)).toBe(true);
+    const limited = await p.pageview(ip, `${SITE}/`);
+    expect(await limited.text()).toBe('Too Many Requests');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    p.clock.advance(60_000);
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
+  });
+
+  it('counts 400s and 405s too, and shares one bucket between the JS and noscript prefixes', async () => {
+    const p = prismeApp(['--rate-limit', '3/1m']);
+    const ip = randomIp();
+    expect((await p.pageview(ip, 'not a url')).status).toBe(400);
+    expect((await p.get('/api/v1/events/pageviews', p.browser(ip))).status).toBe(405);
+    expect((await p.get('/api/v1/noscript/events/pageviews', { 'x-forwarded-for': ip, referer: `${SITE}/` })).status).toBe(200);
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(429);
+  });
+
+  it('carries X-Ratelimit headers on passing answers', async () => {
+    const p = prismeApp();
+    const res = await p.pageview(randomIp(), `${SITE}/`);
+    expect(res.headers.get('x-ratelimit-limit')).toBe('60');
+    expect(res.headers.get('x-ratelimit-remaining')).toBe('59');
+    expect(Number(res.headers.get('x-ratelimit-reset'))).toBeGreaterThan(0);
+  });
+
+  it('gives 100 different forwarded addresses 100 answers of 200', async () => {
+    const p = prismeApp();
+    expect(new Set(await hundred(() => p.pageview(randomIp(), `${SITE}/`)))).toEqual(new Set([200]));
+  });
+
+  it('reads a custom proxy header', async () => {
+    const p = prismeApp(['--proxy-header', 'X-Custom-Forwarded-For']);
+    const ip = randomIp();
+    const statuses = await hundred(() => p.pageview('198.51.100.1', `${SITE}/`, { 'x-custom-forwarded-for': ip, 'x-forwarded-for': randomIp() }));
+    expect(statuses.filter((s) => s === 200).length).toBe(60);
+    expect(new Set(await hundred(() => p.pageview('198.51.100.1', `${SITE}/`, { 'x-custom-forwarded-for': randomIp() })))).toEqual(new Set([200]));
+  });
+
+  it('ignores forwarded addresses when the proxy is not trusted', async () => {
+    const p = prismeApp(['--trust-proxy', 'false']);
+    const statuses = await hundred(() => p.pageview(randomIp(), `${SITE}/`));
+    expect(statuses.filter((s) => s === 200).length).toBe(60);
+    expect(statuses.slice(60).every((s) => s === 429)).toBe(true);
+  });
+
+  it('is off with --rate-limit off', async () => {
+    const p = prismeApp(['--rate-limit', 'off']);
+    const ip = randomIp();
+    expect(new Set(await hundred(() => p.pageview(ip, `${SITE}/`)))).toEqual(new Set([200]));
+  });
+
+  it('does not limit the healthcheck', async () => {
+    const p = prismeApp(['--rate-limit', '1/1m']);
+    for (let i = 0; i < 5; i++) expect((await p.get('/api/v1/healthcheck', { 'x-forwarded-for': '203.0.113.1' })).status).toBe(200);
+  });
+});

@@ -115,7 +115,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       log.info('shutting down', { signal, waiting: buffer.size });
       clearInterval(sweeper);
       prisme.sessions.close();
-      done(await shutdown(log, server, buffer, async () => {
+      done(await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats() }), async () => {
         await events.close();
         db.close();
       }));
@@ -126,7 +126,13 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
 }
 
 /** Reverse order of opening: stop accepting, drain the buffer, close the store. */
-async function shutdown(log: Logger, server: { stop(force?: boolean): Promise<void> }, buffer: WriteBuffer, closeStore: () => Promise<void>): Promise<number> {
+async function shutdown(
+  log: Logger,
+  server: { stop(force?: boolean): Promise<void> },
+  buffer: WriteBuffer,
+  counters: () => Record<string, unknown>,
+  closeStore: () => Promise<void>,
+): Promise<number> {
   // Give in-flight requests a moment to finish answering, then cut idle keep-alive connections.
   await Promise.race([server.stop(false), Bun.sleep(2_000)]);
   void server.stop(true);
@@ -137,7 +143,7 @@ async function shutdown(log: Logger, server: { stop(force?: boolean): Promise<vo
     log.error('could not write every buffered event before exit', { lost: left, committed: stats.committed });
     return 1;
   }
-  log.info('stopped cleanly', { committed: stats.committed, flushFailures: stats.flushFailures });
+  log.info('stopped cleanly', { committed: stats.committed, flushFailures: stats.flushFailures, rejectedFull: stats.rejectedFull, ...counters() });
   return 0;
 }
 

@@ -90,7 +90,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
 
   return (
     new Elysia({ name: 'prisme-events' })
-      .post('/api/v1/events/pageviews', async (c) => {
+      .post('/api/v1/events/pageviews', async ({ request, server }) => {
+        const c = { request, server };
         const e = enter(c, false);
         if (e.response) return e.response;
         const h = c.request.headers;
@@ -101,7 +102,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
           status: h.get('x-prisme-status'),
         }));
       }, { parse: 'none', detail: prismeDocs.pageview })
-      .post('/api/v1/events/custom/:name', async (c) => {
+      .post('/api/v1/events/custom/:name', async ({ request, server, params }) => {
+        const c = { request, server, params };
         const e = enter(c, false);
         if (e.response) return e.response;
         const body = await readBody(c.request, PRISME_MAX_BODY);
@@ -116,9 +118,10 @@ export function prismeRoutes(d: PrismeRouteDeps) {
         }
         return answerJs(e.headers, await prismeCustom(d.prisme, e.client, { name: c.params.name, page: page(c.request.headers), properties: props.properties }));
       }, { parse: 'none', detail: prismeDocs.custom })
-      .post('/api/v1/events/file-downloads', (c) => click(c, 'file-download'), { parse: 'none', detail: prismeDocs.fileDownload })
-      .post('/api/v1/events/outbound-links', (c) => click(c, 'outbound-link'), { parse: 'none', detail: prismeDocs.outboundLink })
-      .get('/api/v1/noscript/events/pageviews', async (c) => {
+      .post('/api/v1/events/file-downloads', ({ request, server }) => click({ request, server }, 'file-download'), { parse: 'none', detail: prismeDocs.fileDownload })
+      .post('/api/v1/events/outbound-links', ({ request, server }) => click({ request, server }, 'outbound-link'), { parse: 'none', detail: prismeDocs.outboundLink })
+      .get('/api/v1/noscript/events/pageviews', async ({ request, server }) => {
+        const c = { request, server };
         const e = enter(c, true);
         if (e.response) return e.response;
         const q = qs(c.request);
@@ -131,7 +134,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
           status: q.get('status'),
         }));
       }, { detail: prismeDocs.noscriptPageview })
-      .get('/api/v1/noscript/events/custom/:name', async (c) => {
+      .get('/api/v1/noscript/events/custom/:name', async ({ request, server, params }) => {
+        const c = { request, server, params };
         const e = enter(c, true);
         if (e.response) return e.response;
         const q = qs(c.request);
@@ -139,7 +143,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
         if (!props.ok) return answerGif(e.headers, { ok: false, reason: props.reason, drop: 'invalid-input' });
         return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name: c.params.name, page: q.get('referrer') || page(c.request.headers), properties: props.properties }));
       }, { detail: prismeDocs.noscriptCustom })
-      .get('/api/v1/noscript/events/outbound-links', async (c) => {
+      .get('/api/v1/noscript/events/outbound-links', async ({ request, server }) => {
+        const c = { request, server };
         const e = enter(c, true);
         if (e.response) return e.response;
         const q = qs(c.request);
@@ -153,8 +158,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
         return prismeAnswer(302, { ...e.headers, location: r.location! });
       }, { detail: prismeDocs.noscriptOutbound })
       // Everything else under the prefixes passes the same chain first, then 405 (known path) or 404.
-      .all('/api/v1/events/*', (c) => fallback(c, false), { parse: 'none', detail: { hide: true } })
-      .all('/api/v1/noscript/events/*', (c) => fallback(c, true), { parse: 'none', detail: { hide: true } })
+      .all('/api/v1/events/*', ({ request, server }) => fallback({ request, server }, false), { parse: 'none', detail: { hide: true } })
+      .all('/api/v1/noscript/events/*', ({ request, server }) => fallback({ request, server }, true), { parse: 'none', detail: { hide: true } })
   );
 
   async function click(c: Ctx, kind: 'file-download' | 'outbound-link'): Promise<Response> {

@@ -52,7 +52,7 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
     autoVisitorId: () => autoVisitorId(ctx.salts.saltFor(now), client.userAgent, client.ip, page.host, device),
     client: parsed,
     isBot: parsed.isBot,
-    country: ctx.geo.lookup(client.ip).country,
+    country: () => ctx.geo.lookup(client.ip).country,
   });
   switch (outcome.kind) {
     case 'bot':

@@ -30,7 +30,7 @@ function setup(opts: { maxDevices?: number; maxSessionsPerDevice?: number; maxWa
       autoVisitorId: () => 'prisme_ABC',
       client: CLIENT,
       isBot: false,
-      country: 'FR',
+      country: () => 'FR',
       ...extra,
     });
   return { clock, store, view };

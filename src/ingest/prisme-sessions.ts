@@ -38,7 +38,8 @@ export interface PageviewInput {
   client: ParsedUserAgent;
   /** Checked only when a new session would be created (Prisme answers 400 then). */
   isBot: boolean;
-  country: string | null;
+  /** Looked up only when a session is created: a GeoIP lookup costs ~5 µs, most pageviews continue a session. */
+  country: () => string | null;
 }
 
 /** What the caller stores: `new`/`moved` → a pageview row for `session`; otherwise nothing. */
@@ -122,7 +123,7 @@ export class PrismeSessionStore {
       referrerDomain: referrerDomain(referrer),
       ...utmFrom(page),
       client: input.client,
-      country: input.country,
+      country: input.country(),
       pageviews: 1,
       lastSeen: now,
     };

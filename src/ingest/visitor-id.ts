@@ -64,6 +64,8 @@ export function utcDay(ms: number): string {
 export class SaltKeeper {
   // At most two entries (today and yesterday), pruned at each day change.
   private readonly known = new Map<string, Uint8Array>();
+  /** The current day's bounds and salt: the hot path compares two numbers instead of formatting a date. */
+  private current: { from: number; to: number; salt: Uint8Array } | null = null;
 
   constructor(
     private readonly store: SaltStore,
@@ -72,6 +74,15 @@ export class SaltKeeper {
 
   /** The salt for the UTC day containing `nowMs` (default: the injected clock's now). */
   saltFor(nowMs: number = this.clock()): Uint8Array {
+    const c = this.current;
+    if (c && nowMs >= c.from && nowMs < c.to) return c.salt;
+    const salt = this.saltForDay(nowMs);
+    const from = nowMs - (nowMs % DAY_MS);
+    this.current = { from, to: from + DAY_MS, salt };
+    return salt;
+  }
+
+  private saltForDay(nowMs: number): Uint8Array {
     const day = utcDay(nowMs);
     const cached = this.known.get(day);
     if (cached) return cached;

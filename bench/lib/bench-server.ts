@@ -1,0 +1,84 @@
+/** @module Bench helpers: start dist/footfall and the bare Bun.serve baseline, sample RSS, read the shutdown counters. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Subprocess } from 'bun';
+
+export const BIN = resolve(import.meta.dir, '../../dist/footfall');
+
+export async function waitFor(url: string, init?: RequestInit): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    try {
+      const r = await fetch(url, init);
+      if (r.status < 500) return;
+    } catch {}
+    await Bun.sleep(10);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+export function freePort(): number {
+  const s = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const p = s.port;
+  s.stop(true);
+  return p;
+}
+
+export async function startBaseline(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = freePort();
+  const p = Bun.spawn([process.execPath, join(import.meta.dir, 'baseline-server.ts'), String(port)], { stdout: 'ignore', stderr: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url + '/');
+  return { url, stop: async () => void (p.kill('SIGTERM'), await p.exited) };
+}
+
+export interface FootfallRun {
+  url: string;
+  pid: number;
+  dataDir: string;
+  /** SIGTERM, wait, and return the counters of the "stopped cleanly" log line. */
+  stop(): Promise<{ code: number; committed: number; drops: Record<string, number>; uaCache: { hits: number; misses: number } }>;
+}
+
+export async function startFootfall(args: string[], env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'footfall-bench-'))): Promise<FootfallRun> {
+  const port = freePort();
+  const proc: Subprocess<'ignore', 'ignore', 'pipe'> = Bun.spawn(
+    [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-format', 'json', ...args],
+    { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'bench-admin-password', ...env } },
+  );
+  const errText = new Response(proc.stderr).text();
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url + '/api/v1/healthcheck');
+  return {
+    url,
+    pid: proc.pid,
+    dataDir,
+    async stop() {
+      proc.kill('SIGTERM');
+      const code = await proc.exited;
+      const text = await errText;
+      const line = text.split('\n').find((l) => l.includes('"stopped cleanly"'));
+      const j = line ? JSON.parse(line) : {};
+      return { code, committed: j.committed ?? -1, drops: j.drops ?? {}, uaCache: j.uaCache ?? { hits: 0, misses: 0 } };
+    },
+  };
+}
+
+/** Peak resident set size of a process while `during` runs, sampled every 100 ms (Linux /proc). */
+export async function peakRss<T>(pid: number, during: Promise<T>): Promise<{ result: T; peakMb: number }> {
+  let peak = 0;
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+      } catch {}
+      await Bun.sleep(100);
+    }
+  })();
+  const result = await during;
+  done = true;
+  await sampler;
+  return { result, peakMb: peak };
+}

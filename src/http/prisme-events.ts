@@ -94,6 +94,11 @@ export function prismeRoutes(d: PrismeRouteDeps) {
         const c = { request, server };
         const e = enter(c, false);
         if (e.response) return e.response;
+        // The body is ignored, but an undeclared (chunked) one still counts against the limit.
+        if (request.body !== null) {
+          const body = await readBody(request, PRISME_MAX_BODY);
+          if (!body.ok && body.error === 'too-large') return prismeAnswer(413, e.headers, 'body over 4 MiB');
+        }
         const h = c.request.headers;
         return answerJs(e.headers, prismePageview(d.prisme, e.client, {
           page: page(h),

@@ -10,6 +10,7 @@ import { ApiError, errorResponse } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthRoutes } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
+import { rudderRoutes } from './http/rudder.ts';
 import { clientIpPolicy } from './http/client-ip.ts';
 import type { PrismeContext } from './ingest/prisme-context.ts';
 import type { Limiter } from './limit/limiter.ts';
@@ -25,6 +26,8 @@ export interface AppDeps {
   prisme: PrismeContext;
   /** The Prisme events limiter; null when --rate-limit off. */
   limiter: Limiter | null;
+  /** RudderStack write key → website id (null: unknown). */
+  websiteForWriteKey(key: string): string | null;
 }
 
 export function createApp(deps: AppDeps) {
@@ -49,6 +52,10 @@ export function createApp(deps: AppDeps) {
       .use(docsRoutes(deps.version))
       .use(healthRoutes())
       .use(prismeRoutes({ prisme: deps.prisme, limiter: deps.limiter, ipPolicy, buffer: deps.buffer, drops: deps.drops, trustProxy: deps.config.trustProxy }))
+      .use(rudderRoutes({
+        websiteForWriteKey: deps.websiteForWriteKey, ua: deps.prisme.ua, geo: deps.prisme.geo, clock: deps.clock,
+        ipPolicy, buffer: deps.buffer, drops: deps.drops, keepIp: deps.config.keepIp,
+      }))
   );
 }
 

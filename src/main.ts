@@ -15,6 +15,7 @@ import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
 import { sqliteSaltStore } from './store/sqlite/sqlite-salt-store.ts';
+import { writeKeyLookup } from './store/sqlite/write-key-lookup.ts';
 
 /** Exit codes: 2 = bad options, 3 = database from a newer Footfall, 1 = anything else. */
 const EXIT_USAGE = 2;
@@ -101,7 +102,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const { prisme, limiter } = buildPrisme(config, systemClock, geo, sqliteSaltStore(db));
   // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
   const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
-  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter });
+  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, websiteForWriteKey: writeKeyLookup(db) });
 
   app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024 });
   const server = app.server!;

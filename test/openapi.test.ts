@@ -10,6 +10,8 @@ const HIDDEN = new Set([
   'ALL /api/v1/healthcheck/*', // wildcard twin of /api/v1/healthcheck, described there
   'ALL /api/v1/events/*', // Prisme's chain + 405/404 for other methods and paths, documented on each route
   'ALL /api/v1/noscript/events/*',
+  'ALL /pixel/v1/*', // CORS preflight + 405 (Allow: GET) for the pixel paths, documented on each route
+  'ALL /v1/*', // CORS preflight + 405 for the HTTP API paths
 ]);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

@@ -82,6 +82,22 @@ describe('WriteBuffer', () => {
     expect(buffer.submit(makeEvent(9))).toBe('full');
   });
 
+  it('accepts a batch whole or not at all', async () => {
+    const { store, buffer } = sqliteBuffer({ maxEvents: 10, flushSize: 10 });
+    expect(buffer.submitAll(Array.from({ length: 8 }, (_, i) => makeEvent(i)))).toBe('ok');
+    expect(buffer.submitAll(Array.from({ length: 3 }, (_, i) => makeEvent(10 + i)))).toBe('full');
+    expect(buffer.size).toBe(8);
+    await buffer.flush();
+    expect(await store.count()).toBe(8);
+  });
+
+  it('resolves a durable batch once all of it committed', async () => {
+    const { store, buffer } = sqliteBuffer({ durable: true });
+    const ack = buffer.submitAll(Array.from({ length: 5 }, (_, i) => makeEvent(i)));
+    expect(await ack).toBe('ok');
+    expect(await store.count()).toBe(5);
+  });
+
   it('drains everything on shutdown and refuses events after it', async () => {
     const { store, buffer } = sqliteBuffer({ flushSize: 50_000, maxEvents: 50_000 });
     for (let i = 0; i < 25_000; i++) buffer.submit(makeEvent(i));

@@ -79,6 +79,28 @@ export class WriteBuffer {
     return 'ok';
   }
 
+  /**
+   * Accepts all events or none (a RudderStack batch is never half-stored): 'full' when they do
+   * not all fit. Resolves like submit(), once the last of them is safe.
+   */
+  submitAll(events: readonly CanonicalEvent[]): 'ok' | 'full' | Promise<'ok' | 'full'> {
+    if (events.length === 0) return 'ok';
+    if (this.closed || this.size + events.length > this.opts.maxEvents) {
+      this.stats.rejectedFull += events.length;
+      return 'full';
+    }
+    for (const e of events) this.pending.push(e);
+    this.acceptedSeq += events.length;
+    this.stats.accepted += events.length;
+    const seq = this.acceptedSeq;
+    if (this.opts.durable) {
+      this.schedule();
+      return new Promise((resolve) => this.waiters.push({ seq, resolve: () => resolve('ok') }));
+    }
+    if (this.pending.length >= this.opts.flushSize) this.schedule();
+    return 'ok';
+  }
+
   /** Starts the interval flush. Not called by tests that drive flush() themselves. */
   start(): void {
     if (this.timer) return;

@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/lib/log.ts';
 import { openDatabase } from '../../src/store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts';
 import { sqliteSaltStore } from '../../src/store/sqlite/sqlite-salt-store.ts';
+import { writeKeyLookup } from '../../src/store/sqlite/write-key-lookup.ts';
 import { buildPrisme } from '../../src/ingest/build-prisme.ts';
 import { openGeoReader, type GeoReader } from '../../src/ingest/geo.ts';
 import { readFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
   });
   const clock = manualClock();
   const { prisme, limiter } = buildPrisme(config, clock, testGeo(), sqliteSaltStore(db));
-  const deps: AppDeps = { config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', prisme, limiter, ...over };
+  const deps: AppDeps = { config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', prisme, limiter, websiteForWriteKey: writeKeyLookup(db), ...over };
   const app = createApp(deps);
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init));
   return { app, deps, db, events, buffer, clock, request };

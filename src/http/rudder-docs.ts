@@ -1,0 +1,59 @@
+/** @module OpenAPI descriptions of the RudderStack routes (documented by hand: upstream answers plain text and GIFs). */
+import type { OpenAPIV3 } from 'openapi-types';
+
+const q = (name: string, description: string, required = false): OpenAPIV3.ParameterObject => ({ name, in: 'query', required, description, schema: { type: 'string' } });
+const plain = (description: string, example: string): OpenAPIV3.ResponseObject => ({ description, content: { 'text/plain': { schema: { type: 'string', example } } } });
+
+export const rudderDocs = {
+  pixel(type: 'page' | 'track') {
+    return {
+      summary: type === 'page' ? 'RudderStack pixel: page call' : 'RudderStack pixel: track call',
+      description:
+        'Every query parameter becomes part of the message (dotted keys nest, numeric parts make arrays, values stay strings). ' +
+        'Always answers 200 with the 43-byte GIF, whatever happens: a missing or unknown write key, a missing id' +
+        (type === 'track' ? ' or an empty `event`' : '') + ' only means nothing is stored (counted by reason).',
+      tags: ['RudderStack'],
+      parameters: [
+        q('writeKey', "A website's write key", true),
+        q('anonymousId', 'Anonymous id (one pair of surrounding quotes is removed)'),
+        q('userId', 'User id'),
+        ...(type === 'track' ? [q('event', 'Event name (empty: not stored)', true)] : [q('name', 'Page name (empty: "Unknown Page")')]),
+        q('context.page.url', 'Page URL'),
+        q('properties.<key>', 'A property'),
+      ],
+      responses: {
+        200: { description: 'The 43-byte GIF, always', content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } } },
+        405: { description: 'Any method but GET; Allow: GET' },
+      } as OpenAPIV3.ResponsesObject,
+    };
+  },
+  api(type: string) {
+    const batch = type === 'batch';
+    return {
+      summary: batch ? 'RudderStack HTTP API: a batch of calls' : `RudderStack HTTP API: ${type} call`,
+      description:
+        'Basic auth with the write key as user name and an empty password. JSON body (gzip-encoded accepted). ' +
+        (batch ? 'Every message needs a `type`; the batch is stored whole or not at all.' : `The message's type is set to \`${type}\`.`),
+      tags: ['RudderStack'],
+      security: [{ writeKey: [] }],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: { type: 'object' as const, additionalProperties: true },
+            example: batch
+              ? { batch: [{ type: 'track', anonymousId: 'a1', event: 'Signed Up', properties: { plan: 'pro' } }] }
+              : { anonymousId: 'a1', userId: 'u1', ...(type === 'track' ? { event: 'Signed Up' } : {}), properties: {} },
+          },
+        },
+      },
+      responses: {
+        200: plain('Stored', 'OK'),
+        400: plain('Not JSON, or a message without anonymousId and userId', 'invalid json'),
+        401: plain('No or unknown write key', 'invalid write key'),
+        413: plain('Body over 4000 KB (before or after gunzip)', 'request size exceeds max limit'),
+        503: plain('Write buffer full; Retry-After: 1', 'service unavailable: write buffer full'),
+      } as OpenAPIV3.ResponsesObject,
+    };
+  },
+};

@@ -1,0 +1,250 @@
+/** @module RudderStack routes: GET pixel endpoints (always the GIF) and the HTTP API the SDKs post to (Basic auth write key). */
+import { Elysia } from 'elysia';
+import type { Server } from 'bun';
+import type { WriteBuffer } from '../buffer/write-buffer.ts';
+import type { DropCounter } from '../ingest/drop-reasons.ts';
+import type { CanonicalEvent } from '../ingest/event.ts';
+import type { GeoReader } from '../ingest/geo.ts';
+import { isRudderType, rudderCanonicalEvent, type RudderType } from '../ingest/rudder-event.ts';
+import { addServerFields, hasIdentity, pixelQueryToMessage, type PixelType } from '../ingest/rudder-message.ts';
+import type { JsonObject } from '../ingest/sjson-path.ts';
+import type { UserAgentParser } from '../ingest/user-agent.ts';
+import type { Clock } from '../lib/clock.ts';
+import { truncateIp } from '../lib/ip.ts';
+import type { ClientIpPolicy } from './client-ip.ts';
+import { RUDDER_GIF } from './gifs.ts';
+import { readBody, requestClientIp } from './request-values.ts';
+import { rudderDocs } from './rudder-docs.ts';
+
+export interface RudderRouteDeps {
+  /** Write key → website id, or null when no website has it. */
+  websiteForWriteKey(key: string): string | null;
+  ua: UserAgentParser;
+  geo: GeoReader;
+  clock: Clock;
+  ipPolicy: ClientIpPolicy;
+  buffer: WriteBuffer;
+  drops: DropCounter;
+  keepIp: boolean;
+}
+
+/** rudder-server's Gateway.maxReqSizeInKB default (4000 KB), before and after gunzip. */
+export const RUDDER_MAX_BODY = 4000 * 1024;
+
+type Ctx = { request: Request; server: Server<unknown> | null };
+
+/** rs/cors as rudder-server configures it: any origin, echoed with credentials, all headers, Max-Age 900. */
+function corsHeaders(request: Request): Record<string, string> {
+  const origin = request.headers.get('origin');
+  const h: Record<string, string> = { vary: 'Origin' };
+  if (origin) {
+    h['access-control-allow-origin'] = origin;
+    h['access-control-allow-credentials'] = 'true';
+  }
+  return h;
+}
+
+function preflight(request: Request): Response | null {
+  const origin = request.headers.get('origin');
+  const method = request.headers.get('access-control-request-method');
+  if (request.method !== 'OPTIONS' || !origin || !method) return null;
+  const h: Record<string, string> = {
+    vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+    'access-control-allow-origin': origin,
+    'access-control-allow-credentials': 'true',
+    'access-control-allow-methods': method.toUpperCase(),
+    'access-control-max-age': '900',
+  };
+  const headers = request.headers.get('access-control-request-headers');
+  if (headers) h['access-control-allow-headers'] = headers;
+  return new Response(null, { status: 204, headers: h });
+}
+
+/** Go's http.Error: the message and a newline, as plain text. */
+function text(status: number, message: string, extra: Record<string, string> = {}): Response {
+  return new Response(status === 200 ? message : message + '\n', {
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...extra },
+  });
+}
+
+/** "Basic base64(writeKey:)" → the write key, or null (rudder: "failed to read writekey from header"). */
+export function basicAuthUser(header: string | null): string | null {
+  if (!header) return null;
+  const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!m) return null;
+  let decoded: string;
+  try {
+    decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(':');
+  const user = colon >= 0 ? decoded.slice(0, colon) : decoded;
+  return user === '' ? null : user;
+}
+
+export function rudderRoutes(d: RudderRouteDeps) {
+  const enrichOf = (request: Request, ip: string, message: JsonObject, nowMs: number, websiteId: string) => {
+    const ctx = message.context;
+    const sdkUa = typeof ctx === 'object' && ctx !== null && typeof (ctx as JsonObject).userAgent === 'string' ? ((ctx as JsonObject).userAgent as string) : null;
+    return { websiteId, nowMs, client: d.ua.parse(sdkUa ?? request.headers.get('user-agent') ?? ''), geo: d.geo.lookup(ip) };
+  };
+  const storedIp = (ip: string) => (d.keepIp ? ip : truncateIp(ip));
+
+  async function pixel(c: Ctx, type: PixelType): Promise<Response> {
+    const headers = { ...corsHeaders(c.request), 'content-type': 'image/gif' };
+    try {
+      await pixelHit(c, type);
+    } catch (err) {
+      // Whatever happens, the client gets the GIF (upstream writes it in a deferred step).
+      d.drops.add('invalid-input');
+    }
+    return new Response(RUDDER_GIF, { status: 200, headers });
+  }
+
+  async function pixelHit({ request, server }: Ctx, type: PixelType): Promise<void> {
+    const url = request.url;
+    const q = url.indexOf('?');
+    const now = d.clock();
+    const mapped = pixelQueryToMessage(q >= 0 ? url.slice(q + 1) : '', type, now);
+    if (mapped.writeKey === null || mapped.writeKey === '') return d.drops.add('unknown-write-key');
+    const websiteId = d.websiteForWriteKey(mapped.writeKey);
+    if (!websiteId) return d.drops.add('unknown-write-key');
+    if ('drop' in mapped) return d.drops.add('empty-event');
+    const message = mapped.message;
+    const ip = requestClientIp(d.ipPolicy, server, request);
+    addServerFields(message, { nowMs: now, requestIp: storedIp(ip) });
+    if (!hasIdentity(message)) return d.drops.add('missing-identity');
+    const r = d.buffer.submit(rudderCanonicalEvent(type, message, enrichOf(request, ip, message, now, websiteId)));
+    if ((r instanceof Promise ? await r : r) === 'full') d.drops.add('buffer-full');
+  }
+
+  /** The HTTP API: auth → body (size, gzip, UTF-8, JSON) → identity of every message → all stored or none. */
+  async function api({ request, server }: Ctx, type: RudderType | 'batch'): Promise<Response> {
+    const cors = corsHeaders(request);
+    const key = basicAuthUser(request.headers.get('authorization'));
+    if (key === null) return text(401, 'failed to read writekey from header', cors);
+    const websiteId = d.websiteForWriteKey(key);
+    if (!websiteId) {
+      d.drops.add('unknown-write-key');
+      return text(401, 'invalid write key', cors);
+    }
+    const body = await readJsonBody(request);
+    if (body === 'too-large') return text(413, 'request size exceeds max limit', cors);
+    if (body === 'invalid') {
+      d.drops.add('invalid-input');
+      return text(400, 'invalid json', cors);
+    }
+    let messages: { type: RudderType; message: JsonObject }[];
+    if (type === 'batch') {
+      const batch = isObject(body) ? body.batch : undefined;
+      if (!Array.isArray(batch) || batch.length === 0 || !batch.every((m) => isObject(m) && isRudderType(m.type))) {
+        d.drops.add('invalid-input');
+        return text(400, 'invalid json', cors);
+      }
+      messages = (batch as JsonObject[]).map((m) => ({ type: m.type as RudderType, message: m }));
+    } else {
+      if (!isObject(body)) {
+        d.drops.add('invalid-input');
+        return text(400, 'invalid json', cors);
+      }
+      body.type = type;
+      messages = [{ type, message: body }];
+    }
+    if (!messages.every((m) => hasIdentity(m.message))) {
+      d.drops.add('missing-identity', messages.length);
+      return text(400, 'request neither has anonymousId nor userId', cors);
+    }
+    const now = d.clock();
+    const ip = requestClientIp(d.ipPolicy, server, request);
+    const events: CanonicalEvent[] = messages.map(({ type: t, message }) => {
+      addServerFields(message, { nowMs: now, requestIp: storedIp(ip) });
+      return rudderCanonicalEvent(t, message, enrichOf(request, ip, message, now, websiteId));
+    });
+    const r = d.buffer.submitAll(events);
+    if ((r instanceof Promise ? await r : r) === 'full') {
+      d.drops.add('buffer-full', events.length);
+      return text(503, 'service unavailable: write buffer full', { ...cors, 'retry-after': '1' });
+    }
+    return text(200, 'OK', cors);
+  }
+
+  const app = new Elysia({ name: 'rudder' })
+    .get('/pixel/v1/page', ({ request, server }) => pixel({ request, server }, 'page'), { detail: rudderDocs.pixel('page') })
+    .get('/pixel/v1/track', ({ request, server }) => pixel({ request, server }, 'track'), { detail: rudderDocs.pixel('track') })
+    // Other methods: CORS preflight first (rs/cors sits in front of the router), then chi's 405.
+    .all('/pixel/v1/*', ({ request }) => preflight(request) ?? notAllowed(request), { parse: 'none', detail: { hide: true } });
+  for (const t of ['identify', 'track', 'page', 'screen', 'group', 'alias', 'batch'] as const)
+    app.post(`/v1/${t}`, ({ request, server }) => api({ request, server }, t), { parse: 'none', detail: rudderDocs.api(t) });
+  return app.all('/v1/*', ({ request }) => preflight(request) ?? notAllowed(request), { parse: 'none', detail: { hide: true } });
+}
+
+function notAllowed(request: Request): Response {
+  const path = new URL(request.url).pathname;
+  const known = /^\/pixel\/v1\/(page|track)$/.test(path) || /^\/v1\/(identify|track|page|screen|group|alias|batch)$/.test(path);
+  if (!known) return text(404, '404 page not found', corsHeaders(request));
+  return new Response(null, { status: 405, headers: { ...corsHeaders(request), allow: path.startsWith('/pixel/') ? 'GET' : 'POST' } });
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Reads, gunzips (bounded: a 4 MB zip bomb stays a 413) and parses the body. */
+async function readJsonBody(request: Request): Promise<unknown | 'too-large' | 'invalid'> {
+  const encoding = request.headers.get('content-encoding')?.toLowerCase();
+  if (encoding === 'gzip') {
+    const raw = await readBytes(request, RUDDER_MAX_BODY);
+    if (raw === null) return 'too-large';
+    let inflated: Uint8Array;
+    try {
+      inflated = await gunzipBounded(raw, RUDDER_MAX_BODY);
+    } catch (e) {
+      return (e as Error).message === 'too-large' ? 'too-large' : 'invalid';
+    }
+    return parseJson(inflated);
+  }
+  const body = await readBody(request, RUDDER_MAX_BODY);
+  if (!body.ok) return body.error === 'too-large' ? 'too-large' : 'invalid';
+  try {
+    return JSON.parse(body.text);
+  } catch {
+    return 'invalid';
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+function parseJson(bytes: Uint8Array): unknown | 'invalid' {
+  try {
+    return JSON.parse(utf8.decode(bytes));
+  } catch {
+    return 'invalid';
+  }
+}
+
+async function readBytes(request: Request, max: number): Promise<Uint8Array | null> {
+  if (Number(request.headers.get('content-length') ?? 0) > max) return null;
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Streams through DecompressionStream and stops as soon as the output passes `max` bytes. */
+async function gunzipBounded(bytes: Uint8Array, max: number): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) throw new Error('too-large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,65 @@
+/** @module A RudderStack message (pixel or HTTP API, server fields added) + request enrichment → a canonical event. */
+import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
+import type { GeoLocation } from './geo.ts';
+import { liftRudderFields } from './rudder-lift.ts';
+import type { JsonObject } from './sjson-path.ts';
+import type { ParsedUserAgent } from './user-agent.ts';
+import { uuidv7 } from '../lib/uuid.ts';
+
+export const RUDDER_TYPES = ['page', 'track', 'identify', 'screen', 'group', 'alias'] as const;
+export type RudderType = (typeof RUDDER_TYPES)[number];
+
+export function isRudderType(t: unknown): t is RudderType {
+  return typeof t === 'string' && (RUDDER_TYPES as readonly string[]).includes(t);
+}
+
+const obj = (v: unknown): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : null);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+
+export interface RudderEnrichment {
+  websiteId: string;
+  nowMs: number;
+  client: ParsedUserAgent;
+  geo: GeoLocation;
+}
+
+/**
+ * The whole message goes to `payload`; url/path/referrer/name/properties and the context's ids
+ * are lifted into columns. UTM comes from `context.campaign` (what the SDKs send), else from the
+ * page URL's query.
+ */
+export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: RudderEnrichment): CanonicalEvent {
+  const f = liftRudderFields(message);
+  const e = blankEvent(uuidv7(x.nowMs), new Date(x.nowMs).toISOString(), 'rudder', type as EventType);
+  const context = obj(message.context);
+  const campaign = obj(context?.campaign);
+  e.websiteId = x.websiteId;
+  e.name = type === 'track' ? f.event : type === 'page' || type === 'screen' ? str(message.name) : null;
+  e.url = f.url;
+  e.hostname = f.hostname;
+  e.path = f.path ?? (f.url ? (URL.parse(f.url)?.pathname ?? null) : null);
+  e.query = f.query;
+  e.referrer = f.referrer;
+  e.referrerDomain = f.referrer ? (URL.parse(f.referrer)?.host || null) : 'direct';
+  e.anonymousId = f.anonymousId;
+  e.userId = f.userId;
+  e.visitorId = f.anonymousId ?? f.userId;
+  e.sessionId = str(context?.sessionId);
+  e.browser = x.client.browser;
+  e.browserVersion = x.client.browserVersion;
+  e.os = x.client.os;
+  e.osVersion = x.client.osVersion;
+  e.device = x.client.device;
+  e.country = x.geo.country;
+  e.region = x.geo.region;
+  e.city = x.geo.city;
+  const q = f.query ? new URLSearchParams(f.query) : null;
+  e.utmSource = str(campaign?.source) ?? q?.get('utm_source') ?? null;
+  e.utmMedium = str(campaign?.medium) ?? q?.get('utm_medium') ?? null;
+  e.utmCampaign = str(campaign?.name) ?? q?.get('utm_campaign') ?? null;
+  e.utmTerm = str(campaign?.term) ?? q?.get('utm_term') ?? null;
+  e.utmContent = str(campaign?.content) ?? q?.get('utm_content') ?? null;
+  e.properties = f.properties ?? obj(message.traits);
+  e.payload = message;
+  return e;
+}

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'bun:test';
+import { gzipSync } from 'node:zlib';
+import { WEBSITE_ID, rudderApp } from '../helpers/rudder.ts';
+
+describe('the RudderStack HTTP API', () => {
+  it('stores each call type with the server fields and answers OK', async () => {
+    const r = rudderApp();
+    for (const type of ['identify', 'track', 'page', 'screen', 'group', 'alias']) {
+      const res = await r.api(type, { anonymousId: 'a1', userId: 'u1', type: 'ignored', event: 'Signed Up', name: 'Home', traits: { plan: 'pro' }, properties: { n: 1 } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('OK');
+    }
+    const events = await r.stored();
+    expect(events.map((e) => e.type)).toEqual(['identify', 'track', 'page', 'screen', 'group', 'alias']);
+    const track = events[1]!;
+    expect(track).toMatchObject({ source: 'rudder', websiteId: WEBSITE_ID, name: 'Signed Up', userId: 'u1', properties: { n: 1 } });
+    expect(track.payload).toMatchObject({ type: 'track', rudderId: expect.any(String), messageId: expect.any(String), receivedAt: '2026-01-02T03:04:05.600Z' });
+    expect(events[0]!.properties).toEqual({ n: 1 });
+  });
+
+  it('accepts a batch and stores every message in it', async () => {
+    const r = rudderApp();
+    const batch = Array.from({ length: 10_000 }, (_, i) => ({ type: i % 2 ? 'track' : 'page', anonymousId: `a${i}`, event: `e${i}`, properties: { i } }));
+    const res = await r.api('batch', { batch, sentAt: '2026-01-02T03:04:05.000Z' });
+    expect(res.status).toBe(200);
+    const events = await r.stored();
+    expect(events.length).toBe(10_000);
+    expect(events[9_999]!.properties).toEqual({ i: 9_999 });
+  });
+
+  it('stores nothing of a batch when one message has no id', async () => {
+    const r = rudderApp();
+    const res = await r.api('batch', { batch: [{ type: 'track', anonymousId: 'a', event: 'x' }, { type: 'track', event: 'no id' }] });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('request neither has anonymousId nor userId\n');
+    expect(await r.stored()).toEqual([]);
+  });
+
+  it('reads a gzip-encoded body, as the SDKs send it', async () => {
+    const r = rudderApp();
+    const body = gzipSync(JSON.stringify({ batch: [{ type: 'track', userId: 'u', event: 'zipped' }] }));
+    expect((await r.api('batch', new Uint8Array(body), { 'content-encoding': 'gzip' })).status).toBe(200);
+    expect((await r.stored())[0]!.name).toBe('zipped');
+  });
+
+  it('answers 401 without a usable write key, and for an unknown one', async () => {
+    const r = rudderApp();
+    for (const authorization of ['', 'Bearer x', 'Basic !!!', 'Basic ' + btoa(':password')]) {
+      const res = await r.api('track', { anonymousId: 'a' }, { authorization });
+      expect(res.status).toBe(401);
+      expect(await res.text()).toBe('failed to read writekey from header\n');
+    }
+    const unknown = await r.api('track', { anonymousId: 'a' }, { authorization: r.auth('nope') });
+    expect(unknown.status).toBe(401);
+    expect(await unknown.text()).toBe('invalid write key\n');
+  });
+
+  it('answers 400 invalid json to malformed, non-object and invalid UTF-8 bodies, and to broken gzip', async () => {
+    const r = rudderApp();
+    for (const body of ['{"a":', '[1,2]', '"str"', '', new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])]) {
+      const res = await r.api('track', body);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toBe('invalid json\n');
+    }
+    expect((await r.api('batch', { batch: [{ type: 'nope', anonymousId: 'a' }] })).status).toBe(400);
+    expect((await r.api('batch', { notBatch: [] })).status).toBe(400);
+    expect((await r.api('track', new Uint8Array([1, 2, 3]), { 'content-encoding': 'gzip' })).status).toBe(400);
+    expect(await r.stored()).toEqual([]);
+  });
+
+  it('answers 400 to a message without anonymousId or userId', async () => {
+    const r = rudderApp();
+    const res = await r.api('track', { event: 'x', anonymousId: '  ' });
+    expect(res.status).toBe(400);
+  });
+
+  it('answers 413 to a 5 MB body, and to a small gzip that inflates past the limit', async () => {
+    const r = rudderApp();
+    const big = JSON.stringify({ anonymousId: 'a', properties: { pad: 'x'.repeat(5 * 1024 * 1024) } });
+    const res = await r.api('track', big);
+    expect(res.status).toBe(413);
+    expect(await res.text()).toBe('request size exceeds max limit\n');
+    const bomb = gzipSync(big);
+    expect(bomb.length).toBeLessThan(100_000);
+    expect((await r.api('track', new Uint8Array(bomb), { 'content-encoding': 'gzip' })).status).toBe(413);
+    expect(await r.stored()).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After and stores nothing when the batch does not fit the buffer', async () => {
+    const r = rudderApp(['--buffer-max', '5', '--flush-size', '5']);
+    const res = await r.api('batch', { batch: Array.from({ length: 6 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(r.buffer.size).toBe(0);
+  });
+
+  it('answers 405 to GET on an API path', async () => {
+    const r = rudderApp();
+    expect((await r.request('/v1/track')).status).toBe(405);
+  });
+});

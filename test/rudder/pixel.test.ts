@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'bun:test';
+import { RUDDER_GIF } from '../../src/http/gifs.ts';
+import { WEBSITE_ID, WRITE_KEY, rudderApp } from '../helpers/rudder.ts';
+
+const T = '2026-01-02T03:04:05.6Z'; // the manual clock's instant, as Go's RFC 3339 with trimmed nanoseconds
+
+async function expectGif(res: Response) {
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toBe('image/gif');
+  expect(new Uint8Array(await res.arrayBuffer())).toEqual(RUDDER_GIF);
+}
+
+describe('GET /pixel/v1/page and /pixel/v1/track', () => {
+  it('answer 200 and the exact 43-byte GIF whatever the query, storing only good hits', async () => {
+    const r = rudderApp();
+    for (const [type, q] of [
+      ['page', `writeKey=${WRITE_KEY}&anonymousId=a1`],
+      ['page', ''],
+      ['page', 'writeKey='],
+      ['page', 'writeKey=unknown&anonymousId=a1'],
+      ['page', `writeKey=${WRITE_KEY}`],
+      ['track', `writeKey=${WRITE_KEY}&anonymousId=a1&event=`],
+      ['track', `writeKey=${WRITE_KEY}&anonymousId=a1&event=Email%20Opened`],
+      ['track', '%%%&&&==='],
+    ] as const) await expectGif(await r.pixel(type, q));
+    expect((await r.stored()).map((e) => [e.type, e.name])).toEqual([['page', null], ['track', 'Email Opened']]);
+    expect(r.deps.drops.snapshot()).toMatchObject({ 'unknown-write-key': 4, 'missing-identity': 1, 'empty-event': 1 });
+  });
+
+  it('answers 405 with Allow: GET to other methods', async () => {
+    const r = rudderApp();
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      const res = await r.request('/pixel/v1/page', { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe('GET');
+    }
+  });
+
+  it('echoes the Origin with credentials and Vary: Origin, and answers preflights with 204', async () => {
+    const r = rudderApp();
+    const res = await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1`, { origin: 'https://amp.example' });
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://amp.example');
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(res.headers.get('vary')).toBe('Origin');
+    const pre = await r.request('/pixel/v1/track', { method: 'OPTIONS', headers: { origin: 'https://amp.example', 'access-control-request-method': 'GET' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-max-age')).toBe('900');
+  });
+
+  it('stores the message as upstream builds it, server fields added, with a fixed clock', async () => {
+    const r = rudderApp();
+    await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1&random=random&messageId=m-1`, { 'x-forwarded-for': '8.8.8.8' });
+    const [e] = await r.stored();
+    expect(JSON.stringify(e!.payload)).toBe(
+      `{"channel":"web","integrations":{"All":true},"originalTimestamp":"${T}","sentAt":"${T}","anonymousId":"a1","random":"random","messageId":"m-1","type":"page",` +
+        `"rudderId":"${(e!.payload as Record<string, string>).rudderId}","receivedAt":"2026-01-02T03:04:05.600Z","request_ip":"8.8.8.0"}`,
+    );
+    expect(e).toMatchObject({ source: 'rudder', type: 'page', websiteId: WEBSITE_ID, anonymousId: 'a1', visitorId: 'a1', country: 'US', timestamp: '2026-01-02T03:04:05.600Z' });
+  });
+
+  it('keeps the whole client address only with --keep-ip', async () => {
+    const r = rudderApp(['--keep-ip']);
+    await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1`, { 'x-forwarded-for': '8.8.8.8' });
+    expect(((await r.stored())[0]!.payload as Record<string, string>).request_ip).toBe('8.8.8.8');
+  });
+
+  it('computes rudderId as upstream (identified_user_id / anonymousId_1)', async () => {
+    const r = rudderApp();
+    await r.pixel('track', `writeKey=${WRITE_KEY}&userId=identified_user_id&anonymousId=anonymousId_1&event=x`);
+    expect(((await r.stored())[0]!.payload as Record<string, string>).rudderId).toBe('e4cab80e-2f0e-4fa2-87e0-3a4af182634c');
+  });
+
+  it('lifts page, name, properties and the SDK user agent into the canonical columns', async () => {
+    const r = rudderApp();
+    const q = new URLSearchParams({
+      writeKey: WRITE_KEY, anonymousId: '"quoted"', name: '', 'context.page.url': 'https://shop.example/p/1?utm_source=amp&utm_campaign=nov',
+      'context.page.path': '/p/1', 'context.page.referrer': 'https://news.example/x', 'context.userAgent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      'properties.price': '9.99',
+    });
+    await r.pixel('page', q.toString(), { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' });
+    const [e] = await r.stored();
+    expect(e).toMatchObject({
+      name: 'Unknown Page', anonymousId: 'quoted', url: 'https://shop.example/p/1?utm_source=amp&utm_campaign=nov', hostname: 'shop.example', path: '/p/1',
+      referrer: 'https://news.example/x', referrerDomain: 'news.example', utmSource: 'amp', utmCampaign: 'nov', properties: { price: '9.99' }, os: 'iOS', device: 'mobile',
+    });
+  });
+
+  it('still answers the GIF when the write buffer is full, counting the drop', async () => {
+    const r = rudderApp(['--buffer-max', '1', '--flush-size', '1']);
+    r.buffer.submit((await import('../helpers/events.ts')).makeEvent(0));
+    await expectGif(await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1`));
+    expect(r.deps.drops.get('buffer-full')).toBe(1);
+  });
+});
+
+describe('the query → message mapping, one row of upstream.md §1.2 at a time, on the stored payload', () => {
+  const rows: [string, Record<string, unknown>][] = [
+    ['context.page.url=https%3A%2F%2Fx.y%2Fz%3Fq%3D1', { context: { page: { url: 'https://x.y/z?q=1' } } }],
+    ['context.screen.width=1024', { context: { screen: { width: '1024' } } }],
+    ['properties.items.0=x&properties.items.1=y', { properties: { items: ['x', 'y'] } }],
+    ['properties.items.2=x', { properties: { items: [null, null, 'x'] } }],
+    ['properties.list.-1=x', { properties: { list: ['x'] } }],
+    ['properties.:0=x', { properties: { '0': 'x' } }],
+    ['properties.a%5C.b=x', { properties: { 'a.b': 'x' } }],
+    ['properties.a*b=x&properties.c%3Fd=x&properties.e|f=x&properties.g%23h=x&properties.i@j=x&properties.ok=1', { properties: { ok: '1' } }],
+    ['=v&properties.ok=1', { properties: { ok: '1' } }],
+    ['.=v', { '': ['v'] }],
+    ['a..b=v', { a: [{ b: 'v' }] }],
+    ['channel=server&integrations.All=false&sentAt=X&originalTimestamp=Y', { channel: 'server', integrations: { All: 'false' }, sentAt: 'X', originalTimestamp: 'Y' }],
+    ['type=identify', { type: 'track' }],
+    ['messageId=m1&receivedAt=R&request_ip=1.2.3.4', { messageId: 'm1', receivedAt: 'R', request_ip: '1.2.3.4' }],
+    ['properties.price=9.99&properties.ok=true&properties.n=null', { properties: { price: '9.99', ok: 'true', n: 'null' } }],
+    ['properties.a=first&properties.a=second', { properties: { a: 'first' } }],
+  ];
+  for (const [query, expected] of rows) {
+    it(`maps ${query}`, async () => {
+      const r = rudderApp();
+      await r.pixel('track', `writeKey=${WRITE_KEY}&anonymousId=a1&event=e&${query}`);
+      const [e] = await r.stored();
+      expect(e!.payload).toMatchObject(expected);
+    });
+  }
+});

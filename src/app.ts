@@ -6,7 +6,10 @@ import type { Clock } from './lib/clock.ts';
 import type { WriteBuffer } from './buffer/write-buffer.ts';
 import type { EventStore } from './store/event-store.ts';
 import type { DropCounter } from './ingest/drop-reasons.ts';
-import { ApiError, errorResponse } from './http/errors.ts';
+import type { MetaStore } from './store/meta-store.ts';
+import type { PasswordHasher } from './accounts/passwords.ts';
+import { managementRoutes } from './http/management.ts';
+import { ApiError, errorResponse, validationDetails } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthRoutes } from './http/health.ts';
 
@@ -18,6 +21,9 @@ export interface AppDeps {
   events: EventStore;
   drops: DropCounter;
   version: string;
+  meta: MetaStore;
+  /** Defaults to argon2id at production cost; tests pass a cheap one. */
+  passwords?: PasswordHasher;
 }
 
 export function createApp(deps: AppDeps) {
@@ -29,17 +35,20 @@ export function createApp(deps: AppDeps) {
         if (error instanceof ApiError) return errorResponse(error);
         switch (code) {
           case 'VALIDATION':
+            // A response that fails its own schema is our bug, not bad input.
+            if ((error as { type?: string }).type === 'response') break;
+            return errorResponse(new ApiError('bad-request', undefined, validationDetails(error)));
           case 'PARSE':
             return errorResponse(new ApiError('bad-request'));
           case 'NOT_FOUND':
             return errorResponse(new ApiError('not-found'));
-          default:
-            deps.log.error('unhandled error', { code: String(code), error: String(error) });
-            return errorResponse(new ApiError('server-error'));
         }
+        deps.log.error('unhandled error', { code: String(code), error: String(error) });
+        return errorResponse(new ApiError('server-error'));
       })
       .use(docsRoutes(deps.version))
       .use(healthRoutes())
+      .use(managementRoutes(deps))
   );
 }
 

@@ -7,6 +7,8 @@ import { manualClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { openDatabase } from '../../src/store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts';
+import { SqliteMetaStore } from '../../src/store/sqlite/sqlite-meta-store.ts';
+import { passwordHasher, TEST_PASSWORD_COST } from '../../src/accounts/passwords.ts';
 
 export function testConfig(argv: string[] = []): Config {
   const r = loadConfig(argv, {});
@@ -26,8 +28,12 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
     durable: config.ack === 'durable',
   });
   const clock = manualClock();
-  const deps: AppDeps = { config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', ...over };
+  const meta = new SqliteMetaStore(db);
+  const deps: AppDeps = {
+    config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test',
+    meta, passwords: passwordHasher(TEST_PASSWORD_COST), ...over,
+  };
   const app = createApp(deps);
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init));
-  return { app, deps, db, events, buffer, clock, request };
+  return { app, deps, db, events, meta, buffer, clock, request };
 }

@@ -5,6 +5,10 @@ import { loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnit } from './cli/systemd-unit.ts';
+import { userCommand } from './cli/user.ts';
+import { bootstrapAdmin } from './accounts/bootstrap.ts';
+import { passwordHasher } from './accounts/passwords.ts';
+import { SqliteMetaStore } from './store/sqlite/sqlite-meta-store.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock } from './lib/clock.ts';
 import { WriteBuffer } from './buffer/write-buffer.ts';
@@ -34,6 +38,8 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
       return serve(args, env);
     case 'systemd-unit':
       return printUnit(args, env);
+    case 'user':
+      return userCommand(args, env, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
     default:
       process.stderr.write(`footfall: unknown command "${sub}" (see footfall --help)\n`);
       return EXIT_USAGE;
@@ -77,6 +83,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     throw e;
   }
   const events = new SqliteEventStore(db);
+  const meta = new SqliteMetaStore(db);
+  const passwords = passwordHasher();
+  await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, (line) => process.stderr.write(line), Date.now());
+  meta.tokens.purgeExpired(Date.now());
   const buffer = new WriteBuffer({
     store: events,
     flushSize: config.flushSize,
@@ -87,7 +97,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   });
   buffer.start();
   const drops = new DropCounter();
-  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION });
+  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, meta, passwords });
 
   app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024 });
   const server = app.server!;

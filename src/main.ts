@@ -99,10 +99,6 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const drops = new DropCounter();
   const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, meta, passwords });
 
-  app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024 });
-  const server = app.server!;
-  log.info('footfall listening', { url: `http://${config.host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
-
   return new Promise<number>((done) => {
     let stopping = false;
     const stop = async (signal: string) => {
@@ -114,8 +110,13 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         db.close();
       }));
     };
+    // Handlers first, then listen: with them after listen, a SIGINT sent the moment "listening"
+    // was logged killed the process (exit 130) once startup had an await (the admin bootstrap).
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024 });
+    const server = app.server!;
+    log.info('footfall listening', { url: `http://${config.host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
   });
 }
 

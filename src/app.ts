@@ -6,7 +6,10 @@ import type { Clock } from './lib/clock.ts';
 import type { WriteBuffer } from './buffer/write-buffer.ts';
 import type { EventStore } from './store/event-store.ts';
 import type { DropCounter } from './ingest/drop-reasons.ts';
-import { ApiError, errorResponse } from './http/errors.ts';
+import type { MetaStore } from './store/meta-store.ts';
+import type { PasswordHasher } from './accounts/passwords.ts';
+import { managementRoutes } from './http/management.ts';
+import { ApiError, errorResponse, validationDetails } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthRoutes } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
@@ -26,12 +29,18 @@ export interface AppDeps {
   prisme: PrismeContext;
   /** The Prisme events limiter; null when --rate-limit off. */
   limiter: Limiter | null;
-  /** RudderStack write key → website id (null: unknown). */
-  websiteForWriteKey(key: string): string | null;
+  meta: MetaStore;
+  /** Defaults to argon2id at production cost; tests pass a cheap one. */
+  passwords?: PasswordHasher;
 }
 
 export function createApp(deps: AppDeps) {
   const ipPolicy = clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies);
+  // Website domains are Prisme origins from the moment they are saved: no restart.
+  const origins = deps.prisme.origins;
+  const refreshOrigins = () => origins.setWebsites(deps.meta.websites.domains());
+  refreshOrigins();
+  deps.meta.onWebsitesChanged(refreshOrigins);
   return (
     // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger
     // plugin's CDN page win over ours in docs.ts).
@@ -40,22 +49,26 @@ export function createApp(deps: AppDeps) {
         if (error instanceof ApiError) return errorResponse(error);
         switch (code) {
           case 'VALIDATION':
+            // A response that fails its own schema is our bug, not bad input.
+            if ((error as { type?: string }).type === 'response') break;
+            return errorResponse(new ApiError('bad-request', undefined, validationDetails(error)));
           case 'PARSE':
             return errorResponse(new ApiError('bad-request'));
           case 'NOT_FOUND':
             return errorResponse(new ApiError('not-found'));
-          default:
-            deps.log.error('unhandled error', { code: String(code), error: String(error) });
-            return errorResponse(new ApiError('server-error'));
         }
+        deps.log.error('unhandled error', { code: String(code), error: String(error) });
+        return errorResponse(new ApiError('server-error'));
       })
       .use(docsRoutes(deps.version))
       .use(healthRoutes())
       .use(prismeRoutes({ prisme: deps.prisme, limiter: deps.limiter, ipPolicy, buffer: deps.buffer, drops: deps.drops, trustProxy: deps.config.trustProxy }))
       .use(rudderRoutes({
-        websiteForWriteKey: deps.websiteForWriteKey, ua: deps.prisme.ua, geo: deps.prisme.geo, clock: deps.clock,
+        websiteForWriteKey: (key) => deps.meta.websites.byWriteKey(key)?.id ?? null,
+        ua: deps.prisme.ua, geo: deps.prisme.geo, clock: deps.clock,
         ipPolicy, buffer: deps.buffer, drops: deps.drops, keepIp: deps.config.keepIp,
       }))
+      .use(managementRoutes(deps))
   );
 }
 

@@ -5,6 +5,10 @@ import { loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnit } from './cli/systemd-unit.ts';
+import { userCommand } from './cli/user.ts';
+import { bootstrapAdmin } from './accounts/bootstrap.ts';
+import { passwordHasher } from './accounts/passwords.ts';
+import { SqliteMetaStore } from './store/sqlite/sqlite-meta-store.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock } from './lib/clock.ts';
 import { WriteBuffer } from './buffer/write-buffer.ts';
@@ -14,8 +18,6 @@ import { SqliteEventStore } from './store/sqlite/sqlite-event-store.ts';
 import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
-import { sqliteSaltStore } from './store/sqlite/sqlite-salt-store.ts';
-import { writeKeyLookup } from './store/sqlite/write-key-lookup.ts';
 
 /** Exit codes: 2 = bad options, 3 = database from a newer Footfall, 1 = anything else. */
 const EXIT_USAGE = 2;
@@ -38,6 +40,8 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
       return serve(args, env);
     case 'systemd-unit':
       return printUnit(args, env);
+    case 'user':
+      return userCommand(args, env, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
     default:
       process.stderr.write(`footfall: unknown command "${sub}" (see footfall --help)\n`);
       return EXIT_USAGE;
@@ -89,6 +93,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     throw e;
   }
   const events = new SqliteEventStore(db);
+  const meta = new SqliteMetaStore(db);
+  const passwords = passwordHasher();
+  await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, (line) => process.stderr.write(line), Date.now());
+  meta.tokens.purgeExpired(Date.now());
   const buffer = new WriteBuffer({
     store: events,
     flushSize: config.flushSize,
@@ -99,15 +107,12 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   });
   buffer.start();
   const drops = new DropCounter();
-  const { prisme, limiter } = buildPrisme(config, systemClock, geo, sqliteSaltStore(db));
+  const { prisme, limiter } = buildPrisme(config, systemClock, geo, meta.salts);
   // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
   const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
-  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, websiteForWriteKey: writeKeyLookup(db) });
+  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, meta, passwords });
 
-  app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024 });
-  const server = app.server!;
-  log.info('footfall listening', { url: `http://${config.host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
-
+  let server: { port?: number; stop(force?: boolean): Promise<void> };
   return new Promise<number>((done) => {
     let stopping = false;
     const stop = async (signal: string) => {
@@ -121,8 +126,13 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         db.close();
       }));
     };
+    // Handlers first, then listen: with them after listen, a SIGINT sent the moment "listening"
+    // was logged killed the process (exit 130) once startup had an await (the admin bootstrap).
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024 });
+    server = app.server!;
+    log.info('footfall listening', { url: `http://${config.host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
   });
 }
 

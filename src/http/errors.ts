@@ -55,3 +55,20 @@ export function errorResponse(err: ApiError): Response {
 export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 413 | 429 | 503)[]): Record<number, typeof ErrorBody> {
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
 }
+
+/**
+ * Elysia's validation error → Umami's zod-tree shape: `errors` for the value as a whole,
+ * `properties.<field>.errors` per top-level field (400 bodies stay comparable with Umami's).
+ */
+export function validationDetails(error: unknown): { errors: string[]; properties: Record<string, { errors: string[] }> } {
+  const errors: string[] = [];
+  const properties: Record<string, { errors: string[] }> = {};
+  const all = (error as { all?: { path?: string; message?: string; summary?: string }[] }).all ?? [];
+  for (const e of all.slice(0, 20)) {
+    const field = (e.path ?? '').split('/')[1];
+    const msg = e.summary ?? e.message ?? 'Invalid input';
+    if (field) (properties[field] ??= { errors: [] }).errors.includes(msg) || properties[field].errors.push(msg);
+    else if (!errors.includes(msg)) errors.push(msg);
+  }
+  return { errors, properties };
+}

@@ -8,7 +8,7 @@ export const WEBSITE_ID = '6f3b0e0c-3c1e-4b8e-9f0a-0a1b2c3d4e5f';
 export function rudderApp(argv: string[] = []) {
   const t = testApp(['--trust-proxy', ...argv]);
   const now = t.clock();
-  t.db.prepare('INSERT INTO websites (id, name, domain, write_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(WEBSITE_ID, 'Test site', 'shop.example', WRITE_KEY, now, now);
+  t.meta.websites.create({ id: WEBSITE_ID, name: 'Test site', domain: 'shop.example', shareId: null, userId: null, teamId: null, createdBy: null, writeKey: WRITE_KEY }, now);
   const stored = async (): Promise<CanonicalEvent[]> => {
     await t.buffer.flush();
     const out: CanonicalEvent[] = [];

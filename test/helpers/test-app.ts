@@ -7,12 +7,11 @@ import { manualClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { openDatabase } from '../../src/store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts';
-import { sqliteSaltStore } from '../../src/store/sqlite/sqlite-salt-store.ts';
-import { writeKeyLookup } from '../../src/store/sqlite/write-key-lookup.ts';
 import { buildPrisme } from '../../src/ingest/build-prisme.ts';
-import { openGeoReader, type GeoReader } from '../../src/ingest/geo.ts';
+import { openGeoReader, defaultGeoDatabase, type GeoReader } from '../../src/ingest/geo.ts';
 import { readFileSync } from 'node:fs';
-import { defaultGeoDatabase } from '../../src/ingest/geo.ts';
+import { SqliteMetaStore } from '../../src/store/sqlite/sqlite-meta-store.ts';
+import { passwordHasher, TEST_PASSWORD_COST } from '../../src/accounts/passwords.ts';
 
 let sharedGeo: GeoReader | undefined;
 /** The embedded country database, opened once per test process (~8 MB). */
@@ -38,9 +37,13 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
     durable: config.ack === 'durable',
   });
   const clock = manualClock();
-  const { prisme, limiter } = buildPrisme(config, clock, testGeo(), sqliteSaltStore(db));
-  const deps: AppDeps = { config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', prisme, limiter, websiteForWriteKey: writeKeyLookup(db), ...over };
+  const meta = new SqliteMetaStore(db);
+  const { prisme, limiter } = buildPrisme(config, clock, testGeo(), meta.salts);
+  const deps: AppDeps = {
+    config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', prisme, limiter,
+    meta, passwords: passwordHasher(TEST_PASSWORD_COST), ...over,
+  };
   const app = createApp(deps);
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init));
-  return { app, deps, db, events, buffer, clock, request };
+  return { app, deps, db, events, meta, buffer, clock, request };
 }

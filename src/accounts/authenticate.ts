@@ -1,0 +1,36 @@
+/** @module `Authorization` header → Principal (login token or `footfall_` API key), or null. */
+import type { MetaStore } from '../store/meta-store.ts';
+import type { Principal } from './principal.ts';
+import { API_KEY_PREFIX, sha256Hex } from './secrets.ts';
+
+/** Longer values are not credentials we issued; refusing them early bounds the hashing work. */
+const MAX_CREDENTIAL = 256;
+/** `last_used_at` is written at most once a minute per key, so API-key traffic does not turn reads into writes. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** Umami reads the second word of the header and does not check the scheme word; so do we. */
+export function bearerCredential(header: string | null | undefined): string | null {
+  if (!header) return null;
+  const parts = header.trim().split(/\s+/);
+  const cred = parts.length === 2 ? parts[1]! : null;
+  return cred && cred.length <= MAX_CREDENTIAL ? cred : null;
+}
+
+export function authenticate(meta: MetaStore, header: string | null | undefined, now: number): Principal | null {
+  const cred = bearerCredential(header);
+  if (!cred) return null;
+  const hash = sha256Hex(cred);
+  if (cred.startsWith(API_KEY_PREFIX)) {
+    const key = meta.apiKeys.byHash(hash);
+    if (!key) return null;
+    const user = meta.users.byId(key.userId);
+    if (!user) return null;
+    if (key.lastUsedAt === null || now - key.lastUsedAt >= TOUCH_EVERY_MS) meta.apiKeys.touch(key.id, now);
+    return { user: { id: user.id, username: user.username, role: user.role }, isAdmin: user.role === 'admin', via: 'api-key', apiKeyId: key.id };
+  }
+  const token = meta.tokens.live(hash, now);
+  if (!token) return null;
+  const user = meta.users.byId(token.userId);
+  if (!user) return null;
+  return { user: { id: user.id, username: user.username, role: user.role }, isAdmin: user.role === 'admin', via: 'token', tokenHash: hash };
+}

@@ -1,0 +1,34 @@
+/** @module First start: an empty users table gets user `admin` with FOOTFALL_ADMIN_PASSWORD, or a random password printed once. */
+import type { MetaStore } from '../store/meta-store.ts';
+import type { PasswordHasher } from './passwords.ts';
+import { randomPassword } from './passwords.ts';
+
+export type BootstrapResult = { created: false } | { created: true; generated: boolean };
+
+/**
+ * Runs only when the users table has never held a row, so deleting or renaming the admin later
+ * does not bring it back. There is no default password: either the operator chose one, or a
+ * random one is written (once) through `write`, which main.ts points at stderr.
+ */
+export async function bootstrapAdmin(
+  meta: MetaStore,
+  hasher: PasswordHasher,
+  envPassword: string | undefined,
+  write: (line: string) => void,
+  now: number,
+): Promise<BootstrapResult> {
+  if (meta.users.countAll() > 0) return { created: false };
+  const generated = !envPassword;
+  const password = envPassword || randomPassword();
+  const passwordHash = await hasher.hash(password);
+  meta.users.create({ id: crypto.randomUUID(), username: 'admin', passwordHash, role: 'admin' }, now);
+  if (generated) {
+    write(
+      `footfall: created user "admin" with password: ${password}\n` +
+        `footfall: this password is shown only once; change it after logging in, or run "footfall user reset-password admin".\n`,
+    );
+  } else {
+    write('footfall: created user "admin" with the password from FOOTFALL_ADMIN_PASSWORD\n');
+  }
+  return { created: true, generated };
+}

@@ -1,0 +1,41 @@
+/** @module Login, logout and token issue: (name, password, client IP) → a login token, throttled, equal-time on failure. */
+import { ApiError } from '../http/errors.ts';
+import type { UserRecord } from '../store/meta-store.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import type { Principal } from './principal.ts';
+import { newLoginToken, sha256Hex } from './secrets.ts';
+
+/** Login tokens live 7 days (Umami's JWTs do not expire at all); logout or a password change ends them sooner. */
+export const TOKEN_TTL_MS = 7 * 86_400_000;
+
+export interface LoginDeps extends AccountsDeps {
+  throttle: LoginThrottle;
+  tokenTtlMs?: number;
+}
+
+export async function login(deps: LoginDeps, username: string, password: string, ip: string): Promise<{ token: string; user: UserRecord }> {
+  const verdict = deps.throttle.check(ip, username);
+  if (!verdict.allowed)
+    throw new ApiError('too-many-requests', 'Too many failed logins; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
+  const user = deps.meta.users.byUsername(username);
+  // One argon2 verify on both paths: a missing user costs the same as a wrong password.
+  const ok = await deps.passwords.verify(password, user?.passwordHash ?? null);
+  if (!user || !ok) {
+    deps.throttle.fail(ip, username);
+    throw new ApiError('unauthorized', 'Incorrect username and/or password.');
+  }
+  return { token: issueToken(deps, user.id), user };
+}
+
+export function issueToken(deps: AccountsDeps & { tokenTtlMs?: number }, userId: string): string {
+  const now = deps.clock();
+  const token = newLoginToken();
+  deps.meta.tokens.create({ tokenHash: sha256Hex(token), userId, expiresAt: now + (deps.tokenTtlMs ?? TOKEN_TTL_MS) }, now);
+  return token;
+}
+
+/** Revokes the login token used for this request; an API key stays valid (revoke it with DELETE /api/api-keys/:id). */
+export function logout(deps: AccountsDeps, p: Principal): void {
+  if (p.tokenHash) deps.meta.tokens.revoke(p.tokenHash, deps.clock());
+}

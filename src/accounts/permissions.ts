@@ -1,0 +1,97 @@
+/**
+ * @module Umami's permission rules (src/permissions) as pure functions: (principal, owner, caller's team role) → allowed.
+ * Callers look up the record and the caller's role in its team first; these functions do no I/O.
+ * Websites and pixels share the "owned" rules, as in Umami.
+ */
+import type { TeamRole } from '../store/meta-store.ts';
+import { hasPermission } from './roles.ts';
+import type { Principal } from './principal.ts';
+
+/** A website or pixel: owned by a user, or by a team. */
+export interface Owned {
+  userId: string | null;
+  teamId: string | null;
+}
+
+/** Admin; the owning user; or any member of the owning team. */
+export function canViewOwned(p: Principal, o: Owned, teamRole: TeamRole | null): boolean {
+  if (p.isAdmin) return true;
+  if (o.userId) return p.user.id === o.userId;
+  if (o.teamId) return teamRole !== null;
+  return false;
+}
+
+function canChangeOwned(p: Principal, o: Owned, teamRole: TeamRole | null, perm: 'website:update' | 'website:delete'): boolean {
+  if (p.isAdmin) return true;
+  if (o.userId) return p.user.id === o.userId;
+  if (o.teamId) return hasPermission(teamRole, perm);
+  return false;
+}
+
+/** Admin; the owning user; or a team member whose role has `website:update`. */
+export function canUpdateOwned(p: Principal, o: Owned, teamRole: TeamRole | null): boolean {
+  return canChangeOwned(p, o, teamRole, 'website:update');
+}
+
+/** Admin; the owning user; or a team member whose role has `website:delete`. */
+export function canDeleteOwned(p: Principal, o: Owned, teamRole: TeamRole | null): boolean {
+  return canChangeOwned(p, o, teamRole, 'website:delete');
+}
+
+/**
+ * Umami's website (and pixel) create rule: for a team, admin or a member whose role has
+ * `website:create`; and in every case admin or a global role with `website:create` (so
+ * `view-only` users never create).
+ */
+export function canCreateOwned(p: Principal, teamId: string | null, teamRole: TeamRole | null): boolean {
+  if (teamId && !(p.isAdmin || hasPermission(teamRole, 'website:create'))) return false;
+  return p.isAdmin || hasPermission(p.user.role, 'website:create');
+}
+
+export function canViewTeam(p: Principal, teamRole: TeamRole | null): boolean {
+  return p.isAdmin || teamRole !== null;
+}
+
+/** Any signed-in user (Umami's canCreateTeam returns `!!user`). */
+export function canCreateTeam(_p: Principal): boolean {
+  return true;
+}
+
+export function canUpdateTeam(p: Principal, teamRole: TeamRole | null): boolean {
+  return p.isAdmin || hasPermission(teamRole, 'team:update');
+}
+
+export function canDeleteTeam(p: Principal, teamRole: TeamRole | null): boolean {
+  return p.isAdmin || hasPermission(teamRole, 'team:delete');
+}
+
+/** Adding a member directly is admin only (Umami's canAddUserToTeam outside cloud mode); others join by access code. */
+export function canAddTeamMember(p: Principal): boolean {
+  return p.isAdmin;
+}
+
+/** Admin; the member leaving themself; or a member whose role has `team:update`. */
+export function canRemoveTeamMember(p: Principal, teamRole: TeamRole | null, removeUserId: string): boolean {
+  return p.isAdmin || removeUserId === p.user.id || hasPermission(teamRole, 'team:update');
+}
+
+export function canListUsers(p: Principal): boolean {
+  return p.isAdmin;
+}
+
+export function canCreateUser(p: Principal): boolean {
+  return p.isAdmin;
+}
+
+export function canViewUser(p: Principal, userId: string): boolean {
+  return p.isAdmin || p.user.id === userId;
+}
+
+/** Admin, or users changing themselves (password only: role and name are admin-only fields). */
+export function canUpdateUser(p: Principal, userId: string): boolean {
+  return p.isAdmin || p.user.id === userId;
+}
+
+export function canDeleteUser(p: Principal): boolean {
+  return p.isAdmin;
+}

@@ -1,0 +1,99 @@
+/** @module Teams and members (Umami's rules): create (creator becomes team-owner), list, get, update, delete, join by code, members. */
+import { ApiError } from '../http/errors.ts';
+import type { MemberRecord, Page, PageQuery, TeamRecord, TeamRole } from '../store/meta-store.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import {
+  canAddTeamMember, canCreateTeam, canDeleteTeam, canRemoveTeamMember, canUpdateTeam, canViewTeam,
+} from './permissions.ts';
+import type { Principal } from './principal.ts';
+import { newAccessCode } from './secrets.ts';
+
+function liveTeam(d: AccountsDeps, teamId: string): TeamRecord {
+  const team = d.meta.teams.byId(teamId);
+  if (!team) throw new ApiError('not-found');
+  return team;
+}
+
+function roleIn(d: AccountsDeps, p: Principal, teamId: string): TeamRole | null {
+  return d.meta.members.roleOf(teamId, p.user.id);
+}
+
+/** The caller's teams; with `all` (admins only) every team. */
+export function listTeams(d: AccountsDeps, p: Principal, q: PageQuery, all = false): Page<TeamRecord> {
+  if (all && !p.isAdmin) throw new ApiError('unauthorized');
+  return all ? d.meta.teams.list(q) : d.meta.teams.listForUser(p.user.id, q);
+}
+
+export function createTeam(d: AccountsDeps, p: Principal, name: string): TeamRecord {
+  if (!canCreateTeam(p)) throw new ApiError('unauthorized');
+  return d.meta.teams.create({ id: crypto.randomUUID(), name, accessCode: newAccessCode() }, p.user.id, d.clock());
+}
+
+export function getTeam(d: AccountsDeps, p: Principal, teamId: string): { team: TeamRecord; members: MemberRecord[] } {
+  const team = liveTeam(d, teamId);
+  if (!canViewTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  return { team, members: d.meta.members.list(teamId, { page: 1, pageSize: 1000 }).data };
+}
+
+export function updateTeam(d: AccountsDeps, p: Principal, teamId: string, patch: { name?: string; accessCode?: string }): TeamRecord {
+  liveTeam(d, teamId);
+  if (!canUpdateTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  if (patch.accessCode) {
+    const other = d.meta.teams.byAccessCode(patch.accessCode);
+    if (other && other.id !== teamId) throw new ApiError('bad-request', 'That access code is already taken.');
+  }
+  const team = d.meta.teams.update(teamId, patch, d.clock());
+  if (!team) throw new ApiError('not-found');
+  return team;
+}
+
+export function deleteTeam(d: AccountsDeps, p: Principal, teamId: string): void {
+  liveTeam(d, teamId);
+  if (!canDeleteTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  d.meta.teams.delete(teamId, d.clock());
+}
+
+/** Any signed-in user with the code joins as `team-member`. */
+export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string): MemberRecord {
+  if (!canCreateTeam(p)) throw new ApiError('unauthorized');
+  const team = d.meta.teams.byAccessCode(accessCode);
+  if (!team) throw new ApiError('not-found', 'Team not found.');
+  if (d.meta.members.get(team.id, p.user.id)) throw new ApiError('bad-request', 'User is already a team member.');
+  return d.meta.members.add(team.id, p.user.id, 'team-member', d.clock());
+}
+
+export function listMembers(d: AccountsDeps, p: Principal, teamId: string, q: PageQuery): Page<MemberRecord> {
+  liveTeam(d, teamId);
+  if (!canViewTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  return d.meta.members.list(teamId, q);
+}
+
+export function addMember(d: AccountsDeps, p: Principal, teamId: string, userId: string, role: TeamRole): MemberRecord {
+  liveTeam(d, teamId);
+  if (!canAddTeamMember(p)) throw new ApiError('unauthorized');
+  if (!d.meta.users.byId(userId)) throw new ApiError('not-found', 'User not found.');
+  if (d.meta.members.get(teamId, userId)) throw new ApiError('bad-request', 'User is already a member of the Team.');
+  return d.meta.members.add(teamId, userId, role, d.clock());
+}
+
+export function getMember(d: AccountsDeps, p: Principal, teamId: string, userId: string): MemberRecord {
+  liveTeam(d, teamId);
+  if (!canUpdateTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  const m = d.meta.members.get(teamId, userId);
+  if (!m) throw new ApiError('not-found');
+  return m;
+}
+
+export function setMemberRole(d: AccountsDeps, p: Principal, teamId: string, userId: string, role: TeamRole): MemberRecord {
+  liveTeam(d, teamId);
+  if (!canUpdateTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  const m = d.meta.members.setRole(teamId, userId, role, d.clock());
+  if (!m) throw new ApiError('not-found', 'The User does not exists on this team.');
+  return m;
+}
+
+export function removeMember(d: AccountsDeps, p: Principal, teamId: string, userId: string): void {
+  liveTeam(d, teamId);
+  if (!canRemoveTeamMember(p, roleIn(d, p, teamId), userId)) throw new ApiError('unauthorized');
+  if (!d.meta.members.remove(teamId, userId)) throw new ApiError('not-found', 'The User does not exists on this team.');
+}

@@ -1,0 +1,89 @@
+/** @module Websites (Umami's rules) plus their RudderStack write key: list, create, get, update, delete, rotate the key. */
+import { ApiError } from '../http/errors.ts';
+import type { Page, PageQuery, TeamRole, WebsiteRecord } from '../store/meta-store.ts';
+import type { AccountsDeps } from './accounts-deps.ts';
+import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned, canViewTeam, type Owned } from './permissions.ts';
+import type { Principal } from './principal.ts';
+import { newWriteKey } from './secrets.ts';
+
+/** The caller's role in the team owning `o`, if a team owns it. */
+export function teamRoleFor(d: AccountsDeps, p: Principal, o: Owned): TeamRole | null {
+  return o.teamId ? d.meta.members.roleOf(o.teamId, p.user.id) : null;
+}
+
+/**
+ * Unknown (or deleted) id → 404, then not allowed → 401 (decisions.md, as for pixels). A deleted
+ * website stays visible to admins when `withDeleted` (export of its kept events).
+ */
+export function viewableWebsite(d: AccountsDeps, p: Principal, id: string, withDeleted = false): WebsiteRecord {
+  const w = d.meta.websites.byId(id, withDeleted && p.isAdmin);
+  if (!w) throw new ApiError('not-found');
+  if (!canViewOwned(p, w, teamRoleFor(d, p, w))) throw new ApiError('unauthorized');
+  return w;
+}
+
+export function listWebsites(d: AccountsDeps, p: Principal, q: PageQuery, includeTeams = true): Page<WebsiteRecord> {
+  return d.meta.websites.listForUser(p.user.id, q, includeTeams);
+}
+
+export function listTeamWebsites(d: AccountsDeps, p: Principal, teamId: string, q: PageQuery): Page<WebsiteRecord> {
+  if (!d.meta.teams.byId(teamId)) throw new ApiError('not-found');
+  if (!canViewTeam(p, d.meta.members.roleOf(teamId, p.user.id))) throw new ApiError('unauthorized');
+  return d.meta.websites.listForTeam(teamId, q);
+}
+
+export interface WebsiteInput {
+  id?: string | null;
+  name: string;
+  domain?: string | null;
+  shareId?: string | null;
+  teamId?: string | null;
+}
+
+export function createWebsite(d: AccountsDeps, p: Principal, input: WebsiteInput): WebsiteRecord {
+  const teamId = input.teamId ?? null;
+  if (teamId && !d.meta.teams.byId(teamId)) throw new ApiError('not-found', 'Team not found.');
+  if (!canCreateOwned(p, teamId, teamId ? d.meta.members.roleOf(teamId, p.user.id) : null)) throw new ApiError('unauthorized');
+  if (input.id && d.meta.websites.byId(input.id, true)) throw new ApiError('bad-request', 'That website id is already taken.');
+  if (input.shareId && d.meta.websites.shareIdTaken(input.shareId)) throw new ApiError('bad-request', 'That share ID is already taken.');
+  return d.meta.websites.create(
+    {
+      id: input.id ?? crypto.randomUUID(),
+      name: input.name,
+      domain: input.domain ?? null,
+      shareId: input.shareId ?? null,
+      userId: teamId ? null : p.user.id,
+      teamId,
+      createdBy: p.user.id,
+      writeKey: newWriteKey(),
+    },
+    d.clock(),
+  );
+}
+
+export function updateWebsite(d: AccountsDeps, p: Principal, id: string, patch: { name?: string; domain?: string; shareId?: string | null }): WebsiteRecord {
+  const w = d.meta.websites.byId(id);
+  if (!w) throw new ApiError('not-found');
+  if (!canUpdateOwned(p, w, teamRoleFor(d, p, w))) throw new ApiError('unauthorized');
+  if (patch.shareId && d.meta.websites.shareIdTaken(patch.shareId, id)) throw new ApiError('bad-request', 'That share ID is already taken.');
+  const updated = d.meta.websites.update(id, patch, d.clock());
+  if (!updated) throw new ApiError('not-found');
+  return updated;
+}
+
+export function deleteWebsite(d: AccountsDeps, p: Principal, id: string): void {
+  const w = d.meta.websites.byId(id);
+  if (!w) throw new ApiError('not-found');
+  if (!canDeleteOwned(p, w, teamRoleFor(d, p, w))) throw new ApiError('unauthorized');
+  d.meta.websites.delete(id, d.clock());
+}
+
+/** A new write key; the old one stops working at once (the hot-path cache is cleared on write). */
+export function rotateWriteKey(d: AccountsDeps, p: Principal, id: string): WebsiteRecord {
+  const w = d.meta.websites.byId(id);
+  if (!w) throw new ApiError('not-found');
+  if (!canUpdateOwned(p, w, teamRoleFor(d, p, w))) throw new ApiError('unauthorized');
+  const updated = d.meta.websites.setWriteKey(id, newWriteKey(), d.clock());
+  if (!updated) throw new ApiError('not-found');
+  return updated;
+}

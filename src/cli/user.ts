@@ -1,0 +1,58 @@
+/** @module `footfall user reset-password NAME [--data-dir DIR]`: sets a new random password offline and prints it once. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config.ts';
+import { passwordHasher, randomPassword, type PasswordHasher } from '../accounts/passwords.ts';
+import { openDatabase } from '../store/sqlite/open-database.ts';
+import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
+
+export interface CliIo {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+const USAGE = 'usage: footfall user reset-password NAME [--data-dir DIR]\n';
+
+/**
+ * Works on the database file directly, so it needs no running server and no login (the way
+ * back in when every admin password is lost). Ends the user's login sessions; API keys stay.
+ */
+export async function userCommand(
+  args: string[],
+  env: Record<string, string | undefined>,
+  io: CliIo,
+  passwords: PasswordHasher = passwordHasher(),
+  now: number = Date.now(),
+): Promise<number> {
+  const r = loadConfig(args, env);
+  if (!r.ok) {
+    io.err(`footfall: invalid options:\n${r.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    return 2;
+  }
+  const [action, name, ...extra] = r.rest;
+  if (action !== 'reset-password' || !name || extra.length) {
+    io.err(USAGE);
+    return 2;
+  }
+  const path = join(r.config.dataDir, 'footfall.db');
+  if (!existsSync(path)) {
+    io.err(`footfall: no database at ${path} (pass --data-dir)\n`);
+    return 1;
+  }
+  const db = openDatabase(path);
+  try {
+    const meta = new SqliteMetaStore(db);
+    const user = meta.users.byUsername(name);
+    if (!user) {
+      io.err(`footfall: no user named "${name}"\n`);
+      return 1;
+    }
+    const password = randomPassword();
+    meta.users.update(user.id, { passwordHash: await passwords.hash(password) }, now);
+    meta.tokens.revokeAllOf(user.id, now);
+    io.out(`new password for "${name}": ${password}\n`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,52 @@
+/** @module Auth routes: POST /api/auth/login, GET|POST /api/auth/verify, POST /api/auth/logout. */
+import { Elysia, t } from 'elysia';
+import { login, logout } from '../accounts/login.ts';
+import { errorResponses } from './errors.ts';
+import { BEARER, requestIp, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { Ok, Password, User, userJson, Username } from './management-schemas.ts';
+
+export function authRoutes(ctx: ManagementContext) {
+  const verify = {
+    detail: { summary: 'The user behind the bearer token or API key', tags: ['Auth'], security: BEARER },
+    response: { 200: User, ...errorResponses(401) },
+  };
+  return new Elysia()
+    .post(
+      '/api/auth/login',
+      async ({ body, server, request }) => {
+        const r = await login(ctx, body.username, body.password, requestIp(ctx, server, request));
+        return { token: r.token, user: userJson(r.user) };
+      },
+      {
+        parse: 'json',
+        body: t.Object(
+          { username: Username, password: t.String({ maxLength: 255 }) },
+          { examples: [{ username: 'admin', password: 'correct horse battery staple' }] },
+        ),
+        detail: {
+          summary: 'Log in: a login token for `Authorization: Bearer`',
+          description:
+            'Tokens last 7 days unless revoked by logout or a password change. Failed logins are throttled per client ' +
+            'address and per user name (429 with Retry-After).',
+          tags: ['Auth'],
+        },
+        response: {
+          200: t.Object({ token: t.String({ description: 'Send as `Authorization: Bearer <token>`' }), user: User }),
+          ...errorResponses(400, 401, 429),
+        },
+      },
+    )
+    .get('/api/auth/verify', ({ headers }) => userJson(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), verify)
+    .post('/api/auth/verify', ({ headers }) => userJson(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), verify)
+    .post(
+      '/api/auth/logout',
+      ({ headers }) => {
+        logout(ctx, requirePrincipal(ctx, headers.authorization));
+        return { ok: true as const };
+      },
+      {
+        detail: { summary: 'Log out: revokes the login token used (an API key stays valid)', tags: ['Auth'], security: BEARER },
+        response: { 200: Ok, ...errorResponses(401) },
+      },
+    );
+}

@@ -1,0 +1,110 @@
+/** @module Canonical events → a streamed NDJSON or CSV (RFC 4180) download, pulled on demand so memory stays constant. */
+import { t } from 'elysia';
+import { EVENT_FIELDS, type CanonicalEvent } from '../ingest/event.ts';
+import { ErrorBody } from './errors.ts';
+
+export type ExportFormat = 'ndjson' | 'csv';
+
+/** Query of every export route (decisions.md: ms since epoch, inclusive, Umami's convention). */
+export const ExportQuery = t.Object({
+  startAt: t.Optional(t.Integer({ minimum: 0, description: 'Inclusive lower bound, ms since epoch', examples: [1767225600000] })),
+  endAt: t.Optional(t.Integer({ minimum: 0, description: 'Inclusive upper bound, ms since epoch', examples: [1769904000000] })),
+  format: t.Optional(t.Union([t.Literal('ndjson'), t.Literal('csv')], { default: 'ndjson', description: 'ndjson (default): one canonical event per line; csv: RFC 4180 with a header row' })),
+});
+
+/** OpenAPI responses of an export route: the two streamed bodies and the Umami-shaped errors. */
+export function exportResponsesDoc(): Record<string, unknown> {
+  const err = (description: string) => ({ description, content: { 'application/json': { schema: ErrorBody } } });
+  return {
+    200: {
+      description: 'Stored events, oldest first, streamed',
+      headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'attachment; filename="…"' } },
+      content: {
+        'application/x-ndjson': { schema: { type: 'string' }, example: '{"id":"0195…","timestamp":"2026-01-02T03:04:05.600Z","source":"prisme","type":"pageview",…}\n' },
+        'text/csv': { schema: { type: 'string' }, example: `${EVENT_FIELDS.join(',')}\r\n…` },
+      },
+    },
+    400: err('Invalid query (bad-request)'),
+    401: err('Not signed in, or not allowed to view this website (unauthorized)'),
+    404: err('Unknown id (not-found)'),
+  };
+}
+
+/** Every field in EVENT_FIELDS order, absent ones as null, whatever order the store produced. */
+export function ndjsonLine(e: CanonicalEvent): string {
+  const o: Record<string, unknown> = {};
+  for (const f of EVENT_FIELDS) o[f] = e[f] ?? null;
+  return JSON.stringify(o) + '\n';
+}
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * null → empty field; empty string → `""` (so the two stay distinguishable); objects
+ * (properties, payload) → their JSON text; quoted only when RFC 4180 requires it.
+ */
+export function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (s === '') return '""';
+  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export const CSV_HEADER = EVENT_FIELDS.join(',') + '\r\n';
+
+export function csvLine(e: CanonicalEvent): string {
+  let line = '';
+  for (let i = 0; i < EVENT_FIELDS.length; i++) line += (i ? ',' : '') + csvField(e[EVENT_FIELDS[i]!]);
+  return line + '\r\n';
+}
+
+/** `footfall-website-<id>[-<from>_<to>].ndjson`, dates as YYYYMMDD (UTC). ASCII only, so no RFC 5987 form is needed. */
+export function exportFilename(kind: string, id: string, format: ExportFormat, startAt?: number, endAt?: number): string {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+  const range = startAt !== undefined || endAt !== undefined ? `-${startAt !== undefined ? day(startAt) : 'start'}_${endAt !== undefined ? day(endAt) : 'now'}` : '';
+  return `footfall-${kind}-${id}${range}.${format}`;
+}
+
+/** Lines are gathered into chunks of about this many characters before being handed to the socket. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Pull-based: the next rows are read from the store only when the consumer (Bun's socket
+ * writer) asks, so a slow client holds one chunk and one store page in memory, not the export.
+ * Cancelling (client gone) returns the iterator, which releases the store's statement.
+ */
+export function exportResponse(events: AsyncIterable<CanonicalEvent>, format: ExportFormat, filename: string): Response {
+  const it = events[Symbol.asyncIterator]();
+  const line = format === 'csv' ? csvLine : ndjsonLine;
+  const enc = new TextEncoder();
+  let pending = format === 'csv' ? CSV_HEADER : '';
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let buf = pending;
+        pending = '';
+        while (buf.length < CHUNK_CHARS) {
+          const r = await it.next();
+          if (r.done) {
+            if (buf) controller.enqueue(enc.encode(buf));
+            controller.close();
+            return;
+          }
+          buf += line(r.value);
+        }
+        controller.enqueue(enc.encode(buf));
+      },
+      async cancel() {
+        await it.return?.();
+      },
+    },
+    { highWaterMark: 1 },
+  );
+  return new Response(body, {
+    headers: {
+      'content-type': format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+      'cache-control': 'no-store',
+    },
+  });
+}

@@ -1,0 +1,51 @@
+/** @module What every management route family shares: stores, clock, password hasher, login throttle, client-IP policy, and the bearer check. */
+import type { AppDeps } from '../app.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Logger } from '../lib/log.ts';
+import type { EventStore } from '../store/event-store.ts';
+import type { MetaStore } from '../store/meta-store.ts';
+import { authenticate } from '../accounts/authenticate.ts';
+import { LoginThrottle } from '../accounts/login-throttle.ts';
+import { passwordHasher, type PasswordHasher } from '../accounts/passwords.ts';
+import type { Principal } from '../accounts/principal.ts';
+import { clientIp, clientIpPolicy, type ClientIpPolicy } from './client-ip.ts';
+import { ApiError } from './errors.ts';
+
+export interface ManagementContext {
+  meta: MetaStore;
+  events: EventStore;
+  clock: Clock;
+  log: Logger;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  ipPolicy: ClientIpPolicy;
+  tokenTtlMs?: number;
+}
+
+export function managementContext(deps: AppDeps): ManagementContext {
+  return {
+    meta: deps.meta,
+    events: deps.events,
+    clock: deps.clock,
+    log: deps.log,
+    passwords: deps.passwords ?? passwordHasher(),
+    throttle: new LoginThrottle({ clock: deps.clock }),
+    ipPolicy: clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies),
+  };
+}
+
+/** The caller, or 401. Called inside handlers, i.e. after validation: Umami answers 400 before 401. */
+export function requirePrincipal(ctx: ManagementContext, authorization: string | undefined): Principal {
+  const p = authenticate(ctx.meta, authorization, ctx.clock());
+  if (!p) throw new ApiError('unauthorized');
+  return p;
+}
+
+/** In-process requests (tests) have no TCP peer: they count as 127.0.0.1. */
+export function requestIp(ctx: ManagementContext, server: { requestIP(r: Request): { address: string } | null } | null, request: Request): string {
+  const peer = server?.requestIP(request)?.address ?? '127.0.0.1';
+  return clientIp(ctx.ipPolicy, peer, request.headers.get(ctx.ipPolicy.header));
+}
+
+/** OpenAPI `security` of a route that needs a bearer token or API key. */
+export const BEARER = [{ bearer: [] as string[] }];

@@ -1,0 +1,156 @@
+/** @module JSON shapes of the management API (TypeBox, the single source of validation, types and OpenAPI) and record → JSON mappers. */
+import { t, type TSchema } from 'elysia';
+import type { PageQuery, ApiKeyRecord, MemberRecord, PixelRecord, TeamRecord, UserRecord, WebsiteRecord } from '../store/meta-store.ts';
+
+/** ms since the epoch → ISO-8601 with ms and `Z` (Umami's JSON dates). */
+export function iso(ms: number): string;
+export function iso(ms: number | null): string | null;
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+const Id = (description?: string) => t.String({ format: 'uuid', description, examples: ['0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001'] });
+const Time = t.String({ format: 'date-time', examples: ['2026-01-02T03:04:05.600Z'] });
+const NullableTime = t.Union([Time, t.Null()]);
+const NullableId = t.Union([Id(), t.Null()]);
+
+// Spelled out (not mapped from USER_ROLES/TEAM_ROLES) so TypeScript keeps the literal types; roles.test.ts checks they agree.
+export const UserRoleSchema = t.Union([t.Literal('admin'), t.Literal('user'), t.Literal('view-only')]);
+export const TeamRoleSchema = t.Union([t.Literal('team-owner'), t.Literal('team-manager'), t.Literal('team-member'), t.Literal('team-view-only')]);
+export const AssignableTeamRoleSchema = t.Union([t.Literal('team-manager'), t.Literal('team-member'), t.Literal('team-view-only')], {
+  description: "`team-owner` is only given to a team's creator",
+});
+
+// ------------------------------------------------------------------ params and paging
+export function UuidParam<K extends string>(name: K) {
+  return t.Object({ [name]: Id() } as Record<K, ReturnType<typeof Id>>);
+}
+
+export const PagingQuery = t.Object({
+  page: t.Optional(t.Integer({ minimum: 1, default: 1, description: '1-based page number' })),
+  pageSize: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'Rows per page (max 1000)' })),
+  search: t.Optional(t.String({ maxLength: 200, description: 'Case-insensitive substring; % and _ are literal' })),
+});
+
+export function PagedOf<S extends TSchema>(item: S) {
+  return t.Object({
+    data: t.Array(item),
+    count: t.Integer({ description: 'Rows matching, over all pages' }),
+    page: t.Integer(),
+    pageSize: t.Integer(),
+    search: t.Optional(t.String()),
+  });
+}
+
+/** Query (defaults possibly unfilled) → the store's PageQuery; an empty search means no filter, as Umami. */
+export function pageQuery(q: { page?: number; pageSize?: number; search?: string }): PageQuery {
+  return { page: q.page ?? 1, pageSize: q.pageSize ?? 20, ...(q.search ? { search: q.search } : {}) };
+}
+
+export function paged<R, J>(page: { data: R[]; count: number }, q: { page?: number; pageSize?: number; search?: string }, map: (r: R) => J) {
+  return {
+    data: page.data.map(map),
+    count: page.count,
+    page: q.page ?? 1,
+    pageSize: q.pageSize ?? 20,
+    ...(q.search !== undefined ? { search: q.search } : {}),
+  };
+}
+
+export const Ok = t.Object({ ok: t.Literal(true) });
+
+// ------------------------------------------------------------------ users
+export const User = t.Object(
+  {
+    id: Id(),
+    username: t.String(),
+    role: UserRoleSchema,
+    isAdmin: t.Boolean(),
+    createdAt: Time,
+    updatedAt: Time,
+  },
+  { examples: [{ id: '0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001', username: 'admin', role: 'admin', isAdmin: true, createdAt: '2026-01-02T03:04:05.600Z', updatedAt: '2026-01-02T03:04:05.600Z' }] },
+);
+export const userJson = (u: Pick<UserRecord, 'id' | 'username' | 'role' | 'createdAt' | 'updatedAt'>) => ({
+  id: u.id, username: u.username, role: u.role, isAdmin: u.role === 'admin', createdAt: iso(u.createdAt), updatedAt: iso(u.updatedAt),
+});
+
+export const Username = t.String({ minLength: 1, maxLength: 255, examples: ['alice'] });
+export const Password = t.String({ minLength: 8, maxLength: 255, examples: ['correct horse battery staple'] });
+
+// ------------------------------------------------------------------ teams
+export const Team = t.Object({
+  id: Id(),
+  name: t.String(),
+  accessCode: t.String({ description: 'Lets a user join with POST /api/teams/join', examples: ['team_3fR9kQ2mZx7LbN1c'] }),
+  logoUrl: t.Union([t.String(), t.Null()]),
+  createdAt: Time,
+  updatedAt: Time,
+  deletedAt: NullableTime,
+});
+export const teamJson = (x: TeamRecord) => ({
+  id: x.id, name: x.name, accessCode: x.accessCode, logoUrl: x.logoUrl, createdAt: iso(x.createdAt), updatedAt: iso(x.updatedAt), deletedAt: iso(x.deletedAt),
+});
+
+export const Member = t.Object({
+  id: Id(),
+  teamId: Id(),
+  userId: Id(),
+  role: TeamRoleSchema,
+  createdAt: Time,
+  updatedAt: Time,
+  user: t.Object({ id: Id(), username: t.String() }),
+});
+export const memberJson = (m: MemberRecord) => ({
+  id: m.id, teamId: m.teamId, userId: m.userId, role: m.role, createdAt: iso(m.createdAt), updatedAt: iso(m.updatedAt), user: { id: m.userId, username: m.username },
+});
+
+export const TeamWithMembers = t.Composite([Team, t.Object({ members: t.Array(Member) })]);
+
+// ------------------------------------------------------------------ websites
+export const Website = t.Object(
+  {
+    id: Id(),
+    name: t.String(),
+    domain: t.Union([t.String(), t.Null()]),
+    shareId: t.Union([t.String(), t.Null()]),
+    resetAt: NullableTime,
+    userId: NullableId,
+    teamId: NullableId,
+    createdBy: NullableId,
+    createdAt: Time,
+    updatedAt: Time,
+    deletedAt: NullableTime,
+    writeKey: t.String({ description: 'RudderStack write key for this website (rotate with POST /api/websites/{websiteId}/write-key)' }),
+  },
+  {
+    examples: [{
+      id: '0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001', name: 'Blog', domain: 'blog.example.com', shareId: null, resetAt: null,
+      userId: '4f1c9a52-7a57-4a0e-9f1e-2d2b6f1c0002', teamId: null, createdBy: '4f1c9a52-7a57-4a0e-9f1e-2d2b6f1c0002',
+      createdAt: '2026-01-02T03:04:05.600Z', updatedAt: '2026-01-02T03:04:05.600Z', deletedAt: null, writeKey: '2QkZbq0yX1mWc8pN4rT6uV9aB3dE5fGh',
+    }],
+  },
+);
+export const websiteJson = (w: WebsiteRecord) => ({
+  id: w.id, name: w.name, domain: w.domain, shareId: w.shareId, resetAt: iso(w.resetAt), userId: w.userId, teamId: w.teamId,
+  createdBy: w.createdBy, createdAt: iso(w.createdAt), updatedAt: iso(w.updatedAt), deletedAt: iso(w.deletedAt), writeKey: w.writeKey,
+});
+
+/** Umami's SHARE_ID_REGEX. */
+export const ShareId = t.String({ pattern: '^[a-zA-Z0-9]{8,16}$', examples: ['aB3dE5fGh'] });
+
+// ------------------------------------------------------------------ pixels (for the pixel routes)
+export const pixelJson = (p: PixelRecord) => ({
+  id: p.id, name: p.name, slug: p.slug, userId: p.userId, teamId: p.teamId, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt), deletedAt: iso(p.deletedAt),
+});
+
+// ------------------------------------------------------------------ API keys
+export const ApiKey = t.Object({
+  id: Id(),
+  name: t.String(),
+  prefix: t.String({ description: 'First characters of the key, to tell keys apart', examples: ['footfall_3fR9kQ2m'] }),
+  createdAt: Time,
+  lastUsedAt: NullableTime,
+});
+export const apiKeyJson = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, prefix: k.prefix, createdAt: iso(k.createdAt), lastUsedAt: iso(k.lastUsedAt) });
+export const NewApiKey = t.Composite([ApiKey, t.Object({ key: t.String({ description: 'The secret: shown this once, stored only as a hash', examples: ['footfall_3fR9kQ2mZx7LbN1cQ8wE4rT6yU0iO2pA5sD7fG9hJ1k'] }) })]);

@@ -1,0 +1,22 @@
+/** @module The Umami-shaped management API: every account, team, website and export route family on one shared context. */
+import { Elysia } from 'elysia';
+import type { AppDeps } from '../app.ts';
+import { apiKeyRoutes } from './api-keys.ts';
+import { authRoutes } from './auth.ts';
+import { exportRoutes } from './export.ts';
+import { managementContext, type ManagementContext } from './management-context.ts';
+import { meRoutes } from './me.ts';
+import { teamRoutes } from './teams.ts';
+import { userRoutes } from './users.ts';
+import { websiteRoutes } from './websites.ts';
+
+export function managementRoutes(deps: AppDeps, ctx: ManagementContext = managementContext(deps)) {
+  return new Elysia()
+    .use(authRoutes(ctx))
+    .use(apiKeyRoutes(ctx))
+    .use(userRoutes(ctx))
+    .use(meRoutes(ctx))
+    .use(teamRoutes(ctx))
+    .use(websiteRoutes(ctx))
+    .use(exportRoutes(ctx));
+}

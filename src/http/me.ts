@@ -1,0 +1,29 @@
+/** @module The caller's own views: GET /api/me, /api/me/websites, /api/me/teams. */
+import { Elysia, t } from 'elysia';
+import { listTeams } from '../accounts/teams.ts';
+import { listWebsites } from '../accounts/websites.ts';
+import { errorResponses } from './errors.ts';
+import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, User, userJson, Website, websiteJson } from './management-schemas.ts';
+
+export function meRoutes(ctx: ManagementContext) {
+  return new Elysia()
+    .get('/api/me', ({ headers }) => userJson(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), {
+      detail: { summary: 'The signed-in user', tags: ['Users'], security: BEARER },
+      response: { 200: User, ...errorResponses(401) },
+    })
+    .get(
+      '/api/me/websites',
+      ({ headers, query }) => paged(listWebsites(ctx, requirePrincipal(ctx, headers.authorization), pageQuery(query), query.includeTeams ?? true), query, websiteJson),
+      {
+        query: t.Composite([PagingQuery, t.Object({ includeTeams: t.Optional(t.Boolean({ default: true, description: 'Also websites of the teams the caller is in' })) })]),
+        detail: { summary: "The caller's websites (own, and their teams')", tags: ['Websites'], security: BEARER },
+        response: { 200: PagedOf(Website), ...errorResponses(400, 401) },
+      },
+    )
+    .get('/api/me/teams', ({ headers, query }) => paged(listTeams(ctx, requirePrincipal(ctx, headers.authorization), pageQuery(query)), query, teamJson), {
+      query: PagingQuery,
+      detail: { summary: 'The teams the caller is a member of', tags: ['Teams'], security: BEARER },
+      response: { 200: PagedOf(Team), ...errorResponses(400, 401) },
+    });
+}

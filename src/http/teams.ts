@@ -1,0 +1,124 @@
+/** @module Team routes (Umami-shaped): teams, join by access code, members, and a team's websites. */
+import { Elysia, t } from 'elysia';
+import {
+  addMember, createTeam, deleteTeam, getMember, getTeam, joinTeam, listMembers, listTeams, removeMember, setMemberRole, updateTeam,
+} from '../accounts/teams.ts';
+import { listTeamWebsites } from '../accounts/websites.ts';
+import { errorResponses } from './errors.ts';
+import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+import {
+  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, Website, websiteJson,
+} from './management-schemas.ts';
+
+const TeamParams = t.Object({ teamId: t.String({ format: 'uuid' }) });
+const MemberParams = t.Object({ teamId: t.String({ format: 'uuid' }), userId: t.String({ format: 'uuid' }) });
+const TeamName = t.String({ minLength: 1, maxLength: 50, examples: ['Marketing'] });
+const AccessCode = t.String({ minLength: 1, maxLength: 50, examples: ['team_3fR9kQ2mZx7LbN1c'] });
+
+export function teamRoutes(ctx: ManagementContext) {
+  const me = (h: string | undefined) => requirePrincipal(ctx, h);
+  return new Elysia()
+    .get('/api/teams', ({ headers, query }) => paged(listTeams(ctx, me(headers.authorization), pageQuery(query), query.all ?? false), query, teamJson), {
+      query: t.Composite([PagingQuery, t.Object({ all: t.Optional(t.Boolean({ description: 'Every team (admin only)' })) })]),
+      detail: { summary: "The caller's teams (admins: every team with all=true)", tags: ['Teams'], security: BEARER },
+      response: { 200: PagedOf(Team), ...errorResponses(400, 401) },
+    })
+    .post('/api/teams', ({ headers, body }) => teamJson(createTeam(ctx, me(headers.authorization), body.name)), {
+      parse: 'json',
+      body: t.Object({ name: TeamName }, { examples: [{ name: 'Marketing' }] }),
+      detail: { summary: 'Create a team (the caller becomes its team-owner)', tags: ['Teams'], security: BEARER },
+      response: { 200: Team, ...errorResponses(400, 401) },
+    })
+    .post('/api/teams/join', ({ headers, body }) => memberJson(joinTeam(ctx, me(headers.authorization), body.accessCode)), {
+      parse: 'json',
+      body: t.Object({ accessCode: AccessCode }),
+      detail: { summary: 'Join a team by its access code (as team-member)', tags: ['Teams'], security: BEARER },
+      response: { 200: Member, ...errorResponses(400, 401, 404) },
+    })
+    .get(
+      '/api/teams/:teamId',
+      ({ headers, params }) => {
+        const r = getTeam(ctx, me(headers.authorization), params.teamId);
+        return { ...teamJson(r.team), members: r.members.map(memberJson) };
+      },
+      {
+        params: TeamParams,
+        detail: { summary: 'Get a team with its members (members and admins)', tags: ['Teams'], security: BEARER },
+        response: { 200: TeamWithMembers, ...errorResponses(400, 401, 404) },
+      },
+    )
+    .post('/api/teams/:teamId', ({ headers, params, body }) => teamJson(updateTeam(ctx, me(headers.authorization), params.teamId, body)), {
+      parse: 'json',
+      params: TeamParams,
+      body: t.Object({ name: t.Optional(TeamName), accessCode: t.Optional(AccessCode) }, { examples: [{ name: 'Growth' }] }),
+      detail: { summary: 'Update a team (team-owner, team-manager, admin)', tags: ['Teams'], security: BEARER },
+      response: { 200: Team, ...errorResponses(400, 401, 404) },
+    })
+    .delete(
+      '/api/teams/:teamId',
+      ({ headers, params }) => {
+        deleteTeam(ctx, me(headers.authorization), params.teamId);
+        return { ok: true as const };
+      },
+      {
+        params: TeamParams,
+        detail: { summary: "Delete a team and its websites and pixels (team-owner, admin); events are kept", tags: ['Teams'], security: BEARER },
+        response: { 200: Ok, ...errorResponses(400, 401, 404) },
+      },
+    )
+    .get('/api/teams/:teamId/users', ({ headers, params, query }) => paged(listMembers(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, memberJson), {
+      params: TeamParams,
+      query: PagingQuery,
+      detail: { summary: "A team's members (members and admins)", tags: ['Teams'], security: BEARER },
+      response: { 200: PagedOf(Member), ...errorResponses(400, 401, 404) },
+    })
+    .post(
+      '/api/teams/:teamId/users',
+      ({ headers, params, body }) => memberJson(addMember(ctx, me(headers.authorization), params.teamId, body.userId, body.role)),
+      {
+        parse: 'json',
+        params: TeamParams,
+        body: t.Object({ userId: t.String({ format: 'uuid' }), role: AssignableTeamRoleSchema }),
+        detail: { summary: 'Add a member (admin; others join with the access code)', tags: ['Teams'], security: BEARER },
+        response: { 200: Member, ...errorResponses(400, 401, 404) },
+      },
+    )
+    .get('/api/teams/:teamId/users/:userId', ({ headers, params }) => memberJson(getMember(ctx, me(headers.authorization), params.teamId, params.userId)), {
+      params: MemberParams,
+      detail: { summary: 'Get a membership (team-owner, team-manager, admin)', tags: ['Teams'], security: BEARER },
+      response: { 200: Member, ...errorResponses(400, 401, 404) },
+    })
+    .post(
+      '/api/teams/:teamId/users/:userId',
+      ({ headers, params, body }) => memberJson(setMemberRole(ctx, me(headers.authorization), params.teamId, params.userId, body.role)),
+      {
+        parse: 'json',
+        params: MemberParams,
+        body: t.Object({ role: AssignableTeamRoleSchema }, { examples: [{ role: 'team-manager' }] }),
+        detail: { summary: "Change a member's role (team-owner, team-manager, admin)", tags: ['Teams'], security: BEARER },
+        response: { 200: Member, ...errorResponses(400, 401, 404) },
+      },
+    )
+    .delete(
+      '/api/teams/:teamId/users/:userId',
+      ({ headers, params }) => {
+        removeMember(ctx, me(headers.authorization), params.teamId, params.userId);
+        return { ok: true as const };
+      },
+      {
+        params: MemberParams,
+        detail: { summary: 'Remove a member (team-owner, team-manager, admin, or the member leaving)', tags: ['Teams'], security: BEARER },
+        response: { 200: Ok, ...errorResponses(400, 401, 404) },
+      },
+    )
+    .get(
+      '/api/teams/:teamId/websites',
+      ({ headers, params, query }) => paged(listTeamWebsites(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, websiteJson),
+      {
+        params: TeamParams,
+        query: PagingQuery,
+        detail: { summary: "A team's websites (members and admins)", tags: ['Websites'], security: BEARER },
+        response: { 200: PagedOf(Website), ...errorResponses(400, 401, 404) },
+      },
+    );
+}

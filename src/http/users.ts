@@ -1,0 +1,65 @@
+/** @module User routes (admin, Umami-shaped): GET|POST /api/users, GET|POST|DELETE /api/users/:userId. */
+import { Elysia, t } from 'elysia';
+import { createUser, deleteUser, getUser, listUsers, updateUser } from '../accounts/users.ts';
+import { errorResponses } from './errors.ts';
+import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { Ok, PagedOf, paged, pageQuery, PagingQuery, Password, User, userJson, Username, UserRoleSchema, UuidParam } from './management-schemas.ts';
+
+export function userRoutes(ctx: ManagementContext) {
+  return new Elysia()
+    .get('/api/users', ({ headers, query }) => paged(listUsers(ctx, requirePrincipal(ctx, headers.authorization), pageQuery(query)), query, userJson), {
+      query: PagingQuery,
+      detail: { summary: 'List users (admin)', tags: ['Users'], security: BEARER },
+      response: { 200: PagedOf(User), ...errorResponses(400, 401) },
+    })
+    .post('/api/users', async ({ headers, body }) => userJson(await createUser(ctx, requirePrincipal(ctx, headers.authorization), body)), {
+      parse: 'json',
+      body: t.Object(
+        { id: t.Optional(t.String({ format: 'uuid' })), username: Username, password: Password, role: t.Optional(UserRoleSchema) },
+        { examples: [{ username: 'alice', password: 'correct horse battery staple', role: 'user' }] },
+      ),
+      detail: { summary: 'Create a user (admin)', tags: ['Users'], security: BEARER },
+      response: { 200: User, ...errorResponses(400, 401) },
+    })
+    .get('/api/users/:userId', ({ headers, params }) => userJson(getUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId)), {
+      params: UuidParam('userId'),
+      detail: { summary: 'Get a user (admin, or oneself)', tags: ['Users'], security: BEARER },
+      response: { 200: User, ...errorResponses(400, 401, 404) },
+    })
+    .post(
+      '/api/users/:userId',
+      async ({ headers, params, body }) => userJson(await updateUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId, body)),
+      {
+        parse: 'json',
+        params: UuidParam('userId'),
+        body: t.Object(
+          { username: t.Optional(Username), password: t.Optional(Password), role: t.Optional(UserRoleSchema) },
+          { examples: [{ password: 'a new long passphrase' }] },
+        ),
+        detail: {
+          summary: 'Update a user',
+          description: 'Anyone may change their own password (their other sessions end); only an admin changes username and role.',
+          tags: ['Users'],
+          security: BEARER,
+        },
+        response: { 200: User, ...errorResponses(400, 401, 404) },
+      },
+    )
+    .delete(
+      '/api/users/:userId',
+      ({ headers, params }) => {
+        deleteUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId);
+        return { ok: true as const };
+      },
+      {
+        params: UuidParam('userId'),
+        detail: {
+          summary: 'Delete a user (admin)',
+          description: "Soft delete, as Umami's cascade: the user's websites and pixels, the teams they own, memberships, tokens and keys go too. Stored events are kept.",
+          tags: ['Users'],
+          security: BEARER,
+        },
+        response: { 200: Ok, ...errorResponses(400, 401, 404) },
+      },
+    );
+}

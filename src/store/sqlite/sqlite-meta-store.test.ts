@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'bun:test';
+import { openDatabase } from './open-database.ts';
+import { SqliteMetaStore } from './sqlite-meta-store.ts';
+import { SaltKeeper } from '../../ingest/visitor-id.ts';
+import { manualClock } from '../../lib/clock.ts';
+
+function store() {
+  const meta = new SqliteMetaStore(openDatabase(':memory:'));
+  const owner = meta.users.create({ id: crypto.randomUUID(), username: 'o', passwordHash: 'x', role: 'user' }, 1).id;
+  const site = (writeKey: string, domain: string | null = null) =>
+    meta.websites.create({ id: crypto.randomUUID(), name: 'n', domain, shareId: null, userId: owner, teamId: null, createdBy: owner, writeKey }, 1);
+  return { meta, owner, site };
+}
+
+describe('SqliteMetaStore', () => {
+  it('never serves a stale write key from its cache: misses, rotations and deletes are seen at once', () => {
+    const { meta, site } = store();
+    expect(meta.websites.byWriteKey('k1')).toBeNull(); // a cached miss…
+    const w = site('k1');
+    expect(meta.websites.byWriteKey('k1')).toEqual({ id: w.id }); // …is forgotten by the create
+    meta.websites.setWriteKey(w.id, 'k2', 2);
+    expect(meta.websites.byWriteKey('k1')).toBeNull();
+    expect(meta.websites.byWriteKey('k2')).toEqual({ id: w.id });
+    meta.websites.delete(w.id, 3);
+    expect(meta.websites.byWriteKey('k2')).toBeNull();
+  });
+
+  it('never serves a stale pixel slug, and a deleted pixel frees its slug', () => {
+    const { meta, owner } = store();
+    const p = meta.pixels.create({ id: crypto.randomUUID(), name: 'p', slug: 'newsletter', userId: owner, teamId: null }, 1);
+    expect(meta.pixels.bySlug('newsletter')).toEqual({ id: p.id });
+    meta.pixels.update(p.id, { slug: 'newsletter-2' }, 2);
+    expect(meta.pixels.bySlug('newsletter')).toBeNull();
+    meta.pixels.delete(p.id, 3);
+    expect(meta.pixels.bySlug('newsletter-2')).toBeNull();
+    expect(meta.pixels.slugTaken('newsletter-2')).toBe(false);
+    expect(meta.pixels.byId(p.id)).toBeNull();
+    expect(meta.pixels.byId(p.id, true)!.deletedAt).toBe(3);
+  });
+
+  it('lists the domains of live websites only, and calls listeners after each change', () => {
+    const { meta, site } = store();
+    const seen: string[][] = [];
+    const off = meta.onWebsitesChanged(() => seen.push([...new Set(meta.websites.domains().map((w) => w.domain))].sort()));
+    site('a', 'a.example');
+    const b = site('b', 'b.example');
+    site('c', 'a.example');
+    site('d', '');
+    meta.websites.delete(b.id, 2);
+    off();
+    site('e', 'e.example');
+    expect(seen).toEqual([['a.example'], ['a.example', 'b.example'], ['a.example', 'b.example'], ['a.example', 'b.example'], ['a.example']]);
+  });
+
+  it('keeps daily salts for the SaltKeeper across restarts and deletes old ones', () => {
+    const db = openDatabase(':memory:');
+    const clock = manualClock(Date.UTC(2026, 0, 1, 12));
+    const first = new SaltKeeper(new SqliteMetaStore(db).salts, clock).saltFor();
+    expect(new SaltKeeper(new SqliteMetaStore(db).salts, clock).saltFor()).toEqual(first);
+    clock.advance(2 * 86_400_000);
+    new SaltKeeper(new SqliteMetaStore(db).salts, clock).saltFor();
+    expect((db.query('SELECT day FROM salts ORDER BY day').all() as { day: string }[]).map((r) => r.day)).toEqual(['2026-01-03']);
+  });
+
+  it('pages newest first with a stable order when creation times tie', () => {
+    const { meta, owner } = store();
+    const names = Array.from({ length: 7 }, (_, i) => `p${i}`);
+    for (const n of names) meta.pixels.create({ id: crypto.randomUUID(), name: n, slug: `slug-${n}`, userId: owner, teamId: null }, 5);
+    const pages = [1, 2, 3].flatMap((page) => meta.pixels.listForUser(owner, { page, pageSize: 3 }).data.map((p) => p.name));
+    expect(pages).toEqual([...names].reverse());
+    expect(meta.pixels.listForUser(owner, { page: 1, pageSize: 3, search: 'SLUG-P1' }).count).toBe(1);
+  });
+});

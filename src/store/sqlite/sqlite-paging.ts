@@ -1,0 +1,41 @@
+/** @module Umami-style paged list queries on bun:sqlite: (base query, search columns, page) → one page and the total count. */
+import type { Database } from 'bun:sqlite';
+import type { Page, PageQuery } from '../meta-store.ts';
+
+type Arg = string | number | null;
+
+/** `%`, `_` and the escape character itself are literal in a search term (Umami's wildcards are a Prisma accident). */
+export function likeContains(term: string): string {
+  return '%' + term.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+export interface PagedSpec {
+  /** `SELECT … FROM …` with aliases giving the record's field names. */
+  select: string;
+  /** `FROM … WHERE …` part shared by the count and the page query (no trailing ORDER BY). */
+  from: string;
+  args: Arg[];
+  /** Columns the search term is matched against (OR). */
+  searchColumns: string[];
+  /** Newest first, with a unique tie-breaker so pages never overlap. */
+  orderBy: string;
+}
+
+/**
+ * Statements come from `db.query`, which bun:sqlite caches per SQL text, so each distinct list
+ * shape is compiled once. SQLite's LIKE is case-insensitive for ASCII letters only.
+ */
+export function pagedQuery<T>(db: Database, spec: PagedSpec, q: PageQuery): Page<T> {
+  let from = spec.from;
+  const args = [...spec.args];
+  if (q.search) {
+    from += ` AND (${spec.searchColumns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')})`;
+    const pattern = likeContains(q.search);
+    for (let i = 0; i < spec.searchColumns.length; i++) args.push(pattern);
+  }
+  const count = (db.query(`SELECT count(*) AS n ${from}`).get(...args) as { n: number }).n;
+  const data = db
+    .query(`${spec.select} ${from} ORDER BY ${spec.orderBy} LIMIT ? OFFSET ?`)
+    .all(...args, q.pageSize, (q.page - 1) * q.pageSize) as T[];
+  return { data, count };
+}

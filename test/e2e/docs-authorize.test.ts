@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { startBinary, type Running } from '../helpers/binary.ts';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const run = CHROMIUM || process.env.CI ? describe : describe.skip;
+
+run("Swagger UI's Authorize and Try it out against the compiled binary", () => {
+  let ff: Running;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'swagger ui password' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (ff) expect(await ff.stop()).toBe(0);
+  });
+
+  it('sends the bearer token entered in Authorize, so GET /api/me answers 200 with the user', async () => {
+    const login = await fetch(`${ff.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'swagger ui password' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const page = await browser.newPage();
+    await page.goto(`${ff.url}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 20_000 });
+
+    await page.locator('.btn.authorize').first().click();
+    const bearer = page.locator('.modal-ux .auth-container').filter({ hasText: 'bearer' }).first();
+    await bearer.locator('input').first().fill(token);
+    await bearer.locator('button.authorize').click();
+    await page.locator('.modal-ux button.btn-done, .modal-ux .close-modal').first().click();
+
+    const op = page.locator('#operations-Users-getApiMe');
+    await op.locator('.opblock-summary').click();
+    await op.locator('button.try-out__btn').click();
+    await op.locator('button.execute').click();
+    const status = op.locator('.live-responses-table tbody .response-col_status').first();
+    await status.waitFor({ timeout: 10_000 });
+    expect((await status.innerText()).trim()).toStartWith('200');
+    expect(await op.locator('.live-responses-table .microlight').first().innerText()).toContain('"username": "admin"');
+    await page.close();
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'bun:test';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/store/sqlite/open-database.ts';
+import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts';
+import { EVENT_FIELDS } from '../../src/ingest/event.ts';
+import { makeEvent } from '../helpers/events.ts';
+import { runBinary, startBinary, tempDir } from '../helpers/binary.ts';
+
+const ADMIN_PASSWORD = 'e2e admin password';
+
+async function call(base: string, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return res;
+}
+
+describe('dist/footfall management API', () => {
+  it('bootstraps admin from FOOTFALL_ADMIN_PASSWORD, then login, user, team, website, write-key rotation and export work over HTTP', async () => {
+    const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    try {
+      expect(ff.log()).toContain('created user "admin" with the password from FOOTFALL_ADMIN_PASSWORD');
+      expect(ff.log()).not.toContain(ADMIN_PASSWORD);
+      const login = await call(ff.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+
+      const user = await call(ff.url, 'POST', '/api/users', token, { username: 'alice', password: 'alice password', role: 'user' });
+      expect(user.status).toBe(200);
+      const aliceLogin = (await (await call(ff.url, 'POST', '/api/auth/login', undefined, { username: 'alice', password: 'alice password' })).json()) as { token: string };
+
+      const team = (await (await call(ff.url, 'POST', '/api/teams', aliceLogin.token, { name: 'Alice & co' })).json()) as { id: string };
+      const siteRes = await call(ff.url, 'POST', '/api/websites', aliceLogin.token, { name: 'Shop', domain: 'shop.example', teamId: team.id });
+      expect(siteRes.status).toBe(200);
+      const site = (await siteRes.json()) as { id: string; writeKey: string; teamId: string };
+      expect(site.teamId).toBe(team.id);
+      const rotated = (await (await call(ff.url, 'POST', `/api/websites/${site.id}/write-key`, aliceLogin.token)).json()) as { writeKey: string };
+      expect(rotated.writeKey).not.toBe(site.writeKey);
+
+      // Events arrive through ingestion in production; here they are written to the same file.
+      const db = openDatabase(join(ff.dataDir, 'footfall.db'));
+      const events = Array.from({ length: 2500 }, (_, i) => makeEvent(i, { websiteId: site.id }));
+      await new SqliteEventStore(db).insertBatch(events);
+      db.close();
+
+      const nd = await call(ff.url, 'GET', `/api/websites/${site.id}/export`, aliceLogin.token);
+      expect(nd.status).toBe(200);
+      expect(nd.headers.get('content-disposition')).toContain(`footfall-website-${site.id}.ndjson`);
+      const lines = (await nd.text()).trimEnd().split('\n');
+      expect(lines.map((l) => JSON.parse(l))).toEqual(events);
+
+      const csv = await (await call(ff.url, 'GET', `/api/websites/${site.id}/export?format=csv`, token)).text();
+      expect(csv.split('\r\n')[0]).toBe(EVENT_FIELDS.join(','));
+      expect(csv.split('\r\n').length).toBe(2500 + 2);
+
+      // Another user may not export it.
+      await call(ff.url, 'POST', '/api/users', token, { username: 'mallory', password: 'mallory password' });
+      const mallory = (await (await call(ff.url, 'POST', '/api/auth/login', undefined, { username: 'mallory', password: 'mallory password' })).json()) as { token: string };
+      expect((await call(ff.url, 'GET', `/api/websites/${site.id}/export`, mallory.token)).status).toBe(401);
+
+      // The OpenAPI document carries the bearer scheme Swagger UI's Authorize button uses.
+      const doc = (await (await fetch(`${ff.url}/docs/json`)).json()) as { components: { securitySchemes: Record<string, unknown> }; paths: Record<string, { get?: { security?: unknown } }> };
+      expect(doc.components.securitySchemes.bearer).toBeDefined();
+      expect(doc.paths['/api/websites/{websiteId}/export']!.get!.security).toEqual([{ bearer: [] }]);
+    } finally {
+      expect(await ff.stop()).toBe(0);
+    }
+  });
+
+  it('prints a random admin password once when none is given, and reset-password prints a new one that works', async () => {
+    const dir = tempDir();
+    const first = await startBinary([], {}, dir);
+    const m = /created user "admin" with password: (\S+)/.exec(first.log());
+    expect(m).not.toBeNull();
+    expect((await call(first.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: m![1] })).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+
+    const reset = runBinary(['user', 'reset-password', 'admin', '--data-dir', dir]);
+    expect(reset.code).toBe(0);
+    const fresh = /new password for "admin": (\S+)/.exec(reset.stdout)![1]!;
+    expect(fresh).not.toBe(m![1]);
+    expect(runBinary(['user', 'reset-password', 'nobody', '--data-dir', dir]).code).toBe(1);
+
+    const second = await startBinary([], {}, dir);
+    try {
+      expect(second.log()).not.toContain('created user');
+      expect((await call(second.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: m![1] })).status).toBe(401);
+      expect((await call(second.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: fresh })).status).toBe(200);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+  });
+});

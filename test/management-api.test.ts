@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'bun:test';
+import { testApp } from './helpers/test-app.ts';
+import { accountsWorld, PASSWORD } from './helpers/accounts-fixture.ts';
+import { passwordHasher } from '../src/accounts/passwords.ts';
+
+const json = (method: string, body: unknown, authorization?: string): RequestInit => ({
+  method,
+  headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+  body: JSON.stringify(body),
+});
+const get = (authorization?: string): RequestInit => ({ headers: authorization ? { authorization } : {} });
+
+async function world() {
+  const t = testApp();
+  const w = await accountsWorld(t.meta, t.deps.passwords!, t.clock);
+  return { ...t, w };
+}
+
+describe('login, tokens and API keys', () => {
+  it('logs in with name and password and the token then works as a bearer', async () => {
+    const { request } = await world();
+    const res = await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { token: string; user: { username: string; role: string } };
+    expect(body.user).toMatchObject({ username: 'owner', role: 'user', isAdmin: false });
+    const me = await request('/api/me', get(`Bearer ${body.token}`));
+    expect(((await me.json()) as { username: string }).username).toBe('owner');
+  });
+
+  it('answers 401 for a wrong password and for an unknown user alike', async () => {
+    const { request } = await world();
+    const a = await request('/api/auth/login', json('POST', { username: 'owner', password: 'wrong password' }));
+    const b = await request('/api/auth/login', json('POST', { username: 'nobody', password: 'wrong password' }));
+    expect([a.status, b.status]).toEqual([401, 401]);
+    expect(await a.json()).toEqual(await b.json());
+  });
+
+  it('stops a sixth failed login for one name with 429 and Retry-After, until the bucket refills', async () => {
+    const { request, clock } = await world();
+    for (let i = 0; i < 5; i++) expect((await request('/api/auth/login', json('POST', { username: 'owner', password: 'nope nope' }))).status).toBe(401);
+    const blocked = await request('/api/auth/login', json('POST', { username: 'Owner', password: PASSWORD }));
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await blocked.json()) as { error: { code: string } }).error.code).toBe('too-many-requests');
+    // Another name from the same address is still let through.
+    expect((await request('/api/auth/login', json('POST', { username: 'other', password: PASSWORD }))).status).toBe(200);
+    clock.advance(Number(blocked.headers.get('retry-after')) * 1000);
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(200);
+  });
+
+  it('stops one client address after 20 failures whatever names it tries', async () => {
+    const { request } = await world();
+    for (let i = 0; i < 20; i++) await request('/api/auth/login', json('POST', { username: `guess${i}`, password: 'nope nope' }));
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(429);
+  });
+
+  it('takes about as long to fail for an unknown user as for a wrong password', async () => {
+    // A real argon2id cost (16 MiB) so the hash dominates; medians of 7 tries each.
+    const hasher = passwordHasher({ memoryCost: 16_384, timeCost: 2 });
+    const app = testApp([], { passwords: hasher });
+    app.meta.users.create({ id: crypto.randomUUID(), username: 'real', passwordHash: await hasher.hash(PASSWORD), role: 'user' }, app.clock());
+    const time = async (username: string) => {
+      const ms: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        app.clock.advance(3_600_000); // keep the throttle out of the way
+        const t0 = performance.now();
+        const r = await app.request('/api/auth/login', json('POST', { username, password: 'wrong password' }));
+        ms.push(performance.now() - t0);
+        expect(r.status).toBe(401);
+      }
+      return ms.sort((a, b) => a - b)[3]!;
+    };
+    await time('real'); // warm-up
+    const known = await time('real');
+    const unknown = await time('ghost');
+    expect(Math.abs(known - unknown) / Math.max(known, unknown)).toBeLessThan(0.5);
+  });
+
+  it('revokes the token on logout and lets tokens expire after 7 days', async () => {
+    const { request, clock } = await world();
+    const login = async () => ((await (await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).json()) as { token: string }).token;
+    const a = `Bearer ${await login()}`;
+    const b = `Bearer ${await login()}`;
+    expect((await request('/api/auth/logout', { method: 'POST', headers: { authorization: a } })).status).toBe(200);
+    expect((await request('/api/me', get(a))).status).toBe(401);
+    expect((await request('/api/me', get(b))).status).toBe(200);
+    clock.advance(7 * 86_400_000);
+    expect((await request('/api/me', get(b))).status).toBe(401);
+  });
+
+  it('shows an API key once, lists it without the secret, accepts it as a bearer until revoked', async () => {
+    const { request, w } = await world();
+    const created = (await (await request('/api/api-keys', json('POST', { name: 'ci' }, w.auth.other))).json()) as { id: string; key: string; prefix: string };
+    expect(created.key).toMatch(/^footfall_[0-9A-Za-z]{43}$/);
+    expect(created.key.startsWith(created.prefix)).toBe(true);
+    const list = await (await request('/api/api-keys', get(w.auth.other))).text();
+    expect(list).toContain(created.id);
+    expect(list).not.toContain(created.key);
+    const bearer = `Bearer ${created.key}`;
+    expect(((await (await request('/api/me', get(bearer))).json()) as { username: string }).username).toBe('other');
+    // Scoped to its user's rights: other is no admin.
+    expect((await request('/api/users', get(bearer))).status).toBe(401);
+    expect((await request(`/api/api-keys/${created.id}`, { method: 'DELETE', headers: { authorization: w.auth.other! } })).status).toBe(200);
+    expect((await request('/api/me', get(bearer))).status).toBe(401);
+  });
+
+  it('ends the other sessions, not the current one, when a user changes their password', async () => {
+    const { request, w } = await world();
+    const res = await request(`/api/users/${w.ids.owner}`, json('POST', { password: 'a brand new password' }, w.auth.owner));
+    expect(res.status).toBe(200);
+    expect((await request('/api/me', get(w.auth.owner))).status).toBe(200);
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: 'a brand new password' }))).status).toBe(200);
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(401);
+  });
+});
+
+describe('validation comes before authentication and bad input never gets a 500', () => {
+  const cases: [string, string, RequestInit][] = [
+    ['ill-formed JSON', '/api/websites', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' }],
+    ['an empty body', '/api/websites', { method: 'POST' }],
+    ['a wrong type', '/api/websites', json('POST', { name: 42 })],
+    ['an over-long name', '/api/websites', json('POST', { name: 'x'.repeat(101) })],
+    ['an over-long domain', '/api/websites', json('POST', { name: 'x', domain: 'd'.repeat(501) })],
+    ['a non-UUID team id', '/api/websites', json('POST', { name: 'x', teamId: 'nope' })],
+    ['a non-UUID path id', '/api/websites/not-a-uuid', {}],
+    ['an unknown role', '/api/users', json('POST', { username: 'x', password: 'long enough', role: 'root' })],
+    ['a short password', '/api/users', json('POST', { username: 'x', password: 'short' })],
+    ['page=0', '/api/websites?page=0', {}],
+    ['page=abc', '/api/websites?page=abc', {}],
+    ['pageSize over 1000', '/api/websites?pageSize=1001', {}],
+    ['a fractional pageSize', '/api/websites?pageSize=1.5', {}],
+    ['an export with a bad format', `/api/websites/${crypto.randomUUID()}/export?format=xml`, {}],
+    ['an array body', '/api/teams', json('POST', [1, 2])],
+    ['a null body', '/api/teams', json('POST', null)],
+    ['team role team-owner', `/api/teams/${crypto.randomUUID()}/users/${crypto.randomUUID()}`, json('POST', { role: 'team-owner' })],
+  ];
+  for (const [what, path, init] of cases) {
+    it(`answers 400 in Umami's shape for ${what}, signed in or not`, async () => {
+      const { request, w } = await world();
+      for (const auth of [undefined, w.auth.admin]) {
+        const headers = new Headers(init.headers);
+        if (auth) headers.set('authorization', auth);
+        const res = await request(path, { ...init, headers });
+        expect(res.status).toBe(400);
+        const body = (await res.json()) as { error: { code: string; status: number; message: string } };
+        expect(body.error).toMatchObject({ code: 'bad-request', status: 400, message: 'Bad request' });
+      }
+    });
+  }
+
+  it('names the offending field as Umami does', async () => {
+    const { request } = await world();
+    const body = (await (await request('/api/websites', json('POST', { name: 42 }))).json()) as { error: { properties: Record<string, unknown> } };
+    expect(Object.keys(body.error.properties)).toEqual(['name']);
+  });
+
+  it('parses a JSON body sent without a Content-Type, as Umami does', async () => {
+    const { request, w } = await world();
+    const res = await request('/api/teams', { method: 'POST', headers: { authorization: w.auth.owner! }, body: JSON.stringify({ name: 'Plain' }) });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('users', () => {
+  it('refuses a taken user name with 400 and deleting oneself with 400', async () => {
+    const { request, w } = await world();
+    expect((await request('/api/users', json('POST', { username: 'owner', password: 'long enough' }, w.auth.admin))).status).toBe(400);
+    expect((await request(`/api/users/${w.ids.admin}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(400);
+  });
+
+  it("ignores a non-admin's attempt to change their own role", async () => {
+    const { request, w } = await world();
+    const res = await request(`/api/users/${w.ids.owner}`, json('POST', { role: 'admin' }, w.auth.owner));
+    expect(((await res.json()) as { role: string }).role).toBe('user');
+  });
+
+  it("deleting a user takes their websites, owned teams, sessions and keys with them", async () => {
+    const { request, w, meta } = await world();
+    expect((await request(`/api/users/${w.ids.owner}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
+    expect((await request('/api/me', get(w.auth.apiKey))).status).toBe(401);
+    expect(meta.websites.byId(w.ownWebsiteId)).toBeNull();
+    expect((await request(`/api/users/${w.ids.teamOwner}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
+    expect(meta.teams.byId(w.teamId)).toBeNull();
+    expect(meta.websites.byId(w.teamWebsiteId)).toBeNull();
+    expect((await request(`/api/teams/${w.teamId}`, get(w.auth.admin))).status).toBe(404);
+    // The name is free again.
+    expect((await request('/api/users', json('POST', { username: 'owner', password: 'long enough' }, w.auth.admin))).status).toBe(200);
+  });
+});
+
+describe('websites and teams', () => {
+  it('lists newest first with Umami paging, and a search where % and _ are literal', async () => {
+    const { request, w, clock } = await world();
+    for (let i = 0; i < 25; i++) {
+      clock.advance(1000);
+      await request('/api/websites', json('POST', { name: i === 7 ? 'Shop 100%' : `Site_${i}` }, w.auth.other));
+    }
+    const page = (await (await request('/api/websites?page=2&pageSize=10', get(w.auth.other))).json()) as { data: { name: string }[]; count: number; page: number; pageSize: number };
+    expect(page.count).toBe(25);
+    expect(page.page).toBe(2);
+    expect(page.pageSize).toBe(10);
+    expect(page.data.map((x) => x.name)).toEqual([14, 13, 12, 11, 10, 9, 8, 'Shop 100%', 6, 5].map((n) => (typeof n === 'number' ? `Site_${n}` : n)));
+    const pct = (await (await request('/api/websites?search=%25', get(w.auth.other))).json()) as { data: { name: string }[]; count: number; search: string };
+    expect(pct.data.map((x) => x.name)).toEqual(['Shop 100%']);
+    expect(pct.search).toBe('%');
+    const under = (await (await request('/api/websites?search=E_2', get(w.auth.other))).json()) as { count: number };
+    expect(under.count).toBe(6); // Site_2, Site_20…Site_24, case-insensitive, "_" not a wildcard
+  });
+
+  it('gives every website a write key, and rotating it retires the old one at once', async () => {
+    const { request, w, meta } = await world();
+    const site = (await (await request('/api/websites', json('POST', { name: 'Keyed', domain: 'keyed.example' }, w.auth.owner))).json()) as { id: string; writeKey: string };
+    expect(meta.websites.byWriteKey(site.writeKey)).toEqual({ id: site.id });
+    const rotated = (await (await request(`/api/websites/${site.id}/write-key`, { method: 'POST', headers: { authorization: w.auth.owner! } })).json()) as { writeKey: string };
+    expect(rotated.writeKey).not.toBe(site.writeKey);
+    expect(meta.websites.byWriteKey(site.writeKey)).toBeNull();
+    expect(meta.websites.byWriteKey(rotated.writeKey)).toEqual({ id: site.id });
+  });
+
+  it('registers and retires domains with no restart, telling listeners each time', async () => {
+    const { request, w, meta } = await world();
+    let calls = 0;
+    meta.onWebsitesChanged(() => calls++);
+    const site = (await (await request('/api/websites', json('POST', { name: 'A', domain: 'a.example' }, w.auth.owner))).json()) as { id: string };
+    expect(meta.websites.domains().map((w) => w.domain)).toContain('a.example');
+    await request(`/api/websites/${site.id}`, json('POST', { domain: 'b.example' }, w.auth.owner));
+    expect(meta.websites.domains().map((w) => w.domain)).toContain('b.example');
+    expect(meta.websites.domains().map((w) => w.domain)).not.toContain('a.example');
+    await request(`/api/websites/${site.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } });
+    expect(meta.websites.domains().map((w) => w.domain)).not.toContain('b.example');
+    expect(calls).toBe(3);
+  });
+
+  it('hides a deleted website (404) but lets an admin still export its events', async () => {
+    const { request, w } = await world();
+    await request(`/api/websites/${w.ownWebsiteId}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } });
+    expect((await request(`/api/websites/${w.ownWebsiteId}`, get(w.auth.owner))).status).toBe(404);
+    expect((await request(`/api/websites/${w.ownWebsiteId}/export`, get(w.auth.owner))).status).toBe(404);
+    expect((await request(`/api/websites/${w.ownWebsiteId}/export`, get(w.auth.admin))).status).toBe(200);
+  });
+
+  it('refuses a share id that is taken with 400', async () => {
+    const { request, w } = await world();
+    expect((await request('/api/websites', json('POST', { name: 'A', shareId: 'abcdefgh' }, w.auth.owner))).status).toBe(200);
+    const res = await request('/api/websites', json('POST', { name: 'B', shareId: 'abcdefgh' }, w.auth.owner));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('That share ID is already taken.');
+  });
+
+  it('makes a team creator its team-owner and lets others join by access code as team-member', async () => {
+    const { request, w } = await world();
+    const team = (await (await request('/api/teams', json('POST', { name: 'Growth' }, w.auth.owner))).json()) as { id: string; accessCode: string };
+    expect(team.accessCode).toMatch(/^team_[0-9A-Za-z]{16}$/);
+    const joined = (await (await request('/api/teams/join', json('POST', { accessCode: team.accessCode }, w.auth.other))).json()) as { role: string };
+    expect(joined.role).toBe('team-member');
+    const full = (await (await request(`/api/teams/${team.id}`, get(w.auth.other))).json()) as { members: { role: string; user: { username: string } }[] };
+    expect(full.members.map((m) => `${m.user.username}:${m.role}`).sort()).toEqual(['other:team-member', 'owner:team-owner']);
+    expect((await request('/api/teams/join', json('POST', { accessCode: 'team_doesnotexist00' }, w.auth.other))).status).toBe(404);
+  });
+
+  it('rejects an export range that ends before it starts', async () => {
+    const { request, w } = await world();
+    expect((await request(`/api/websites/${w.ownWebsiteId}/export?startAt=2000&endAt=1000`, get(w.auth.owner))).status).toBe(400);
+  });
+});

@@ -38,6 +38,8 @@ describe('OriginRegistry', () => {
     expect(r.allows('https://shop.example')).toBe(true);
     expect(r.websiteFor('shop.example')).toBe('w1');
     expect(r.websiteFor('www.shop.example:8080')).toBe('w1');
+    expect(r.websiteFor('a.b.shop.example')).toBe('w1');
+    expect(r.websiteFor('example')).toBeNull();
     expect(r.websiteFor('other.example')).toBeNull();
     r.setWebsites([]);
     expect(r.allows('https://shop.example')).toBe(false);

@@ -78,9 +78,18 @@ export class OriginRegistry {
     return false;
   }
 
-  /** The website a page belongs to: its host, else the host without `www.`; null when no website claims it. */
+  /**
+   * The website a page belongs to: the one whose domain is the page's host or its closest parent
+   * (`blog.shop.example` → `shop.example`), so a website covers its subdomains; null when none.
+   */
   websiteFor(host: string): string | null {
-    const h = host.toLowerCase().replace(/:\d+$/, '');
-    return this.websites.get(h) ?? (h.startsWith('www.') ? this.websites.get(h.slice(4)) : undefined) ?? null;
+    let h = host.toLowerCase().replace(/:\d+$/, '');
+    for (;;) {
+      const id = this.websites.get(h);
+      if (id !== undefined) return id;
+      const dot = h.indexOf('.');
+      if (dot < 0 || h.indexOf('.', dot + 1) < 0) return null;
+      h = h.slice(dot + 1);
+    }
   }
 }

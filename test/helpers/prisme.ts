@@ -1,5 +1,7 @@
 /** @module Test helper: a Prisme-configured in-process app and request builders modelled on upstream's test utils. */
 import type { CanonicalEvent } from '../../src/ingest/event.ts';
+import { issueToken } from '../../src/accounts/login.ts';
+import { newWriteKey } from '../../src/accounts/secrets.ts';
 import { testApp } from './test-app.ts';
 
 export const ORIGIN = 'http://mywebsite.localhost';
@@ -26,12 +28,19 @@ export function prismeApp(extra: string[] = []) {
   const pageview = (ip: string, page: string, more: Record<string, string> = {}) =>
     post('/api/v1/events/pageviews', browser(ip, { 'x-prisme-referrer': page, ...more }));
 
-  /** Flushes the buffer and returns every stored event, oldest first. */
+  // The website whose domain covers the test pages, and an admin to export it.
+  const now = t.clock();
+  const adminId = t.meta.users.create({ id: crypto.randomUUID(), username: 'admin', passwordHash: 'unused', role: 'admin' }, now).id;
+  const website = t.meta.websites.create({ id: crypto.randomUUID(), name: 'My website', domain: 'mywebsite.localhost', shareId: null, userId: adminId, teamId: null, createdBy: adminId, writeKey: newWriteKey() }, now);
+  const adminAuth = `Bearer ${issueToken({ meta: t.meta, passwords: t.deps.passwords!, clock: t.clock }, adminId)}`;
+
+  /** Flushes the buffer and returns the website's events through the canonical export (NDJSON), oldest first. */
   const stored = async (): Promise<CanonicalEvent[]> => {
     await t.buffer.flush();
-    const out: CanonicalEvent[] = [];
-    for await (const e of t.events.scan({})) out.push(e);
-    return out;
+    const res = await t.request(`/api/websites/${website.id}/export?format=ndjson`, { headers: { authorization: adminAuth } });
+    if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+    const text = await res.text();
+    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as CanonicalEvent);
   };
-  return { ...t, post, get, browser, pageview, stored };
+  return { ...t, post, get, browser, pageview, stored, website, adminAuth };
 }

@@ -202,3 +202,21 @@ describe('POST /api/v1/events/pageviews', () => {
     expect(await p.events.count()).toBe(1);
   });
 });
+
+describe('the origin registry fed by websites', () => {
+  it('accepts a website domain created through the API at once, and forgets it when the website is deleted', async () => {
+    const p = prismeApp();
+    const origin = 'https://new-shop.example';
+    const send = () => p.pageview(randomIp(), `${origin}/`, { origin });
+    expect((await send()).status).toBe(400);
+    const created = await p.request('/api/websites', { method: 'POST', headers: { authorization: p.adminAuth, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'New shop', domain: 'new-shop.example' }) });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: string };
+    expect((await send()).status).toBe(200);
+    await p.buffer.flush();
+    const exported = await p.request(`/api/websites/${id}/export`, { headers: { authorization: p.adminAuth } });
+    expect((await exported.text()).trim().split('\n').map((l) => JSON.parse(l).websiteId)).toEqual([id]);
+    expect((await p.request(`/api/websites/${id}`, { method: 'DELETE', headers: { authorization: p.adminAuth } })).status).toBe(200);
+    expect((await send()).status).toBe(400);
+  });
+});

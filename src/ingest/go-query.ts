@@ -5,8 +5,7 @@
 // separator", checked before any decoding, so an encoded %3B is fine); an empty pair is skipped;
 // '+' is a space; '%' must be followed by two hex digits or the whole pair is dropped.
 
-const NEEDS_DECODE = /[%+\u0080-\uffff]/;
-const NON_ASCII = /[\u0080-\uffff]/;
+import { isUtf8 } from 'node:buffer';
 
 function hexVal(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -15,18 +14,12 @@ function hexVal(c: number): number {
   return -1; // also for NaN (past the end of the string)
 }
 
-function pushUtf8(bytes: number[], cp: number): void {
-  if (cp < 0x800) bytes.push(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
-  else if (cp < 0x10000) bytes.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
-  else bytes.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
-}
-
 /**
  * Bytes → string the way Go's JSON encoder sees a Go string: every byte that does not start a
  * valid UTF-8 sequence becomes one U+FFFD (WHATWG's TextDecoder merges a truncated sequence
  * into a single U+FFFD, which would differ from upstream on `%E2%82A`).
  */
-export function goUtf8Decode(b: number[]): string {
+export function goUtf8Decode(b: ArrayLike<number>): string {
   let out = '';
   const n = b.length;
   for (let i = 0; i < n; ) {
@@ -68,37 +61,74 @@ export function goUtf8Decode(b: number[]): string {
   return out;
 }
 
+/** String makers Bun's Buffer has and its typings omit: ~2x faster than toString(enc, a, b). */
+interface SlicingBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/**
+ * Decoded bytes are collected in one reusable buffer and turned into a string by the engine:
+ * with the scan below this is ~1.6x faster than decodeURIComponent on the benchmark's values
+ * (0.99 vs 1.58 µs for seven of them) and needs no try/catch. It grows to the longest value.
+ */
+let scratch = Buffer.allocUnsafe(4096) as SlicingBuffer;
+/** whether the last unescapeBytes wrote a byte ≥ 0x80 */
+let scratchHigh = false;
+
 /** Go's url.QueryUnescape; null where Go returns an error. */
 export function goQueryUnescape(s: string): string | null {
-  if (!NEEDS_DECODE.test(s)) return s;
-  if (!NON_ASCII.test(s)) {
-    // Fast path (5x on a typical user agent): the engine's decoder agrees with Go whenever it
-    // succeeds on ASCII input; it throws on bad escapes and on any invalid UTF-8, and then the
-    // byte-by-byte path below decides.
-    try {
-      return decodeURIComponent(s.replaceAll('+', ' '));
-    } catch {}
+  return unescapeRange(s, 0, s.length);
+}
+
+/** goQueryUnescape of s[start, end), reading `s` in place (no substring for what needs decoding). */
+function unescapeRange(s: string, start: number, end: number): string | null {
+  if (isPlain(s, start, end)) return start === 0 && end === s.length ? s : s.slice(start, end);
+  const n = unescapeBytes(s, start, end);
+  if (n < 0) return null;
+  if (!scratchHigh) return scratch.latin1Slice(0, n); // ASCII
+  // Valid UTF-8: the engine's decoder agrees with Go. Otherwise Go's rule, byte by byte.
+  const bytes = scratch.subarray(0, n);
+  return isUtf8(bytes) ? scratch.utf8Slice(0, n) : goUtf8Decode(bytes);
+}
+
+/** No `%`, `+` or non-ASCII in s[start, end): nothing to decode. */
+function isPlain(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25 || c === 0x2b || c >= 0x80) return false;
   }
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
+  return true;
+}
+
+/** Writes the bytes Go decodes from s[start, end) into `scratch`: their count, or -1 for a bad escape. */
+function unescapeBytes(s: string, start: number, end: number): number {
+  if (scratch.length < 4 * (end - start)) scratch = Buffer.allocUnsafe(4 * (end - start)) as SlicingBuffer;
+  const b = scratch;
+  let j = 0;
+  let high = 0;
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x25) {
-      const h = hexVal(s.charCodeAt(i + 1));
-      const l = hexVal(s.charCodeAt(i + 2));
-      if (h < 0 || l < 0) return null;
-      bytes.push((h << 4) | l);
+      const h = i + 2 < end ? hexVal(s.charCodeAt(i + 1)) : -1;
+      const l = i + 2 < end ? hexVal(s.charCodeAt(i + 2)) : -1;
+      if (h < 0 || l < 0) return -1;
+      high |= b[j++] = (h << 4) | l;
       i += 2;
-    } else if (c === 0x2b) bytes.push(0x20);
-    else if (c < 0x80) bytes.push(c);
+    } else if (c === 0x2b) b[j++] = 0x20;
+    else if (c < 0x80) b[j++] = c;
     else {
       // Raw non-ASCII (a caller handing us an already-decoded string): its UTF-8 bytes, as Go
       // would have received them on the wire; a lone surrogate can only be U+FFFD.
-      const cp = s.codePointAt(i)!;
+      let cp = s.codePointAt(i)!;
       if (cp > 0xffff) i++;
-      pushUtf8(bytes, cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp);
+      if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
+      j += b.write(String.fromCodePoint(cp), j, 'utf8');
+      high = 0x80;
     }
   }
-  return goUtf8Decode(bytes);
+  scratchHigh = high >= 0x80;
+  return j;
 }
 
 /**
@@ -107,14 +137,48 @@ export function goQueryUnescape(s: string): string | null {
  */
 export function parseGoQuery(raw: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const pair of raw.split('&')) {
-    if (pair === '' || pair.includes(';')) continue;
-    const eq = pair.indexOf('=');
-    const key = goQueryUnescape(eq < 0 ? pair : pair.slice(0, eq));
-    if (key === null) continue;
-    const value = goQueryUnescape(eq < 0 ? '' : pair.slice(eq + 1));
-    if (value === null) continue;
-    if (!out.has(key)) out.set(key, value);
+  let semi = raw.indexOf(';');
+  for (let start = 0; start <= raw.length; ) {
+    let end = raw.indexOf('&', start);
+    if (end < 0) end = raw.length;
+    if (semi >= 0 && semi < start) semi = raw.indexOf(';', start);
+    if (end > start && (semi < 0 || semi >= end)) addPair(out, raw, start, end);
+    start = end + 1;
   }
   return out;
+}
+
+/** One non-empty, semicolon-free pair raw[start, end): decoded, kept if it is the key's first. */
+function addPair(out: Map<string, string>, raw: string, start: number, end: number): void {
+  let eq = raw.indexOf('=', start);
+  if (eq < 0 || eq > end) eq = end;
+  const key = internKey(raw, start, eq);
+  if (key === null || out.has(key)) return; // a repeated key: Go keeps it only as a later value
+  const value = eq === end ? '' : unescapeRange(raw, eq + 1, end);
+  if (value !== null) out.set(key, value);
+}
+
+// Keys recur from request to request (an SDK sends the same dozen), so raw key text → decoded
+// key is cached in a small direct-mapped table. Handing out the same string object each time
+// lets the Map above, the path cache and the property stores downstream reuse its hash and
+// atom: 8.0 → 6.7 µs per benchmark message. A slot is found by a hash of a few characters
+// and confirmed by comparing the whole text, so a collision only costs a decode.
+const KEY_SLOTS = 512;
+const slotRaw: string[] = new Array<string>(KEY_SLOTS).fill('');
+const slotKey: (string | null)[] = new Array<string | null>(KEY_SLOTS).fill(null);
+
+/** goQueryUnescape of the key raw[start, end), as an interned string when seen before. */
+function internKey(raw: string, start: number, end: number): string | null {
+  const n = end - start;
+  if (n === 0) return '';
+  const slot =
+    (n * 31 + raw.charCodeAt(start) * 7 + raw.charCodeAt(end - 1) * 17 + raw.charCodeAt(start + (n >> 1)) * 5 +
+      raw.charCodeAt(start + (n >> 2))) & (KEY_SLOTS - 1);
+  const known = slotRaw[slot]!;
+  if (known.length === n && raw.startsWith(known, start)) return slotKey[slot]!;
+  const text = raw.slice(start, end);
+  const key = unescapeRange(text, 0, n);
+  slotRaw[slot] = text;
+  slotKey[slot] = key;
+  return key;
 }

@@ -78,18 +78,21 @@ let scratchHigh = false;
 
 /** Go's url.QueryUnescape; null where Go returns an error. */
 export function goQueryUnescape(s: string): string | null {
-  return unescapeRange(s, 0, s.length);
+  return isPlain(s, 0, s.length) ? s : decodeAt(s, 0);
 }
 
-/** goQueryUnescape of s[start, end), reading `s` in place (no substring for what needs decoding). */
-function unescapeRange(s: string, start: number, end: number): string | null {
-  if (isPlain(s, start, end)) return start === 0 && end === s.length ? s : s.slice(start, end);
-  const n = unescapeBytes(s, start, end);
-  if (n < 0) return null;
-  if (!scratchHigh) return scratch.latin1Slice(0, n); // ASCII
+/** goQueryUnescape of an `s` that needs decoding, using scratch from offset `at`. */
+function decodeAt(s: string, at: number): string | null {
+  const to = unescapeBytes(s, 0, s.length, at);
+  return to < 0 ? null : bytesToString(at, to);
+}
+
+/** The string of scratch[from, to), written by unescapeBytes. */
+function bytesToString(from: number, to: number): string {
+  if (!scratchHigh) return scratch.latin1Slice(from, to); // ASCII
   // Valid UTF-8: the engine's decoder agrees with Go. Otherwise Go's rule, byte by byte.
-  const bytes = scratch.subarray(0, n);
-  return isUtf8(bytes) ? scratch.utf8Slice(0, n) : goUtf8Decode(bytes);
+  const bytes = scratch.subarray(from, to);
+  return isUtf8(bytes) ? scratch.utf8Slice(from, to) : goUtf8Decode(bytes);
 }
 
 /** No `%`, `+` or non-ASCII in s[start, end): nothing to decode. */
@@ -101,11 +104,18 @@ function isPlain(s: string, start: number, end: number): boolean {
   return true;
 }
 
-/** Writes the bytes Go decodes from s[start, end) into `scratch`: their count, or -1 for a bad escape. */
-function unescapeBytes(s: string, start: number, end: number): number {
-  if (scratch.length < 4 * (end - start)) scratch = Buffer.allocUnsafe(4 * (end - start)) as SlicingBuffer;
+/**
+ * Writes the bytes Go decodes from s[start, end) into `scratch` from offset `at` (what is before
+ * it is kept): the offset after them, or -1 for a bad escape.
+ */
+function unescapeBytes(s: string, start: number, end: number, at: number): number {
+  if (scratch.length < at + 4 * (end - start)) {
+    const bigger = Buffer.allocUnsafe(2 * (at + 4 * (end - start))) as SlicingBuffer;
+    scratch.copy(bigger, 0, 0, at);
+    scratch = bigger;
+  }
   const b = scratch;
-  let j = 0;
+  let j = at;
   let high = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
@@ -131,6 +141,12 @@ function unescapeBytes(s: string, start: number, end: number): number {
   return j;
 }
 
+// Values whose decoded bytes are ASCII are collected one after another in `scratch` and made
+// into strings by one latin1Slice per query and substrings of it, instead of one native call
+// each: 6.6 → 5.9 µs on the benchmark. Their keys and byte ranges wait here (reused arrays).
+const pendingKeys: string[] = [];
+const pendingEnds: number[] = [];
+
 /**
  * Query → map of decoded key to its first decoded value, in order of first appearance (upstream
  * iterates a Go map in random order; query order makes ours deterministic).
@@ -138,24 +154,53 @@ function unescapeBytes(s: string, start: number, end: number): number {
 export function parseGoQuery(raw: string): Map<string, string> {
   const out = new Map<string, string>();
   let semi = raw.indexOf(';');
+  let pos = 0;
   for (let start = 0; start <= raw.length; ) {
     let end = raw.indexOf('&', start);
     if (end < 0) end = raw.length;
     if (semi >= 0 && semi < start) semi = raw.indexOf(';', start);
-    if (end > start && (semi < 0 || semi >= end)) addPair(out, raw, start, end);
+    if (end > start && (semi < 0 || semi >= end)) pos = addPair(out, raw, start, end, pos);
     start = end + 1;
   }
+  if (pendingKeys.length > 0) fillPending(out, pos);
   return out;
 }
 
-/** One non-empty, semicolon-free pair raw[start, end): decoded, kept if it is the key's first. */
-function addPair(out: Map<string, string>, raw: string, start: number, end: number): void {
+/**
+ * One non-empty, semicolon-free pair raw[start, end): decoded, kept if it is the key's first.
+ * An ASCII value that needed decoding is left in scratch at `pos` and its key holds '' until
+ * fillPending (Map.set on a present key keeps its place); returns the new end of those bytes.
+ */
+function addPair(out: Map<string, string>, raw: string, start: number, end: number, pos: number): number {
   let eq = raw.indexOf('=', start);
   if (eq < 0 || eq > end) eq = end;
-  const key = internKey(raw, start, eq);
-  if (key === null || out.has(key)) return; // a repeated key: Go keeps it only as a later value
-  const value = eq === end ? '' : unescapeRange(raw, eq + 1, end);
-  if (value !== null) out.set(key, value);
+  const key = internKey(raw, start, eq, pos);
+  if (key === null || out.has(key)) return pos; // a repeated key: Go keeps it only as a later value
+  if (isPlain(raw, eq + 1, end)) {
+    out.set(key, eq === end ? '' : raw.slice(eq + 1, end));
+    return pos;
+  }
+  const to = unescapeBytes(raw, eq + 1, end, pos);
+  if (to < 0) return pos;
+  if (scratchHigh) {
+    out.set(key, bytesToString(pos, to));
+    return pos;
+  }
+  out.set(key, '');
+  pendingKeys.push(key);
+  pendingEnds.push(to);
+  return to;
+}
+
+function fillPending(out: Map<string, string>, pos: number): void {
+  const all = scratch.latin1Slice(0, pos);
+  let from = 0;
+  for (let i = 0; i < pendingKeys.length; i++) {
+    out.set(pendingKeys[i]!, all.slice(from, pendingEnds[i]!));
+    from = pendingEnds[i]!;
+  }
+  pendingKeys.length = 0;
+  pendingEnds.length = 0;
 }
 
 // Keys recur from request to request (an SDK sends the same dozen), so raw key text → decoded
@@ -167,8 +212,11 @@ const KEY_SLOTS = 512;
 const slotRaw: string[] = new Array<string>(KEY_SLOTS).fill('');
 const slotKey: (string | null)[] = new Array<string | null>(KEY_SLOTS).fill(null);
 
-/** goQueryUnescape of the key raw[start, end), as an interned string when seen before. */
-function internKey(raw: string, start: number, end: number): string | null {
+/**
+ * goQueryUnescape of the key raw[start, end), as an interned string when seen before; decodes
+ * in scratch past `pos`, where parseGoQuery's pending values end.
+ */
+function internKey(raw: string, start: number, end: number, pos: number): string | null {
   const n = end - start;
   if (n === 0) return '';
   const slot =
@@ -177,7 +225,7 @@ function internKey(raw: string, start: number, end: number): string | null {
   const known = slotRaw[slot]!;
   if (known.length === n && raw.startsWith(known, start)) return slotKey[slot]!;
   const text = raw.slice(start, end);
-  const key = unescapeRange(text, 0, n);
+  const key = isPlain(text, 0, n) ? text : decodeAt(text, pos);
   slotRaw[slot] = text;
   slotKey[slot] = key;
   return key;

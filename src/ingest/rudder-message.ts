@@ -1,6 +1,6 @@
 /** @module RudderStack pixel query string → the event message upstream builds, plus the fields its gateway adds. */
 import { formatUuid, uuidv4 } from '../lib/uuid.ts';
-import { parseGoQuery } from './go-query.ts';
+import { parseGoQuery, queryGet } from './go-query.ts';
 import { PAD_BUDGET, parseSjsonPathCached, setSjsonPath, type JsonObject } from './sjson-path.ts';
 
 // Facts from rudder-server gateway/handle_http_pixel.go and gateway/handle.go (upstream.md
@@ -56,9 +56,10 @@ const QUOTED = /^"([^\n]*)"$/;
  * only when the query has no `writeKey` key at all; it is never part of the message.
  */
 export function pixelQueryToMessage(rawQuery: string, type: PixelType, nowMs: number): PixelMapping {
-  const qp = parseGoQuery(rawQuery);
-  const writeKey = qp.get('writeKey') ?? null;
-  qp.delete('writeKey');
+  const q = parseGoQuery(rawQuery);
+  const { keys, values } = q;
+  const wk = keys.indexOf('writeKey');
+  const writeKey = wk < 0 ? null : values[wk]!;
 
   const t = goTimeJson(nowMs);
   const message: JsonObject = {
@@ -67,22 +68,21 @@ export function pixelQueryToMessage(rawQuery: string, type: PixelType, nowMs: nu
     originalTimestamp: t,
     sentAt: t,
   };
-  const anon = qp.get('anonymousId');
-  if (anon !== undefined && anon.charCodeAt(0) === 0x22) qp.set('anonymousId', anon.replace(QUOTED, '$1')); // keeps its place
+  const ai = keys.indexOf('anonymousId');
+  if (ai >= 0 && values[ai]!.charCodeAt(0) === 0x22) values[ai] = values[ai]!.replace(QUOTED, '$1'); // keeps its place
 
   const budget = { left: PAD_BUDGET };
-  // forEach, not for…of: no [key, value] array per entry
-  qp.forEach((value, key) => {
-    const parts = parseSjsonPathCached(key);
-    if (parts) setSjsonPath(message, parts, value, budget);
-  });
+  for (let i = 0; i < keys.length; i++) {
+    const parts = i === wk ? null : parseSjsonPathCached(keys[i]!);
+    if (parts) setSjsonPath(message, parts, values[i]!, budget);
+  }
   message.type = type; // upstream sets path "type": overwrites in place or appends
 
   if (type === 'page') {
-    const name = qp.get('name');
+    const name = queryGet(q, 'name');
     if (name !== undefined) message.name = name === '' ? 'Unknown Page' : name;
   } else if (type === 'track') {
-    const event = qp.get('event');
+    const event = queryGet(q, 'event');
     if (event === '') return { writeKey, drop: 'empty-event' };
     if (event !== undefined) message.event = event;
   }

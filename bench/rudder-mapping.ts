@@ -32,3 +32,11 @@ if (title !== 'Hello, world — Example') {
   console.error(`wrong mapping: context.page.title = ${JSON.stringify(title)}`);
   process.exit(1);
 }
+// The whole result, key order included, as the straightforward implementation (before the
+// fast paths, commit 27dde56) produced it: SHA-256 of its JSON text (1043 characters).
+const EXPECTED_SHA256 = 'a919aa4d75fa43a224399173635939c039ccf420b677d6d06d08d09ef12e507a';
+const got = new Bun.CryptoHasher('sha256').update(JSON.stringify(last)).digest('hex');
+if (got !== EXPECTED_SHA256) {
+  console.error(`wrong mapping: ${JSON.stringify(last)}`);
+  process.exit(1);
+}

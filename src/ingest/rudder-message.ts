@@ -1,7 +1,7 @@
 /** @module RudderStack pixel query string → the event message upstream builds, plus the fields its gateway adds. */
 import { formatUuid, uuidv4 } from '../lib/uuid.ts';
-import { parseGoQuery } from './go-query.ts';
-import { PAD_BUDGET, parseSjsonPath, setSjsonPath, type JsonObject } from './sjson-path.ts';
+import { parseGoQuery, queryGet } from './go-query.ts';
+import { PAD_BUDGET, parseSjsonPathCached, setSjsonPath, type JsonObject } from './sjson-path.ts';
 
 // Facts from rudder-server gateway/handle_http_pixel.go and gateway/handle.go (upstream.md
 // §1.2–1.3). Where upstream is random or unbounded we choose, deterministically:
@@ -21,11 +21,31 @@ export type PixelMapping =
   | { writeKey: string | null; message: JsonObject }
   | { writeKey: string | null; drop: 'empty-event' };
 
+// Requests arriving in the same millisecond share their timestamps: one-entry caches save
+// ~0.3 µs (goTimeJson) and ~0.2 µs (toISOString) per message.
+let goTimeMs = NaN;
+let goTimeText = '';
+let isoMs = NaN;
+let isoText = '';
+
 /** Go's time.Time JSON (RFC 3339 with nanoseconds, trailing zeros trimmed), UTC, from ms. */
 export function goTimeJson(nowMs: number): string {
-  const iso = new Date(nowMs).toISOString(); // always .SSS
-  const frac = iso.slice(20, 23).replace(/0+$/, '');
-  return iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';
+  if (nowMs !== goTimeMs) {
+    const iso = isoTime(nowMs); // always .SSS
+    const frac = iso.slice(20, 23).replace(/0+$/, '');
+    goTimeText = iso.slice(0, 19) + (frac ? '.' + frac : '') + 'Z';
+    goTimeMs = nowMs;
+  }
+  return goTimeText;
+}
+
+/** `new Date(ms).toISOString()`, cached for the last millisecond asked. */
+function isoTime(nowMs: number): string {
+  if (nowMs !== isoMs) {
+    isoText = new Date(nowMs).toISOString();
+    isoMs = nowMs;
+  }
+  return isoText;
 }
 
 // Upstream strips quotes with Go regexp `^"(.*)"$`; Go's `.` matches everything but \n.
@@ -36,9 +56,10 @@ const QUOTED = /^"([^\n]*)"$/;
  * only when the query has no `writeKey` key at all; it is never part of the message.
  */
 export function pixelQueryToMessage(rawQuery: string, type: PixelType, nowMs: number): PixelMapping {
-  const qp = parseGoQuery(rawQuery);
-  const writeKey = qp.get('writeKey') ?? null;
-  qp.delete('writeKey');
+  const q = parseGoQuery(rawQuery);
+  const { keys, values } = q;
+  const wk = keys.indexOf('writeKey');
+  const writeKey = wk < 0 ? null : values[wk]!;
 
   const t = goTimeJson(nowMs);
   const message: JsonObject = {
@@ -47,21 +68,21 @@ export function pixelQueryToMessage(rawQuery: string, type: PixelType, nowMs: nu
     originalTimestamp: t,
     sentAt: t,
   };
-  const anon = qp.get('anonymousId');
-  if (anon !== undefined) qp.set('anonymousId', anon.replace(QUOTED, '$1')); // keeps its place
+  const ai = keys.indexOf('anonymousId');
+  if (ai >= 0 && values[ai]!.charCodeAt(0) === 0x22) values[ai] = values[ai]!.replace(QUOTED, '$1'); // keeps its place
 
   const budget = { left: PAD_BUDGET };
-  for (const [key, value] of qp) {
-    const parts = parseSjsonPath(key);
-    if (parts) setSjsonPath(message, parts, value, budget);
+  for (let i = 0; i < keys.length; i++) {
+    const parts = i === wk ? null : parseSjsonPathCached(keys[i]!);
+    if (parts) setSjsonPath(message, parts, values[i]!, budget);
   }
   message.type = type; // upstream sets path "type": overwrites in place or appends
 
   if (type === 'page') {
-    const name = qp.get('name');
+    const name = queryGet(q, 'name');
     if (name !== undefined) message.name = name === '' ? 'Unknown Page' : name;
   } else if (type === 'track') {
-    const event = qp.get('event');
+    const event = queryGet(q, 'event');
     if (event === '') return { writeKey, drop: 'empty-event' };
     if (event !== undefined) message.event = event;
   }
@@ -74,7 +95,13 @@ const GO_SPACE = '[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\
 const GO_TRIM = new RegExp(`^${GO_SPACE}|${GO_SPACE}$`, 'g');
 
 function goTrimSpace(s: string): string {
+  if (s === '' || (isPrintableAscii(s.charCodeAt(0)) && isPrintableAscii(s.charCodeAt(s.length - 1)))) return s;
   return s.replace(GO_TRIM, '');
+}
+
+/** `!`..`~`: never a Go space, so a string starting and ending with one has nothing to trim. */
+function isPrintableAscii(c: number): boolean {
+  return c > 0x20 && c < 0x7f;
 }
 
 /**
@@ -88,15 +115,16 @@ function gjsonString(v: unknown): string {
   return String(v);
 }
 
+const MD5_OUT = new Uint8Array(16); // reused: formatUuid copies the bytes out at once
+
 /**
  * RudderStack's rudderId: MD5 of `userId:anonymousId` (both trimmed) as a UUID with the
  * version-4 and RFC 4122 variant bits forced. Upstream also strips some invalid Unicode
  * first (rudder-go-kit sanitize.Unicode); not reproduced: our strings are already valid.
  */
 export function rudderId(userId: string, anonymousId: string): string {
-  const h = new Bun.CryptoHasher('md5');
-  h.update(goTrimSpace(userId) + ':' + goTrimSpace(anonymousId));
-  const b = h.digest() as Uint8Array;
+  const b = MD5_OUT;
+  Bun.MD5.hash(goTrimSpace(userId) + ':' + goTrimSpace(anonymousId), b); // 150 ns; a CryptoHasher per call: 450 ns
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   return formatUuid(b);
@@ -125,6 +153,6 @@ export function addServerFields(message: JsonObject, opts: ServerFieldOptions): 
 
   message.rudderId = rudderId(gjsonString(message.userId), gjsonString(message.anonymousId));
   // Upstream layout 2006-01-02T15:04:05.000Z07:00 in UTC: exactly toISOString().
-  if (!Object.hasOwn(message, 'receivedAt')) message.receivedAt = new Date(opts.nowMs).toISOString();
+  if (!Object.hasOwn(message, 'receivedAt')) message.receivedAt = isoTime(opts.nowMs);
   if (!Object.hasOwn(message, 'request_ip')) message.request_ip = opts.requestIp;
 }

@@ -1,0 +1,54 @@
+/** @module Benchmark: RudderStack pixel hits and /v1/batch (100 messages) against a same-run bare Bun.serve; checks rows stored = messages acknowledged. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adminSession, createWebsite } from './lib/admin-api.ts';
+import { peakRss, startBaseline, startFootfall } from './lib/bench-server.ts';
+import { check, line } from './lib/report.ts';
+import { writeRudderBatchLua, writeRudderPixelLua } from './lib/rudder-lua.ts';
+import { haveWrk, wrk } from './lib/wrk.ts';
+
+if (!haveWrk()) {
+  console.error('rudder: wrk not found (apt-get install wrk)');
+  process.exit(1);
+}
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const BATCH = 100;
+const dir = mkdtempSync(join(tmpdir(), 'footfall-lua-'));
+
+const base = await startBaseline();
+try {
+  // Pixel hits.
+  let ff = await startFootfall(['--trust-proxy', '--rate-limit', 'off']);
+  const { auth } = await adminSession(ff.url);
+  const site = await createWebsite(ff.url, auth, 'shop.example');
+  const pixelLua = join(dir, 'pixel.lua');
+  writeRudderPixelLua(pixelLua, { writeKey: site.writeKey, site: 'https://shop.example' });
+  await wrk(base.url + '/', { connections: CONNS, durationS: 2, script: pixelLua });
+  const b = await wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua });
+  const { result: f, peakMb } = await peakRss(ff.pid, wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua }));
+  let end = await ff.stop();
+  const acked = f.requests - f.non2xx;
+  check(end.code === 0, `exit ${end.code}`);
+  check(end.committed >= acked && end.committed <= acked + CONNS, `stored ${end.committed} vs acknowledged ${acked}`);
+  line('rudder-pixel', {
+    connections: CONNS, 'baseline_req/s': b.rps, 'footfall_req/s': f.rps, ratio: f.rps / b.rps, 'events/s': end.committed / DURATION,
+    p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p99_ms: b.p99ms, peak_rss_mb: peakMb, stored: end.committed, acknowledged: acked, target_ratio: 0.4,
+  });
+
+  // /v1/batch with 100 messages per request, on a fresh data dir.
+  ff = await startFootfall(['--rate-limit', 'off']);
+  const s2 = await createWebsite(ff.url, (await adminSession(ff.url)).auth, 'shop.example');
+  const batchLua = join(dir, 'batch.lua');
+  writeRudderBatchLua(batchLua, { writeKey: s2.writeKey, size: BATCH });
+  const conns = 16;
+  const r = await wrk(ff.url + '/v1/batch', { connections: conns, durationS: DURATION, script: batchLua });
+  end = await ff.stop();
+  const ackedMsgs = (r.requests - r.non2xx) * BATCH;
+  check(r.non2xx === 0, `${r.non2xx} non-2xx answers to /v1/batch`);
+  check(end.committed >= ackedMsgs && end.committed <= ackedMsgs + conns * BATCH, `stored ${end.committed} vs acknowledged ${ackedMsgs}`);
+  line('rudder-batch', { batch: BATCH, connections: conns, 'req/s': r.rps, 'messages/s': r.rps * BATCH, p50_ms: r.p50ms, p99_ms: r.p99ms, stored: end.committed, acknowledged: ackedMsgs });
+} finally {
+  await base.stop();
+}

@@ -25,15 +25,19 @@ try {
   const site = await createWebsite(ff.url, auth, 'shop.example');
   const pixelLua = join(dir, 'pixel.lua');
   writeRudderPixelLua(pixelLua, { writeKey: site.writeKey, site: 'https://shop.example' });
+  const warmLua = join(dir, 'pixel-warm.lua');
+  writeRudderPixelLua(warmLua, { writeKey: site.writeKey, site: 'https://shop.example', seed: 987654 });
   await wrk(base.url + '/', { connections: CONNS, durationS: 2, script: pixelLua });
+  const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmLua });
   const b = await wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua });
   const { result: f, peakMb } = await peakRss(ff.pid, wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua }));
   let end = await ff.stop();
-  const acked = f.requests - f.non2xx;
+  const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;
   check(end.code === 0, `exit ${end.code}`);
-  check(end.committed >= acked && end.committed <= acked + CONNS, `stored ${end.committed} vs acknowledged ${acked}`);
+  // Up to one request per connection and run may be stored after wrk stopped counting.
+  check(end.committed >= acked && end.committed <= acked + 2 * CONNS, `stored ${end.committed} vs acknowledged ${acked}`);
   line('rudder-pixel', {
-    connections: CONNS, 'baseline_req/s': b.rps, 'footfall_req/s': f.rps, ratio: f.rps / b.rps, 'events/s': end.committed / DURATION,
+    connections: CONNS, 'baseline_req/s': b.rps, 'footfall_req/s': f.rps, ratio: f.rps / b.rps, 'events/s': (f.requests - f.non2xx) / DURATION,
     p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p99_ms: b.p99ms, peak_rss_mb: peakMb, stored: end.committed, acknowledged: acked, target_ratio: 0.4,
   });
 
@@ -46,9 +50,10 @@ try {
   const r = await wrk(ff.url + '/v1/batch', { connections: conns, durationS: DURATION, script: batchLua });
   end = await ff.stop();
   const ackedMsgs = (r.requests - r.non2xx) * BATCH;
-  check(r.non2xx === 0, `${r.non2xx} non-2xx answers to /v1/batch`);
+  // A 503 (buffer full, Retry-After) is backpressure, not loss: it is reported, and only
+  // acknowledged batches must be stored.
   check(end.committed >= ackedMsgs && end.committed <= ackedMsgs + conns * BATCH, `stored ${end.committed} vs acknowledged ${ackedMsgs}`);
-  line('rudder-batch', { batch: BATCH, connections: conns, 'req/s': r.rps, 'messages/s': r.rps * BATCH, p50_ms: r.p50ms, p99_ms: r.p99ms, stored: end.committed, acknowledged: ackedMsgs });
+  line('rudder-batch', { batch: BATCH, connections: conns, 'req/s': r.rps, 'messages/s': ((r.requests - r.non2xx) * BATCH) / DURATION, rejected_503: r.non2xx, p50_ms: r.p50ms, p99_ms: r.p99ms, stored: end.committed, acknowledged: ackedMsgs });
 } finally {
   await base.stop();
 }

@@ -14,7 +14,7 @@ import { systemClock } from './lib/clock.ts';
 import { WriteBuffer } from './buffer/write-buffer.ts';
 import { DropCounter } from './ingest/drop-reasons.ts';
 import { DatabaseTooNewError, openDatabase } from './store/sqlite/open-database.ts';
-import { SqliteEventStore } from './store/sqlite/sqlite-event-store.ts';
+import { ThreadedSqliteEventStore } from './store/sqlite/threaded-event-store.ts';
 import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
@@ -92,7 +92,8 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     }
     throw e;
   }
-  const events = new SqliteEventStore(db);
+  // Inserts run on a writer thread with its own connection; scans (export) use this one.
+  const events = await ThreadedSqliteEventStore.open(dbPath, db, new URL('./store/sqlite/event-writer-worker.ts', import.meta.url).href);
   const meta = new SqliteMetaStore(db);
   const passwords = passwordHasher();
   await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, (line) => process.stderr.write(line), Date.now());

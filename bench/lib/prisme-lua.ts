@@ -2,10 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { luaPrelude, luaString } from './lua-prelude.ts';
 
-export function writePrismeLua(path: string, opts: { site: string; origin: string; uaCount?: number }): void {
+export function writePrismeLua(path: string, opts: { site: string; origin: string; uaCount?: number; seed?: number }): void {
   const paths = Array.from({ length: 60 }, (_, i) => (i === 0 ? '/' : `/${['blog', 'docs', 'pricing', 'about', 'shop'][i % 5]}/${i}`));
   const refs = ['https://www.google.com/', 'https://news.ycombinator.com/', 'https://t.co/abc', 'https://duckduckgo.com/', 'https://www.reddit.com/r/selfhosted/'];
-  writeFileSync(path, `${luaPrelude(opts.uaCount)}
+  writeFileSync(path, `${luaPrelude(opts.uaCount, opts.seed)}
 local paths = {${paths.map(luaString).join(',')}}
 local refs = {${refs.map(luaString).join(',')}}
 local site = ${luaString(opts.site)}

@@ -2,10 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { luaPrelude, luaString } from './lua-prelude.ts';
 
-export function writeRudderPixelLua(path: string, opts: { writeKey: string; site: string }): void {
+export function writeRudderPixelLua(path: string, opts: { writeKey: string; site: string; seed?: number }): void {
   const events = ['Email Opened', 'Product Viewed', 'Add to Cart', 'Checkout Started', 'Newsletter Signup'];
   const paths = Array.from({ length: 40 }, (_, i) => `/amp/story-${i}`);
-  writeFileSync(path, `${luaPrelude()}
+  writeFileSync(path, `${luaPrelude(4000, opts.seed)}
 local events = {${events.map(luaString).join(',')}}
 local paths = {${paths.map(luaString).join(',')}}
 local site = ${luaString(opts.site)}

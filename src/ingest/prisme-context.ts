@@ -1,5 +1,7 @@
 /** @module Everything the Prisme handlers share: sessions, UA parser, geo, salts and origins, built once from config. */
 import type { Clock } from '../lib/clock.ts';
+import { Lru } from '../lib/lru.ts';
+import { parsePageUrl, type PageUrl } from './url.ts';
 import type { GeoReader } from './geo.ts';
 import type { OriginRegistry } from './origin-registry.ts';
 import { PrismeSessionStore } from './prisme-sessions.ts';
@@ -17,6 +19,24 @@ export interface PrismeContext {
   processSalt: Uint8Array;
   /** How long custom/click events wait for their page's session (Prisme: the 3 s request deadline). */
   eventsTimeoutMs: number;
+  /** parsePageUrl behind a bounded cache: a site's pages and referrers repeat (~4 µs saved per hit). */
+  parseUrl(s: string): PageUrl | null;
+}
+
+/** 20k raw URL strings ≈ 20k × ~0.5 KB: ~10 MB at worst, and a site's hot pages all fit. */
+const URL_CACHE_SIZE = 20_000;
+
+function cachedUrlParser(): (s: string) => PageUrl | null {
+  const cache = new Lru<string, PageUrl | null>(URL_CACHE_SIZE);
+  return (s) => {
+    const hit = cache.get(s);
+    if (hit !== undefined) return hit;
+    const parsed = parsePageUrl(s);
+    // PageUrl values are never mutated by their users, so one instance can be shared.
+    if (parsed) Object.freeze(parsed);
+    cache.set(s, parsed);
+    return parsed;
+  };
 }
 
 /**
@@ -43,5 +63,6 @@ export function createPrismeContext(o: {
     salts: new SaltKeeper(o.saltStore, o.clock),
     processSalt: newProcessSalt(),
     eventsTimeoutMs: o.eventsTimeoutMs,
+    parseUrl: cachedUrlParser(),
   };
 }

@@ -3,10 +3,11 @@ import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
 import type { DropReason } from './drop-reasons.ts';
 import type { PrismeContext } from './prisme-context.ts';
 import type { PrismeSession } from './prisme-sessions.ts';
-import { parsePageUrl, referrerDomain, type PageUrl } from './url.ts';
+import { referrerDomain, type PageUrl } from './url.ts';
 import type { ClientHints } from './user-agent.ts';
-import { deviceId, visitorId as autoVisitorId } from './visitor-id.ts';
+import { deviceId, deviceKey, visitorId as autoVisitorId } from './visitor-id.ts';
 import { uuidv7 } from '../lib/uuid.ts';
+import { isoTime } from '../lib/clock.ts';
 
 /** The client as every Prisme handler sees it. */
 export interface PrismeClient {
@@ -32,20 +33,20 @@ export interface PageviewInput {
 
 /** Prisme's pageview: checks in upstream order, then the session algorithm (upstream.md §3.4–3.5). */
 export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: PageviewInput): PrismeResult {
-  const page = input.page ? parsePageUrl(input.page) : null;
+  const page = input.page ? ctx.parseUrl(input.page) : null;
   if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
   const status = parseStatus(input.status);
   if (status === null) return fail('invalid pageview status');
   let referrer: PageUrl | null = null;
   if (input.documentReferrer) {
-    referrer = parsePageUrl(input.documentReferrer);
+    referrer = ctx.parseUrl(input.documentReferrer);
     if (!referrer) return fail('invalid document referrer');
   }
   const parsed = ctx.ua.parse(client.userAgent, client.hints);
   const device = deviceId(ctx.processSalt, client.userAgent, client.ip, page.host);
   const now = ctx.clock();
   const outcome = ctx.sessions.pageview({
-    device,
+    device: deviceKey(device),
     page,
     referrer,
     visitorId: input.visitorId || null,
@@ -84,9 +85,9 @@ export async function prismeCustom(
   client: PrismeClient,
   input: { name: string; page: string | null; properties: Record<string, unknown> },
 ): Promise<PrismeResult> {
-  const page = input.page ? parsePageUrl(input.page) : null;
+  const page = input.page ? ctx.parseUrl(input.page) : null;
   if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
-  const device = deviceId(ctx.processSalt, client.userAgent, client.ip, page.host);
+  const device = deviceKey(deviceId(ctx.processSalt, client.userAgent, client.ip, page.host));
   const session = await ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs);
   if (!session) return fail('session not found', 'no-session');
   const e = sessionEvent(ctx, 'custom', session, page, page.path, ctx.clock());
@@ -142,12 +143,12 @@ export async function prismeClick(
   kind: ClickKind,
   input: { page: string | null; target: string | null; ping: boolean; retryRoot?: boolean },
 ): Promise<PrismeResult> {
-  const page = input.page ? parsePageUrl(input.page) : null;
+  const page = input.page ? ctx.parseUrl(input.page) : null;
   if (!page) return fail(input.ping ? 'invalid "Ping-From"' : 'invalid "Referer" or "X-Prisme-Referrer"');
-  const target = input.target ? parsePageUrl(input.target) : null;
+  const target = input.target ? ctx.parseUrl(input.target) : null;
   if (!target) return fail(input.ping ? 'invalid "Ping-To"' : 'invalid target URL');
   if (kind === 'outbound-link' && target.host === page.host) return fail('internal link');
-  const device = deviceId(ctx.processSalt, client.userAgent, client.ip, page.host);
+  const device = deviceKey(deviceId(ctx.processSalt, client.userAgent, client.ip, page.host));
   let session: Readonly<PrismeSession> | null;
   let path = page.path;
   if (input.ping || input.retryRoot) {
@@ -165,7 +166,7 @@ export async function prismeClick(
 
 /** An event carrying the session's identity, client, country and UTM, for `page` at `path`. */
 function sessionEvent(ctx: PrismeContext, type: EventType, s: Readonly<PrismeSession>, page: PageUrl, path: string, now: number): CanonicalEvent {
-  const e = blankEvent(uuidv7(now), new Date(now).toISOString(), 'prisme', type);
+  const e = blankEvent(uuidv7(now), isoTime(now), 'prisme', type);
   e.websiteId = ctx.origins.websiteFor(page.host);
   e.url = page.href;
   e.hostname = page.host;

@@ -5,8 +5,8 @@ import { uuidv7 } from '../lib/uuid.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { type PageUrl, type Utm, referrerDomain, utmFrom } from './url.ts';
 
-/** A device id (visitor-id.ts `deviceId`), or any string key. */
-export type DeviceKey = bigint | string;
+/** A device id (visitor-id.ts `deviceKey`: 53 bits as a number, the fastest Map key), or any string key. */
+export type DeviceKey = number | bigint | string;
 
 export interface PrismeSession extends Utm {
   /** UUIDv7: its time is the session start. */
@@ -226,6 +226,8 @@ export class PrismeSessionStore {
   /** Wakes the waiters for the session's new path and returns the snapshot given to the caller. */
   private publish(device: DeviceKey, session: PrismeSession): Readonly<PrismeSession> {
     const snap = snapshot(session);
+    // Building the key costs more than the lookup: skip both while nobody waits (the usual case).
+    if (this.waiterCount === 0) return snap;
     const set = this.waiters.get(waitKey(device, session.latestPath));
     if (set) for (const w of [...set]) this.settle(w, { session: snap, path: session.latestPath });
     return snap;
@@ -268,8 +270,8 @@ export class PrismeSessionStore {
 }
 
 function waitKey(device: DeviceKey, path: string): string {
-  // The type prefix keeps bigint 5n and string "5" apart; NUL never occurs in a normalised path.
-  return `${typeof device === 'bigint' ? 'n' : 's'}${device}\0${path}`;
+  // The type prefix keeps 5, 5n and "5" apart; NUL never occurs in a normalised path.
+  return `${typeof device === 'string' ? 's' : 'n'}${device}\0${path}`;
 }
 
 function snapshot(s: PrismeSession): Readonly<PrismeSession> {

@@ -5,6 +5,7 @@ import { liftRudderFields } from './rudder-lift.ts';
 import type { JsonObject } from './sjson-path.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { uuidv7 } from '../lib/uuid.ts';
+import { isoTime } from '../lib/clock.ts';
 
 export const RUDDER_TYPES = ['page', 'track', 'identify', 'screen', 'group', 'alias'] as const;
 export type RudderType = (typeof RUDDER_TYPES)[number];
@@ -30,7 +31,7 @@ export interface RudderEnrichment {
  */
 export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: RudderEnrichment): CanonicalEvent {
   const f = liftRudderFields(message);
-  const e = blankEvent(uuidv7(x.nowMs), new Date(x.nowMs).toISOString(), 'rudder', type as EventType);
+  const e = blankEvent(uuidv7(x.nowMs), isoTime(x.nowMs), 'rudder', type as EventType);
   const context = obj(message.context);
   const campaign = obj(context?.campaign);
   e.websiteId = x.websiteId;

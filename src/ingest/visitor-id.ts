@@ -3,16 +3,30 @@ import type { Clock } from '../lib/clock.ts';
 
 const enc = new TextEncoder();
 
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+/**
+ * The bytes to hash are written into one reused scratch buffer (encodeInto, no per-call
+ * allocations): three encode() calls and a concat were ~2 µs of every Prisme hit.
+ */
+let scratch = new Uint8Array(4096);
+
+function hashParts(prefix: Uint8Array, strings: string[], suffix?: Uint8Array): bigint {
+  // UTF-8 needs at most 3 bytes per UTF-16 unit.
+  let need = prefix.length + (suffix?.length ?? 0);
+  for (const s of strings) need += s.length * 3;
+  if (need > scratch.length) scratch = new Uint8Array(need * 2);
+  scratch.set(prefix, 0);
+  let at = prefix.length;
+  for (const s of strings) at += enc.encodeInto(s, scratch.subarray(at)).written;
+  if (suffix) {
+    scratch.set(suffix, at);
+    at += suffix.length;
   }
-  return out;
+  return Bun.hash.xxHash64(scratch.subarray(0, at));
+}
+
+/** The low 53 bits of a device id: a plain number keys a Map several times faster than a bigint. */
+export function deviceKey(device: bigint): number {
+  return Number(device & 0x1f_ffff_ffff_ffffn);
 }
 
 /**
@@ -20,7 +34,7 @@ function concatBytes(parts: Uint8Array[]): Uint8Array {
  * id identifies a device for session matching only and is never stored.
  */
 export function deviceId(processSalt: Uint8Array, ua: string, ip: string, host: string): bigint {
-  return Bun.hash.xxHash64(concatBytes([processSalt, enc.encode(ua), enc.encode(ip), enc.encode(host)]));
+  return hashParts(processSalt, [ua, ip, host]);
 }
 
 /**
@@ -31,7 +45,7 @@ export function deviceId(processSalt: Uint8Array, ua: string, ip: string, host: 
 export function visitorId(dailySalt: Uint8Array, ua: string, ip: string, host: string, device: bigint): string {
   const le = new Uint8Array(8);
   new DataView(le.buffer).setBigUint64(0, BigInt.asUintN(64, device), true);
-  const h = Bun.hash.xxHash64(concatBytes([dailySalt, enc.encode(ua), enc.encode(ip), enc.encode(host), le]));
+  const h = hashParts(dailySalt, [ua, ip, host], le);
   return 'prisme_' + h.toString(16).toUpperCase();
 }
 

@@ -9,7 +9,7 @@ import type { DropCounter } from './ingest/drop-reasons.ts';
 import type { MetaStore } from './store/meta-store.ts';
 import type { PasswordHasher } from './accounts/passwords.ts';
 import { managementRoutes } from './http/management.ts';
-import { ApiError, errorResponse, validationDetails } from './http/errors.ts';
+import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthRoutes } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps) {
             if ((error as { type?: string }).type === 'response') break;
             return errorResponse(new ApiError('bad-request', undefined, validationDetails(error)));
           case 'PARSE':
-            return errorResponse(new ApiError('bad-request'));
+            return errorResponse(new ApiError('bad-request', undefined, NO_BODY_DETAILS));
           case 'NOT_FOUND':
             return errorResponse(new ApiError('not-found'));
         }

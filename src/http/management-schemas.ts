@@ -26,9 +26,13 @@ export function UuidParam<K extends string>(name: K) {
   return t.Object({ [name]: Id() } as Record<K, ReturnType<typeof Id>>);
 }
 
+/**
+ * `exclusiveMinimum: 0` is Umami's `.positive()` (so `page=0` reads "expected number to be >0");
+ * `title` names the field in errors (see validationDetails).
+ */
 export const PagingQuery = t.Object({
-  page: t.Optional(t.Integer({ minimum: 1, default: 1, description: '1-based page number' })),
-  pageSize: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'Rows per page (max 1000)' })),
+  page: t.Optional(t.Integer({ exclusiveMinimum: 0, default: 1, title: 'page', description: '1-based page number' })),
+  pageSize: t.Optional(t.Integer({ exclusiveMinimum: 0, maximum: 1000, default: 20, title: 'pageSize', description: 'Rows per page (max 1000)' })),
   search: t.Optional(t.String({ maxLength: 200, description: 'Case-insensitive substring; % and _ are literal' })),
 });
 

@@ -55,8 +55,11 @@ export function createApp(deps: AppDeps) {
             // A response that fails its own schema is our bug, not bad input.
             if ((error as { type?: string }).type === 'response') break;
             return errorResponse(new ApiError('bad-request', undefined, validationDetails(error)));
-          case 'PARSE':
-            return errorResponse(new ApiError('bad-request', undefined, NO_BODY_DETAILS));
+          case 'PARSE': {
+            // A route's own parser (umamiJsonBody) says precisely what is wrong; Elysia wraps it.
+            const cause = (error as { cause?: unknown }).cause;
+            return errorResponse(cause instanceof ApiError ? cause : new ApiError('bad-request', undefined, NO_BODY_DETAILS));
+          }
           case 'NOT_FOUND':
             return errorResponse(new ApiError('not-found'));
         }

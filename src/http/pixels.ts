@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia';
 import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, viewablePixel } from '../accounts/pixels.ts';
 import { ApiError, errorResponses } from './errors.ts';
 import { exportFilename, ExportQuery, exportResponse, exportResponsesDoc } from './export-stream.ts';
-import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidParam } from './management-schemas.ts';
 
 const PixelParams = UuidParam('pixelId');
@@ -20,7 +20,7 @@ export function pixelRoutes(ctx: ManagementContext) {
       response: { 200: PagedOf(Pixel), ...errorResponses(400, 401) },
     })
     .post('/api/pixels', ({ headers, body }) => pixelJson(createPixel(ctx, me(headers.authorization), body)), {
-      parse: 'json',
+      parse: umamiJsonBody,
       body: t.Object(
         {
           name: Name,
@@ -44,7 +44,7 @@ export function pixelRoutes(ctx: ManagementContext) {
       response: { 200: Pixel, ...errorResponses(400, 401, 404) },
     })
     .post('/api/pixels/:pixelId', ({ headers, params, body }) => pixelJson(updatePixel(ctx, me(headers.authorization), params.pixelId, body)), {
-      parse: 'json',
+      parse: umamiJsonBody,
       params: PixelParams,
       body: t.Object({ name: t.Optional(Name), slug: t.Optional(Slug) }, { examples: [{ name: 'Umami Pixel', slug: 'abcde123' }] }),
       detail: {

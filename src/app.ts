@@ -9,11 +9,12 @@ import type { DropCounter } from './ingest/drop-reasons.ts';
 import type { MetaStore } from './store/meta-store.ts';
 import type { PasswordHasher } from './accounts/passwords.ts';
 import { managementRoutes } from './http/management.ts';
-import { ApiError, errorResponse, validationDetails } from './http/errors.ts';
+import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthRoutes } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
 import { rudderRoutes } from './http/rudder.ts';
+import { pixelHitRoutes } from './http/pixel-hit.ts';
 import { clientIpPolicy } from './http/client-ip.ts';
 import type { PrismeContext } from './ingest/prisme-context.ts';
 import type { Limiter } from './limit/limiter.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   prisme: PrismeContext;
   /** The Prisme events limiter; null when --rate-limit off. */
   limiter: Limiter | null;
+  /** The Umami pixel limiter; null unless --rate-limit-pixels (and --rate-limit not off). */
+  pixelLimiter?: Limiter | null;
   meta: MetaStore;
   /** Defaults to argon2id at production cost; tests pass a cheap one. */
   passwords?: PasswordHasher;
@@ -52,8 +55,11 @@ export function createApp(deps: AppDeps) {
             // A response that fails its own schema is our bug, not bad input.
             if ((error as { type?: string }).type === 'response') break;
             return errorResponse(new ApiError('bad-request', undefined, validationDetails(error)));
-          case 'PARSE':
-            return errorResponse(new ApiError('bad-request'));
+          case 'PARSE': {
+            // A route's own parser (umamiJsonBody) says precisely what is wrong; Elysia wraps it.
+            const cause = (error as { cause?: unknown }).cause;
+            return errorResponse(cause instanceof ApiError ? cause : new ApiError('bad-request', undefined, NO_BODY_DETAILS));
+          }
           case 'NOT_FOUND':
             return errorResponse(new ApiError('not-found'));
         }
@@ -67,6 +73,11 @@ export function createApp(deps: AppDeps) {
         websiteForWriteKey: (key) => deps.meta.websites.byWriteKey(key)?.id ?? null,
         ua: deps.prisme.ua, geo: deps.prisme.geo, clock: deps.clock,
         ipPolicy, buffer: deps.buffer, drops: deps.drops, keepIp: deps.config.keepIp,
+      }))
+      .use(pixelHitRoutes({
+        pixelForSlug: (slug) => deps.meta.pixels.bySlug(slug)?.id ?? null,
+        ua: deps.prisme.ua, geo: deps.prisme.geo, salts: deps.prisme.salts, clock: deps.clock,
+        ipPolicy, buffer: deps.buffer, drops: deps.drops, limiter: deps.pixelLimiter ?? null,
       }))
       .use(managementRoutes(deps))
   );

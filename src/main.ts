@@ -108,10 +108,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   });
   buffer.start();
   const drops = new DropCounter();
-  const { prisme, limiter } = buildPrisme(config, systemClock, geo, meta.salts);
+  const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts);
   // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
   const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
-  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, meta, passwords });
+  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
 
   let server: { port?: number; stop(force?: boolean): Promise<void> };
   return new Promise<number>((done) => {

@@ -73,6 +73,25 @@ const ROWS: Row[] = [
   { method: 'GET', path: () => `/api/websites/${UNKNOWN}`, expect: anySignedIn(404) },
   { method: 'DELETE', path: () => `/api/websites/${UNKNOWN}`, expect: anySignedIn(404) },
   { method: 'GET', path: () => `/api/websites/${UNKNOWN}/export`, expect: anySignedIn(404) },
+
+  // Pixels: the same "owned" rules as websites (Umami's permissions reuse them).
+  { method: 'GET', path: () => '/api/pixels', expect: anySignedIn(200) },
+  { method: 'POST', path: () => '/api/pixels', body: () => ({ name: 'New', slug: 'newpixel1' }), expect: anySignedIn(200, { viewOnly: 401 }) },
+  { method: 'POST', path: () => '/api/pixels', body: (w) => ({ name: 'New', slug: 'newpixel1', teamId: w.teamId }), expect: only(200, 'admin', 'teamOwner', 'teamManager', 'teamMember') },
+  { method: 'GET', path: (w) => `/api/pixels/${w.ownPixelId}`, expect: only(200, ...OWNER) },
+  { method: 'POST', path: (w) => `/api/pixels/${w.ownPixelId}`, body: () => ({ name: 'Renamed' }), expect: only(200, ...OWNER) },
+  { method: 'DELETE', path: (w) => `/api/pixels/${w.ownPixelId}`, expect: only(200, ...OWNER) },
+  { method: 'GET', path: (w) => `/api/pixels/${w.ownPixelId}/export`, expect: only(200, ...OWNER) },
+  { method: 'GET', path: (w) => `/api/pixels/${w.teamPixelId}`, expect: only(200, 'admin', ...TEAM) },
+  { method: 'POST', path: (w) => `/api/pixels/${w.teamPixelId}`, body: () => ({ slug: 'renamed-team' }), expect: only(200, 'admin', 'teamOwner', 'teamManager', 'teamMember') },
+  { method: 'DELETE', path: (w) => `/api/pixels/${w.teamPixelId}`, expect: only(200, 'admin', 'teamOwner', 'teamManager', 'teamMember') },
+  { method: 'GET', path: (w) => `/api/pixels/${w.teamPixelId}/export?format=csv`, expect: only(200, 'admin', ...TEAM) },
+  { method: 'GET', path: (w) => `/api/teams/${w.teamId}/pixels`, expect: only(200, 'admin', ...TEAM) },
+  { method: 'GET', path: () => `/api/teams/${UNKNOWN}/pixels`, expect: anySignedIn(404) },
+  { method: 'GET', path: () => `/api/pixels/${UNKNOWN}`, expect: anySignedIn(404) },
+  { method: 'POST', path: () => `/api/pixels/${UNKNOWN}`, body: () => ({ name: 'x' }), expect: anySignedIn(404) },
+  { method: 'DELETE', path: () => `/api/pixels/${UNKNOWN}`, expect: anySignedIn(404) },
+  { method: 'GET', path: () => `/api/pixels/${UNKNOWN}/export`, expect: anySignedIn(404) },
 ];
 
 describe('the management API permission matrix', () => {

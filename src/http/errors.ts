@@ -1,5 +1,7 @@
 /** @module Umami-shaped JSON errors for Footfall's own API: values with a code and a status, and their OpenAPI schema. */
 import { t } from 'elysia';
+import { ValueErrorType } from '@sinclair/typebox/errors';
+import { zodMessage } from './zod-messages.ts';
 
 export const ErrorBody = t.Object(
   {
@@ -58,17 +60,23 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 413 | 429 |
 
 /**
  * Elysia's validation error → Umami's zod-tree shape: `errors` for the value as a whole,
- * `properties.<field>.errors` per top-level field (400 bodies stay comparable with Umami's).
+ * `properties.<field>.errors` per top-level field, with zod 4's wording (zod-messages.ts).
+ * Elysia decodes coerced query numbers one at a time and loses the key (`page=0` fails with
+ * path ''): such schemas carry their field name as `title`.
  */
-export function validationDetails(error: unknown): { errors: string[]; properties: Record<string, { errors: string[] }> } {
+export function validationDetails(error: unknown): { errors: string[]; properties?: Record<string, { errors: string[] }> } {
   const errors: string[] = [];
   const properties: Record<string, { errors: string[] }> = {};
-  const all = (error as { all?: { path?: string; message?: string; summary?: string }[] }).all ?? [];
+  const all = (error as { all?: { path?: string; type?: number; schema?: unknown; value?: unknown }[] }).all ?? [];
   for (const e of all.slice(0, 20)) {
-    const field = (e.path ?? '').split('/')[1];
-    const msg = e.summary ?? e.message ?? 'Invalid input';
-    if (field) (properties[field] ??= { errors: [] }).errors.includes(msg) || properties[field].errors.push(msg);
-    else if (!errors.includes(msg)) errors.push(msg);
+    if (e.type === ValueErrorType.ObjectRequiredProperty) continue; // zod reports the missing field's type instead
+    const field = (e.path ?? '').split('/')[1] || ((e.schema as { title?: string } | undefined)?.title ?? '');
+    const msg = e.type === undefined ? 'Invalid input' : zodMessage(e as Parameters<typeof zodMessage>[0]);
+    const list = field ? (properties[field] ??= { errors: [] }).errors : errors;
+    if (!list.includes(msg)) list.push(msg);
   }
-  return { errors, properties };
+  return Object.keys(properties).length ? { errors, properties } : { errors };
 }
+
+/** A body that is missing or not JSON: what zod says when `request.json()` gave nothing. */
+export const NO_BODY_DETAILS = { errors: ['Invalid input: expected object, received undefined'] };

@@ -10,6 +10,7 @@ import { passwordHasher, type PasswordHasher } from '../accounts/passwords.ts';
 import type { Principal } from '../accounts/principal.ts';
 import { clientIp, clientIpPolicy, type ClientIpPolicy } from './client-ip.ts';
 import { ApiError } from './errors.ts';
+import { zodTypeOf } from './zod-messages.ts';
 
 export interface ManagementContext {
   meta: MetaStore;
@@ -49,3 +50,20 @@ export function requestIp(ctx: ManagementContext, server: { requestIP(r: Request
 
 /** OpenAPI `security` of a route that needs a bearer token or API key. */
 export const BEARER = [{ bearer: [] as string[] }];
+
+/**
+ * Umami's body parsing (`request.json()`, Content-Type unchecked, anything unparsable is
+ * `undefined`) with zod's root error for a body that is not an object. Elysia's own JSON
+ * parser would turn `[1]` or `"x"` into `{}` and blame the fields instead.
+ */
+export async function umamiJsonBody({ request }: { request: Request }): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await request.text());
+  } catch {
+    body = undefined;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ApiError('bad-request', undefined, { errors: [`Invalid input: expected object, received ${zodTypeOf(body)}`] });
+  return body as Record<string, unknown>;
+}

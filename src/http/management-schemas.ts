@@ -26,9 +26,13 @@ export function UuidParam<K extends string>(name: K) {
   return t.Object({ [name]: Id() } as Record<K, ReturnType<typeof Id>>);
 }
 
+/**
+ * `exclusiveMinimum: 0` is Umami's `.positive()` (so `page=0` reads "expected number to be >0");
+ * `title` names the field in errors (see validationDetails).
+ */
 export const PagingQuery = t.Object({
-  page: t.Optional(t.Integer({ minimum: 1, default: 1, description: '1-based page number' })),
-  pageSize: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'Rows per page (max 1000)' })),
+  page: t.Optional(t.Integer({ exclusiveMinimum: 0, default: 1, title: 'page', description: '1-based page number' })),
+  pageSize: t.Optional(t.Integer({ exclusiveMinimum: 0, maximum: 1000, default: 20, title: 'pageSize', description: 'Rows per page (max 1000)' })),
   search: t.Optional(t.String({ maxLength: 200, description: 'Case-insensitive substring; % and _ are literal' })),
 });
 
@@ -139,7 +143,26 @@ export const websiteJson = (w: WebsiteRecord) => ({
 /** Umami's SHARE_ID_REGEX. */
 export const ShareId = t.String({ pattern: '^[a-zA-Z0-9]{8,16}$', examples: ['aB3dE5fGh'] });
 
-// ------------------------------------------------------------------ pixels (for the pixel routes)
+// ------------------------------------------------------------------ pixels
+export const Pixel = t.Object(
+  {
+    id: Id(),
+    name: t.String(),
+    slug: t.String({ description: 'Hits go to GET /p/{slug}' }),
+    userId: NullableId,
+    teamId: NullableId,
+    createdAt: Time,
+    updatedAt: Time,
+    deletedAt: NullableTime,
+  },
+  {
+    examples: [{
+      id: '0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0003', name: 'Umami Pixel', slug: 'pixel123', userId: '4f1c9a52-7a57-4a0e-9f1e-2d2b6f1c0002', teamId: null,
+      createdAt: '2025-10-27T18:50:54.079Z', updatedAt: '2025-10-27T18:50:54.079Z', deletedAt: null,
+    }],
+  },
+);
+/** Key order as Umami returns it: id, name, slug, userId, teamId, createdAt, updatedAt, deletedAt. */
 export const pixelJson = (p: PixelRecord) => ({
   id: p.id, name: p.name, slug: p.slug, userId: p.userId, teamId: p.teamId, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt), deletedAt: iso(p.deletedAt),
 });

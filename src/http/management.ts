@@ -1,4 +1,4 @@
-/** @module The Umami-shaped management API: every account, team, website and export route family on one shared context. */
+/** @module The Umami-shaped management API: every account, team, website, pixel and export route family on one shared context. */
 import { Elysia } from 'elysia';
 import type { AppDeps } from '../app.ts';
 import { apiKeyRoutes } from './api-keys.ts';
@@ -6,6 +6,7 @@ import { authRoutes } from './auth.ts';
 import { exportRoutes } from './export.ts';
 import { managementContext, type ManagementContext } from './management-context.ts';
 import { meRoutes } from './me.ts';
+import { pixelRoutes } from './pixels.ts';
 import { teamRoutes } from './teams.ts';
 import { userRoutes } from './users.ts';
 import { websiteRoutes } from './websites.ts';
@@ -18,5 +19,6 @@ export function managementRoutes(deps: AppDeps, ctx: ManagementContext = managem
     .use(meRoutes(ctx))
     .use(teamRoutes(ctx))
     .use(websiteRoutes(ctx))
+    .use(pixelRoutes(ctx))
     .use(exportRoutes(ctx));
 }

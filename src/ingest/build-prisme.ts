@@ -1,4 +1,4 @@
-/** @module Builds the Prisme context and limiter from config (shared by main.ts and the test app). */
+/** @module Builds the Prisme context and the limiters (Prisme's; the pixel one when --rate-limit-pixels) from config (shared by main.ts and the test app). */
 import type { Config } from '../config.ts';
 import type { Clock } from '../lib/clock.ts';
 import { Limiter } from '../limit/limiter.ts';
@@ -11,7 +11,7 @@ import type { SaltStore } from './visitor-id.ts';
 /** 10k distinct UAs cover >99 % of hits on real traffic (a Zipf tail); ~3.5 KB worst case each. */
 export const UA_CACHE_SIZE = 10_000;
 
-export function buildPrisme(config: Config, clock: Clock, geo: GeoReader, saltStore: SaltStore): { prisme: PrismeContext; limiter: Limiter | null } {
+export function buildPrisme(config: Config, clock: Clock, geo: GeoReader, saltStore: SaltStore): { prisme: PrismeContext; limiter: Limiter | null; pixelLimiter: Limiter | null } {
   const prisme = createPrismeContext({
     clock,
     ua: createUserAgentParser({ capacity: UA_CACHE_SIZE }),
@@ -20,8 +20,10 @@ export function buildPrisme(config: Config, clock: Clock, geo: GeoReader, saltSt
     saltStore,
     eventsTimeoutMs: config.eventsTimeout,
   });
-  const limiter = config.rateLimit === 'off'
-    ? null
-    : new Limiter({ capacity: config.rateLimit.capacity, periodMs: config.rateLimit.periodMs, maxKeys: config.limiterMaxKeys, clock });
-  return { prisme, limiter };
+  const rate = config.rateLimit;
+  const newLimiter = () => (rate === 'off' ? null : new Limiter({ capacity: rate.capacity, periodMs: rate.periodMs, maxKeys: config.limiterMaxKeys, clock }));
+  const limiter = newLimiter();
+  // Umami pixels: same policy, own buckets (a newsletter's hits must not eat a site's Prisme budget).
+  const pixelLimiter = config.rateLimitPixels ? newLimiter() : null;
+  return { prisme, limiter, pixelLimiter };
 }

@@ -1,4 +1,4 @@
-/** @module Test helper: a populated accounts world (every global and team role, websites, tokens, an API key) built straight through the MetaStore. */
+/** @module Test helper: a populated accounts world (every global and team role, websites, pixels, tokens, an API key) built straight through the MetaStore. */
 import type { MetaStore, TeamRole, UserRole } from '../../src/store/meta-store.ts';
 import { issueToken } from '../../src/accounts/login.ts';
 import { apiKeyPrefix, newApiKey, newWriteKey, sha256Hex } from '../../src/accounts/secrets.ts';
@@ -26,6 +26,10 @@ export interface AccountsWorld {
   ownWebsiteId: string;
   /** Owned by the team. */
   teamWebsiteId: string;
+  /** Pixel owned by `owner` (slug `ownpixel1`). */
+  ownPixelId: string;
+  /** Pixel owned by the team (slug `teampixel1`). */
+  teamPixelId: string;
   /** The owner's API key id. */
   apiKeyId: string;
   /** Authorization header value per actor (none for anonymous). */
@@ -33,8 +37,8 @@ export interface AccountsWorld {
 }
 
 /**
- * `owner` (role user) owns a personal website; `teamOwner` created the team, which owns a
- * website and has one member of every other team role; `other` and `viewOnly` relate to
+ * `owner` (role user) owns a personal website and pixel; `teamOwner` created the team, which owns a
+ * website and a pixel and has one member of every other team role; `other` and `viewOnly` relate to
  * nothing. `revokedToken`, `expiredToken` and `apiKey` all belong to `owner`.
  */
 export async function accountsWorld(meta: MetaStore, passwords: PasswordHasher, clock: Clock): Promise<AccountsWorld> {
@@ -60,6 +64,8 @@ export async function accountsWorld(meta: MetaStore, passwords: PasswordHasher, 
     meta.websites.create({ id: crypto.randomUUID(), name: 'Site', domain: 'site.example', shareId: null, userId, teamId, createdBy, writeKey: newWriteKey() }, now).id;
   const ownWebsiteId = website(ids.owner, null, ids.owner);
   const teamWebsiteId = website(null, team.id, ids.teamOwner);
+  const ownPixelId = meta.pixels.create({ id: crypto.randomUUID(), name: 'Pixel', slug: 'ownpixel1', userId: ids.owner, teamId: null }, now).id;
+  const teamPixelId = meta.pixels.create({ id: crypto.randomUUID(), name: 'Team pixel', slug: 'teampixel1', userId: null, teamId: team.id }, now).id;
 
   const deps = { meta, passwords, clock };
   const bearer = (token: string) => `Bearer ${token}`;
@@ -83,5 +89,5 @@ export async function accountsWorld(meta: MetaStore, passwords: PasswordHasher, 
     expiredToken: bearer(expired),
     apiKey: bearer(key),
   };
-  return { ids, teamId: team.id, accessCode: team.accessCode, ownWebsiteId, teamWebsiteId, apiKeyId, auth };
+  return { ids, teamId: team.id, accessCode: team.accessCode, ownWebsiteId, teamWebsiteId, ownPixelId, teamPixelId, apiKeyId, auth };
 }

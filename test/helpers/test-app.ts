@@ -38,9 +38,9 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
   });
   const clock = manualClock();
   const meta = new SqliteMetaStore(db);
-  const { prisme, limiter } = buildPrisme(config, clock, testGeo(), meta.salts);
+  const { prisme, limiter, pixelLimiter } = buildPrisme(config, clock, testGeo(), meta.salts);
   const deps: AppDeps = {
-    config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', prisme, limiter,
+    config, log: silentLogger, clock, buffer, events, drops: new DropCounter(), version: 'test', prisme, limiter, pixelLimiter,
     meta, passwords: passwordHasher(TEST_PASSWORD_COST), ...over,
   };
   const app = createApp(deps);

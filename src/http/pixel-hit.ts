@@ -1,0 +1,92 @@
+/** @module GET /p/:slug (Umami's public pixel): slug → pixel, hit → write buffer, answer the exact 43-byte GIF with upstream's no-cache headers. */
+import { Elysia } from 'elysia';
+import type { Server } from 'bun';
+import type { WriteBuffer } from '../buffer/write-buffer.ts';
+import type { DropCounter } from '../ingest/drop-reasons.ts';
+import { pixelHitEvent, type PixelHitDeps } from '../ingest/pixel-hit.ts';
+import { clientHintsFrom } from '../ingest/user-agent.ts';
+import type { Clock } from '../lib/clock.ts';
+import type { Limiter } from '../limit/limiter.ts';
+import type { ClientIpPolicy } from './client-ip.ts';
+import { ApiError, ErrorBody, errorResponse } from './errors.ts';
+import { UMAMI_GIF } from './gifs.ts';
+import { requestClientIp } from './request-values.ts';
+
+export interface PixelHitRouteDeps extends PixelHitDeps {
+  /** Live pixels only, never stale (a rename or delete takes effect at once). */
+  pixelForSlug(slug: string): string | null;
+  clock: Clock;
+  ipPolicy: ClientIpPolicy;
+  buffer: WriteBuffer;
+  drops: DropCounter;
+  /** Off by default (null): mail image proxies fetch for many readers from a few addresses. `--rate-limit-pixels` turns it on. */
+  limiter: Limiter | null;
+}
+
+/** Umami's answer headers (src/app/(collect)/p/[slug]/route.ts). */
+const GIF_HEADERS = {
+  'content-type': 'image/gif',
+  'content-length': String(UMAMI_GIF.byteLength),
+  'cache-control': 'no-cache, no-store, must-revalidate',
+  pragma: 'no-cache',
+  expires: '0',
+} as const;
+
+export function pixelHitRoutes(d: PixelHitRouteDeps) {
+  async function hit(request: Request, server: Server<unknown> | null, slug: string): Promise<Response> {
+    const ip = requestClientIp(d.ipPolicy, server, request);
+    if (d.limiter) {
+      const r = d.limiter.take(ip);
+      if (!r.allowed) {
+        d.drops.add('rate-limited');
+        return errorResponse(new ApiError('too-many-requests', undefined, {}, { 'retry-after': String(r.retryAfterS) }));
+      }
+    }
+    const pixelId = d.pixelForSlug(slug);
+    if (!pixelId) {
+      d.drops.add('unknown-pixel');
+      return errorResponse(new ApiError('not-found'));
+    }
+    const h = request.headers;
+    const r = pixelHitEvent(d, {
+      pixelId,
+      url: request.url,
+      referer: h.get('referer'),
+      userAgent: h.get('user-agent') ?? '',
+      hints: clientHintsFrom(h),
+      ip,
+      nowMs: d.clock(),
+    });
+    if ('drop' in r) d.drops.add(r.drop);
+    else {
+      const s = d.buffer.submit(r.event);
+      // A full buffer still gets its GIF (decisions.md); the drop is counted.
+      if ((s instanceof Promise ? await s : s) === 'full') d.drops.add('buffer-full');
+    }
+    return new Response(UMAMI_GIF, { status: 200, headers: GIF_HEADERS });
+  }
+
+  return new Elysia({ name: 'pixel-hit' }).get('/p/:slug', ({ request, server, params }) => hit(request, server, params.slug), {
+    detail: {
+      summary: 'Record an Umami pixel hit (embed as <img src=".../p/{slug}">)',
+      description:
+        'Answers the 43-byte Umami GIF with no-cache headers and records a `pixel` event: the hit URL with its UTM parameters, ' +
+        'the Referer, UA and geo, cookieless visitor and session ids. Bots get the GIF and are not stored. ' +
+        'Unknown or deleted slug: 404 JSON. Not rate limited unless the server runs with `--rate-limit-pixels`.',
+      tags: ['Pixels'],
+      responses: {
+        200: {
+          description: 'The 1×1 GIF (43 bytes)',
+          headers: {
+            'Cache-Control': { schema: { type: 'string' }, description: 'no-cache, no-store, must-revalidate' },
+            Pragma: { schema: { type: 'string' }, description: 'no-cache' },
+            Expires: { schema: { type: 'string' }, description: '0' },
+          },
+          content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } },
+        },
+        404: { description: 'Unknown or deleted slug (not-found)', content: { 'application/json': { schema: ErrorBody } } },
+        429: { description: 'Rate limited (only with --rate-limit-pixels); Retry-After in seconds', content: { 'application/json': { schema: ErrorBody } } },
+      } as never,
+    },
+  });
+}

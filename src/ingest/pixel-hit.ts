@@ -1,0 +1,110 @@
+/**
+ * @module An Umami `/p/:slug` hit (pixel id, hit URL, Referer, UA, client IP, now) into a canonical `pixel` event, or the reason it is not stored.
+ *
+ * Identity, cookieless and with no raw IP at rest (decisions.md):
+ * - `visitorId` = `pixel_` + hex xxHash64(pixel id ‖ IP ‖ UA) seeded from the **daily** salt
+ *   (`SaltKeeper`, the one Prisme visitor ids use). Umami derives its session id the same way
+ *   from pixel id + IP + UA + a rotating (monthly) salt; the daily salt makes ids unlinkable from
+ *   one UTC day to the next, as Prisme's are. The salt's 32 bytes are folded into a 64-bit seed
+ *   once per day; without the salt an id cannot be recomputed from a guessed IP.
+ * - `sessionId` = a UUID (version 8, "custom", RFC 9562) of xxHash64(visitor ‖ clock hour), i.e.
+ *   deterministic per visitor and UTC hour, as Umami's visit id for pixel hits (the pixel route
+ *   sends no cache token, so Umami's 30-minute visit cache never applies to it).
+ *
+ * What is recorded follows upstream.md §2.8: `url` is the full request URL of the hit, hostname
+ * (leading `www.` removed, no port), path and query come from it, UTM fields from its query;
+ * referrer from the Referer header (`direct` when none or unparsable: the hit is still stored,
+ * where Umami would silently drop it); bots are not stored.
+ */
+import { formatUuid, uuidv7 } from '../lib/uuid.ts';
+import type { DropReason } from './drop-reasons.ts';
+import { blankEvent, type CanonicalEvent } from './event.ts';
+import type { GeoReader } from './geo.ts';
+import { parsePageUrl, referrerDomain, utmFrom } from './url.ts';
+import type { ClientHints, UserAgentParser } from './user-agent.ts';
+import type { SaltKeeper } from './visitor-id.ts';
+
+export interface PixelHitDeps {
+  ua: UserAgentParser;
+  geo: GeoReader;
+  salts: SaltKeeper;
+}
+
+export interface PixelHit {
+  pixelId: string;
+  /** The full request URL of the hit (`https://host/p/slug?utm_source=…`). */
+  url: string;
+  referer: string | null;
+  userAgent: string;
+  hints?: ClientHints;
+  /** The derived client address (decisions.md "Client IP"); used in memory only. */
+  ip: string;
+  nowMs: number;
+}
+
+export type PixelHitResult = { event: CanonicalEvent } | { drop: DropReason };
+
+const HOUR_MS = 3_600_000;
+
+/** Salt → its 64-bit seed; a memo, not state: a salt's entry goes when the salt is collected (two live at most). */
+const seeds = new WeakMap<Uint8Array, bigint>();
+function seedFor(salt: Uint8Array): bigint {
+  let seed = seeds.get(salt);
+  if (seed === undefined) seeds.set(salt, (seed = Bun.hash.xxHash64(salt)));
+  return seed;
+}
+
+/** `pixel_` + 16 hex digits; the same for one pixel, address and UA all (UTC) day. */
+export function pixelVisitorId(salt: Uint8Array, pixelId: string, ip: string, ua: string): string {
+  return 'pixel_' + Bun.hash.xxHash64(`${pixelId}\u0000${ip}\u0000${ua}`, seedFor(salt)).toString(16).padStart(16, '0');
+}
+
+const SESSION_BYTES = new Uint8Array(16);
+const SESSION_VIEW = new DataView(SESSION_BYTES.buffer);
+
+/** A version-8 UUID from (visitor, UTC hour): the same for every hit of a visitor within the hour. */
+export function pixelSessionId(salt: Uint8Array, visitorId: string, nowMs: number): string {
+  const hour = Math.floor(nowMs / HOUR_MS);
+  const seed = seedFor(salt);
+  SESSION_VIEW.setBigUint64(0, Bun.hash.xxHash64(`${visitorId}\u0000${hour}`, seed));
+  SESSION_VIEW.setBigUint64(8, Bun.hash.xxHash64(`${hour}\u0000${visitorId}`, seed));
+  SESSION_BYTES[6] = (SESSION_BYTES[6]! & 0x0f) | 0x80;
+  SESSION_BYTES[8] = (SESSION_BYTES[8]! & 0x3f) | 0x80;
+  return formatUuid(SESSION_BYTES);
+}
+
+export function pixelHitEvent(d: PixelHitDeps, hit: PixelHit): PixelHitResult {
+  const client = d.ua.parse(hit.userAgent, hit.hints);
+  if (client.isBot) return { drop: 'bot' };
+  const url = parsePageUrl(hit.url);
+  // The URL is the request's own, so this only fails for a Host header no browser sends.
+  if (!url) return { drop: 'invalid-input' };
+  const ref = hit.referer ? parsePageUrl(hit.referer) : null;
+  const e = blankEvent(uuidv7(hit.nowMs), new Date(hit.nowMs).toISOString(), 'pixel', 'pixel');
+  e.pixelId = hit.pixelId;
+  e.url = url.href;
+  e.hostname = url.hostname.startsWith('www.') ? url.hostname.slice(4) : url.hostname;
+  e.path = url.path;
+  e.query = url.query || null;
+  e.referrer = ref?.href ?? null;
+  e.referrerDomain = referrerDomain(ref);
+  const salt = d.salts.saltFor(hit.nowMs);
+  e.visitorId = pixelVisitorId(salt, hit.pixelId, hit.ip, hit.userAgent);
+  e.sessionId = pixelSessionId(salt, e.visitorId, hit.nowMs);
+  e.browser = client.browser;
+  e.browserVersion = client.browserVersion;
+  e.os = client.os;
+  e.osVersion = client.osVersion;
+  e.device = client.device;
+  const geo = d.geo.lookup(hit.ip);
+  e.country = geo.country;
+  e.region = geo.region;
+  e.city = geo.city;
+  const utm = utmFrom(url);
+  e.utmSource = utm.utmSource;
+  e.utmMedium = utm.utmMedium;
+  e.utmCampaign = utm.utmCampaign;
+  e.utmTerm = utm.utmTerm;
+  e.utmContent = utm.utmContent;
+  return { event: e };
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'bun:test';
+import { startBinary } from '../helpers/binary.ts';
+
+const ADMIN_PASSWORD = 'e2e admin password';
+const GIF_B64 = 'R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==';
+
+describe('dist/footfall Umami pixels', () => {
+  it('creates a pixel through the API, records a /p/:slug hit over real HTTP, and exports it', async () => {
+    // Durable acks: the GIF leaves only after the hit is committed, so the export can follow at once.
+    const ff = await startBinary(['--ack', 'durable'], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    try {
+      const login = await fetch(ff.url + '/api/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+      const { token } = (await login.json()) as { token: string };
+      const auth = { authorization: `Bearer ${token}` };
+      const created = await fetch(ff.url + '/api/pixels', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Newsletter', slug: 'newsletter-nov' }) });
+      expect(created.status).toBe(200);
+      const px = (await created.json()) as { id: string; slug: string };
+
+      const hit = await fetch(`${ff.url}/p/${px.slug}?utm_source=newsletter&utm_campaign=nov`, {
+        headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', referer: 'https://mail.example.net/' },
+      });
+      expect(hit.status).toBe(200);
+      expect(hit.headers.get('content-type')).toBe('image/gif');
+      expect(hit.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
+      expect(Buffer.from(await hit.arrayBuffer()).toString('base64')).toBe(GIF_B64);
+      expect((await fetch(`${ff.url}/p/no-such-pixel`)).status).toBe(404);
+
+      const exported = await fetch(`${ff.url}/api/pixels/${px.id}/export`, { headers: auth });
+      expect(exported.status).toBe(200);
+      expect(exported.headers.get('content-disposition')).toContain(`footfall-pixel-${px.id}.ndjson`);
+      const rows = (await exported.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        source: 'pixel', type: 'pixel', pixelId: px.id, path: '/p/newsletter-nov', utmSource: 'newsletter', utmCampaign: 'nov',
+        referrerDomain: 'mail.example.net', browser: 'Safari', os: 'macOS',
+      });
+    } finally {
+      expect(await ff.stop()).toBe(0);
+    }
+  });
+});

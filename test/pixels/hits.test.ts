@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'bun:test';
+import { UMAMI_GIF } from '../../src/http/gifs.ts';
+import { GOOGLEBOT, pixelApp } from '../helpers/pixels.ts';
+
+const NOT_FOUND = { error: { message: 'Not found', code: 'not-found', status: 404 } };
+
+describe('GET /p/:slug', () => {
+  it('answers the exact 43-byte Umami GIF with upstream’s headers', async () => {
+    const { hit } = await pixelApp();
+    const res = await hit('ownpixel1');
+    expect(res.status).toBe(200);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(Buffer.from(bytes).toString('base64')).toBe('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==');
+    expect(bytes).toEqual(UMAMI_GIF);
+    expect(bytes.byteLength).toBe(43);
+    expect(res.headers.get('content-type')).toBe('image/gif');
+    expect(res.headers.get('content-length')).toBe('43');
+    expect(res.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
+    expect(res.headers.get('pragma')).toBe('no-cache');
+    expect(res.headers.get('expires')).toBe('0');
+  });
+
+  it('records a pixel event with the hit URL, its UTM fields, referrer, client and ids, shown by the export', async () => {
+    const { hit, stored, w, clock } = await pixelApp();
+    await hit('ownpixel1?utm_source=newsletter&utm_campaign=nov', { referer: 'https://mail.example.net/inbox/42' }, '81.2.69.160');
+    const [e, ...rest] = await stored(w.ownPixelId);
+    expect(rest).toEqual([]);
+    expect(e).toMatchObject({
+      source: 'pixel', type: 'pixel', pixelId: w.ownPixelId, websiteId: null, timestamp: new Date(clock()).toISOString(),
+      url: 'http://localhost/p/ownpixel1?utm_source=newsletter&utm_campaign=nov',
+      hostname: 'localhost', path: '/p/ownpixel1', query: 'utm_source=newsletter&utm_campaign=nov',
+      referrer: 'https://mail.example.net/inbox/42', referrerDomain: 'mail.example.net',
+      utmSource: 'newsletter', utmCampaign: 'nov', utmMedium: null,
+      browser: 'Chrome', os: 'Windows', device: 'desktop', country: 'GB',
+    });
+    expect(e!.visitorId).toMatch(/^pixel_[0-9a-f]{16}$/);
+    expect(e!.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // No raw address anywhere in what is stored.
+    expect(JSON.stringify(e)).not.toContain('81.2.69');
+  });
+
+  it('stores `direct` when there is no Referer, and the export can be CSV', async () => {
+    const { hit, send, buffer, w } = await pixelApp();
+    await hit('ownpixel1');
+    await buffer.flush();
+    const csv = await (await send('GET', `/api/pixels/${w.ownPixelId}/export?format=csv`)).text();
+    expect(csv.split('\r\n')[1]).toContain(',direct,');
+  });
+
+  it('keeps one visitor and session for a reader within the hour, a new session the next hour, and tells readers apart', async () => {
+    const { hit, stored, w, clock } = await pixelApp();
+    await hit('ownpixel1', {}, '198.51.100.1');
+    clock.advance(20 * 60_000);
+    await hit('ownpixel1', {}, '198.51.100.1');
+    await hit('ownpixel1', {}, '198.51.100.2');
+    clock.advance(60 * 60_000);
+    await hit('ownpixel1', {}, '198.51.100.1');
+    const [a, b, c, d] = await stored(w.ownPixelId);
+    expect(b!.visitorId).toBe(a!.visitorId);
+    expect(b!.sessionId).toBe(a!.sessionId);
+    expect(c!.visitorId).not.toBe(a!.visitorId);
+    expect(d!.visitorId).toBe(a!.visitorId);
+    expect(d!.sessionId).not.toBe(a!.sessionId);
+  });
+
+  it('answers a Googlebot hit with the GIF and stores nothing, counting it', async () => {
+    const { hit, stored, deps, w } = await pixelApp();
+    const res = await hit('ownpixel1', { 'user-agent': GOOGLEBOT });
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(UMAMI_GIF);
+    expect(await stored(w.ownPixelId)).toEqual([]);
+    expect(deps.drops.get('bot')).toBe(1);
+  });
+
+  it('answers 404 JSON for an unknown slug', async () => {
+    const { hit, deps } = await pixelApp();
+    const res = await hit('no-such-pixel');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(await res.json()).toEqual(NOT_FOUND);
+    expect(deps.drops.get('unknown-pixel')).toBe(1);
+  });
+
+  it("404s a deleted pixel's slug at once, keeps its hits for an admin, and lets a new pixel take the slug", async () => {
+    const { hit, send, stored, w } = await pixelApp();
+    await hit('ownpixel1');
+    expect((await send('DELETE', `/api/pixels/${w.ownPixelId}`)).status).toBe(200);
+    expect((await hit('ownpixel1')).status).toBe(404);
+    expect((await send('GET', `/api/pixels/${w.ownPixelId}/export`)).status).toBe(404); // the owner no longer sees it
+    expect(await stored(w.ownPixelId)).toHaveLength(1); // the admin still exports it
+    const again = await send('POST', '/api/pixels', { name: 'Reborn', slug: 'ownpixel1' });
+    expect(again.status).toBe(200);
+    const reborn = (await again.json()) as { id: string };
+    expect((await hit('ownpixel1')).status).toBe(200);
+    expect(await stored(reborn.id)).toHaveLength(1);
+    expect(await stored(w.ownPixelId)).toHaveLength(1);
+  });
+
+  it('follows a slug rename at once (no stale cache)', async () => {
+    const { hit, send, w } = await pixelApp();
+    expect((await hit('ownpixel1')).status).toBe(200); // cached now
+    await send('POST', `/api/pixels/${w.ownPixelId}`, { slug: 'renamed-1' });
+    expect((await hit('ownpixel1')).status).toBe(404);
+    expect((await hit('renamed-1')).status).toBe(200);
+  });
+
+  it('still answers the GIF when the write buffer is full, counting the drop', async () => {
+    const { hit, deps } = await pixelApp(['--buffer-max', '1', '--flush-size', '1', '--flush-interval', '60s']);
+    await hit('ownpixel1');
+    const res = await hit('ownpixel1');
+    expect(res.status).toBe(200);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(UMAMI_GIF);
+    expect(deps.drops.get('buffer-full')).toBe(1);
+  });
+
+  it('is not rate limited by default: a mail proxy may fetch for many readers from one address', async () => {
+    const { hit, stored, w } = await pixelApp(['--rate-limit', '3/60s']);
+    for (let i = 0; i < 10; i++) expect((await hit('ownpixel1', { 'user-agent': `Reader ${i} Chrome/131.0` }, '66.249.88.1')).status).toBe(200);
+    expect(await stored(w.ownPixelId)).toHaveLength(10);
+  });
+
+  it('with --rate-limit-pixels, answers 429 in Umami’s shape with Retry-After once the bucket is empty', async () => {
+    const { hit, deps, clock } = await pixelApp(['--rate-limit', '3/60s', '--rate-limit-pixels']);
+    for (let i = 0; i < 3; i++) expect((await hit('ownpixel1', {}, '66.249.88.1')).status).toBe(200);
+    const res = await hit('ownpixel1', {}, '66.249.88.1');
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await res.json()).toEqual({ error: { message: 'Too many requests', code: 'too-many-requests', status: 429 } });
+    expect(deps.drops.get('rate-limited')).toBe(1);
+    // Its own buckets: the Prisme limiter is untouched, and another address passes.
+    expect((await hit('ownpixel1', {}, '66.249.88.2')).status).toBe(200);
+    clock.advance(Number(res.headers.get('retry-after')) * 1000);
+    expect((await hit('ownpixel1', {}, '66.249.88.1')).status).toBe(200);
+  });
+});

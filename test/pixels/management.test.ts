@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'bun:test';
+import { pixelApp, type PixelJson } from '../helpers/pixels.ts';
+
+const bad = (properties: Record<string, string[]>) => ({
+  error: { message: 'Bad request', code: 'bad-request', status: 400, errors: [], properties: Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, { errors: v }])) },
+});
+const SLUG_TAKEN = { error: { message: 'That slug is already taken.', code: 'bad-request', status: 400 } };
+const NOT_FOUND = { error: { message: 'Not found', code: 'not-found', status: 404 } };
+
+describe('pixels CRUD, modelled on the seed samples', () => {
+  it('creates, gets, lists, updates and deletes a pixel with Umami’s bodies and key order', async () => {
+    const { send, clock, w } = await pixelApp();
+    const created = await send('POST', '/api/pixels', { name: 'Umami Pixel', slug: 'pixel123' });
+    expect(created.status).toBe(200);
+    const px = (await created.json()) as PixelJson;
+    const t0 = new Date(clock()).toISOString();
+    expect(Object.keys(px)).toEqual(['id', 'name', 'slug', 'userId', 'teamId', 'createdAt', 'updatedAt', 'deletedAt']);
+    expect(px).toEqual({ id: px.id, name: 'Umami Pixel', slug: 'pixel123', userId: w.ids.owner, teamId: null, createdAt: t0, updatedAt: t0, deletedAt: null });
+    expect(px.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(t0).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+    expect(await (await send('GET', `/api/pixels/${px.id}`)).json()).toEqual(px);
+    const list = (await (await send('GET', '/api/pixels')).json()) as Record<string, unknown>;
+    expect(Object.keys(list)).toEqual(['data', 'count', 'page', 'pageSize']);
+    expect(list).toEqual({ data: [px, expect.objectContaining({ slug: 'ownpixel1' })], count: 2, page: 1, pageSize: 20 });
+
+    clock.advance(3 * 86_400_000 + 4321);
+    const updated = (await (await send('POST', `/api/pixels/${px.id}`, { name: 'Umami Pixel', slug: 'abcde123' })).json()) as PixelJson;
+    expect(updated).toEqual({ ...px, slug: 'abcde123', updatedAt: new Date(clock()).toISOString() });
+
+    const del = await send('DELETE', `/api/pixels/${px.id}`);
+    expect(await del.json()).toEqual({ ok: true });
+    const gone = await send('GET', `/api/pixels/${px.id}`);
+    expect(gone.status).toBe(404);
+    expect(await gone.json()).toEqual(NOT_FOUND);
+    expect(((await (await send('GET', '/api/pixels')).json()) as { count: number }).count).toBe(1);
+    expect((await send('POST', `/api/pixels/${px.id}`, { name: 'x' })).status).toBe(404);
+    expect((await send('DELETE', `/api/pixels/${px.id}`)).status).toBe(404);
+  });
+
+  it('keeps a client-supplied id, as Umami, and refuses one already used', async () => {
+    const { send } = await pixelApp();
+    const id = '5b0c4e4a-1d2f-4c3b-9a8e-7f6d5c4b3a21';
+    expect(((await (await send('POST', '/api/pixels', { id, name: 'Mine', slug: 'mine-0001' })).json()) as PixelJson).id).toBe(id);
+    const again = await send('POST', '/api/pixels', { id, name: 'Mine', slug: 'mine-0002' });
+    expect(again.status).toBe(400);
+  });
+
+  it('changes only updatedAt for an empty update', async () => {
+    const { send, clock, w } = await pixelApp();
+    const before = (await (await send('GET', `/api/pixels/${w.ownPixelId}`)).json()) as PixelJson;
+    clock.advance(1000);
+    const after = (await (await send('POST', `/api/pixels/${w.ownPixelId}`, {})).json()) as PixelJson;
+    expect(after).toEqual({ ...before, updatedAt: new Date(clock()).toISOString() });
+  });
+
+  it('puts a pixel created with teamId under the team, listed with the team and not as the creator’s own', async () => {
+    const { send, w } = await pixelApp();
+    const res = await send('POST', '/api/pixels', { name: 'Newsletter', slug: 'newsletter', teamId: w.teamId }, w.auth.teamMember);
+    const px = (await res.json()) as PixelJson;
+    expect({ userId: px.userId, teamId: px.teamId }).toEqual({ userId: null, teamId: w.teamId });
+    const team = (await (await send('GET', `/api/teams/${w.teamId}/pixels`, undefined, w.auth.teamViewOnly)).json()) as { data: PixelJson[]; count: number };
+    expect(team.data.map((p) => p.slug)).toEqual(['newsletter', 'teampixel1']);
+    const own = (await (await send('GET', '/api/pixels', undefined, w.auth.teamMember)).json()) as { count: number };
+    expect(own.count).toBe(0);
+  });
+
+  it('lists newest first with Umami paging, and a search on name or slug where % and _ are literal', async () => {
+    const { send, clock, w } = await pixelApp();
+    for (let i = 0; i < 25; i++) {
+      clock.advance(1000);
+      await send('POST', '/api/pixels', { name: i === 7 ? 'Open rate 100%' : `Mail_${i}`, slug: `slug-${String(i).padStart(4, '0')}` }, w.auth.other);
+    }
+    const page = (await (await send('GET', '/api/pixels?page=2&pageSize=10', undefined, w.auth.other)).json()) as { data: PixelJson[]; count: number; page: number; pageSize: number };
+    expect({ count: page.count, page: page.page, pageSize: page.pageSize }).toEqual({ count: 25, page: 2, pageSize: 10 });
+    expect(page.data.map((p) => p.name)).toEqual([14, 13, 12, 11, 10, 9, 8, 'Open rate 100%', 6, 5].map((n) => (typeof n === 'number' ? `Mail_${n}` : n)));
+    const pct = (await (await send('GET', '/api/pixels?search=%25', undefined, w.auth.other)).json()) as { data: PixelJson[]; search: string };
+    expect(pct.data.map((p) => p.name)).toEqual(['Open rate 100%']);
+    expect(pct.search).toBe('%');
+    const under = (await (await send('GET', '/api/pixels?search=L_2', undefined, w.auth.other)).json()) as { count: number };
+    expect(under.count).toBe(6); // Mail_2, Mail_20…Mail_24: case-insensitive, "_" no wildcard
+    const bySlug = (await (await send('GET', '/api/pixels?search=SLUG-0003', undefined, w.auth.other)).json()) as { data: PixelJson[] };
+    expect(bySlug.data.map((p) => p.slug)).toEqual(['slug-0003']);
+  });
+});
+
+describe("pixel validation: Umami's exact 400 bodies, before authentication", () => {
+  const cases: [string, string, string, unknown, unknown][] = [
+    ['a missing name', 'POST', '/api/pixels', { slug: 'pixel123' }, bad({ name: ['Invalid input: expected string, received undefined'] })],
+    ['a name over 100 characters', 'POST', '/api/pixels', { name: 'n'.repeat(101), slug: 'pixel123' }, bad({ name: ['Too big: expected string to have <=100 characters'] })],
+    ['a null name on update', 'POST', '/api/pixels/{own}', { name: null }, bad({ name: ['Invalid input: expected string, received null'] })],
+    ['a missing slug', 'POST', '/api/pixels', { name: 'x' }, bad({ slug: ['Invalid input: expected string, received undefined'] })],
+    ['a short slug', 'POST', '/api/pixels', { name: 'x', slug: 'pixel12' }, bad({ slug: ['Too small: expected string to have >=8 characters'] })],
+    ['a short slug on update', 'POST', '/api/pixels/{own}', { slug: 'short' }, bad({ slug: ['Too small: expected string to have >=8 characters'] })],
+    ['a slug over 100 characters', 'POST', '/api/pixels', { name: 'x', slug: 's'.repeat(101) }, bad({ slug: ['Too big: expected string to have <=100 characters'] })],
+    ['a slug over 100 characters on update', 'POST', '/api/pixels/{own}', { slug: 's'.repeat(101) }, bad({ slug: ['Too big: expected string to have <=100 characters'] })],
+    ['a slug with a bad character', 'POST', '/api/pixels', { name: 'x', slug: 'pixel 123' }, bad({ slug: ['Invalid string: must match pattern /^[A-Za-z0-9_-]+$/'] })],
+    ['a slug with a slash on update', 'POST', '/api/pixels/{own}', { slug: 'pixel/123' }, bad({ slug: ['Invalid string: must match pattern /^[A-Za-z0-9_-]+$/'] })],
+    ['a bad UUID in the path', 'GET', '/api/pixels/not-a-uuid', undefined, bad({ pixelId: ['Invalid UUID'] })],
+    ['a bad UUID in the path of a delete', 'DELETE', '/api/pixels/not-a-uuid', undefined, bad({ pixelId: ['Invalid UUID'] })],
+    ['a bad UUID as id', 'POST', '/api/pixels', { id: 'nope', name: 'x', slug: 'pixel123' }, bad({ id: ['Invalid UUID'] })],
+    ['a bad UUID as teamId', 'POST', '/api/pixels', { teamId: 'nope', name: 'x', slug: 'pixel123' }, bad({ teamId: ['Invalid UUID'] })],
+    ['page=0', 'GET', '/api/pixels?page=0', undefined, bad({ page: ['Too small: expected number to be >0'] })],
+    ['pageSize=abc', 'GET', '/api/pixels?pageSize=abc', undefined, bad({ pageSize: ['Invalid input: expected number, received NaN'] })],
+    ['pageSize=1.5', 'GET', '/api/pixels?pageSize=1.5', undefined, bad({ pageSize: ['Invalid input: expected int, received number'] })],
+    ['a team list with page=0', 'GET', '/api/teams/{team}/pixels?page=0', undefined, bad({ page: ['Too small: expected number to be >0'] })],
+    ['no body', 'POST', '/api/pixels', undefined, { error: { message: 'Bad request', code: 'bad-request', status: 400, errors: ['Invalid input: expected object, received undefined'] } }],
+    ['an array body', 'POST', '/api/pixels', [1], { error: { message: 'Bad request', code: 'bad-request', status: 400, errors: ['Invalid input: expected object, received array'] } }],
+  ];
+  for (const [what, method, path, body, want] of cases) {
+    it(`answers ${what} with Umami's body, signed in or not`, async () => {
+      const { send, w } = await pixelApp();
+      const p = path.replace('{own}', w.ownPixelId).replace('{team}', w.teamId);
+      for (const auth of [undefined, w.auth.owner]) {
+        const res = await send(method, p, body, auth ?? '');
+        expect(res.status).toBe(400);
+        expect(await res.json()).toEqual(want);
+      }
+    });
+  }
+
+  it('refuses a taken slug with 400 on create and on update, and lets a pixel keep its own', async () => {
+    const { send, w } = await pixelApp();
+    const a = await send('POST', '/api/pixels', { name: 'Dup', slug: 'teampixel1' }, w.auth.other);
+    expect(a.status).toBe(400);
+    expect(await a.json()).toEqual(SLUG_TAKEN);
+    const b = await send('POST', `/api/pixels/${w.ownPixelId}`, { slug: 'teampixel1' });
+    expect(b.status).toBe(400);
+    expect(await b.json()).toEqual(SLUG_TAKEN);
+    expect((await send('POST', `/api/pixels/${w.ownPixelId}`, { slug: 'ownpixel1', name: 'Same slug' })).status).toBe(200);
+  });
+
+  it('treats slugs as case-sensitive, as upstream’s exact match', async () => {
+    const { send } = await pixelApp();
+    expect((await send('POST', '/api/pixels', { name: 'Upper', slug: 'OWNPIXEL1' })).status).toBe(200);
+  });
+});

@@ -28,10 +28,12 @@ try {
   }
   const script = join(mkdtempSync(join(tmpdir(), 'footfall-lua-')), 'pixel.lua');
   writePixelLua(script, { slugs: SLUGS });
+  const warmScript = script.replace(/\.lua$/, '-warm.lua');
+  writePixelLua(warmScript, { slugs: SLUGS, seed: 987654 });
 
   // Warm both (JIT, UA cache), then measure them one after the other on the same machine.
   await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
-  const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 2, script });
+  const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmScript });
   const b = await wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script });
   const { result: f, peakMb } = await peakRss(ff.pid, wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script }));
   const end = await ff.stop();

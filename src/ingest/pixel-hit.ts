@@ -20,11 +20,14 @@ import { formatUuid, uuidv7 } from '../lib/uuid.ts';
 import type { DropReason } from './drop-reasons.ts';
 import { blankEvent, type CanonicalEvent } from './event.ts';
 import type { GeoReader } from './geo.ts';
-import { parsePageUrl, referrerDomain, utmFrom } from './url.ts';
+import { referrerDomain, utmFrom, type PageUrl } from './url.ts';
+import { isoTime } from '../lib/clock.ts';
 import type { ClientHints, UserAgentParser } from './user-agent.ts';
 import type { SaltKeeper } from './visitor-id.ts';
 
 export interface PixelHitDeps {
+  /** parsePageUrl behind the shared bounded cache (prisme-context.ts). */
+  parseUrl(s: string): PageUrl | null;
   ua: UserAgentParser;
   geo: GeoReader;
   salts: SaltKeeper;
@@ -76,11 +79,11 @@ export function pixelSessionId(salt: Uint8Array, visitorId: string, nowMs: numbe
 export function pixelHitEvent(d: PixelHitDeps, hit: PixelHit): PixelHitResult {
   const client = d.ua.parse(hit.userAgent, hit.hints);
   if (client.isBot) return { drop: 'bot' };
-  const url = parsePageUrl(hit.url);
+  const url = d.parseUrl(hit.url);
   // The URL is the request's own, so this only fails for a Host header no browser sends.
   if (!url) return { drop: 'invalid-input' };
-  const ref = hit.referer ? parsePageUrl(hit.referer) : null;
-  const e = blankEvent(uuidv7(hit.nowMs), new Date(hit.nowMs).toISOString(), 'pixel', 'pixel');
+  const ref = hit.referer ? d.parseUrl(hit.referer) : null;
+  const e = blankEvent(uuidv7(hit.nowMs), isoTime(hit.nowMs), 'pixel', 'pixel');
   e.pixelId = hit.pixelId;
   e.url = url.href;
   e.hostname = url.hostname.startsWith('www.') ? url.hostname.slice(4) : url.hostname;

@@ -37,6 +37,14 @@ export interface AppDeps {
   passwords?: PasswordHasher;
 }
 
+const UMAMI_API_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': '*',
+  'access-control-allow-methods': 'GET, DELETE, POST, PUT',
+  'access-control-max-age': '86400',
+  'cache-control': 'no-cache',
+};
+
 export function createApp(deps: AppDeps) {
   const ipPolicy = clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies);
   // Website domains are Prisme origins from the moment they are saved: no restart.
@@ -65,6 +73,16 @@ export function createApp(deps: AppDeps) {
         }
         deps.log.error('unhandled error', { code: String(code), error: String(error) });
         return errorResponse(new ApiError('server-error'));
+      })
+      // Umami's /api/* headers (its next.config): any origin may call the management API with a
+      // bearer token (no cookies are involved), and answers are not cached. Prisme's /api/v1/*
+      // has CORS rules of its own (prisme-gate.ts).
+      .onRequest(({ request, set }) => {
+        const url = request.url;
+        const at = url.indexOf('/', url.indexOf('//') + 2);
+        if (!url.startsWith('/api/', at) || url.startsWith('/api/v1/', at)) return;
+        Object.assign(set.headers, UMAMI_API_HEADERS);
+        if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
       })
       .use(docsRoutes(deps.version))
       .use(healthRoutes())

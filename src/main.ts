@@ -131,7 +131,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     // was logged killed the process (exit 130) once startup had an await (the admin bootstrap).
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
-    app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024 });
+    // development: false — Elysia turns Bun's development mode on unless NODE_ENV=production, and that
+    // mode would answer an uncaught error with a stack trace page.
+    app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024, development: false });
     server = app.server!;
     log.info('footfall listening', { url: `http://${config.host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
   });

@@ -263,3 +263,19 @@ describe('websites and teams', () => {
     expect((await request(`/api/websites/${w.ownWebsiteId}/export?startAt=2000&endAt=1000`, get(w.auth.owner))).status).toBe(400);
   });
 });
+
+describe('CORS on the management API', () => {
+  it('answers Umami\'s CORS headers on /api/* and 204 to a preflight, leaving Prisme\'s /api/v1/* alone', async () => {
+    const t = testApp();
+    const res = await t.request('/api/websites');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-methods')).toBe('GET, DELETE, POST, PUT');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const pre = await t.request('/api/auth/login', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-headers')).toBe('*');
+    const prisme = await t.request('/api/v1/healthcheck');
+    expect(prisme.headers.get('access-control-allow-methods')).toBeNull();
+  });
+});

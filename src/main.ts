@@ -11,7 +11,7 @@ import { passwordHasher } from './accounts/passwords.ts';
 import { SqliteMetaStore } from './store/sqlite/sqlite-meta-store.ts';
 import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock } from './lib/clock.ts';
-import { WriteBuffer } from './buffer/write-buffer.ts';
+import { writeBufferFromConfig, type WriteBuffer } from './buffer/write-buffer.ts';
 import { DropCounter } from './ingest/drop-reasons.ts';
 import { DatabaseTooNewError, openDatabase } from './store/sqlite/open-database.ts';
 import { ThreadedSqliteEventStore } from './store/sqlite/threaded-event-store.ts';
@@ -98,14 +98,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const passwords = passwordHasher();
   await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, (line) => process.stderr.write(line), Date.now());
   meta.tokens.purgeExpired(Date.now());
-  const buffer = new WriteBuffer({
-    store: events,
-    flushSize: config.flushSize,
-    flushIntervalMs: config.flushInterval,
-    maxEvents: config.bufferMax,
-    durable: config.ack === 'durable',
-    log,
-  });
+  const buffer = writeBufferFromConfig(config, events, log);
   buffer.start();
   const drops = new DropCounter();
   const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts);

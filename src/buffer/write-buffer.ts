@@ -28,6 +28,15 @@ export interface BufferStats {
   flushFailures: number;
 }
 
+/** The buffer the options ask for (main.ts and the test app build it the same way). */
+export function writeBufferFromConfig(
+  config: { flushSize: number; flushInterval: number; bufferMax: number; ack: 'buffered' | 'durable' },
+  store: Pick<EventStore, 'insertBatch'>,
+  log?: Logger,
+): WriteBuffer {
+  return new WriteBuffer({ store, flushSize: config.flushSize, flushIntervalMs: config.flushInterval, maxEvents: config.bufferMax, durable: config.ack === 'durable', log });
+}
+
 /** Largest batch per transaction: ~60 ms of SQLite work at 150k rows/s keeps the event loop responsive. */
 const MAX_BATCH = 10_000;
 

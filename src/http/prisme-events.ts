@@ -111,11 +111,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
         const c = { request, server, params };
         const e = enter(c, false);
         if (e.response) return e.response;
-        const body = await readBody(c.request, PRISME_MAX_BODY);
-        if (!body.ok) {
-          d.drops.add('invalid-input');
-          return body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : prismeAnswer(400, e.headers, 'body is not UTF-8');
-        }
+        const body = await prismeBody(c.request, e.headers);
+        if (body instanceof Response) return body;
         const props = parseCustomBody(c.request.headers.get('content-type'), body.text);
         if (!props.ok) {
           d.drops.add('invalid-input');
@@ -167,14 +164,19 @@ export function prismeRoutes(d: PrismeRouteDeps) {
       .all('/api/v1/noscript/events/*', ({ request, server }) => fallback({ request, server }, true), { parse: 'none', detail: { hide: true } })
   );
 
+  /** The body as UTF-8 text, or the answer to give: 413 over 4 MiB, 400 when not UTF-8. */
+  async function prismeBody(request: Request, headers: Record<string, string>): Promise<{ text: string } | Response> {
+    const body = await readBody(request, PRISME_MAX_BODY);
+    if (body.ok) return body;
+    d.drops.add('invalid-input');
+    return body.error === 'too-large' ? prismeAnswer(413, headers, 'body over 4 MiB') : prismeAnswer(400, headers, 'body is not UTF-8');
+  }
+
   async function click(c: Ctx, kind: 'file-download' | 'outbound-link'): Promise<Response> {
     const e = enter(c, false);
     if (e.response) return e.response;
-    const body = await readBody(c.request, PRISME_MAX_BODY);
-    if (!body.ok) {
-      d.drops.add('invalid-input');
-      return body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : prismeAnswer(400, e.headers, 'body is not UTF-8');
-    }
+    const body = await prismeBody(c.request, e.headers);
+    if (body instanceof Response) return body;
     const h = c.request.headers;
     const ping = body.text === 'PING';
     return answerJs(e.headers, await prismeClick(d.prisme, e.client, kind, ping

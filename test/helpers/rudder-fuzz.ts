@@ -1,16 +1,7 @@
 /** @module Test helper: a seeded generator of hostile RudderStack pixel queries, and the checks a mapped message must pass. */
 
-/** mulberry32: a seeded PRNG, so a failure replays exactly. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded PRNG the benchmarks use (mulberry32), so a failure replays exactly.
+export { rng as prng } from '../../bench/lib/ua-corpus.ts';
 
 const ATOMS = [
   'a', 'b', 'properties', 'context', 'page', 'name', 'event', 'anonymousId', 'userId', 'type', 'channel',

@@ -1,7 +1,7 @@
 /** @module Test helper: the real app in-process on a fresh :memory: database, with a manual clock. */
 import { createApp, type AppDeps } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { WriteBuffer } from '../../src/buffer/write-buffer.ts';
+import { writeBufferFromConfig } from '../../src/buffer/write-buffer.ts';
 import { DropCounter } from '../../src/ingest/drop-reasons.ts';
 import { manualClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/log.ts';
@@ -29,13 +29,7 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
   const config = testConfig(argv);
   const db = openDatabase(':memory:');
   const events = new SqliteEventStore(db);
-  const buffer = new WriteBuffer({
-    store: events,
-    flushSize: config.flushSize,
-    flushIntervalMs: config.flushInterval,
-    maxEvents: config.bufferMax,
-    durable: config.ack === 'durable',
-  });
+  const buffer = writeBufferFromConfig(config, events);
   const clock = manualClock();
   const meta = new SqliteMetaStore(db);
   const { prisme, limiter, pixelLimiter } = buildPrisme(config, clock, testGeo(), meta.salts);

@@ -14,6 +14,7 @@ import { docsRoutes } from './http/docs.ts';
 import { healthRoutes } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
 import { rudderRoutes } from './http/rudder.ts';
+import { rudderSourceConfigRoutes } from './http/rudder-source-config.ts';
 import { pixelHitRoutes } from './http/pixel-hit.ts';
 import { clientIpPolicy } from './http/client-ip.ts';
 import type { PrismeContext } from './ingest/prisme-context.ts';
@@ -91,6 +92,13 @@ export function createApp(deps: AppDeps) {
         websiteForWriteKey: (key) => deps.meta.websites.byWriteKey(key)?.id ?? null,
         ua: deps.prisme.ua, geo: deps.prisme.geo, clock: deps.clock,
         ipPolicy, buffer: deps.buffer, drops: deps.drops, keepIp: deps.config.keepIp,
+      }))
+      .use(rudderSourceConfigRoutes({
+        websiteForWriteKey: (key) => {
+          const id = deps.meta.websites.byWriteKey(key)?.id;
+          const website = id ? deps.meta.websites.byId(id) : null;
+          return website ? { id: website.id, name: website.name } : null;
+        },
       }))
       .use(pixelHitRoutes({
         pixelForSlug: (slug) => deps.meta.pixels.bySlug(slug)?.id ?? null,

@@ -12,6 +12,8 @@ const HIDDEN = new Set([
   'ALL /api/v1/noscript/events/*',
   'ALL /pixel/v1/*', // CORS preflight + 405 (Allow: GET) for the pixel paths, documented on each route
   'ALL /v1/*', // CORS preflight + 405 for the HTTP API paths
+  'ALL /beacon/v1/*', // CORS preflight + 405 for the beacon path
+  'ALL /sourceConfig', // CORS preflight + 405 (Allow: GET) for the SDK's source configuration
 ]);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

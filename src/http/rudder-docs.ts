@@ -56,4 +56,63 @@ export const rudderDocs = {
       } as OpenAPIV3.ResponsesObject,
     };
   },
+  beacon() {
+    return {
+      summary: 'RudderStack beacon: a batch sent with navigator.sendBeacon',
+      description:
+        'What the JavaScript SDK posts with `useBeacon: true` (and on page unload): `sendBeacon` cannot set headers, so the write key ' +
+        'comes from the query. The body (sent as `text/plain`) is then handled exactly as `POST /v1/batch`.',
+      tags: ['RudderStack'],
+      parameters: [q('writeKey', "A website's write key", true)],
+      requestBody: {
+        required: true,
+        content: { 'text/plain': { schema: { type: 'string' as const }, example: JSON.stringify({ batch: [{ type: 'page', anonymousId: 'a1', name: 'Home' }] }) } },
+      },
+      responses: {
+        200: plain('Stored', 'OK'),
+        400: plain('Not JSON, or a message without anonymousId and userId', 'invalid json'),
+        401: plain('No write key in the query, or an unknown one', 'failed to read writekey from query params'),
+        413: plain('Body over 4000 KB (before or after gunzip)', 'request size exceeds max limit'),
+        503: plain('Write buffer full; Retry-After: 1', 'service unavailable: write buffer full'),
+      } as OpenAPIV3.ResponsesObject,
+    };
+  },
+  sourceConfig() {
+    return {
+      summary: 'RudderStack source configuration for the JavaScript SDK',
+      description:
+        'The control-plane call the JavaScript SDK (v3) makes on `load()` when `configUrl` is this server: ' +
+        '`GET /sourceConfig/?p=…&v=…&build=…&writeKey=…` with the write key also as Basic auth user name. ' +
+        "Answers the website as an enabled source with no destinations (Footfall is the destination) and the SDK's " +
+        'error and metrics reporting off. Not cached: a rotated write key stops loading at once.',
+      tags: ['RudderStack'],
+      security: [{ writeKey: [] }],
+      parameters: [
+        q('writeKey', "A website's write key (used when there is no Basic auth header)"),
+        q('p', 'SDK module type (ignored)'),
+        q('v', 'SDK version (ignored)'),
+        q('build', 'SDK build: modern or legacy (ignored)'),
+      ],
+      responses: {
+        200: {
+          description: 'The source',
+          content: {
+            'application/json': {
+              schema: { type: 'object' as const, additionalProperties: true },
+              example: {
+                source: {
+                  id: '6f3b0e0c-3c1e-4b8e-9f0a-0a1b2c3d4e5f', name: 'Blog', writeKey: 'wk_…', enabled: true,
+                  workspaceId: '6f3b0e0c-3c1e-4b8e-9f0a-0a1b2c3d4e5f',
+                  config: { statsCollection: { errors: { enabled: false }, metrics: { enabled: false } } },
+                  destinations: [],
+                },
+              },
+            },
+          },
+        },
+        401: plain('No write key in the Basic auth header nor in the query', 'failed to read writekey from header'),
+        404: plain('No website has this write key', 'source not found'),
+      } as OpenAPIV3.ResponsesObject,
+    };
+  },
 };

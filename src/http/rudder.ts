@@ -15,6 +15,7 @@ import type { ClientIpPolicy } from './client-ip.ts';
 import { RUDDER_GIF } from './gifs.ts';
 import { readBody, requestClientIp } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
+import { corsHeaders, preflight, text } from './rudder-responses.ts';
 
 export interface RudderRouteDeps {
   /** Write key → website id, or null when no website has it. */
@@ -32,41 +33,6 @@ export interface RudderRouteDeps {
 export const RUDDER_MAX_BODY = 4000 * 1024;
 
 type Ctx = { request: Request; server: Server<unknown> | null };
-
-/** rs/cors as rudder-server configures it: any origin, echoed with credentials, all headers, Max-Age 900. */
-function corsHeaders(request: Request): Record<string, string> {
-  const origin = request.headers.get('origin');
-  const h: Record<string, string> = { vary: 'Origin' };
-  if (origin) {
-    h['access-control-allow-origin'] = origin;
-    h['access-control-allow-credentials'] = 'true';
-  }
-  return h;
-}
-
-function preflight(request: Request): Response | null {
-  const origin = request.headers.get('origin');
-  const method = request.headers.get('access-control-request-method');
-  if (request.method !== 'OPTIONS' || !origin || !method) return null;
-  const h: Record<string, string> = {
-    vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
-    'access-control-allow-origin': origin,
-    'access-control-allow-credentials': 'true',
-    'access-control-allow-methods': method.toUpperCase(),
-    'access-control-max-age': '900',
-  };
-  const headers = request.headers.get('access-control-request-headers');
-  if (headers) h['access-control-allow-headers'] = headers;
-  return new Response(null, { status: 204, headers: h });
-}
-
-/** Go's http.Error: the message and a newline, as plain text. */
-function text(status: number, message: string, extra: Record<string, string> = {}): Response {
-  return new Response(status === 200 ? message : message + '\n', {
-    status,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...extra },
-  });
-}
 
 /** "Basic base64(writeKey:)" → the write key, or null (rudder: "failed to read writekey from header"). */
 export function basicAuthUser(header: string | null): string | null {
@@ -121,10 +87,19 @@ export function rudderRoutes(d: RudderRouteDeps) {
   }
 
   /** The HTTP API: auth → body (size, gzip, UTF-8, JSON) → identity of every message → all stored or none. */
-  async function api({ request, server }: Ctx, type: RudderType | 'batch'): Promise<Response> {
+  function api(c: Ctx, type: RudderType | 'batch'): Promise<Response> {
+    const key = basicAuthUser(c.request.headers.get('authorization'));
+    return key === null ? Promise.resolve(text(401, 'failed to read writekey from header', corsHeaders(c.request))) : ingest(c, type, key);
+  }
+
+  /** navigator.sendBeacon cannot set headers: rudder-server's beacon interceptor takes the write key from the query, then hands over to the batch handler. */
+  function beacon(c: Ctx): Promise<Response> {
+    const key = new URL(c.request.url).searchParams.get('writeKey');
+    return !key ? Promise.resolve(text(401, 'failed to read writekey from query params', corsHeaders(c.request))) : ingest(c, 'batch', key);
+  }
+
+  async function ingest({ request, server }: Ctx, type: RudderType | 'batch', key: string): Promise<Response> {
     const cors = corsHeaders(request);
-    const key = basicAuthUser(request.headers.get('authorization'));
-    if (key === null) return text(401, 'failed to read writekey from header', cors);
     const websiteId = d.websiteForWriteKey(key);
     if (!websiteId) {
       d.drops.add('unknown-write-key');
@@ -177,12 +152,15 @@ export function rudderRoutes(d: RudderRouteDeps) {
     .all('/pixel/v1/*', ({ request }) => preflight(request) ?? notAllowed(request), { parse: 'none', detail: { hide: true } });
   for (const t of ['identify', 'track', 'page', 'screen', 'group', 'alias', 'batch'] as const)
     app.post(`/v1/${t}`, ({ request, server }) => api({ request, server }, t), { parse: 'none', detail: rudderDocs.api(t) });
-  return app.all('/v1/*', ({ request }) => preflight(request) ?? notAllowed(request), { parse: 'none', detail: { hide: true } });
+  return app
+    .all('/v1/*', ({ request }) => preflight(request) ?? notAllowed(request), { parse: 'none', detail: { hide: true } })
+    .post('/beacon/v1/batch', ({ request, server }) => beacon({ request, server }), { parse: 'none', detail: rudderDocs.beacon() })
+    .all('/beacon/v1/*', ({ request }) => preflight(request) ?? notAllowed(request), { parse: 'none', detail: { hide: true } });
 }
 
 function notAllowed(request: Request): Response {
   const path = new URL(request.url).pathname;
-  const known = /^\/pixel\/v1\/(page|track)$/.test(path) || /^\/v1\/(identify|track|page|screen|group|alias|batch)$/.test(path);
+  const known = /^\/pixel\/v1\/(page|track)$/.test(path) || /^\/v1\/(identify|track|page|screen|group|alias|batch)$/.test(path) || path === '/beacon/v1/batch';
   if (!known) return text(404, '404 page not found', corsHeaders(request));
   return new Response(null, { status: 405, headers: { ...corsHeaders(request), allow: path.startsWith('/pixel/') ? 'GET' : 'POST' } });
 }

@@ -49,5 +49,5 @@ run("Swagger UI's Authorize and Try it out against the compiled binary", () => {
     expect((await status.innerText()).trim()).toStartWith('200');
     expect(await op.locator('.live-responses-table .microlight').first().innerText()).toContain('"username": "admin"');
     await page.close();
-  });
+  }, 30_000);
 });

@@ -55,5 +55,5 @@ run('Swagger UI from the compiled binary in headless Chromium', () => {
     expect(foreign).toEqual([]);
     expect(pageErrors).toEqual([]);
     await context.close();
-  });
+  }, 30_000);
 });

@@ -279,3 +279,19 @@ describe('CORS on the management API', () => {
     expect(prisme.headers.get('access-control-allow-methods')).toBeNull();
   });
 });
+
+describe('GET /api/metrics', () => {
+  it('shows admins the buffer, drops by reason and cache sizes, and refuses everyone else', async () => {
+    const t = testApp(['--origins', 'mywebsite.localhost']);
+    const world = await accountsWorld(t.meta, t.deps.passwords!, t.clock);
+    await t.request('/api/v1/events/pageviews', { method: 'POST', headers: { origin: 'https://evil.example', 'x-prisme-referrer': 'https://evil.example/' } });
+    const res = await t.request('/api/metrics', { headers: { authorization: world.auth.admin! } });
+    expect(res.status).toBe(200);
+    const m = (await res.json()) as { drops: Record<string, number>; buffer: { accepted: number }; memory: { rssBytes: number } };
+    expect(m.drops['unknown-origin']).toBe(1);
+    expect(m.buffer.accepted).toBe(0);
+    expect(m.memory.rssBytes).toBeGreaterThan(0);
+    expect((await t.request('/api/metrics', { headers: { authorization: world.auth.owner! } })).status).toBe(401);
+    expect((await t.request('/api/metrics')).status).toBe(401);
+  });
+});

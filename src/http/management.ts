@@ -10,6 +10,7 @@ import { pixelRoutes } from './pixels.ts';
 import { teamRoutes } from './teams.ts';
 import { userRoutes } from './users.ts';
 import { websiteRoutes } from './websites.ts';
+import { metricsRoutes } from './metrics.ts';
 
 export function managementRoutes(deps: AppDeps, ctx: ManagementContext = managementContext(deps)) {
   return new Elysia()
@@ -20,5 +21,6 @@ export function managementRoutes(deps: AppDeps, ctx: ManagementContext = managem
     .use(teamRoutes(ctx))
     .use(websiteRoutes(ctx))
     .use(pixelRoutes(ctx))
-    .use(exportRoutes(ctx));
+    .use(exportRoutes(ctx))
+    .use(metricsRoutes(ctx, { buffer: deps.buffer, drops: deps.drops, prisme: deps.prisme, limiter: deps.limiter, pixelLimiter: deps.pixelLimiter ?? null, startedAt: deps.clock() }));
 }

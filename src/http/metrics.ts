@@ -1,0 +1,60 @@
+/** @module GET /api/metrics (admins): what the collector is doing — buffer, drops by reason, caches, sessions, limiter. */
+import { Elysia, t } from 'elysia';
+import type { WriteBuffer } from '../buffer/write-buffer.ts';
+import { DROP_REASONS, type DropCounter } from '../ingest/drop-reasons.ts';
+import type { PrismeContext } from '../ingest/prisme-context.ts';
+import type { Limiter } from '../limit/limiter.ts';
+import { ApiError, errorResponses } from './errors.ts';
+import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+
+export interface MetricsDeps {
+  buffer: WriteBuffer;
+  drops: DropCounter;
+  prisme: PrismeContext;
+  limiter: Limiter | null;
+  pixelLimiter: Limiter | null;
+  startedAt: number;
+}
+
+const Count = t.Integer({ minimum: 0 });
+const Metrics = t.Object(
+  {
+    uptimeSeconds: t.Number(),
+    buffer: t.Object({ waiting: Count, accepted: Count, committed: Count, rejectedFull: Count, flushes: Count, flushFailures: Count }),
+    drops: t.Object(Object.fromEntries(DROP_REASONS.map((r) => [r, Count])), { description: 'Hits answered but not stored, by reason' }),
+    userAgentCache: t.Object({ hits: Count, misses: Count, size: Count }),
+    prismeSessions: t.Object({ devices: Count, sessions: Count, waiters: Count }),
+    limiter: t.Object({ trackedAddresses: Count, pixelTrackedAddresses: Count }),
+    memory: t.Object({ rssBytes: Count, heapUsedBytes: Count }),
+  },
+  { description: 'Counters since start' },
+);
+
+export function metricsRoutes(ctx: ManagementContext, d: MetricsDeps) {
+  return new Elysia().get(
+    '/api/metrics',
+    ({ headers }) => {
+      if (!requirePrincipal(ctx, headers.authorization).isAdmin) throw new ApiError('unauthorized');
+      const mem = process.memoryUsage();
+      const b = d.buffer.snapshot();
+      return {
+        uptimeSeconds: Math.round((ctx.clock() - d.startedAt) / 1000),
+        buffer: { waiting: b.waiting, accepted: b.accepted, committed: b.committed, rejectedFull: b.rejectedFull, flushes: b.flushes, flushFailures: b.flushFailures },
+        drops: d.drops.snapshot(),
+        userAgentCache: d.prisme.ua.stats(),
+        prismeSessions: d.prisme.sessions.stats(),
+        limiter: { trackedAddresses: d.limiter?.size ?? 0, pixelTrackedAddresses: d.pixelLimiter?.size ?? 0 },
+        memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
+      };
+    },
+    {
+      detail: {
+        summary: 'Collector counters (admins only)',
+        description: 'Write buffer, every hit answered but not stored counted by reason, cache and session-store sizes, memory.',
+        tags: ['Health'],
+        security: BEARER,
+      },
+      response: { 200: Metrics, ...errorResponses(401) },
+    },
+  );
+}

@@ -33,6 +33,8 @@ export interface DriveOptions {
   connections: number;
   durationMs: number;
   source: RequestSource;
+  /** Stop early (as at the deadline) once this says so. */
+  until?: () => boolean;
   /** Called once a second with the running figures (the live progress line). */
   onSecond?: (s: Second, total: { elapsedS: number; requests: number; errors: number; p99_ms: number }) => void;
 }
@@ -67,7 +69,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     let family = 0;
     let conn: HttpConnection | null = null;
     const fire = () => {
-      if (performance.now() >= deadline) {
+      if (performance.now() >= deadline || o.until?.()) {
         conn!.close();
         if (--live === 0) finish();
         return;

@@ -18,6 +18,12 @@ export interface LoadOptions {
   setup: boolean;
   /** Print the live progress line on stderr. */
   progress: boolean;
+  /** Pageviews per visit, uniform in 1..visitLength (default 5). */
+  visitLength?: number;
+  /** Called when the load ends, before the --ack-check read-back (to tell the phases apart in RSS samples). */
+  afterDrive?: () => void;
+  /** Stop before the deadline once this many visitors (distinct addresses) were started. */
+  maxVisitors?: number;
 }
 
 export const LOAD_DEFAULTS = { durationMs: 30_000, connections: 64, mix: DEFAULT_MIX, addresses: 200_000, ackCheck: false, username: 'admin', setup: true, progress: true };
@@ -102,13 +108,14 @@ async function readBack(target: string, s: SetupResult, expected: number): Promi
 export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<SetupResult>): Promise<LoadReport> {
   const tag = `${o.seed.toString(36)}-${Date.now().toString(36)}`;
   const setup = target ?? (o.setup ? await setupTarget(o.target, o.username, o.password, tag) : { host: new URL(o.target).host, domain: 'baseline.example', writeKey: 'none', slug: 'baseline-pixel' });
-  const source = new MixSource(setup, { connections: o.connections, mix: o.mix, addresses: o.addresses, seed: o.seed });
+  const source = new MixSource(setup, { connections: o.connections, mix: o.mix, addresses: o.addresses, seed: o.seed, visitLength: o.visitLength });
   const tty = o.progress && process.stderr.isTTY;
   const r: DriveResult = await drive({
     url: o.target,
     connections: o.connections,
     durationMs: o.durationMs,
     source,
+    until: o.maxVisitors ? () => source.visitors >= o.maxVisitors! : undefined,
     onSecond: o.progress
       ? (s, t) => {
           const text = `${t.elapsedS.toFixed(0).padStart(4)} s  ${String(s.requests).padStart(7)} req/s  errors ${t.errors}  p99 so far ${t.p99_ms.toFixed(2)} ms`;
@@ -117,6 +124,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
       : undefined,
   });
   if (tty) process.stderr.write('\n');
+  o.afterDrive?.();
   const ok = (f: string) => Object.entries(r.statuses[f] ?? {}).reduce((a, [s, n]) => a + (s.startsWith('2') ? n : 0), 0);
   const acknowledged = { pageview: ok('pageview'), custom: ok('custom'), rudder: ok('rudder'), pixel: ok('pixel') };
   const ackTotal = Object.values(acknowledged).reduce((a, b) => a + b, 0);

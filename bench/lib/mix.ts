@@ -81,7 +81,7 @@ export class MixSource implements RequestSource {
   private readonly hostLine: string;
   private readonly offset: number;
 
-  constructor(private readonly t: MixTarget, o: { connections: number; mix: Record<Family, number>; addresses: number; seed: number; uaCount?: number }) {
+  constructor(private readonly t: MixTarget, o: { connections: number; mix: Record<Family, number>; addresses: number; seed: number; uaCount?: number; visitLength?: number }) {
     this.visitor = Array.from({ length: o.connections }, () => null);
     const total = FAMILIES.reduce((a, f) => a + o.mix[f], 0);
     let acc = 0;
@@ -93,11 +93,14 @@ export class MixSource implements RequestSource {
     this.site = this.origin;
     this.hostLine = `Host: ${t.host}\r\n`;
     this.addresses = o.addresses;
+    this.visitLength = o.visitLength ?? 5;
     // A run-specific start in the address space: a second run against the same server must not
     // land on a first run's sessions (its landing pageviews would be reloads, stored as nothing).
     this.offset = Math.floor(rng(o.seed ^ 0x5bd1e995)() * (SPACE - o.addresses));
   }
   private readonly addresses: number;
+  /** Pageviews per visit: uniform in 1..visitLength (mean 3 by default). */
+  private readonly visitLength: number;
 
   private pick<T>(xs: readonly T[]): T {
     return xs[Math.floor(this.r() * xs.length)]!;
@@ -133,7 +136,7 @@ export class MixSource implements RequestSource {
 
   private newVisitor(conn: number): Visitor {
     const k = this.visitors++ % this.addresses;
-    const v: Visitor = { ip: clientAddress(this.offset + k), ua: this.uaHeader[this.ua()]!, page: null, pending: '', views: 0, maxViews: 1 + Math.floor(this.r() * 5) };
+    const v: Visitor = { ip: clientAddress(this.offset + k), ua: this.uaHeader[this.ua()]!, page: null, pending: '', views: 0, maxViews: 1 + Math.floor(this.r() * this.visitLength) };
     this.visitor[conn] = v;
     return v;
   }

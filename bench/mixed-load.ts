@@ -12,7 +12,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peakRss, rssPhases, startBaseline, startFootfall, type FootfallRun } from './lib/bench-server.ts';
+import { rssPhases, startBaseline, startFootfall, type FootfallRun } from './lib/bench-server.ts';
 import { fillEvents, storedRows } from './lib/fill-events.ts';
 import { LOAD_DEFAULTS, runLoad, type LoadOptions, type LoadReport } from './lib/load-run.ts';
 import { DEFAULT_MIX, type Family } from './lib/mix.ts';
@@ -41,8 +41,11 @@ async function measure(ff: FootfallRun, baseUrl: string, o: Partial<LoadOptions>
   await runLoad(opts(baseUrl, { ...o, setup: false, durationMs: 2000, maxVisitors: undefined }));
   await runLoad(opts(ff.url, { ...o, durationMs: 3000, seed: 987654, maxVisitors: undefined }));
   const b = await runLoad(opts(baseUrl, { ...o, setup: false }));
-  const { result: f, peakMb } = await peakRss(ff.pid, runLoad(opts(ff.url, { ...o, ackCheck: true })));
-  return { b, f, peakMb };
+  // Peak RSS of the load itself; the export read-back that follows is not part of it.
+  const rss = rssPhases(ff.pid);
+  rss.phase('load');
+  const f = await runLoad(opts(ff.url, { ...o, ackCheck: true, afterDrive: () => rss.phase('export') }));
+  return { b, f, peakMb: rss.stop().load ?? NaN };
 }
 
 async function stopAndCheck(ff: FootfallRun, f: LoadReport): Promise<Record<string, number>> {

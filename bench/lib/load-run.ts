@@ -20,6 +20,8 @@ export interface LoadOptions {
   progress: boolean;
   /** Pageviews per visit, uniform in 1..visitLength (default 5). */
   visitLength?: number;
+  /** Called once a second with the visitors started so far. */
+  onVisitors?: (visitors: number) => void;
   /** Called when the load ends, before the --ack-check read-back (to tell the phases apart in RSS samples). */
   afterDrive?: () => void;
   /** Stop before the deadline once this many visitors (distinct addresses) were started. */
@@ -116,8 +118,10 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
     durationMs: o.durationMs,
     source,
     until: o.maxVisitors ? () => source.visitors >= o.maxVisitors! : undefined,
-    onSecond: o.progress
+    onSecond: o.progress || o.onVisitors
       ? (s, t) => {
+          o.onVisitors?.(source.visitors);
+          if (!o.progress) return;
           const text = `${t.elapsedS.toFixed(0).padStart(4)} s  ${String(s.requests).padStart(7)} req/s  errors ${t.errors}  p99 so far ${t.p99_ms.toFixed(2)} ms`;
           process.stderr.write(tty ? `\r${text}   ` : `${text}\n`);
         }

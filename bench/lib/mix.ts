@@ -164,7 +164,7 @@ export class MixSource implements RequestSource {
       // Navigate: the document referrer is the page the session is on, the new page differs.
       const from = v.page;
       do page = this.pick(PATHS);
-      while (page === from);
+      while (page === from.split('?')[0]);
       docRef = `X-Prisme-Document-Referrer: ${this.site}${from}\r\n`;
     }
     v.pending = page;

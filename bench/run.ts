@@ -1,13 +1,34 @@
-/** @module The benchmark suite: runs every benchmark in bench/ in turn, each printing its one line. Exits non-zero if any check failed. */
+/**
+ * @module The benchmark suite (`bun run bench`, after `bun run build`): the load generator's own
+ * ceiling, the four load scenarios of issue 7 on the realistic mix, then the microbenchmarks;
+ * each prints its one line. Exits non-zero if any check failed.
+ */
 import { join } from 'node:path';
 
-const SUITE = ['flush.ts', 'limiter.ts', 'rudder-mapping.ts', 'cold-start.ts', 'http-health.ts', 'pixel-hits.ts'];
+const SUITE: string[][] = [
+  ['load-generator.ts'],
+  // 1–4: mixed workload buffered, durable, with 10M events stored, 1M distinct addresses.
+  ['mixed-load.ts', 'buffered'],
+  ['mixed-load.ts', 'durable'],
+  ['mixed-load.ts', 'filled'],
+  ['mixed-load.ts', 'addresses'],
+  // 5: microbenchmarks.
+  ['ua-geo.ts'],
+  ['rudder-mapping.ts'],
+  ['flush.ts'],
+  ['limiter.ts'],
+  ['cold-start.ts'],
+  ['http-health.ts'],
+  ['pixel-hits.ts'],
+];
+const only = process.argv.slice(2);
 let failed = 0;
-for (const file of SUITE) {
-  const p = Bun.spawn([process.execPath, join(import.meta.dir, file)], { stdout: 'inherit', stderr: 'inherit' });
+for (const [file, ...args] of SUITE) {
+  if (only.length && !only.some((o) => [file, ...args].join(' ').includes(o))) continue;
+  const p = Bun.spawn([process.execPath, join(import.meta.dir, file!), ...args], { stdout: 'inherit', stderr: 'inherit' });
   if ((await p.exited) !== 0) {
     failed++;
-    console.error(`bench ${file} failed`);
+    console.error(`bench ${[file, ...args].join(' ')} failed`);
   }
 }
 process.exit(failed ? 1 : 0);

@@ -38,6 +38,15 @@ describe('loadConfig', () => {
     expect(r.config.origins).toEqual(['a.com', '*.b.com']);
   });
 
+  it('bounds the in-memory maps by default and lets --max-sessions and --limiter-max-keys move the bounds', () => {
+    const d = loadConfig([], {});
+    expect(d.ok && [d.config.maxSessions, d.config.limiterMaxKeys]).toEqual([20_000, 50_000]);
+    const r = loadConfig(['--max-sessions', '200000'], { FOOTFALL_LIMITER_MAX_KEYS: '100000' });
+    expect(r.ok && [r.config.maxSessions, r.config.limiterMaxKeys]).toEqual([200_000, 100_000]);
+    const bad = loadConfig(['--max-sessions', '10'], {});
+    expect(bad.ok).toBe(false);
+  });
+
   it('turns the limiter off with --rate-limit off', () => {
     const r = loadConfig(['--rate-limit', 'off'], {});
     expect(r.ok && r.config.rateLimit).toBe('off');

@@ -60,9 +60,13 @@ export const ConfigSchema = T.Object({
     flag: 'rate-limit-pixels', env: ['FOOTFALL_RATE_LIMIT_PIXELS'], kind: 'bool', shown: 'false',
     help: 'Also rate limit Umami /p/:slug hits (off by default: mail image proxies fetch for many readers).',
   }),
-  limiterMaxKeys: opt(T.Integer({ default: 200_000, minimum: 1000 }), {
-    flag: 'limiter-max-keys', env: ['FOOTFALL_LIMITER_MAX_KEYS'], kind: 'int', shown: '200000',
-    help: 'Hard cap on tracked client addresses; least recently seen are evicted beyond it.',
+  limiterMaxKeys: opt(T.Integer({ default: 50_000, minimum: 1000 }), {
+    flag: 'limiter-max-keys', env: ['FOOTFALL_LIMITER_MAX_KEYS'], kind: 'int', shown: '50000',
+    help: 'Hard cap on tracked client addresses (~50 B each); beyond it one not seen since the last sweep is forgotten (its bucket starts full again). A bucket idle for a whole period is full anyway, so 50000 only forgets early when over ~800 new addresses a second arrive for a minute.',
+  }),
+  maxSessions: opt(T.Integer({ default: 20_000, minimum: 1000 }), {
+    flag: 'max-sessions', env: ['FOOTFALL_MAX_SESSIONS'], kind: 'int', shown: '20000',
+    help: 'Hard cap on devices (client address + UA + site) whose Prisme sessions are held in memory, ~1 KB of RSS each; beyond it the least recently active device is forgotten: its next pageview starts a new session and its custom events answer 400. 20000 holds ~40k visits an hour with 30-minute visits; raise it on a bigger box (200000 ≈ +200 MB).',
   }),
   flushInterval: opt(T.Integer({ default: 250, minimum: 1, maximum: 60_000 }), {
     flag: 'flush-interval', env: ['FOOTFALL_FLUSH_INTERVAL'], kind: 'duration', shown: '250ms',

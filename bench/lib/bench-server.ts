@@ -82,3 +82,28 @@ export async function peakRss<T>(pid: number, during: Promise<T>): Promise<{ res
   await sampler;
   return { result, peakMb: peak };
 }
+
+/** RSS sampled every 100 ms into the current phase's peak; `phase(name)` starts the next phase. */
+export function rssPhases(pid: number): { phase(name: string): void; stop(): Record<string, number> } {
+  const peaks: Record<string, number> = {};
+  let current = 'start';
+  const sample = () => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) peaks[current] = Math.max(peaks[current] ?? 0, Number(m[1]) / 1024);
+    } catch {}
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    phase(name) {
+      sample();
+      current = name;
+      sample();
+    },
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peaks;
+    },
+  };
+}

@@ -19,6 +19,7 @@ export function buildPrisme(config: Config, clock: Clock, geo: GeoReader, saltSt
     origins: new OriginRegistry(config.origins),
     saltStore,
     eventsTimeoutMs: config.eventsTimeout,
+    maxDevices: config.maxSessions,
   });
   const rate = config.rateLimit;
   const newLimiter = () => (rate === 'off' ? null : new Limiter({ capacity: rate.capacity, periodMs: rate.periodMs, maxKeys: config.limiterMaxKeys, clock }));

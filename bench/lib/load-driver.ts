@@ -1,0 +1,134 @@
+/** @module Drives N keep-alive connections for a duration from a request source; collects latency histograms, status counts per family and a per-second series. */
+import { Histogram } from './histogram.ts';
+import { HttpConnection } from './http-client.ts';
+
+/** Where requests come from. `conn` is the connection index: a source may keep per-connection state (a visitor's session). */
+export interface RequestSource {
+  families: readonly string[];
+  next(conn: number): { family: number; request: string };
+  answered(conn: number, family: number, status: number): void;
+}
+
+export interface Second {
+  t: number;
+  requests: number;
+  errors: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+export interface DriveResult {
+  elapsedS: number;
+  requests: number;
+  errors: number;
+  errorSamples: string[];
+  latency: Histogram;
+  /** family → status → count */
+  statuses: Record<string, Record<string, number>>;
+  seconds: Second[];
+}
+
+export interface DriveOptions {
+  url: string;
+  connections: number;
+  durationMs: number;
+  source: RequestSource;
+  /** Stop early (as at the deadline) once this says so. */
+  until?: () => boolean;
+  /** Called once a second with the running figures (the live progress line). */
+  onSecond?: (s: Second, total: { elapsedS: number; requests: number; errors: number; p99_ms: number }) => void;
+}
+
+export async function drive(o: DriveOptions): Promise<DriveResult> {
+  const u = new URL(o.url);
+  const host = u.hostname;
+  const port = Number(u.port || 80);
+  const latency = new Histogram();
+  const window = new Histogram();
+  const statusCounts = o.source.families.map(() => new Map<number, number>());
+  const errorSamples: string[] = [];
+  let requests = 0;
+  let errors = 0;
+  let winRequests = 0;
+  let winErrors = 0;
+  const seconds: Second[] = [];
+  const t0 = performance.now();
+  const deadline = t0 + o.durationMs;
+  let live = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => (finish = r));
+
+  const noteError = (e: Error) => {
+    errors++;
+    winErrors++;
+    if (errorSamples.length < 5) errorSamples.push(e.message);
+  };
+
+  async function runConnection(i: number): Promise<void> {
+    let sentAt = 0;
+    let family = 0;
+    let conn: HttpConnection | null = null;
+    const fire = () => {
+      if (performance.now() >= deadline || o.until?.()) {
+        conn!.close();
+        if (--live === 0) finish();
+        return;
+      }
+      const r = o.source.next(i);
+      family = r.family;
+      sentAt = performance.now();
+      conn!.send(r.request);
+    };
+    const onResponse = (status: number) => {
+      const us = (performance.now() - sentAt) * 1000;
+      latency.record(us);
+      window.record(us);
+      requests++;
+      winRequests++;
+      const m = statusCounts[family]!;
+      m.set(status, (m.get(status) ?? 0) + 1);
+      o.source.answered(i, family, status);
+      fire();
+    };
+    const onError = (e: Error) => {
+      noteError(e);
+      // The request in flight is lost (counted as an error, never as acknowledged); reconnect.
+      if (performance.now() >= deadline) {
+        if (--live === 0) finish();
+        return;
+      }
+      void open();
+    };
+    const open = async () => {
+      try {
+        conn = await HttpConnection.open(host, port, onResponse, onError);
+        fire();
+      } catch (e) {
+        noteError(e as Error);
+        if (performance.now() >= deadline) {
+          if (--live === 0) finish();
+        } else setTimeout(open, 50);
+      }
+    };
+    await open();
+  }
+
+  live = o.connections;
+  for (let i = 0; i < o.connections; i++) void runConnection(i);
+  const ticker = setInterval(() => {
+    const s: Second = { t: seconds.length + 1, requests: winRequests, errors: winErrors, p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99) };
+    seconds.push(s);
+    window.reset();
+    winRequests = 0;
+    winErrors = 0;
+    o.onSecond?.(s, { elapsedS: (performance.now() - t0) / 1000, requests, errors, p99_ms: latency.percentileMs(99) });
+  }, 1000);
+  await finished;
+  clearInterval(ticker);
+  const elapsedS = (performance.now() - t0) / 1000;
+  const statuses: Record<string, Record<string, number>> = {};
+  o.source.families.forEach((f, i) => {
+    if (statusCounts[i]!.size) statuses[f] = Object.fromEntries([...statusCounts[i]!].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
+  });
+  return { elapsedS, requests, errors, errorSamples, latency, statuses, seconds };
+}

@@ -1,0 +1,124 @@
+/**
+ * @module The standard suite's load scenarios (issue 7), one comparable line each, against a
+ * same-run bare Bun.serve driven by the same generator and mix:
+ *   buffered   mixed workload, --ack buffered (target ≥ 50 % of baseline, p99 ≤ 10 ms)
+ *   durable    mixed workload, --ack durable (target ≥ 35 %)
+ *   filled     mixed workload on an empty and on a 10M-event database (target ≥ 90 % of empty)
+ *   addresses  1M distinct client addresses (limiter, sessions under pressure; RSS ≤ 150 MB);
+ *              checks that RSS plateaus (BENCH_MAX_SESSIONS / BENCH_LIMITER_KEYS / BENCH_JSC_RAM explore the trade-off)
+ * Every scenario checks that the events read back through the exports equal the events
+ * acknowledged, and that nothing but 2xx was answered.
+ *   bun bench/mixed-load.ts buffered|durable|filled|addresses
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { rssPhases, startBaseline, startFootfall, type FootfallRun } from './lib/bench-server.ts';
+import { fillEvents, storedRows } from './lib/fill-events.ts';
+import { LOAD_DEFAULTS, runLoad, type LoadOptions, type LoadReport } from './lib/load-run.ts';
+import { DEFAULT_MIX, type Family } from './lib/mix.ts';
+import { check, line } from './lib/report.ts';
+
+const SCENARIO = process.argv[2] ?? 'buffered';
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
+const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const PASSWORD = 'bench-admin-password';
+/** Kept between suite runs (it takes ~100 s to fill); made from scratch when missing or short. */
+const FILLED_DIR = process.env.BENCH_FILLED_DIR ?? join(tmpdir(), 'footfall-bench-filled-10m');
+const FILLED_ROWS = Number(process.env.BENCH_FILLED_ROWS ?? 10_000_000);
+const ADDRESSES = Number(process.env.BENCH_ADDRESSES ?? 1_000_000);
+/** Scenario 4 knobs for exploring the trade-off (default: the binary's own defaults). */
+const MAX_SESSIONS = process.env.BENCH_MAX_SESSIONS;
+const JSC_RAM = process.env.BENCH_JSC_RAM;
+const LIMITER_KEYS = process.env.BENCH_LIMITER_KEYS;
+
+const opts = (target: string, o: Partial<LoadOptions> = {}): LoadOptions => ({
+  ...LOAD_DEFAULTS, target, durationMs: DURATION_MS, connections: CONNS, password: PASSWORD, seed: 12345, progress: false, ...o,
+});
+
+const non2xx = (r: LoadReport) => Object.values(r.statuses).reduce((a, m) => a + Object.entries(m).reduce((b, [s, n]) => b + (s.startsWith('2') ? 0 : n), 0), 0);
+
+/** Warm (JIT; Footfall's UA and URL caches) with another seed, then measure the baseline and Footfall one after the other. */
+async function measure(ff: FootfallRun, baseUrl: string, o: Partial<LoadOptions>): Promise<{ b: LoadReport; f: LoadReport; peakMb: number }> {
+  await runLoad(opts(baseUrl, { ...o, setup: false, durationMs: 2000, maxVisitors: undefined }));
+  await runLoad(opts(ff.url, { ...o, durationMs: 3000, seed: 987654, maxVisitors: undefined }));
+  const b = await runLoad(opts(baseUrl, { ...o, setup: false }));
+  // Peak RSS of the load itself; the export read-back that follows is not part of it.
+  const rss = rssPhases(ff.pid);
+  rss.phase('load');
+  const f = await runLoad(opts(ff.url, { ...o, ackCheck: true, afterDrive: () => rss.phase('export') }));
+  return { b, f, peakMb: rss.stop().load ?? NaN };
+}
+
+async function stopAndCheck(ff: FootfallRun, f: LoadReport): Promise<Record<string, number>> {
+  const end = await ff.stop();
+  check(end.code === 0, `footfall exit code ${end.code}`);
+  check(f.ackCheck?.ok === true, `stored ${f.ackCheck?.stored} vs acknowledged ${f.ackCheck?.acknowledged}`);
+  check(f.socketErrors === 0, `${f.socketErrors} socket errors: ${f.errorSamples.join('; ')}`);
+  check(non2xx(f) === 0, `non-2xx answers: ${JSON.stringify(f.statuses)}`);
+  check((end.drops['duplicate-pageview'] ?? 0) === 0, `the workload made reloads: ${JSON.stringify(end.drops)}`);
+  return end.drops;
+}
+
+const figures = (b: LoadReport, f: LoadReport, peakMb: number) => ({
+  connections: CONNS, 'baseline_req/s': b['req/s'], 'footfall_req/s': f['req/s'], ratio: f['req/s'] / b['req/s'], 'events/s': f['events/s'],
+  p50_ms: f.latency_ms.p50, p99_ms: f.latency_ms.p99, max_ms: f.latency_ms.max, baseline_p99_ms: b.latency_ms.p99, peak_rss_mb: peakMb,
+  stored: f.ackCheck?.stored ?? -1, acknowledged: f.ackCheck?.acknowledged ?? -1,
+});
+
+const base = await startBaseline();
+try {
+  if (SCENARIO === 'buffered' || SCENARIO === 'durable') {
+    const ff = await startFootfall(['--trust-proxy', '--ack', SCENARIO]);
+    const { b, f, peakMb } = await measure(ff, base.url, {});
+    await stopAndCheck(ff, f);
+    const target = SCENARIO === 'buffered' ? 0.5 : 0.35;
+    const fig = figures(b, f, peakMb);
+    line(`mixed-${SCENARIO}`, { ...fig, target_ratio: target, met: fig.ratio >= target && (SCENARIO !== 'buffered' || f.latency_ms.p99 <= 10) ? 'yes' : 'no' });
+  } else if (SCENARIO === 'filled') {
+    let rows = storedRows(FILLED_DIR);
+    if (rows < FILLED_ROWS) {
+      console.error(`filling ${FILLED_DIR} with ${FILLED_ROWS - rows} events (kept for the next run)…`);
+      const t = fillEvents(FILLED_DIR, FILLED_ROWS - rows);
+      console.error(`filled ${t.rows} rows in ${t.seconds.toFixed(0)} s (${(t.rows / t.seconds).toFixed(0)} rows/s)`);
+      rows = storedRows(FILLED_DIR);
+    }
+    const empty = await startFootfall(['--trust-proxy']);
+    const e = await measure(empty, base.url, {});
+    await stopAndCheck(empty, e.f);
+    const full = await startFootfall(['--trust-proxy'], {}, FILLED_DIR);
+    const m = await measure(full, base.url, {});
+    await stopAndCheck(full, m.f);
+    const vsEmpty = m.f['req/s'] / e.f['req/s'];
+    // Normalised by each one's own baseline run, so drift of the machine between them cancels.
+    const vsEmptyNorm = (m.f['req/s'] / m.b['req/s']) / (e.f['req/s'] / e.b['req/s']);
+    line('mixed-10m-stored', { ...figures(m.b, m.f, m.peakMb), rows_before: rows, 'empty_req/s': e.f['req/s'], vs_empty: vsEmpty, vs_empty_normalised: vsEmptyNorm, target: 0.9, met: vsEmptyNorm >= 0.9 ? 'yes' : 'no' });
+  } else if (SCENARIO === 'addresses') {
+    // Every visitor a new client address (one pageview, maybe a custom event), until 1M were used.
+    const mix: Record<Family, number> = { ...DEFAULT_MIX, pageview: 85, custom: 15, rudder: 0, pixel: 0 };
+    const o = { mix, visitLength: 1, addresses: ADDRESSES, maxVisitors: ADDRESSES, durationMs: 180_000 };
+    const ff = await startFootfall(['--trust-proxy', ...(MAX_SESSIONS ? ['--max-sessions', MAX_SESSIONS] : []), ...(LIMITER_KEYS ? ['--limiter-max-keys', LIMITER_KEYS] : [])], JSC_RAM ? { BUN_JSC_forceRAMSize: JSC_RAM } : {});
+    const b = await runLoad(opts(base.url, { ...o, setup: false, durationMs: DURATION_MS, maxVisitors: undefined }));
+    // RSS is reported for the load itself and, apart, for the export read-back that follows it.
+    // The first and second half of the addresses are sampled apart: bounded maps plateau, so the
+    // second half must not climb on (an unbounded map adds ~1 KB per address: +500 MB).
+    const rss = rssPhases(ff.pid);
+    rss.phase('load1');
+    let half = false;
+    const onVisitors = (v: number) => {
+      if (!half && v >= ADDRESSES / 2) rss.phase('load2'), (half = true);
+    };
+    const f = await runLoad(opts(ff.url, { ...o, ackCheck: true, onVisitors, afterDrive: () => rss.phase('export') }));
+    const peaks = rss.stop();
+    const peakMb = Math.max(peaks.load1 ?? NaN, peaks.load2 ?? NaN);
+    await stopAndCheck(ff, f);
+    check(f.visitors >= ADDRESSES, `only ${f.visitors} distinct addresses in 180 s`);
+    check((peaks.load2 ?? Infinity) <= (peaks.load1 ?? 0) * 1.15 + 10, `RSS still climbing: first half ${peaks.load1?.toFixed(0)} MB, second ${peaks.load2?.toFixed(0)} MB`);
+    line('distinct-addresses', { ...figures(b, f, peakMb), rss_first_half_mb: peaks.load1 ?? NaN, rss_second_half_mb: peaks.load2 ?? NaN, export_peak_rss_mb: peaks.export ?? NaN, addresses: f.visitors, seconds: f.durationS, max_sessions: MAX_SESSIONS ?? 'default', limiter_keys: LIMITER_KEYS ?? 'default', target_rss_mb: 150, met: peakMb <= 150 ? 'yes' : 'no' });
+  } else {
+    console.error(`unknown scenario ${SCENARIO} (buffered | durable | filled | addresses)`);
+    process.exitCode = 2;
+  }
+} finally {
+  await base.stop();
+}

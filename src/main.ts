@@ -92,10 +92,13 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     }
     throw e;
   }
-  // Inserts run on a writer thread with its own connection; scans (export) use this one.
-  const events = await ThreadedSqliteEventStore.open(dbPath, db, new URL('./store/sqlite/event-writer-worker.ts', import.meta.url).href);
+  // Inserts run on a writer thread with its own connection; scans (export) use this one. The
+  // thread starts while the rest of start-up goes on (checked once the server listens).
+  const events = ThreadedSqliteEventStore.start(dbPath, db, new URL('./store/sqlite/event-writer-worker.ts', import.meta.url).href);
   const meta = new SqliteMetaStore(db);
   const passwords = passwordHasher();
+  // Before listening, so the admin can log in as soon as "listening" is logged. Only the very
+  // first start hashes a password (argon2id, ~200 ms); a restart skips it.
   await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, (line) => process.stderr.write(line), Date.now());
   meta.tokens.purgeExpired(Date.now());
   const buffer = writeBufferFromConfig(config, events, log);
@@ -129,6 +132,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024, development: false });
     server = app.server!;
     log.info('footfall listening', { url: `http://${config.host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
+    events.ready.catch((e) => {
+      log.error('the event writer thread did not start; stopping', { error: String(e) });
+      void stop('writer-failed');
+    });
   });
 }
 

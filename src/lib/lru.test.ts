@@ -37,3 +37,16 @@ describe('Lru', () => {
     expect(() => new Lru(0)).toThrow();
   });
 });
+
+describe('Lru eviction cost', () => {
+  it('keeps evicting in insertion order across refreshes, deletes and a full turn', () => {
+    const l = new Lru<number, number>(4);
+    for (let i = 0; i < 4; i++) l.set(i, i);
+    l.delete(1);
+    l.set(10, 10); // fills the hole, no eviction
+    l.set(11, 11); // evicts 0
+    expect([...l.keys()]).toEqual([2, 3, 10, 11]);
+    for (let i = 20; i < 30; i++) l.set(i, i);
+    expect([...l.keys()]).toEqual([26, 27, 28, 29]);
+  });
+});

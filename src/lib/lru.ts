@@ -16,6 +16,13 @@ export class Lru<K, V> {
   private readonly map = new Map<K, Entry<V>>();
   private tick = 0;
   private readonly refreshAfter: number;
+  /**
+   * A long-lived iterator for eviction. Starting a fresh `keys()` at every eviction walks over
+   * every entry deleted at the front since the map last compacted (Bun/JSC keeps them until a
+   * rehash): 23 µs per eviction at 20k entries, 14.8 % of a mixed load's CPU. The live iterator
+   * steps over each deleted entry once and still sees entries appended after it.
+   */
+  private hand: IterableIterator<K> | null = null;
   hits = 0;
   misses = 0;
 
@@ -60,19 +67,15 @@ export class Lru<K, V> {
     return this.map.delete(key);
   }
 
-  /** The least recently used entry, if any. */
-  oldest(): [K, V] | undefined {
-    const it = this.map.entries().next();
-    return it.done ? undefined : [it.value[0], it.value[1].value];
-  }
-
   evictOldest(): void {
-    const it = this.map.keys().next();
+    let it = (this.hand ??= this.map.keys()).next();
+    if (it.done) it = (this.hand = this.map.keys()).next();
     if (!it.done) this.map.delete(it.value);
   }
 
   clear(): void {
     this.map.clear();
+    this.hand = null;
   }
 
   keys(): IterableIterator<K> {

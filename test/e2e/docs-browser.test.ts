@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'bun:test';
+import type { Browser } from 'playwright-core';
+import { browserDescribe, launchChromium } from '../helpers/browser.ts';
 import { startBinary, type Running } from '../helpers/binary.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 // In CI the browser is installed by .ci/run, so its absence is a failure there, a skip elsewhere.
-const run = CHROMIUM || process.env.CI ? describe : describe.skip;
-if (!CHROMIUM && !process.env.CI) console.warn('docs-browser: Debian chromium not installed; skipping (apt-get install chromium)');
+const run = browserDescribe('docs-browser');
 
 run('Swagger UI from the compiled binary in headless Chromium', () => {
   let ff: Running;
@@ -14,10 +12,7 @@ run('Swagger UI from the compiled binary in headless Chromium', () => {
 
   beforeAll(async () => {
     ff = await startBinary();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'bun:test';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { browserDescribe, launchChromium } from '../helpers/browser.ts';
 import type { Server } from 'bun';
 import { ROOT, startBinary, type Running } from '../helpers/binary.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 // In CI the browser is installed by .ci/run, so its absence is a failure there, a skip elsewhere.
-const run = CHROMIUM || process.env.CI ? describe : describe.skip;
-if (!CHROMIUM && !process.env.CI) console.warn('rudder-browser-sdk: Debian chromium not installed; skipping (apt-get install chromium)');
+const run = browserDescribe('rudder-browser-sdk');
 
 // The SDK's "bundled" build carries its plugins (XhrQueue, BeaconQueue, storage…); the default build
 // imports them from cdn.rudderlabs.com at load() and delivers nothing without it.
@@ -51,15 +49,9 @@ run('the official RudderStack browser SDK (@rudderstack/analytics-js) against di
         return html ? new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } }) : new Response('not found', { status: 404 });
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        // No route interception: Playwright would answer CORS preflights itself, and Footfall's must be the ones the
-        // browser obeys. Instead everything but loopback goes to a closed proxy port and fails; requests are recorded below.
-        '--proxy-server=http://127.0.0.1:9',
-      ],
-    });
+    // No route interception: Playwright would answer CORS preflights itself, and Footfall's must be the ones the
+    // browser obeys. Instead everything but loopback goes to a closed proxy port and fails; requests are recorded below.
+    browser = await launchChromium(['--proxy-server=http://127.0.0.1:9']);
   });
 
   afterAll(async () => {

@@ -1,0 +1,20 @@
+/** @module Test helper: Debian's headless Chromium through playwright-core (no browser download), and whether tests may run without it. */
+import { describe } from 'bun:test';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+
+/** `describe`, or `describe.skip` with a warning when Chromium is missing outside CI (CI installs it, so there it must run). */
+export function browserDescribe(name: string): typeof describe | typeof describe.skip {
+  if (CHROMIUM || process.env.CI) return describe;
+  console.warn(`${name}: Debian chromium not installed; skipping (apt-get install chromium)`);
+  return describe.skip;
+}
+
+/** Flags that keep Chromium from reaching out on its own (updates, sync, background networking). */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'bun:test';
 import type { Browser } from 'playwright-core';
-import { browserDescribe, launchChromium } from '../helpers/browser.ts';
+import { browserDescribe, launchChromium, tryItOut } from '../helpers/browser.ts';
 import { startBinary, type Running } from '../helpers/binary.ts';
 
 // In CI the browser is installed by .ci/run, so its absence is a failure there, a skip elsewhere.
@@ -37,13 +37,8 @@ run("Swagger UI's Authorize and Try it out against the compiled binary", () => {
     await bearer.locator('button.authorize').click();
     await page.locator('.modal-ux button.btn-done, .modal-ux .close-modal').first().click();
 
-    const op = page.locator('#operations-Users-getApiMe');
-    await op.locator('.opblock-summary').click();
-    await op.locator('button.try-out__btn').click();
-    await op.locator('button.execute').click();
-    const status = op.locator('.live-responses-table tbody .response-col_status').first();
-    await status.waitFor({ timeout: 10_000 });
-    expect((await status.innerText()).trim()).toStartWith('200');
+    const { status, op } = await tryItOut(page, 'operations-Users-getApiMe');
+    expect(status).toStartWith('200');
     expect(await op.locator('.live-responses-table .microlight').first().innerText()).toContain('"username": "admin"');
     await page.close();
   }, 30_000);

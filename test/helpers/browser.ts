@@ -18,3 +18,14 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
+
+/** Swagger UI's "Try it out" → "Execute" on one operation; returns the live response's status text. */
+export async function tryItOut(page: import('playwright-core').Page, operationId: string): Promise<{ status: string; op: import('playwright-core').Locator }> {
+  const op = page.locator(`#${operationId}`);
+  await op.locator('.opblock-summary').click();
+  await op.locator('button.try-out__btn').click();
+  await op.locator('button.execute').click();
+  const status = op.locator('.live-responses-table tbody .response-col_status').first();
+  await status.waitFor({ timeout: 10_000 });
+  return { status: (await status.innerText()).trim(), op };
+}

@@ -1,14 +1,21 @@
 /** @module Turning a Request into the plain values handlers take: client address, bounded UTF-8 body. */
 import type { Server } from 'bun';
-import { clientIp, type ClientIpPolicy } from './client-ip.ts';
+import { clientIpFromHeader, type ClientIpPolicy } from './client-ip.ts';
+import { normaliseIp } from '../lib/ip.ts';
 
 /** The TCP peer, or loopback for in-process requests (tests call app.handle with no server). */
 export function peerAddress(server: Server<unknown> | null | undefined, request: Request): string {
   return server?.requestIP(request)?.address ?? '127.0.0.1';
 }
 
+/** clientIp() for a request; the TCP peer is asked for only when the proxy header names no client. */
 export function requestClientIp(policy: ClientIpPolicy, server: Server<unknown> | null | undefined, request: Request): string {
-  return clientIp(policy, peerAddress(server, request), policy.trustProxy ? request.headers.get(policy.header) : null);
+  if (policy.trustProxy) {
+    const header = request.headers.get(policy.header);
+    const fromHeader = header ? clientIpFromHeader(policy, header) : null;
+    if (fromHeader) return fromHeader;
+  }
+  return normaliseIp(peerAddress(server, request));
 }
 
 export type BodyText = { ok: true; text: string } | { ok: false; error: 'too-large' | 'invalid-utf8' };

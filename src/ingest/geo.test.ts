@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'bun:test';
 import { writeMmdb } from '../../test/helpers/mmdb-writer.ts';
-import { type GeoReader, fromRecord, loadDefaultGeoDatabase, openGeoReader } from './geo.ts';
+import { Reader } from 'maxmind';
+import { type GeoReader, fromRecord, isNonPublic, loadDefaultGeoDatabase, openGeoReader } from './geo.ts';
 
 const NULLS = { country: null, region: null, city: null };
 
@@ -94,4 +95,42 @@ describe('openGeoReader with city databases', () => {
   it('uses the registered country when a record has no country', () => {
     expect(fromRecord({ registered_country: { iso_code: 'de' } })).toEqual({ country: 'DE', region: null, city: null });
   });
+});
+
+describe('the IPv4 fast path (our own walk of the search tree)', () => {
+  it('agrees with the maxmind reader on 20,000 random IPv4 addresses of the embedded database', async () => {
+    const bytes = await loadDefaultGeoDatabase();
+    const geo = openGeoReader(bytes);
+    const reader = new Reader<Record<string, unknown>>(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    let seed = 99;
+    const rnd = () => (seed = (seed * 48271) % 2147483647) & 0xff;
+    let located = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const ip = `${rnd()}.${rnd()}.${rnd()}.${rnd()}`;
+      const rec = isNonPublic(ip) ? null : reader.get(ip);
+      const expected = rec ? fromRecord(rec) : NULLS;
+      if (expected.country) located++;
+      expect([ip, geo.lookup(ip)]).toEqual([ip, expected]);
+    }
+    expect(located).toBeGreaterThan(15_000);
+  });
+
+  for (const recordSize of [24, 28, 32] as const) {
+    it(`reads ${recordSize}-bit records`, () => {
+      const db = writeMmdb(
+        [
+          { cidr: '81.2.69.0/24', record: { country: { iso_code: 'GB' }, city: { names: { en: 'London' } } } },
+          { cidr: '81.2.70.0/23', record: { country: { iso_code: 'FR' } } },
+          { cidr: '2a02:ff00::/32', record: { country: { iso_code: 'IT' } } },
+        ],
+        { databaseType: 'GeoLite2-City', buildEpochSeconds: 1_767_225_600, recordSize },
+      );
+      const geo = openGeoReader(db);
+      expect(geo.lookup('81.2.69.160')).toEqual({ country: 'GB', region: null, city: 'London' });
+      expect(geo.lookup('81.2.71.1')).toEqual({ country: 'FR', region: null, city: null });
+      expect(geo.lookup('81.2.72.1')).toEqual(NULLS);
+      expect(geo.lookup('2a02:ff00::1')).toEqual({ country: 'IT', region: null, city: null });
+      expect(geo.lookup('::ffff:81.2.69.1')).toEqual({ country: 'GB', region: null, city: 'London' });
+    });
+  }
 });

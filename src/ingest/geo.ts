@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Reader, validate } from 'maxmind';
 import { Lru } from '../lib/lru.ts';
+import { ipv4Number } from '../lib/ip.ts';
 // `type: 'file'` makes `bun build --compile` embed the database in the executable; at runtime
 // (compiled or not) the import is a path that Bun.file() can read. CC0, IPv4 + IPv6, ~7.5 MB.
 import embeddedCountryDb from '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb' with { type: 'file' };
@@ -45,22 +46,80 @@ export function openGeoReader(source: string | Uint8Array): GeoReader {
   const reader = new Reader<Record<string, unknown>>(buf, { cache: { get: (k: number) => decoded.get(k), set: (k: number, v: unknown) => decoded.set(k, v) } });
   const converted = new WeakMap<object, GeoLocation>();
   const md = reader.metadata;
+  const fromTree = ipv4Tree(buf, md.nodeCount, md.recordSize, md.ipVersion);
+  // Record (by its place in the data section) → location: the country database has a few hundred
+  // records, a city database more, hence the bound.
+  const byRecord = new Lru<number, GeoLocation>(50_000);
+  const slow = (addr: string): GeoLocation => {
+    if (!validate(addr) || isNonPublic(addr)) return NONE;
+    try {
+      const rec = reader.get(addr);
+      if (!rec) return NONE;
+      let loc = converted.get(rec);
+      if (!loc) converted.set(rec, (loc = Object.freeze(fromRecord(rec))));
+      return loc;
+    } catch {
+      return NONE;
+    }
+  };
   return {
     info: { databaseType: md.databaseType, buildDate: md.buildEpoch.toISOString().slice(0, 10) },
     lookup(ip) {
-      const addr = unmapIpv4(ip.trim());
-      if (!validate(addr) || isNonPublic(addr)) return NONE;
-      try {
-        const rec = reader.get(addr);
-        if (!rec) return NONE;
-        let loc = converted.get(rec);
-        if (!loc) converted.set(rec, (loc = Object.freeze(fromRecord(rec))));
-        return loc;
-      } catch {
-        return NONE;
-      }
+      const v4 = ipv4Number(ip);
+      if (v4 < 0 || fromTree === null) return slow(unmapIpv4(ip.trim()));
+      // A plain IPv4 address (nearly every lookup): walk the tree by hand, decode each record once.
+      if (isNonPublicV4(v4)) return NONE;
+      const record = fromTree(v4);
+      if (record < 0) return NONE;
+      let loc = byRecord.get(record);
+      if (loc === undefined) byRecord.set(record, (loc = slow(ip)));
+      return loc;
     },
   };
+}
+
+/**
+ * The MaxMind DB search tree for IPv4 addresses: address → the data record's place (≥ 0), or -1
+ * when the tree holds no record for it. Nodes are two records of 24, 28 or 32 bits; in an IPv6
+ * tree IPv4 lives under 96 zero bits. Null for a layout this does not know (lookups then take
+ * the reader's own path).
+ */
+function ipv4Tree(buf: Uint8Array, nodeCount: number, recordSize: number, ipVersion: number): ((v4: number) => number) | null {
+  if (recordSize !== 24 && recordSize !== 28 && recordSize !== 32) return null;
+  const nodeBytes = recordSize / 4;
+  const record = (node: number, right: number): number => {
+    const o = node * nodeBytes;
+    if (recordSize === 24) {
+      const p = o + right * 3;
+      return (buf[p]! << 16) | (buf[p + 1]! << 8) | buf[p + 2]!;
+    }
+    if (recordSize === 28) {
+      return right
+        ? ((buf[o + 3]! & 0x0f) * 2 ** 24) + ((buf[o + 4]! << 16) | (buf[o + 5]! << 8) | buf[o + 6]!)
+        : ((buf[o + 3]! >> 4) * 2 ** 24) + ((buf[o]! << 16) | (buf[o + 1]! << 8) | buf[o + 2]!);
+    }
+    const p = o + right * 4;
+    return buf[p]! * 2 ** 24 + ((buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!);
+  };
+  let start = 0;
+  if (ipVersion === 6) for (let i = 0; i < 96 && start < nodeCount; i++) start = record(start, 0);
+  return (v4) => {
+    let node = start;
+    for (let bit = 31; bit >= 0 && node < nodeCount; bit--) node = record(node, (v4 >>> bit) & 1);
+    return node > nodeCount ? node - nodeCount : -1;
+  };
+}
+
+/** isNonPublic() for an IPv4 address as a number. */
+function isNonPublicV4(v: number): boolean {
+  const a = v >>> 24;
+  const b = (v >>> 16) & 0xff;
+  return (
+    a === 0 || a === 10 || a === 127 || a >= 224 ||
+    (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19))
+  );
 }
 
 function readFileBytes(path: string): Uint8Array {

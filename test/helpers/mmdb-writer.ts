@@ -16,7 +16,7 @@ const EMPTY = -1;
 /** Builds an IPv6 database (IPv4 networks live in `::/96`, where readers look them up). */
 export function writeMmdb(
   networks: MmdbNetwork[],
-  meta: { databaseType: string; buildEpochSeconds: number },
+  meta: { databaseType: string; buildEpochSeconds: number; recordSize?: 24 | 28 | 32 },
 ): Uint8Array {
   // Trie of nodes [left, right]; a child is a node index (>= 0), EMPTY, or a data ref (-2 - i).
   const nodes: [number, number][] = [[EMPTY, EMPTY]];
@@ -50,14 +50,28 @@ export function writeMmdb(
   const value = (child: number): number =>
     child === EMPTY ? n : child >= 0 ? child : n + 16 + dataOffsets[-2 - child]!;
 
-  const tree = new Uint8Array(n * 6);
+  const recordSize = meta.recordSize ?? 24;
+  const nodeBytes = recordSize / 4;
+  const tree = new Uint8Array(n * nodeBytes);
   nodes.forEach(([l, r], i) => {
-    put24(tree, i * 6, value(l));
-    put24(tree, i * 6 + 3, value(r));
+    const at = i * nodeBytes;
+    const [lv, rv] = [value(l), value(r)];
+    if (recordSize === 24) {
+      put24(tree, at, lv);
+      put24(tree, at + 3, rv);
+    } else if (recordSize === 28) {
+      // The middle byte holds the top 4 bits of each record: left's high nibble, right's low one.
+      put24(tree, at, lv & 0xffffff);
+      tree[at + 3] = ((Math.floor(lv / 2 ** 24) & 0x0f) << 4) | (Math.floor(rv / 2 ** 24) & 0x0f);
+      put24(tree, at + 4, rv & 0xffffff);
+    } else {
+      new DataView(tree.buffer).setUint32(at, lv);
+      new DataView(tree.buffer).setUint32(at + 4, rv);
+    }
   });
   const metadata = encode({
     node_count: n,
-    record_size: 24,
+    record_size: recordSize,
     ip_version: 6,
     database_type: meta.databaseType,
     languages: ['en'],

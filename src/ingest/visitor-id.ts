@@ -4,24 +4,36 @@ import type { Clock } from '../lib/clock.ts';
 const enc = new TextEncoder();
 
 /**
- * The bytes to hash are written into one reused scratch buffer (encodeInto, no per-call
- * allocations): three encode() calls and a concat were ~2 µs of every Prisme hit.
+ * The bytes to hash are laid out in one reused scratch buffer: a 32-byte slot for the salt (a
+ * 16-byte salt sits at its end), then UA ‖ IP ‖ host written by one encodeInto, then 8 bytes for a
+ * device id. Both ids of a hit hash the same middle, so it is written once per (UA, IP, host).
+ * Creating a typed-array view costs about as much as hashing 100 bytes, hence the few, cached views.
  */
+const SALT_SLOT = 32;
 let scratch = new Uint8Array(4096);
+let tail = scratch.subarray(SALT_SLOT);
+let written = { ua: '', ip: '', host: '', end: -1 };
+const LE = new Uint8Array(8);
+const LE_VIEW = new DataView(LE.buffer);
 
-function hashParts(prefix: Uint8Array, strings: string[], suffix?: Uint8Array): bigint {
-  // UTF-8 needs at most 3 bytes per UTF-16 unit.
-  let need = prefix.length + (suffix?.length ?? 0);
-  for (const s of strings) need += s.length * 3;
-  if (need > scratch.length) scratch = new Uint8Array(need * 2);
-  scratch.set(prefix, 0);
-  let at = prefix.length;
-  for (const s of strings) at += enc.encodeInto(s, scratch.subarray(at)).written;
-  if (suffix) {
-    scratch.set(suffix, at);
-    at += suffix.length;
+/** Writes UA ‖ IP ‖ host after the salt slot (unless already there) and returns where they end. */
+function writeMiddle(ua: string, ip: string, host: string): number {
+  if (written.end >= 0 && written.ua === ua && written.ip === ip && written.host === host) return written.end;
+  // UTF-8 needs at most 3 bytes per UTF-16 unit; +8 for a device id after them.
+  const need = SALT_SLOT + (ua.length + ip.length + host.length) * 3 + 8;
+  if (need > scratch.length) {
+    scratch = new Uint8Array(need * 2);
+    tail = scratch.subarray(SALT_SLOT);
   }
-  return Bun.hash.xxHash64(scratch.subarray(0, at));
+  const end = SALT_SLOT + enc.encodeInto(ua + ip + host, tail).written;
+  written = { ua, ip, host, end };
+  return end;
+}
+
+function hashWithSalt(salt: Uint8Array, end: number): bigint {
+  const from = SALT_SLOT - salt.length;
+  scratch.set(salt, from);
+  return Bun.hash.xxHash64(scratch.subarray(from, end));
 }
 
 /** The low 53 bits of a device id: a plain number keys a Map several times faster than a bigint. */
@@ -34,7 +46,7 @@ export function deviceKey(device: bigint): number {
  * id identifies a device for session matching only and is never stored.
  */
 export function deviceId(processSalt: Uint8Array, ua: string, ip: string, host: string): bigint {
-  return hashParts(processSalt, [ua, ip, host]);
+  return hashWithSalt(processSalt, writeMiddle(ua, ip, host));
 }
 
 /**
@@ -43,9 +55,10 @@ export function deviceId(processSalt: Uint8Array, ua: string, ip: string, host: 
  * visitor across days.
  */
 export function visitorId(dailySalt: Uint8Array, ua: string, ip: string, host: string, device: bigint): string {
-  const le = new Uint8Array(8);
-  new DataView(le.buffer).setBigUint64(0, BigInt.asUintN(64, device), true);
-  const h = hashParts(dailySalt, [ua, ip, host], le);
+  const end = writeMiddle(ua, ip, host);
+  LE_VIEW.setBigUint64(0, BigInt.asUintN(64, device), true);
+  scratch.set(LE, end);
+  const h = hashWithSalt(dailySalt, end + 8);
   return 'prisme_' + h.toString(16).toUpperCase();
 }
 

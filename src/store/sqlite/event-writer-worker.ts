@@ -1,7 +1,6 @@
-/** @module The event writer thread: batches (as JSON text) from the main thread → one transaction each on its own SQLite connection. */
+/** @module The event writer thread: batches (rows as JSON text, see eventRow) from the main thread → one transaction each on its own SQLite connection. */
 import { openDatabase } from './open-database.ts';
-import { SqliteEventStore } from './sqlite-event-store.ts';
-import type { CanonicalEvent } from '../../ingest/event.ts';
+import { SqliteEventStore, type EventRow } from './sqlite-event-store.ts';
 
 declare const self: Worker;
 
@@ -26,7 +25,7 @@ self.onmessage = (ev: MessageEvent<WriterRequest>) => {
       return;
     case 'batch':
       try {
-        store!.insertBatchSync(JSON.parse(m.json) as CanonicalEvent[]);
+        store!.insertRowsSync(JSON.parse(m.json) as EventRow[]);
         self.postMessage({ kind: 'done', id: m.id } satisfies WriterReply);
       } catch (e) {
         self.postMessage({ kind: 'done', id: m.id, error: String(e) } satisfies WriterReply);

@@ -13,3 +13,18 @@ eventStoreContract('sqlite on a writer thread (file)', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'footfall-threaded-')), 'footfall.db');
   return ThreadedSqliteEventStore.open(path, openDatabase(path), new URL('./event-writer-worker.ts', import.meta.url).href);
 });
+
+import { describe, expect, it } from 'bun:test';
+import { EVENT_FIELDS, type CanonicalEvent } from '../../ingest/event.ts';
+import { eventRow, ROW_FIELDS } from './sqlite-event-store.ts';
+
+describe('eventRow', () => {
+  it('lists every canonical field once, in the table column order, with properties and payload as JSON text', () => {
+    expect([...ROW_FIELDS].sort()).toEqual([...EVENT_FIELDS].sort());
+    const e = Object.fromEntries(EVENT_FIELDS.map((f) => [f, `value of ${f}`])) as unknown as CanonicalEvent;
+    e.properties = { a: 1 };
+    e.payload = { b: [true] };
+    const expected = ROW_FIELDS.map((f) => (f === 'properties' || f === 'payload' ? JSON.stringify(e[f]) : e[f]));
+    expect(eventRow(e)).toEqual(expected as (string | number | null)[]);
+  });
+});

@@ -16,6 +16,8 @@ const COLUMNS: [keyof CanonicalEvent, string][] = [
   ['utmTerm', 'utm_term'], ['utmContent', 'utm_content'],
 ];
 const ALL_COLUMNS = ['id', 'ts', ...COLUMNS.map((c) => c[1]), 'properties', 'payload'];
+/** The canonical field behind each value of an EventRow (eventRow), i.e. ALL_COLUMNS' order. */
+export const ROW_FIELDS: (keyof CanonicalEvent)[] = ['id', 'timestamp', ...COLUMNS.map((c) => c[0]), 'properties', 'payload'];
 
 /** Rows per statement: multi-row VALUES cut per-row VM overhead (~1.6× over single-row inserts). */
 const ROWS_PER_INSERT = 16;
@@ -41,18 +43,23 @@ export class SqliteEventStore implements EventStore {
 
   /** One transaction for the whole batch: all rows commit or none do. */
   insertBatchSync(events: readonly CanonicalEvent[]): void {
-    if (events.length === 0) return;
+    this.insertRowsSync(events.map(eventRow));
+  }
+
+  /** insertBatchSync() for events already turned into rows by eventRow() (the writer thread's input). */
+  insertRowsSync(rows: readonly EventRow[]): void {
+    if (rows.length === 0) return;
     const params: (string | number | null)[] = [];
     this.db.transaction(() => {
       let i = 0;
-      for (; i + ROWS_PER_INSERT <= events.length; i += ROWS_PER_INSERT) {
+      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
         params.length = 0;
-        for (let j = i; j < i + ROWS_PER_INSERT; j++) pushRow(params, events[j]!);
+        for (let j = i; j < i + ROWS_PER_INSERT; j++) pushRow(params, rows[j]!);
         this.insertMany.run(...params);
       }
-      for (; i < events.length; i++) {
+      for (; i < rows.length; i++) {
         params.length = 0;
-        pushRow(params, events[i]!);
+        pushRow(params, rows[i]!);
         this.insertOne.run(...params);
       }
     }).immediate();
@@ -90,11 +97,29 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function pushRow(out: (string | number | null)[], e: CanonicalEvent): void {
-  out.push(e.id, Date.parse(e.timestamp));
-  for (const [field] of COLUMNS) out.push(e[field] as string | number | null);
-  out.push(e.properties === null ? null : JSON.stringify(e.properties));
-  out.push(e.payload === null ? null : JSON.stringify(e.payload));
+/**
+ * An event as the values of its table row, in column order, except that the time is still the
+ * ISO text (the writer thread parses it). Properties and payload are JSON text already.
+ * Sending rows instead of objects halves the JSON handed to the writer thread (no key names)
+ * and the main thread's cost of writing it (~2.0 → ~1.0 µs per event).
+ */
+export type EventRow = (string | number | null)[];
+
+export function eventRow(e: CanonicalEvent): EventRow {
+  // Written out field by field (COLUMNS order, checked by a test): a literal array is ~1.5× faster than mapping over COLUMNS.
+  return [
+    e.id, e.timestamp, e.source, e.type, e.websiteId, e.pixelId, e.name, e.url, e.hostname, e.path, e.query,
+    e.referrer, e.referrerDomain, e.target, e.status, e.visitorId, e.sessionId, e.anonymousId, e.userId,
+    e.browser, e.browserVersion, e.os, e.osVersion, e.device, e.country, e.region, e.city,
+    e.utmSource, e.utmMedium, e.utmCampaign, e.utmTerm, e.utmContent,
+    e.properties === null ? null : JSON.stringify(e.properties),
+    e.payload === null ? null : JSON.stringify(e.payload),
+  ];
+}
+
+function pushRow(out: (string | number | null)[], row: EventRow): void {
+  out.push(row[0]!, Date.parse(row[1] as string));
+  for (let i = 2; i < row.length; i++) out.push(row[i]!);
 }
 
 function rowToEvent(r: Row): CanonicalEvent {

@@ -62,15 +62,25 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     return true;
   };
 
-  /** JS API answer: 200 empty, 400 + reason, 503 + Retry-After when the buffer is full. */
-  const answerJs = async (headers: Record<string, string>, r: PrismeResult): Promise<Response> => {
+  /**
+   * JS API answer: 200 empty, 400 + reason, 503 + Retry-After when the buffer is full. Synchronous
+   * unless the write buffer makes the request wait (durable acks).
+   */
+  const answerJs = (headers: Record<string, string>, r: PrismeResult): Response | Promise<Response> => {
     if (!r.ok) {
       d.drops.add(r.drop);
       return prismeAnswer(400, headers, r.reason);
     }
     if (r.drop) d.drops.add(r.drop);
-    if (!(await store(r.event))) return prismeAnswer(503, { ...headers, 'retry-after': '1' }, 'buffer full');
-    return prismeAnswer(200, headers);
+    if (!r.event) return prismeAnswer(200, headers);
+    const outcome = d.buffer.submit(r.event);
+    return outcome instanceof Promise ? outcome.then((o) => stored(headers, o)) : stored(headers, outcome);
+  };
+
+  const stored = (headers: Record<string, string>, outcome: 'ok' | 'full'): Response => {
+    if (outcome === 'ok') return prismeAnswer(200, headers);
+    d.drops.add('buffer-full');
+    return prismeAnswer(503, { ...headers, 'retry-after': '1' }, 'buffer full');
   };
 
   /** Noscript answer: the GIF whatever the outcome (400 on errors); a full buffer still gets its GIF, the drop is counted. */
@@ -86,26 +96,30 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   };
 
   const page = (h: Headers) => h.get('x-prisme-referrer') || h.get('referer');
+
+  const pageview = (request: Request, e: { headers: Record<string, string>; client: PrismeClient }) => {
+    const h = request.headers;
+    return answerJs(e.headers, prismePageview(d.prisme, e.client, {
+      page: page(h),
+      documentReferrer: h.get('x-prisme-document-referrer'),
+      visitorId: h.get('x-prisme-visitor-id'),
+      status: h.get('x-prisme-status'),
+    }));
+  };
   const qs = (request: Request) => new URL(request.url).searchParams;
 
   return (
     new Elysia({ name: 'prisme-events' })
-      .post('/api/v1/events/pageviews', async ({ request, server }) => {
-        const c = { request, server };
-        const e = enter(c, false);
+      .post('/api/v1/events/pageviews', ({ request, server }) => {
+        const e = enter({ request, server }, false);
         if (e.response) return e.response;
-        // The body is ignored, but an undeclared (chunked) one still counts against the limit.
-        if (request.body !== null) {
-          const body = await readBody(request, PRISME_MAX_BODY);
-          if (!body.ok && body.error === 'too-large') return prismeAnswer(413, e.headers, 'body over 4 MiB');
+        // The body is ignored. A declared one was checked against the limit in enter(); an
+        // undeclared (chunked) one still has to be counted as it arrives.
+        if (request.body !== null && request.headers.get('content-length') === null) {
+          return readBody(request, PRISME_MAX_BODY).then((body) =>
+            !body.ok && body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : pageview(request, e));
         }
-        const h = c.request.headers;
-        return answerJs(e.headers, prismePageview(d.prisme, e.client, {
-          page: page(h),
-          documentReferrer: h.get('x-prisme-document-referrer'),
-          visitorId: h.get('x-prisme-visitor-id'),
-          status: h.get('x-prisme-status'),
-        }));
+        return pageview(request, e);
       }, { parse: 'none', detail: prismeDocs.pageview })
       .post('/api/v1/events/custom/:name', async ({ request, server, params }) => {
         const c = { request, server, params };

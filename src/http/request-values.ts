@@ -27,8 +27,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * was declared (chunked bodies are counted as they arrive, never buffered past the limit).
  */
 export async function readBody(request: Request, max: number): Promise<BodyText> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > max) return { ok: false, error: 'too-large' };
+  const declaredText = request.headers.get('content-length');
+  if (declaredText !== null) {
+    const declared = Number(declaredText);
+    if (declared > max) return { ok: false, error: 'too-large' };
+    if (declared === 0 || !request.body) return { ok: true, text: '' };
+    // HTTP/1.1 framing: the server reads exactly the declared bytes, so one read takes them all
+    // (the stream reader below costs ~1 µs per chunk in promise machinery).
+    return decode(new Uint8Array(await request.arrayBuffer()), max);
+  }
   if (!request.body) return { ok: true, text: '' };
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -37,9 +44,13 @@ export async function readBody(request: Request, max: number): Promise<BodyText>
     if (size > max) return { ok: false, error: 'too-large' };
     chunks.push(chunk);
   }
-  const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  return decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), max);
+}
+
+function decode(bytes: Uint8Array, max: number): BodyText {
+  if (bytes.byteLength > max) return { ok: false, error: 'too-large' };
   try {
-    return { ok: true, text: utf8.decode(all) };
+    return { ok: true, text: utf8.decode(bytes) };
   } catch {
     return { ok: false, error: 'invalid-utf8' };
   }

@@ -2,7 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peakRss, startBaseline, startFootfall } from './lib/bench-server.ts';
+import { startBaseline, startFootfall } from './lib/bench-server.ts';
+import { pairedRounds } from './lib/paired.ts';
 import { writePixelLua } from './lib/pixel-lua.ts';
 import { check, line } from './lib/report.ts';
 import { haveWrk, wrk } from './lib/wrk.ts';
@@ -11,7 +12,8 @@ if (!haveWrk()) {
   console.error('pixel-hits: wrk not found (apt-get install wrk)');
   process.exit(1);
 }
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const ACK = process.env.BENCH_ACK ?? 'buffered';
 const SLUGS = ['newsletter-nov', 'newsletter-dec', 'launch-mail', 'weekly-digest', 'receipt-open'];
@@ -31,11 +33,15 @@ try {
   const warmScript = script.replace(/\.lua$/, '-warm.lua');
   writePixelLua(warmScript, { slugs: SLUGS, seed: 987654 });
 
-  // Warm both (JIT, UA cache), then measure them one after the other on the same machine.
+  // Warm both (JIT, UA cache), then measure them back to back, round after round.
   await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
   const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmScript });
-  const b = await wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script });
-  const { result: f, peakMb } = await peakRss(ff.pid, wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script }));
+  const f = await pairedRounds({
+    rounds: ROUNDS,
+    footfallPid: ff.pid,
+    baseline: () => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script }),
+    footfall: () => wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script }),
+  });
   const end = await ff.stop();
   // The warm-up's hits are stored too. wrk stops counting at its deadline, so up to one in-flight
   // request per connection and run may be stored without being counted as answered; never fewer.
@@ -43,12 +49,13 @@ try {
   const bots = end.drops['bot'] ?? 0;
   const accounted = end.committed + bots;
   check(end.code === 0, `footfall exit code ${end.code}`);
-  check(accounted >= acked && accounted <= acked + 2 * CONNS, `stored ${end.committed} + bots ${bots} vs acknowledged ${acked}`);
+  check(accounted >= acked && accounted <= acked + (ROUNDS + 1) * CONNS, `stored ${end.committed} + bots ${bots} vs acknowledged ${acked}`);
   check(f.non2xx + warm.non2xx === 0, `${f.non2xx + warm.non2xx} non-2xx answers`);
   check(f.errors === 0, `${f.errors} socket errors`);
   line('pixel-hits', {
-    ack: ACK, connections: CONNS, 'baseline_req/s': b.rps, 'footfall_req/s': f.rps, ratio: f.rps / b.rps,
-    p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p50_ms: b.p50ms, baseline_p99_ms: b.p99ms, peak_rss_mb: peakMb,
+    ack: ACK, connections: CONNS, rounds: ROUNDS, 'baseline_req/s': f.baselineRps, 'footfall_req/s': f.footfallRps, ratio: f.ratio,
+    ratios: f.ratios.map((r) => r.toFixed(2)).join('/'),
+    p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p50_ms: f.baselineP50ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb,
     ua_cache_hit: end.uaCache.hits / Math.max(1, end.uaCache.hits + end.uaCache.misses),
     stored: end.committed, bots, acknowledged: acked,
   });

@@ -2,7 +2,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { peakRss, startBaseline, startFootfall } from './lib/bench-server.ts';
+import { startBaseline, startFootfall } from './lib/bench-server.ts';
+import { pairedRounds } from './lib/paired.ts';
 import { writePrismeLua } from './lib/prisme-lua.ts';
 import { check, line } from './lib/report.ts';
 import { haveWrk, wrk } from './lib/wrk.ts';
@@ -11,23 +12,34 @@ if (!haveWrk()) {
   console.error('prisme-pageviews: wrk not found (apt-get install wrk)');
   process.exit(1);
 }
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const ACK = process.env.BENCH_ACK ?? 'buffered';
 const script = join(mkdtempSync(join(tmpdir(), 'footfall-lua-')), 'prisme.lua');
 writePrismeLua(script, { site: 'https://shop.example', origin: 'https://shop.example' });
 const warmScript = script.replace(/\.lua$/, '-warm.lua');
 writePrismeLua(warmScript, { site: 'https://shop.example', origin: 'https://shop.example', seed: 987654 });
+// A fresh request sequence per round: replaying one would turn its pageviews into reloads.
+const roundScript = (round: number) => {
+  const path = script.replace(/\.lua$/, `-round${round}.lua`);
+  writePrismeLua(path, { site: 'https://shop.example', origin: 'https://shop.example', seed: 12345 + 1000 * round });
+  return path;
+};
 
 const base = await startBaseline();
 const ff = await startFootfall(['--origins', 'shop.example', '--trust-proxy', '--ack', ACK]);
 try {
   // Warm both (JIT; for Footfall also the first parse of each of the ~4k user agents, which
-  // costs ~60 µs apiece once), then measure them one after the other on the same machine.
+  // costs ~60 µs apiece once), then measure them back to back, round after round.
   await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
   const warm = await wrk(ff.url + '/api/v1/events/pageviews', { connections: CONNS, durationS: 3, script: warmScript });
-  const b = await wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script });
-  const { result: f, peakMb } = await peakRss(ff.pid, wrk(ff.url + '/api/v1/events/pageviews', { connections: CONNS, durationS: DURATION, script }));
+  const f = await pairedRounds({
+    rounds: ROUNDS,
+    footfallPid: ff.pid,
+    baseline: () => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script }),
+    footfall: (round) => wrk(ff.url + '/api/v1/events/pageviews', { connections: CONNS, durationS: DURATION, script: roundScript(round) }),
+  });
   const end = await ff.stop();
   const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;
   const dupes = end.drops['duplicate-pageview'] ?? 0;
@@ -36,12 +48,13 @@ try {
   // wrk stops counting at the deadline, so up to one in-flight request per connection may be
   // stored without being counted as answered; never the other way round.
   check(end.code === 0, `footfall exit code ${end.code}`);
-  check(accounted >= acked && accounted <= acked + 2 * CONNS, `stored ${end.committed} + reloads ${dupes} vs acknowledged ${acked}`);
+  check(accounted >= acked && accounted <= acked + (ROUNDS + 1) * CONNS, `stored ${end.committed} + reloads ${dupes} vs acknowledged ${acked}`);
   check(f.errors === 0, `${f.errors} socket errors`);
   const hitRate = end.uaCache.hits / Math.max(1, end.uaCache.hits + end.uaCache.misses);
   line('prisme-pageviews', {
-    ack: ACK, connections: CONNS, 'baseline_req/s': b.rps, 'footfall_req/s': f.rps, ratio: f.rps / b.rps,
-    'events/s': (f.requests - f.non2xx) / DURATION, p50_ms: f.p50ms, p99_ms: f.p99ms, peak_rss_mb: peakMb,
+    ack: ACK, connections: CONNS, rounds: ROUNDS, 'baseline_req/s': f.baselineRps, 'footfall_req/s': f.footfallRps, ratio: f.ratio,
+    ratios: f.ratios.map((r) => r.toFixed(2)).join('/'), 'events/s': (f.requests - f.non2xx) / (ROUNDS * DURATION),
+    p50_ms: f.p50ms, p99_ms: f.p99ms, peak_rss_mb: f.peakMb,
     ua_cache_hit: hitRate, stored: end.committed, reloads: dupes, non2xx: f.non2xx, bots, acknowledged: acked,
   });
 } finally {

@@ -3,7 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminSession, createWebsite } from './lib/admin-api.ts';
-import { peakRss, startBaseline, startFootfall } from './lib/bench-server.ts';
+import { startBaseline, startFootfall } from './lib/bench-server.ts';
+import { pairedRounds } from './lib/paired.ts';
 import { check, line } from './lib/report.ts';
 import { writeRudderBatchLua, writeRudderPixelLua } from './lib/rudder-lua.ts';
 import { haveWrk, wrk } from './lib/wrk.ts';
@@ -12,7 +13,8 @@ if (!haveWrk()) {
   console.error('rudder: wrk not found (apt-get install wrk)');
   process.exit(1);
 }
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const BATCH = 100;
 const dir = mkdtempSync(join(tmpdir(), 'footfall-lua-'));
@@ -29,16 +31,21 @@ try {
   writeRudderPixelLua(warmLua, { writeKey: site.writeKey, site: 'https://shop.example', seed: 987654 });
   await wrk(base.url + '/', { connections: CONNS, durationS: 2, script: pixelLua });
   const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmLua });
-  const b = await wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua });
-  const { result: f, peakMb } = await peakRss(ff.pid, wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua }));
+  const f = await pairedRounds({
+    rounds: ROUNDS,
+    footfallPid: ff.pid,
+    baseline: () => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua }),
+    footfall: () => wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua }),
+  });
   let end = await ff.stop();
   const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;
   check(end.code === 0, `exit ${end.code}`);
   // Up to one request per connection and run may be stored after wrk stopped counting.
-  check(end.committed >= acked && end.committed <= acked + 2 * CONNS, `stored ${end.committed} vs acknowledged ${acked}`);
+  check(end.committed >= acked && end.committed <= acked + (ROUNDS + 1) * CONNS, `stored ${end.committed} vs acknowledged ${acked}`);
   line('rudder-pixel', {
-    connections: CONNS, 'baseline_req/s': b.rps, 'footfall_req/s': f.rps, ratio: f.rps / b.rps, 'events/s': (f.requests - f.non2xx) / DURATION,
-    p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p99_ms: b.p99ms, peak_rss_mb: peakMb, stored: end.committed, acknowledged: acked, target_ratio: 0.4,
+    connections: CONNS, rounds: ROUNDS, 'baseline_req/s': f.baselineRps, 'footfall_req/s': f.footfallRps, ratio: f.ratio,
+    ratios: f.ratios.map((r) => r.toFixed(2)).join('/'), 'events/s': (f.requests - f.non2xx) / (ROUNDS * DURATION),
+    p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb, stored: end.committed, acknowledged: acked, target_ratio: 0.4,
   });
 
   // /v1/batch with 100 messages per request, on a fresh data dir.
@@ -47,13 +54,13 @@ try {
   const batchLua = join(dir, 'batch.lua');
   writeRudderBatchLua(batchLua, { writeKey: s2.writeKey, size: BATCH });
   const conns = 16;
-  const r = await wrk(ff.url + '/v1/batch', { connections: conns, durationS: DURATION, script: batchLua });
+  const r = await wrk(ff.url + '/v1/batch', { connections: conns, durationS: 2 * DURATION, script: batchLua });
   end = await ff.stop();
   const ackedMsgs = (r.requests - r.non2xx) * BATCH;
   // A 503 (buffer full, Retry-After) is backpressure, not loss: it is reported, and only
   // acknowledged batches must be stored.
   check(end.committed >= ackedMsgs && end.committed <= ackedMsgs + conns * BATCH, `stored ${end.committed} vs acknowledged ${ackedMsgs}`);
-  line('rudder-batch', { batch: BATCH, connections: conns, 'req/s': r.rps, 'messages/s': ((r.requests - r.non2xx) * BATCH) / DURATION, rejected_503: r.non2xx, p50_ms: r.p50ms, p99_ms: r.p99ms, stored: end.committed, acknowledged: ackedMsgs });
+  line('rudder-batch', { batch: BATCH, connections: conns, 'req/s': r.rps, 'messages/s': ((r.requests - r.non2xx) * BATCH) / (2 * DURATION), rejected_503: r.non2xx, p50_ms: r.p50ms, p99_ms: r.p99ms, stored: end.committed, acknowledged: ackedMsgs });
 } finally {
   await base.stop();
 }

@@ -50,6 +50,8 @@ export function basicAuthUser(header: string | null): string | null {
   return user === '' ? null : user;
 }
 
+const GIF_NO_ORIGIN = new Headers({ vary: 'Origin', 'content-type': 'image/gif' });
+
 export function rudderRoutes(d: RudderRouteDeps) {
   const enrichOf = (request: Request, ip: string, message: JsonObject, nowMs: number, websiteId: string) => {
     const ctx = message.context;
@@ -59,7 +61,8 @@ export function rudderRoutes(d: RudderRouteDeps) {
   const storedIp = (ip: string) => (d.keepIp ? ip : truncateIp(ip));
 
   async function pixel(c: Ctx, type: PixelType): Promise<Response> {
-    const headers = { ...corsHeaders(c.request), 'content-type': 'image/gif' };
+    // <img> requests carry no Origin: their headers are always the same, built once.
+    const headers = c.request.headers.has('origin') ? { ...corsHeaders(c.request), 'content-type': 'image/gif' } : GIF_NO_ORIGIN;
     try {
       await pixelHit(c, type);
     } catch (err) {

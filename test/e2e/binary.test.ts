@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../../src/config.ts';
 import { runBinary, startBinary, tempDir } from '../helpers/binary.ts';
 import pkg from '../../package.json' with { type: 'json' };
@@ -44,6 +44,18 @@ describe('dist/footfall', () => {
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');
     expect(await ff.stop()).toBe(0);
     expect(ff.log()).toContain('stopped cleanly');
+  });
+
+  it('sizes its heap for 1 GiB in the same process (same pid, same arguments), unless the operator chose a size', async () => {
+    const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const ff = await startBinary();
+    expect(environOf(ff.proc.pid)).toContain('BUN_JSC_forceRAMSize=1073741824');
+    expect(readFileSync(`/proc/${ff.proc.pid}/cmdline`, 'utf8').split('\0')).toContain(ff.dataDir);
+    expect((await fetch(`${ff.url}/api/v1/healthcheck`)).status).toBe(200);
+    expect(await ff.stop()).toBe(0);
+    const own = await startBinary([], { BUN_JSC_forceRAMSize: '536870912' });
+    expect(environOf(own.proc.pid)).toContain('BUN_JSC_forceRAMSize=536870912');
+    expect(await own.stop()).toBe(0);
   });
 
   it('also stops cleanly on SIGINT', async () => {

@@ -58,9 +58,10 @@ const HEAP_RAM_BYTES = 1 << 30;
 
 function sizeHeapForService(env: Record<string, string | undefined>): void {
   if (process.platform !== 'linux' || env.BUN_JSC_forceRAMSize !== undefined || typeof process.execve !== 'function') return;
-  // A compiled binary lists its embedded entry point as argv[1]; run from source, argv[1] is the script.
+  // A compiled binary lists its embedded entry point as argv[1]; run from source, argv[1] is the
+  // script. Runtime flags (`bun --cpu-prof src/main.ts`) are in execArgv and must come along.
   const compiled = process.argv[1]?.startsWith('/$bunfs/') ?? false;
-  const argv = [process.execPath, ...process.argv.slice(compiled ? 2 : 1)];
+  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(compiled ? 2 : 1)];
   process.execve(process.execPath, argv, { ...env, BUN_JSC_forceRAMSize: String(HEAP_RAM_BYTES) } as Record<string, string>);
 }
 

@@ -1,6 +1,6 @@
 /** @module Writes the wrk Lua script for a realistic Umami pixel mix: a few slugs, Zipf UAs, 100k+ forwarded addresses, UTM on most hits. */
 import { writeFileSync } from 'node:fs';
-import { luaPrelude, luaString } from './lua-prelude.ts';
+import { luaPool, luaPrelude, luaString } from './lua-prelude.ts';
 
 /**
  * Newsletter opens mostly: `utm_*` on 70 % of hits, a Referer (webmail) on 20 %, the rest bare.
@@ -13,7 +13,7 @@ export function writePixelLua(path: string, opts: { slugs: string[]; uaCount?: n
 local slugs = {${opts.slugs.map(luaString).join(',')}}
 local refs = {${refs.map(luaString).join(',')}}
 local campaigns = {${campaigns.map(luaString).join(',')}}
-request = function()
+local function make_request()
   local path = "/p/" .. pick(slugs)
   local r = rnd()
   if r < 0.7 then path = path .. "?utm_source=newsletter&utm_medium=email&utm_campaign=" .. pick(campaigns) end
@@ -23,5 +23,5 @@ request = function()
   if r > 0.8 then headers["Referer"] = pick(refs) end
   return wrk.format("GET", path, headers, nil)
 end
-`);
+${luaPool(100000)}`);
 }

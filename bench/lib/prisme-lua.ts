@@ -1,6 +1,6 @@
 /** @module Writes the wrk Lua script for a realistic Prisme pageview mix: Zipf UAs, 100k+ forwarded addresses, paths, referrers, UTM. */
 import { writeFileSync } from 'node:fs';
-import { luaPrelude, luaString } from './lua-prelude.ts';
+import { luaPool, luaPrelude, luaString } from './lua-prelude.ts';
 
 export function writePrismeLua(path: string, opts: { site: string; origin: string; uaCount?: number; seed?: number }): void {
   const paths = Array.from({ length: 60 }, (_, i) => (i === 0 ? '/' : `/${['blog', 'docs', 'pricing', 'about', 'shop'][i % 5]}/${i}`));
@@ -10,7 +10,7 @@ local paths = {${paths.map(luaString).join(',')}}
 local refs = {${refs.map(luaString).join(',')}}
 local site = ${luaString(opts.site)}
 local origin = ${luaString(opts.origin)}
-request = function()
+local function make_request()
   local page = pick(paths)
   local r = rnd()
   if r < 0.1 then page = page .. "?utm_source=newsletter&utm_medium=email&utm_campaign=nov" end
@@ -26,5 +26,5 @@ request = function()
   end
   return wrk.format("POST", "/api/v1/events/pageviews", headers, "")
 end
-`);
+${luaPool(150000)}`);
 }

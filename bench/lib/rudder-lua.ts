@@ -1,6 +1,6 @@
 /** @module wrk Lua scripts for RudderStack: AMP-style pixel hits (Zipf UAs, 100k+ addresses) and /v1/batch posts of N messages. */
 import { writeFileSync } from 'node:fs';
-import { luaPrelude, luaString } from './lua-prelude.ts';
+import { luaPool, luaPrelude, luaString } from './lua-prelude.ts';
 
 export function writeRudderPixelLua(path: string, opts: { writeKey: string; site: string; seed?: number }): void {
   const events = ['Email Opened', 'Product Viewed', 'Add to Cart', 'Checkout Started', 'Newsletter Signup'];
@@ -12,7 +12,7 @@ local site = ${luaString(opts.site)}
 local key = ${luaString(opts.writeKey)}
 local counter = 0
 local function enc(s) return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end)) end
-request = function()
+local function make_request()
   counter = counter + 1
   local p = pick(paths)
   local ua = zipf_ua()
@@ -33,7 +33,7 @@ request = function()
   headers["X-Forwarded-For"] = client_ip()
   return wrk.format("GET", target, headers, nil)
 end
-`);
+${luaPool(60000)}`);
 }
 
 /** Every request posts the same batch of `size` track messages (the server adds the ids). */

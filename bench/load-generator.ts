@@ -1,7 +1,7 @@
 /**
  * @module Benchmark of the load tool itself: it must not be the bottleneck. Against a bare
  * Bun.serve it drives (a) one fixed GET, compared with wrk on the same request, and (b) the
- * realistic mix; both must stay well above Footfall's mixed figures (~10–15k req/s here).
+ * realistic mix; both must stay well above Footfall's mixed figures (~20–24k req/s here).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -62,7 +62,11 @@ function sizeHeapForService(env: Record<string, string | undefined>): void {
   // script. Runtime flags (`bun --cpu-prof src/main.ts`) are in execArgv and must come along.
   const compiled = process.argv[1]?.startsWith('/$bunfs/') ?? false;
   const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(compiled ? 2 : 1)];
-  process.execve(process.execPath, argv, { ...env, BUN_JSC_forceRAMSize: String(HEAP_RAM_BYTES) } as Record<string, string>);
+  try {
+    process.execve(process.execPath, argv, { ...env, BUN_JSC_forceRAMSize: String(HEAP_RAM_BYTES) } as Record<string, string>);
+  } catch {
+    // execve returns only on failure (the binary replaced on disk, a sandbox refusing it): run as we are.
+  }
 }
 
 function configOrExit(args: string[], env: Record<string, string | undefined>): Config | null {

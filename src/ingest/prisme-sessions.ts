@@ -38,7 +38,7 @@ export interface PageviewInput {
   client: ParsedUserAgent;
   /** Checked only when a new session would be created (Prisme answers 400 then). */
   isBot: boolean;
-  /** Looked up only when a session is created: a GeoIP lookup costs ~5 µs, most pageviews continue a session. */
+  /** Looked up only when a session is created (most pageviews continue one): no work for the others. */
   country: () => string | null;
 }
 

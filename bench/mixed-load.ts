@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rssPhases, startBaseline, startFootfall, type FootfallRun } from './lib/bench-server.ts';
 import { fillEvents, storedRows } from './lib/fill-events.ts';
-import { LOAD_DEFAULTS, runLoad, type LoadOptions, type LoadReport } from './lib/load-run.ts';
-import { DEFAULT_MIX, type Family } from './lib/mix.ts';
+import { LOAD_DEFAULTS, runLoad, type LoadOptions, type LoadReport } from '../src/loadtest/load-run.ts';
+import { DEFAULT_MIX, type Family } from '../src/loadtest/mix.ts';
 import { check, line } from './lib/report.ts';
 
 const SCENARIO = process.argv[2] ?? 'buffered';

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from './lib/bench-server.ts';
-import { LOAD_DEFAULTS, runLoad, summary } from './lib/load-run.ts';
+import { LOAD_DEFAULTS, runLoad, summary } from '../src/loadtest/load-run.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const ACK = process.argv[3] ?? 'buffered';

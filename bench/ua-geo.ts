@@ -2,9 +2,9 @@
 import { loadDefaultGeoDatabase, openGeoReader } from '../src/ingest/geo.ts';
 import { createUserAgentParser } from '../src/ingest/user-agent.ts';
 import { UA_CACHE_SIZE } from '../src/ingest/build-prisme.ts';
-import { clientAddress } from './lib/mix.ts';
+import { clientAddress } from '../src/loadtest/mix.ts';
 import { check, line } from './lib/report.ts';
-import { rng, userAgentCorpus, zipfIndex } from './lib/ua-corpus.ts';
+import { rng, userAgentCorpus, zipfIndex } from '../src/loadtest/ua-corpus.ts';
 
 const uas = userAgentCorpus(4000);
 // Misses: every UA once, in a fresh cache (a parse + insert each).

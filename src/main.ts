@@ -24,6 +24,11 @@ const EXIT_USAGE = 2;
 const EXIT_DB_TOO_NEW = 3;
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  if (argv[0] === 'bench') {
+    // Loaded only for this command: the server's start-up does not pay for the load tool.
+    const { loadCommand } = await import('./loadtest/load-command.ts');
+    return loadCommand(argv.slice(1), env, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+  }
   if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
     process.stdout.write(helpText());
     return 0;

@@ -5,7 +5,7 @@ import { blankEvent, type CanonicalEvent } from '../../src/ingest/event.ts';
 import { uuidv7 } from '../../src/lib/uuid.ts';
 import { openDatabase } from '../../src/store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts';
-import { rng, userAgentCorpus } from './ua-corpus.ts';
+import { rng, userAgentCorpus } from '../../src/loadtest/ua-corpus.ts';
 
 const SITES = Array.from({ length: 20 }, (_, i) => `0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c${String(i).padStart(4, '0')}`);
 const BROWSERS = [['Chrome', 'Windows', 'desktop'], ['Safari', 'iOS', 'mobile'], ['Firefox', 'Linux', 'desktop'], ['Chrome', 'Android', 'mobile'], ['Edge', 'Windows', 'desktop']] as const;

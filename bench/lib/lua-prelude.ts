@@ -1,5 +1,5 @@
 /** @module The Lua shared by every wrk workload: the UA corpus with Zipf sampling, a deterministic PRNG, 100k+ public client addresses. */
-import { userAgentCorpus } from './ua-corpus.ts';
+import { userAgentCorpus } from '../../src/loadtest/ua-corpus.ts';
 
 export const luaString = (s: string) => '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 

@@ -11,6 +11,7 @@ export function helpText(): string {
     '  footfall [serve] [options]        start the server (the default)',
     '  footfall systemd-unit [options]   print a hardened systemd unit running this binary with these options',
     '  footfall user reset-password NAME [--data-dir DIR]   set a new random password, printed once',
+    '  footfall bench --target URL [options]   drive a realistic load at a running Footfall (footfall bench --help)',
     '  footfall --help | --version',
     '',
     'Options (flags beat environment variables; durations take ms, s, m, h):',

@@ -1,7 +1,7 @@
 /** @module Test helper: a seeded generator of hostile RudderStack pixel queries, and the checks a mapped message must pass. */
 
 // The same seeded PRNG the benchmarks use (mulberry32), so a failure replays exactly.
-export { rng as prng } from '../../bench/lib/ua-corpus.ts';
+export { rng as prng } from '../../src/loadtest/ua-corpus.ts';
 
 const ATOMS = [
   'a', 'b', 'properties', 'context', 'page', 'name', 'event', 'anonymousId', 'userId', 'type', 'channel',

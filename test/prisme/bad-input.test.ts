@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { rng } from '../../bench/lib/ua-corpus.ts';
+import { rng } from '../../src/loadtest/ua-corpus.ts';
 import { ORIGIN, SITE, prismeApp, randomIp } from '../helpers/prisme.ts';
 
 const ROUTES: [string, string][] = [

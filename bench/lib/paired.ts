@@ -1,5 +1,6 @@
 /** @module Paired rounds: baseline and Footfall measured back to back several times, the ratio taken per round and its median reported. */
-import { readFileSync } from 'node:fs';
+import { peakRss } from './bench-server.ts';
+import { percentile } from './report.ts';
 import type { WrkResult } from './wrk.ts';
 
 export interface PairedRun {
@@ -22,11 +23,7 @@ export interface PairedRun {
   peakMb: number;
 }
 
-export const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
 
 /**
  * Why rounds: the machines are shared, and a neighbour's burst during one 10-s run moved a single
@@ -43,28 +40,18 @@ export async function pairedRounds(opts: {
 }): Promise<PairedRun> {
   const base: WrkResult[] = [];
   const ff: WrkResult[] = [];
-  let peak = 0;
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${opts.footfallPid}/status`, 'utf8'));
-        if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-      } catch {}
-      await Bun.sleep(100);
+  const rounds = async () => {
+    for (let round = 0; round < opts.rounds; round++) {
+      if (round % 2 === 0) {
+        base.push(await opts.baseline());
+        ff.push(await opts.footfall(round));
+      } else {
+        ff.push(await opts.footfall(round));
+        base.push(await opts.baseline());
+      }
     }
-  })();
-  for (let round = 0; round < opts.rounds; round++) {
-    if (round % 2 === 0) {
-      base.push(await opts.baseline());
-      ff.push(await opts.footfall(round));
-    } else {
-      ff.push(await opts.footfall(round));
-      base.push(await opts.baseline());
-    }
-  }
-  sampling = false;
-  await sampler;
+  };
+  const { peakMb } = await peakRss(opts.footfallPid, rounds());
   const ratios = ff.map((f, i) => f.rps / base[i]!.rps);
   return {
     ratio: median(ratios),
@@ -78,6 +65,6 @@ export async function pairedRounds(opts: {
     requests: ff.reduce((a, f) => a + f.requests, 0),
     non2xx: ff.reduce((a, f) => a + f.non2xx, 0),
     errors: ff.reduce((a, f) => a + f.errors, 0),
-    peakMb: peak,
+    peakMb,
   };
 }

@@ -50,38 +50,33 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     return { headers: gate.headers, client };
   };
 
-  /** Stores the event (if any) and says whether it was accepted; full buffer → false. */
-  const store = async (event: CanonicalEvent | null): Promise<boolean> => {
+  /**
+   * Stores the event (if any) and says whether it was accepted; full buffer → false (counted).
+   * Synchronous unless the write buffer makes the request wait (durable acks).
+   */
+  const store = (event: CanonicalEvent | null): boolean | Promise<boolean> => {
     if (!event) return true;
     const r = d.buffer.submit(event);
-    const outcome = r instanceof Promise ? await r : r;
-    if (outcome === 'full') {
-      d.drops.add('buffer-full');
-      return false;
-    }
-    return true;
+    return r instanceof Promise ? r.then(accepted) : accepted(r);
+  };
+  const accepted = (outcome: 'ok' | 'full'): boolean => {
+    if (outcome === 'ok') return true;
+    d.drops.add('buffer-full');
+    return false;
   };
 
-  /**
-   * JS API answer: 200 empty, 400 + reason, 503 + Retry-After when the buffer is full. Synchronous
-   * unless the write buffer makes the request wait (durable acks).
-   */
+  /** JS API answer: 200 empty, 400 + reason, 503 + Retry-After when the buffer is full. */
   const answerJs = (headers: Record<string, string>, r: PrismeResult): Response | Promise<Response> => {
     if (!r.ok) {
       d.drops.add(r.drop);
       return prismeAnswer(400, headers, r.reason);
     }
     if (r.drop) d.drops.add(r.drop);
-    if (!r.event) return prismeAnswer(200, headers);
-    const outcome = d.buffer.submit(r.event);
-    return outcome instanceof Promise ? outcome.then((o) => stored(headers, o)) : stored(headers, outcome);
+    const ok = store(r.event);
+    return ok instanceof Promise ? ok.then((v) => storedAnswer(headers, v)) : storedAnswer(headers, ok);
   };
-
-  const stored = (headers: Record<string, string>, outcome: 'ok' | 'full'): Response => {
-    if (outcome === 'ok') return prismeAnswer(200, headers);
-    d.drops.add('buffer-full');
-    return prismeAnswer(503, { ...headers, 'retry-after': '1' }, 'buffer full');
-  };
+  const storedAnswer = (headers: Record<string, string>, ok: boolean): Response =>
+    ok ? prismeAnswer(200, headers) : prismeAnswer(503, { ...headers, 'retry-after': '1' }, 'buffer full');
 
   /** Noscript answer: the GIF whatever the outcome (400 on errors); a full buffer still gets its GIF, the drop is counted. */
   const answerGif = async (headers: Record<string, string>, r: PrismeResult): Promise<Response> => {

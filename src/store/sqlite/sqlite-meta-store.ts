@@ -1,5 +1,5 @@
 /** @module MetaStore on bun:sqlite: rows of users, teams, team_users, websites, pixels, auth_tokens, api_keys and salts ↔ records. */
-import type { Database } from 'bun:sqlite';
+import type { Database, Statement } from 'bun:sqlite';
 import { Lru } from '../../lib/lru.ts';
 import type { SaltStore } from '../../ingest/visitor-id.ts';
 import type {
@@ -36,6 +36,18 @@ function setClause(patch: Record<string, unknown>, columns: Record<string, strin
     args.push(patch[field] as string | number | null);
   }
   return { sql: parts.join(', '), args };
+}
+
+/** A lookup by key through `cache`, misses included (as MISS), falling back to `stmt` (one `id` column). */
+function cachedIdLookup(cache: Lru<string, { id: string }>, stmt: Statement): (key: string) => { id: string } | null {
+  return (key) => {
+    let hit = cache.get(key);
+    if (hit === undefined) {
+      hit = (stmt.get(key) as { id: string } | null) ?? MISS;
+      cache.set(key, hit);
+    }
+    return hit === MISS ? null : hit;
+  };
 }
 
 export class SqliteMetaStore implements MetaStore {
@@ -206,7 +218,6 @@ export class SqliteMetaStore implements MetaStore {
   private websiteRepo(): WebsiteRepo {
     const byId = (id: string, withDeleted = false) =>
       this.q(`${WEBSITE} FROM websites w WHERE w.id = ?${withDeleted ? '' : ' AND w.deleted_at IS NULL'}`).get(id) as WebsiteRecord | null;
-    const byKey = this.db.prepare('SELECT id FROM websites WHERE write_key = ? AND deleted_at IS NULL');
     const search = ['w.name', 'w.domain'];
     const order = 'w.created_at DESC, w.rowid DESC';
     const changed = <T>(v: T): T => {
@@ -214,14 +225,7 @@ export class SqliteMetaStore implements MetaStore {
       return v;
     };
     return {
-      byWriteKey: (key) => {
-        let hit = this.writeKeys.get(key);
-        if (hit === undefined) {
-          hit = (byKey.get(key) as { id: string } | null) ?? MISS;
-          this.writeKeys.set(key, hit);
-        }
-        return hit === MISS ? null : hit;
-      },
+      byWriteKey: cachedIdLookup(this.writeKeys, this.db.prepare('SELECT id FROM websites WHERE write_key = ? AND deleted_at IS NULL')),
       byId,
       listForUser: (userId, q, includeTeams) =>
         pagedQuery<WebsiteRecord>(
@@ -266,7 +270,6 @@ export class SqliteMetaStore implements MetaStore {
   private pixelRepo(): PixelRepo {
     const byId = (id: string, withDeleted = false) =>
       this.q(`${PIXEL} FROM pixels p WHERE p.id = ?${withDeleted ? '' : ' AND p.deleted_at IS NULL'}`).get(id) as PixelRecord | null;
-    const bySlug = this.db.prepare('SELECT id FROM pixels WHERE slug = ? AND deleted_at IS NULL');
     const search = ['p.name', 'p.slug'];
     const order = 'p.created_at DESC, p.rowid DESC';
     const changed = <T>(v: T): T => {
@@ -274,14 +277,7 @@ export class SqliteMetaStore implements MetaStore {
       return v;
     };
     return {
-      bySlug: (slug) => {
-        let hit = this.slugs.get(slug);
-        if (hit === undefined) {
-          hit = (bySlug.get(slug) as { id: string } | null) ?? MISS;
-          this.slugs.set(slug, hit);
-        }
-        return hit === MISS ? null : hit;
-      },
+      bySlug: cachedIdLookup(this.slugs, this.db.prepare('SELECT id FROM pixels WHERE slug = ? AND deleted_at IS NULL')),
       byId,
       listForUser: (userId, q) =>
         pagedQuery<PixelRecord>(this.db, { select: PIXEL, from: 'FROM pixels p WHERE p.deleted_at IS NULL AND p.user_id = ?', args: [userId], searchColumns: search, orderBy: order }, q),

@@ -100,7 +100,6 @@ export class ThreadedSqliteEventStore implements EventStore {
     if (this.closing) throw new Error('event store closed');
     const worker = await this.ensureWorker();
     const id = this.nextId++;
-    if (process.env.ABL === 'nowrite') return;
     const json = JSON.stringify(events.map(eventRow));
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -49,31 +49,81 @@ export type PixelHitResult = { event: CanonicalEvent } | { drop: DropReason };
 
 const HOUR_MS = 3_600_000;
 
-/** Salt → its 64-bit seed; a memo, not state: a salt's entry goes when the salt is collected (two live at most). */
-const seeds = new WeakMap<Uint8Array, bigint>();
-function seedFor(salt: Uint8Array): bigint {
-  let seed = seeds.get(salt);
-  if (seed === undefined) seeds.set(salt, (seed = Bun.hash.xxHash64(salt)));
-  return seed;
+/** Salt → its two 64-bit seeds (visitor, session); a memo, not state: a salt's entry goes when the salt is collected (two live at most). */
+const seeds = new WeakMap<Uint8Array, { visitor: bigint; session: bigint }>();
+function seedsFor(salt: Uint8Array): { visitor: bigint; session: bigint } {
+  let s = seeds.get(salt);
+  if (s === undefined) {
+    const visitor = Bun.hash.xxHash64(salt);
+    seeds.set(salt, (s = { visitor, session: Bun.hash.xxHash64(salt, visitor) }));
+  }
+  return s;
 }
 
-/** `pixel_` + 16 hex digits; the same for one pixel, address and UA all (UTC) day. */
-export function pixelVisitorId(salt: Uint8Array, pixelId: string, ip: string, ua: string): string {
-  return 'pixel_' + Bun.hash.xxHash64(`${pixelId}\u0000${ip}\u0000${ua}`, seedFor(salt)).toString(16).padStart(16, '0');
-}
-
+/**
+ * The bytes hashed are written into reused buffers (no string concatenation to flatten, no
+ * bigint formatting): pixel id ‖ 0 ‖ IP ‖ 0 ‖ UA as UTF-8 for the visitor; the visitor hash and the
+ * clock hour as 16 bytes for the session.
+ */
+const enc = new TextEncoder();
+let input = new Uint8Array(1024);
+const HOUR_INPUT = new Uint8Array(16);
+const HOUR_VIEW = new DataView(HOUR_INPUT.buffer);
+const VISITOR_HASH = new DataView(new ArrayBuffer(8));
 const SESSION_BYTES = new Uint8Array(16);
 const SESSION_VIEW = new DataView(SESSION_BYTES.buffer);
+const HEX = '0123456789abcdef';
+const VISITOR_TEXT = Buffer.from('pixel_0000000000000000', 'latin1');
 
-/** A version-8 UUID from (visitor, UTC hour): the same for every hit of a visitor within the hour. */
-export function pixelSessionId(salt: Uint8Array, visitorId: string, nowMs: number): string {
-  const hour = Math.floor(nowMs / HOUR_MS);
-  const seed = seedFor(salt);
-  SESSION_VIEW.setBigUint64(0, Bun.hash.xxHash64(`${visitorId}\u0000${hour}`, seed));
-  SESSION_VIEW.setBigUint64(8, Bun.hash.xxHash64(`${hour}\u0000${visitorId}`, seed));
+/** `s` as UTF-8 at `at`; returns the end. ASCII (ids, addresses, nearly every UA) is copied by hand: no string or view is made. */
+function writeUtf8(s: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return at + enc.encodeInto(s.slice(i), out.subarray(at)).written;
+    out[at++] = c;
+  }
+  return at;
+}
+
+/** The 8 bytes of `view` as 16 lower-case hex digits written into `out` from `to`. */
+function hex16(view: DataView, out: Buffer, to: number): void {
+  for (let i = 0; i < 8; i++) {
+    const b = view.getUint8(i);
+    out[to + 2 * i] = HEX.charCodeAt(b >> 4);
+    out[to + 2 * i + 1] = HEX.charCodeAt(b & 15);
+  }
+}
+
+export interface PixelIds {
+  /** `pixel_` + 16 hex digits; the same for one pixel, address and UA all (UTC) day. */
+  visitorId: string;
+  /** A version-8 UUID from (visitor, UTC hour): the same for every hit of a visitor within the hour. */
+  sessionId: string;
+}
+
+/** Both ids of a hit (see the module notes). */
+export function pixelIds(salt: Uint8Array, pixelId: string, ip: string, ua: string, nowMs: number): PixelIds {
+  const seed = seedsFor(salt);
+  // UTF-8 needs at most 3 bytes per UTF-16 unit.
+  const need = (pixelId.length + ip.length + ua.length + 2) * 3;
+  if (need > input.length) input = new Uint8Array(need * 2);
+  let n = writeUtf8(pixelId, input, 0);
+  input[n++] = 0;
+  n = writeUtf8(ip, input, n);
+  input[n++] = 0;
+  n = writeUtf8(ua, input, n);
+  const visitor = Bun.hash.xxHash64(input.subarray(0, n), seed.visitor);
+  VISITOR_HASH.setBigUint64(0, visitor);
+  hex16(VISITOR_HASH, VISITOR_TEXT, 6);
+  const visitorId = VISITOR_TEXT.toString('latin1');
+
+  HOUR_VIEW.setBigUint64(0, visitor);
+  HOUR_VIEW.setFloat64(8, Math.floor(nowMs / HOUR_MS));
+  SESSION_VIEW.setBigUint64(0, Bun.hash.xxHash64(HOUR_INPUT, seed.visitor));
+  SESSION_VIEW.setBigUint64(8, Bun.hash.xxHash64(HOUR_INPUT, seed.session));
   SESSION_BYTES[6] = (SESSION_BYTES[6]! & 0x0f) | 0x80;
   SESSION_BYTES[8] = (SESSION_BYTES[8]! & 0x3f) | 0x80;
-  return formatUuid(SESSION_BYTES);
+  return { visitorId, sessionId: formatUuid(SESSION_BYTES) };
 }
 
 export function pixelHitEvent(d: PixelHitDeps, hit: PixelHit): PixelHitResult {
@@ -91,9 +141,9 @@ export function pixelHitEvent(d: PixelHitDeps, hit: PixelHit): PixelHitResult {
   e.query = url.query || null;
   e.referrer = ref?.href ?? null;
   e.referrerDomain = referrerDomain(ref);
-  const salt = d.salts.saltFor(hit.nowMs);
-  e.visitorId = pixelVisitorId(salt, hit.pixelId, hit.ip, hit.userAgent);
-  e.sessionId = pixelSessionId(salt, e.visitorId, hit.nowMs);
+  const ids = pixelIds(d.salts.saltFor(hit.nowMs), hit.pixelId, hit.ip, hit.userAgent, hit.nowMs);
+  e.visitorId = ids.visitorId;
+  e.sessionId = ids.sessionId;
   e.browser = client.browser;
   e.browserVersion = client.browserVersion;
   e.os = client.os;

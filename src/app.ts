@@ -9,6 +9,7 @@ import type { DropCounter } from './ingest/drop-reasons.ts';
 import type { MetaStore } from './store/meta-store.ts';
 import type { PasswordHasher } from './accounts/passwords.ts';
 import { managementRoutes } from './http/management.ts';
+import { unrouted, withUmamiApiHeaders } from './http/umami-api-headers.ts';
 import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthRoutes } from './http/health.ts';
@@ -38,13 +39,6 @@ export interface AppDeps {
   passwords?: PasswordHasher;
 }
 
-const UMAMI_API_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-headers': '*',
-  'access-control-allow-methods': 'GET, DELETE, POST, PUT',
-  'access-control-max-age': '86400',
-  'cache-control': 'no-cache',
-};
 
 export function createApp(deps: AppDeps) {
   const ipPolicy = clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies);
@@ -53,38 +47,30 @@ export function createApp(deps: AppDeps) {
   const refreshOrigins = () => origins.setWebsites(deps.meta.websites.domains());
   refreshOrigins();
   deps.meta.onWebsitesChanged(refreshOrigins);
+  function mapError(code: string | number, error: unknown): Response {
+    if (error instanceof ApiError) return errorResponse(error);
+    switch (code) {
+      case 'VALIDATION':
+        // A response that fails its own schema is our bug, not bad input.
+        if ((error as { type?: string }).type === 'response') break;
+        return errorResponse(new ApiError('bad-request', undefined, validationDetails(error)));
+      case 'PARSE': {
+        // A route's own parser (umamiJsonBody) says precisely what is wrong; Elysia wraps it.
+        const cause = (error as { cause?: unknown }).cause;
+        return errorResponse(cause instanceof ApiError ? cause : new ApiError('bad-request', undefined, NO_BODY_DETAILS));
+      }
+      case 'NOT_FOUND':
+        return errorResponse(new ApiError('not-found'));
+    }
+    deps.log.error('unhandled error', { code: String(code), error: String(error) });
+    return errorResponse(new ApiError('server-error'));
+  }
   return (
     // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger
     // plugin's CDN page win over ours in docs.ts).
     new Elysia({ nativeStaticResponse: false })
-      .onError(({ code, error }) => {
-        if (error instanceof ApiError) return errorResponse(error);
-        switch (code) {
-          case 'VALIDATION':
-            // A response that fails its own schema is our bug, not bad input.
-            if ((error as { type?: string }).type === 'response') break;
-            return errorResponse(new ApiError('bad-request', undefined, validationDetails(error)));
-          case 'PARSE': {
-            // A route's own parser (umamiJsonBody) says precisely what is wrong; Elysia wraps it.
-            const cause = (error as { cause?: unknown }).cause;
-            return errorResponse(cause instanceof ApiError ? cause : new ApiError('bad-request', undefined, NO_BODY_DETAILS));
-          }
-          case 'NOT_FOUND':
-            return errorResponse(new ApiError('not-found'));
-        }
-        deps.log.error('unhandled error', { code: String(code), error: String(error) });
-        return errorResponse(new ApiError('server-error'));
-      })
-      // Umami's /api/* headers (its next.config): any origin may call the management API with a
-      // bearer token (no cookies are involved), and answers are not cached. Prisme's /api/v1/*
-      // has CORS rules of its own (prisme-gate.ts).
-      .onRequest(({ request, set }) => {
-        const url = request.url;
-        const at = url.indexOf('/', url.indexOf('//') + 2);
-        if (!url.startsWith('/api/', at) || url.startsWith('/api/v1/', at)) return;
-        Object.assign(set.headers, UMAMI_API_HEADERS);
-        if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
-      })
+      .onError(({ code, error, request }) =>
+        code === 'NOT_FOUND' ? unrouted(request, () => mapError(code, error)) : withUmamiApiHeaders(request, mapError(code, error)))
       .use(docsRoutes(deps.version))
       .use(healthRoutes())
       .use(prismeRoutes({ prisme: deps.prisme, limiter: deps.limiter, ipPolicy, buffer: deps.buffer, drops: deps.drops, trustProxy: deps.config.trustProxy }))

@@ -278,6 +278,29 @@ describe('CORS on the management API', () => {
     const prisme = await t.request('/api/v1/healthcheck');
     expect(prisme.headers.get('access-control-allow-methods')).toBeNull();
   });
+
+  it('puts them on successful answers and on unknown /api/* paths too, and on no ingestion answer', async () => {
+    const { request } = await world();
+    const ok = await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }));
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-methods')).toBe('GET, DELETE, POST, PUT');
+    expect(ok.headers.get('cache-control')).toBe('no-cache');
+    const unknown = await request('/api/no-such-thing');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('access-control-allow-origin')).toBe('*');
+    const preflight = { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' } };
+    const health = await request('/api/v1/healthcheck', preflight);
+    expect(health.status).toBe(200); // Prisme's healthcheck takes any method
+    expect(health.headers.get('access-control-allow-methods')).toBeNull();
+    const nowhere = await request('/api/v1/nowhere', preflight);
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.headers.get('access-control-allow-methods')).toBeNull();
+    for (const path of ['/pixel/v1/page?writeKey=x&anonymousId=a', '/p/no-such-pixel', '/api/v1/noscript/events/pageviews']) {
+      const res = await request(path);
+      expect(res.headers.get('access-control-allow-methods')).toBeNull();
+      expect(res.headers.get('cache-control')).not.toBe('no-cache');
+    }
+  });
 });
 
 describe('GET /api/metrics', () => {

@@ -11,9 +11,13 @@ import { teamRoutes } from './teams.ts';
 import { userRoutes } from './users.ts';
 import { websiteRoutes } from './websites.ts';
 import { metricsRoutes } from './metrics.ts';
+import { UMAMI_API_HEADERS } from './umami-api-headers.ts';
 
 export function managementRoutes(deps: AppDeps, ctx: ManagementContext = managementContext(deps)) {
   return new Elysia()
+    .onAfterHandle(({ set }) => {
+      Object.assign(set.headers, UMAMI_API_HEADERS);
+    })
     .use(authRoutes(ctx))
     .use(apiKeyRoutes(ctx))
     .use(userRoutes(ctx))

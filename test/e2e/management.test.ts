@@ -25,7 +25,16 @@ describe('dist/footfall management API', () => {
       expect(ff.log()).not.toContain(ADMIN_PASSWORD);
       const login = await call(ff.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD });
       expect(login.status).toBe(200);
+      expect(login.headers.get('access-control-allow-methods')).toBe('GET, DELETE, POST, PUT');
       const { token } = (await login.json()) as { token: string };
+      // Bun's own router serves the binary's routes (in-process tests go through Elysia's): each API keeps its preflight.
+      const preflight = (path: string) => fetch(ff.url + path, { method: 'OPTIONS', headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } });
+      const umami = await preflight('/api/websites/some-id');
+      expect(umami.status).toBe(204);
+      expect(umami.headers.get('access-control-allow-methods')).toBe('GET, DELETE, POST, PUT');
+      const prisme = await preflight('/api/v1/events/pageviews');
+      expect(prisme.status).toBe(204);
+      expect(prisme.headers.get('access-control-allow-methods')).toBe('POST');
 
       const user = await call(ff.url, 'POST', '/api/users', token, { username: 'alice', password: 'alice password', role: 'user' });
       expect(user.status).toBe(200);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
 
-export const BIN = resolve(import.meta.dir, '../../dist/footfall');
+/** The binary under test: dist/footfall, or FOOTFALL_BIN (e.g. an older build to compare against), read at each start. */
+const binary = () => process.env.FOOTFALL_BIN || resolve(import.meta.dir, '../../dist/footfall');
 
 export async function waitFor(url: string, init?: RequestInit): Promise<void> {
   for (let i = 0; i < 1000; i++) {
@@ -43,7 +44,7 @@ export interface FootfallRun {
 export async function startFootfall(args: string[], env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'footfall-bench-'))): Promise<FootfallRun> {
   const port = freePort();
   const proc: Subprocess<'ignore', 'ignore', 'pipe'> = Bun.spawn(
-    [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-format', 'json', ...args],
+    [binary(), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-format', 'json', ...args],
     { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'bench-admin-password', ...env } },
   );
   const errText = new Response(proc.stderr).text();

@@ -20,9 +20,7 @@ export type GateResult = { pass: true; headers: Record<string, string>; origin: 
 
 /** An empty-bodied Prisme answer; 4xx carry X-Footfall-Reason (decisions.md). */
 export function prismeAnswer(status: number, headers: Record<string, string>, reason?: string, body: string | Uint8Array | null = null): Response {
-  const h: Record<string, string> = { ...headers };
-  if (reason) h['x-footfall-reason'] = reason;
-  return new Response(body, { status, headers: h });
+  return new Response(body, { status, headers: reason ? { ...headers, 'x-footfall-reason': reason } : headers });
 }
 
 export function runGate(d: GateDeps, request: Request, ip: string, noscript: boolean): GateResult {

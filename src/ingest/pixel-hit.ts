@@ -17,6 +17,7 @@
  * where Umami would silently drop it); bots are not stored.
  */
 import { formatUuid, uuidv7 } from '../lib/uuid.ts';
+import { writeUtf8 } from '../lib/write-utf8.ts';
 import type { DropReason } from './drop-reasons.ts';
 import { blankEvent, type CanonicalEvent } from './event.ts';
 import type { GeoReader } from './geo.ts';
@@ -65,7 +66,6 @@ function seedsFor(salt: Uint8Array): { visitor: bigint; session: bigint } {
  * bigint formatting): pixel id ‖ 0 ‖ IP ‖ 0 ‖ UA as UTF-8 for the visitor; the visitor hash and the
  * clock hour as 16 bytes for the session.
  */
-const enc = new TextEncoder();
 let input = new Uint8Array(1024);
 const HOUR_INPUT = new Uint8Array(16);
 const HOUR_VIEW = new DataView(HOUR_INPUT.buffer);
@@ -74,16 +74,6 @@ const SESSION_BYTES = new Uint8Array(16);
 const SESSION_VIEW = new DataView(SESSION_BYTES.buffer);
 const HEX = '0123456789abcdef';
 const VISITOR_TEXT = Buffer.from('pixel_0000000000000000', 'latin1');
-
-/** `s` as UTF-8 at `at`; returns the end. ASCII (ids, addresses, nearly every UA) is copied by hand: no string or view is made. */
-function writeUtf8(s: string, out: Uint8Array, at: number): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) return at + enc.encodeInto(s.slice(i), out.subarray(at)).written;
-    out[at++] = c;
-  }
-  return at;
-}
 
 /** The 8 bytes of `view` as 16 lower-case hex digits written into `out` from `to`. */
 function hex16(view: DataView, out: Buffer, to: number): void {

@@ -8,6 +8,7 @@ import { type PageUrl, type Utm, referrerDomain, utmFrom } from './url.ts';
 /** A device id (visitor-id.ts `deviceKey`: 53 bits as a number, the fastest Map key), or any string key. */
 export type DeviceKey = number | bigint | string;
 
+/** Never changed once made (a move or a clone is a new object), so callers and waiters may keep one. */
 export interface PrismeSession extends Utm {
   /** UUIDv7: its time is the session start. */
   sessionId: string;
@@ -96,14 +97,21 @@ export class PrismeSessionStore {
     const internal = referrer !== null && referrer.host === page.host;
 
     if (internal) {
-      const moving = this.find(device, referrer.path, now);
-      if (moving) {
-        moving.latestUrl = page;
-        moving.latestPath = page.path;
-        moving.pageviews++;
-        moving.lastSeen = now;
-        if (input.visitorId && input.visitorId !== moving.visitorId) moving.visitorId = input.visitorId;
-        return { kind: 'moved', session: this.publish(device, moving) };
+      const list = this.devices.get(device);
+      const at = list ? this.indexOn(list, referrer.path, now) : -1;
+      if (at >= 0) {
+        // Sessions are never changed in place (a waiter or caller may still hold one): the move is a new object.
+        const from = list![at]!;
+        const moved: PrismeSession = {
+          ...from,
+          latestUrl: page,
+          latestPath: page.path,
+          pageviews: from.pageviews + 1,
+          lastSeen: now,
+          visitorId: input.visitorId || from.visitorId,
+        };
+        list![at] = moved;
+        return { kind: 'moved', session: this.publish(device, moved) };
       }
       // Reload or duplicated tab of an inner page: follow the copy from now on, store nothing.
       if (this.cloneIfOnPage(device, page, now)) return { kind: 'clone-nothing-stored' };
@@ -131,10 +139,9 @@ export class PrismeSessionStore {
     return { kind: 'new', session: this.publish(device, session) };
   }
 
-  /** The first live session of this device whose latest path is `path` (a snapshot), or null. */
+  /** The first live session of this device whose latest path is `path`, or null. */
   findSession(device: DeviceKey, path: string): Readonly<PrismeSession> | null {
-    const s = this.find(device, path, this.clock());
-    return s ? snapshot(s) : null;
+    return this.find(device, path, this.clock()) ?? null;
   }
 
   /**
@@ -191,8 +198,15 @@ export class PrismeSessionStore {
   private find(device: DeviceKey, path: string, now: number): PrismeSession | undefined {
     const list = this.devices.get(device);
     if (!list) return undefined;
+    const at = this.indexOn(list, path, now);
+    return at >= 0 ? list[at] : undefined;
+  }
+
+  /** Where the first live session on `path` is in a device's list, or -1. */
+  private indexOn(list: PrismeSession[], path: string, now: number): number {
     // Lazy expiry: a session idle for the TTL is invisible even before sweep() removes it.
-    return list.find((s) => s.latestPath === path && now - s.lastSeen < this.ttl);
+    for (let i = 0; i < list.length; i++) if (list[i]!.latestPath === path && now - list[i]!.lastSeen < this.ttl) return i;
+    return -1;
   }
 
   private cloneIfOnPage(device: DeviceKey, page: PageUrl, now: number): boolean {
@@ -223,14 +237,13 @@ export class PrismeSessionStore {
     list.push(session);
   }
 
-  /** Wakes the waiters for the session's new path and returns the snapshot given to the caller. */
+  /** Wakes the waiters for the session's new path and returns it to the caller. */
   private publish(device: DeviceKey, session: PrismeSession): Readonly<PrismeSession> {
-    const snap = snapshot(session);
     // Building the key costs more than the lookup: skip both while nobody waits (the usual case).
-    if (this.waiterCount === 0) return snap;
+    if (this.waiterCount === 0) return session;
     const set = this.waiters.get(waitKey(device, session.latestPath));
-    if (set) for (const w of [...set]) this.settle(w, { session: snap, path: session.latestPath });
-    return snap;
+    if (set) for (const w of [...set]) this.settle(w, { session, path: session.latestPath });
+    return session;
   }
 
   private waitAny(
@@ -241,7 +254,7 @@ export class PrismeSessionStore {
     const now = this.clock();
     for (const path of paths) {
       const s = this.find(device, path, now);
-      if (s) return Promise.resolve({ session: snapshot(s), path });
+      if (s) return Promise.resolve({ session: s, path });
     }
     if (timeoutMs <= 0 || this.waiterCount >= this.maxWaiters) return Promise.resolve(null);
     return new Promise((resolve) => {
@@ -274,6 +287,3 @@ function waitKey(device: DeviceKey, path: string): string {
   return `${typeof device === 'string' ? 's' : 'n'}${device}\0${path}`;
 }
 
-function snapshot(s: PrismeSession): Readonly<PrismeSession> {
-  return Object.freeze({ ...s });
-}

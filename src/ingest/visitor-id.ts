@@ -1,17 +1,16 @@
 /** @module (salt, UA, IP, host) into Prisme device ids and daily visitor ids, and the keeper of the stored daily salt. */
 import type { Clock } from '../lib/clock.ts';
+import { writeUtf8 } from '../lib/write-utf8.ts';
 
-const enc = new TextEncoder();
 
 /**
  * The bytes to hash are laid out in one reused scratch buffer: a 32-byte slot for the salt (a
- * 16-byte salt sits at its end), then UA ‖ IP ‖ host written by one encodeInto, then 8 bytes for a
+ * 16-byte salt sits at its end), then UA ‖ IP ‖ host (writeUtf8), then 8 bytes for a
  * device id. Both ids of a hit hash the same middle, so it is written once per (UA, IP, host).
  * Creating a typed-array view costs about as much as hashing 100 bytes, hence the few, cached views.
  */
 const SALT_SLOT = 32;
 let scratch = new Uint8Array(4096);
-let tail = scratch.subarray(SALT_SLOT);
 let written = { ua: '', ip: '', host: '', end: -1 };
 const LE = new Uint8Array(8);
 const LE_VIEW = new DataView(LE.buffer);
@@ -23,9 +22,8 @@ function writeMiddle(ua: string, ip: string, host: string): number {
   const need = SALT_SLOT + (ua.length + ip.length + host.length) * 3 + 8;
   if (need > scratch.length) {
     scratch = new Uint8Array(need * 2);
-    tail = scratch.subarray(SALT_SLOT);
   }
-  const end = SALT_SLOT + enc.encodeInto(ua + ip + host, tail).written;
+  const end = writeUtf8(host, scratch, writeUtf8(ip, scratch, writeUtf8(ua, scratch, SALT_SLOT)));
   written = { ua, ip, host, end };
   return end;
 }

@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import type { WriteBuffer } from '../buffer/write-buffer.ts';
-import type { DropCounter } from '../ingest/drop-reasons.ts';
+import type { DropCounter, DropReason } from '../ingest/drop-reasons.ts';
 import type { CanonicalEvent } from '../ingest/event.ts';
 import type { GeoReader } from '../ingest/geo.ts';
 import { isRudderType, rudderCanonicalEvent, type RudderType } from '../ingest/rudder-event.ts';
@@ -60,34 +60,42 @@ export function rudderRoutes(d: RudderRouteDeps) {
   };
   const storedIp = (ip: string) => (d.keepIp ? ip : truncateIp(ip));
 
-  async function pixel(c: Ctx, type: PixelType): Promise<Response> {
+  /** Always the GIF; synchronous unless the write buffer makes the request wait (durable acks). */
+  function pixel(c: Ctx, type: PixelType): Response | Promise<Response> {
     // <img> requests carry no Origin: their headers are always the same, built once.
     const headers = c.request.headers.has('origin') ? { ...corsHeaders(c.request), 'content-type': 'image/gif' } : GIF_NO_ORIGIN;
+    const gif = () => new Response(RUDDER_GIF, { status: 200, headers });
+    let stored: 'ok' | 'full' | Promise<'ok' | 'full'> | null;
     try {
-      await pixelHit(c, type);
-    } catch (err) {
+      stored = pixelHit(c, type);
+    } catch {
       // Whatever happens, the client gets the GIF (upstream writes it in a deferred step).
       d.drops.add('invalid-input');
+      return gif();
     }
-    return new Response(RUDDER_GIF, { status: 200, headers });
+    if (stored instanceof Promise) return stored.then((s) => (countFull(s), gif()), () => (d.drops.add('invalid-input'), gif()));
+    countFull(stored);
+    return gif();
   }
+  const countFull = (s: 'ok' | 'full' | null) => s === 'full' && d.drops.add('buffer-full');
 
-  async function pixelHit({ request, server }: Ctx, type: PixelType): Promise<void> {
+  /** The hit's event handed to the buffer (its answer), or null when it is not stored (the reason counted). */
+  function pixelHit({ request, server }: Ctx, type: PixelType): 'ok' | 'full' | Promise<'ok' | 'full'> | null {
     const url = request.url;
     const q = url.indexOf('?');
     const now = d.clock();
     const mapped = pixelQueryToMessage(q >= 0 ? url.slice(q + 1) : '', type, now);
-    if (mapped.writeKey === null || mapped.writeKey === '') return d.drops.add('unknown-write-key');
+    if (mapped.writeKey === null || mapped.writeKey === '') return drop('unknown-write-key');
     const websiteId = d.websiteForWriteKey(mapped.writeKey);
-    if (!websiteId) return d.drops.add('unknown-write-key');
-    if ('drop' in mapped) return d.drops.add('empty-event');
+    if (!websiteId) return drop('unknown-write-key');
+    if ('drop' in mapped) return drop('empty-event');
     const message = mapped.message;
     const ip = requestClientIp(d.ipPolicy, server, request);
     addServerFields(message, { nowMs: now, requestIp: storedIp(ip) });
-    if (!hasIdentity(message)) return d.drops.add('missing-identity');
-    const r = d.buffer.submit(rudderCanonicalEvent(type, message, enrichOf(request, ip, message, now, websiteId)));
-    if ((r instanceof Promise ? await r : r) === 'full') d.drops.add('buffer-full');
+    if (!hasIdentity(message)) return drop('missing-identity');
+    return d.buffer.submit(rudderCanonicalEvent(type, message, enrichOf(request, ip, message, now, websiteId)));
   }
+  const drop = (reason: DropReason): null => (d.drops.add(reason), null);
 
   /** The HTTP API: auth → body (size, gzip, UTF-8, JSON) → identity of every message → all stored or none. */
   function api(c: Ctx, type: RudderType | 'batch'): Promise<Response> {

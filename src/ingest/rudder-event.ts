@@ -1,7 +1,7 @@
 /** @module A RudderStack message (pixel or HTTP API, server fields added) + request enrichment → a canonical event. */
 import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
 import type { GeoLocation } from './geo.ts';
-import { liftRudderFields } from './rudder-lift.ts';
+import { liftRudderFields, urlParts } from './rudder-lift.ts';
 import type { JsonObject } from './sjson-path.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { uuidv7 } from '../lib/uuid.ts';
@@ -38,10 +38,11 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   e.name = type === 'track' ? f.event : type === 'page' || type === 'screen' ? str(message.name) : null;
   e.url = f.url;
   e.hostname = f.hostname;
-  e.path = f.path ?? (f.url ? (URL.parse(f.url)?.pathname ?? null) : null);
+  const page = f.url ? urlParts(f.url) : null;
+  e.path = f.path ?? page?.pathname ?? null;
   e.query = f.query;
   e.referrer = f.referrer;
-  e.referrerDomain = f.referrer ? (URL.parse(f.referrer)?.host || null) : 'direct';
+  e.referrerDomain = f.referrer ? (urlParts(f.referrer)?.host ?? null) : 'direct';
   e.anonymousId = f.anonymousId;
   e.userId = f.userId;
   e.visitorId = f.anonymousId ?? f.userId;
@@ -54,12 +55,12 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   e.country = x.geo.country;
   e.region = x.geo.region;
   e.city = x.geo.city;
-  const q = f.query ? new URLSearchParams(f.query) : null;
-  e.utmSource = str(campaign?.source) ?? q?.get('utm_source') ?? null;
-  e.utmMedium = str(campaign?.medium) ?? q?.get('utm_medium') ?? null;
-  e.utmCampaign = str(campaign?.name) ?? q?.get('utm_campaign') ?? null;
-  e.utmTerm = str(campaign?.term) ?? q?.get('utm_term') ?? null;
-  e.utmContent = str(campaign?.content) ?? q?.get('utm_content') ?? null;
+  const utm = page?.utm;
+  e.utmSource = str(campaign?.source) ?? utm?.utmSource ?? null;
+  e.utmMedium = str(campaign?.medium) ?? utm?.utmMedium ?? null;
+  e.utmCampaign = str(campaign?.name) ?? utm?.utmCampaign ?? null;
+  e.utmTerm = str(campaign?.term) ?? utm?.utmTerm ?? null;
+  e.utmContent = str(campaign?.content) ?? utm?.utmContent ?? null;
   e.properties = f.properties ?? obj(message.traits);
   e.payload = message;
   return e;

@@ -19,12 +19,12 @@ import { EVENT_FIELDS, type CanonicalEvent } from '../../ingest/event.ts';
 import { eventRow, ROW_FIELDS } from './sqlite-event-store.ts';
 
 describe('eventRow', () => {
-  it('lists every canonical field once, in the table column order, with properties and payload as JSON text', () => {
+  it('lists every canonical field once, in the table column order, properties and payload last, as JSON values', () => {
     expect([...ROW_FIELDS].sort()).toEqual([...EVENT_FIELDS].sort());
     const e = Object.fromEntries(EVENT_FIELDS.map((f) => [f, `value of ${f}`])) as unknown as CanonicalEvent;
     e.properties = { a: 1 };
     e.payload = { b: [true] };
-    const expected = ROW_FIELDS.map((f) => (f === 'properties' || f === 'payload' ? JSON.stringify(e[f]) : e[f]));
-    expect(eventRow(e)).toEqual(expected as (string | number | null)[]);
+    expect(eventRow(e)).toEqual(ROW_FIELDS.map((f) => e[f]) as (string | number | null)[]);
+    expect(ROW_FIELDS.slice(-2)).toEqual(['properties', 'payload']);
   });
 });

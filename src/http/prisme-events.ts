@@ -38,7 +38,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   type Entered = { response: Response } | { response?: undefined; headers: Record<string, string>; client: PrismeClient };
   const enter = (c: Ctx, noscript: boolean): Entered => {
     // The body limit sits in front of everything, as fiber's does.
-    if (Number(c.request.headers.get('content-length') ?? 0) > PRISME_MAX_BODY) {
+    if (Number(c.request.headers.get('content-length')) > PRISME_MAX_BODY) {
       d.drops.add('invalid-input');
       return { response: prismeAnswer(413, {}, 'body over 4 MiB') };
     }
@@ -110,7 +110,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
         if (e.response) return e.response;
         // The body is ignored. A declared one was checked against the limit in enter(); an
         // undeclared (chunked) one still has to be counted as it arrives.
-        if (request.body !== null && request.headers.get('content-length') === null) {
+        if (request.headers.get('content-length') === null && request.body !== null) {
           return readBody(request, PRISME_MAX_BODY).then((body) =>
             !body.ok && body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : pageview(request, e));
         }

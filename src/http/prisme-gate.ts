@@ -23,19 +23,24 @@ export function prismeAnswer(status: number, headers: Record<string, string>, re
   return new Response(body, { status, headers: reason ? { ...headers, 'x-footfall-reason': reason } : headers });
 }
 
+/** Decimal text of small counts (remaining tokens, seconds to reset), made once instead of per answer. */
+const SMALL_INTS = Array.from({ length: 1024 }, (_, i) => String(i));
+const intText = (n: number): string => SMALL_INTS[n] ?? String(n);
+
 export function runGate(d: GateDeps, request: Request, ip: string, noscript: boolean): GateResult {
+  const h = request.headers;
   const headers: Record<string, string> = {
-    'x-prisme-request-id': (d.trustProxy && request.headers.get('x-request-id')) || uuidv4(),
+    'x-prisme-request-id': (d.trustProxy && h.get('x-request-id')) || uuidv4(),
   };
-  let origin = request.headers.get('origin');
+  let origin = h.get('origin');
   if (origin !== null) {
     headers['access-control-allow-origin'] = '*';
     headers['access-control-expose-headers'] = EXPOSE;
-    const asked = request.headers.get('access-control-request-method');
     // Preflight: answered before the limiter, so it costs the visitor no token.
-    if (request.method === 'OPTIONS' && asked !== null) {
+    const asked = request.method === 'OPTIONS' ? h.get('access-control-request-method') : null;
+    if (asked !== null) {
       headers['access-control-allow-methods'] = 'POST';
-      const wanted = request.headers.get('access-control-request-headers');
+      const wanted = h.get('access-control-request-headers');
       if (wanted) headers['access-control-allow-headers'] = wanted;
       headers['access-control-max-age'] = '86400';
       return { pass: false, response: prismeAnswer(204, headers) };
@@ -49,13 +54,13 @@ export function runGate(d: GateDeps, request: Request, ip: string, noscript: boo
       headers['content-type'] = 'text/plain; charset=utf-8';
       return { pass: false, response: prismeAnswer(429, headers, 'rate limited', 'Too Many Requests') };
     }
-    headers['x-ratelimit-limit'] = String(d.limiter.capacity);
-    headers['x-ratelimit-remaining'] = String(r.remaining);
-    headers['x-ratelimit-reset'] = String(r.resetS);
+    headers['x-ratelimit-limit'] = intText(d.limiter.capacity);
+    headers['x-ratelimit-remaining'] = intText(r.remaining);
+    headers['x-ratelimit-reset'] = intText(r.resetS);
   }
   if (noscript && origin === null) {
     // <img> GETs carry no Origin: the Referer's origin stands in (Prisme v0.20.0).
-    const ref = request.headers.get('referer');
+    const ref = h.get('referer');
     if (ref) {
       try {
         origin = new URL(ref).origin;

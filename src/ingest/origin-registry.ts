@@ -83,7 +83,9 @@ export class OriginRegistry {
    * (`blog.shop.example` → `shop.example`), so a website covers its subdomains; null when none.
    */
   websiteFor(host: string): string | null {
-    let h = host.toLowerCase().replace(/:\d+$/, '');
+    // A page's host comes lower-cased from parsePageUrl; only a port needs cutting then.
+    let h = host.toLowerCase();
+    if (h.includes(':')) h = h.replace(/:\d+$/, '');
     for (;;) {
       const id = this.websites.get(h);
       if (id !== undefined) return id;

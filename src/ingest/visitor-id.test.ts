@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { manualClock } from '../lib/clock.ts';
-import { SaltKeeper, type SaltStore, deviceId, utcDay, visitorId } from './visitor-id.ts';
+import { SaltKeeper, type SaltStore, deviceId, prismeHex, utcDay, visitorId } from './visitor-id.ts';
 
 const salt = new Uint8Array(16).fill(7);
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
@@ -50,6 +50,14 @@ describe('visitorId', () => {
     const dev = deviceId(salt, UA, '1.2.3.4', 'example.com');
     expect(visitorId(new Uint8Array(32).fill(1), UA, '1.2.3.4', 'example.com', dev))
       .not.toBe(visitorId(new Uint8Array(32).fill(2), UA, '1.2.3.4', 'example.com', dev));
+  });
+});
+
+describe('prismeHex', () => {
+  it('writes prisme_ and the upper-case hex of the hash without leading zeros, as toString(16) does', () => {
+    const samples = [0n, 1n, 0xfn, 0x10n, 0xabcn, 0x0f00000000000000n, 0xffffffffffffffffn, 0x8000000000000000n];
+    for (let i = 0; i < 2000; i++) samples.push(BigInt.asUintN(64, BigInt(Math.floor(Math.random() * 2 ** 53)) << BigInt(i % 12)));
+    for (const h of samples) expect(prismeHex(h)).toBe('prisme_' + h.toString(16).toUpperCase());
   });
 });
 

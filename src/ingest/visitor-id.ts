@@ -56,8 +56,25 @@ export function visitorId(dailySalt: Uint8Array, ua: string, ip: string, host: s
   const end = writeMiddle(ua, ip, host);
   LE_VIEW.setBigUint64(0, BigInt.asUintN(64, device), true);
   scratch.set(LE, end);
-  const h = hashWithSalt(dailySalt, end + 8);
-  return 'prisme_' + h.toString(16).toUpperCase();
+  return prismeHex(hashWithSalt(dailySalt, end + 8));
+}
+
+const PREFIX = 'prisme_';
+const VISITOR_TEXT = Buffer.from(PREFIX + '0'.repeat(16), 'latin1');
+const HASH_VIEW = new DataView(new ArrayBuffer(8));
+const HEX_UP = '0123456789ABCDEF';
+
+/** `prisme_` + `h.toString(16).toUpperCase()`, written into one reused buffer (no bigint formatting). */
+export function prismeHex(h: bigint): string {
+  HASH_VIEW.setBigUint64(0, h);
+  let n = PREFIX.length;
+  for (let i = 0; i < 8; i++) {
+    const b = HASH_VIEW.getUint8(i);
+    // Leading zeros are dropped, as toString(16) does; a zero hash is "0".
+    if (n > PREFIX.length || b >> 4) VISITOR_TEXT[n++] = HEX_UP.charCodeAt(b >> 4);
+    if (n > PREFIX.length || b & 15 || i === 7) VISITOR_TEXT[n++] = HEX_UP.charCodeAt(b & 15);
+  }
+  return VISITOR_TEXT.toString('latin1', 0, n);
 }
 
 /** 16 random bytes for the process-lifetime device-id salt (Prisme's size). */

@@ -30,7 +30,7 @@ export async function startBaseline(): Promise<{ url: string; stop(): Promise<vo
   const p = Bun.spawn([process.execPath, join(import.meta.dir, 'baseline-server.ts'), String(port)], { stdout: 'ignore', stderr: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(url + '/');
-  return { url, stop: async () => void (p.kill('SIGTERM'), await p.exited) };
+  return { url, pid: p.pid, stop: async () => void (p.kill("SIGTERM"), await p.exited) };
 }
 
 export interface FootfallRun {

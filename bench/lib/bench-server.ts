@@ -25,12 +25,12 @@ export function freePort(): number {
   return p;
 }
 
-export async function startBaseline(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBaseline(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = freePort();
   const p = Bun.spawn([process.execPath, join(import.meta.dir, 'baseline-server.ts'), String(port)], { stdout: 'ignore', stderr: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(url + '/');
-  return { url, pid: p.pid, stop: async () => void (p.kill("SIGTERM"), await p.exited) };
+  return { url, pid: p.pid, stop: async () => void (p.kill('SIGTERM'), await p.exited) };
 }
 
 export interface FootfallRun {

@@ -127,7 +127,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
           d.drops.add('invalid-input');
           return prismeAnswer(400, e.headers, props.reason);
         }
-        return answerJs(e.headers, await prismeCustom(d.prisme, e.client, { name: c.params.name, page: page(c.request.headers), properties: props.properties }));
+        const r = prismeCustom(d.prisme, e.client, { name: c.params.name, page: page(c.request.headers), properties: props.properties });
+        return r instanceof Promise ? r.then((v) => answerJs(e.headers, v)) : answerJs(e.headers, r);
       }, { parse: 'none', detail: prismeDocs.custom })
       .post('/api/v1/events/file-downloads', ({ request, server }) => click({ request, server }, 'file-download'), { parse: 'none', detail: prismeDocs.fileDownload })
       .post('/api/v1/events/outbound-links', ({ request, server }) => click({ request, server }, 'outbound-link'), { parse: 'none', detail: prismeDocs.outboundLink })

@@ -80,20 +80,24 @@ function parseStatus(s: string | null): number | null {
 }
 
 /** The custom event's name, page and properties (already parsed: see parseCustomBody / noscriptProps). */
-export async function prismeCustom(
+export function prismeCustom(
   ctx: PrismeContext,
   client: PrismeClient,
   input: { name: string; page: string | null; properties: Record<string, unknown> },
-): Promise<PrismeResult> {
+): PrismeResult | Promise<PrismeResult> {
   const page = input.page ? ctx.parseUrl(input.page) : null;
   if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
   const device = deviceKey(deviceId(ctx.processSalt, client.userAgent, client.ip, page.host));
-  const session = await ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs);
-  if (!session) return fail('session not found', 'no-session');
-  const e = sessionEvent(ctx, 'custom', session, page, page.path, ctx.clock());
-  e.name = input.name;
-  e.properties = input.properties;
-  return { ok: true, event: e };
+  const custom = (session: Readonly<PrismeSession> | null): PrismeResult => {
+    if (!session) return fail('session not found', 'no-session');
+    const e = sessionEvent(ctx, 'custom', session, page, page.path, ctx.clock());
+    e.name = input.name;
+    e.properties = input.properties;
+    return { ok: true, event: e };
+  };
+  // Usually the pageview came first: answer at once; else wait for it (up to the events timeout).
+  const now = ctx.sessions.findSession(device, page.path);
+  return now ? custom(now) : ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs).then(custom);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { WriteBuffer } from './buffer/write-buffer.ts';
 import type { EventStore } from './store/event-store.ts';
 import type { DropCounter } from './ingest/drop-reasons.ts';
 import type { MetaStore } from './store/meta-store.ts';
-import type { PasswordHasher } from './accounts/passwords.ts';
+import { PasswordQueueFullError, type PasswordHasher } from './accounts/passwords.ts';
 import { managementRoutes } from './http/management.ts';
 import { unrouted, withUmamiApiHeaders } from './http/umami-api-headers.ts';
 import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './http/errors.ts';
@@ -49,6 +49,8 @@ export function createApp(deps: AppDeps) {
   deps.meta.onWebsitesChanged(refreshOrigins);
   function mapError(code: string | number, error: unknown): Response {
     if (error instanceof ApiError) return errorResponse(error);
+    if (error instanceof PasswordQueueFullError)
+      return errorResponse(new ApiError('too-many-requests', 'Too many password checks at once; try again shortly.', {}, { 'retry-after': '1' }));
     switch (code) {
       case 'VALIDATION':
         // A response that fails its own schema is our bug, not bad input.

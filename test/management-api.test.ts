@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { testApp } from './helpers/test-app.ts';
 import { accountsWorld, PASSWORD } from './helpers/accounts-fixture.ts';
-import { passwordHasher } from '../src/accounts/passwords.ts';
+import { PasswordQueueFullError, passwordHasher } from '../src/accounts/passwords.ts';
 
 const json = (method: string, body: unknown, authorization?: string): RequestInit => ({
   method,
@@ -17,6 +17,15 @@ async function world() {
 }
 
 describe('login, tokens and API keys', () => {
+  it('answers 429 with Retry-After when too many password checks are already waiting', async () => {
+    const busy = { hash: () => Promise.reject(new PasswordQueueFullError()), verify: () => Promise.reject(new PasswordQueueFullError()) };
+    const t = testApp([], { passwords: busy });
+    const res = await t.request('/api/auth/login', json('POST', { username: 'nobody', password: 'some password' }));
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('too-many-requests');
+  });
+
   it('logs in with name and password and the token then works as a bearer', async () => {
     const { request } = await world();
     const res = await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }));

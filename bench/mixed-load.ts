@@ -5,7 +5,7 @@
  *   durable    mixed workload, --ack durable (target ≥ 35 %)
  *   filled     mixed workload on an empty and on a 10M-event database (target ≥ 90 % of empty)
  *   addresses  1M distinct client addresses (limiter, sessions under pressure; RSS ≤ 150 MB);
- *              checks that RSS plateaus (BENCH_MAX_SESSIONS / BENCH_LIMITER_KEYS / BENCH_JSC_RAM explore the trade-off)
+ *              checks that RSS plateaus (BENCH_MAX_SESSIONS / BENCH_LIMITER_KEYS / BENCH_JSC_RAM / BENCH_JSC_GROWTH explore the trade-off)
  * Every scenario checks that the events read back through the exports equal the events
  * acknowledged, and that nothing but 2xx was answered.
  *   bun bench/mixed-load.ts buffered|durable|filled|addresses
@@ -30,6 +30,7 @@ const ADDRESSES = Number(process.env.BENCH_ADDRESSES ?? 1_000_000);
 /** Scenario 4 knobs for exploring the trade-off (default: the binary's own defaults). */
 const MAX_SESSIONS = process.env.BENCH_MAX_SESSIONS;
 const JSC_RAM = process.env.BENCH_JSC_RAM;
+const JSC_GROWTH = process.env.BENCH_JSC_GROWTH;
 const LIMITER_KEYS = process.env.BENCH_LIMITER_KEYS;
 
 const opts = (target: string, o: Partial<LoadOptions> = {}): LoadOptions => ({
@@ -97,7 +98,7 @@ try {
     // Every visitor a new client address (one pageview, maybe a custom event), until 1M were used.
     const mix: Record<Family, number> = { ...DEFAULT_MIX, pageview: 85, custom: 15, rudder: 0, pixel: 0 };
     const o = { mix, visitLength: 1, addresses: ADDRESSES, maxVisitors: ADDRESSES, durationMs: 180_000 };
-    const ff = await startFootfall(['--trust-proxy', ...(MAX_SESSIONS ? ['--max-sessions', MAX_SESSIONS] : []), ...(LIMITER_KEYS ? ['--limiter-max-keys', LIMITER_KEYS] : [])], JSC_RAM ? { BUN_JSC_forceRAMSize: JSC_RAM } : {});
+    const ff = await startFootfall(['--trust-proxy', ...(MAX_SESSIONS ? ['--max-sessions', MAX_SESSIONS] : []), ...(LIMITER_KEYS ? ['--limiter-max-keys', LIMITER_KEYS] : [])], { ...(JSC_RAM ? { BUN_JSC_forceRAMSize: JSC_RAM } : {}), ...(JSC_GROWTH ? { BUN_JSC_smallHeapGrowthFactor: JSC_GROWTH } : {}) });
     const b = await runLoad(opts(base.url, { ...o, setup: false, durationMs: DURATION_MS, maxVisitors: undefined }));
     // RSS is reported for the load itself and, apart, for the export read-back that follows it.
     // The first and second half of the addresses are sampled apart: bounded maps plateau, so the
@@ -114,7 +115,7 @@ try {
     await stopAndCheck(ff, f);
     check(f.visitors >= ADDRESSES, `only ${f.visitors} distinct addresses in 180 s`);
     check((peaks.load2 ?? Infinity) <= (peaks.load1 ?? 0) * 1.15 + 10, `RSS still climbing: first half ${peaks.load1?.toFixed(0)} MB, second ${peaks.load2?.toFixed(0)} MB`);
-    line('distinct-addresses', { ...figures(b, f, peakMb), rss_first_half_mb: peaks.load1 ?? NaN, rss_second_half_mb: peaks.load2 ?? NaN, export_peak_rss_mb: peaks.export ?? NaN, addresses: f.visitors, seconds: f.durationS, max_sessions: MAX_SESSIONS ?? 'default', limiter_keys: LIMITER_KEYS ?? 'default', target_rss_mb: 150, met: peakMb <= 150 ? 'yes' : 'no' });
+    line('distinct-addresses', { ...figures(b, f, peakMb), rss_first_half_mb: peaks.load1 ?? NaN, rss_second_half_mb: peaks.load2 ?? NaN, export_peak_rss_mb: peaks.export ?? NaN, addresses: f.visitors, seconds: f.durationS, max_sessions: MAX_SESSIONS ?? 'default', limiter_keys: LIMITER_KEYS ?? 'default', jsc_growth: JSC_GROWTH ?? 'default', target_rss_mb: 150, met: peakMb <= 150 ? 'yes' : 'no' });
   } else {
     console.error(`unknown scenario ${SCENARIO} (buffered | durable | filled | addresses)`);
     process.exitCode = 2;

@@ -51,7 +51,6 @@ describe('PrismeSessionStore pageviews (session_test.ts cases)', () => {
     expect([session(v1).pageviews, session(v2).pageviews, session(v3).pageviews]).toEqual([1, 2, 3]);
     expect(session(v3).sessionId).toBe(session(v1).sessionId);
     expect(session(v3).visitorId).toBe('prisme_ABC');
-    expect(session(v3).entryUrl.path).toBe('/');
     expect(session(v3).latestPath).toBe('/bar');
     // No document referrer: a new session for the same visitor.
     const again = session(view('/baz'));

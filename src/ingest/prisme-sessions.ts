@@ -13,9 +13,11 @@ export interface PrismeSession extends Utm {
   /** UUIDv7: its time is the session start. */
   sessionId: string;
   visitorId: string;
-  entryUrl: PageUrl;
-  /** The page the session is on now; events attach to the session whose `latestPath` is their page path. */
-  latestUrl: PageUrl;
+  /**
+   * The path of the page the session is on now; events attach to the session whose `latestPath`
+   * is their page path. (Only the path is kept: 20k sessions holding whole URLs kept ~10 MB of
+   * parsed URLs alive that the URL cache had already let go.)
+   */
   latestPath: string;
   /** Host of the document referrer at entry, `direct` when none. */
   referrerDomain: string;
@@ -104,7 +106,6 @@ export class PrismeSessionStore {
         const from = list![at]!;
         const moved: PrismeSession = {
           ...from,
-          latestUrl: page,
           latestPath: page.path,
           pageviews: from.pageviews + 1,
           lastSeen: now,
@@ -125,8 +126,6 @@ export class PrismeSessionStore {
     const session: PrismeSession = {
       sessionId: uuidv7(now),
       visitorId: input.visitorId || input.autoVisitorId(),
-      entryUrl: page,
-      latestUrl: page,
       latestPath: page.path,
       referrerDomain: referrerDomain(referrer),
       ...utmFrom(page),
@@ -213,7 +212,7 @@ export class PrismeSessionStore {
     const on = this.find(device, page.path, now);
     if (!on) return false;
     // The copy keeps the pageview count: two tabs that then diverge each continue at version 2.
-    const clone: PrismeSession = { ...on, sessionId: uuidv7(now), latestUrl: page, lastSeen: now };
+    const clone: PrismeSession = { ...on, sessionId: uuidv7(now), lastSeen: now };
     this.insert(device, clone);
     this.publish(device, clone);
     return true;

@@ -51,6 +51,7 @@ describe('dist/footfall', () => {
     const ff = await startBinary();
     expect(environOf(ff.proc.pid)).toContain('BUN_JSC_forceRAMSize=1073741824');
     expect(environOf(ff.proc.pid)).toContain('BUN_JSC_smallHeapGrowthFactor=1.3');
+    expect(environOf(ff.proc.pid)).toContain('MIMALLOC_PURGE_DELAY=0');
     expect(readFileSync(`/proc/${ff.proc.pid}/cmdline`, 'utf8').split('\0')).toContain(ff.dataDir);
     expect((await fetch(`${ff.url}/api/v1/healthcheck`)).status).toBe(200);
     expect(await ff.stop()).toBe(0);

@@ -56,17 +56,15 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
 /**
  * JavaScriptCore sizes its heap for the machine's RAM: on a 24 GB box it let garbage pile up to
  * ~255 MB RSS under the Prisme benchmark, where sizing for 1 GiB held it at ~185 MB at the same
- * speed. Growing a small heap by 1.3× between collections instead of 2× holds the 1M-address
- * scenario at ~143 MB instead of ~175 MB, for ~8 % of a pageview's CPU (bench/mixed-load.ts
- * addresses). The options are read only when the engine starts, so `serve` replaces its own
- * process image (same pid, same arguments) once with them set; an operator's own value of
- * any of them wins (BUN_JSC_smallHeapGrowthFactor=2 is JavaScriptCore's default).
+ * speed. mimalloc keeps freed pages for 10 ms by default; handing them back at once costs nothing
+ * measurable and drops the start-up password hash's memory before the first request (111 → 73 MB).
+ * The options are read only when the engine starts, so `serve` replaces its own process image
+ * (same pid, same arguments) once with them set; an operator's own value of any of them wins.
+ * (BUN_JSC_smallHeapGrowthFactor=1.3, left to operators, trades ~8 % of a pageview's CPU for
+ * ~30 MB less under the 1M-address load: README "Memory".)
  */
 export const HEAP_SETTINGS: Readonly<Record<string, string>> = {
   BUN_JSC_forceRAMSize: String(1 << 30),
-  BUN_JSC_smallHeapGrowthFactor: '1.3',
-  // mimalloc hands freed pages back to the OS at once instead of after 10 ms: ~5 MB less under
-  // load, and the start-up password hash's memory is gone before the first request (111 → 73 MB).
   MIMALLOC_PURGE_DELAY: '0',
 };
 

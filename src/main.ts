@@ -60,8 +60,8 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
  * measurable and drops the start-up password hash's memory before the first request (111 → 73 MB).
  * The options are read only when the engine starts, so `serve` replaces its own process image
  * (same pid, same arguments) once with them set; an operator's own value of any of them wins.
- * (BUN_JSC_smallHeapGrowthFactor=1.3, left to operators, trades ~8 % of a pageview's CPU for
- * ~30 MB less under the 1M-address load: README "Memory".)
+ * (BUN_JSC_smallHeapGrowthFactor=1.3, left to operators, trades ~8 % of throughput for ~45 MB
+ * less under the 1M-address load: README "Memory".)
  */
 export const HEAP_SETTINGS: Readonly<Record<string, string>> = {
   BUN_JSC_forceRAMSize: String(1 << 30),

@@ -39,7 +39,6 @@ export interface AppDeps {
   passwords?: PasswordHasher;
 }
 
-
 export function createApp(deps: AppDeps) {
   const ipPolicy = clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies);
   // Website domains are Prisme origins from the moment they are saved: no restart.

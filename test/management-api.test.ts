@@ -245,7 +245,11 @@ describe('websites and teams', () => {
     await request(`/api/websites/${w.ownWebsiteId}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } });
     expect((await request(`/api/websites/${w.ownWebsiteId}`, get(w.auth.owner))).status).toBe(404);
     expect((await request(`/api/websites/${w.ownWebsiteId}/export`, get(w.auth.owner))).status).toBe(404);
-    expect((await request(`/api/websites/${w.ownWebsiteId}/export`, get(w.auth.admin))).status).toBe(200);
+    const exported = await request(`/api/websites/${w.ownWebsiteId}/export`, get(w.auth.admin));
+    expect(exported.status).toBe(200);
+    // A streamed answer carries Umami's /api/* headers too.
+    expect(exported.headers.get('access-control-allow-origin')).toBe('*');
+    expect(exported.headers.get('cache-control')).toBe('no-store');
   });
 
   it('refuses a share id that is taken with 400', async () => {

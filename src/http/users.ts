@@ -18,8 +18,8 @@ export function userRoutes(ctx: ManagementContext) {
         { id: t.Optional(t.String({ format: 'uuid' })), username: Username, password: Password, role: t.Optional(UserRoleSchema) },
         { examples: [{ username: 'alice', password: 'correct horse battery staple', role: 'user' }] },
       ),
-      detail: { summary: 'Create a user (admin)', tags: ['Users'], security: BEARER },
-      response: { 200: User, ...errorResponses(400, 401) },
+      detail: { summary: 'Create a user (admin)', description: '429 when too many password hashes are already waiting (Retry-After: 1).', tags: ['Users'], security: BEARER },
+      response: { 200: User, ...errorResponses(400, 401, 429) },
     })
     .get('/api/users/:userId', ({ headers, params }) => userJson(getUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId)), {
       params: UuidParam('userId'),
@@ -38,11 +38,13 @@ export function userRoutes(ctx: ManagementContext) {
         ),
         detail: {
           summary: 'Update a user',
-          description: 'Anyone may change their own password (their other sessions end); only an admin changes username and role.',
+          description:
+            'Anyone may change their own password (their other sessions end); only an admin changes username and role. ' +
+            '429 when too many password hashes are already waiting (Retry-After: 1).',
           tags: ['Users'],
           security: BEARER,
         },
-        response: { 200: User, ...errorResponses(400, 401, 404) },
+        response: { 200: User, ...errorResponses(400, 401, 404, 429) },
       },
     )
     .delete(

@@ -35,12 +35,12 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   const gateDeps = { limiter: d.limiter, origins: d.prisme.origins, drops: d.drops, trustProxy: d.trustProxy };
 
   /** Request → client values, after the gate; `null` when the gate already answered. */
-  type Entered = { response: Response } | { response?: undefined; headers: Record<string, string>; client: PrismeClient };
+  type Entered = { response: Response } | { response?: undefined; headers: Headers; client: PrismeClient };
   const enter = (c: Ctx, noscript: boolean): Entered => {
     // The body limit sits in front of everything, as fiber's does.
     if (Number(c.request.headers.get('content-length')) > PRISME_MAX_BODY) {
       d.drops.add('invalid-input');
-      return { response: prismeAnswer(413, {}, 'body over 4 MiB') };
+      return { response: prismeAnswer(413, new Headers(), 'body over 4 MiB') };
     }
     const ip = requestClientIp(d.ipPolicy, c.server, c.request);
     const gate = runGate(gateDeps, c.request, ip, noscript);
@@ -66,7 +66,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   };
 
   /** JS API answer: 200 empty, 400 + reason, 503 + Retry-After when the buffer is full. */
-  const answerJs = (headers: Record<string, string>, r: PrismeResult): Response | Promise<Response> => {
+  const answerJs = (headers: Headers, r: PrismeResult): Response | Promise<Response> => {
     if (!r.ok) {
       d.drops.add(r.drop);
       return prismeAnswer(400, headers, r.reason);
@@ -75,24 +75,24 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     const ok = store(r.event);
     return ok instanceof Promise ? ok.then((v) => storedAnswer(headers, v)) : storedAnswer(headers, ok);
   };
-  const storedAnswer = (headers: Record<string, string>, ok: boolean): Response =>
-    ok ? prismeAnswer(200, headers) : prismeAnswer(503, { ...headers, 'retry-after': '1' }, 'buffer full');
+  const storedAnswer = (headers: Headers, ok: boolean): Response =>
+    ok ? prismeAnswer(200, headers) : (headers.set('retry-after', '1'), prismeAnswer(503, headers, 'buffer full'));
 
   /** Noscript answer: the GIF whatever the outcome (400 on errors); a full buffer still gets its GIF, the drop is counted. */
-  const answerGif = async (headers: Record<string, string>, r: PrismeResult): Promise<Response> => {
-    const h = { ...headers, 'content-type': 'image/gif' };
+  const answerGif = async (headers: Headers, r: PrismeResult): Promise<Response> => {
+    headers.set('content-type', 'image/gif');
     if (!r.ok) {
       d.drops.add(r.drop);
-      return prismeAnswer(400, h, r.reason, PRISME_GIF);
+      return prismeAnswer(400, headers, r.reason, PRISME_GIF);
     }
     if (r.drop) d.drops.add(r.drop);
     await store(r.event);
-    return prismeAnswer(200, h, undefined, PRISME_GIF);
+    return prismeAnswer(200, headers, undefined, PRISME_GIF);
   };
 
   const page = (h: Headers) => h.get('x-prisme-referrer') || h.get('referer');
 
-  const pageview = (request: Request, e: { headers: Record<string, string>; client: PrismeClient }) => {
+  const pageview = (request: Request, e: { headers: Headers; client: PrismeClient }) => {
     const h = request.headers;
     return answerJs(e.headers, prismePageview(d.prisme, e.client, {
       page: page(h),
@@ -167,7 +167,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
         }
         // The visitor is on their way out: send them on even when the buffer is full (the drop is counted).
         await store(r.event);
-        return prismeAnswer(302, { ...e.headers, location: r.location! });
+        e.headers.set('location', r.location!);
+        return prismeAnswer(302, e.headers);
       }, { detail: prismeDocs.noscriptOutbound })
       // Everything else under the prefixes passes the same chain first, then 405 (known path) or 404.
       .all('/api/v1/events/*', ({ request, server }) => fallback({ request, server }, false), { parse: 'none', detail: { hide: true } })
@@ -175,7 +176,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   );
 
   /** The body as UTF-8 text, or the answer to give: 413 over 4 MiB, 400 when not UTF-8. */
-  async function prismeBody(request: Request, headers: Record<string, string>): Promise<{ text: string } | Response> {
+  async function prismeBody(request: Request, headers: Headers): Promise<{ text: string } | Response> {
     const body = await readBody(request, PRISME_MAX_BODY);
     if (body.ok) return body;
     d.drops.add('invalid-input');

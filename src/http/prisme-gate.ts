@@ -16,12 +16,16 @@ export interface GateDeps {
 const EXPOSE = 'X-Footfall-Reason, X-Prisme-Request-Id, X-Ratelimit-Limit, X-Ratelimit-Remaining, X-Ratelimit-Reset, Retry-After';
 export const NOSCRIPT_CACHE_CONTROL = 'no-store, no-cache, max-age=0, must-revalidate, proxy-revalidate';
 
-export type GateResult = { pass: true; headers: Record<string, string>; origin: string | null } | { pass: false; response: Response };
+export type GateResult = { pass: true; headers: Headers; origin: string | null } | { pass: false; response: Response };
 
 /** An empty-bodied Prisme answer; 4xx carry X-Footfall-Reason (decisions.md). */
-export function prismeAnswer(status: number, headers: Record<string, string>, reason?: string, body: string | Uint8Array | null = null): Response {
-  return new Response(body, { status, headers: reason ? { ...headers, 'x-footfall-reason': reason } : headers });
+export function prismeAnswer(status: number, headers: Headers, reason?: string, body: string | Uint8Array | null = null): Response {
+  if (reason) headers.set('x-footfall-reason', reason);
+  return new Response(body, { status, headers });
 }
+
+/** The CORS pair every answer to a cross-origin request carries, copied natively per answer. */
+const CORS = new Headers({ 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSE });
 
 /** Decimal text of small counts (remaining tokens, seconds to reset), made once instead of per answer. */
 const SMALL_INTS = Array.from({ length: 1024 }, (_, i) => String(i));
@@ -29,20 +33,18 @@ const intText = (n: number): string => SMALL_INTS[n] ?? String(n);
 
 export function runGate(d: GateDeps, request: Request, ip: string, noscript: boolean): GateResult {
   const h = request.headers;
-  const headers: Record<string, string> = {
-    'x-prisme-request-id': (d.trustProxy && h.get('x-request-id')) || uuidv4(),
-  };
   let origin = h.get('origin');
+  // One Headers per request, filled in place: every request gets exactly one answer.
+  const headers = origin !== null ? new Headers(CORS) : new Headers();
+  headers.set('x-prisme-request-id', (d.trustProxy && h.get('x-request-id')) || uuidv4());
   if (origin !== null) {
-    headers['access-control-allow-origin'] = '*';
-    headers['access-control-expose-headers'] = EXPOSE;
     // Preflight: answered before the limiter, so it costs the visitor no token.
     const asked = request.method === 'OPTIONS' ? h.get('access-control-request-method') : null;
     if (asked !== null) {
-      headers['access-control-allow-methods'] = 'POST';
+      headers.set('access-control-allow-methods', 'POST');
       const wanted = h.get('access-control-request-headers');
-      if (wanted) headers['access-control-allow-headers'] = wanted;
-      headers['access-control-max-age'] = '86400';
+      if (wanted) headers.set('access-control-allow-headers', wanted);
+      headers.set('access-control-max-age', '86400');
       return { pass: false, response: prismeAnswer(204, headers) };
     }
   }
@@ -50,13 +52,13 @@ export function runGate(d: GateDeps, request: Request, ip: string, noscript: boo
     const r = d.limiter.take(ip);
     if (!r.allowed) {
       d.drops.add('rate-limited');
-      headers['retry-after'] = String(r.retryAfterS);
-      headers['content-type'] = 'text/plain; charset=utf-8';
+      headers.set('retry-after', String(r.retryAfterS));
+      headers.set('content-type', 'text/plain; charset=utf-8');
       return { pass: false, response: prismeAnswer(429, headers, 'rate limited', 'Too Many Requests') };
     }
-    headers['x-ratelimit-limit'] = intText(d.limiter.capacity);
-    headers['x-ratelimit-remaining'] = intText(r.remaining);
-    headers['x-ratelimit-reset'] = intText(r.resetS);
+    headers.set('x-ratelimit-limit', intText(d.limiter.capacity));
+    headers.set('x-ratelimit-remaining', intText(r.remaining));
+    headers.set('x-ratelimit-reset', intText(r.resetS));
   }
   if (noscript && origin === null) {
     // <img> GETs carry no Origin: the Referer's origin stands in (Prisme v0.20.0).
@@ -74,6 +76,6 @@ export function runGate(d: GateDeps, request: Request, ip: string, noscript: boo
     d.drops.add('unknown-origin');
     return { pass: false, response: prismeAnswer(400, headers, 'origin not registered') };
   }
-  if (noscript) headers['cache-control'] = NOSCRIPT_CACHE_CONTROL;
+  if (noscript) headers.set('cache-control', NOSCRIPT_CACHE_CONTROL);
   return { pass: true, headers, origin };
 }

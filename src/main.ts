@@ -63,7 +63,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
  * (BUN_JSC_smallHeapGrowthFactor=1.3, left to operators, trades ~8 % of throughput for ~45 MB
  * less under the 1M-address load: README "Memory".)
  */
-export const HEAP_SETTINGS: Readonly<Record<string, string>> = {
+const HEAP_SETTINGS: Readonly<Record<string, string>> = {
   BUN_JSC_forceRAMSize: String(1 << 30),
   MIMALLOC_PURGE_DELAY: '0',
 };

@@ -16,7 +16,7 @@
  * referrer from the Referer header (`direct` when none or unparsable: the hit is still stored,
  * where Umami would silently drop it); bots are not stored.
  */
-import { formatUuid, uuidv7 } from '../lib/uuid.ts';
+import { formatUuid, uuidv7, writeHex } from '../lib/uuid.ts';
 import { writeUtf8 } from '../lib/write-utf8.ts';
 import type { DropReason } from './drop-reasons.ts';
 import { blankEvent, type CanonicalEvent } from './event.ts';
@@ -69,20 +69,11 @@ function seedsFor(salt: Uint8Array): { visitor: bigint; session: bigint } {
 let input = new Uint8Array(1024);
 const HOUR_INPUT = new Uint8Array(16);
 const HOUR_VIEW = new DataView(HOUR_INPUT.buffer);
-const VISITOR_HASH = new DataView(new ArrayBuffer(8));
+const VISITOR_HASH = new Uint8Array(8);
+const VISITOR_HASH_VIEW = new DataView(VISITOR_HASH.buffer);
 const SESSION_BYTES = new Uint8Array(16);
 const SESSION_VIEW = new DataView(SESSION_BYTES.buffer);
-const HEX = '0123456789abcdef';
 const VISITOR_TEXT = Buffer.from('pixel_0000000000000000', 'latin1');
-
-/** The 8 bytes of `view` as 16 lower-case hex digits written into `out` from `to`. */
-function hex16(view: DataView, out: Buffer, to: number): void {
-  for (let i = 0; i < 8; i++) {
-    const b = view.getUint8(i);
-    out[to + 2 * i] = HEX.charCodeAt(b >> 4);
-    out[to + 2 * i + 1] = HEX.charCodeAt(b & 15);
-  }
-}
 
 export interface PixelIds {
   /** `pixel_` + 16 hex digits; the same for one pixel, address and UA all (UTC) day. */
@@ -103,8 +94,8 @@ export function pixelIds(salt: Uint8Array, pixelId: string, ip: string, ua: stri
   input[n++] = 0;
   n = writeUtf8(ua, input, n);
   const visitor = Bun.hash.xxHash64(input.subarray(0, n), seed.visitor);
-  VISITOR_HASH.setBigUint64(0, visitor);
-  hex16(VISITOR_HASH, VISITOR_TEXT, 6);
+  VISITOR_HASH_VIEW.setBigUint64(0, visitor);
+  writeHex(VISITOR_HASH, VISITOR_TEXT, 6);
   const visitorId = VISITOR_TEXT.toString('latin1');
 
   HOUR_VIEW.setBigUint64(0, visitor);

@@ -1,6 +1,6 @@
 /** @module A mapped RudderStack message → the canonical event columns it carries (strings or null). */
 import type { JsonObject } from './sjson-path.ts';
-import type { Utm } from './url.ts';
+import { NO_UTM, type Utm } from './url.ts';
 import { Lru } from '../lib/lru.ts';
 
 export interface RudderFields {
@@ -100,5 +100,3 @@ function utmOf(q: URLSearchParams): Utm {
     utmContent: q.get('utm_content'),
   });
 }
-
-const NO_UTM: Utm = Object.freeze({ utmSource: null, utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null });

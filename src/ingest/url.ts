@@ -121,7 +121,7 @@ export function utmFrom(url: PageUrl): Utm {
   return utm;
 }
 
-const NO_UTM: Utm = Object.freeze({ utmSource: null, utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null });
+export const NO_UTM: Utm = Object.freeze({ utmSource: null, utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null });
 const utmMemo = new WeakMap<PageUrl, Utm>();
 
 function utmFromQuery(query: string): Utm {

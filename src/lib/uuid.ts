@@ -12,6 +12,15 @@ for (let i = 0; i < 256; i++) {
 const TEXT = Buffer.alloc(36, 45); // '-' stays at 8, 13, 18 and 23
 const AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
 
+/** `bytes` as lower-case hex digits written into `out` from `at` (2 per byte). */
+export function writeHex(bytes: Uint8Array, out: Uint8Array, at: number): void {
+  for (let i = 0; i < bytes.length; i++) {
+    const v = bytes[i]! << 1;
+    out[at + 2 * i] = HEX_ASCII[v]!;
+    out[at + 2 * i + 1] = HEX_ASCII[v + 1]!;
+  }
+}
+
 export function formatUuid(b: Uint8Array): string {
   for (let i = 0; i < 16; i++) {
     const v = b[i]! << 1;

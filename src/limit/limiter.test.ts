@@ -43,4 +43,22 @@ describe('Limiter', () => {
     expect(l.size).toBe(1);
     expect(l.evictedIdle).toBe(10);
   });
+
+  it('still finds every tracked key after thousands of evictions and table growths', () => {
+    const l = new Limiter({ capacity: 2, periodMs: 60_000, maxKeys: 1000, clock: manualClock() });
+    for (let i = 0; i < 20_000; i++) l.take(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`);
+    expect(l.size).toBe(1000);
+    // Never hit twice, so the hand evicted in arrival order: the last 1000 keys are the tracked ones,
+    // each with one token left (found: 0 left after this take; a fresh bucket would leave 1).
+    for (let i = 19_000; i < 20_000; i++) expect(l.take(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`).remaining).toBe(0);
+    expect(l.take('10.0.73.24').remaining).toBe(1);
+    expect(l.size).toBe(1000);
+  });
+
+  it('tells apart keys that differ in one character or only in order', () => {
+    const l = new Limiter({ capacity: 1, periodMs: 60_000, maxKeys: 10_000, clock: manualClock() });
+    const keys = ['1.2.3.4', '1.2.3.5', '4.3.2.1', '::1', '::1:0', '2001:db8::1', '2001:db8::10', ''];
+    for (const k of keys) expect(l.take(k).allowed).toBe(true);
+    for (const k of keys) expect(l.take(k).allowed).toBe(false);
+  });
 });

@@ -68,19 +68,28 @@ export function exportFilename(kind: string, id: string, format: ExportFormat, s
 /** Lines are gathered into chunks of about this many characters before being handed to the socket. */
 const CHUNK_CHARS = 64 * 1024;
 
+/** Lets the event loop run (other requests, timers, the write buffer) between two chunks. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Pull-based: the next rows are read from the store only when the consumer (Bun's socket
  * writer) asks, so a slow client holds one chunk and one store page in memory, not the export.
- * Cancelling (client gone) returns the iterator, which releases the store's statement.
+ * Each chunk after the first waits for a turn of the event loop: a fast client otherwise pulls
+ * chunk after chunk in one run of promise callbacks, and the whole server answered nothing else
+ * until the export ended (4.4 s for 413k events). Cancelling (client gone) returns the
+ * iterator, which releases the store's statement.
  */
 export function exportResponse(events: AsyncIterable<CanonicalEvent>, format: ExportFormat, filename: string): Response {
   const it = events[Symbol.asyncIterator]();
   const line = format === 'csv' ? csvLine : ndjsonLine;
   const enc = new TextEncoder();
   let pending = format === 'csv' ? CSV_HEADER : '';
+  let first = true;
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
+        if (first) first = false;
+        else await nextTurn();
         let buf = pending;
         pending = '';
         while (buf.length < CHUNK_CHARS) {

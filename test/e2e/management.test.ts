@@ -101,4 +101,44 @@ describe('dist/footfall management API', () => {
       expect(await second.stop()).toBe(0);
     }
   });
+
+  it('keeps answering other requests while a large export streams to a fast client', async () => {
+    const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    try {
+      const { token } = (await (await call(ff.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD })).json()) as { token: string };
+      const site = (await (await call(ff.url, 'POST', '/api/websites', token, { name: 'Big', domain: 'big.example' })).json()) as { id: string };
+      const db = openDatabase(join(ff.dataDir, 'footfall.db'));
+      const store = new SqliteEventStore(db);
+      for (let from = 0; from < 100_000; from += 10_000) store.insertBatchSync(Array.from({ length: 10_000 }, (_, i) => makeEvent(from + i, { websiteId: site.id })));
+      db.close();
+
+      const res = await call(ff.url, 'GET', `/api/websites/${site.id}/export`, token);
+      const reader = res.body!.getReader();
+      let lines = 0;
+      const count = (b: Uint8Array) => {
+        for (let i = 0; i < b.length; i++) if (b[i] === 10) lines++;
+      };
+      count((await reader.read()).value!);
+      // Health checks sent once the export has begun must be answered before it ends.
+      let exportDone = false;
+      const probes = (async () => {
+        const answeredDuringExport: boolean[] = [];
+        for (let i = 0; i < 5; i++) {
+          expect((await fetch(ff.url + '/api/v1/healthcheck')).status).toBe(200);
+          answeredDuringExport.push(!exportDone);
+        }
+        return answeredDuringExport;
+      })();
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) break;
+        count(r.value);
+      }
+      exportDone = true;
+      expect(await probes).toEqual([true, true, true, true, true]);
+      expect(lines).toBe(100_000);
+    } finally {
+      expect(await ff.stop()).toBe(0);
+    }
+  });
 });

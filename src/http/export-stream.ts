@@ -30,11 +30,22 @@ export function exportResponsesDoc(): Record<string, unknown> {
   };
 }
 
-/** Every field in EVENT_FIELDS order, absent ones as null, whatever order the store produced. */
+/**
+ * Every field in EVENT_FIELDS order, absent ones as null, whatever order the store produced.
+ * Written out as one literal (a test checks it against EVENT_FIELDS): ~2× faster than filling an
+ * object field by field, and an export is ~1M of these.
+ */
 export function ndjsonLine(e: CanonicalEvent): string {
-  const o: Record<string, unknown> = {};
-  for (const f of EVENT_FIELDS) o[f] = e[f] ?? null;
-  return JSON.stringify(o) + '\n';
+  return JSON.stringify({
+    id: e.id, timestamp: e.timestamp, source: e.source, type: e.type, websiteId: e.websiteId ?? null, pixelId: e.pixelId ?? null,
+    name: e.name ?? null, url: e.url ?? null, hostname: e.hostname ?? null, path: e.path ?? null, query: e.query ?? null,
+    referrer: e.referrer ?? null, referrerDomain: e.referrerDomain ?? null, target: e.target ?? null, status: e.status ?? null,
+    visitorId: e.visitorId ?? null, sessionId: e.sessionId ?? null, anonymousId: e.anonymousId ?? null, userId: e.userId ?? null,
+    browser: e.browser ?? null, browserVersion: e.browserVersion ?? null, os: e.os ?? null, osVersion: e.osVersion ?? null,
+    device: e.device ?? null, country: e.country ?? null, region: e.region ?? null, city: e.city ?? null,
+    utmSource: e.utmSource ?? null, utmMedium: e.utmMedium ?? null, utmCampaign: e.utmCampaign ?? null, utmTerm: e.utmTerm ?? null,
+    utmContent: e.utmContent ?? null, properties: e.properties ?? null, payload: e.payload ?? null,
+  } satisfies Record<keyof CanonicalEvent, unknown>) + '\n';
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -17,6 +17,7 @@ eventStoreContract('sqlite on a writer thread (file)', async () => {
 import { describe, expect, it } from 'bun:test';
 import { EVENT_FIELDS, type CanonicalEvent } from '../../ingest/event.ts';
 import { eventRow, ROW_FIELDS } from './sqlite-event-store.ts';
+import { makeEvent } from '../../../test/helpers/events.ts';
 
 describe('eventRow', () => {
   it('lists every canonical field once, in the table column order, properties and payload last, as JSON values', () => {
@@ -26,5 +27,12 @@ describe('eventRow', () => {
     e.payload = { b: [true] };
     expect(eventRow(e)).toEqual(ROW_FIELDS.map((f) => e[f]) as (string | number | null)[]);
     expect(ROW_FIELDS.slice(-2)).toEqual(['properties', 'payload']);
+  });
+
+  it('is read back by scan() as events whose fields come in EVENT_FIELDS order', async () => {
+    const store = new SqliteEventStore(openDatabase(':memory:'));
+    store.insertBatchSync([makeEvent(1, { properties: { plan: 'pro' } })]);
+    for await (const e of store.scan({})) expect(Object.keys(e)).toEqual([...EVENT_FIELDS]);
+    expect(await store.count()).toBe(1);
   });
 });

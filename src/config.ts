@@ -62,7 +62,7 @@ export const ConfigSchema = T.Object({
   }),
   limiterMaxKeys: opt(T.Integer({ default: 50_000, minimum: 1000 }), {
     flag: 'limiter-max-keys', env: ['FOOTFALL_LIMITER_MAX_KEYS'], kind: 'int', shown: '50000',
-    help: 'Hard cap on tracked client addresses (~50 B each); beyond it one not seen since the last sweep is forgotten (its bucket starts full again). A bucket idle for a whole period is full anyway, so 50000 only forgets early when over ~800 new addresses a second arrive for a minute.',
+    help: 'Hard cap on tracked client addresses (~40 B each, outside the JS heap); beyond it one not seen since the last sweep is forgotten (its bucket starts full again). A bucket idle for a whole period is full anyway, so 50000 only forgets early when over ~800 new addresses a second arrive for a minute.',
   }),
   maxSessions: opt(T.Integer({ default: 20_000, minimum: 1000 }), {
     flag: 'max-sessions', env: ['FOOTFALL_MAX_SESSIONS'], kind: 'int', shown: '20000',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { blankEvent, EVENT_FIELDS } from '../ingest/event.ts';
-import { csvField, csvLine, exportFilename, exportResponse, ndjsonLine } from './export-stream.ts';
+import type { EventStore } from '../store/event-store.ts';
+import { CSV_HEADER, csvField, csvLine, exportFilename, exportLines, exportResponse, ndjsonLine } from './export-stream.ts';
 
 describe('export formats', () => {
   it('quotes CSV fields only when RFC 4180 needs it and keeps null apart from the empty string', () => {
@@ -35,10 +36,24 @@ describe('export formats', () => {
         released = true;
       }
     }
-    const res = exportResponse(events(), 'ndjson', 'x.ndjson');
+    const store = { scan: () => events() } as unknown as EventStore;
+    const res = exportResponse(exportLines(store, {}, 'csv'), 'csv', 'x.csv');
     const reader = res.body!.getReader();
     await reader.read();
     await reader.cancel();
     expect(released).toBe(true);
+  });
+
+  it("takes NDJSON lines from the store when it writes them itself, and formats scanned events otherwise", async () => {
+    const e = blankEvent('id1', '2026-01-01T00:00:00.000Z', 'pixel', 'pixel');
+    async function* one<T>(v: T) {
+      yield v;
+    }
+    const scanning = { scan: () => one(e) } as unknown as EventStore;
+    const writing = { scan: () => one(e), scanNdjson: () => one('{"from":"store"}\n') } as unknown as EventStore;
+    const text = (lines: AsyncIterable<string>, format: 'ndjson' | 'csv') => exportResponse(lines, format, 'x').text();
+    expect(await text(exportLines(scanning, {}, 'ndjson'), 'ndjson')).toBe(ndjsonLine(e));
+    expect(await text(exportLines(writing, {}, 'ndjson'), 'ndjson')).toBe('{"from":"store"}\n');
+    expect(await text(exportLines(writing, {}, 'csv'), 'csv')).toBe(CSV_HEADER + csvLine(e));
   });
 });

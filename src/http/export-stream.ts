@@ -1,6 +1,7 @@
 /** @module Canonical events → a streamed NDJSON or CSV (RFC 4180) download, pulled on demand so memory stays constant. */
 import { t } from 'elysia';
 import { EVENT_FIELDS, type CanonicalEvent } from '../ingest/event.ts';
+import type { EventFilter, EventStore } from '../store/event-store.ts';
 import { ErrorBody } from './errors.ts';
 
 export type ExportFormat = 'ndjson' | 'csv';
@@ -79,6 +80,19 @@ export function exportFilename(kind: string, id: string, format: ExportFormat, s
 /** Lines are gathered into chunks of about this many characters before being handed to the socket. */
 const CHUNK_CHARS = 64 * 1024;
 
+/**
+ * The export's lines: NDJSON straight from the store when it can write them itself
+ * (EventStore.scanNdjson, ~2× faster), otherwise each scanned event through ndjsonLine/csvLine.
+ */
+export function exportLines(store: EventStore, filter: EventFilter, format: ExportFormat): AsyncIterable<string> {
+  if (format === 'ndjson' && store.scanNdjson) return store.scanNdjson(filter);
+  return formatted(store.scan(filter), format === 'csv' ? csvLine : ndjsonLine);
+}
+
+async function* formatted(events: AsyncIterable<CanonicalEvent>, line: (e: CanonicalEvent) => string): AsyncIterable<string> {
+  for await (const e of events) yield line(e);
+}
+
 /** Lets the event loop run (other requests, timers, the write buffer) between two chunks. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -90,9 +104,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * until the export ended (4.4 s for 413k events). Cancelling (client gone) returns the
  * iterator, which releases the store's statement.
  */
-export function exportResponse(events: AsyncIterable<CanonicalEvent>, format: ExportFormat, filename: string): Response {
-  const it = events[Symbol.asyncIterator]();
-  const line = format === 'csv' ? csvLine : ndjsonLine;
+export function exportResponse(lines: AsyncIterable<string>, format: ExportFormat, filename: string): Response {
+  const it = lines[Symbol.asyncIterator]();
   const enc = new TextEncoder();
   let pending = format === 'csv' ? CSV_HEADER : '';
   let first = true;
@@ -110,7 +123,7 @@ export function exportResponse(events: AsyncIterable<CanonicalEvent>, format: Ex
             controller.close();
             return;
           }
-          buf += line(r.value);
+          buf += r.value;
         }
         controller.enqueue(enc.encode(buf));
       },

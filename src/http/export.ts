@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia';
 import { viewableWebsite } from '../accounts/websites.ts';
 import { ApiError } from './errors.ts';
-import { exportFilename, ExportQuery, exportResponse, exportResponsesDoc } from './export-stream.ts';
+import { exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc } from './export-stream.ts';
 import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
 import { UuidParam } from './management-schemas.ts';
 
@@ -14,8 +14,8 @@ export function exportRoutes(ctx: ManagementContext) {
         throw new ApiError('bad-request', 'endAt must not be before startAt');
       const w = viewableWebsite(ctx, requirePrincipal(ctx, headers.authorization), params.websiteId, true);
       const format = query.format ?? 'ndjson';
-      const events = ctx.events.scan({ websiteId: w.id, startAt: query.startAt, endAt: query.endAt });
-      return exportResponse(events, format, exportFilename('website', w.id, format, query.startAt, query.endAt));
+      const lines = exportLines(ctx.events, { websiteId: w.id, startAt: query.startAt, endAt: query.endAt }, format);
+      return exportResponse(lines, format, exportFilename('website', w.id, format, query.startAt, query.endAt));
     },
     {
       params: UuidParam('websiteId'),

@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, viewablePixel } from '../accounts/pixels.ts';
 import { ApiError, errorResponses } from './errors.ts';
-import { exportFilename, ExportQuery, exportResponse, exportResponsesDoc } from './export-stream.ts';
+import { exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc } from './export-stream.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidParam } from './management-schemas.ts';
 
@@ -89,8 +89,8 @@ export function pixelRoutes(ctx: ManagementContext) {
           throw new ApiError('bad-request', 'endAt must not be before startAt');
         const px = viewablePixel(ctx, me(headers.authorization), params.pixelId, true);
         const format = query.format ?? 'ndjson';
-        const events = ctx.events.scan({ pixelId: px.id, startAt: query.startAt, endAt: query.endAt });
-        return exportResponse(events, format, exportFilename('pixel', px.id, format, query.startAt, query.endAt));
+        const lines = exportLines(ctx.events, { pixelId: px.id, startAt: query.startAt, endAt: query.endAt }, format);
+        return exportResponse(lines, format, exportFilename('pixel', px.id, format, query.startAt, query.endAt));
       },
       {
         params: PixelParams,

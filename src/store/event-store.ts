@@ -15,6 +15,12 @@ export interface EventStore {
   insertBatch(events: readonly CanonicalEvent[]): Promise<void>;
   /** Oldest first, in constant memory: implementations page through the store. */
   scan(filter: EventFilter): AsyncIterable<CanonicalEvent>;
+  /**
+   * Optional: the same events as NDJSON lines (each ending in `\n`), byte for byte what the
+   * export's ndjsonLine() writes for them, built by the store itself (a test holds every adapter
+   * that has it to that).
+   */
+  scanNdjson?(filter: EventFilter): AsyncIterable<string>;
   count(filter?: EventFilter): Promise<number>;
   close(): Promise<void>;
 }

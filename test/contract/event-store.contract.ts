@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'bun:test';
 import type { EventStore } from '../../src/store/event-store.ts';
 import { makeEvent, T0 } from '../helpers/events.ts';
+import { ndjsonLine } from '../../src/http/export-stream.ts';
 
 export function eventStoreContract(name: string, open: () => Promise<EventStore>): void {
   describe(`EventStore contract: ${name}`, () => {
@@ -13,6 +14,28 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       const out: unknown[] = [];
       for await (const e of store.scan({})) out.push(e);
       expect(out).toEqual(events);
+      await store.close();
+    });
+
+    it('writes NDJSON itself (when it can) byte for byte as the exporter writes the events it scans, awkward text included', async () => {
+      const store = await open();
+      if (!store.scanNdjson) return void (await store.close());
+      const awkward = ['quote " backslash \\ slash /', 'controls \b\f\n\r\t \u0000 \u0001 \u001f \u007f', 'unicode é 漢字 😀 \u2028 \u2029 \ufeff', '', ' ', 'null', '{"not":"json"}', 'lone \ud800 surrogate \udfff'];
+      const events = awkward.map((text, i) =>
+        makeEvent(i, { name: text, url: `https://shop.example/${i}?q=${text}`, path: text, referrer: i % 2 ? null : text, status: i % 2 ? 404 : null,
+          properties: i % 3 ? { text, n: i / 7, big: 1e21, neg: -0.5, list: [true, null, text], nested: { '2': 1, '1': text, b: [] } } : null,
+          payload: i % 2 ? { anonymousId: text, context: { page: { title: text } } } : null }),
+      );
+      // The first and last millisecond a timestamp can have, and a time before 1970.
+      events.push(makeEvent(7, { timestamp: '1969-12-31T23:59:59.999Z' }), makeEvent(8, { timestamp: '2026-12-31T23:59:59.999Z' }), makeEvent(9, { timestamp: '2026-01-01T00:00:00.000Z' }));
+      await store.insertBatch(events);
+      const expected: string[] = [];
+      for await (const e of store.scan({})) expected.push(ndjsonLine(e));
+      const written: string[] = [];
+      for await (const line of store.scanNdjson({})) written.push(line);
+      expect(written).toEqual(expected);
+      expect(written.length).toBe(events.length);
+      expect(written.map((l) => JSON.parse(l).name)).toEqual(expected.map((l) => JSON.parse(l).name));
       await store.close();
     });
 

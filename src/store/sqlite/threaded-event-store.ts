@@ -111,6 +111,10 @@ export class ThreadedSqliteEventStore implements EventStore {
     return this.reader.scan(filter);
   }
 
+  scanNdjson(filter: EventFilter): AsyncIterable<string> {
+    return this.reader.scanNdjson(filter);
+  }
+
   count(filter?: EventFilter): Promise<number> {
     return this.reader.count(filter);
   }

@@ -6,7 +6,8 @@
  *   filled     mixed workload on an empty and on a 10M-event database (target ≥ 90 % of empty)
  *   addresses  1M distinct client addresses (limiter, sessions under pressure; RSS ≤ 150 MB
  *              throughout, the export read-back included);
- *              checks that RSS plateaus (BENCH_MAX_SESSIONS / BENCH_LIMITER_KEYS / BENCH_JSC_RAM / BENCH_JSC_GROWTH explore the trade-off)
+ *              checks that RSS plateaus (BENCH_MAX_SESSIONS / BENCH_LIMITER_KEYS explore the trade-off)
+ * BENCH_JSC_RAM / BENCH_JSC_GROWTH set the engine's heap options for any scenario (A/B of the defaults).
  * Every scenario checks that the events read back through the exports equal the events
  * acknowledged, and that nothing but 2xx was answered.
  *   bun bench/mixed-load.ts buffered|durable|filled|addresses
@@ -33,6 +34,8 @@ const MAX_SESSIONS = process.env.BENCH_MAX_SESSIONS;
 const JSC_RAM = process.env.BENCH_JSC_RAM;
 const JSC_GROWTH = process.env.BENCH_JSC_GROWTH;
 const LIMITER_KEYS = process.env.BENCH_LIMITER_KEYS;
+/** Engine settings for every scenario's Footfall (unset: the ones `serve` picks itself). */
+const HEAP_ENV: Record<string, string> = { ...(JSC_RAM ? { BUN_JSC_forceRAMSize: JSC_RAM } : {}), ...(JSC_GROWTH ? { BUN_JSC_smallHeapGrowthFactor: JSC_GROWTH } : {}) };
 
 const opts = (target: string, o: Partial<LoadOptions> = {}): LoadOptions => ({
   ...LOAD_DEFAULTS, target, durationMs: DURATION_MS, connections: CONNS, password: PASSWORD, seed: 12345, progress: false, ...o,
@@ -71,12 +74,12 @@ const figures = (b: LoadReport, f: LoadReport, peakMb: number) => ({
 const base = await startBaseline();
 try {
   if (SCENARIO === 'buffered' || SCENARIO === 'durable') {
-    const ff = await startFootfall(['--trust-proxy', '--ack', SCENARIO]);
+    const ff = await startFootfall(['--trust-proxy', '--ack', SCENARIO], HEAP_ENV);
     const { b, f, peakMb } = await measure(ff, base.url, {});
     await stopAndCheck(ff, f);
     const target = SCENARIO === 'buffered' ? 0.5 : 0.35;
     const fig = figures(b, f, peakMb);
-    line(`mixed-${SCENARIO}`, { ...fig, target_ratio: target, met: fig.ratio >= target && (SCENARIO !== 'buffered' || f.latency_ms.p99 <= 10) ? 'yes' : 'no' });
+    line(`mixed-${SCENARIO}`, { ...fig, jsc_growth: JSC_GROWTH ?? 'default', target_ratio: target, met: fig.ratio >= target && (SCENARIO !== 'buffered' || f.latency_ms.p99 <= 10) ? 'yes' : 'no' });
   } else if (SCENARIO === 'filled') {
     let rows = storedRows(FILLED_DIR);
     if (rows < FILLED_ROWS) {
@@ -85,10 +88,10 @@ try {
       console.error(`filled ${t.rows} rows in ${t.seconds.toFixed(0)} s (${(t.rows / t.seconds).toFixed(0)} rows/s)`);
       rows = storedRows(FILLED_DIR);
     }
-    const empty = await startFootfall(['--trust-proxy']);
+    const empty = await startFootfall(['--trust-proxy'], HEAP_ENV);
     const e = await measure(empty, base.url, {});
     await stopAndCheck(empty, e.f);
-    const full = await startFootfall(['--trust-proxy'], {}, FILLED_DIR);
+    const full = await startFootfall(['--trust-proxy'], HEAP_ENV, FILLED_DIR);
     const m = await measure(full, base.url, {});
     await stopAndCheck(full, m.f);
     const vsEmpty = m.f['req/s'] / e.f['req/s'];
@@ -99,7 +102,7 @@ try {
     // Every visitor a new client address (one pageview, maybe a custom event), until 1M were used.
     const mix: Record<Family, number> = { ...DEFAULT_MIX, pageview: 85, custom: 15, rudder: 0, pixel: 0 };
     const o = { mix, visitLength: 1, addresses: ADDRESSES, maxVisitors: ADDRESSES, durationMs: 180_000 };
-    const ff = await startFootfall(['--trust-proxy', ...(MAX_SESSIONS ? ['--max-sessions', MAX_SESSIONS] : []), ...(LIMITER_KEYS ? ['--limiter-max-keys', LIMITER_KEYS] : [])], { ...(JSC_RAM ? { BUN_JSC_forceRAMSize: JSC_RAM } : {}), ...(JSC_GROWTH ? { BUN_JSC_smallHeapGrowthFactor: JSC_GROWTH } : {}) });
+    const ff = await startFootfall(['--trust-proxy', ...(MAX_SESSIONS ? ['--max-sessions', MAX_SESSIONS] : []), ...(LIMITER_KEYS ? ['--limiter-max-keys', LIMITER_KEYS] : [])], HEAP_ENV);
     const b = await runLoad(opts(base.url, { ...o, setup: false, durationMs: DURATION_MS, maxVisitors: undefined }));
     // RSS is reported for the load itself and, apart, for the export read-back that follows it.
     // The first and second half of the addresses are sampled apart: bounded maps plateau, so the

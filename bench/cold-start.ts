@@ -1,10 +1,13 @@
-/** @module Benchmark: dist/footfall from exec to the first 200 from /api/v1/healthcheck (fresh data dir each run), and binary size. */
+/**
+ * @module Benchmark: dist/footfall from exec to the first 200 from /api/v1/healthcheck (fresh data dir each run), and binary size.
+ * FOOTFALL_BIN times another build; BENCH_JSC_GROWTH sets the engine's heap growth step (A/B of the default).
+ */
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { check, line, percentile } from './lib/report.ts';
 
-const BIN = resolve(import.meta.dir, '../dist/footfall');
+const BIN = process.env.FOOTFALL_BIN || resolve(import.meta.dir, '../dist/footfall');
 const RUNS = Number(process.env.COLD_RUNS ?? 15);
 const times: number[] = [];
 const firstTimes: number[] = [];
@@ -19,7 +22,7 @@ for (let i = 0; i < RUNS * 2; i++, port++) {
   if (first) dir = mkdtempSync(join(tmpdir(), 'footfall-cold-'));
   const t0 = performance.now();
   const proc = Bun.spawn([BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dir, '--log-level', 'warn'], {
-    stdout: 'ignore', stderr: 'ignore', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'cold-start-bench' },
+    stdout: 'ignore', stderr: 'ignore', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'cold-start-bench', ...(process.env.BENCH_JSC_GROWTH ? { BUN_JSC_smallHeapGrowthFactor: process.env.BENCH_JSC_GROWTH } : {}) },
   });
   let ok = false;
   while (performance.now() - t0 < 5000) {

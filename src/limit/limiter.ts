@@ -13,9 +13,10 @@ export interface LimiterOptions extends BucketPolicy {
  * open-addressing table of 64-bit key hashes (linear probing, backward-shift deletion): no Map,
  * no key strings kept. A Map<string, slot> with its 50k address strings held ~210 bytes per key
  * (10.6 MB of live JS heap at the default cap, which the collector then walked and doubled);
- * this holds ~37 bytes per key outside the JS heap. Two keys whose 64-bit hashes are equal
- * would share a bucket: at 50k keys that is a ~1e-10 chance, and the cost is only that two
- * clients share a rate limit.
+ * this holds ~42 bytes per key outside the JS heap (bench/limiter.ts). Two keys whose 64-bit
+ * hashes are equal would share a bucket: at 50k keys that is a ~1e-10 chance, and the cost is
+ * only that two clients share a rate limit. Both hashes start from a seed drawn at start-up, so
+ * nobody can pick addresses that pile into one probe run.
  * Recency is kept CLOCK-style (a ring of slots in arrival order plus a "used" bit).
  */
 export class Limiter {
@@ -214,9 +215,12 @@ function tableSizeFor(slots: number): number {
   return n;
 }
 
+/** Per-process seeds: the table's layout cannot be predicted from outside. */
+const [SEED_LO, SEED_HI] = crypto.getRandomValues(new Int32Array(2));
+
 /** 32-bit FNV-1a over UTF-16 code units, finished with murmur3's mixer (its low bits pick the position). */
-export function hashLo(key: string): number {
-  let h = 0x811c9dc5;
+function hashLo(key: string): number {
+  let h = 0x811c9dc5 ^ SEED_LO!;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -226,8 +230,8 @@ export function hashLo(key: string): number {
 }
 
 /** A second, independent 32-bit hash (other seed and multiplier), compared on lookup only. */
-export function hashHi(key: string): number {
-  let h = 0x9747b28c ^ key.length;
+function hashHi(key: string): number {
+  let h = SEED_HI! ^ key.length;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x5bd1e995) ^ (h >>> 15);
   h ^= h >>> 13;
   h = Math.imul(h, 0x5bd1e995);

@@ -26,7 +26,7 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
           properties: i % 3 ? { text, n: i / 7, big: 1e21, neg: -0.5, list: [true, null, text], nested: { '2': 1, '1': text, b: [] } } : null,
           payload: i % 2 ? { anonymousId: text, context: { page: { title: text } } } : null }),
       );
-      // The first and last millisecond a timestamp can have, and a time before 1970.
+      // A time before 1970 (negative ms), the last millisecond of a year, and a whole second.
       events.push(makeEvent(7, { timestamp: '1969-12-31T23:59:59.999Z' }), makeEvent(8, { timestamp: '2026-12-31T23:59:59.999Z' }), makeEvent(9, { timestamp: '2026-01-01T00:00:00.000Z' }));
       await store.insertBatch(events);
       const expected: string[] = [];

@@ -59,8 +59,8 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
  * speed. mimalloc keeps freed pages for 10 ms by default; handing them back at once costs nothing
  * measurable and drops the start-up password hash's memory before the first request (111 → 73 MB).
  * A collection once the heap has grown to 1.6× what the last one left (JSC's default for heaps
- * under a quarter of RAM is 2×) keeps the 1M-address load and its export read-back under 150 MB
- * (~172 → ~145 MB) for up to ~5 % of request-thread CPU on Umami hits (none measurable on the mixed
+ * under a quarter of RAM is 2×) brings the 1M-address load and its export read-back from ~172–179
+ * to ~142–153 MB for up to ~5 % of request-thread CPU on Umami hits (none measurable on the mixed
  * load); 1.5 cost far more collections for little memory.
  * The options are read only when the engine starts, so `serve` replaces its own process image
  * (same pid, same arguments) once with them set; an operator's own value of any of them wins.

@@ -46,11 +46,12 @@ describe('dist/footfall', () => {
     expect(ff.log()).toContain('stopped cleanly');
   });
 
-  it('sizes its heap for 1 GiB with a 1.6× growth step and returns freed memory at once, in the same process (same pid, same arguments), unless the operator chose', async () => {
+  it('sizes its heap for 1 GiB with a 1.6× growth step, bounds growth during a collection, and returns freed memory at once, in the same process (same pid, same arguments), unless the operator chose', async () => {
     const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     const ff = await startBinary();
     expect(environOf(ff.proc.pid)).toContain('BUN_JSC_forceRAMSize=1073741824');
     expect(environOf(ff.proc.pid)).toContain('BUN_JSC_smallHeapGrowthFactor=1.6');
+    expect(environOf(ff.proc.pid)).toContain('BUN_JSC_concurrentGCMaxHeadroom=1.1');
     expect(environOf(ff.proc.pid)).toContain('MIMALLOC_PURGE_DELAY=0');
     expect(readFileSync(`/proc/${ff.proc.pid}/cmdline`, 'utf8').split('\0')).toContain(ff.dataDir);
     expect((await fetch(`${ff.url}/api/v1/healthcheck`)).status).toBe(200);
@@ -59,7 +60,7 @@ describe('dist/footfall', () => {
     expect(environOf(own.proc.pid)).toContain('BUN_JSC_forceRAMSize=536870912');
     expect(environOf(own.proc.pid)).toContain('MIMALLOC_PURGE_DELAY=0');
     expect(await own.stop()).toBe(0);
-    const both = await startBinary([], { BUN_JSC_forceRAMSize: '536870912', MIMALLOC_PURGE_DELAY: '10', BUN_JSC_smallHeapGrowthFactor: '2' });
+    const both = await startBinary([], { BUN_JSC_forceRAMSize: '536870912', MIMALLOC_PURGE_DELAY: '10', BUN_JSC_smallHeapGrowthFactor: '2', BUN_JSC_concurrentGCMaxHeadroom: '1.5' });
     expect(environOf(both.proc.pid)).toContain('MIMALLOC_PURGE_DELAY=10');
     expect(environOf(both.proc.pid)).toContain('BUN_JSC_smallHeapGrowthFactor=2');
     expect((await fetch(`${both.url}/api/v1/healthcheck`)).status).toBe(200);

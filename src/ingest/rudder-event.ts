@@ -38,8 +38,7 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   e.name = type === 'track' ? f.event : type === 'page' || type === 'screen' ? str(message.name) : null;
   e.url = f.url;
   e.hostname = f.hostname;
-  const page = f.url ? urlParts(f.url) : null;
-  e.path = f.path ?? page?.pathname ?? null;
+  e.path = f.path ?? f.urlPath;
   e.query = f.query;
   e.referrer = f.referrer;
   e.referrerDomain = f.referrer ? (urlParts(f.referrer)?.host ?? null) : 'direct';
@@ -55,12 +54,12 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   e.country = x.geo.country;
   e.region = x.geo.region;
   e.city = x.geo.city;
-  const utm = page?.utm;
-  e.utmSource = str(campaign?.source) ?? utm?.utmSource ?? null;
-  e.utmMedium = str(campaign?.medium) ?? utm?.utmMedium ?? null;
-  e.utmCampaign = str(campaign?.name) ?? utm?.utmCampaign ?? null;
-  e.utmTerm = str(campaign?.term) ?? utm?.utmTerm ?? null;
-  e.utmContent = str(campaign?.content) ?? utm?.utmContent ?? null;
+  const utm = f.urlUtm;
+  e.utmSource = str(campaign?.source) ?? utm.utmSource;
+  e.utmMedium = str(campaign?.medium) ?? utm.utmMedium;
+  e.utmCampaign = str(campaign?.name) ?? utm.utmCampaign;
+  e.utmTerm = str(campaign?.term) ?? utm.utmTerm;
+  e.utmContent = str(campaign?.content) ?? utm.utmContent;
   e.properties = f.properties ?? obj(message.traits);
   e.payload = message;
   return e;

@@ -16,6 +16,10 @@ export interface RudderFields {
   hostname: string | null;
   /** from `url`, without the `?`; null when empty */
   query: string | null;
+  /** from `url`: its path (the `path` column when the message gives none) */
+  urlPath: string | null;
+  /** from `url`: its utm_* parameters (when the message has no context.campaign) */
+  urlUtm: Utm;
   properties: JsonObject | null;
   userAgent: string | null;
   event: string | null;
@@ -53,6 +57,8 @@ export function liftRudderFields(message: JsonObject): RudderFields {
     title: pick('title'),
     hostname: u?.hostname ?? null,
     query: u?.query ?? null,
+    urlPath: u?.pathname ?? null,
+    urlUtm: u?.utm ?? NO_UTM,
     properties,
     userAgent: str(context?.userAgent),
     event,

@@ -146,7 +146,9 @@ describe('liftRudderFields', () => {
     if (!('message' in r)) throw new Error('dropped');
     expect(liftRudderFields(r.message)).toEqual({
       anonymousId: 'a', userId: null, name: 'Home', url: 'https://ex.com/p?x=1', path: '/p', referrer: null,
-      title: null, hostname: 'ex.com', query: 'x=1', properties: { path: '/p', url: 'other' }, userAgent: 'UA', event: null,
+      title: null, hostname: 'ex.com', query: 'x=1', urlPath: '/p',
+      urlUtm: { utmSource: null, utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null },
+      properties: { path: '/p', url: 'other' }, userAgent: 'UA', event: null,
     });
     const t = map('event=Opened&properties.n=1', 'track');
     if (!('message' in t)) throw new Error('dropped');

@@ -80,13 +80,27 @@ function sizeHeapForService(env: Record<string, string | undefined>): void {
   if (process.platform !== 'linux' || missing.length === 0 || typeof process.execve !== 'function') return;
   // A compiled binary lists its embedded entry point as argv[1]; run from source, argv[1] is the
   // script. Runtime flags (`bun --cpu-prof src/main.ts`) are in execArgv and must come along.
-  const compiled = process.argv[1]?.startsWith('/$bunfs/') ?? false;
-  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(compiled ? 2 : 1)];
+  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(isCompiled() ? 2 : 1)];
   try {
     process.execve(process.execPath, argv, { ...env, ...Object.fromEntries(missing) } as Record<string, string>);
   } catch {
     // execve returns only on failure (the binary replaced on disk, a sandbox refusing it): run as we are.
   }
+}
+
+/** True inside the binary built by `bun build --compile`: its entry point is an embedded file. */
+function isCompiled(): boolean {
+  return process.argv[1]?.startsWith('/$bunfs/') ?? false;
+}
+
+/**
+ * The writer thread's module. In the binary it is the second embedded entry point (package.json's
+ * build script), named by its embedded path: `bun build --bytecode` (Bun 1.4) leaves
+ * import.meta.url at the build machine's source file, so a URL made from it loaded the writer
+ * from that source tree on disk when it was there, and on any other machine never started it.
+ */
+function writerWorkerUrl(): string {
+  return isCompiled() ? '/$bunfs/root/store/sqlite/event-writer-worker.js' : new URL('./store/sqlite/event-writer-worker.ts', import.meta.url).href;
 }
 
 function configOrExit(args: string[], env: Record<string, string | undefined>): Config | null {
@@ -136,7 +150,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   }
   // Inserts run on a writer thread with its own connection; scans (export) use this one. The
   // thread starts while the rest of start-up goes on (checked once the server listens).
-  const events = ThreadedSqliteEventStore.start(dbPath, db, new URL('./store/sqlite/event-writer-worker.ts', import.meta.url).href);
+  const events = ThreadedSqliteEventStore.start(dbPath, db, writerWorkerUrl());
   const meta = new SqliteMetaStore(db);
   const passwords = passwordHasher();
   // Before listening, so the admin can log in as soon as "listening" is logged. Only the very

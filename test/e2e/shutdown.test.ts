@@ -43,6 +43,17 @@ describe('shutdown of dist/footfall', () => {
     });
   }
 
+  it('stores every event on a machine without the source tree it was built from (its writer thread is embedded)', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '50ms'], {}, undefined, { withoutSourceTree: true });
+    const acked = await burst(ff.url, 200, 8);
+    expect(acked).toBe(200);
+    // Written while it runs, not only at shutdown: the writer thread is up.
+    for (let i = 0; i < 200 && rows(ff.dataDir) < acked; i++) await Bun.sleep(25);
+    expect(rows(ff.dataDir)).toBe(acked);
+    expect(await ff.stop('SIGTERM')).toBe(0);
+    expect(ff.log()).not.toContain('writer thread did not start');
+  });
+
   it('keeps answering until SIGTERM lands mid-burst, then stores every acknowledged event', async () => {
     const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '60s', '--flush-size', '50000']);
     const burstP = burst(ff.url, 4000, 32);

@@ -1,5 +1,5 @@
 /** @module Test helper: builds (if needed) and runs the compiled dist/footfall on a free port with a temporary data dir. */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
@@ -31,9 +31,19 @@ export interface Running {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
-export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir()): Promise<Running> {
-  const bin = ensureBinary();
-  const proc = Bun.spawn([bin, 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...args], {
+/**
+ * Runs a copy of the binary in a mount namespace where the project's directory is an empty tmpfs:
+ * what a machine without the source tree sees (the build's own paths do not exist there).
+ */
+function elsewhere(command: string[]): string[] {
+  const copy = join(tempDir('footfall-bin-'), 'footfall');
+  copyFileSync(command[0]!, copy);
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs "$0" && exec "$@"', ROOT, copy, ...command.slice(1)];
+}
+
+export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir(), opts: { withoutSourceTree?: boolean } = {}): Promise<Running> {
+  const command = [ensureBinary(), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...args];
+  const proc = Bun.spawn(opts.withoutSourceTree ? elsewhere(command) : command, {
     cwd: tempDir('footfall-cwd-'), // proves it runs with no node_modules beside it
     env: { PATH: process.env.PATH ?? '', ...env },
     stdin: 'ignore',

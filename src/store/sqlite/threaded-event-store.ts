@@ -29,9 +29,9 @@ export class ThreadedSqliteEventStore implements EventStore {
 
   /**
    * Starts the writer thread on the database file `path` (already migrated through `readerDb`).
-   * `workerUrl` locates event-writer-worker.ts; the caller resolves it against its own
-   * import.meta.url, because inside the compiled binary modules are bundled into one file and
-   * only the entry points keep their place (see `workerUrl()` in main.ts).
+   * `workerUrl` locates event-writer-worker.ts; the caller names it, because inside the compiled
+   * binary modules are bundled into one file and only the entry points keep their own (embedded)
+   * place (see `writerWorkerUrl()` in main.ts).
    */
   static async open(path: string, readerDb: Database, workerUrl: string): Promise<ThreadedSqliteEventStore> {
     const s = ThreadedSqliteEventStore.start(path, readerDb, workerUrl);

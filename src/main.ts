@@ -157,9 +157,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // first start hashes a password (argon2id, ~200 ms); a restart skips it.
   await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, (line) => process.stderr.write(line), Date.now());
   meta.tokens.purgeExpired(Date.now());
-  const buffer = writeBufferFromConfig(config, events, log);
-  buffer.start();
   const drops = new DropCounter();
+  const buffer = writeBufferFromConfig(config, events, (tally) => drops.addTally(tally), log);
+  buffer.start();
   const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts);
   // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
   const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);

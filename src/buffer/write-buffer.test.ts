@@ -4,10 +4,14 @@ import { openDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
 import { makeEvent } from '../../test/helpers/events.ts';
 import { WriteBuffer } from './write-buffer.ts';
+import { materialisingSink } from './materialising-sink.ts';
+import { createUserAgentParser } from '../ingest/user-agent.ts';
+import type { DropTally, PendingEvent } from '../ingest/pending-event.ts';
+import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 
 function sqliteBuffer(over: Partial<ConstructorParameters<typeof WriteBuffer>[0]> = {}) {
   const store = new SqliteEventStore(openDatabase(':memory:'));
-  const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, ...over });
+  const buffer = new WriteBuffer({ store: materialisingSink(store, createUserAgentParser({ capacity: 16 })), flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, ...over });
   return { store, buffer };
 }
 
@@ -20,10 +24,11 @@ function flakyStore(failures: number) {
     get calls() {
       return calls;
     },
-    async insertBatch(batch: readonly CanonicalEvent[]) {
+    async insertPending(batch: readonly PendingEvent[]) {
       calls++;
       if (failures-- > 0) throw new Error('disk I/O error');
-      rows.push(...batch);
+      rows.push(...(batch as CanonicalEvent[]));
+      return null;
     },
   };
 }
@@ -104,5 +109,18 @@ describe('WriteBuffer', () => {
     expect(await buffer.drain()).toBe(0);
     expect(await store.count()).toBe(25_000);
     expect(buffer.submit(makeEvent(1))).toBe('full');
+  });
+
+  it('counts as committed only what was stored, and reports the hits a deferred build dropped, by reason', async () => {
+    const reports: DropTally[] = [];
+    const { store, buffer } = sqliteBuffer({ durable: true, onDropped: (t) => reports.push(t) });
+    const hit = (query: string): RudderPixelHit => ({
+      deferred: 'rudder-pixel', type: 'track', query, nowMs: 0, websiteId: 'w', requestIp: '0.0.0.0', userAgent: '', geo: { country: null, region: null, city: null },
+    });
+    const acks = [buffer.submit(makeEvent(1)), buffer.submit(hit('writeKey=k&anonymousId=a&event=')), buffer.submit(hit('writeKey=k&anonymousId=a&event=Open'))];
+    expect(await Promise.all(acks)).toEqual(['ok', 'ok', 'ok']);
+    expect(await store.count()).toBe(2);
+    expect(buffer.stats).toMatchObject({ accepted: 3, committed: 2 });
+    expect(reports).toEqual([{ 'empty-event': 1 }]);
   });
 });

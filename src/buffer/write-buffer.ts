@@ -1,10 +1,20 @@
-/** @module The write-ahead buffer: accepted events → batches → EventStore, flushed on size or interval, with durable acks and drain. */
-import type { CanonicalEvent } from '../ingest/event.ts';
-import type { EventStore } from '../store/event-store.ts';
+/** @module The write-ahead buffer: accepted events → batches → an EventSink, flushed on size or interval, with durable acks and drain. */
+import type { DropTally, PendingEvent } from '../ingest/pending-event.ts';
 import type { Logger } from '../lib/log.ts';
 
+/**
+ * Where batches go: an EventStore behind materialisingSink(), or the threaded SQLite store,
+ * whose writer thread builds deferred hits' events itself.
+ */
+export interface EventSink {
+  /** Stores the batch in one transaction; resolves with the hits it did not store, by reason (none: null). */
+  insertPending(items: readonly PendingEvent[]): Promise<DropTally | null>;
+}
+
 export interface WriteBufferOptions {
-  store: Pick<EventStore, 'insertBatch'>;
+  store: EventSink;
+  /** Told of hits a batch did not store (a deferred hit's builder dropped them), once per batch. */
+  onDropped?: (tally: DropTally) => void;
   /** Flush as soon as this many events wait. */
   flushSize: number;
   /** Flush at least this often while events wait (only once start() was called). */
@@ -22,6 +32,7 @@ export interface WriteBufferOptions {
 export interface BufferStats {
   waiting: number;
   accepted: number;
+  /** events stored (accepted ones a deferred hit's builder dropped are not, nor counted here) */
   committed: number;
   rejectedFull: number;
   flushes: number;
@@ -31,17 +42,18 @@ export interface BufferStats {
 /** The buffer the options ask for (main.ts and the test app build it the same way). */
 export function writeBufferFromConfig(
   config: { flushSize: number; flushInterval: number; bufferMax: number; ack: 'buffered' | 'durable' },
-  store: Pick<EventStore, 'insertBatch'>,
+  store: EventSink,
+  onDropped: (tally: DropTally) => void,
   log?: Logger,
 ): WriteBuffer {
-  return new WriteBuffer({ store, flushSize: config.flushSize, flushIntervalMs: config.flushInterval, maxEvents: config.bufferMax, durable: config.ack === 'durable', log });
+  return new WriteBuffer({ store, onDropped, flushSize: config.flushSize, flushIntervalMs: config.flushInterval, maxEvents: config.bufferMax, durable: config.ack === 'durable', log });
 }
 
 /** Largest batch per transaction: ~60 ms of SQLite work at 150k rows/s keeps the event loop responsive. */
 const MAX_BATCH = 10_000;
 
 export class WriteBuffer {
-  private pending: CanonicalEvent[] = [];
+  private pending: PendingEvent[] = [];
   private inFlight = 0;
   /** Sequence number of the last event accepted / committed (events commit in FIFO order). */
   private acceptedSeq = 0;
@@ -71,7 +83,7 @@ export class WriteBuffer {
    * Accepts one event. Resolves 'ok' once it is safe by the configured ack mode, or 'full' at once
    * when the buffer is at its cap (the caller answers 503 or, for GIF endpoints, counts the drop).
    */
-  submit(event: CanonicalEvent): 'ok' | 'full' | Promise<'ok' | 'full'> {
+  submit(event: PendingEvent): 'ok' | 'full' | Promise<'ok' | 'full'> {
     if (this.closed || this.size >= this.opts.maxEvents) {
       this.stats.rejectedFull++;
       return 'full';
@@ -92,7 +104,7 @@ export class WriteBuffer {
    * Accepts all events or none (a RudderStack batch is never half-stored): 'full' when they do
    * not all fit. Resolves like submit(), once the last of them is safe.
    */
-  submitAll(events: readonly CanonicalEvent[]): 'ok' | 'full' | Promise<'ok' | 'full'> {
+  submitAll(events: readonly PendingEvent[]): 'ok' | 'full' | Promise<'ok' | 'full'> {
     if (events.length === 0) return 'ok';
     if (this.closed || this.size + events.length > this.opts.maxEvents) {
       this.stats.rejectedFull += events.length;
@@ -144,8 +156,9 @@ export class WriteBuffer {
       const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
       this.pending = batch === this.pending ? [] : this.pending.slice(MAX_BATCH);
       this.inFlight = batch.length;
+      let dropped: DropTally | null;
       try {
-        await this.opts.store.insertBatch(batch);
+        dropped = await this.opts.store.insertPending(batch);
       } catch (err) {
         this.pending = batch.concat(this.pending);
         this.inFlight = 0;
@@ -167,6 +180,10 @@ export class WriteBuffer {
       this.retryAt = 0;
       this.committedSeq += batch.length;
       this.stats.committed += batch.length;
+      if (dropped) {
+        for (const n of Object.values(dropped)) this.stats.committed -= n;
+        this.opts.onDropped?.(dropped);
+      }
       this.stats.flushes++;
       this.releaseWaiters();
     }

@@ -6,7 +6,9 @@ import type { DropCounter, DropReason } from '../ingest/drop-reasons.ts';
 import type { CanonicalEvent } from '../ingest/event.ts';
 import type { GeoReader } from '../ingest/geo.ts';
 import { isRudderType, rudderCanonicalEvent, type RudderType } from '../ingest/rudder-event.ts';
-import { addServerFields, hasIdentity, pixelQueryToMessage, type PixelType } from '../ingest/rudder-message.ts';
+import { queryFirstValue } from '../ingest/go-query.ts';
+import { addServerFields, hasIdentity, type PixelType } from '../ingest/rudder-message.ts';
+import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 import type { JsonObject } from '../ingest/sjson-path.ts';
 import type { UserAgentParser } from '../ingest/user-agent.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -79,21 +81,25 @@ export function rudderRoutes(d: RudderRouteDeps) {
   }
   const countFull = (s: 'ok' | 'full' | null) => s === 'full' && d.drops.add('buffer-full');
 
-  /** The hit's event handed to the buffer (its answer), or null when it is not stored (the reason counted). */
+  /**
+   * The hit handed to the buffer (its answer), or null when it is not stored (the reason
+   * counted). Only the write key is read here; the writer thread maps the query and builds the
+   * event, dropping (and counting) an empty track event or a hit without an id.
+   */
   function pixelHit({ request, server }: Ctx, type: PixelType): 'ok' | 'full' | Promise<'ok' | 'full'> | null {
     const url = request.url;
     const q = url.indexOf('?');
-    const now = d.clock();
-    const mapped = pixelQueryToMessage(q >= 0 ? url.slice(q + 1) : '', type, now);
-    if (mapped.writeKey === null || mapped.writeKey === '') return drop('unknown-write-key');
-    const websiteId = d.websiteForWriteKey(mapped.writeKey);
+    const query = q >= 0 ? url.slice(q + 1) : '';
+    const writeKey = queryFirstValue(query, 'writeKey');
+    if (!writeKey) return drop('unknown-write-key');
+    const websiteId = d.websiteForWriteKey(writeKey);
     if (!websiteId) return drop('unknown-write-key');
-    if ('drop' in mapped) return drop('empty-event');
-    const message = mapped.message;
     const ip = requestClientIp(d.ipPolicy, server, request);
-    addServerFields(message, { nowMs: now, requestIp: storedIp(ip) });
-    if (!hasIdentity(message)) return drop('missing-identity');
-    return d.buffer.submit(rudderCanonicalEvent(type, message, enrichOf(request, ip, message, now, websiteId)));
+    const hit: RudderPixelHit = {
+      deferred: 'rudder-pixel', type, query, nowMs: d.clock(), websiteId, requestIp: storedIp(ip),
+      userAgent: request.headers.get('user-agent') ?? '', geo: d.geo.lookup(ip),
+    };
+    return d.buffer.submit(hit);
   }
   const drop = (reason: DropReason): null => (d.drops.add(reason), null);
 

@@ -22,6 +22,11 @@ export class DropCounter {
     this.counts.set(reason, this.counts.get(reason)! + n);
   }
 
+  /** Adds a batch's tally (the write buffer's report of hits its writer did not store). */
+  addTally(tally: Partial<Record<DropReason, number>>): void {
+    for (const [reason, n] of Object.entries(tally) as [DropReason, number][]) this.add(reason, n);
+  }
+
   get(reason: DropReason): number {
     return this.counts.get(reason)!;
   }

@@ -1,7 +1,7 @@
 /** @module Raw query string → ordered keys and first values, decoded exactly as Go's net/url ParseQuery does. */
 import { isUtf8 } from 'node:buffer';
 import {
-  bytesToString, decodeAt, isPlain, scratch, scratchHigh, unescapeBytes, utf16Length,
+  bytesToString, decodeAt, goQueryUnescape, isPlain, scratch, scratchHigh, unescapeBytes, utf16Length,
 } from './go-unescape.ts';
 
 export { goQueryUnescape, goUtf8Decode } from './go-unescape.ts';
@@ -21,6 +21,31 @@ export interface GoQuery {
 export function queryGet(q: GoQuery, key: string): string | undefined {
   const i = q.keys.indexOf(key);
   return i < 0 ? undefined : q.values[i];
+}
+
+/**
+ * `queryGet(parseGoQuery(raw), key)` without decoding the rest of the query: the request thread
+ * reads the write key this way and leaves the whole mapping to the writer thread. Same pairs,
+ * same drops (a ';' in the pair, a bad escape in its key or value), same first value.
+ */
+export function queryFirstValue(raw: string, key: string): string | undefined {
+  let semi = raw.indexOf(';');
+  for (let start = 0; start <= raw.length; ) {
+    let end = raw.indexOf('&', start);
+    if (end < 0) end = raw.length;
+    if (semi >= 0 && semi < start) semi = raw.indexOf(';', start);
+    if (end > start && (semi < 0 || semi >= end)) {
+      let eq = raw.indexOf('=', start);
+      if (eq < 0 || eq > end) eq = end;
+      const pairKey = isPlain(raw, start, eq) ? (eq - start === key.length && raw.startsWith(key, start) ? key : null) : goQueryUnescape(raw.slice(start, eq));
+      if (pairKey === key) {
+        const value = eq === end ? '' : goQueryUnescape(raw.slice(eq + 1, end));
+        if (value !== null) return value;
+      }
+    }
+    start = end + 1;
+  }
+  return undefined;
 }
 
 // Values that needed decoding are collected one after another in `scratch` and made into

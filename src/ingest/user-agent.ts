@@ -75,6 +75,12 @@ export function parseUserAgentUncached(ua: string, hints?: ClientHints): ParsedU
 }
 
 /**
+ * Entries of each thread's UA cache (the request thread's; the writer thread's, for RudderStack
+ * pixel hits): 10k distinct UAs cover >99 % of hits on real traffic (a Zipf tail); ~3.5 KB worst case each.
+ */
+export const UA_CACHE_SIZE = 10_000;
+
+/**
  * A UA parser with an LRU cache of `capacity` entries keyed by UA + hint values.
  * Measured on the dev machine (bun 1.4.5, 5 common browser UAs, no hints): uncached ~60 µs per
  * parse (5,000 calls), cached ~0.07 µs (200,000 calls: a slice and a Map lookup) — ~800× cheaper.

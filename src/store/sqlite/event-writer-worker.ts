@@ -1,14 +1,39 @@
-/** @module The event writer thread: batches (rows as JSON text, see eventRow) from the main thread → one transaction each on its own SQLite connection. */
+/** @module The event writer thread: batches from the main thread (JSON text of rows, see eventRow, and deferred hits) → events built, one transaction each on its own SQLite connection. */
+import { materialise, type DropTally } from '../../ingest/pending-event.ts';
+import type { RudderPixelHit } from '../../ingest/rudder-pixel-hit.ts';
+import { createUserAgentParser, UA_CACHE_SIZE } from '../../ingest/user-agent.ts';
 import { openDatabase } from './open-database.ts';
-import { SqliteEventStore, type EventRow } from './sqlite-event-store.ts';
+import { eventRow, SqliteEventStore, type EventRow } from './sqlite-event-store.ts';
 
 declare const self: Worker;
 
 export type WriterRequest = { kind: 'open'; path: string } | { kind: 'batch'; id: number; json: string } | { kind: 'close' };
-export type WriterReply = { kind: 'opened' } | { kind: 'done'; id: number; error?: string } | { kind: 'closed' } | { kind: 'failed'; error: string };
+export type WriterReply =
+  | { kind: 'opened' }
+  | { kind: 'done'; id: number; error?: string; dropped?: DropTally }
+  | { kind: 'closed' }
+  | { kind: 'failed'; error: string };
 
 let store: SqliteEventStore | null = null;
 let db: ReturnType<typeof openDatabase> | null = null;
+// Its own cache: the SDK's context.userAgent is known only once the query is mapped, here.
+const ua = createUserAgentParser({ capacity: UA_CACHE_SIZE });
+
+/** A batch's items: rows (arrays) pass as they are; deferred hits become rows, or a reason in `tally`. */
+function rowsOf(items: (EventRow | RudderPixelHit)[], tally: DropTally): EventRow[] {
+  let n = 0; // compacted in place: n never passes the item being read
+  for (const item of items) {
+    if (Array.isArray(item)) {
+      items[n++] = item;
+      continue;
+    }
+    const e = materialise(item, ua);
+    if (typeof e === 'string') tally[e] = (tally[e] ?? 0) + 1;
+    else items[n++] = eventRow(e);
+  }
+  items.length = n;
+  return items as EventRow[];
+}
 
 self.onmessage = (ev: MessageEvent<WriterRequest>) => {
   const m = ev.data;
@@ -25,8 +50,9 @@ self.onmessage = (ev: MessageEvent<WriterRequest>) => {
       return;
     case 'batch':
       try {
-        store!.insertRowsSync(JSON.parse(m.json) as EventRow[]);
-        self.postMessage({ kind: 'done', id: m.id } satisfies WriterReply);
+        const tally: DropTally = {};
+        store!.insertRowsSync(rowsOf(JSON.parse(m.json) as (EventRow | RudderPixelHit)[], tally));
+        self.postMessage((Object.keys(tally).length ? { kind: 'done', id: m.id, dropped: tally } : { kind: 'done', id: m.id }) satisfies WriterReply);
       } catch (e) {
         self.postMessage({ kind: 'done', id: m.id, error: String(e) } satisfies WriterReply);
       }

@@ -1,21 +1,25 @@
 /** @module EventStore whose inserts run on a writer thread (its own SQLite connection); scans and counts stay on the caller's. */
 import type { Database } from 'bun:sqlite';
+import type { EventSink } from '../../buffer/write-buffer.ts';
 import type { CanonicalEvent } from '../../ingest/event.ts';
+import { isDeferred, type DropTally, type PendingEvent } from '../../ingest/pending-event.ts';
 import type { EventFilter, EventStore } from '../event-store.ts';
 import { eventRow, SqliteEventStore } from './sqlite-event-store.ts';
 import type { WriterReply, WriterRequest } from './event-writer-worker.ts';
 
-type Pending = { resolve: () => void; reject: (e: Error) => void };
+type Pending = { resolve: (dropped: DropTally | null) => void; reject: (e: Error) => void };
 
 /**
  * Why a thread: inserting costs ~7 µs per event (34 columns, JSON of properties and payload),
  * ~23 % of a RudderStack pixel hit's CPU on the main thread, and a 2,000-event flush stalled
  * every request for ~15 ms (the p99). The main thread now only serialises the batch to JSON, as
  * rows (~1 µs per event), and the commit happens beside it; WAL lets exports read meanwhile.
+ * RudderStack pixel hits go further: the thread also maps their query into the message and
+ * builds the event (pending-event.ts), which took ~20 µs per hit off a busy request thread.
  * If the thread dies, its unanswered batches fail (the write buffer keeps and retries them)
  * and the next insert starts a new thread.
  */
-export class ThreadedSqliteEventStore implements EventStore {
+export class ThreadedSqliteEventStore implements EventStore, EventSink {
   private worker: Worker | null = null;
   private starting: Promise<Worker> | null = null;
   private readonly reader: SqliteEventStore;
@@ -78,7 +82,7 @@ export class ThreadedSqliteEventStore implements EventStore {
           const p = this.pending.get(m.id);
           this.pending.delete(m.id);
           if (m.error) p?.reject(new Error(m.error));
-          else p?.resolve();
+          else p?.resolve(m.dropped ?? null);
         }
       };
       w.addEventListener('close', () => {
@@ -96,12 +100,17 @@ export class ThreadedSqliteEventStore implements EventStore {
   }
 
   async insertBatch(events: readonly CanonicalEvent[]): Promise<void> {
-    if (events.length === 0) return;
+    await this.insertPending(events);
+  }
+
+  /** Events go as rows; deferred hits go as they are, and the writer thread builds their events. */
+  async insertPending(items: readonly PendingEvent[]): Promise<DropTally | null> {
+    if (items.length === 0) return null;
     if (this.closing) throw new Error('event store closed');
     const worker = await this.ensureWorker();
     const id = this.nextId++;
-    const json = JSON.stringify(events.map(eventRow));
-    return new Promise<void>((resolve, reject) => {
+    const json = JSON.stringify(items.map((p) => (isDeferred(p) ? p : eventRow(p))));
+    return new Promise<DropTally | null>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ kind: 'batch', id, json } satisfies WriterRequest);
     });

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'bun:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { materialisingSink } from '../../buffer/materialising-sink.ts';
+import type { CanonicalEvent } from '../../ingest/event.ts';
+import type { PendingEvent } from '../../ingest/pending-event.ts';
+import type { RudderPixelHit } from '../../ingest/rudder-pixel-hit.ts';
+import { createUserAgentParser } from '../../ingest/user-agent.ts';
+import { makeEvent } from '../../../test/helpers/events.ts';
+import { openDatabase } from './open-database.ts';
+import { SqliteEventStore } from './sqlite-event-store.ts';
+import { ThreadedSqliteEventStore } from './threaded-event-store.ts';
+
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+const hit = (type: 'page' | 'track', query: string, i: number): RudderPixelHit => ({
+  deferred: 'rudder-pixel', type, query, nowMs: Date.UTC(2026, 10, 26, 3, 0, i), websiteId: 'w1', requestIp: '8.8.8.0', userAgent: CHROME,
+  geo: { country: 'US', region: null, city: null },
+});
+
+/** Six pixel hits and two events: four are stored, two dropped (empty event, no id), one breaks its builder. */
+const batch = (): PendingEvent[] => [
+  makeEvent(1),
+  hit('page', `writeKey=k&anonymousId=a1&name=Home&context.page.url=${encodeURIComponent('https://shop.example/p?utm_source=amp')}`, 1),
+  hit('track', `writeKey=k&anonymousId=a2&event=Email%20Opened&properties.price=9&context.userAgent=${encodeURIComponent(IPHONE)}`, 2),
+  hit('track', 'writeKey=k&anonymousId=a3&event=', 3),
+  hit('page', 'writeKey=k&name=NoId', 4),
+  { ...hit('page', 'writeKey=k&anonymousId=a5', 5), query: null as unknown as string },
+  hit('page', 'writeKey=k&userId=u6&messageId=m6', 6),
+  makeEvent(2),
+];
+
+async function stored(store: { scan: SqliteEventStore['scan'] }): Promise<CanonicalEvent[]> {
+  const out: CanonicalEvent[] = [];
+  for await (const e of store.scan({})) out.push(e);
+  return out;
+}
+
+/** Ids and messageIds are random per build; everything else must match. */
+const comparable = (e: CanonicalEvent) => {
+  const payload = e.payload ? { ...e.payload, messageId: e.payload.messageId === 'm6' ? 'm6' : 'random' } : null;
+  return { ...e, id: e.source === 'rudder' ? 'random' : e.id, payload };
+};
+
+describe('deferred RudderStack pixel hits', () => {
+  it('are built by the writer thread exactly as on the request thread, drops counted by reason, the batch around them stored', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'footfall-threaded-')), 'footfall.db');
+    const threaded = await ThreadedSqliteEventStore.open(path, openDatabase(path), new URL('./event-writer-worker.ts', import.meta.url).href);
+    const local = new SqliteEventStore(openDatabase(':memory:'));
+    const sink = materialisingSink(local, createUserAgentParser({ capacity: 16 }));
+    const expectedDrops = { 'empty-event': 1, 'missing-identity': 1, 'invalid-input': 1 };
+    const items = batch();
+    expect(await threaded.insertPending(items)).toEqual(expectedDrops);
+    expect(await sink.insertPending(items)).toEqual(expectedDrops);
+    const [there, here] = [await stored(threaded), await stored(local)];
+    // scan() reads in time order: the two events (November 1st) come first.
+    expect(there.map((e) => [e.source, e.type, e.name, e.anonymousId ?? e.userId])).toEqual([
+      ['prisme', 'pageview', null, null],
+      ['prisme', 'pageview', null, null],
+      ['rudder', 'page', 'Home', 'a1'],
+      ['rudder', 'track', 'Email Opened', 'a2'],
+      ['rudder', 'page', null, 'u6'],
+    ]);
+    expect(there.map(comparable)).toEqual(here.map(comparable));
+    expect(there[2]).toMatchObject({ utmSource: 'amp', browser: 'Chrome', country: 'US', timestamp: '2026-11-26T03:00:01.000Z' });
+    expect(there[3]).toMatchObject({ os: 'iOS', device: 'mobile', properties: { price: '9' } });
+    expect(there[3]!.payload).toMatchObject({ request_ip: '8.8.8.0', receivedAt: '2026-11-26T03:00:02.000Z', context: { userAgent: IPHONE } });
+    await threaded.close();
+  });
+
+  it('a batch of events only reports no drops', async () => {
+    const local = new SqliteEventStore(openDatabase(':memory:'));
+    expect(await materialisingSink(local, createUserAgentParser({ capacity: 16 })).insertPending([makeEvent(1)])).toBeNull();
+    expect(await local.count()).toBe(1);
+  });
+});

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WriteBuffer } from '../src/buffer/write-buffer.ts';
 import { materialisingSink } from '../src/buffer/materialising-sink.ts';
-import { createUserAgentParser } from '../src/ingest/user-agent.ts';
 import { openDatabase } from '../src/store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store.ts';
 import { makeEvent } from '../test/helpers/events.ts';
@@ -14,7 +13,7 @@ const N = Number(process.env.FLUSH_EVENTS ?? 200_000);
 const dir = mkdtempSync(join(tmpdir(), 'footfall-bench-flush-'));
 const db = openDatabase(join(dir, 'footfall.db'));
 const store = new SqliteEventStore(db);
-const buffer = new WriteBuffer({ store: materialisingSink(store, createUserAgentParser({ capacity: 16 })), flushSize: 2000, flushIntervalMs: 250, maxEvents: N, durable: false });
+const buffer = new WriteBuffer({ store: materialisingSink(store), flushSize: 2000, flushIntervalMs: 250, maxEvents: N, durable: false });
 
 // Build the events first: the figure is the flush, not event construction.
 const events = Array.from({ length: N }, (_, i) => makeEvent(i));

@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps) {
       }))
       .use(pixelHitRoutes({
         pixelForSlug: (slug) => deps.meta.pixels.bySlug(slug)?.id ?? null,
-        parseUrl: deps.prisme.parseUrl, ua: deps.prisme.ua, geo: deps.prisme.geo, salts: deps.prisme.salts, clock: deps.clock,
+        geo: deps.prisme.geo, salts: deps.prisme.salts, clock: deps.clock,
         ipPolicy, buffer: deps.buffer, drops: deps.drops, limiter: deps.pixelLimiter ?? null,
       }))
       .use(managementRoutes(deps))

@@ -5,13 +5,12 @@ import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
 import { makeEvent } from '../../test/helpers/events.ts';
 import { WriteBuffer } from './write-buffer.ts';
 import { materialisingSink } from './materialising-sink.ts';
-import { createUserAgentParser } from '../ingest/user-agent.ts';
 import type { DropTally, PendingEvent } from '../ingest/pending-event.ts';
 import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 
 function sqliteBuffer(over: Partial<ConstructorParameters<typeof WriteBuffer>[0]> = {}) {
   const store = new SqliteEventStore(openDatabase(':memory:'));
-  const buffer = new WriteBuffer({ store: materialisingSink(store, createUserAgentParser({ capacity: 16 })), flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, ...over });
+  const buffer = new WriteBuffer({ store: materialisingSink(store), flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, ...over });
   return { store, buffer };
 }
 

@@ -3,7 +3,7 @@ import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import type { WriteBuffer } from '../buffer/write-buffer.ts';
 import type { DropCounter } from '../ingest/drop-reasons.ts';
-import { pixelHitEvent, type PixelHitDeps } from '../ingest/pixel-hit.ts';
+import { deferPixelHit, type PixelHitDeps } from '../ingest/pixel-hit.ts';
 import { clientHintsFrom } from '../ingest/user-agent.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Limiter } from '../limit/limiter.ts';
@@ -54,20 +54,11 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
       return errorResponse(new ApiError('not-found'));
     }
     const h = request.headers;
-    const r = pixelHitEvent(d, {
-      pixelId,
-      url: request.url,
-      referer: h.get('referer'),
-      userAgent: h.get('user-agent') ?? '',
-      hints: clientHintsFrom(h),
-      ip,
-      nowMs: d.clock(),
-    });
-    if ('drop' in r) {
-      d.drops.add(r.drop);
-      return gif();
-    }
-    const s = d.buffer.submit(r.event);
+    // Bots too get here: they are told apart (and counted) where the event is built, off this
+    // thread; their answer is the same GIF.
+    const s = d.buffer.submit(
+      deferPixelHit(d, { pixelId, url: request.url, referer: h.get('referer'), userAgent: h.get('user-agent') ?? '', hints: clientHintsFrom(h), ip, nowMs: d.clock() }),
+    );
     return s instanceof Promise ? s.then(answered) : answered(s);
   }
 

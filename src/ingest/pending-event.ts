@@ -1,17 +1,31 @@
 /** @module What the write buffer holds — a canonical event, or a hit whose event is built where it is written — and how it becomes a stored event. */
 import type { DropReason } from './drop-reasons.ts';
 import type { CanonicalEvent } from './event.ts';
+import { cachedUrlParser } from './prisme-context.ts';
+import { pixelHitEvent, type PixelEventDeps, type UmamiPixelHit } from './pixel-hit.ts';
 import { rudderPixelEvent, type RudderPixelHit } from './rudder-pixel-hit.ts';
-import type { UserAgentParser } from './user-agent.ts';
+import { createUserAgentParser, UA_CACHE_SIZE } from './user-agent.ts';
 
 /** A canonical event, or a deferred hit (plain data, tagged by `deferred`). */
-export type PendingEvent = CanonicalEvent | RudderPixelHit;
+export type PendingEvent = CanonicalEvent | DeferredHit;
+export type DeferredHit = RudderPixelHit | UmamiPixelHit;
+
+/** What building deferred hits needs: each writing thread has its own (bounded caches). */
+export type EventBuilders = PixelEventDeps;
+
+/**
+ * The builders' caches, sized for pixel traffic: UAs as the request thread's; URLs fewer (a
+ * pixel's hit URLs and referrers repeat far more than a site's pages).
+ */
+export function eventBuilders(): EventBuilders {
+  return { ua: createUserAgentParser({ capacity: UA_CACHE_SIZE }), parseUrl: cachedUrlParser(2_000) };
+}
 
 /** How many of a batch's hits were not stored, by reason (null: all were). */
 export type DropTally = Partial<Record<DropReason, number>>;
 
-export function isDeferred(p: PendingEvent): p is RudderPixelHit {
-  return (p as RudderPixelHit).deferred !== undefined;
+export function isDeferred(p: PendingEvent): p is DeferredHit {
+  return (p as DeferredHit).deferred !== undefined;
 }
 
 /**
@@ -19,20 +33,20 @@ export function isDeferred(p: PendingEvent): p is RudderPixelHit {
  * `invalid-input` (its client already had its answer), and must not fail the batch around it,
  * which the buffer would retry for ever.
  */
-export function materialise(p: PendingEvent, ua: UserAgentParser): CanonicalEvent | DropReason {
+export function materialise(p: PendingEvent, b: EventBuilders): CanonicalEvent | DropReason {
   if (!isDeferred(p)) return p;
   try {
-    return rudderPixelEvent(p, ua);
+    return p.deferred === 'rudder-pixel' ? rudderPixelEvent(p, b.ua) : pixelHitEvent(b, p);
   } catch {
     return 'invalid-input';
   }
 }
 
 /** Builds a batch's events; the reasons of those not stored are added to `tally`. */
-export function materialiseBatch(items: readonly PendingEvent[], ua: UserAgentParser, tally: DropTally): CanonicalEvent[] {
+export function materialiseBatch(items: readonly PendingEvent[], b: EventBuilders, tally: DropTally): CanonicalEvent[] {
   const out: CanonicalEvent[] = [];
   for (const p of items) {
-    const e = materialise(p, ua);
+    const e = materialise(p, b);
     if (typeof e === 'string') tally[e] = (tally[e] ?? 0) + 1;
     else out.push(e);
   }

@@ -20,18 +20,23 @@ import { formatUuid, uuidv7, writeHex } from '../lib/uuid.ts';
 import { writeUtf8 } from '../lib/write-utf8.ts';
 import type { DropReason } from './drop-reasons.ts';
 import { blankEvent, type CanonicalEvent } from './event.ts';
-import type { GeoReader } from './geo.ts';
+import type { GeoLocation, GeoReader } from './geo.ts';
 import { referrerDomain, utmFrom, type PageUrl } from './url.ts';
 import { isoTime } from '../lib/clock.ts';
 import type { ClientHints, UserAgentParser } from './user-agent.ts';
 import type { SaltKeeper } from './visitor-id.ts';
 
+/** What the request thread needs for a hit: geo and the daily salt stay there (the raw IP never leaves it). */
 export interface PixelHitDeps {
-  /** parsePageUrl behind the shared bounded cache (prisme-context.ts). */
-  parseUrl(s: string): PageUrl | null;
-  ua: UserAgentParser;
   geo: GeoReader;
   salts: SaltKeeper;
+}
+
+/** What building the event needs, on whichever thread writes it. */
+export interface PixelEventDeps {
+  /** parsePageUrl behind a bounded cache. */
+  parseUrl(s: string): PageUrl | null;
+  ua: UserAgentParser;
 }
 
 export interface PixelHit {
@@ -46,7 +51,23 @@ export interface PixelHit {
   nowMs: number;
 }
 
-export type PixelHitResult = { event: CanonicalEvent } | { drop: DropReason };
+/**
+ * A hit as the request thread hands it to the buffer (plain data, JSON across to the writer
+ * thread): ids and geo done, so the address stays behind; parsing the UA and URLs and building
+ * the event happen where it is written. The answer is the same GIF either way, bots included.
+ */
+export interface UmamiPixelHit {
+  deferred: 'umami-pixel';
+  pixelId: string;
+  url: string;
+  referer: string | null;
+  userAgent: string;
+  hints?: ClientHints;
+  nowMs: number;
+  visitorId: string;
+  sessionId: string;
+  geo: GeoLocation;
+}
 
 const HOUR_MS = 3_600_000;
 
@@ -107,12 +128,22 @@ export function pixelIds(salt: Uint8Array, pixelId: string, ip: string, ua: stri
   return { visitorId, sessionId: formatUuid(SESSION_BYTES) };
 }
 
-export function pixelHitEvent(d: PixelHitDeps, hit: PixelHit): PixelHitResult {
+/** The request thread's part: the hit's ids (daily salt) and place. */
+export function deferPixelHit(d: PixelHitDeps, hit: PixelHit): UmamiPixelHit {
+  const ids = pixelIds(d.salts.saltFor(hit.nowMs), hit.pixelId, hit.ip, hit.userAgent, hit.nowMs);
+  return {
+    deferred: 'umami-pixel', pixelId: hit.pixelId, url: hit.url, referer: hit.referer, userAgent: hit.userAgent, hints: hit.hints,
+    nowMs: hit.nowMs, visitorId: ids.visitorId, sessionId: ids.sessionId, geo: d.geo.lookup(hit.ip),
+  };
+}
+
+/** The hit's canonical `pixel` event, or why it is not stored (a bot; a URL no browser sends). */
+export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalEvent | DropReason {
   const client = d.ua.parse(hit.userAgent, hit.hints);
-  if (client.isBot) return { drop: 'bot' };
+  if (client.isBot) return 'bot';
   const url = d.parseUrl(hit.url);
   // The URL is the request's own, so this only fails for a Host header no browser sends.
-  if (!url) return { drop: 'invalid-input' };
+  if (!url) return 'invalid-input';
   const ref = hit.referer ? d.parseUrl(hit.referer) : null;
   const e = blankEvent(uuidv7(hit.nowMs), isoTime(hit.nowMs), 'pixel', 'pixel');
   e.pixelId = hit.pixelId;
@@ -122,23 +153,21 @@ export function pixelHitEvent(d: PixelHitDeps, hit: PixelHit): PixelHitResult {
   e.query = url.query || null;
   e.referrer = ref?.href ?? null;
   e.referrerDomain = referrerDomain(ref);
-  const ids = pixelIds(d.salts.saltFor(hit.nowMs), hit.pixelId, hit.ip, hit.userAgent, hit.nowMs);
-  e.visitorId = ids.visitorId;
-  e.sessionId = ids.sessionId;
+  e.visitorId = hit.visitorId;
+  e.sessionId = hit.sessionId;
   e.browser = client.browser;
   e.browserVersion = client.browserVersion;
   e.os = client.os;
   e.osVersion = client.osVersion;
   e.device = client.device;
-  const geo = d.geo.lookup(hit.ip);
-  e.country = geo.country;
-  e.region = geo.region;
-  e.city = geo.city;
+  e.country = hit.geo.country;
+  e.region = hit.geo.region;
+  e.city = hit.geo.city;
   const utm = utmFrom(url);
   e.utmSource = utm.utmSource;
   e.utmMedium = utm.utmMedium;
   e.utmCampaign = utm.utmCampaign;
   e.utmTerm = utm.utmTerm;
   e.utmContent = utm.utmContent;
-  return { event: e };
+  return e;
 }

@@ -26,8 +26,9 @@ export interface PrismeContext {
 /** 20k raw URL strings ≈ 20k × ~0.5 KB: ~10 MB at worst, and a site's hot pages all fit. */
 const URL_CACHE_SIZE = 20_000;
 
-function cachedUrlParser(): (s: string) => PageUrl | null {
-  const cache = new Lru<string, PageUrl | null>(URL_CACHE_SIZE);
+/** parsePageUrl behind a bounded LRU of `capacity` raw URLs. */
+export function cachedUrlParser(capacity = URL_CACHE_SIZE): (s: string) => PageUrl | null {
+  const cache = new Lru<string, PageUrl | null>(capacity);
   return (s) => {
     const hit = cache.get(s);
     if (hit !== undefined) return hit;

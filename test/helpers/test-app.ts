@@ -3,7 +3,6 @@ import { createApp, type AppDeps } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { writeBufferFromConfig } from '../../src/buffer/write-buffer.ts';
 import { materialisingSink } from '../../src/buffer/materialising-sink.ts';
-import { createUserAgentParser, UA_CACHE_SIZE } from '../../src/ingest/user-agent.ts';
 import { DropCounter } from '../../src/ingest/drop-reasons.ts';
 import { manualClock } from '../../src/lib/clock.ts';
 import { silentLogger } from '../../src/lib/log.ts';
@@ -32,8 +31,8 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
   const db = openDatabase(':memory:');
   const events = new SqliteEventStore(db);
   const drops = new DropCounter();
-  // As in the binary, deferred hits get their own UA cache (the writer thread's there).
-  const buffer = writeBufferFromConfig(config, materialisingSink(events, createUserAgentParser({ capacity: UA_CACHE_SIZE })), (tally) => drops.addTally(tally));
+  // As in the binary, deferred hits are built with their own caches (the writer thread's there).
+  const buffer = writeBufferFromConfig(config, materialisingSink(events), (tally) => drops.addTally(tally));
   const clock = manualClock();
   const meta = new SqliteMetaStore(db);
   const { prisme, limiter, pixelLimiter } = buildPrisme(config, clock, testGeo(), meta.salts);

@@ -1,7 +1,5 @@
 /** @module The event writer thread: batches from the main thread (JSON text of rows, see eventRow, and deferred hits) → events built, one transaction each on its own SQLite connection. */
-import { materialise, type DropTally } from '../../ingest/pending-event.ts';
-import type { RudderPixelHit } from '../../ingest/rudder-pixel-hit.ts';
-import { createUserAgentParser, UA_CACHE_SIZE } from '../../ingest/user-agent.ts';
+import { eventBuilders, materialise, type DeferredHit, type DropTally } from '../../ingest/pending-event.ts';
 import { openDatabase } from './open-database.ts';
 import { eventRow, SqliteEventStore, type EventRow } from './sqlite-event-store.ts';
 
@@ -16,18 +14,18 @@ export type WriterReply =
 
 let store: SqliteEventStore | null = null;
 let db: ReturnType<typeof openDatabase> | null = null;
-// Its own cache: the SDK's context.userAgent is known only once the query is mapped, here.
-const ua = createUserAgentParser({ capacity: UA_CACHE_SIZE });
+// Its own caches (UA, URL): a RudderStack SDK's context.userAgent is known only once the query is mapped, here.
+const builders = eventBuilders();
 
 /** A batch's items: rows (arrays) pass as they are; deferred hits become rows, or a reason in `tally`. */
-function rowsOf(items: (EventRow | RudderPixelHit)[], tally: DropTally): EventRow[] {
+function rowsOf(items: (EventRow | DeferredHit)[], tally: DropTally): EventRow[] {
   let n = 0; // compacted in place: n never passes the item being read
   for (const item of items) {
     if (Array.isArray(item)) {
       items[n++] = item;
       continue;
     }
-    const e = materialise(item, ua);
+    const e = materialise(item, builders);
     if (typeof e === 'string') tally[e] = (tally[e] ?? 0) + 1;
     else items[n++] = eventRow(e);
   }
@@ -51,7 +49,7 @@ self.onmessage = (ev: MessageEvent<WriterRequest>) => {
     case 'batch':
       try {
         const tally: DropTally = {};
-        store!.insertRowsSync(rowsOf(JSON.parse(m.json) as (EventRow | RudderPixelHit)[], tally));
+        store!.insertRowsSync(rowsOf(JSON.parse(m.json) as (EventRow | DeferredHit)[], tally));
         self.postMessage((Object.keys(tally).length ? { kind: 'done', id: m.id, dropped: tally } : { kind: 'done', id: m.id }) satisfies WriterReply);
       } catch (e) {
         self.postMessage({ kind: 'done', id: m.id, error: String(e) } satisfies WriterReply);

@@ -6,7 +6,7 @@ import { materialisingSink } from '../../buffer/materialising-sink.ts';
 import type { CanonicalEvent } from '../../ingest/event.ts';
 import type { PendingEvent } from '../../ingest/pending-event.ts';
 import type { RudderPixelHit } from '../../ingest/rudder-pixel-hit.ts';
-import { createUserAgentParser } from '../../ingest/user-agent.ts';
+import type { UmamiPixelHit } from '../../ingest/pixel-hit.ts';
 import { makeEvent } from '../../../test/helpers/events.ts';
 import { openDatabase } from './open-database.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
@@ -20,7 +20,16 @@ const hit = (type: 'page' | 'track', query: string, i: number): RudderPixelHit =
   geo: { country: 'US', region: null, city: null },
 });
 
-/** Six pixel hits and two events: four are stored, two dropped (empty event, no id), one breaks its builder. */
+const umami = (userAgent: string, i: number): UmamiPixelHit => ({
+  deferred: 'umami-pixel', pixelId: 'p1', url: 'https://collect.example/p/news-nov?utm_source=newsletter&utm_campaign=nov', referer: 'https://mail.example/inbox',
+  userAgent, nowMs: Date.UTC(2026, 10, 26, 4, 0, i), visitorId: 'pixel_0123456789abcdef', sessionId: '01234567-89ab-8cde-8f01-23456789abcd', geo: { country: 'DE', region: null, city: null },
+});
+const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+
+/**
+ * Two events, six RudderStack pixel hits (three stored; an empty event, no id, one that breaks
+ * its builder) and two Umami hits (one a bot).
+ */
 const batch = (): PendingEvent[] => [
   makeEvent(1),
   hit('page', `writeKey=k&anonymousId=a1&name=Home&context.page.url=${encodeURIComponent('https://shop.example/p?utm_source=amp')}`, 1),
@@ -29,6 +38,8 @@ const batch = (): PendingEvent[] => [
   hit('page', 'writeKey=k&name=NoId', 4),
   { ...hit('page', 'writeKey=k&anonymousId=a5', 5), query: null as unknown as string },
   hit('page', 'writeKey=k&userId=u6&messageId=m6', 6),
+  umami(CHROME, 1),
+  umami(GOOGLEBOT, 2),
   makeEvent(2),
 ];
 
@@ -38,19 +49,19 @@ async function stored(store: { scan: SqliteEventStore['scan'] }): Promise<Canoni
   return out;
 }
 
-/** Ids and messageIds are random per build; everything else must match. */
+/** A deferred hit's event id and messageId are random per build; everything else must match. */
 const comparable = (e: CanonicalEvent) => {
   const payload = e.payload ? { ...e.payload, messageId: e.payload.messageId === 'm6' ? 'm6' : 'random' } : null;
-  return { ...e, id: e.source === 'rudder' ? 'random' : e.id, payload };
+  return { ...e, id: e.source === 'prisme' ? e.id : 'random', payload };
 };
 
-describe('deferred RudderStack pixel hits', () => {
+describe('deferred pixel hits (RudderStack, Umami)', () => {
   it('are built by the writer thread exactly as on the request thread, drops counted by reason, the batch around them stored', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'footfall-threaded-')), 'footfall.db');
     const threaded = await ThreadedSqliteEventStore.open(path, openDatabase(path), new URL('./event-writer-worker.ts', import.meta.url).href);
     const local = new SqliteEventStore(openDatabase(':memory:'));
-    const sink = materialisingSink(local, createUserAgentParser({ capacity: 16 }));
-    const expectedDrops = { 'empty-event': 1, 'missing-identity': 1, 'invalid-input': 1 };
+    const sink = materialisingSink(local);
+    const expectedDrops = { 'empty-event': 1, 'missing-identity': 1, 'invalid-input': 1, bot: 1 };
     const items = batch();
     expect(await threaded.insertPending(items)).toEqual(expectedDrops);
     expect(await sink.insertPending(items)).toEqual(expectedDrops);
@@ -62,17 +73,22 @@ describe('deferred RudderStack pixel hits', () => {
       ['rudder', 'page', 'Home', 'a1'],
       ['rudder', 'track', 'Email Opened', 'a2'],
       ['rudder', 'page', null, 'u6'],
+      ['pixel', 'pixel', null, null],
     ]);
     expect(there.map(comparable)).toEqual(here.map(comparable));
     expect(there[2]).toMatchObject({ utmSource: 'amp', browser: 'Chrome', country: 'US', timestamp: '2026-11-26T03:00:01.000Z' });
     expect(there[3]).toMatchObject({ os: 'iOS', device: 'mobile', properties: { price: '9' } });
     expect(there[3]!.payload).toMatchObject({ request_ip: '8.8.8.0', receivedAt: '2026-11-26T03:00:02.000Z', context: { userAgent: IPHONE } });
+    expect(there[5]).toMatchObject({
+      pixelId: 'p1', hostname: 'collect.example', path: '/p/news-nov', utmSource: 'newsletter', utmCampaign: 'nov', referrerDomain: 'mail.example',
+      visitorId: 'pixel_0123456789abcdef', browser: 'Chrome', country: 'DE', timestamp: '2026-11-26T04:00:01.000Z',
+    });
     await threaded.close();
   });
 
   it('a batch of events only reports no drops', async () => {
     const local = new SqliteEventStore(openDatabase(':memory:'));
-    expect(await materialisingSink(local, createUserAgentParser({ capacity: 16 })).insertPending([makeEvent(1)])).toBeNull();
+    expect(await materialisingSink(local).insertPending([makeEvent(1)])).toBeNull();
     expect(await local.count()).toBe(1);
   });
 });

@@ -56,7 +56,7 @@ try {
     ack: ACK, connections: CONNS, rounds: ROUNDS, 'baseline_req/s': f.baselineRps, 'footfall_req/s': f.footfallRps, ratio: f.ratio,
     ratios: f.ratios.map((r) => r.toFixed(2)).join('/'),
     p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p50_ms: f.baselineP50ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb,
-    ua_cache_hit: end.uaCache.hits / Math.max(1, end.uaCache.hits + end.uaCache.misses),
+    // (no UA cache figure: pixel hits' UAs are parsed on the writer thread, whose cache is its own)
     stored: end.committed, bots, acknowledged: acked,
   });
 } finally {

@@ -1,9 +1,9 @@
 /** @module What the write buffer holds — a canonical event, or a hit whose event is built where it is written — and how it becomes a stored event. */
 import type { DropReason } from './drop-reasons.ts';
 import type { CanonicalEvent } from './event.ts';
-import { cachedUrlParser } from './prisme-context.ts';
 import { pixelHitEvent, type PixelEventDeps, type UmamiPixelHit } from './pixel-hit.ts';
 import { rudderPixelEvent, type RudderPixelHit } from './rudder-pixel-hit.ts';
+import { cachedUrlParser } from './url.ts';
 import { createUserAgentParser, UA_CACHE_SIZE } from './user-agent.ts';
 
 /** A canonical event, or a deferred hit (plain data, tagged by `deferred`). */

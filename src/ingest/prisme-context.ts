@@ -1,7 +1,6 @@
 /** @module Everything the Prisme handlers share: sessions, UA parser, geo, salts and origins, built once from config. */
 import type { Clock } from '../lib/clock.ts';
-import { Lru } from '../lib/lru.ts';
-import { parsePageUrl, type PageUrl } from './url.ts';
+import { cachedUrlParser, type PageUrl } from './url.ts';
 import type { GeoReader } from './geo.ts';
 import type { OriginRegistry } from './origin-registry.ts';
 import { PrismeSessionStore } from './prisme-sessions.ts';
@@ -21,23 +20,6 @@ export interface PrismeContext {
   eventsTimeoutMs: number;
   /** parsePageUrl behind a bounded cache: a site's pages and referrers repeat (~4 µs saved per hit). */
   parseUrl(s: string): PageUrl | null;
-}
-
-/** 20k raw URL strings ≈ 20k × ~0.5 KB: ~10 MB at worst, and a site's hot pages all fit. */
-const URL_CACHE_SIZE = 20_000;
-
-/** parsePageUrl behind a bounded LRU of `capacity` raw URLs. */
-export function cachedUrlParser(capacity = URL_CACHE_SIZE): (s: string) => PageUrl | null {
-  const cache = new Lru<string, PageUrl | null>(capacity);
-  return (s) => {
-    const hit = cache.get(s);
-    if (hit !== undefined) return hit;
-    const parsed = parsePageUrl(s);
-    // PageUrl values are never mutated by their users, so one instance can be shared.
-    if (parsed) Object.freeze(parsed);
-    cache.set(s, parsed);
-    return parsed;
-  };
 }
 
 /**

@@ -1,4 +1,5 @@
 /** @module Page and referrer URL strings into normalised PageUrl values, plus referrer domain and UTM fields (Prisme's URL rules). */
+import { Lru } from '../lib/lru.ts';
 
 /** A parsed, normalised absolute URL. Every field is already normalised; `href` re-serialises them. */
 export interface PageUrl {
@@ -177,4 +178,21 @@ export function decodeQueryComponent(s: string): string {
   }
   flush();
   return out;
+}
+
+/** 20k raw URL strings ≈ 20k × ~0.5 KB: ~10 MB at worst, and a site's hot pages all fit. */
+const URL_CACHE_SIZE = 20_000;
+
+/** parsePageUrl behind a bounded LRU of `capacity` raw URLs. */
+export function cachedUrlParser(capacity = URL_CACHE_SIZE): (s: string) => PageUrl | null {
+  const cache = new Lru<string, PageUrl | null>(capacity);
+  return (s) => {
+    const hit = cache.get(s);
+    if (hit !== undefined) return hit;
+    const parsed = parsePageUrl(s);
+    // PageUrl values are never mutated by their users, so one instance can be shared.
+    if (parsed) Object.freeze(parsed);
+    cache.set(s, parsed);
+    return parsed;
+  };
 }

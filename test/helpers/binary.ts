@@ -44,10 +44,10 @@ function withoutSourceTree(command: string[]): string[] {
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts} && shift ${HIDDEN.length - 1} && exec "$@"`, ...HIDDEN, ...command];
 }
 
-/** Starts `dist/footfall serve` (on a machine without the source tree, unless `withSourceTree`). */
-export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir(), opts: { withSourceTree?: boolean } = {}): Promise<Running> {
+/** Starts `dist/footfall serve`, as on a machine without the source tree. */
+export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir()): Promise<Running> {
   const command = [ensureBinary(), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...args];
-  const proc = Bun.spawn(opts.withSourceTree ? command : withoutSourceTree(command), {
+  const proc = Bun.spawn(withoutSourceTree(command), {
     cwd: tempDir('footfall-cwd-'), // proves it runs with no node_modules beside it
     env: { PATH: process.env.PATH ?? '', ...env },
     stdin: 'ignore',

@@ -20,5 +20,9 @@ describe('ip helpers', () => {
     expect(truncateIp('2001:db8:abcd:1234::5')).toBe('2001:db8:abcd::');
     expect(truncateIp('::ffff:8.8.8.8')).toBe('8.8.8.0');
     expect(truncateIp('junk')).toBe('');
+    expect(truncateIp('0.0.0.1')).toBe('0.0.0.0');
+    expect(truncateIp(' 8.8.8.8 ')).toBe('8.8.8.0');
+    expect(truncateIp('08.8.8.8')).toBe('');
+    expect(truncateIp('[::ffff:1.2.3.4]')).toBe('1.2.3.0');
   });
 });

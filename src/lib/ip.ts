@@ -131,6 +131,8 @@ export const LOOPBACK_AND_PRIVATE = [
 
 /** Privacy: what may be stored of an address — IPv4 /24, IPv6 /48 (decisions.md). */
 export function truncateIp(ip: string): string {
+  // The usual case, a plain dotted quad, without isIP and split/join.
+  if (ipv4Number(ip) >= 0) return ip.slice(0, ip.lastIndexOf('.')) + '.0';
   const s = normaliseIp(ip);
   const v = isIP(s);
   if (v === 4) return s.split('.').slice(0, 3).join('.') + '.0';

@@ -4,7 +4,7 @@ import { startBinary } from '../helpers/binary.ts';
 const ADMIN_PASSWORD = 'e2e admin password';
 const GIF_B64 = 'R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==';
 
-describe('dist/footfall Umami pixels', () => {
+describe('dist/footfall pixels (Umami, RudderStack)', () => {
   it('creates a pixel through the API, records a /p/:slug hit over real HTTP, and exports it', async () => {
     // Durable acks: the GIF leaves only after the hit is committed, so the export can follow at once.
     const ff = await startBinary(['--ack', 'durable'], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
@@ -33,6 +33,38 @@ describe('dist/footfall Umami pixels', () => {
       expect(rows[0]).toMatchObject({
         source: 'pixel', type: 'pixel', pixelId: px.id, path: '/p/newsletter-nov', utmSource: 'newsletter', utmCampaign: 'nov',
         referrerDomain: 'mail.example.net', browser: 'Safari', os: 'macOS',
+      });
+    } finally {
+      expect(await ff.stop()).toBe(0);
+    }
+  });
+
+  it('builds pixel hits on its writer thread: a bot and a bad RudderStack hit are answered, counted and not stored, the rest exported as built', async () => {
+    const ff = await startBinary(['--ack', 'durable', '--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    try {
+      const login = await fetch(ff.url + '/api/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+      const px = (await (await fetch(ff.url + '/api/pixels', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Digest', slug: 'weekly-digest' }) })).json()) as { id: string };
+      const site = (await (await fetch(ff.url + '/api/websites', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Shop', domain: 'shop.example' }) })).json()) as { id: string; writeKey: string };
+
+      const bot = await fetch(`${ff.url}/p/weekly-digest`, { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } });
+      expect(Buffer.from(await bot.arrayBuffer()).toString('base64')).toBe(GIF_B64);
+      const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+      const query = new URLSearchParams({ writeKey: site.writeKey, anonymousId: 'anon-1', event: 'Email Opened', 'context.userAgent': iphone, 'properties.plan': 'pro', 'context.page.url': 'https://shop.example/amp/1?utm_source=amp' });
+      for (const q of [query.toString(), `writeKey=${site.writeKey}&anonymousId=anon-2&event=`]) {
+        const res = await fetch(`${ff.url}/pixel/v1/track?${q}`, { headers: { 'x-forwarded-for': '8.8.8.8', 'user-agent': 'curl/8' } });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-type')).toBe('image/gif');
+      }
+
+      const metrics = (await (await fetch(ff.url + '/api/metrics', { headers: auth })).json()) as { drops: Record<string, number> };
+      expect(metrics.drops).toMatchObject({ bot: 1, 'empty-event': 1 });
+      expect((await (await fetch(`${ff.url}/api/pixels/${px.id}/export`, { headers: auth })).text()).trim()).toBe('');
+      const rows = (await (await fetch(`${ff.url}/api/websites/${site.id}/export`, { headers: auth })).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({
+        source: 'rudder', type: 'track', name: 'Email Opened', anonymousId: 'anon-1', os: 'iOS', device: 'mobile', country: 'US',
+        utmSource: 'amp', properties: { plan: 'pro' }, payload: { request_ip: '8.8.8.0', event: 'Email Opened' },
       });
     } finally {
       expect(await ff.stop()).toBe(0);

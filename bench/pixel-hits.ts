@@ -56,7 +56,7 @@ try {
     ack: ACK, connections: CONNS, rounds: ROUNDS, 'baseline_req/s': f.baselineRps, 'footfall_req/s': f.footfallRps, ratio: f.ratio,
     ratios: f.ratios.map((r) => r.toFixed(2)).join('/'),
     p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p50_ms: f.baselineP50ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb,
-    // (no UA cache figure: pixel hits' UAs are parsed on the writer thread, whose cache is its own)
+    ua_cache_hit: end.pixelUaCache.hits / Math.max(1, end.pixelUaCache.hits + end.pixelUaCache.misses), // the writer thread's
     stored: end.committed, bots, acknowledged: acked,
   });
 } finally {

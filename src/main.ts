@@ -174,7 +174,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       log.info('shutting down', { signal, waiting: buffer.size });
       clearInterval(sweeper);
       prisme.sessions.close();
-      done(await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats() }), async () => {
+      done(await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), async () => {
         await events.close();
         db.close();
       }));

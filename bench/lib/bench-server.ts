@@ -38,7 +38,7 @@ export interface FootfallRun {
   pid: number;
   dataDir: string;
   /** SIGTERM, wait, and return the counters of the "stopped cleanly" log line. */
-  stop(): Promise<{ code: number; committed: number; drops: Record<string, number>; uaCache: { hits: number; misses: number } }>;
+  stop(): Promise<{ code: number; committed: number; drops: Record<string, number>; uaCache: { hits: number; misses: number }; pixelUaCache: { hits: number; misses: number } }>;
 }
 
 export async function startFootfall(args: string[], env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'footfall-bench-'))): Promise<FootfallRun> {
@@ -60,7 +60,7 @@ export async function startFootfall(args: string[], env: Record<string, string> 
       const text = await errText;
       const line = text.split('\n').find((l) => l.includes('"stopped cleanly"'));
       const j = line ? JSON.parse(line) : {};
-      return { code, committed: j.committed ?? -1, drops: j.drops ?? {}, uaCache: j.uaCache ?? { hits: 0, misses: 0 } };
+      return { code, committed: j.committed ?? -1, drops: j.drops ?? {}, uaCache: j.uaCache ?? { hits: 0, misses: 0 }, pixelUaCache: j.pixelUaCache ?? { hits: 0, misses: 0 } };
     },
   };
 }

@@ -11,5 +11,6 @@ export function materialisingSink(store: Pick<EventStore, 'insertBatch'>, builde
       await store.insertBatch(events);
       return Object.keys(tally).length ? tally : null;
     },
+    builderUaCache: () => builders.ua.stats(),
   };
 }

@@ -29,6 +29,7 @@ function flakyStore(failures: number) {
       rows.push(...(batch as CanonicalEvent[]));
       return null;
     },
+    builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
   };
 }
 

@@ -9,6 +9,14 @@ import type { Logger } from '../lib/log.ts';
 export interface EventSink {
   /** Stores the batch in one transaction; resolves with the hits it did not store, by reason (none: null). */
   insertPending(items: readonly PendingEvent[]): Promise<DropTally | null>;
+  /** The UA cache of whoever builds deferred hits (as of the last batch, for the writer thread). */
+  builderUaCache(): CacheStats;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  size: number;
 }
 
 export interface WriteBufferOptions {
@@ -212,6 +220,11 @@ export class WriteBuffer {
       if (this.pending.length && this.retryAt > Date.now()) await Bun.sleep(Math.min(this.retryAt, until) - Date.now());
     }
     return this.size;
+  }
+
+  /** The deferred hits' UA cache (pixel user agents). */
+  builderUaCache(): CacheStats {
+    return this.opts.store.builderUaCache();
   }
 
   snapshot(): BufferStats {

@@ -57,8 +57,10 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
         expect(res.headers.get('content-type')).toBe('image/gif');
       }
 
-      const metrics = (await (await fetch(ff.url + '/api/metrics', { headers: auth })).json()) as { drops: Record<string, number> };
+      const metrics = (await (await fetch(ff.url + '/api/metrics', { headers: auth })).json()) as { drops: Record<string, number>; pixelUserAgentCache: { size: number } };
       expect(metrics.drops).toMatchObject({ bot: 1, 'empty-event': 1 });
+      // Googlebot and the SDK's iPhone UA were parsed on the writer thread (the empty event never got that far).
+      expect(metrics.pixelUserAgentCache.size).toBe(2);
       expect((await (await fetch(`${ff.url}/api/pixels/${px.id}/export`, { headers: auth })).text()).trim()).toBe('');
       const rows = (await (await fetch(`${ff.url}/api/websites/${site.id}/export`, { headers: auth })).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(rows).toHaveLength(1);

@@ -1,4 +1,5 @@
 /** @module The event writer thread: batches from the main thread (JSON text of rows, see eventRow, and deferred hits) → events built, one transaction each on its own SQLite connection. */
+import type { CacheStats } from '../../buffer/write-buffer.ts';
 import { eventBuilders, materialise, type DeferredHit, type DropTally } from '../../ingest/pending-event.ts';
 import { openDatabase } from './open-database.ts';
 import { eventRow, SqliteEventStore, type EventRow } from './sqlite-event-store.ts';
@@ -8,7 +9,7 @@ declare const self: Worker;
 export type WriterRequest = { kind: 'open'; path: string } | { kind: 'batch'; id: number; json: string } | { kind: 'close' };
 export type WriterReply =
   | { kind: 'opened' }
-  | { kind: 'done'; id: number; error?: string; dropped?: DropTally }
+  | { kind: 'done'; id: number; error?: string; dropped?: DropTally; uaCache: CacheStats }
   | { kind: 'closed' }
   | { kind: 'failed'; error: string };
 
@@ -50,9 +51,10 @@ self.onmessage = (ev: MessageEvent<WriterRequest>) => {
       try {
         const tally: DropTally = {};
         store!.insertRowsSync(rowsOf(JSON.parse(m.json) as (EventRow | DeferredHit)[], tally));
-        self.postMessage((Object.keys(tally).length ? { kind: 'done', id: m.id, dropped: tally } : { kind: 'done', id: m.id }) satisfies WriterReply);
+        const uaCache = builders.ua.stats();
+        self.postMessage((Object.keys(tally).length ? { kind: 'done', id: m.id, dropped: tally, uaCache } : { kind: 'done', id: m.id, uaCache }) satisfies WriterReply);
       } catch (e) {
-        self.postMessage({ kind: 'done', id: m.id, error: String(e) } satisfies WriterReply);
+        self.postMessage({ kind: 'done', id: m.id, error: String(e), uaCache: builders.ua.stats() } satisfies WriterReply);
       }
       return;
     case 'close':

@@ -1,6 +1,6 @@
 /** @module EventStore whose inserts run on a writer thread (its own SQLite connection); scans and counts stay on the caller's. */
 import type { Database } from 'bun:sqlite';
-import type { EventSink } from '../../buffer/write-buffer.ts';
+import type { CacheStats, EventSink } from '../../buffer/write-buffer.ts';
 import type { CanonicalEvent } from '../../ingest/event.ts';
 import { isDeferred, type DropTally, type PendingEvent } from '../../ingest/pending-event.ts';
 import type { EventFilter, EventStore } from '../event-store.ts';
@@ -26,6 +26,7 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closing: Promise<void> | null = null;
+  private uaCache: CacheStats = { hits: 0, misses: 0, size: 0 };
 
   private constructor(private readonly path: string, readerDb: Database, private readonly workerUrl: string) {
     this.reader = new SqliteEventStore(readerDb);
@@ -79,6 +80,7 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
           w.terminate();
           reject(new Error(m.error));
         } else if (m.kind === 'done') {
+          this.uaCache = m.uaCache;
           const p = this.pending.get(m.id);
           this.pending.delete(m.id);
           if (m.error) p?.reject(new Error(m.error));
@@ -114,6 +116,11 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ kind: 'batch', id, json } satisfies WriterRequest);
     });
+  }
+
+  /** The writer thread's UA cache, as of its last batch. */
+  builderUaCache(): CacheStats {
+    return this.uaCache;
   }
 
   scan(filter: EventFilter): AsyncIterable<CanonicalEvent> {

@@ -16,9 +16,9 @@ export interface EventStore {
   /** Oldest first, in constant memory: implementations page through the store. */
   scan(filter: EventFilter): AsyncIterable<CanonicalEvent>;
   /**
-   * Optional: the same events as NDJSON lines (each ending in `\n`), byte for byte what the
-   * export's ndjsonLine() writes for them, built by the store itself (a test holds every adapter
-   * that has it to that).
+   * Optional: the same events as NDJSON text, byte for byte what the export's ndjsonLine()
+   * writes for them, built by the store itself (a test holds every adapter that has it to that).
+   * Yielded in pieces of one or more whole lines (each line ends in `\n`).
    */
   scanNdjson?(filter: EventFilter): AsyncIterable<string>;
   count(filter?: EventFilter): Promise<number>;

@@ -18,20 +18,22 @@ let db: ReturnType<typeof openDatabase> | null = null;
 // Its own caches (UA, URL): a RudderStack SDK's context.userAgent is known only once the query is mapped, here.
 const builders = eventBuilders();
 
-/** A batch's items: rows (arrays) pass as they are; deferred hits become rows, or a reason in `tally`. */
-function rowsOf(items: (EventRow | DeferredHit)[], tally: DropTally): EventRow[] {
-  let n = 0; // compacted in place: n never passes the item being read
-  for (const item of items) {
+/**
+ * A batch's items as rows, built one at a time as the insert takes them: rows (arrays) pass as
+ * they are; deferred hits become rows, or a reason in `tally`. Each item is let go once used.
+ */
+function* rowsOf(items: (EventRow | DeferredHit | undefined)[], tally: DropTally): Generator<EventRow> {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    items[i] = undefined;
     if (Array.isArray(item)) {
-      items[n++] = item;
+      yield item;
       continue;
     }
     const e = materialise(item, builders);
     if (typeof e === 'string') tally[e] = (tally[e] ?? 0) + 1;
-    else items[n++] = eventRow(e);
+    else yield eventRow(e);
   }
-  items.length = n;
-  return items as EventRow[];
 }
 
 self.onmessage = (ev: MessageEvent<WriterRequest>) => {

@@ -46,23 +46,29 @@ export class SqliteEventStore implements EventStore {
 
   /** One transaction for the whole batch: all rows commit or none do. */
   insertBatchSync(events: readonly CanonicalEvent[]): void {
-    this.insertRowsSync(events.map(eventRow));
+    if (events.length) this.insertRowsSync(events.map(eventRow));
   }
 
-  /** insertBatchSync() for events already turned into rows by eventRow() (the writer thread's input). */
-  insertRowsSync(rows: readonly EventRow[]): void {
-    if (rows.length === 0) return;
+  /**
+   * insertBatchSync() for events already turned into rows by eventRow() (the writer thread's
+   * input), in one transaction. Rows are taken as they come: the writer thread builds pixel
+   * hits' rows while they are inserted, so a batch's rows are never all alive at once.
+   */
+  insertRowsSync(rows: Iterable<EventRow>): void {
     const params: (string | number | null)[] = [];
+    const group: EventRow[] = [];
     this.db.transaction(() => {
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+      for (const row of rows) {
+        group.push(row);
+        if (group.length < ROWS_PER_INSERT) continue;
         params.length = 0;
-        for (let j = i; j < i + ROWS_PER_INSERT; j++) pushRow(params, rows[j]!);
+        for (const r of group) pushRow(params, r);
         this.insertMany.run(...params);
+        group.length = 0;
       }
-      for (; i < rows.length; i++) {
+      for (const r of group) {
         params.length = 0;
-        pushRow(params, rows[i]!);
+        pushRow(params, r);
         this.insertOne.run(...params);
       }
     }).immediate();

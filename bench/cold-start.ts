@@ -2,8 +2,8 @@
  * @module Benchmark: dist/footfall from exec to the first 200 from /api/v1/healthcheck (fresh data dir each run), and binary size.
  * FOOTFALL_BIN times another build; BENCH_JSC_GROWTH sets the engine's heap growth step (A/B of the default).
  */
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { benchDir } from './lib/temp-dir.ts';
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { check, line, percentile } from './lib/report.ts';
 
@@ -19,7 +19,7 @@ let dir = '';
 
 for (let i = 0; i < RUNS * 2; i++, port++) {
   const first = i % 2 === 0;
-  if (first) dir = mkdtempSync(join(tmpdir(), 'footfall-cold-'));
+  if (first) dir = benchDir('footfall-cold-');
   const t0 = performance.now();
   const proc = Bun.spawn([BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dir, '--log-level', 'warn'], {
     stdout: 'ignore', stderr: 'ignore', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'cold-start-bench', ...(process.env.BENCH_JSC_GROWTH ? { BUN_JSC_smallHeapGrowthFactor: process.env.BENCH_JSC_GROWTH } : {}) },

@@ -1,6 +1,5 @@
 /** @module Benchmark: /api/v1/healthcheck of dist/footfall against a bare Bun.serve baseline, same run, wrk at 64 connections. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { benchDir } from './lib/temp-dir.ts';
 import { join, resolve } from 'node:path';
 import { haveWrk, wrk } from './lib/wrk.ts';
 import { check, line } from './lib/report.ts';
@@ -25,7 +24,7 @@ async function waitFor(url: string): Promise<void> {
 const basePort = 32_000 + Math.floor(Math.random() * 3000);
 const base = Bun.spawn([process.execPath, join(import.meta.dir, 'lib/baseline-server.ts'), String(basePort)], { stdout: 'ignore', stderr: 'inherit' });
 const ffPort = basePort + 1;
-const ff = Bun.spawn([resolve(import.meta.dir, '../dist/footfall'), 'serve', '--host', '127.0.0.1', '--port', String(ffPort), '--data-dir', mkdtempSync(join(tmpdir(), 'footfall-bench-')), '--log-level', 'warn'], {
+const ff = Bun.spawn([resolve(import.meta.dir, '../dist/footfall'), 'serve', '--host', '127.0.0.1', '--port', String(ffPort), '--data-dir', benchDir('footfall-bench-'), '--log-level', 'warn'], {
   stdout: 'ignore', stderr: 'inherit', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'bench-password-1' },
 });
 try {

@@ -3,8 +3,7 @@
  * Bun.serve it drives (a) one fixed GET, compared with wrk on the same request, and (b) the
  * realistic mix; both must stay well above Footfall's mixed figures (~20–24k req/s here).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { startBaseline } from './lib/bench-server.ts';
 import { drive } from '../src/loadtest/load-driver.ts';
@@ -29,7 +28,7 @@ try {
   let w = { rps: NaN, p99ms: NaN }, wMix = { rps: NaN, p99ms: NaN };
   if (haveWrk()) {
     w = await wrk(base.url + '/', { connections: CONNS, durationS: DURATION_S });
-    const lua = join(mkdtempSync(join(tmpdir(), 'footfall-lua-')), 'prisme.lua');
+    const lua = join(benchDir('footfall-lua-'), 'prisme.lua');
     writePrismeLua(lua, { site: 'https://shop.example', origin: 'https://shop.example' });
     wMix = await wrk(base.url + '/', { connections: CONNS, durationS: DURATION_S, script: lua });
   }

@@ -12,7 +12,6 @@
  * acknowledged, and that nothing but 2xx was answered.
  *   bun bench/mixed-load.ts buffered|durable|filled|addresses
  */
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rssPhases, startBaseline, startFootfall, type FootfallRun } from './lib/bench-server.ts';

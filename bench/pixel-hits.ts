@@ -1,6 +1,5 @@
 /** @module Benchmark: Umami `/p/:slug` hits with a realistic mix against a same-run bare Bun.serve; checks rows stored + bots = hits acknowledged. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedRounds } from './lib/paired.ts';
@@ -28,7 +27,7 @@ try {
     const r = await fetch(ff.url + '/api/pixels', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ name: slug, slug }) });
     check(r.status === 200, `create pixel ${slug}: ${r.status}`);
   }
-  const script = join(mkdtempSync(join(tmpdir(), 'footfall-lua-')), 'pixel.lua');
+  const script = join(benchDir('footfall-lua-'), 'pixel.lua');
   writePixelLua(script, { slugs: SLUGS });
   const warmScript = script.replace(/\.lua$/, '-warm.lua');
   writePixelLua(warmScript, { slugs: SLUGS, seed: 987654 });

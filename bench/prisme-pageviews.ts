@@ -1,6 +1,5 @@
 /** @module Benchmark: Prisme pageview ingest with a realistic mix against a same-run bare Bun.serve; checks rows stored = rows acknowledged. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedRounds } from './lib/paired.ts';
@@ -16,7 +15,7 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const ACK = process.env.BENCH_ACK ?? 'buffered';
-const script = join(mkdtempSync(join(tmpdir(), 'footfall-lua-')), 'prisme.lua');
+const script = join(benchDir('footfall-lua-'), 'prisme.lua');
 writePrismeLua(script, { site: 'https://shop.example', origin: 'https://shop.example' });
 const warmScript = script.replace(/\.lua$/, '-warm.lua');
 writePrismeLua(warmScript, { site: 'https://shop.example', origin: 'https://shop.example', seed: 987654 });

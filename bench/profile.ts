@@ -4,6 +4,7 @@
  * and prints the self time by function and by area (Elysia/HTTP, ingest, store, GC, …).
  *   bun bench/profile.ts [seconds] [buffered|durable]
  */
+import { benchDir } from './lib/temp-dir.ts';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,7 +17,7 @@ const root = resolve(import.meta.dir, '..');
 const profDir = mkdtempSync(join(tmpdir(), 'footfall-prof-'));
 const port = freePort();
 const proc = Bun.spawn([process.execPath, '--cpu-prof', '--cpu-prof-dir', profDir, join(root, 'src/main.ts'), 'serve', '--host', '127.0.0.1', '--port', String(port),
-  '--data-dir', mkdtempSync(join(tmpdir(), 'footfall-prof-data-')), '--trust-proxy', '--ack', ACK, '--log-level', 'warn'], {
+  '--data-dir', benchDir('footfall-prof-data-'), '--trust-proxy', '--ack', ACK, '--log-level', 'warn'], {
   stdout: 'ignore', stderr: 'inherit', env: { ...process.env, FOOTFALL_ADMIN_PASSWORD: 'bench-admin-password' },
 });
 const url = `http://127.0.0.1:${port}`;

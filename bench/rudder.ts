@@ -1,6 +1,5 @@
 /** @module Benchmark: RudderStack pixel hits and /v1/batch (100 messages) against a same-run bare Bun.serve; checks rows stored = messages acknowledged. */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { adminSession, createWebsite } from './lib/admin-api.ts';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
@@ -17,7 +16,7 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const BATCH = 100;
-const dir = mkdtempSync(join(tmpdir(), 'footfall-lua-'));
+const dir = benchDir('footfall-lua-');
 
 const base = await startBaseline();
 try {

@@ -1,6 +1,6 @@
 /** @module Bench helpers: start dist/footfall and the bare Bun.serve baseline, sample RSS, read the shutdown counters. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { benchDir } from './temp-dir.ts';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
 
@@ -41,7 +41,7 @@ export interface FootfallRun {
   stop(): Promise<{ code: number; committed: number; drops: Record<string, number>; uaCache: { hits: number; misses: number }; pixelUaCache: { hits: number; misses: number } }>;
 }
 
-export async function startFootfall(args: string[], env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'footfall-bench-'))): Promise<FootfallRun> {
+export async function startFootfall(args: string[], env: Record<string, string> = {}, dataDir = benchDir('footfall-bench-')): Promise<FootfallRun> {
   const port = freePort();
   const proc: Subprocess<'ignore', 'ignore', 'pipe'> = Bun.spawn(
     [binary(), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir, '--log-format', 'json', ...args],

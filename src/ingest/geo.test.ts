@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'bun:test';
 import { writeMmdb } from '../../test/helpers/mmdb-writer.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { Reader } from 'maxmind';
 import { type GeoReader, fromRecord, isNonPublic, loadDefaultGeoDatabase, openGeoReader } from './geo.ts';
 
@@ -83,7 +84,7 @@ describe('openGeoReader with city databases', () => {
   });
 
   it('opens a database from a file path', async () => {
-    const path = `${process.env.TMPDIR ?? '/tmp'}/footfall-geo-${process.pid}.mmdb`;
+    const path = `${tempDir('footfall-geo-')}/city.mmdb`;
     await Bun.write(path, flatCity);
     expect(openGeoReader(path).lookup('1.0.0.1').city).toBe('Brisbane');
   });

@@ -1,8 +1,10 @@
 /** @module Test helper: builds (if needed) and runs the compiled dist/footfall on a free port with a temporary data dir. */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
+import { tempDir } from './temp-dir.ts';
+
+export { tempDir };
 
 export const ROOT = resolve(import.meta.dir, '../..');
 export const BINARY = join(ROOT, 'dist/footfall');
@@ -16,9 +18,6 @@ export function ensureBinary(): string {
   return BINARY;
 }
 
-export function tempDir(prefix = 'footfall-e2e-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
 
 export interface Running {
   proc: Subprocess<'ignore', 'pipe', 'pipe'>;

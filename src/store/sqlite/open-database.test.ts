@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
 import { LATEST_VERSION } from './migrations.ts';
 import { DatabaseTooNewError, openDatabase, schemaVersion } from './open-database.ts';
 
-const tempDb = () => join(mkdtempSync(join(tmpdir(), 'footfall-db-')), 'footfall.db');
+const tempDb = () => join(tempDir('footfall-db-'), 'footfall.db');
 
 describe('openDatabase', () => {
   it('creates the schema at the latest version in WAL mode with synchronous=NORMAL', () => {

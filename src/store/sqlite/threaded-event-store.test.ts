@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { join } from 'node:path';
 import { materialisingSink } from '../../buffer/materialising-sink.ts';
 import type { CanonicalEvent } from '../../ingest/event.ts';
@@ -57,7 +56,7 @@ const comparable = (e: CanonicalEvent) => {
 
 describe('deferred pixel hits (RudderStack, Umami)', () => {
   it('are built by the writer thread exactly as on the request thread, drops counted by reason, the batch around them stored', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'footfall-threaded-')), 'footfall.db');
+    const path = join(tempDir('footfall-threaded-'), 'footfall.db');
     const threaded = await ThreadedSqliteEventStore.open(path, openDatabase(path), new URL('./event-writer-worker.ts', import.meta.url).href);
     const local = new SqliteEventStore(openDatabase(':memory:'));
     const sink = materialisingSink(local);

@@ -1,4 +1,4 @@
-/** @module Test helper: temporary directories (data dirs, working dirs), removed when the test process exits. */
+/** @module Test helper: temporary directories (data dirs, working dirs), removed by the preload once the tests have run. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -15,6 +15,9 @@
  * (leading `www.` removed, no port), path and query come from it, UTM fields from its query;
  * referrer from the Referer header (`direct` when none or unparsable: the hit is still stored,
  * where Umami would silently drop it); bots are not stored.
+ *
+ * Two steps, on two threads: deferPixelHit() on the request thread (ids, geo: the address stays
+ * there), pixelHitEvent() where the event is written (UA, URLs, bots; pending-event.ts).
  */
 import { formatUuid, uuidv7, writeHex } from '../lib/uuid.ts';
 import { writeUtf8 } from '../lib/write-utf8.ts';

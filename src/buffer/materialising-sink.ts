@@ -1,5 +1,6 @@
 /** @module An EventStore as the write buffer's sink: deferred hits are built into events on this thread, just before the insert. */
-import { eventBuilders, materialiseBatch, type DropTally, type EventBuilders, type PendingEvent } from '../ingest/pending-event.ts';
+import type { DropTally } from '../ingest/drop-reasons.ts';
+import { eventBuilders, materialiseBatch, type EventBuilders, type PendingEvent } from '../ingest/pending-event.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { EventSink } from './write-buffer.ts';
 

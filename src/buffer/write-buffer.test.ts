@@ -5,7 +5,8 @@ import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
 import { makeEvent } from '../../test/helpers/events.ts';
 import { WriteBuffer } from './write-buffer.ts';
 import { materialisingSink } from './materialising-sink.ts';
-import type { DropTally, PendingEvent } from '../ingest/pending-event.ts';
+import type { DropTally } from '../ingest/drop-reasons.ts';
+import type { PendingEvent } from '../ingest/pending-event.ts';
 import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 
 function sqliteBuffer(over: Partial<ConstructorParameters<typeof WriteBuffer>[0]> = {}) {

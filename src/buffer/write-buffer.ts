@@ -1,5 +1,7 @@
 /** @module The write-ahead buffer: accepted events → batches → an EventSink, flushed on size or interval, with durable acks and drain. */
-import type { DropTally, PendingEvent } from '../ingest/pending-event.ts';
+import type { DropTally } from '../ingest/drop-reasons.ts';
+import type { PendingEvent } from '../ingest/pending-event.ts';
+import type { CacheStats } from '../ingest/user-agent.ts';
 import type { Logger } from '../lib/log.ts';
 
 /**
@@ -13,11 +15,6 @@ export interface EventSink {
   builderUaCache(): CacheStats;
 }
 
-export interface CacheStats {
-  hits: number;
-  misses: number;
-  size: number;
-}
 
 export interface WriteBufferOptions {
   store: EventSink;

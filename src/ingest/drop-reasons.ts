@@ -15,6 +15,9 @@ export const DROP_REASONS = [
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
+/** How many hits were not stored, by reason (a batch's report from the writer thread). */
+export type DropTally = Partial<Record<DropReason, number>>;
+
 export class DropCounter {
   private readonly counts = new Map<DropReason, number>(DROP_REASONS.map((r) => [r, 0]));
 
@@ -23,7 +26,7 @@ export class DropCounter {
   }
 
   /** Adds a batch's tally (the write buffer's report of hits its writer did not store). */
-  addTally(tally: Partial<Record<DropReason, number>>): void {
+  addTally(tally: DropTally): void {
     for (const [reason, n] of Object.entries(tally) as [DropReason, number][]) this.add(reason, n);
   }
 

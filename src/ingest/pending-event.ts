@@ -1,5 +1,5 @@
 /** @module What the write buffer holds — a canonical event, or a hit whose event is built where it is written — and how it becomes a stored event. */
-import type { DropReason } from './drop-reasons.ts';
+import type { DropReason, DropTally } from './drop-reasons.ts';
 import type { CanonicalEvent } from './event.ts';
 import { pixelHitEvent, type PixelEventDeps, type UmamiPixelHit } from './pixel-hit.ts';
 import { rudderPixelEvent, type RudderPixelHit } from './rudder-pixel-hit.ts';
@@ -21,9 +21,6 @@ export function eventBuilders(): EventBuilders {
   return { ua: createUserAgentParser({ capacity: UA_CACHE_SIZE }), parseUrl: cachedUrlParser(2_000) };
 }
 
-/** How many of a batch's hits were not stored, by reason (null: all were). */
-export type DropTally = Partial<Record<DropReason, number>>;
-
 export function isDeferred(p: PendingEvent): p is DeferredHit {
   return (p as DeferredHit).deferred !== undefined;
 }
@@ -42,13 +39,20 @@ export function materialise(p: PendingEvent, b: EventBuilders): CanonicalEvent |
   }
 }
 
+/** The event to store, or null with its reason added to `tally`. */
+export function materialiseCounted(p: PendingEvent, b: EventBuilders, tally: DropTally): CanonicalEvent | null {
+  const e = materialise(p, b);
+  if (typeof e !== 'string') return e;
+  tally[e] = (tally[e] ?? 0) + 1;
+  return null;
+}
+
 /** Builds a batch's events; the reasons of those not stored are added to `tally`. */
 export function materialiseBatch(items: readonly PendingEvent[], b: EventBuilders, tally: DropTally): CanonicalEvent[] {
   const out: CanonicalEvent[] = [];
   for (const p of items) {
-    const e = materialise(p, b);
-    if (typeof e === 'string') tally[e] = (tally[e] ?? 0) + 1;
-    else out.push(e);
+    const e = materialiseCounted(p, b, tally);
+    if (e) out.push(e);
   }
   return out;
 }

@@ -28,10 +28,17 @@ export interface ParsedUserAgent {
   isBot: boolean;
 }
 
+/** A cache's counters since start (as /api/metrics shows them). */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  size: number;
+}
+
 export interface UserAgentParser {
   /** Parses (or returns the cached result for) this UA and hint combination. Never throws. */
   parse(ua: string, hints?: ClientHints): ParsedUserAgent;
-  stats(): { hits: number; misses: number; size: number };
+  stats(): CacheStats;
 }
 
 /** Picks the client hints out of request headers (a `Headers` or a plain lower-case record). */

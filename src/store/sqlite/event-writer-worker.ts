@@ -1,6 +1,7 @@
 /** @module The event writer thread: batches from the main thread (JSON text of rows, see eventRow, and deferred hits) → events built, one transaction each on its own SQLite connection. */
-import type { CacheStats } from '../../buffer/write-buffer.ts';
-import { eventBuilders, materialise, type DeferredHit, type DropTally } from '../../ingest/pending-event.ts';
+import type { DropTally } from '../../ingest/drop-reasons.ts';
+import { eventBuilders, materialiseCounted, type DeferredHit } from '../../ingest/pending-event.ts';
+import type { CacheStats } from '../../ingest/user-agent.ts';
 import { openDatabase } from './open-database.ts';
 import { eventRow, SqliteEventStore, type EventRow } from './sqlite-event-store.ts';
 
@@ -30,9 +31,8 @@ function* rowsOf(items: (EventRow | DeferredHit | undefined)[], tally: DropTally
       yield item;
       continue;
     }
-    const e = materialise(item, builders);
-    if (typeof e === 'string') tally[e] = (tally[e] ?? 0) + 1;
-    else yield eventRow(e);
+    const e = materialiseCounted(item, builders, tally);
+    if (e) yield eventRow(e);
   }
 }
 

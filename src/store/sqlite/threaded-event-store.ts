@@ -1,8 +1,10 @@
 /** @module EventStore whose inserts run on a writer thread (its own SQLite connection); scans and counts stay on the caller's. */
 import type { Database } from 'bun:sqlite';
-import type { CacheStats, EventSink } from '../../buffer/write-buffer.ts';
+import type { EventSink } from '../../buffer/write-buffer.ts';
+import type { DropTally } from '../../ingest/drop-reasons.ts';
+import type { CacheStats } from '../../ingest/user-agent.ts';
 import type { CanonicalEvent } from '../../ingest/event.ts';
-import { isDeferred, type DropTally, type PendingEvent } from '../../ingest/pending-event.ts';
+import { isDeferred, type PendingEvent } from '../../ingest/pending-event.ts';
 import type { EventFilter, EventStore } from '../event-store.ts';
 import { eventRow, SqliteEventStore } from './sqlite-event-store.ts';
 import type { WriterReply, WriterRequest } from './event-writer-worker.ts';

@@ -5,6 +5,7 @@ import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedRounds } from './lib/paired.ts';
 import { writePixelLua } from './lib/pixel-lua.ts';
 import { check, line } from './lib/report.ts';
+import { cpuFields } from './lib/cpu-split.ts';
 import { haveWrk, wrk } from './lib/wrk.ts';
 
 if (!haveWrk()) {
@@ -38,8 +39,9 @@ try {
   const f = await pairedRounds({
     rounds: ROUNDS,
     footfallPid: ff.pid,
-    baseline: () => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script }),
-    footfall: () => wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script }),
+    baselinePid: base.pid,
+    baseline: (hook) => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script, hook }),
+    footfall: (_round, hook) => wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script, hook }),
   });
   const end = await ff.stop();
   // The warm-up's hits are stored too. wrk stops counting at its deadline, so up to one in-flight
@@ -57,6 +59,7 @@ try {
     p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p50_ms: f.baselineP50ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb,
     ua_cache_hit: end.pixelUaCache.hits / Math.max(1, end.pixelUaCache.hits + end.pixelUaCache.misses), // the writer thread's
     stored: end.committed, bots, acknowledged: acked,
+    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'),
   });
 } finally {
   await base.stop();

@@ -5,6 +5,7 @@ import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedRounds } from './lib/paired.ts';
 import { writePrismeLua } from './lib/prisme-lua.ts';
 import { check, line } from './lib/report.ts';
+import { cpuFields } from './lib/cpu-split.ts';
 import { haveWrk, wrk } from './lib/wrk.ts';
 
 if (!haveWrk()) {
@@ -36,8 +37,9 @@ try {
   const f = await pairedRounds({
     rounds: ROUNDS,
     footfallPid: ff.pid,
-    baseline: () => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script }),
-    footfall: (round) => wrk(ff.url + '/api/v1/events/pageviews', { connections: CONNS, durationS: DURATION, script: roundScript(round) }),
+    baselinePid: base.pid,
+    baseline: (hook) => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script, hook }),
+    footfall: (round, hook) => wrk(ff.url + '/api/v1/events/pageviews', { connections: CONNS, durationS: DURATION, script: roundScript(round), hook }),
   });
   const end = await ff.stop();
   const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;
@@ -55,6 +57,7 @@ try {
     ratios: f.ratios.map((r) => r.toFixed(2)).join('/'), 'events/s': (f.requests - f.non2xx) / (ROUNDS * DURATION),
     p50_ms: f.p50ms, p99_ms: f.p99ms, peak_rss_mb: f.peakMb,
     ua_cache_hit: hitRate, stored: end.committed, reloads: dupes, non2xx: f.non2xx, bots, acknowledged: acked,
+    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'),
   });
 } finally {
   await base.stop();

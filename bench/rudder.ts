@@ -5,6 +5,7 @@ import { adminSession, createWebsite } from './lib/admin-api.ts';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedRounds } from './lib/paired.ts';
 import { check, line } from './lib/report.ts';
+import { cpuFields } from './lib/cpu-split.ts';
 import { writeRudderBatchLua, writeRudderPixelLua } from './lib/rudder-lua.ts';
 import { haveWrk, wrk } from './lib/wrk.ts';
 
@@ -33,8 +34,9 @@ try {
   const f = await pairedRounds({
     rounds: ROUNDS,
     footfallPid: ff.pid,
-    baseline: () => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua }),
-    footfall: () => wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua }),
+    baselinePid: base.pid,
+    baseline: (hook) => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua, hook }),
+    footfall: (_round, hook) => wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua, hook }),
   });
   let end = await ff.stop();
   const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;
@@ -45,6 +47,7 @@ try {
     connections: CONNS, rounds: ROUNDS, 'baseline_req/s': f.baselineRps, 'footfall_req/s': f.footfallRps, ratio: f.ratio,
     ratios: f.ratios.map((r) => r.toFixed(2)).join('/'), 'events/s': (f.requests - f.non2xx) / (ROUNDS * DURATION),
     p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb, stored: end.committed, acknowledged: acked, target_ratio: 0.4,
+    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'),
   });
 
   // /v1/batch with 100 messages per request, on a fresh data dir.

@@ -1,5 +1,6 @@
 /** @module Paired rounds: baseline and Footfall measured back to back several times, the ratio taken per round and its median reported. */
 import { peakRss } from './bench-server.ts';
+import { measureCpu, type CpuSplit, type LoadStartHook } from './cpu-split.ts';
 import { percentile } from './report.ts';
 import type { WrkResult } from './wrk.ts';
 
@@ -21,6 +22,9 @@ export interface PairedRun {
   errors: number;
   /** Footfall's peak RSS over its rounds. */
   peakMb: number;
+  /** Median over rounds of where each side's CPU went, per request (cpu-split.ts). */
+  cpu: CpuSplit;
+  baselineCpu: CpuSplit;
 }
 
 const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
@@ -34,20 +38,34 @@ const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b
  */
 export async function pairedRounds(opts: {
   rounds: number;
-  baseline: () => Promise<WrkResult>;
-  footfall: (round: number) => Promise<WrkResult>;
+  /** `hook` goes to wrk(), so the CPU split covers the load alone. */
+  baseline: (hook: LoadStartHook) => Promise<WrkResult>;
+  footfall: (round: number, hook: LoadStartHook) => Promise<WrkResult>;
   footfallPid: number;
+  baselinePid: number;
 }): Promise<PairedRun> {
   const base: WrkResult[] = [];
   const ff: WrkResult[] = [];
+  const baseCpu: CpuSplit[] = [];
+  const ffCpu: CpuSplit[] = [];
+  const runBase = async () => {
+    const m = await measureCpu(opts.baselinePid, opts.baseline);
+    base.push(m.result);
+    baseCpu.push(m.cpu);
+  };
+  const runFootfall = async (round: number) => {
+    const m = await measureCpu(opts.footfallPid, (hook) => opts.footfall(round, hook));
+    ff.push(m.result);
+    ffCpu.push(m.cpu);
+  };
   const rounds = async () => {
     for (let round = 0; round < opts.rounds; round++) {
       if (round % 2 === 0) {
-        base.push(await opts.baseline());
-        ff.push(await opts.footfall(round));
+        await runBase();
+        await runFootfall(round);
       } else {
-        ff.push(await opts.footfall(round));
-        base.push(await opts.baseline());
+        await runFootfall(round);
+        await runBase();
       }
     }
   };
@@ -66,5 +84,16 @@ export async function pairedRounds(opts: {
     non2xx: ff.reduce((a, f) => a + f.non2xx, 0),
     errors: ff.reduce((a, f) => a + f.errors, 0),
     peakMb,
+    cpu: medianSplit(ffCpu),
+    baselineCpu: medianSplit(baseCpu),
+  };
+}
+
+/** Field by field median of the rounds' splits. */
+function medianSplit(splits: CpuSplit[]): CpuSplit {
+  const m = (k: keyof CpuSplit) => median(splits.map((s) => s[k]));
+  return {
+    requestUs: m('requestUs'), writerUs: m('writerUs'), gcUs: m('gcUs'), otherUs: m('otherUs'),
+    generatorUs: m('generatorUs'), requestBusy: m('requestBusy'), machineBusy: m('machineBusy'),
   };
 }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'bun:test';
+import { cpuFields, cpuMeter, machineTicks, processCpuUs, processTicks, statTicks, threadGroup, whenServing } from './cpu-split.ts';
+
+describe('cpu-split', () => {
+  it('reads user + system ticks after a thread name holding spaces and parentheses', () => {
+    // proc(5): pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
+    const text = '4242 (Bun Pool (1) x) S 1 4242 4242 0 -1 4194560 1200 0 3 0 731 269 0 0 20 0 9 0 100 0 0';
+    expect(statTicks(text)).toBe(1000);
+  });
+
+  it('groups the main thread as the request thread, "Worker" as the writer and HeapHelper as the collector', () => {
+    expect(threadGroup(100, 100, 'footfall')).toBe('request');
+    expect(threadGroup(100, 107, 'Worker')).toBe('writer');
+    expect(threadGroup(100, 108, 'HeapHelper')).toBe('gc');
+    expect(threadGroup(100, 109, 'JITWorker')).toBe('other');
+    expect(threadGroup(100, 110, 'Bun Pool 0')).toBe('other');
+  });
+
+  it('counts idle and iowait as idle time of the machine', () => {
+    const stat = 'cpu  100 5 50 800 20 3 2 0 0 0\ncpu0 50 2 25 400 10 1 1 0 0 0\n';
+    expect(machineTicks(stat)).toEqual({ busy: 160, total: 980 });
+  });
+
+  it('charges CPU burnt on the main thread of a live process to its request thread', () => {
+    const meter = cpuMeter(process.pid, true);
+    const until = performance.now() + 150;
+    let x = 0;
+    while (performance.now() < until) x += Math.sqrt(x + 1);
+    const split = meter.stop().split(1000);
+    expect(x).toBeGreaterThan(0);
+    // ~150 ms over 1000 "requests" ≈ 150 µs each; ticks are 10 ms, so allow a wide margin.
+    expect(split.requestUs).toBeGreaterThan(50);
+    expect(split.requestUs).toBeLessThan(1000);
+    expect(split.generatorUs).toBeGreaterThan(50);
+    expect(split.requestBusy).toBeGreaterThan(0.3);
+    expect(split.machineBusy).toBeGreaterThan(0);
+    expect(split.machineBusy).toBeLessThanOrEqual(1);
+    expect(processTicks(process.pid).request).toBeGreaterThan(0);
+  });
+
+  it('prints the baseline without writer or collector fields', () => {
+    const split = { requestUs: 9, writerUs: 0, gcUs: 0, otherUs: 0.1, generatorUs: 8.5, requestBusy: 0.97, machineBusy: 0.99 };
+    expect(Object.keys(cpuFields(split, 'baseline_'))).toEqual(['baseline_request_thread_us', 'baseline_request_thread_busy', 'baseline_generator_us', 'baseline_machine_busy']);
+    expect(cpuFields({ ...split, writerUs: 6 })).toMatchObject({ request_thread_us: 9, writer_us: 6, gc_us: 0, other_threads_us: 0.1 });
+  });
+
+  it('says when an idle process starts working, and gives up on one that stays idle', async () => {
+    // Each child says "ready" once its own start-up (which costs CPU too) is over.
+    const child = async (code: string) => {
+      const p = Bun.spawn([process.execPath, '-e', `console.log('ready'); ${code}`], { stdout: 'pipe', stderr: 'ignore' });
+      await p.stdout.getReader().read();
+      return p;
+    };
+    const late = await child('await Bun.sleep(300); const end = performance.now() + 3000; while (performance.now() < end);');
+    const idle = await child('await Bun.sleep(3000);');
+    try {
+      const t0 = performance.now();
+      expect(await whenServing(late.pid, 5000)).toBe(true);
+      expect(performance.now() - t0).toBeGreaterThan(200);
+      expect(processCpuUs(late.pid)).toBeGreaterThan(0);
+      expect(await whenServing(idle.pid, 400)).toBe(false);
+    } finally {
+      late.kill();
+      idle.kill();
+      await Promise.all([late.exited, idle.exited]);
+    }
+  });
+});

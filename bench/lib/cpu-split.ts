@@ -1,0 +1,178 @@
+/**
+ * @module Where a benchmark's CPU goes, per request: the server's threads (request thread, writer,
+ * collector, the rest), the load generator, and how busy the whole machine was (Linux /proc).
+ *
+ * Why: a ratio alone cannot say what limits it. On a 2-vCPU box with the generator beside the
+ * server, two limits exist: the request thread (one core: requests/s ≤ 1e6 / its µs per request)
+ * and the box (two cores shared by every thread and the generator). These figures say which one a
+ * run hit, and so what would move it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Kernel clock ticks per second for /proc times (USER_HZ; 100 on every Linux we run on). */
+const HZ = (() => {
+  const r = Bun.spawnSync(['getconf', 'CLK_TCK']);
+  const n = Number(r.stdout.toString().trim());
+  return r.exitCode === 0 && n > 0 ? n : 100;
+})();
+
+/** user + system ticks from the text of /proc/<pid>/task/<tid>/stat (the name may hold spaces and parentheses). */
+export function statTicks(text: string): number {
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // After the name: state is field 3, utime 14 and stime 15 (proc(5)), i.e. indexes 11 and 12 here.
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+export type ThreadGroup = 'request' | 'writer' | 'gc' | 'other';
+
+/**
+ * A server thread's group from its id and name. The main thread (tid = pid) serves HTTP; Bun names
+ * a Worker's thread "Worker" (Footfall's only one is the event writer); JavaScriptCore's parallel
+ * collector threads are "HeapHelper"; JIT compilers and Bun's pools are the rest.
+ */
+export function threadGroup(pid: number, tid: number, name: string): ThreadGroup {
+  if (tid === pid) return 'request';
+  if (name === 'Worker') return 'writer';
+  if (name.startsWith('HeapHelper')) return 'gc';
+  return 'other';
+}
+
+export type GroupTicks = Record<ThreadGroup, number>;
+
+/** CPU ticks so far of each thread group of a live process. Threads that end between reads are skipped. */
+export function processTicks(pid: number): GroupTicks {
+  const out: GroupTicks = { request: 0, writer: 0, gc: 0, other: 0 };
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const ticks = statTicks(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
+      const name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      out[threadGroup(pid, Number(t), name)] += ticks;
+    } catch {}
+  }
+  return out;
+}
+
+/** Busy and total ticks of the whole machine, from the first line of /proc/stat. */
+export function machineTicks(text = readFileSync('/proc/stat', 'utf8')): { busy: number; total: number } {
+  const cpu = text.slice(0, text.indexOf('\n')).trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user).
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = cpu[3]! + cpu[4]!;
+  return { busy: total - idle, total };
+}
+
+export interface CpuSplit {
+  /** Server CPU per request by thread group, µs. */
+  requestUs: number;
+  writerUs: number;
+  gcUs: number;
+  otherUs: number;
+  /** The load generator's CPU per request, µs (NaN when not known). */
+  generatorUs: number;
+  /** Share of the request thread's wall time it was on a CPU (1 = saturated). */
+  requestBusy: number;
+  /** Share of the whole machine's CPU time that was busy during the run (every process). */
+  machineBusy: number;
+}
+
+/**
+ * Starts counting the CPU of process `pid` (and of the whole machine). `stop()` ends the window;
+ * its `split(requests)` divides what was spent by thread group per request. The load generator's
+ * CPU, in µs, is either given to split() (wrk's own) or, with `generatorIsThisProcess`, this
+ * process's over the window (the in-process load tool).
+ */
+export function cpuMeter(pid: number, generatorIsThisProcess = false): { stop(): { split(requests: number, generatorCpuUs?: number): CpuSplit } } {
+  const before = processTicks(pid);
+  const m0 = machineTicks();
+  const t0 = performance.now();
+  const self0 = process.cpuUsage();
+  return {
+    stop() {
+      const wallS = (performance.now() - t0) / 1000;
+      const after = processTicks(pid);
+      const m1 = machineTicks();
+      const self = process.cpuUsage(self0);
+      return {
+        split(requests, generatorCpuUs) {
+          const gen = generatorIsThisProcess ? self.user + self.system : generatorCpuUs;
+          const n = Math.max(1, requests);
+          const us = (g: ThreadGroup) => ((after[g] - before[g]) * 1e6) / HZ / n;
+          return {
+            requestUs: us('request'),
+            writerUs: us('writer'),
+            gcUs: us('gc'),
+            otherUs: us('other'),
+            generatorUs: gen === undefined ? NaN : gen / n,
+            requestBusy: (after.request - before.request) / HZ / wallS,
+            machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
+          };
+        },
+      };
+    },
+  };
+}
+
+/** CPU time so far of a whole process (every thread), µs. */
+export function processCpuUs(pid: number): number {
+  return (statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) * 1e6) / HZ;
+}
+
+/**
+ * Resolves true once process `pid`'s request thread starts working (its CPU moves by two ticks
+ * between two looks 20 ms apart), false after `timeoutMs`. wrk first builds its request pool
+ * (~0.5 s of its own CPU for 150k requests) while the server idles: the load starts only then.
+ */
+export async function whenServing(pid: number, timeoutMs = 10_000): Promise<boolean> {
+  let last = processTicks(pid).request;
+  for (const deadline = performance.now() + timeoutMs; performance.now() < deadline; ) {
+    await Bun.sleep(20);
+    const now = processTicks(pid).request;
+    if (now - last >= 2) return true;
+    last = now;
+  }
+  return false;
+}
+
+/** What a load run is handed so the CPU window opens when its load starts (see wrk.ts). */
+export interface LoadStartHook {
+  serverPid: number;
+  /** Called with the generator's own CPU so far (µs), which the split then leaves out. */
+  onLoadStart(generatorCpuUsSoFar: number): void;
+}
+
+/**
+ * Runs `run` (a wrk run: its request count and its own CPU) and splits the CPU per request over
+ * the load itself: the window reopens when `run` reports the load started.
+ */
+export async function measureCpu<T extends { requests: number; generatorCpuUs?: number }>(
+  pid: number,
+  run: (hook: LoadStartHook) => Promise<T>,
+): Promise<{ result: T; cpu: CpuSplit }> {
+  let meter = cpuMeter(pid);
+  let generatorBefore = 0;
+  const result = await run({
+    serverPid: pid,
+    onLoadStart(soFar) {
+      meter = cpuMeter(pid);
+      generatorBefore = soFar;
+    },
+  });
+  const generator = result.generatorCpuUs === undefined ? undefined : result.generatorCpuUs - generatorBefore;
+  return { result, cpu: meter.stop().split(result.requests, generator) };
+}
+
+/** The split as bench-line fields (µs per request and busy shares), under a prefix. */
+export function cpuFields(c: CpuSplit, prefix = ''): Record<string, number> {
+  const f: Record<string, number> = {
+    [`${prefix}request_thread_us`]: c.requestUs,
+    [`${prefix}request_thread_busy`]: c.requestBusy,
+  };
+  if (c.writerUs > 0 || prefix === '') f[`${prefix}writer_us`] = c.writerUs;
+  if (prefix === '') {
+    f.gc_us = c.gcUs;
+    f.other_threads_us = c.otherUs;
+  }
+  f[`${prefix}generator_us`] = c.generatorUs;
+  f[`${prefix}machine_busy`] = c.machineBusy;
+  return f;
+}

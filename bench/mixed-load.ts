@@ -19,6 +19,7 @@ import { fillEvents, storedRows } from './lib/fill-events.ts';
 import { LOAD_DEFAULTS, runLoad, type LoadOptions, type LoadReport } from '../src/loadtest/load-run.ts';
 import { DEFAULT_MIX, type Family } from '../src/loadtest/mix.ts';
 import { check, line } from './lib/report.ts';
+import { cpuFields, cpuMeter, type CpuSplit } from './lib/cpu-split.ts';
 
 const SCENARIO = process.argv[2] ?? 'buffered';
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -42,16 +43,30 @@ const opts = (target: string, o: Partial<LoadOptions> = {}): LoadOptions => ({
 
 const non2xx = (r: LoadReport) => Object.values(r.statuses).reduce((a, m) => a + Object.entries(m).reduce((b, [s, n]) => b + (s.startsWith('2') ? 0 : n), 0), 0);
 
-/** Warm (JIT; Footfall's UA and URL caches) with another seed, then measure the baseline and Footfall one after the other. */
-async function measure(ff: FootfallRun, baseUrl: string, o: Partial<LoadOptions>): Promise<{ b: LoadReport; f: LoadReport; peakMb: number }> {
-  await runLoad(opts(baseUrl, { ...o, setup: false, durationMs: 2000, maxVisitors: undefined }));
+type Meter = ReturnType<typeof cpuMeter>;
+type Stopped = ReturnType<Meter['stop']>;
+
+/**
+ * Warm (JIT; Footfall's UA and URL caches) with another seed, then measure the baseline and
+ * Footfall one after the other. CPU is counted over the load alone (not the set-up or the export
+ * read-back); the load tool runs in this process, so its CPU is this process's.
+ */
+async function measure(ff: FootfallRun, base: { url: string; pid: number }, o: Partial<LoadOptions>): Promise<{ b: LoadReport; f: LoadReport; peakMb: number; cpu: CpuSplit; baselineCpu: CpuSplit }> {
+  await runLoad(opts(base.url, { ...o, setup: false, durationMs: 2000, maxVisitors: undefined }));
   await runLoad(opts(ff.url, { ...o, durationMs: 3000, seed: 987654, maxVisitors: undefined }));
-  const b = await runLoad(opts(baseUrl, { ...o, setup: false }));
+  let meter: Meter | undefined;
+  let stopped: Stopped | undefined;
+  const b = await runLoad(opts(base.url, { ...o, setup: false, beforeDrive: () => (meter = cpuMeter(base.pid, true)), afterDrive: () => (stopped = meter!.stop()) }));
+  const baselineCpu = stopped!.split(b.requests);
   // Peak RSS of the load itself; the export read-back that follows is not part of it.
   const rss = rssPhases(ff.pid);
   rss.phase('load');
-  const f = await runLoad(opts(ff.url, { ...o, ackCheck: true, afterDrive: () => rss.phase('export') }));
-  return { b, f, peakMb: rss.stop().load ?? NaN };
+  const f = await runLoad(opts(ff.url, {
+    ...o, ackCheck: true,
+    beforeDrive: () => (meter = cpuMeter(ff.pid, true)),
+    afterDrive: () => ((stopped = meter!.stop()), rss.phase('export')),
+  }));
+  return { b, f, peakMb: rss.stop().load ?? NaN, cpu: stopped!.split(f.requests), baselineCpu };
 }
 
 async function stopAndCheck(ff: FootfallRun, f: LoadReport): Promise<Record<string, number>> {
@@ -74,10 +89,10 @@ const base = await startBaseline();
 try {
   if (SCENARIO === 'buffered' || SCENARIO === 'durable') {
     const ff = await startFootfall(['--trust-proxy', '--ack', SCENARIO], HEAP_ENV);
-    const { b, f, peakMb } = await measure(ff, base.url, {});
+    const { b, f, peakMb, cpu, baselineCpu } = await measure(ff, base, {});
     await stopAndCheck(ff, f);
     const target = SCENARIO === 'buffered' ? 0.5 : 0.35;
-    const fig = figures(b, f, peakMb);
+    const fig = { ...figures(b, f, peakMb), ...cpuFields(cpu), ...cpuFields(baselineCpu, 'baseline_') };
     line(`mixed-${SCENARIO}`, { ...fig, jsc_growth: JSC_GROWTH ?? 'default', target_ratio: target, met: fig.ratio >= target && (SCENARIO !== 'buffered' || f.latency_ms.p99 <= 10) ? 'yes' : 'no' });
   } else if (SCENARIO === 'filled') {
     let rows = storedRows(FILLED_DIR);
@@ -88,15 +103,15 @@ try {
       rows = storedRows(FILLED_DIR);
     }
     const empty = await startFootfall(['--trust-proxy'], HEAP_ENV);
-    const e = await measure(empty, base.url, {});
+    const e = await measure(empty, base, {});
     await stopAndCheck(empty, e.f);
     const full = await startFootfall(['--trust-proxy'], HEAP_ENV, FILLED_DIR);
-    const m = await measure(full, base.url, {});
+    const m = await measure(full, base, {});
     await stopAndCheck(full, m.f);
     const vsEmpty = m.f['req/s'] / e.f['req/s'];
     // Normalised by each one's own baseline run, so drift of the machine between them cancels.
     const vsEmptyNorm = (m.f['req/s'] / m.b['req/s']) / (e.f['req/s'] / e.b['req/s']);
-    line('mixed-10m-stored', { ...figures(m.b, m.f, m.peakMb), rows_before: rows, 'empty_req/s': e.f['req/s'], vs_empty: vsEmpty, vs_empty_normalised: vsEmptyNorm, target: 0.9, met: vsEmptyNorm >= 0.9 ? 'yes' : 'no' });
+    line('mixed-10m-stored', { ...figures(m.b, m.f, m.peakMb), ...cpuFields(m.cpu), rows_before: rows, 'empty_req/s': e.f['req/s'], vs_empty: vsEmpty, vs_empty_normalised: vsEmptyNorm, target: 0.9, met: vsEmptyNorm >= 0.9 ? 'yes' : 'no' });
   } else if (SCENARIO === 'addresses') {
     // Every visitor a new client address (one pageview, maybe a custom event), until 1M were used.
     const mix: Record<Family, number> = { ...DEFAULT_MIX, pageview: 85, custom: 15, rudder: 0, pixel: 0 };

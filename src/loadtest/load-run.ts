@@ -22,6 +22,8 @@ export interface LoadOptions {
   visitLength?: number;
   /** Called once a second with the visitors started so far. */
   onVisitors?: (visitors: number) => void;
+  /** Called once the target is set up, just before the load starts (to measure the load alone). */
+  beforeDrive?: () => void;
   /** Called when the load ends, before the --ack-check read-back (to tell the phases apart in RSS samples). */
   afterDrive?: () => void;
   /** Stop before the deadline once this many visitors (distinct addresses) were started. */
@@ -112,6 +114,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   const setup = target ?? (o.setup ? await setupTarget(o.target, o.username, o.password, tag) : { host: new URL(o.target).host, domain: 'baseline.example', writeKey: 'none', slug: 'baseline-pixel' });
   const source = new MixSource(setup, { connections: o.connections, mix: o.mix, addresses: o.addresses, seed: o.seed, visitLength: o.visitLength });
   const tty = o.progress && process.stderr.isTTY;
+  o.beforeDrive?.();
   const r: DriveResult = await drive({
     url: o.target,
     connections: o.connections,

@@ -14,7 +14,7 @@ import { systemClock } from './lib/clock.ts';
 import { writeBufferFromConfig, type WriteBuffer } from './buffer/write-buffer.ts';
 import { DropCounter } from './ingest/drop-reasons.ts';
 import { DatabaseTooNewError, openDatabase } from './store/sqlite/open-database.ts';
-import { ThreadedSqliteEventStore } from './store/sqlite/threaded-event-store.ts';
+import { sourceWorkerUrls, ThreadedSqliteEventStore, type WorkerUrls } from './store/sqlite/threaded-event-store.ts';
 import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
@@ -94,13 +94,19 @@ function isCompiled(): boolean {
 }
 
 /**
- * The writer thread's module. In the binary it is the second embedded entry point (package.json's
- * build script), named by its embedded path: `bun build --bytecode` (Bun 1.4) leaves
- * import.meta.url at the build machine's source file, so a URL made from it loaded the writer
- * from that source tree on disk when it was there, and on any other machine never started it.
+ * The writer's and (with `--ack durable`) the WAL checkpointer's thread modules. In the binary
+ * they are the second and third embedded entry points (package.json's build script), named by
+ * their embedded paths:
+ * `bun build --bytecode` (Bun 1.4) leaves import.meta.url at the build machine's source file, so a
+ * URL made from it loaded the writer from that source tree on disk when it was there, and on any
+ * other machine never started it.
  */
-function writerWorkerUrl(): string {
-  return isCompiled() ? '/$bunfs/root/store/sqlite/event-writer-worker.js' : new URL('./store/sqlite/event-writer-worker.ts', import.meta.url).href;
+function workerUrls(ack: Config['ack']): WorkerUrls {
+  const urls = isCompiled()
+    ? { writer: '/$bunfs/root/store/sqlite/event-writer-worker.js', checkpointer: '/$bunfs/root/store/sqlite/wal-checkpointer-worker.js' }
+    : sourceWorkerUrls();
+  // Only durable answers wait for commits, so only they gain from checkpoints off the writer (wal-checkpointer.ts).
+  return ack === 'durable' ? urls : { ...urls, checkpointer: null };
 }
 
 function configOrExit(args: string[], env: Record<string, string | undefined>): Config | null {
@@ -150,7 +156,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   }
   // Inserts run on a writer thread with its own connection; scans (export) use this one. The
   // thread starts while the rest of start-up goes on (checked once the server listens).
-  const events = ThreadedSqliteEventStore.start(dbPath, db, writerWorkerUrl());
+  const events = ThreadedSqliteEventStore.start(dbPath, db, workerUrls(config.ack));
   const meta = new SqliteMetaStore(db);
   const passwords = passwordHasher();
   // Before listening, so the admin can log in as soon as "listening" is logged. Only the very
@@ -191,6 +197,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     events.ready.catch((e) => {
       log.error('the event writer thread did not start; stopping', { error: String(e) });
       void stop('writer-failed');
+    });
+    void events.checkpointerRunning().then((running) => {
+      if (!running && config.ack === 'durable') log.warn('the WAL checkpointer thread did not start; the writer checkpoints by itself', { error: events.checkpointerError });
     });
   });
 }

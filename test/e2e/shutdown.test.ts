@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBinary } from '../helpers/binary.ts';
 
@@ -30,6 +31,11 @@ function rows(dataDir: string): number {
   return n;
 }
 
+/** How many of a process's threads Bun named "Worker" (the event writer; with --ack durable also the WAL checkpointer). */
+function workerThreads(pid: number): number {
+  return readdirSync(`/proc/${pid}/task`).filter((t) => readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() === 'Worker').length;
+}
+
 describe('shutdown of dist/footfall', () => {
   for (const ack of ['buffered', 'durable']) {
     it(`loses no acknowledged event when SIGTERM arrives right after a burst (--ack ${ack})`, async () => {
@@ -52,6 +58,26 @@ describe('shutdown of dist/footfall', () => {
     expect(rows(ff.dataDir)).toBe(acked);
     expect(await ff.stop('SIGTERM')).toBe(0);
     expect(ff.log()).not.toContain('writer thread did not start');
+  });
+
+  it('copies the WAL into the database file from its own embedded thread with --ack durable, and runs no such thread buffered', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--ack', 'durable']);
+    const db = join(ff.dataDir, 'footfall.db');
+    const empty = statSync(db).size;
+    expect(await burst(ff.url, 3000, 32)).toBe(3000);
+    // ~3,000 events are far below the writer's own checkpoint threshold: only the checkpointer
+    // thread (a round every 100 ms) puts them into the database file while the binary runs.
+    for (let i = 0; i < 200 && statSync(db).size < empty + 300_000; i++) await Bun.sleep(25);
+    expect(statSync(db).size).toBeGreaterThan(empty + 300_000);
+    expect(workerThreads(ff.proc.pid)).toBe(2);
+    expect(await ff.stop('SIGTERM')).toBe(0);
+    expect(ff.log()).not.toContain('checkpointer thread did not start');
+    expect(rows(ff.dataDir)).toBe(3000);
+
+    const buffered = await startBinary(['--origins', 'mywebsite.localhost']);
+    for (let i = 0; i < 200 && workerThreads(buffered.proc.pid) < 1; i++) await Bun.sleep(25);
+    expect(workerThreads(buffered.proc.pid)).toBe(1);
+    expect(await buffered.stop('SIGTERM')).toBe(0);
   });
 
   it('keeps answering until SIGTERM lands mid-burst, then stores every acknowledged event', async () => {

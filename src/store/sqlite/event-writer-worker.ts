@@ -7,7 +7,7 @@ import { eventRow, SqliteEventStore, type EventRow } from './sqlite-event-store.
 
 declare const self: Worker;
 
-export type WriterRequest = { kind: 'open'; path: string } | { kind: 'batch'; id: number; json: string } | { kind: 'close' };
+export type WriterRequest = { kind: 'open'; path: string; autocheckpointPages: number } | { kind: 'batch'; id: number; json: string } | { kind: 'close' };
 export type WriterReply =
   | { kind: 'opened' }
   | { kind: 'done'; id: number; error?: string; dropped?: DropTally; uaCache: CacheStats }
@@ -43,6 +43,8 @@ self.onmessage = (ev: MessageEvent<WriterRequest>) => {
       try {
         // The main thread has already migrated the file; this only opens it with the same pragmas.
         db = openDatabase(m.path);
+        // With a checkpointer thread (wal-checkpointer.ts) this is only its backstop.
+        db.exec(`PRAGMA wal_autocheckpoint = ${Math.trunc(m.autocheckpointPages)}`);
         store = new SqliteEventStore(db);
         self.postMessage({ kind: 'opened' } satisfies WriterReply);
       } catch (e) {

@@ -6,11 +6,11 @@ eventStoreContract('sqlite (:memory:)', async () => new SqliteEventStore(openDat
 
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { join } from 'node:path';
-import { ThreadedSqliteEventStore } from './threaded-event-store.ts';
+import { sourceWorkerUrls, ThreadedSqliteEventStore } from './threaded-event-store.ts';
 
 eventStoreContract('sqlite on a writer thread (file)', async () => {
   const path = join(tempDir('footfall-threaded-'), 'footfall.db');
-  return ThreadedSqliteEventStore.open(path, openDatabase(path), new URL('./event-writer-worker.ts', import.meta.url).href);
+  return ThreadedSqliteEventStore.open(path, openDatabase(path), sourceWorkerUrls());
 });
 
 import { describe, expect, it } from 'bun:test';

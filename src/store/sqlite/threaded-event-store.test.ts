@@ -9,7 +9,7 @@ import type { UmamiPixelHit } from '../../ingest/pixel-hit.ts';
 import { makeEvent } from '../../../test/helpers/events.ts';
 import { openDatabase } from './open-database.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
-import { ThreadedSqliteEventStore } from './threaded-event-store.ts';
+import { sourceWorkerUrls, ThreadedSqliteEventStore } from './threaded-event-store.ts';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -57,7 +57,7 @@ const comparable = (e: CanonicalEvent) => {
 describe('deferred pixel hits (RudderStack, Umami)', () => {
   it('are built by the writer thread exactly as on the request thread, drops counted by reason, the batch around them stored', async () => {
     const path = join(tempDir('footfall-threaded-'), 'footfall.db');
-    const threaded = await ThreadedSqliteEventStore.open(path, openDatabase(path), new URL('./event-writer-worker.ts', import.meta.url).href);
+    const threaded = await ThreadedSqliteEventStore.open(path, openDatabase(path), sourceWorkerUrls());
     const local = new SqliteEventStore(openDatabase(':memory:'));
     const sink = materialisingSink(local);
     const expectedDrops = { 'empty-event': 1, 'missing-identity': 1, 'invalid-input': 1, bot: 1 };

@@ -8,6 +8,25 @@ import { isDeferred, type PendingEvent } from '../../ingest/pending-event.ts';
 import type { EventFilter, EventStore } from '../event-store.ts';
 import { eventRow, SqliteEventStore } from './sqlite-event-store.ts';
 import type { WriterReply, WriterRequest } from './event-writer-worker.ts';
+import type { CheckpointerReply, CheckpointerRequest } from './wal-checkpointer-worker.ts';
+import { CHECKPOINT_EVERY_MS, SQLITE_AUTOCHECKPOINT_PAGES, WRITER_AUTOCHECKPOINT_PAGES } from './wal-checkpointer.ts';
+
+/**
+ * Where the thread modules are: event-writer-worker.ts, and wal-checkpointer-worker.ts, or null
+ * for no checkpointer thread (the writer then checkpoints as SQLite does by default).
+ */
+export interface WorkerUrls {
+  writer: string;
+  checkpointer: string | null;
+}
+
+/** The modules beside this one, for running from source (tests, `bun src/main.ts`). */
+export function sourceWorkerUrls(): WorkerUrls {
+  return {
+    writer: new URL('./event-writer-worker.ts', import.meta.url).href,
+    checkpointer: new URL('./wal-checkpointer-worker.ts', import.meta.url).href,
+  };
+}
 
 type Pending = { resolve: (dropped: DropTally | null) => void; reject: (e: Error) => void };
 
@@ -29,19 +48,20 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
   private nextId = 1;
   private closing: Promise<void> | null = null;
   private uaCache: CacheStats = { hits: 0, misses: 0, size: 0 };
+  private checkpointer: Promise<Worker | null> = Promise.resolve(null);
 
-  private constructor(private readonly path: string, readerDb: Database, private readonly workerUrl: string) {
+  private constructor(private readonly path: string, readerDb: Database, private readonly urls: WorkerUrls) {
     this.reader = new SqliteEventStore(readerDb);
   }
 
   /**
-   * Starts the writer thread on the database file `path` (already migrated through `readerDb`).
-   * `workerUrl` locates event-writer-worker.ts; the caller names it, because inside the compiled
+   * Starts the writer thread on the database file `path` (already migrated through `readerDb`),
+   * and the WAL checkpointer's. The caller names their modules, because inside the compiled
    * binary modules are bundled into one file and only the entry points keep their own (embedded)
-   * place (see `writerWorkerUrl()` in main.ts).
+   * place (see `workerUrls()` in main.ts).
    */
-  static async open(path: string, readerDb: Database, workerUrl: string): Promise<ThreadedSqliteEventStore> {
-    const s = ThreadedSqliteEventStore.start(path, readerDb, workerUrl);
+  static async open(path: string, readerDb: Database, urls: WorkerUrls): Promise<ThreadedSqliteEventStore> {
+    const s = ThreadedSqliteEventStore.start(path, readerDb, urls);
     await s.ready;
     return s;
   }
@@ -51,10 +71,45 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
    * restart's cold start) while the server begins listening. Inserts wait for it; `ready`
    * rejects if it cannot start.
    */
-  static start(path: string, readerDb: Database, workerUrl: string): ThreadedSqliteEventStore {
-    const s = new ThreadedSqliteEventStore(path, readerDb, workerUrl);
+  static start(path: string, readerDb: Database, urls: WorkerUrls): ThreadedSqliteEventStore {
+    const s = new ThreadedSqliteEventStore(path, readerDb, urls);
     s.ready = s.ensureWorker().then(() => undefined);
+    s.checkpointer = s.startCheckpointer();
     return s;
+  }
+
+  /**
+   * The checkpointer thread (wal-checkpointer.ts). Without it (it failed to start, or no module
+   * was named) nothing is lost: the writer then checkpoints by itself past its backstop size.
+   */
+  private startCheckpointer(): Promise<Worker | null> {
+    const url = this.urls.checkpointer;
+    if (!url) return Promise.resolve(null);
+    return new Promise<Worker | null>((resolve) => {
+      const w = new Worker(url);
+      const give = (reason: string) => {
+        clearTimeout(timer);
+        w.terminate();
+        this.checkpointerError = reason;
+        resolve(null);
+      };
+      const timer = setTimeout(() => give(`WAL checkpointer thread did not start (${url})`), 10_000);
+      w.onmessage = (ev: MessageEvent<CheckpointerReply>) => {
+        if (ev.data.kind === 'opened') {
+          clearTimeout(timer);
+          resolve(w);
+        } else if (ev.data.kind === 'failed') give(ev.data.error);
+      };
+      w.postMessage({ kind: 'open', path: this.path, everyMs: CHECKPOINT_EVERY_MS } satisfies CheckpointerRequest);
+    });
+  }
+
+  /** Why the checkpointer thread is not running, if it failed to start. */
+  checkpointerError: string | null = null;
+
+  /** True once the checkpointer thread runs (for tests and the start-up log). */
+  async checkpointerRunning(): Promise<boolean> {
+    return (await this.checkpointer) !== null;
   }
 
   ready: Promise<void> = Promise.resolve();
@@ -62,12 +117,12 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
   private ensureWorker(): Promise<Worker> {
     if (this.worker) return Promise.resolve(this.worker);
     this.starting ??= new Promise<Worker>((resolve, reject) => {
-      const w = new Worker(this.workerUrl);
+      const w = new Worker(this.urls.writer);
       // A worker that cannot load says nothing: give up after 10 s instead of hanging.
       const timer = setTimeout(() => {
         this.starting = null;
         w.terminate();
-        reject(new Error(`event writer thread did not start (${this.workerUrl})`));
+        reject(new Error(`event writer thread did not start (${this.urls.writer})`));
       }, 10_000);
       w.onmessage = (ev: MessageEvent<WriterReply>) => {
         const m = ev.data;
@@ -93,7 +148,9 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
         if (this.worker === w) this.worker = null;
         this.failPending(new Error('event writer thread stopped'));
       });
-      w.postMessage({ kind: 'open', path: this.path } satisfies WriterRequest);
+      // With a checkpointer thread the writer's own checkpoints are only the backstop.
+      const autocheckpointPages = this.urls.checkpointer ? WRITER_AUTOCHECKPOINT_PAGES : SQLITE_AUTOCHECKPOINT_PAGES;
+      w.postMessage({ kind: 'open', path: this.path, autocheckpointPages } satisfies WriterRequest);
     });
     return this.starting;
   }
@@ -140,6 +197,15 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
   /** Lets the writer finish what it was given (messages are handled in order), closes its connection, ends the thread. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      const c = await this.checkpointer;
+      if (c) {
+        await new Promise<void>((resolve) => {
+          c.addEventListener('message', (ev: MessageEvent<CheckpointerReply>) => ev.data.kind === 'closed' && resolve());
+          c.addEventListener('close', () => resolve());
+          c.postMessage({ kind: 'close' } satisfies CheckpointerRequest);
+        });
+        c.terminate();
+      }
       const w = this.worker;
       if (w) {
         await new Promise<void>((resolve) => {

@@ -27,8 +27,9 @@ export type ThreadGroup = 'request' | 'writer' | 'gc' | 'other';
 
 /**
  * A server thread's group from its id and name. The main thread (tid = pid) serves HTTP; Bun names
- * a Worker's thread "Worker" (Footfall's only one is the event writer); JavaScriptCore's parallel
- * collector threads are "HeapHelper"; JIT compilers and Bun's pools are the rest.
+ * every Worker's thread "Worker" (Footfall's are the event writer and the WAL checkpointer, which
+ * works only when the writer has written); JavaScriptCore's parallel collector threads are
+ * "HeapHelper"; JIT compilers and Bun's pools are the rest.
  */
 export function threadGroup(pid: number, tid: number, name: string): ThreadGroup {
   if (tid === pid) return 'request';

@@ -5,11 +5,10 @@ import { checkpointCaughtUp } from './wal-checkpointer.ts';
 declare const self: Worker;
 
 export type CheckpointerRequest = { kind: 'open'; path: string; everyMs: number } | { kind: 'close' };
-export type CheckpointerReply = { kind: 'opened' } | { kind: 'failed'; error: string } | { kind: 'closed'; rounds: number };
+export type CheckpointerReply = { kind: 'opened' } | { kind: 'failed'; error: string } | { kind: 'closed' };
 
 let db: ReturnType<typeof openDatabase> | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
-let rounds = 0;
 
 self.onmessage = (ev: MessageEvent<CheckpointerRequest>) => {
   const m = ev.data;
@@ -20,7 +19,6 @@ self.onmessage = (ev: MessageEvent<CheckpointerRequest>) => {
       timer = setInterval(() => {
         try {
           checkpointCaughtUp(own);
-          rounds++;
         } catch {
           // SQLITE_BUSY and the like: the next round tries again, and the writer's backstop bounds the WAL.
         }
@@ -32,6 +30,6 @@ self.onmessage = (ev: MessageEvent<CheckpointerRequest>) => {
   } else {
     if (timer) clearInterval(timer);
     db?.close();
-    self.postMessage({ kind: 'closed', rounds } satisfies CheckpointerReply);
+    self.postMessage({ kind: 'closed' } satisfies CheckpointerReply);
   }
 };

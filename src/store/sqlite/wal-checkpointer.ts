@@ -7,7 +7,8 @@
  * the WAL into the database and syncs both files, there and then. That connection is the event
  * writer, so every few thousand events one batch waits for two fsyncs. With `--ack durable` each
  * answer waits for its batch's commit: under the mixed load p99 was 17.5–20.6 ms with the writer
- * checkpointing and 8.0–8.1 ms with this thread (req/s 21.0k/16.3k against 21.5k/21.3k). A
+ * checkpointing (4 runs) and 8.0–10.8 ms with this thread (5 runs; req/s 16.3–21.0k against
+ * 17.8–21.5k, the same hour). A
  * PASSIVE checkpoint on another connection copies and syncs while the writer goes on committing.
  * With `--ack buffered` no answer waits for a commit: there the thread changed neither req/s nor
  * p99 (2 runs each) and would cost ~4 MB of RSS (a thread's own runtime), which the 1M-address

@@ -85,22 +85,10 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
   private startCheckpointer(): Promise<Worker | null> {
     const url = this.urls.checkpointer;
     if (!url) return Promise.resolve(null);
-    return new Promise<Worker | null>((resolve) => {
-      const w = new Worker(url);
-      const give = (reason: string) => {
-        clearTimeout(timer);
-        w.terminate();
-        this.checkpointerError = reason;
-        resolve(null);
-      };
-      const timer = setTimeout(() => give(`WAL checkpointer thread did not start (${url})`), 10_000);
-      w.onmessage = (ev: MessageEvent<CheckpointerReply>) => {
-        if (ev.data.kind === 'opened') {
-          clearTimeout(timer);
-          resolve(w);
-        } else if (ev.data.kind === 'failed') give(ev.data.error);
-      };
-      w.postMessage({ kind: 'open', path: this.path, everyMs: CHECKPOINT_EVERY_MS } satisfies CheckpointerRequest);
+    const open: CheckpointerRequest = { kind: 'open', path: this.path, everyMs: CHECKPOINT_EVERY_MS };
+    return openThread(url, open, 'WAL checkpointer').catch((e: Error) => {
+      this.checkpointerError = e.message;
+      return null;
     });
   }
 
@@ -116,42 +104,33 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
 
   private ensureWorker(): Promise<Worker> {
     if (this.worker) return Promise.resolve(this.worker);
-    this.starting ??= new Promise<Worker>((resolve, reject) => {
-      const w = new Worker(this.urls.writer);
-      // A worker that cannot load says nothing: give up after 10 s instead of hanging.
-      const timer = setTimeout(() => {
-        this.starting = null;
-        w.terminate();
-        reject(new Error(`event writer thread did not start (${this.urls.writer})`));
-      }, 10_000);
-      w.onmessage = (ev: MessageEvent<WriterReply>) => {
-        const m = ev.data;
-        if (m.kind === 'opened') {
-          clearTimeout(timer);
-          this.worker = w;
-          this.starting = null;
-          resolve(w);
-        } else if (m.kind === 'failed') {
-          clearTimeout(timer);
-          this.starting = null;
-          w.terminate();
-          reject(new Error(m.error));
-        } else if (m.kind === 'done') {
+    // With a checkpointer thread the writer's own checkpoints are only the backstop.
+    const autocheckpointPages = this.urls.checkpointer ? WRITER_AUTOCHECKPOINT_PAGES : SQLITE_AUTOCHECKPOINT_PAGES;
+    const open: WriterRequest = { kind: 'open', path: this.path, autocheckpointPages };
+    this.starting ??= openThread(this.urls.writer, open, 'event writer').then(
+      (w) => {
+        w.onmessage = (ev: MessageEvent<WriterReply>) => {
+          const m = ev.data;
+          if (m.kind !== 'done') return;
           this.uaCache = m.uaCache;
           const p = this.pending.get(m.id);
           this.pending.delete(m.id);
           if (m.error) p?.reject(new Error(m.error));
           else p?.resolve(m.dropped ?? null);
-        }
-      };
-      w.addEventListener('close', () => {
-        if (this.worker === w) this.worker = null;
-        this.failPending(new Error('event writer thread stopped'));
-      });
-      // With a checkpointer thread the writer's own checkpoints are only the backstop.
-      const autocheckpointPages = this.urls.checkpointer ? WRITER_AUTOCHECKPOINT_PAGES : SQLITE_AUTOCHECKPOINT_PAGES;
-      w.postMessage({ kind: 'open', path: this.path, autocheckpointPages } satisfies WriterRequest);
-    });
+        };
+        w.addEventListener('close', () => {
+          if (this.worker === w) this.worker = null;
+          this.failPending(new Error('event writer thread stopped'));
+        });
+        this.worker = w;
+        this.starting = null;
+        return w;
+      },
+      (e: unknown) => {
+        this.starting = null;
+        throw e;
+      },
+    );
     return this.starting;
   }
 
@@ -198,25 +177,43 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const c = await this.checkpointer;
-      if (c) {
-        await new Promise<void>((resolve) => {
-          c.addEventListener('message', (ev: MessageEvent<CheckpointerReply>) => ev.data.kind === 'closed' && resolve());
-          c.addEventListener('close', () => resolve());
-          c.postMessage({ kind: 'close' } satisfies CheckpointerRequest);
-        });
-        c.terminate();
-      }
-      const w = this.worker;
-      if (w) {
-        await new Promise<void>((resolve) => {
-          w.addEventListener('message', (ev: MessageEvent<WriterReply>) => ev.data.kind === 'closed' && resolve());
-          w.addEventListener('close', () => resolve());
-          w.postMessage({ kind: 'close' } satisfies WriterRequest);
-        });
-        w.terminate();
-      }
+      if (c) await closeThread(c);
+      if (this.worker) await closeThread(this.worker);
       await this.reader.close();
     })();
     return this.closing;
   }
+}
+
+/**
+ * Starts a thread on `url` and sends it `open`; resolves once it answers `opened`, rejects when it
+ * answers `failed`, or after 10 s of silence (a worker whose module cannot load says nothing).
+ */
+function openThread(url: string, open: WriterRequest | CheckpointerRequest, what: string): Promise<Worker> {
+  return new Promise<Worker>((resolve, reject) => {
+    const w = new Worker(url);
+    const fail = (reason: string) => {
+      clearTimeout(timer);
+      w.terminate();
+      reject(new Error(reason));
+    };
+    const timer = setTimeout(() => fail(`${what} thread did not start (${url})`), 10_000);
+    w.onmessage = (ev: MessageEvent<WriterReply | CheckpointerReply>) => {
+      if (ev.data.kind === 'opened') {
+        clearTimeout(timer);
+        resolve(w);
+      } else if (ev.data.kind === 'failed') fail(ev.data.error);
+    };
+    w.postMessage(open);
+  });
+}
+
+/** Asks a thread to close (it handles the messages before that first, in order), waits until it has, and ends it. */
+async function closeThread(w: Worker): Promise<void> {
+  await new Promise<void>((resolve) => {
+    w.addEventListener('message', (ev: MessageEvent<WriterReply | CheckpointerReply>) => ev.data.kind === 'closed' && resolve());
+    w.addEventListener('close', () => resolve());
+    w.postMessage({ kind: 'close' } satisfies WriterRequest & CheckpointerRequest);
+  });
+  w.terminate();
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'bun:test';
-import { cpuFields, cpuMeter, machineTicks, processCpuUs, processTicks, statTicks, threadGroup, whenServing } from './cpu-split.ts';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { cpuFields, cpuMeter, machineTicks, processCpuUs, processTicks, statTicks, statTimes, threadGroup, whenServing } from './cpu-split.ts';
 
 describe('cpu-split', () => {
   it('reads user + system ticks after a thread name holding spaces and parentheses', () => {
     // proc(5): pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime …
     const text = '4242 (Bun Pool (1) x) S 1 4242 4242 0 -1 4194560 1200 0 3 0 731 269 0 0 20 0 9 0 100 0 0';
     expect(statTicks(text)).toBe(1000);
+    expect(statTimes(text)).toEqual({ user: 731, system: 269 });
   });
 
   it('groups the main thread as the request thread, "Worker" as the writer and HeapHelper as the collector', () => {
@@ -36,11 +38,31 @@ describe('cpu-split', () => {
     expect(split.machineBusy).toBeGreaterThan(0);
     expect(split.machineBusy).toBeLessThanOrEqual(1);
     expect(processTicks(process.pid).request).toBeGreaterThan(0);
+    // Pure computation: next to nothing of it is the kernel's.
+    expect(split.requestKernelUs).toBeLessThan(split.requestUs / 2);
+  });
+
+  it('charges system calls made on the main thread to its kernel share', () => {
+    const meter = cpuMeter(process.pid);
+    const until = performance.now() + 200;
+    const fd = openSync('/dev/null', 'w');
+    const buf = new Uint8Array(64);
+    let calls = 0;
+    try {
+      // Each write is a trip into the kernel and back with almost no work on either side.
+      while (performance.now() < until) for (let i = 0; i < 100; i++, calls++) writeSync(fd, buf);
+    } finally {
+      closeSync(fd);
+    }
+    const split = meter.stop().split(1000);
+    expect(calls).toBeGreaterThan(1000);
+    expect(split.requestKernelUs).toBeGreaterThan(20);
+    expect(split.requestKernelUs).toBeLessThanOrEqual(split.requestUs);
   });
 
   it('prints the baseline without writer or collector fields', () => {
-    const split = { requestUs: 9, writerUs: 0, gcUs: 0, otherUs: 0.1, generatorUs: 8.5, requestBusy: 0.97, machineBusy: 0.99 };
-    expect(Object.keys(cpuFields(split, 'baseline_'))).toEqual(['baseline_request_thread_us', 'baseline_request_thread_busy', 'baseline_generator_us', 'baseline_machine_busy']);
+    const split = { requestUs: 9, requestKernelUs: 6, writerUs: 0, gcUs: 0, otherUs: 0.1, generatorUs: 8.5, requestBusy: 0.97, machineBusy: 0.99 };
+    expect(Object.keys(cpuFields(split, 'baseline_'))).toEqual(['baseline_request_thread_us', 'baseline_request_thread_kernel_us', 'baseline_request_thread_busy', 'baseline_generator_us', 'baseline_machine_busy']);
     expect(cpuFields({ ...split, writerUs: 6 })).toMatchObject({ request_thread_us: 9, writer_us: 6, gc_us: 0, other_threads_us: 0.1 });
   });
 

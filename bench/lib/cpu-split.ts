@@ -16,11 +16,17 @@ const HZ = (() => {
   return r.exitCode === 0 && n > 0 ? n : 100;
 })();
 
-/** user + system ticks from the text of /proc/<pid>/task/<tid>/stat (the name may hold spaces and parentheses). */
-export function statTicks(text: string): number {
+/** User and system (kernel) ticks from the text of /proc/<pid>/task/<tid>/stat (the name may hold spaces and parentheses). */
+export function statTimes(text: string): { user: number; system: number } {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   // After the name: state is field 3, utime 14 and stime 15 (proc(5)), i.e. indexes 11 and 12 here.
-  return Number(fields[11]) + Number(fields[12]);
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
+/** user + system ticks (see statTimes). */
+export function statTicks(text: string): number {
+  const t = statTimes(text);
+  return t.user + t.system;
 }
 
 export type ThreadGroup = 'request' | 'writer' | 'gc' | 'other';
@@ -38,16 +44,19 @@ export function threadGroup(pid: number, tid: number, name: string): ThreadGroup
   return 'other';
 }
 
-export type GroupTicks = Record<ThreadGroup, number>;
+/** Ticks per thread group, plus the request thread's system (kernel) part of its own. */
+export type GroupTicks = Record<ThreadGroup, number> & { requestKernel: number };
 
 /** CPU ticks so far of each thread group of a live process. Threads that end between reads are skipped. */
 export function processTicks(pid: number): GroupTicks {
-  const out: GroupTicks = { request: 0, writer: 0, gc: 0, other: 0 };
+  const out: GroupTicks = { request: 0, writer: 0, gc: 0, other: 0, requestKernel: 0 };
   for (const t of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const ticks = statTicks(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
+      const times = statTimes(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
       const name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
-      out[threadGroup(pid, Number(t), name)] += ticks;
+      const group = threadGroup(pid, Number(t), name);
+      out[group] += times.user + times.system;
+      if (group === 'request') out.requestKernel += times.system;
     } catch {}
   }
   return out;
@@ -65,6 +74,11 @@ export function machineTicks(text = readFileSync('/proc/stat', 'utf8')): { busy:
 export interface CpuSplit {
   /** Server CPU per request by thread group, µs. */
   requestUs: number;
+  /**
+   * The part of requestUs spent in the kernel (system time): receiving and sending on the socket,
+   * waking the client, page faults. No change to Footfall's own code can remove most of it.
+   */
+  requestKernelUs: number;
   writerUs: number;
   gcUs: number;
   otherUs: number;
@@ -97,9 +111,10 @@ export function cpuMeter(pid: number, generatorIsThisProcess = false): { stop():
         split(requests, generatorCpuUs) {
           const gen = generatorIsThisProcess ? self.user + self.system : generatorCpuUs;
           const n = Math.max(1, requests);
-          const us = (g: ThreadGroup) => ((after[g] - before[g]) * 1e6) / HZ / n;
+          const us = (g: keyof GroupTicks) => ((after[g] - before[g]) * 1e6) / HZ / n;
           return {
             requestUs: us('request'),
+            requestKernelUs: us('requestKernel'),
             writerUs: us('writer'),
             gcUs: us('gc'),
             otherUs: us('other'),
@@ -166,6 +181,7 @@ export async function measureCpu<T extends { requests: number; generatorCpuUs?: 
 export function cpuFields(c: CpuSplit, prefix = ''): Record<string, number> {
   const f: Record<string, number> = {
     [`${prefix}request_thread_us`]: c.requestUs,
+    [`${prefix}request_thread_kernel_us`]: c.requestKernelUs,
     [`${prefix}request_thread_busy`]: c.requestBusy,
   };
   if (c.writerUs > 0 || prefix === '') f[`${prefix}writer_us`] = c.writerUs;

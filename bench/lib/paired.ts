@@ -93,7 +93,7 @@ export async function pairedRounds(opts: {
 function medianSplit(splits: CpuSplit[]): CpuSplit {
   const m = (k: keyof CpuSplit) => median(splits.map((s) => s[k]));
   return {
-    requestUs: m('requestUs'), writerUs: m('writerUs'), gcUs: m('gcUs'), otherUs: m('otherUs'),
+    requestUs: m('requestUs'), requestKernelUs: m('requestKernelUs'), writerUs: m('writerUs'), gcUs: m('gcUs'), otherUs: m('otherUs'),
     generatorUs: m('generatorUs'), requestBusy: m('requestBusy'), machineBusy: m('machineBusy'),
   };
 }

@@ -1,12 +1,14 @@
 /**
  * @module The benchmark suite (`bun run bench`, after `bun run build`): the load generator's own
- * ceiling, the four load scenarios of issue 7 on the realistic mix, then the microbenchmarks;
- * each prints its one line. Exits non-zero if any check failed.
+ * ceiling, the ceiling a request's own work sets, the four load scenarios of issue 7 on the
+ * realistic mix, then the microbenchmarks; each prints its one line. Exits non-zero if any check failed.
  */
 import { join } from 'node:path';
 
 const SUITE: string[][] = [
   ['load-generator.ts'],
+  // What ratio a given amount of code per request can reach on this machine at all.
+  ['work-ceiling.ts'],
   // 1–4: mixed workload buffered, durable, with 10M events stored, 1M distinct addresses.
   ['mixed-load.ts', 'buffered'],
   ['mixed-load.ts', 'durable'],

@@ -25,9 +25,10 @@ export function freePort(): number {
   return p;
 }
 
-export async function startBaseline(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+/** The bare server; with `workUs`, the model server that computes that long per request (see baseline-server.ts). */
+export async function startBaseline(workUs = 0): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = freePort();
-  const p = Bun.spawn([process.execPath, join(import.meta.dir, 'baseline-server.ts'), String(port)], { stdout: 'ignore', stderr: 'inherit' });
+  const p = Bun.spawn([process.execPath, join(import.meta.dir, 'baseline-server.ts'), String(port), String(workUs)], { stdout: 'ignore', stderr: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(url + '/');
   return { url, pid: p.pid, stop: async () => void (p.kill('SIGTERM'), await p.exited) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { cpuFields, cpuMeter, machineTicks, processCpuUs, processTicks, statTicks, statTimes, threadGroup, whenServing } from './cpu-split.ts';
 
 describe('cpu-split', () => {
@@ -58,6 +58,30 @@ describe('cpu-split', () => {
     expect(calls).toBeGreaterThan(1000);
     expect(split.requestKernelUs).toBeGreaterThan(20);
     expect(split.requestKernelUs).toBeLessThanOrEqual(split.requestUs);
+  });
+
+  it('leaves out a thread that ends during the window, and counts one that starts from zero', async () => {
+    // Bun names a Worker's thread "Worker": the writer group.
+    const burner = (ms: number) => {
+      const code = `const end = performance.now() + ${ms}; let x = 0; while (performance.now() < end) x += Math.sqrt(x + 1); postMessage(x);`;
+      const w = new Worker(URL.createObjectURL(new Blob([code], { type: 'application/javascript' })));
+      return { w, burnt: new Promise((resolve) => (w.onmessage = resolve)) };
+    };
+    const threads = () => readdirSync('/proc/self/task').length;
+    const early = burner(150);
+    await early.burnt;
+    const meter = cpuMeter(process.pid);
+    const before = threads();
+    early.w.terminate();
+    for (let i = 0; i < 100 && threads() >= before; i++) await Bun.sleep(10);
+    const late = burner(150);
+    await late.burnt;
+    const split = meter.stop().split(1000);
+    late.w.terminate();
+    // The early thread's 150 ms were spent before the window: subtracting them once it is gone
+    // would give about -150 µs per request. The late one's ~150 ms are in it (~150 µs).
+    expect(split.writerUs).toBeGreaterThan(50);
+    expect(split.writerUs).toBeLessThan(1000);
   });
 
   it('prints the baseline without writer or collector fields', () => {

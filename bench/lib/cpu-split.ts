@@ -47,19 +47,44 @@ export function threadGroup(pid: number, tid: number, name: string): ThreadGroup
 /** Ticks per thread group, plus the request thread's system (kernel) part of its own. */
 export type GroupTicks = Record<ThreadGroup, number> & { requestKernel: number };
 
-/** CPU ticks so far of each thread group of a live process. Threads that end between reads are skipped. */
-export function processTicks(pid: number): GroupTicks {
-  const out: GroupTicks = { request: 0, writer: 0, gc: 0, other: 0, requestKernel: 0 };
+/** One thread's group and CPU ticks so far. */
+interface ThreadTicks {
+  group: ThreadGroup;
+  total: number;
+  system: number;
+}
+
+/** CPU ticks so far of each live thread of a process, by thread id. Threads that end between reads are skipped. */
+function threadTicks(pid: number): Map<string, ThreadTicks> {
+  const out = new Map<string, ThreadTicks>();
   for (const t of readdirSync(`/proc/${pid}/task`)) {
     try {
       const times = statTimes(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
       const name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
-      const group = threadGroup(pid, Number(t), name);
-      out[group] += times.user + times.system;
-      if (group === 'request') out.requestKernel += times.system;
+      out.set(t, { group: threadGroup(pid, Number(t), name), total: times.user + times.system, system: times.system });
     } catch {}
   }
   return out;
+}
+
+/**
+ * What each group spent between two looks. A thread that ended in between is left out (its last
+ * ticks are unknown; summing totals instead made a group's figure go negative), and one that
+ * started in between counts from zero.
+ */
+function ticksBetween(before: Map<string, ThreadTicks>, after: Map<string, ThreadTicks>): GroupTicks {
+  const out: GroupTicks = { request: 0, writer: 0, gc: 0, other: 0, requestKernel: 0 };
+  for (const [tid, a] of after) {
+    const b = before.get(tid);
+    out[a.group] += a.total - (b?.total ?? 0);
+    if (a.group === 'request') out.requestKernel += a.system - (b?.system ?? 0);
+  }
+  return out;
+}
+
+/** CPU ticks so far of each thread group of a live process. */
+export function processTicks(pid: number): GroupTicks {
+  return ticksBetween(new Map(), threadTicks(pid));
 }
 
 /** Busy and total ticks of the whole machine, from the first line of /proc/stat. */
@@ -97,21 +122,21 @@ export interface CpuSplit {
  * process's over the window (the in-process load tool).
  */
 export function cpuMeter(pid: number, generatorIsThisProcess = false): { stop(): { split(requests: number, generatorCpuUs?: number): CpuSplit } } {
-  const before = processTicks(pid);
+  const before = threadTicks(pid);
   const m0 = machineTicks();
   const t0 = performance.now();
   const self0 = process.cpuUsage();
   return {
     stop() {
       const wallS = (performance.now() - t0) / 1000;
-      const after = processTicks(pid);
+      const spent = ticksBetween(before, threadTicks(pid));
       const m1 = machineTicks();
       const self = process.cpuUsage(self0);
       return {
         split(requests, generatorCpuUs) {
           const gen = generatorIsThisProcess ? self.user + self.system : generatorCpuUs;
           const n = Math.max(1, requests);
-          const us = (g: keyof GroupTicks) => ((after[g] - before[g]) * 1e6) / HZ / n;
+          const us = (g: keyof GroupTicks) => (spent[g] * 1e6) / HZ / n;
           return {
             requestUs: us('request'),
             requestKernelUs: us('requestKernel'),
@@ -119,7 +144,7 @@ export function cpuMeter(pid: number, generatorIsThisProcess = false): { stop():
             gcUs: us('gc'),
             otherUs: us('other'),
             generatorUs: gen === undefined ? NaN : gen / n,
-            requestBusy: (after.request - before.request) / HZ / wallS,
+            requestBusy: spent.request / HZ / wallS,
             machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
           };
         },

@@ -1,15 +1,10 @@
 /** @module Benchmark: /api/v1/healthcheck of dist/footfall against a bare Bun.serve baseline, same run, wrk at 64 connections. */
 import { benchDir } from './lib/temp-dir.ts';
 import { join, resolve } from 'node:path';
-import { haveWrk, wrk } from './lib/wrk.ts';
+import { wrk, wrkScenario } from './lib/wrk.ts';
 import { check, line } from './lib/report.ts';
 
-if (!haveWrk()) {
-  console.error('http-health: wrk not found (apt-get install wrk)');
-  process.exit(1);
-}
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const { durationS: DURATION, connections: CONNS } = wrkScenario('http-health', 10);
 
 async function waitFor(url: string): Promise<void> {
   for (let i = 0; i < 500; i++) {

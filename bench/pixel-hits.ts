@@ -6,15 +6,9 @@ import { pairedRounds } from './lib/paired.ts';
 import { writePixelLua } from './lib/pixel-lua.ts';
 import { check, line } from './lib/report.ts';
 import { cpuFields } from './lib/cpu-split.ts';
-import { haveWrk, wrk } from './lib/wrk.ts';
+import { wrk, wrkScenario } from './lib/wrk.ts';
 
-if (!haveWrk()) {
-  console.error('pixel-hits: wrk not found (apt-get install wrk)');
-  process.exit(1);
-}
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const { durationS: DURATION, rounds: ROUNDS, connections: CONNS } = wrkScenario('pixel-hits');
 const ACK = process.env.BENCH_ACK ?? 'buffered';
 const SLUGS = ['newsletter-nov', 'newsletter-dec', 'launch-mail', 'weekly-digest', 'receipt-open'];
 

@@ -5,8 +5,7 @@
  *   bun bench/profile.ts [seconds] [buffered|durable]
  */
 import { benchDir } from './lib/temp-dir.ts';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from './lib/bench-server.ts';
 import { LOAD_DEFAULTS, runLoad, summary } from '../src/loadtest/load-run.ts';
@@ -14,7 +13,7 @@ import { LOAD_DEFAULTS, runLoad, summary } from '../src/loadtest/load-run.ts';
 const SECONDS = Number(process.argv[2] ?? 10);
 const ACK = process.argv[3] ?? 'buffered';
 const root = resolve(import.meta.dir, '..');
-const profDir = mkdtempSync(join(tmpdir(), 'footfall-prof-'));
+const profDir = benchDir('footfall-prof-');
 const port = freePort();
 const proc = Bun.spawn([process.execPath, '--cpu-prof', '--cpu-prof-dir', profDir, join(root, 'src/main.ts'), 'serve', '--host', '127.0.0.1', '--port', String(port),
   '--data-dir', benchDir('footfall-prof-data-'), '--trust-proxy', '--ack', ACK, '--log-level', 'warn'], {

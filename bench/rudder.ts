@@ -7,15 +7,9 @@ import { pairedRounds } from './lib/paired.ts';
 import { check, line } from './lib/report.ts';
 import { cpuFields } from './lib/cpu-split.ts';
 import { writeRudderBatchLua, writeRudderPixelLua } from './lib/rudder-lua.ts';
-import { haveWrk, wrk } from './lib/wrk.ts';
+import { wrk, wrkScenario } from './lib/wrk.ts';
 
-if (!haveWrk()) {
-  console.error('rudder: wrk not found (apt-get install wrk)');
-  process.exit(1);
-}
-const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const { durationS: DURATION, rounds: ROUNDS, connections: CONNS } = wrkScenario('rudder');
 const BATCH = 100;
 const dir = benchDir('footfall-lua-');
 

@@ -17,15 +17,9 @@ import { startBaseline } from './lib/bench-server.ts';
 import { pairedRounds } from './lib/paired.ts';
 import { writePrismeLua } from './lib/prisme-lua.ts';
 import { check, line } from './lib/report.ts';
-import { haveWrk, wrk } from './lib/wrk.ts';
+import { wrk, wrkScenario } from './lib/wrk.ts';
 
-if (!haveWrk()) {
-  console.error('work-ceiling: wrk not found (apt-get install wrk)');
-  process.exit(1);
-}
-const DURATION = Number(process.env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONNS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const { durationS: DURATION, rounds: ROUNDS, connections: CONNS } = wrkScenario('work-ceiling', 4);
 const LEVELS = (process.argv[2] ?? '0,5,10,15,20,25').split(',').map(Number);
 check(LEVELS.every((w) => Number.isFinite(w) && w >= 0), `work levels ${process.argv[2]}`);
 

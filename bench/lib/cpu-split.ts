@@ -11,9 +11,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /** Kernel clock ticks per second for /proc times (USER_HZ; 100 on every Linux we run on). */
 const HZ = (() => {
-  const r = Bun.spawnSync(['getconf', 'CLK_TCK']);
-  const n = Number(r.stdout.toString().trim());
-  return r.exitCode === 0 && n > 0 ? n : 100;
+  try {
+    const r = Bun.spawnSync(['getconf', 'CLK_TCK']);
+    const n = Number(r.stdout.toString().trim());
+    if (r.exitCode === 0 && n > 0) return n;
+  } catch {
+    // No getconf on the PATH: Linux's USER_HZ below.
+  }
+  return 100;
 })();
 
 /** User and system (kernel) ticks from the text of /proc/<pid>/task/<tid>/stat (the name may hold spaces and parentheses). */

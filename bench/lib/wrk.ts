@@ -16,6 +16,22 @@ export function haveWrk(): boolean {
   return Bun.which('wrk') !== null;
 }
 
+/**
+ * What every wrk scenario starts with: wrk must be there (else the scenario exits 1, naming
+ * itself), and the run's shape from BENCH_SECONDS (per run), BENCH_ROUNDS and BENCH_CONNECTIONS.
+ */
+export function wrkScenario(name: string, defaultSeconds = 5): { durationS: number; rounds: number; connections: number } {
+  if (!haveWrk()) {
+    console.error(`${name}: wrk not found (apt-get install wrk)`);
+    process.exit(1);
+  }
+  return {
+    durationS: Number(process.env.BENCH_SECONDS ?? defaultSeconds),
+    rounds: Number(process.env.BENCH_ROUNDS ?? 3),
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 64),
+  };
+}
+
 const unit = (v: string, u: string) => Number(v) * (u === 'us' ? 0.001 : u === 's' ? 1000 : u === 'm' ? 60_000 : 1);
 
 /**

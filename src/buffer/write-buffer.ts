@@ -15,7 +15,6 @@ export interface EventSink {
   builderUaCache(): CacheStats;
 }
 
-
 export interface WriteBufferOptions {
   store: EventSink;
   /** Told of hits a batch did not store (a deferred hit's builder dropped them), once per batch. */

@@ -18,7 +18,6 @@ export function ensureBinary(): string {
   return BINARY;
 }
 
-
 export interface Running {
   proc: Subprocess<'ignore', 'pipe', 'pipe'>;
   url: string;

@@ -35,8 +35,9 @@ type Pending = { resolve: (dropped: DropTally | null) => void; reject: (e: Error
  * ~23 % of a RudderStack pixel hit's CPU on the main thread, and a 2,000-event flush stalled
  * every request for ~15 ms (the p99). The main thread now only serialises the batch to JSON, as
  * rows (~1 µs per event), and the commit happens beside it; WAL lets exports read meanwhile.
- * RudderStack pixel hits go further: the thread also maps their query into the message and
- * builds the event (pending-event.ts), which took ~20 µs per hit off a busy request thread.
+ * Pixel hits go further: the thread also builds their events (pending-event.ts): for RudderStack
+ * it maps the query into the message, which took ~20 µs per hit off a busy request thread; for
+ * Umami it parses the UA and URLs.
  * If the thread dies, its unanswered batches fail (the write buffer keeps and retries them)
  * and the next insert starts a new thread.
  */

@@ -8,8 +8,8 @@
  * writer, so every few thousand events one batch waits for two fsyncs. With `--ack durable` each
  * answer waits for its batch's commit: under the mixed load p99 was 17.5–20.6 ms with the writer
  * checkpointing (4 runs) and 8.0–10.8 ms with this thread (5 runs; req/s 16.3–21.0k against
- * 17.8–21.5k, the same hour). A
- * PASSIVE checkpoint on another connection copies and syncs while the writer goes on committing.
+ * 17.8–21.5k, the same hour). A PASSIVE checkpoint on another connection copies and syncs while
+ * the writer goes on committing.
  * With `--ack buffered` no answer waits for a commit: there the thread changed neither req/s nor
  * p99 (2 runs each) and would cost ~4 MB of RSS (a thread's own runtime), which the 1M-address
  * bound of 150 MB cannot spare, so buffered mode keeps SQLite's default.

@@ -18,6 +18,7 @@ import { RUDDER_GIF } from './gifs.ts';
 import { readBody, requestClientIp } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
+import { jsonTooDeep } from '../lib/json-depth.ts';
 
 export interface RudderRouteDeps {
   /** Write key → website id, or null when no website has it. */
@@ -202,8 +203,14 @@ async function readJsonBody(request: Request): Promise<unknown | 'too-large' | '
   }
   const body = await readBody(request, RUDDER_MAX_BODY);
   if (!body.ok) return body.error === 'too-large' ? 'too-large' : 'invalid';
+  return parseJsonText(body.text);
+}
+
+/** JSON.parse, but 'invalid' for malformed text or nesting deeper than Go's decoder takes (json-depth.ts). */
+function parseJsonText(text: string): unknown | 'invalid' {
+  if (jsonTooDeep(text)) return 'invalid';
   try {
-    return JSON.parse(body.text);
+    return JSON.parse(text);
   } catch {
     return 'invalid';
   }
@@ -211,11 +218,13 @@ async function readJsonBody(request: Request): Promise<unknown | 'too-large' | '
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 function parseJson(bytes: Uint8Array): unknown | 'invalid' {
+  let text: string;
   try {
-    return JSON.parse(utf8.decode(bytes));
+    text = utf8.decode(bytes);
   } catch {
     return 'invalid';
   }
+  return parseJsonText(text);
 }
 
 async function readBytes(request: Request, max: number): Promise<Uint8Array | null> {

@@ -8,6 +8,7 @@ import type { ClientHints } from './user-agent.ts';
 import { deviceId, deviceKey, visitorId as autoVisitorId } from './visitor-id.ts';
 import { uuidv7 } from '../lib/uuid.ts';
 import { isoTime } from '../lib/clock.ts';
+import { jsonTooDeep } from '../lib/json-depth.ts';
 
 /** The client as every Prisme handler sees it. */
 export interface PrismeClient {
@@ -107,6 +108,7 @@ export function prismeCustom(
 export function parseCustomBody(contentType: string | null, body: string): { ok: true; properties: Record<string, unknown> } | { ok: false; reason: string } {
   if (body.length === 0) return { ok: true, properties: {} };
   if (contentType !== 'application/json') return { ok: false, reason: 'content type must be application/json' };
+  if (jsonTooDeep(body)) return { ok: false, reason: 'JSON nested too deeply' };
   let v: unknown;
   try {
     v = JSON.parse(body);
@@ -123,6 +125,7 @@ export function noscriptProps(params: URLSearchParams): { ok: true; properties: 
   for (const [k, v] of params) {
     if (!k.startsWith('prop-') || k.length === 5) continue;
     const name = k.slice(5);
+    if (jsonTooDeep(v)) return { ok: false, reason: `property ${name} is nested too deeply` };
     let parsed: unknown;
     try {
       parsed = JSON.parse(v);

@@ -26,3 +26,10 @@ export function makeEvent(i: number, over: Partial<CanonicalEvent> = {}): Canoni
   e.properties = i % 5 === 0 ? { plan: 'pro', n: i, ok: true, nested: { a: [1, 2] } } : null;
   return { ...e, ...over };
 }
+
+/** A value JSON.stringify cannot write: nested deeper than the engine's stack allows. */
+export function tooDeep(levels = 100_000): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < levels; i++) v = [v];
+  return v;
+}

@@ -32,6 +32,21 @@ describe('POST /api/v1/events/custom/:name', () => {
     });
   }
 
+  it('answers 400 to a body nested deeper than 10,000 levels, and stores the events around it', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    const nested = (d: number) => `{"a":${'['.repeat(d)}${']'.repeat(d)}}`;
+    const deep = await p.post('/api/v1/events/custom/deep', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), nested(100_000));
+    expect(deep.status).toBe(400);
+    expect(deep.headers.get('x-footfall-reason')).toBe('JSON nested too deeply');
+    const noscript = await p.get(`/api/v1/noscript/events/custom/deep?prop-a=${nested(20_000).slice(5, -1)}`, p.browser(ip, { referer: `${SITE}/` }));
+    expect(noscript.status).toBe(400);
+    expect(noscript.headers.get('x-footfall-reason')).toBe('property a is nested too deeply');
+    expect((await p.post('/api/v1/events/custom/ok', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), nested(9_999))).status).toBe(200);
+    expect((await p.stored()).map((e) => e.name)).toEqual([null, 'ok']);
+  });
+
   it('answers 400 to a body that is not UTF-8 and 413 to one over 4 MiB', async () => {
     const p = prismeApp();
     const ip = randomIp();

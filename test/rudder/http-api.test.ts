@@ -68,6 +68,18 @@ describe('the RudderStack HTTP API', () => {
     expect(await r.stored()).toEqual([]);
   });
 
+  it('answers 400 invalid json to a body nested deeper than 10,000 levels (plain or gzip), and stores the next message', async () => {
+    const r = rudderApp();
+    const deep = `{"anonymousId":"a","properties":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
+    for (const [body, headers] of [[deep, {}], [new Uint8Array(gzipSync(deep)), { 'content-encoding': 'gzip' }]] as const) {
+      const res = await r.api('track', body, headers);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toBe('invalid json\n');
+    }
+    expect((await r.api('track', { anonymousId: 'after', event: 'next' })).status).toBe(200);
+    expect((await r.stored()).map((e) => e.anonymousId)).toEqual(['after']);
+  });
+
   it('answers 400 to a message without anonymousId or userId', async () => {
     const r = rudderApp();
     const res = await r.api('track', { event: 'x', anonymousId: '  ' });

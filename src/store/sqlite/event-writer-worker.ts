@@ -54,7 +54,9 @@ self.onmessage = (ev: MessageEvent<WriterRequest>) => {
     case 'batch':
       try {
         const tally: DropTally = {};
-        store!.insertRowsSync(rowsOf(JSON.parse(m.json) as (EventRow | DeferredHit)[], tally));
+        store!.insertRowsSync(rowsOf(JSON.parse(m.json) as (EventRow | DeferredHit)[], tally), () => {
+          tally['invalid-input'] = (tally['invalid-input'] ?? 0) + 1;
+        });
         const uaCache = builders.ua.stats();
         self.postMessage((Object.keys(tally).length ? { kind: 'done', id: m.id, dropped: tally, uaCache } : { kind: 'done', id: m.id, uaCache }) satisfies WriterReply);
       } catch (e) {

@@ -53,24 +53,30 @@ export class SqliteEventStore implements EventStore {
    * insertBatchSync() for events already turned into rows by eventRow() (the writer thread's
    * input), in one transaction. Rows are taken as they come: the writer thread builds pixel
    * hits' rows while they are inserted, so a batch's rows are never all alive at once.
+   * With `onUnwritable`, a row whose values cannot be written (a JSON column JSON.stringify
+   * refuses) is left out and reported there instead of failing the whole batch, which the
+   * write buffer would otherwise retry for ever, holding back every event behind it.
    */
-  insertRowsSync(rows: Iterable<EventRow>): void {
+  insertRowsSync(rows: Iterable<EventRow>, onUnwritable?: (error: unknown) => void): void {
     const params: (string | number | null)[] = [];
-    const group: EventRow[] = [];
+    let grouped = 0;
     this.db.transaction(() => {
       for (const row of rows) {
-        group.push(row);
-        if (group.length < ROWS_PER_INSERT) continue;
-        params.length = 0;
-        for (const r of group) pushRow(params, r);
+        const mark = params.length;
+        try {
+          pushRow(params, row);
+        } catch (e) {
+          if (!onUnwritable) throw e;
+          params.length = mark;
+          onUnwritable(e);
+          continue;
+        }
+        if (++grouped < ROWS_PER_INSERT) continue;
         this.insertMany.run(...params);
-        group.length = 0;
-      }
-      for (const r of group) {
         params.length = 0;
-        pushRow(params, r);
-        this.insertOne.run(...params);
+        grouped = 0;
       }
+      for (let i = 0; i < grouped; i++) this.insertOne.run(...params.slice(i * ROW_FIELDS.length, (i + 1) * ROW_FIELDS.length));
     }).immediate();
   }
 

@@ -6,7 +6,7 @@ import type { CanonicalEvent } from '../../ingest/event.ts';
 import type { PendingEvent } from '../../ingest/pending-event.ts';
 import type { RudderPixelHit } from '../../ingest/rudder-pixel-hit.ts';
 import type { UmamiPixelHit } from '../../ingest/pixel-hit.ts';
-import { makeEvent } from '../../../test/helpers/events.ts';
+import { makeEvent, tooDeep } from '../../../test/helpers/events.ts';
 import { openDatabase } from './open-database.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
 import { sourceWorkerUrls, ThreadedSqliteEventStore } from './threaded-event-store.ts';
@@ -89,5 +89,20 @@ describe('deferred pixel hits (RudderStack, Umami)', () => {
     const local = new SqliteEventStore(openDatabase(':memory:'));
     expect(await materialisingSink(local).insertPending([makeEvent(1)])).toBeNull();
     expect(await local.count()).toBe(1);
+  });
+});
+
+describe('an event that cannot be serialised', () => {
+  it('is left out and counted as invalid-input; the events around it are stored and the batch does not fail', async () => {
+    const path = join(tempDir('footfall-threaded-'), 'footfall.db');
+    const threaded = await ThreadedSqliteEventStore.open(path, openDatabase(path), sourceWorkerUrls());
+    const items: PendingEvent[] = Array.from({ length: 40 }, (_, i) => makeEvent(i));
+    items[17] = makeEvent(17, { properties: { deep: tooDeep() } });
+    expect(await threaded.insertPending(items)).toEqual({ 'invalid-input': 1 });
+    expect(await threaded.count()).toBe(39);
+    // The next batch goes through as usual.
+    expect(await threaded.insertPending([makeEvent(40)])).toBeNull();
+    expect(await threaded.count()).toBe(40);
+    await threaded.close();
   });
 });

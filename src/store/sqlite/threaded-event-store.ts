@@ -150,11 +150,15 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
     if (this.closing) throw new Error('event store closed');
     const worker = await this.ensureWorker();
     const id = this.nextId++;
-    const json = JSON.stringify(items.map((p) => (isDeferred(p) ? p : eventRow(p))));
-    return new Promise<DropTally | null>((resolve, reject) => {
+    const { json, unwritable } = batchJson(items);
+    const sent = new Promise<DropTally | null>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ kind: 'batch', id, json } satisfies WriterRequest);
     });
+    if (unwritable === 0) return sent;
+    const dropped = (await sent) ?? {};
+    dropped['invalid-input'] = (dropped['invalid-input'] ?? 0) + unwritable;
+    return dropped;
   }
 
   /** The writer thread's UA cache, as of its last batch. */
@@ -183,6 +187,29 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
       await this.reader.close();
     })();
     return this.closing;
+  }
+}
+
+/**
+ * The batch as the writer thread takes it: JSON of rows (events) and deferred hits. If the whole
+ * will not serialise (an item JSON.stringify refuses, e.g. nested too deep for the engine's
+ * stack), each item is tried alone and the ones that fail are left out and counted, so that one
+ * bad item cannot fail its batch for ever (the write buffer retries failed batches).
+ */
+export function batchJson(items: readonly PendingEvent[]): { json: string; unwritable: number } {
+  const values = items.map((p) => (isDeferred(p) ? p : eventRow(p)));
+  try {
+    return { json: JSON.stringify(values), unwritable: 0 };
+  } catch {
+    const parts: string[] = [];
+    for (const v of values) {
+      try {
+        parts.push(JSON.stringify(v));
+      } catch {
+        // left out: counted by the caller
+      }
+    }
+    return { json: `[${parts.join(',')}]`, unwritable: values.length - parts.length };
   }
 }
 

@@ -36,6 +36,15 @@ describe('dist/footfall management API', () => {
       expect(prisme.status).toBe(204);
       expect(prisme.headers.get('access-control-allow-methods')).toBe('POST');
 
+      // Query numbers are checked by the binary as from source (a minified build once let them through as strings).
+      for (const [q, field, message] of [['page=0', 'page', 'Too small: expected number to be >0'], ['pageSize=1001', 'pageSize', 'Too big: expected number to be <=1000']]) {
+        for (const path of ['/api/pixels', '/api/websites']) {
+          const res = await call(ff.url, 'GET', `${path}?${q}`, token);
+          expect(res.status).toBe(400);
+          expect(await res.json()).toEqual({ error: { message: 'Bad request', code: 'bad-request', status: 400, errors: [], properties: { [field!]: { errors: [message] } } } });
+        }
+      }
+
       const user = await call(ff.url, 'POST', '/api/users', token, { username: 'alice', password: 'alice password', role: 'user' });
       expect(user.status).toBe(200);
       const aliceLogin = (await (await call(ff.url, 'POST', '/api/auth/login', undefined, { username: 'alice', password: 'alice password' })).json()) as { token: string };

@@ -103,6 +103,7 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
     ['page=0', 'GET', '/api/pixels?page=0', undefined, bad({ page: ['Too small: expected number to be >0'] })],
     ['pageSize=abc', 'GET', '/api/pixels?pageSize=abc', undefined, bad({ pageSize: ['Invalid input: expected number, received NaN'] })],
     ['pageSize=1.5', 'GET', '/api/pixels?pageSize=1.5', undefined, bad({ pageSize: ['Invalid input: expected int, received number'] })],
+    ['pageSize=1001', 'GET', '/api/pixels?pageSize=1001', undefined, bad({ pageSize: ['Too big: expected number to be <=1000'] })],
     ['a team list with page=0', 'GET', '/api/teams/{team}/pixels?page=0', undefined, bad({ page: ['Too small: expected number to be >0'] })],
     ['no body', 'POST', '/api/pixels', undefined, { error: { message: 'Bad request', code: 'bad-request', status: 400, errors: ['Invalid input: expected object, received undefined'] } }],
     ['an array body', 'POST', '/api/pixels', [1], { error: { message: 'Bad request', code: 'bad-request', status: 400, errors: ['Invalid input: expected object, received array'] } }],
@@ -118,6 +119,15 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
       }
     });
   }
+
+  it('answers an empty page, not an error, for a page far past the last row', async () => {
+    const { send } = await pixelApp();
+    for (const q of ['page=99999999999999999999', 'page=9223372036854775&pageSize=1000', 'page=3']) {
+      const res = await send('GET', `/api/pixels?${q}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ data: [], count: 1 });
+    }
+  });
 
   it('refuses a taken slug with 400 on create and on update, and lets a pixel keep its own', async () => {
     const { send, w } = await pixelApp();

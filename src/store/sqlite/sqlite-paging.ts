@@ -34,8 +34,12 @@ export function pagedQuery<T>(db: Database, spec: PagedSpec, q: PageQuery): Page
     for (let i = 0; i < spec.searchColumns.length; i++) args.push(pattern);
   }
   const count = (db.query(`SELECT count(*) AS n ${from}`).get(...args) as { n: number }).n;
+  // A page past the last row is empty; so is one whose offset does not fit a 64-bit integer
+  // (`page=99999999999999999999`), which SQLite would refuse as a float.
+  const offset = (q.page - 1) * q.pageSize;
+  if (offset >= count) return { data: [], count };
   const data = db
     .query(`${spec.select} ${from} ORDER BY ${spec.orderBy} LIMIT ? OFFSET ?`)
-    .all(...args, q.pageSize, (q.page - 1) * q.pageSize) as T[];
+    .all(...args, q.pageSize, offset) as T[];
   return { data, count };
 }

@@ -116,7 +116,7 @@ describe('WriteBuffer', () => {
     const reports: DropTally[] = [];
     const { store, buffer } = sqliteBuffer({ durable: true, onDropped: (t) => reports.push(t) });
     const hit = (query: string): RudderPixelHit => ({
-      deferred: 'rudder-pixel', type: 'track', query, nowMs: 0, websiteId: 'w', requestIp: '0.0.0.0', userAgent: '', geo: { country: null, region: null, city: null },
+      deferred: 'rudder-pixel', type: 'track', query, nowMs: 0, websiteId: 'w', requestIp: '0.0.0.0', keepIp: false, userAgent: '', geo: { country: null, region: null, city: null },
     });
     const acks = [buffer.submit(makeEvent(1)), buffer.submit(hit('writeKey=k&anonymousId=a&event=')), buffer.submit(hit('writeKey=k&anonymousId=a&event=Open'))];
     expect(await Promise.all(acks)).toEqual(['ok', 'ok', 'ok']);

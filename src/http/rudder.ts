@@ -97,7 +97,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     if (!websiteId) return drop('unknown-write-key');
     const ip = requestClientIp(d.ipPolicy, server, request);
     const hit: RudderPixelHit = {
-      deferred: 'rudder-pixel', type, query, nowMs: d.clock(), websiteId, requestIp: storedIp(ip),
+      deferred: 'rudder-pixel', type, query, nowMs: d.clock(), websiteId, requestIp: storedIp(ip), keepIp: d.keepIp,
       userAgent: request.headers.get('user-agent') ?? '', geo: d.geo.lookup(ip),
     };
     return d.buffer.submit(hit);
@@ -152,7 +152,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     const now = d.clock();
     const ip = requestClientIp(d.ipPolicy, server, request);
     const events: CanonicalEvent[] = messages.map(({ type: t, message }) => {
-      addServerFields(message, { nowMs: now, requestIp: storedIp(ip) });
+      addServerFields(message, { nowMs: now, requestIp: storedIp(ip), keepIp: d.keepIp });
       return rudderCanonicalEvent(t, message, enrichOf(request, ip, message, now, websiteId));
     });
     const r = d.buffer.submitAll(events);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { addServerFields, hasIdentity, pixelQueryToMessage, rudderId, type PixelType } from './rudder-message.ts';
+import { addServerFields, hasIdentity, pixelQueryToMessage, rudderId, sanitizeUnicode, type PixelType } from './rudder-message.ts';
 import { liftRudderFields } from './rudder-lift.ts';
 
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5, 600);
@@ -65,11 +65,13 @@ describe('the §1.2 key → path table', () => {
     expect(body('properties=flat&properties.x=1')).toBe(',"properties":{"x":"1"}');
     expect(body('properties.x=1&properties=flat')).toBe(',"properties":"flat"');
   });
-  it('keeps messageId, receivedAt and request_ip as given', () => {
-    const r = map('anonymousId=a&messageId=%20m1%20&receivedAt=R&request_ip=1.2.3.4');
-    if (!('message' in r)) throw new Error('dropped');
-    addServerFields(r.message, { nowMs: NOW, requestIp: '9.9.9.9' });
-    expect(r.message).toMatchObject({ messageId: 'm1', receivedAt: 'R', request_ip: '1.2.3.4' });
+  it('keeps messageId and receivedAt as given, and request_ip whole only with --keep-ip', () => {
+    for (const keepIp of [false, true]) {
+      const r = map('anonymousId=a&messageId=%20m1%20&receivedAt=R&request_ip=1.2.3.4');
+      if (!('message' in r)) throw new Error('dropped');
+      addServerFields(r.message, { nowMs: NOW, requestIp: '9.9.9.9', keepIp });
+      expect(r.message).toMatchObject({ messageId: 'm1', receivedAt: 'R', request_ip: keepIp ? '1.2.3.4' : '1.2.3.0' });
+    }
   });
 });
 
@@ -125,12 +127,23 @@ describe('server fields', () => {
     expect([kept.messageId, trimmed.messageId]).toEqual(['m-1', 'm-2']);
     expect(blank.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
-  it('keeps request_ip when given and fills it otherwise', () => {
-    const given: Record<string, unknown> = { request_ip: '' };
+  it('keeps request_ip when given (truncated, as no raw IP is stored) and fills it otherwise', () => {
+    const given: Record<string, unknown>[] = [{ request_ip: '' }, { request_ip: '2001:db8:1:2::7' }, { request_ip: 'unknown' }, { request_ip: { ip: '1.2.3.4' } }];
     const absent: Record<string, unknown> = {};
-    addServerFields(given, { nowMs: NOW, requestIp: '10.0.0.0' });
-    addServerFields(absent, { nowMs: NOW, requestIp: '10.0.0.0' });
-    expect([given.request_ip, absent.request_ip]).toEqual(['', '10.0.0.0']);
+    for (const m of [...given, absent]) addServerFields(m, { nowMs: NOW, requestIp: '10.0.0.0' });
+    expect([...given.map((m) => m.request_ip), absent.request_ip]).toEqual(['', '2001:db8:1::', '', '', '10.0.0.0']);
+  });
+  it('sanitises ids as rudder-go-kit does before trimming: invisible and non-printable characters go', () => {
+    expect(sanitizeUnicode('\u0000 Test \u0000foo_bar-baz 123-222 \u0000')).toBe(' Test foo_bar-baz 123-222 ');
+    expect(sanitizeUnicode('\u00a0\t\n\r\u034f')).toBe('');
+    expect(sanitizeUnicode('τυχαίο;')).toBe('τυχαίο;');
+    expect(sanitizeUnicode('a\u200bb\ufeffc\u2800\u3164')).toBe('abc');
+    expect(hasIdentity({ anonymousId: '\u200b', userId: '\u0000\ufeff' })).toBe(false);
+    // a TAB inside an id is dropped before hashing: the id hashes as "ab"
+    expect(rudderId('', 'a\tb')).toBe(rudderId('', 'ab'));
+    const m: Record<string, unknown> = { anonymousId: 'a', messageId: 'm\u200b1' };
+    addServerFields(m, { nowMs: NOW, requestIp: '' });
+    expect(m.messageId).toBe('m1');
   });
   it('sees an identity only in a non-blank anonymousId or userId', () => {
     expect(hasIdentity({ anonymousId: ' \t' })).toBe(false);

@@ -1,5 +1,6 @@
 /** @module RudderStack pixel query string → the event message upstream builds, plus the fields its gateway adds. */
 import { formatUuid, uuidv4 } from '../lib/uuid.ts';
+import { truncateIp } from '../lib/ip.ts';
 import { parseGoQuery, queryGet } from './go-query.ts';
 import { PAD_BUDGET, parseSjsonPathCached, setSjsonPath, type JsonObject } from './sjson-path.ts';
 
@@ -118,13 +119,32 @@ function gjsonString(v: unknown): string {
 const MD5_OUT = new Uint8Array(16); // reused: formatUuid copies the bytes out at once
 
 /**
- * RudderStack's rudderId: MD5 of `userId:anonymousId` (both trimmed) as a UUID with the
- * version-4 and RFC 4122 variant bits forced. Upstream also strips some invalid Unicode
- * first (rudder-go-kit sanitize.Unicode); not reproduced: our strings are already valid.
+ * rudder-go-kit's sanitize.Unicode, which the gateway runs on ids before trimming them: drops
+ * every character Go's unicode.IsPrint refuses (controls, format characters such as U+200B and
+ * U+FEFF, spaces other than U+0020, private use, unassigned) and a list of invisible ones it
+ * accepts (fillers, joiners, U+2800…).
+ */
+const NOT_PRINTABLE = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]|[\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0]/gu;
+
+export function sanitizeUnicode(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Printable ASCII throughout (the usual id) is kept as it is.
+    if (c < 0x20 || c > 0x7e) return s.replace(NOT_PRINTABLE, '');
+  }
+  return s;
+}
+
+/** An id as the gateway compares and hashes it: sanitised, then trimmed. */
+const cleanId = (v: unknown): string => goTrimSpace(sanitizeUnicode(gjsonString(v)));
+
+/**
+ * RudderStack's rudderId: MD5 of `userId:anonymousId` (each sanitised and trimmed: cleanId) as
+ * a UUID with the version-4 and RFC 4122 variant bits forced.
  */
 export function rudderId(userId: string, anonymousId: string): string {
   const b = MD5_OUT;
-  Bun.MD5.hash(goTrimSpace(userId) + ':' + goTrimSpace(anonymousId), b); // 150 ns; a CryptoHasher per call: 450 ns
+  Bun.MD5.hash(cleanId(userId) + ':' + cleanId(anonymousId), b); // 150 ns; a CryptoHasher per call: 450 ns
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   return formatUuid(b);
@@ -132,27 +152,30 @@ export function rudderId(userId: string, anonymousId: string): string {
 
 /** Upstream drops a message with neither (400 "request neither has anonymousId nor userId"). */
 export function hasIdentity(message: JsonObject): boolean {
-  return (
-    goTrimSpace(gjsonString(message.anonymousId)) !== '' || goTrimSpace(gjsonString(message.userId)) !== ''
-  );
+  return cleanId(message.anonymousId) !== '' || cleanId(message.userId) !== '';
 }
 
 export interface ServerFieldOptions {
   nowMs: number;
   /** the derived client address (decisions.md "Client IP"); truncation is the caller's job */
   requestIp: string;
+  /**
+   * --keep-ip: a `request_ip` the client sent is kept whole. Otherwise it is truncated like the
+   * derived address (and dropped to '' when it is not an address): no raw IP at rest.
+   */
+  keepIp?: boolean;
   messageIdFactory?: () => string;
 }
 
 /** Adds what the gateway adds, in its order: messageId, rudderId, receivedAt, request_ip. */
 export function addServerFields(message: JsonObject, opts: ServerFieldOptions): void {
-  const given = gjsonString(message.messageId);
-  const trimmed = goTrimSpace(given);
-  if (trimmed === '') message.messageId = (opts.messageIdFactory ?? uuidv4)();
-  else if (trimmed !== message.messageId) message.messageId = trimmed;
+  const given = cleanId(message.messageId);
+  if (given === '') message.messageId = (opts.messageIdFactory ?? uuidv4)();
+  else if (given !== message.messageId) message.messageId = given;
 
   message.rudderId = rudderId(gjsonString(message.userId), gjsonString(message.anonymousId));
   // Upstream layout 2006-01-02T15:04:05.000Z07:00 in UTC: exactly toISOString().
   if (!Object.hasOwn(message, 'receivedAt')) message.receivedAt = isoTime(opts.nowMs);
   if (!Object.hasOwn(message, 'request_ip')) message.request_ip = opts.requestIp;
+  else if (!opts.keepIp) message.request_ip = typeof message.request_ip === 'string' ? truncateIp(message.request_ip) : '';
 }

@@ -22,6 +22,8 @@ export interface RudderPixelHit {
   websiteId: string;
   /** the client address as stored in `request_ip` (truncated unless --keep-ip) */
   requestIp: string;
+  /** --keep-ip: also keep a `request_ip` given in the query whole (else it is truncated too) */
+  keepIp: boolean;
   /** the request's User-Agent header ('' when none); the SDK's `context.userAgent` wins over it */
   userAgent: string;
   geo: GeoLocation;
@@ -32,7 +34,7 @@ export function rudderPixelEvent(hit: RudderPixelHit, ua: UserAgentParser): Cano
   const mapped = pixelQueryToMessage(hit.query, hit.type, hit.nowMs);
   if ('drop' in mapped) return mapped.drop;
   const message = mapped.message;
-  addServerFields(message, { nowMs: hit.nowMs, requestIp: hit.requestIp });
+  addServerFields(message, { nowMs: hit.nowMs, requestIp: hit.requestIp, keepIp: hit.keepIp });
   if (!hasIdentity(message)) return 'missing-identity';
   const ctx = message.context;
   const sdkUa = typeof ctx === 'object' && ctx !== null && typeof (ctx as JsonObject).userAgent === 'string' ? ((ctx as JsonObject).userAgent as string) : null;

@@ -64,6 +64,22 @@ describe('GET /pixel/v1/page and /pixel/v1/track', () => {
     expect(((await r.stored())[0]!.payload as Record<string, string>).request_ip).toBe('8.8.8.8');
   });
 
+  it('truncates a request_ip given in the query or an HTTP API body unless --keep-ip', async () => {
+    for (const [args, want] of [[[], '10.20.30.0'], [['--keep-ip'], '10.20.30.40']] as const) {
+      const r = rudderApp([...args]);
+      await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1&request_ip=10.20.30.40`);
+      expect((await r.api('track', { anonymousId: 'a2', event: 'e', request_ip: '10.20.30.40' })).status).toBe(200);
+      expect((await r.stored()).map((e) => (e.payload as Record<string, string>).request_ip)).toEqual([want, want]);
+    }
+  });
+
+  it('does not store a hit whose ids are only invisible characters, as upstream sanitises them', async () => {
+    const r = rudderApp();
+    await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=%E2%80%8B&userId=%EF%BB%BF%09`);
+    expect((await r.api('identify', { anonymousId: '\u200b' })).status).toBe(400);
+    expect(await r.stored()).toEqual([]);
+  });
+
   it('computes rudderId as upstream (identified_user_id / anonymousId_1)', async () => {
     const r = rudderApp();
     await r.pixel('track', `writeKey=${WRITE_KEY}&userId=identified_user_id&anonymousId=anonymousId_1&event=x`);
@@ -108,7 +124,8 @@ describe('the query → message mapping, one row of upstream.md §1.2 at a time,
     ['a..b=v', { a: [{ b: 'v' }] }],
     ['channel=server&integrations.All=false&sentAt=X&originalTimestamp=Y', { channel: 'server', integrations: { All: 'false' }, sentAt: 'X', originalTimestamp: 'Y' }],
     ['type=identify', { type: 'track' }],
-    ['messageId=m1&receivedAt=R&request_ip=1.2.3.4', { messageId: 'm1', receivedAt: 'R', request_ip: '1.2.3.4' }],
+    // request_ip as given wins, truncated: no raw IP at rest (decisions.md); --keep-ip keeps it whole (below)
+    ['messageId=m1&receivedAt=R&request_ip=1.2.3.4', { messageId: 'm1', receivedAt: 'R', request_ip: '1.2.3.0' }],
     ['properties.price=9.99&properties.ok=true&properties.n=null', { properties: { price: '9.99', ok: 'true', n: 'null' } }],
     ['properties.a=first&properties.a=second', { properties: { a: 'first' } }],
   ];

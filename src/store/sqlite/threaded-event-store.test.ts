@@ -15,7 +15,7 @@ const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebK
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 const hit = (type: 'page' | 'track', query: string, i: number): RudderPixelHit => ({
-  deferred: 'rudder-pixel', type, query, nowMs: Date.UTC(2026, 10, 26, 3, 0, i), websiteId: 'w1', requestIp: '8.8.8.0', userAgent: CHROME,
+  deferred: 'rudder-pixel', type, query, nowMs: Date.UTC(2026, 10, 26, 3, 0, i), websiteId: 'w1', requestIp: '8.8.8.0', keepIp: false, userAgent: CHROME,
   geo: { country: 'US', region: null, city: null },
 });
 

@@ -218,4 +218,18 @@ describe('website export', () => {
     const empty = await (await request(`/api/websites/${w.teamWebsiteId}/export?format=csv`, { headers: { authorization: w.auth.admin! } })).text();
     expect(empty).toBe(EVENT_FIELDS.join(',') + '\r\n');
   });
+
+  it('answers 400, never 500, to a time bound outside what a date can hold or below zero', async () => {
+    const { request, meta, deps, clock } = testApp();
+    const w = await accountsWorld(meta, deps.passwords!, clock);
+    for (const q of ['startAt=99999999999999999999', 'endAt=8640000000000001', 'startAt=-1']) {
+      const res = await request(`/api/websites/${w.ownWebsiteId}/export?${q}`, { headers: { authorization: w.auth.owner! } });
+      expect(res.status).toBe(400);
+      const field = q.slice(0, q.indexOf('='));
+      expect(((await res.json()) as { error: { properties: Record<string, unknown> } }).error.properties).toHaveProperty(field);
+    }
+    const last = await request(`/api/websites/${w.ownWebsiteId}/export?endAt=8640000000000000`, { headers: { authorization: w.auth.owner! } });
+    expect(last.status).toBe(200);
+    expect(last.headers.get('content-disposition')).toContain('-start_2757600913.ndjson');
+  });
 });

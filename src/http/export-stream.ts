@@ -6,10 +6,13 @@ import { ErrorBody } from './errors.ts';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
+/** The last instant a JavaScript Date holds (±8.64e15 ms): later bounds could not name a day. */
+const MAX_DATE_MS = 8_640_000_000_000_000;
+
 /** Query of every export route (decisions.md: ms since epoch, inclusive, Umami's convention). */
 export const ExportQuery = t.Object({
-  startAt: t.Optional(t.Integer({ minimum: 0, description: 'Inclusive lower bound, ms since epoch', examples: [1767225600000] })),
-  endAt: t.Optional(t.Integer({ minimum: 0, description: 'Inclusive upper bound, ms since epoch', examples: [1769904000000] })),
+  startAt: t.Optional(t.Integer({ minimum: 0, maximum: MAX_DATE_MS, title: 'startAt', description: 'Inclusive lower bound, ms since epoch', examples: [1767225600000] })),
+  endAt: t.Optional(t.Integer({ minimum: 0, maximum: MAX_DATE_MS, title: 'endAt', description: 'Inclusive upper bound, ms since epoch', examples: [1769904000000] })),
   format: t.Optional(t.Union([t.Literal('ndjson'), t.Literal('csv')], { default: 'ndjson', description: 'ndjson (default): one canonical event per line; csv: RFC 4180 with a header row' })),
 });
 
@@ -72,7 +75,11 @@ export function csvLine(e: CanonicalEvent): string {
 
 /** `footfall-website-<id>[-<from>_<to>].ndjson`, dates as YYYYMMDD (UTC). ASCII only, so no RFC 5987 form is needed. */
 export function exportFilename(kind: string, id: string, format: ExportFormat, startAt?: number, endAt?: number): string {
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+  // YYYYMMDD; a year past 9999 (bounds go up to the year 275760) keeps all its digits.
+  const day = (ms: number) => {
+    const d = new Date(ms);
+    return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
+  };
   const range = startAt !== undefined || endAt !== undefined ? `-${startAt !== undefined ? day(startAt) : 'start'}_${endAt !== undefined ? day(endAt) : 'now'}` : '';
   return `footfall-${kind}-${id}${range}.${format}`;
 }

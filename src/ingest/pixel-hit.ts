@@ -24,7 +24,7 @@ import { writeUtf8 } from '../lib/write-utf8.ts';
 import type { DropReason } from './drop-reasons.ts';
 import { blankEvent, type CanonicalEvent } from './event.ts';
 import type { GeoLocation, GeoReader } from './geo.ts';
-import { referrerDomain, utmFrom, type PageUrl } from './url.ts';
+import { NO_UTM, queryParamsFirst, type PageUrl, type Utm } from './url.ts';
 import { isoTime } from '../lib/clock.ts';
 import type { ClientHints, UserAgentParser } from './user-agent.ts';
 import type { SaltKeeper } from './visitor-id.ts';
@@ -155,7 +155,7 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
   e.path = url.path;
   e.query = url.query || null;
   e.referrer = ref?.href ?? null;
-  e.referrerDomain = referrerDomain(ref);
+  e.referrerDomain = ref ? umamiDomain(ref) : null;
   e.visitorId = hit.visitorId;
   e.sessionId = hit.sessionId;
   e.browser = client.browser;
@@ -166,7 +166,7 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
   e.country = hit.geo.country;
   e.region = hit.geo.region;
   e.city = hit.geo.city;
-  const utm = utmFrom(url);
+  const utm = umamiUtm(url);
   e.utmSource = utm.utmSource;
   e.utmMedium = utm.utmMedium;
   e.utmCampaign = utm.utmCampaign;
@@ -174,3 +174,28 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
   e.utmContent = utm.utmContent;
   return e;
 }
+
+/** Umami's referrer domain: the host name without port or a leading `www.`; none for localhost. */
+function umamiDomain(ref: PageUrl): string | null {
+  const h = ref.hostname;
+  if (h === 'localhost') return null;
+  return h.startsWith('www.') ? h.slice(4) : h;
+}
+
+/**
+ * Umami's UTM fields (`searchParams.get('utm_…')` of the hit URL): the first value of each,
+ * even when a later one is filled; an empty value is none. No `ref` fallback (that is Prisme's).
+ */
+function umamiUtm(url: PageUrl): Utm {
+  if (url.query === '') return NO_UTM;
+  let utm = utmMemo.get(url);
+  if (!utm) {
+    const p = queryParamsFirst(url.query);
+    const get = (k: string): string | null => p.get(k) || null;
+    utm = Object.freeze({ utmSource: get('utm_source'), utmMedium: get('utm_medium'), utmCampaign: get('utm_campaign'), utmTerm: get('utm_term'), utmContent: get('utm_content') });
+    utmMemo.set(url, utm);
+  }
+  return utm;
+}
+/** A weak memo: PageUrl values come from the URL cache, and a pixel's hit URLs repeat. */
+const utmMemo = new WeakMap<PageUrl, Utm>();

@@ -39,12 +39,22 @@ describe('GET /p/:slug', () => {
     expect(JSON.stringify(e)).not.toContain('81.2.69');
   });
 
-  it('stores `direct` when there is no Referer, and the export can be CSV', async () => {
+  it('stores no referrer domain when there is no Referer (Umami), and the export can be CSV', async () => {
     const { hit, send, buffer, w } = await pixelApp();
     await hit('ownpixel1');
     await buffer.flush();
-    const csv = await (await send('GET', `/api/pixels/${w.ownPixelId}/export?format=csv`)).text();
-    expect(csv.split('\r\n')[1]).toContain(',direct,');
+    const csv = (await (await send('GET', `/api/pixels/${w.ownPixelId}/export?format=csv`)).text()).split('\r\n');
+    const row = Object.fromEntries(csv[0]!.split(',').map((k, i) => [k, csv[1]!.split(',')[i]]));
+    expect(row).toMatchObject({ referrer: '', referrerDomain: '', path: '/p/ownpixel1', source: 'pixel' });
+  });
+
+  it('takes UTM fields and the referrer domain as Umami does: first value, no `ref`, host without port or www', async () => {
+    const { hit, stored, w } = await pixelApp();
+    await hit('ownpixel1?ref=newsletter&utm_medium=&utm_medium=email&utm_campaign=a&utm_campaign=b', { referer: 'https://www.example.com:8443/a?b=1' });
+    await hit('ownpixel1', { referer: 'http://localhost:3000/x' });
+    const [a, b] = await stored(w.ownPixelId);
+    expect(a).toMatchObject({ utmSource: null, utmMedium: null, utmCampaign: 'a', referrer: 'https://www.example.com:8443/a?b=1', referrerDomain: 'example.com' });
+    expect(b).toMatchObject({ referrer: 'http://localhost:3000/x', referrerDomain: null });
   });
 
   it('keeps one visitor and session for a reader within the hour, a new session the next hour, and tells readers apart', async () => {

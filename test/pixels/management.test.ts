@@ -46,6 +46,19 @@ describe('pixels CRUD, modelled on the seed samples', () => {
     expect(again.status).toBe(400);
   });
 
+  it('leaves a deleted user’s and a deleted team’s pixels alone, as Umami: they keep recording and an admin still manages them', async () => {
+    const { send, hit, stored, w } = await pixelApp();
+    expect((await send('DELETE', `/api/users/${w.ids.owner}`, undefined, w.auth.admin)).status).toBe(200);
+    expect((await send('DELETE', `/api/teams/${w.teamId}`, undefined, w.auth.admin)).status).toBe(200);
+    for (const [slug, id] of [['ownpixel1', w.ownPixelId], ['teampixel1', w.teamPixelId]] as const) {
+      expect((await hit(slug)).status).toBe(200);
+      expect(await stored(id)).toHaveLength(1);
+      const px = await send('GET', `/api/pixels/${id}`, undefined, w.auth.admin);
+      expect(px.status).toBe(200);
+      expect(((await px.json()) as PixelJson).deletedAt).toBeNull();
+    }
+  });
+
   it('changes only updatedAt for an empty update', async () => {
     const { send, clock, w } = await pixelApp();
     const before = (await (await send('GET', `/api/pixels/${w.ownPixelId}`)).json()) as PixelJson;

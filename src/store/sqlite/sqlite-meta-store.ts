@@ -126,12 +126,12 @@ export class SqliteMetaStore implements MetaStore {
           const owned = this.q(`SELECT team_id AS teamId FROM team_users WHERE user_id = ? AND role = 'team-owner'`).all(id) as { teamId: string }[];
           for (const t of owned) this.teams.delete(t.teamId, now);
           this.q('UPDATE websites SET deleted_at = ?, updated_at = ? WHERE user_id = ? AND deleted_at IS NULL').run(now, now, id);
-          this.q('UPDATE pixels SET deleted_at = ?, updated_at = ? WHERE user_id = ? AND deleted_at IS NULL').run(now, now, id);
+          // Pixels are left alone, as Umami leaves them (upstream.md §2.6): a deleted user's
+          // newsletter pixel keeps counting, and an admin still manages it.
           this.q('DELETE FROM team_users WHERE user_id = ?').run(id);
           this.tokens.revokeAllOf(id, now);
           this.q('UPDATE api_keys SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL').run(now, id);
           this.websitesChanged();
-          this.pixelsChanged();
           return true;
         }),
     };
@@ -172,10 +172,9 @@ export class SqliteMetaStore implements MetaStore {
         this.transaction(() => {
           if (!this.q('UPDATE teams SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL').run(now, now, id).changes) return false;
           this.q('UPDATE websites SET deleted_at = ?, updated_at = ? WHERE team_id = ? AND deleted_at IS NULL').run(now, now, id);
-          this.q('UPDATE pixels SET deleted_at = ?, updated_at = ? WHERE team_id = ? AND deleted_at IS NULL').run(now, now, id);
+          // The team's pixels are left alone, as in Umami (upstream.md §2.6).
           this.q('DELETE FROM team_users WHERE team_id = ?').run(id);
           this.websitesChanged();
-          this.pixelsChanged();
           return true;
         }),
     };

@@ -28,8 +28,9 @@ export function listPixels(d: Deps, p: Principal, q: PageQuery): Page<PixelRecor
 }
 
 export function listTeamPixels(d: Deps, p: Principal, teamId: string, q: PageQuery): Page<PixelRecord> {
-  if (!d.meta.teams.byId(teamId)) throw new ApiError('not-found');
+  // Permission first, as Umami: a non-member gets 401 whether the team exists or not; an admin learns it does not.
   if (!canViewTeam(p, d.meta.members.roleOf(teamId, p.user.id))) throw new ApiError('unauthorized');
+  if (!d.meta.teams.byId(teamId)) throw new ApiError('not-found');
   return d.meta.pixels.listForTeam(teamId, q);
 }
 
@@ -52,8 +53,8 @@ function guardSlug<T>(write: () => T): T {
 
 export function createPixel(d: Deps, p: Principal, input: PixelInput): PixelRecord {
   const teamId = input.teamId ?? null;
-  if (teamId && !d.meta.teams.byId(teamId)) throw new ApiError('not-found', 'Team not found.');
   if (!canCreateOwned(p, teamId, teamId ? d.meta.members.roleOf(teamId, p.user.id) : null)) throw new ApiError('unauthorized');
+  if (teamId && !d.meta.teams.byId(teamId)) throw new ApiError('not-found', 'Team not found.');
   if (input.id && d.meta.pixels.byId(input.id, true)) throw new ApiError('bad-request', 'That pixel id is already taken.');
   if (d.meta.pixels.slugTaken(input.slug)) throw new ApiError('bad-request', SLUG_TAKEN);
   return guardSlug(() =>

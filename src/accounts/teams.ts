@@ -8,6 +8,10 @@ import {
 import type { Principal } from './principal.ts';
 import { newAccessCode } from './secrets.ts';
 
+/**
+ * The team, or 404. Called after the permission check, as Umami checks: a caller who is not a
+ * member gets 401 whether the team exists or not; only an admin learns that it does not.
+ */
 function liveTeam(d: AccountsDeps, teamId: string): TeamRecord {
   const team = d.meta.teams.byId(teamId);
   if (!team) throw new ApiError('not-found');
@@ -30,14 +34,14 @@ export function createTeam(d: AccountsDeps, p: Principal, name: string): TeamRec
 }
 
 export function getTeam(d: AccountsDeps, p: Principal, teamId: string): { team: TeamRecord; members: MemberRecord[] } {
-  const team = liveTeam(d, teamId);
   if (!canViewTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  const team = liveTeam(d, teamId);
   return { team, members: d.meta.members.list(teamId, { page: 1, pageSize: 1000 }).data };
 }
 
 export function updateTeam(d: AccountsDeps, p: Principal, teamId: string, patch: { name?: string; accessCode?: string }): TeamRecord {
-  liveTeam(d, teamId);
   if (!canUpdateTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  liveTeam(d, teamId);
   if (patch.accessCode) {
     const other = d.meta.teams.byAccessCode(patch.accessCode);
     if (other && other.id !== teamId) throw new ApiError('bad-request', 'That access code is already taken.');
@@ -48,8 +52,8 @@ export function updateTeam(d: AccountsDeps, p: Principal, teamId: string, patch:
 }
 
 export function deleteTeam(d: AccountsDeps, p: Principal, teamId: string): void {
-  liveTeam(d, teamId);
   if (!canDeleteTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  liveTeam(d, teamId);
   d.meta.teams.delete(teamId, d.clock());
 }
 
@@ -63,37 +67,37 @@ export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string): Mem
 }
 
 export function listMembers(d: AccountsDeps, p: Principal, teamId: string, q: PageQuery): Page<MemberRecord> {
-  liveTeam(d, teamId);
   if (!canViewTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  liveTeam(d, teamId);
   return d.meta.members.list(teamId, q);
 }
 
 export function addMember(d: AccountsDeps, p: Principal, teamId: string, userId: string, role: TeamRole): MemberRecord {
-  liveTeam(d, teamId);
   if (!canAddTeamMember(p)) throw new ApiError('unauthorized');
+  liveTeam(d, teamId);
   if (!d.meta.users.byId(userId)) throw new ApiError('not-found', 'User not found.');
   if (d.meta.members.get(teamId, userId)) throw new ApiError('bad-request', 'User is already a member of the Team.');
   return d.meta.members.add(teamId, userId, role, d.clock());
 }
 
 export function getMember(d: AccountsDeps, p: Principal, teamId: string, userId: string): MemberRecord {
-  liveTeam(d, teamId);
   if (!canUpdateTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  liveTeam(d, teamId);
   const m = d.meta.members.get(teamId, userId);
   if (!m) throw new ApiError('not-found');
   return m;
 }
 
 export function setMemberRole(d: AccountsDeps, p: Principal, teamId: string, userId: string, role: TeamRole): MemberRecord {
-  liveTeam(d, teamId);
   if (!canUpdateTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  liveTeam(d, teamId);
   const m = d.meta.members.setRole(teamId, userId, role, d.clock());
   if (!m) throw new ApiError('not-found', 'The User does not exists on this team.');
   return m;
 }
 
 export function removeMember(d: AccountsDeps, p: Principal, teamId: string, userId: string): void {
-  liveTeam(d, teamId);
   if (!canRemoveTeamMember(p, roleIn(d, p, teamId), userId)) throw new ApiError('unauthorized');
+  liveTeam(d, teamId);
   if (!d.meta.members.remove(teamId, userId)) throw new ApiError('not-found', 'The User does not exists on this team.');
 }

@@ -27,8 +27,9 @@ export function listWebsites(d: AccountsDeps, p: Principal, q: PageQuery, includ
 }
 
 export function listTeamWebsites(d: AccountsDeps, p: Principal, teamId: string, q: PageQuery): Page<WebsiteRecord> {
-  if (!d.meta.teams.byId(teamId)) throw new ApiError('not-found');
+  // Permission first, as Umami: a non-member gets 401 whether the team exists or not; an admin learns it does not.
   if (!canViewTeam(p, d.meta.members.roleOf(teamId, p.user.id))) throw new ApiError('unauthorized');
+  if (!d.meta.teams.byId(teamId)) throw new ApiError('not-found');
   return d.meta.websites.listForTeam(teamId, q);
 }
 
@@ -42,8 +43,8 @@ export interface WebsiteInput {
 
 export function createWebsite(d: AccountsDeps, p: Principal, input: WebsiteInput): WebsiteRecord {
   const teamId = input.teamId ?? null;
-  if (teamId && !d.meta.teams.byId(teamId)) throw new ApiError('not-found', 'Team not found.');
   if (!canCreateOwned(p, teamId, teamId ? d.meta.members.roleOf(teamId, p.user.id) : null)) throw new ApiError('unauthorized');
+  if (teamId && !d.meta.teams.byId(teamId)) throw new ApiError('not-found', 'Team not found.');
   if (input.id && d.meta.websites.byId(input.id, true)) throw new ApiError('bad-request', 'That website id is already taken.');
   if (input.shareId && d.meta.websites.shareIdTaken(input.shareId)) throw new ApiError('bad-request', 'That share ID is already taken.');
   return d.meta.websites.create(

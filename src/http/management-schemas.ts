@@ -22,8 +22,19 @@ export const AssignableTeamRoleSchema = t.Union([t.Literal('team-manager'), t.Li
 });
 
 // ------------------------------------------------------------------ params and paging
+/**
+ * A UUID the client sends (path or body), read in lower case: Umami keeps ids in PostgreSQL's
+ * uuid type, which compares them case-insensitively and answers in lower case, so
+ * `…/B154D949-…` names the same pixel as `…/b154d949-…` and cannot create a second one.
+ */
+export const UuidIn = (description?: string) =>
+  t
+    .Transform(t.String({ format: 'uuid', description, examples: ['0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001'] }))
+    .Decode((v) => v.toLowerCase())
+    .Encode((v) => v);
+
 export function UuidParam<K extends string>(name: K) {
-  return t.Object({ [name]: Id() } as Record<K, ReturnType<typeof Id>>);
+  return t.Object({ [name]: UuidIn() } as Record<K, ReturnType<typeof UuidIn>>);
 }
 
 /**

@@ -7,11 +7,11 @@ import { listTeamWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
 import {
-  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, Website, websiteJson,
+  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidIn, Website, websiteJson,
 } from './management-schemas.ts';
 
-const TeamParams = t.Object({ teamId: t.String({ format: 'uuid' }) });
-const MemberParams = t.Object({ teamId: t.String({ format: 'uuid' }), userId: t.String({ format: 'uuid' }) });
+const TeamParams = t.Object({ teamId: UuidIn() });
+const MemberParams = t.Object({ teamId: UuidIn(), userId: UuidIn() });
 const TeamName = t.String({ minLength: 1, maxLength: 50, examples: ['Marketing'] });
 const AccessCode = t.String({ minLength: 1, maxLength: 50, examples: ['team_3fR9kQ2mZx7LbN1c'] });
 
@@ -78,7 +78,7 @@ export function teamRoutes(ctx: ManagementContext) {
       {
         parse: 'json',
         params: TeamParams,
-        body: t.Object({ userId: t.String({ format: 'uuid' }), role: AssignableTeamRoleSchema }),
+        body: t.Object({ userId: UuidIn(), role: AssignableTeamRoleSchema }),
         detail: { summary: 'Add a member (admin; others join with the access code)', tags: ['Teams'], security: BEARER },
         response: { 200: Member, ...errorResponses(400, 401, 404) },
       },

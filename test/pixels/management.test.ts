@@ -59,6 +59,17 @@ describe('pixels CRUD, modelled on the seed samples', () => {
     }
   });
 
+  it('reads ids in any case as the same id, answering in lower case, as Umami’s uuid columns do', async () => {
+    const { send, w } = await pixelApp();
+    const upper = 'AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE';
+    const px = (await (await send('POST', '/api/pixels', { id: upper, name: 'Caps', slug: 'caps-0001', teamId: w.teamId.toUpperCase() }, w.auth.teamMember)).json()) as PixelJson;
+    expect([px.id, px.teamId]).toEqual([upper.toLowerCase(), w.teamId]);
+    expect((await send('POST', '/api/pixels', { id: upper.toLowerCase(), name: 'Again', slug: 'caps-0002' })).status).toBe(400);
+    expect((await send('GET', `/api/pixels/${upper}`, undefined, w.auth.teamMember)).status).toBe(200);
+    expect((await send('GET', `/api/pixels/${w.ownPixelId.toUpperCase()}`)).status).toBe(200);
+    expect((await send('GET', `/api/teams/${w.teamId.toUpperCase()}/pixels`, undefined, w.auth.teamMember)).status).toBe(200);
+  });
+
   it('changes only updatedAt for an empty update', async () => {
     const { send, clock, w } = await pixelApp();
     const before = (await (await send('GET', `/api/pixels/${w.ownPixelId}`)).json()) as PixelJson;

@@ -1,5 +1,6 @@
 /** @module createApp(deps) → the Elysia app: route families, OpenAPI, error mapping. No I/O at import. */
 import { Elysia } from 'elysia';
+import type { Server } from 'bun';
 import type { Config } from './config.ts';
 import type { Logger } from './lib/log.ts';
 import type { Clock } from './lib/clock.ts';
@@ -12,7 +13,7 @@ import { managementRoutes } from './http/management.ts';
 import { unrouted, withUmamiApiHeaders } from './http/umami-api-headers.ts';
 import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
-import { healthRoutes } from './http/health.ts';
+import { healthcheck, healthRoutes, isHealthcheckPath } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
 import { rudderRoutes } from './http/rudder.ts';
 import { rudderSourceConfigRoutes } from './http/rudder-source-config.ts';
@@ -41,6 +42,7 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   const ipPolicy = clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies);
+  const requestIdHeader = deps.config.trustProxy ? deps.config.requestIdHeader.toLowerCase() : null;
   // Website domains are Prisme origins from the moment they are saved: no restart.
   const origins = deps.prisme.origins;
   const refreshOrigins = () => origins.setWebsites(deps.meta.websites.domains());
@@ -66,15 +68,20 @@ export function createApp(deps: AppDeps) {
     deps.log.error('unhandled error', { code: String(code), error: String(error) });
     return errorResponse(new ApiError('server-error'));
   }
+  const prisme = prismeRoutes({ prisme: deps.prisme, limiter: deps.limiter, ipPolicy, buffer: deps.buffer, drops: deps.drops, requestIdHeader });
+  const health = healthcheck(requestIdHeader);
+  /** A path Elysia has no route for: Prisme's paths in another case, else Umami's 404 (or preflight). */
+  const unmatched = (request: Request, server: Server<unknown> | null, notFound: () => Response): Response | Promise<Response> =>
+    prisme.dispatch({ request, server }) ?? (isHealthcheckPath(request.url) ? health({ request }) : unrouted(request, notFound));
   return (
     // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger
     // plugin's CDN page win over ours in docs.ts).
     new Elysia({ nativeStaticResponse: false })
-      .onError(({ code, error, request }) =>
-        code === 'NOT_FOUND' ? unrouted(request, () => mapError(code, error)) : withUmamiApiHeaders(request, mapError(code, error)))
+      .onError(({ code, error, request, server }) =>
+        code === 'NOT_FOUND' ? unmatched(request, server, () => mapError(code, error)) : withUmamiApiHeaders(request, mapError(code, error)))
       .use(docsRoutes(deps.version))
-      .use(healthRoutes())
-      .use(prismeRoutes({ prisme: deps.prisme, limiter: deps.limiter, ipPolicy, buffer: deps.buffer, drops: deps.drops, trustProxy: deps.config.trustProxy }))
+      .use(healthRoutes(requestIdHeader))
+      .use(prisme.routes)
       .use(rudderRoutes({
         websiteForWriteKey: (key) => deps.meta.websites.byWriteKey(key)?.id ?? null,
         ua: deps.prisme.ua, geo: deps.prisme.geo, clock: deps.clock,

@@ -48,6 +48,10 @@ export const ConfigSchema = T.Object({
     flag: 'proxy-header', env: ['FOOTFALL_PROXY_HEADER', 'PRISME_PROXY_HEADER', 'PRISME_PROXY_HEADER_XFORWARDEDFOR'], kind: 'string', shown: 'X-Forwarded-For',
     help: 'Header carrying the client address when --trust-proxy is on.',
   }),
+  requestIdHeader: opt(T.String({ default: 'X-Request-Id', minLength: 1, pattern: '^[A-Za-z0-9-]+$' }), {
+    flag: 'request-id-header', env: ['FOOTFALL_REQUEST_ID_HEADER', 'PRISME_PROXY_REQUEST_ID_HEADER', 'PRISME_PROXY_HEADER_REQUESTID'], kind: 'string', shown: 'X-Request-Id',
+    help: "Header whose value the Prisme API and healthcheck echo as X-Prisme-Request-Id when --trust-proxy is on (else, or when it is empty, a random UUID).",
+  }),
   trustedProxies: opt(T.Array(T.String(), { default: LOOPBACK_AND_PRIVATE }), {
     flag: 'trusted-proxies', env: ['FOOTFALL_TRUSTED_PROXIES'], kind: 'list', shown: 'loopback,private',
     help: 'Comma list of proxy CIDRs skipped when reading the proxy header (loopback,private = the loopback and private ranges).',

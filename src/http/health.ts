@@ -1,5 +1,7 @@
 /** @module Health routes: Prisme's any-method healthcheck and Umami's heartbeat. */
 import { Elysia, t } from 'elysia';
+import { requestId } from './prisme-gate.ts';
+import { pathOf } from './request-values.ts';
 
 const healthDetail = {
   summary: 'Prisme health check (any method, any sub-path)',
@@ -8,17 +10,25 @@ const healthDetail = {
   'x-footfall-never-fails': true,
 };
 
-function healthcheck({ set }: { set: { headers: Record<string, string | number> } }) {
-  set.headers['x-prisme-request-id'] = crypto.randomUUID();
-  return new Response(null, { status: 200, headers: set.headers as Record<string, string> });
+/** Prisme's healthcheck: 200, empty. `requestIdHeader`: see prisme-gate.ts (the proxy's id is echoed when trusted). */
+export function healthcheck(requestIdHeader: string | null) {
+  return ({ request }: { request: Request }) =>
+    new Response(null, { status: 200, headers: { server: 'prisme', 'x-prisme-request-id': requestId(request.headers, requestIdHeader) } });
 }
 
-export function healthRoutes() {
+/** `/api/v1/healthcheck` or below it, in any case (Prisme's router ignores case). */
+export function isHealthcheckPath(url: string): boolean {
+  const lower = pathOf(url).toLowerCase();
+  return lower === '/api/v1/healthcheck' || lower.startsWith('/api/v1/healthcheck/');
+}
+
+export function healthRoutes(requestIdHeader: string | null = null) {
+  const handler = healthcheck(requestIdHeader);
   return new Elysia({ name: 'health' })
-    .all('/api/v1/healthcheck', healthcheck, { detail: healthDetail, response: { 200: t.Void() } })
+    .all('/api/v1/healthcheck', handler, { detail: healthDetail, response: { 200: t.Void() } })
     // Same handler under any sub-path (Prisme mounts it with app.Use). OpenAPI cannot express a
     // wildcard, so this twin is hidden and the documented route says so.
-    .all('/api/v1/healthcheck/*', healthcheck, { detail: { hide: true } })
+    .all('/api/v1/healthcheck/*', handler, { detail: { hide: true } })
     .get('/api/heartbeat', () => ({ ok: true as const }), {
       detail: { summary: 'Umami heartbeat', tags: ['Health'], 'x-footfall-never-fails': true },
       response: { 200: t.Object({ ok: t.Literal(true) }) },

@@ -11,7 +11,7 @@ import type { Limiter } from '../limit/limiter.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { PRISME_GIF } from './gifs.ts';
 import { prismeAnswer, runGate } from './prisme-gate.ts';
-import { readBody, requestClientIp } from './request-values.ts';
+import { pathOf, readBody, requestClientIp } from './request-values.ts';
 import { prismeDocs } from './prisme-docs.ts';
 
 export interface PrismeRouteDeps {
@@ -20,19 +20,29 @@ export interface PrismeRouteDeps {
   ipPolicy: ClientIpPolicy;
   buffer: WriteBuffer;
   drops: DropCounter;
-  trustProxy: boolean;
+  /** Lower-cased request-id header when trust-proxy is on, else null (prisme-gate.ts). */
+  requestIdHeader: string | null;
 }
 
 /** Prisme's (fiber's) default body limit. */
 export const PRISME_MAX_BODY = 4 * 1024 * 1024;
 
+const JS_PREFIX = '/api/v1/events/';
+const NOSCRIPT_PREFIX = '/api/v1/noscript/events/';
 const KNOWN_JS = /^\/api\/v1\/events\/(pageviews|file-downloads|outbound-links|custom\/[^/]+)$/;
 const KNOWN_NOSCRIPT = /^\/api\/v1\/noscript\/events\/(pageviews|outbound-links|custom\/[^/]+)$/;
+
+/** Whether the URL's path ends with `/` (upstream's strict routing: another path). */
+function endsWithSlash(url: string): boolean {
+  let to = url.indexOf('?');
+  if (to < 0) to = url.length;
+  return url.charCodeAt(to - 1) === 0x2f;
+}
 
 type Ctx = { request: Request; server: Server<unknown> | null; params?: Record<string, string> };
 
 export function prismeRoutes(d: PrismeRouteDeps) {
-  const gateDeps = { limiter: d.limiter, origins: d.prisme.origins, drops: d.drops, trustProxy: d.trustProxy };
+  const gateDeps = { limiter: d.limiter, origins: d.prisme.origins, drops: d.drops, requestIdHeader: d.requestIdHeader };
 
   /** Request → client values, after the gate; `null` when the gate already answered. */
   type Entered = { response: Response } | { response?: undefined; headers: Headers; client: PrismeClient };
@@ -40,7 +50,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     // The body limit sits in front of everything, as fiber's does.
     if (Number(c.request.headers.get('content-length')) > PRISME_MAX_BODY) {
       d.drops.add('invalid-input');
-      return { response: prismeAnswer(413, new Headers(), 'body over 4 MiB') };
+      return { response: prismeAnswer(413, new Headers({ server: 'prisme' }), 'body over 4 MiB') };
     }
     const ip = requestClientIp(d.ipPolicy, c.server, c.request);
     const gate = runGate(gateDeps, c.request, ip, noscript);
@@ -103,77 +113,118 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   };
   const qs = (request: Request) => new URL(request.url).searchParams;
 
-  return (
-    new Elysia({ name: 'prisme-events' })
-      .post('/api/v1/events/pageviews', ({ request, server }) => {
-        const e = enter({ request, server }, false);
-        if (e.response) return e.response;
-        // The body is ignored. A declared one was checked against the limit in enter(); an
-        // undeclared (chunked) one still has to be counted as it arrives.
-        if (request.headers.get('content-length') === null && request.body !== null) {
-          return readBody(request, PRISME_MAX_BODY).then((body) =>
-            !body.ok && body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : pageview(request, e));
-        }
-        return pageview(request, e);
-      }, { parse: 'none', detail: prismeDocs.pageview })
-      .post('/api/v1/events/custom/:name', async ({ request, server, params }) => {
-        const c = { request, server, params };
-        const e = enter(c, false);
-        if (e.response) return e.response;
-        const body = await prismeBody(c.request, e.headers);
-        if (body instanceof Response) return body;
-        const props = parseCustomBody(c.request.headers.get('content-type'), body.text);
-        if (!props.ok) {
-          d.drops.add('invalid-input');
-          return prismeAnswer(400, e.headers, props.reason);
-        }
-        const r = prismeCustom(d.prisme, e.client, { name: c.params.name, page: page(c.request.headers), properties: props.properties });
-        return r instanceof Promise ? r.then((v) => answerJs(e.headers, v)) : answerJs(e.headers, r);
-      }, { parse: 'none', detail: prismeDocs.custom })
-      .post('/api/v1/events/file-downloads', ({ request, server }) => click({ request, server }, 'file-download'), { parse: 'none', detail: prismeDocs.fileDownload })
-      .post('/api/v1/events/outbound-links', ({ request, server }) => click({ request, server }, 'outbound-link'), { parse: 'none', detail: prismeDocs.outboundLink })
-      .get('/api/v1/noscript/events/pageviews', async ({ request, server }) => {
-        const c = { request, server };
-        const e = enter(c, true);
-        if (e.response) return e.response;
-        const q = qs(c.request);
-        const h = c.request.headers;
-        return answerGif(e.headers, prismePageview(d.prisme, e.client, {
-          page: q.get('referrer') || page(h),
-          // The header is ignored here, as upstream: only the query parameter counts.
-          documentReferrer: q.get('document-referrer'),
-          visitorId: q.get('visitor-id'),
-          status: q.get('status'),
-        }));
-      }, { detail: prismeDocs.noscriptPageview })
-      .get('/api/v1/noscript/events/custom/:name', async ({ request, server, params }) => {
-        const c = { request, server, params };
-        const e = enter(c, true);
-        if (e.response) return e.response;
-        const q = qs(c.request);
-        const props = noscriptProps(q);
-        if (!props.ok) return answerGif(e.headers, { ok: false, reason: props.reason, drop: 'invalid-input' });
-        return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name: c.params.name, page: q.get('referrer') || page(c.request.headers), properties: props.properties }));
-      }, { detail: prismeDocs.noscriptCustom })
-      .get('/api/v1/noscript/events/outbound-links', async ({ request, server }) => {
-        const c = { request, server };
-        const e = enter(c, true);
-        if (e.response) return e.response;
-        const q = qs(c.request);
-        const r = await prismeClick(d.prisme, e.client, 'outbound-link', { page: q.get('referrer') || page(c.request.headers), target: q.get('url'), ping: false, retryRoot: true });
-        if (!r.ok) {
-          d.drops.add(r.drop);
-          return prismeAnswer(400, e.headers, r.reason);
-        }
-        // The visitor is on their way out: send them on even when the buffer is full (the drop is counted).
-        await store(r.event);
-        e.headers.set('location', r.location!);
-        return prismeAnswer(302, e.headers);
-      }, { detail: prismeDocs.noscriptOutbound })
-      // Everything else under the prefixes passes the same chain first, then 405 (known path) or 404.
-      .all('/api/v1/events/*', ({ request, server }) => fallback({ request, server }, false), { parse: 'none', detail: { hide: true } })
-      .all('/api/v1/noscript/events/*', ({ request, server }) => fallback({ request, server }, true), { parse: 'none', detail: { hide: true } })
-  );
+  function jsPageview(c: Ctx): Response | Promise<Response> {
+    const e = enter(c, false);
+    if (e.response) return e.response;
+    const request = c.request;
+    // The body is ignored. A declared one was checked against the limit in enter(); an
+    // undeclared (chunked) one still has to be counted as it arrives.
+    if (request.headers.get('content-length') === null && request.body !== null) {
+      return readBody(request, PRISME_MAX_BODY).then((body) =>
+        !body.ok && body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : pageview(request, e));
+    }
+    return pageview(request, e);
+  }
+
+  async function jsCustom(c: Ctx, name: string): Promise<Response> {
+    const e = enter(c, false);
+    if (e.response) return e.response;
+    const body = await prismeBody(c.request, e.headers);
+    if (body instanceof Response) return body;
+    const props = parseCustomBody(c.request.headers.get('content-type'), body.text);
+    if (!props.ok) {
+      d.drops.add('invalid-input');
+      return prismeAnswer(400, e.headers, props.reason);
+    }
+    const r = prismeCustom(d.prisme, e.client, { name, page: page(c.request.headers), properties: props.properties });
+    return r instanceof Promise ? r.then((v) => answerJs(e.headers, v)) : answerJs(e.headers, r);
+  }
+
+  async function noscriptPageview(c: Ctx): Promise<Response> {
+    const e = enter(c, true);
+    if (e.response) return e.response;
+    const q = qs(c.request);
+    const h = c.request.headers;
+    return answerGif(e.headers, prismePageview(d.prisme, e.client, {
+      page: q.get('referrer') || page(h),
+      // The header is ignored here, as upstream: only the query parameter counts.
+      documentReferrer: q.get('document-referrer'),
+      visitorId: q.get('visitor-id'),
+      status: q.get('status'),
+    }));
+  }
+
+  async function noscriptCustom(c: Ctx, name: string): Promise<Response> {
+    const e = enter(c, true);
+    if (e.response) return e.response;
+    const q = qs(c.request);
+    const props = noscriptProps(q);
+    if (!props.ok) return answerGif(e.headers, { ok: false, reason: props.reason, drop: 'invalid-input' });
+    return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name, page: q.get('referrer') || page(c.request.headers), properties: props.properties }));
+  }
+
+  async function noscriptOutbound(c: Ctx): Promise<Response> {
+    const e = enter(c, true);
+    if (e.response) return e.response;
+    const q = qs(c.request);
+    const r = await prismeClick(d.prisme, e.client, 'outbound-link', { page: q.get('referrer') || page(c.request.headers), target: q.get('url'), ping: false, retryRoot: true });
+    if (!r.ok) {
+      d.drops.add(r.drop);
+      return prismeAnswer(400, e.headers, r.reason);
+    }
+    // The visitor is on their way out: send them on even when the buffer is full (the drop is counted).
+    await store(r.event);
+    e.headers.set('location', r.location!);
+    return prismeAnswer(302, e.headers);
+  }
+
+  /**
+   * Any request under the two prefixes, by its path read as upstream's router reads it: without
+   * regard to case (`/API/V1/EVENTS/PAGEVIEWS` is the pageview route), a trailing slash making
+   * it another path, and a custom event's name as received (not URL-decoded). Elysia routes the
+   * usual lower-case paths straight to the same handlers; this takes the rest.
+   */
+  function dispatch(c: Ctx): Response | Promise<Response> | null {
+    const path = pathOf(c.request.url);
+    const lower = path.toLowerCase();
+    const noscript = lower.startsWith(NOSCRIPT_PREFIX);
+    if (!noscript && !lower.startsWith(JS_PREFIX)) return null;
+    const rest = lower.slice(noscript ? NOSCRIPT_PREFIX.length : JS_PREFIX.length);
+    const method = c.request.method;
+    const custom = rest.startsWith('custom/') && rest.length > 7 && !rest.includes('/', 7);
+    const name = () => path.slice((noscript ? NOSCRIPT_PREFIX.length : JS_PREFIX.length) + 7);
+    if (noscript) {
+      if (method === 'GET' || method === 'HEAD') {
+        if (rest === 'pageviews') return noscriptPageview(c);
+        if (rest === 'outbound-links') return noscriptOutbound(c);
+        if (custom) return noscriptCustom(c, name());
+      }
+    } else if (method === 'POST') {
+      if (rest === 'pageviews') return jsPageview(c);
+      if (rest === 'file-downloads') return click(c, 'file-download');
+      if (rest === 'outbound-links') return click(c, 'outbound-link');
+      if (custom) return jsCustom(c, name());
+    }
+    return fallback(c, noscript);
+  }
+
+  /** Elysia matched a route: a path with a trailing slash or a custom name is still dispatch()'s to read. */
+  const exact = (c: Ctx, handle: (c: Ctx) => Response | Promise<Response>): Response | Promise<Response> =>
+    endsWithSlash(c.request.url) ? fallback(c, c.request.url.includes(NOSCRIPT_PREFIX)) : handle(c);
+  const named = (c: Ctx) => dispatch(c)!;
+
+  const routes = new Elysia({ name: 'prisme-events' })
+    .post('/api/v1/events/pageviews', ({ request, server }) => exact({ request, server }, jsPageview), { parse: 'none', detail: prismeDocs.pageview })
+    .post('/api/v1/events/custom/:name', ({ request, server }) => named({ request, server }), { parse: 'none', detail: prismeDocs.custom })
+    .post('/api/v1/events/file-downloads', ({ request, server }) => exact({ request, server }, (c) => click(c, 'file-download')), { parse: 'none', detail: prismeDocs.fileDownload })
+    .post('/api/v1/events/outbound-links', ({ request, server }) => exact({ request, server }, (c) => click(c, 'outbound-link')), { parse: 'none', detail: prismeDocs.outboundLink })
+    .get('/api/v1/noscript/events/pageviews', ({ request, server }) => exact({ request, server }, noscriptPageview), { detail: prismeDocs.noscriptPageview })
+    .get('/api/v1/noscript/events/custom/:name', ({ request, server }) => named({ request, server }), { detail: prismeDocs.noscriptCustom })
+    .get('/api/v1/noscript/events/outbound-links', ({ request, server }) => exact({ request, server }, noscriptOutbound), { detail: prismeDocs.noscriptOutbound })
+    // Everything else under the prefixes passes the same chain first, then 405 (known path) or 404.
+    .all('/api/v1/events/*', ({ request, server }) => dispatch({ request, server })!, { parse: 'none', detail: { hide: true } })
+    .all('/api/v1/noscript/events/*', ({ request, server }) => dispatch({ request, server })!, { parse: 'none', detail: { hide: true } });
+  return { routes, dispatch };
 
   /** The body as UTF-8 text, or the answer to give: 413 over 4 MiB, 400 when not UTF-8. */
   async function prismeBody(request: Request, headers: Headers): Promise<{ text: string } | Response> {
@@ -198,7 +249,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   function fallback(c: Ctx, noscript: boolean): Response {
     const e = enter(c, noscript);
     if (e.response) return e.response;
-    const path = new URL(c.request.url).pathname;
+    const path = pathOf(c.request.url).toLowerCase();
     const known = (noscript ? KNOWN_NOSCRIPT : KNOWN_JS).test(path);
     return prismeAnswer(known ? 405 : 404, e.headers, known ? 'method not allowed' : 'not found');
   }

@@ -3,13 +3,14 @@ import type { Limiter } from '../limit/limiter.ts';
 import type { OriginRegistry } from '../ingest/origin-registry.ts';
 import type { DropCounter } from '../ingest/drop-reasons.ts';
 import { uuidv4 } from '../lib/uuid.ts';
+import { parsePageUrl } from '../ingest/url.ts';
 
 export interface GateDeps {
   limiter: Limiter | null;
   origins: OriginRegistry;
   drops: DropCounter;
-  /** Take X-Request-Id from the proxy (trust-proxy on) instead of making one up. */
-  trustProxy: boolean;
+  /** Lower-cased name of the header that carries the proxy's request id (trust-proxy on), or null to always make one up. */
+  requestIdHeader: string | null;
 }
 
 /** Browsers may read these on a cross-origin answer (the reason header is how an operator sees why). */
@@ -24,8 +25,15 @@ export function prismeAnswer(status: number, headers: Headers, reason?: string, 
   return new Response(body, { status, headers });
 }
 
-/** The CORS pair every answer to a cross-origin request carries, copied natively per answer. */
-const CORS = new Headers({ 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSE });
+/** Every Prisme answer says `Server: prisme`, as upstream's fiber app does; copied natively per answer. */
+const BASE = new Headers({ server: 'prisme' });
+/** …and, to a cross-origin request, the CORS pair. */
+const CORS = new Headers({ server: 'prisme', 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSE });
+
+/** The request id to echo as X-Prisme-Request-Id: the proxy's (when trusted and not empty) or a new UUID v4. */
+export function requestId(h: Headers, header: string | null): string {
+  return (header !== null && h.get(header)) || uuidv4();
+}
 
 /** Decimal text of small counts (remaining tokens, seconds to reset), made once instead of per answer. */
 const SMALL_INTS = Array.from({ length: 1024 }, (_, i) => String(i));
@@ -33,10 +41,11 @@ const intText = (n: number): string => SMALL_INTS[n] ?? String(n);
 
 export function runGate(d: GateDeps, request: Request, ip: string, noscript: boolean): GateResult {
   const h = request.headers;
-  let origin = h.get('origin');
+  // An empty Origin is no Origin (Go reads both as "").
+  let origin = h.get('origin') || null;
   // One Headers per request, filled in place: every request gets exactly one answer.
-  const headers = origin !== null ? new Headers(CORS) : new Headers();
-  headers.set('x-prisme-request-id', (d.trustProxy && h.get('x-request-id')) || uuidv4());
+  const headers = new Headers(origin !== null ? CORS : BASE);
+  headers.set('x-prisme-request-id', requestId(h, d.requestIdHeader));
   if (origin !== null) {
     // Preflight: answered before the limiter, so it costs the visitor no token.
     const asked = request.method === 'OPTIONS' ? h.get('access-control-request-method') : null;
@@ -64,12 +73,13 @@ export function runGate(d: GateDeps, request: Request, ip: string, noscript: boo
     // <img> GETs carry no Origin: the Referer's origin stands in (Prisme v0.20.0).
     const ref = h.get('referer');
     if (ref) {
-      try {
-        origin = new URL(ref).origin;
-      } catch {
+      // Read as every Prisme URL input is (url.ts): `//host/x` counts, as http.
+      const u = parsePageUrl(ref);
+      if (!u) {
         d.drops.add('invalid-input');
         return { pass: false, response: prismeAnswer(400, headers, 'invalid Referer') };
       }
+      origin = `${u.scheme}://${u.host}`;
     }
   }
   if (!d.origins.allows(origin)) {

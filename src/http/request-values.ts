@@ -55,3 +55,13 @@ function decode(bytes: Uint8Array, max: number): BodyText {
     return { ok: false, error: 'invalid-utf8' };
   }
 }
+
+/** The path of a request URL as received (percent-escapes kept): no URL object on the hot path. */
+export function pathOf(url: string): string {
+  const from = url.indexOf('/', url.indexOf('//') + 2);
+  if (from < 0) return '/';
+  let to = url.indexOf('?', from);
+  if (to < 0) to = url.length;
+  const hash = url.indexOf('#', from);
+  return url.slice(from, hash >= 0 && hash < to ? hash : to);
+}

@@ -72,10 +72,10 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
   }
 }
 
-/** Decimal 0–65535; absent or empty means 200. */
+/** Decimal 0–65535 as Go's ParseUint(s, 10, 16) reads it (leading zeros too); absent or empty means 200. */
 function parseStatus(s: string | null): number | null {
   if (s === null || s === '') return 200;
-  if (!/^\d{1,5}$/.test(s)) return null;
+  if (!/^\d+$/.test(s)) return null;
   const n = Number(s);
   return n <= 65535 ? n : null;
 }
@@ -132,7 +132,8 @@ export function noscriptProps(params: URLSearchParams): { ok: true; properties: 
     } catch {
       return { ok: false, reason: `property ${name} is not a JSON value` };
     }
-    if (!Object.hasOwn(properties, name)) properties[name] = parsed;
+    // defineProperty: a plain assignment to `__proto__` would set the prototype, not a property.
+    if (!Object.hasOwn(properties, name)) Object.defineProperty(properties, name, { value: parsed, enumerable: true, writable: true, configurable: true });
   }
   return { ok: true, properties };
 }

@@ -39,6 +39,9 @@ describe('dist/footfall', () => {
     const health = await fetch(`${ff.url}/api/v1/healthcheck`);
     expect(health.status).toBe(200);
     expect(await health.text()).toBe('');
+    expect(health.headers.get('server')).toBe('prisme');
+    // Prisme's router ignores case, over real HTTP too (Elysia's has no route for it).
+    expect((await fetch(`${ff.url}/API/V1/HealthCheck`)).status).toBe(200);
     const docs = await fetch(`${ff.url}/docs/json`);
     expect(docs.status).toBe(200);
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');

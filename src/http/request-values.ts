@@ -21,12 +21,15 @@ export function requestClientIp(policy: ClientIpPolicy, server: Server<unknown> 
 export type BodyText = { ok: true; text: string } | { ok: false; error: 'too-large' | 'invalid-utf8' };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
- * Reads the body as strict UTF-8, refusing more than `max` bytes whether or not Content-Length
- * was declared (chunked bodies are counted as they arrive, never buffered past the limit).
+ * Reads the body as UTF-8, refusing more than `max` bytes whether or not Content-Length was
+ * declared (chunked bodies are counted as they arrive, never buffered past the limit). Strict
+ * by default (invalid UTF-8 is an error); `lenient` reads each invalid byte as U+FFFD, as Go's
+ * JSON decoder does.
  */
-export async function readBody(request: Request, max: number): Promise<BodyText> {
+export async function readBody(request: Request, max: number, lenient = false): Promise<BodyText> {
   const declaredText = request.headers.get('content-length');
   if (declaredText !== null) {
     const declared = Number(declaredText);
@@ -34,7 +37,7 @@ export async function readBody(request: Request, max: number): Promise<BodyText>
     if (declared === 0 || !request.body) return { ok: true, text: '' };
     // HTTP/1.1 framing: the server reads exactly the declared bytes, so one read takes them all
     // (the stream reader below costs ~1 µs per chunk in promise machinery).
-    return decode(new Uint8Array(await request.arrayBuffer()), max);
+    return decode(new Uint8Array(await request.arrayBuffer()), max, lenient);
   }
   if (!request.body) return { ok: true, text: '' };
   const chunks: Uint8Array[] = [];
@@ -44,13 +47,13 @@ export async function readBody(request: Request, max: number): Promise<BodyText>
     if (size > max) return { ok: false, error: 'too-large' };
     chunks.push(chunk);
   }
-  return decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), max);
+  return decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), max, lenient);
 }
 
-function decode(bytes: Uint8Array, max: number): BodyText {
+function decode(bytes: Uint8Array, max: number, lenient: boolean): BodyText {
   if (bytes.byteLength > max) return { ok: false, error: 'too-large' };
   try {
-    return { ok: true, text: utf8.decode(bytes) };
+    return { ok: true, text: (lenient ? utf8Lenient : utf8).decode(bytes) };
   } catch {
     return { ok: false, error: 'invalid-utf8' };
   }

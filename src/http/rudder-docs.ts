@@ -49,7 +49,12 @@ export const rudderDocs = {
       },
       responses: {
         200: plain('Stored', 'OK'),
-        400: plain('Not JSON, or a message without anonymousId and userId', 'invalid json'),
+        400: plain(
+          'The first problem found: `invalid json` (not JSON, or nested over 10,000 levels); `empty batch payload` (batch missing or empty); ' +
+            '`event is not a valid rudder event` (an array as the message, or a message that is not an object or has no known `type`); ' +
+            '`request neither has anonymousId nor userId`. Nothing of the request is stored.',
+          'invalid json',
+        ),
         401: plain('No or unknown write key', 'invalid write key'),
         413: plain('Body over 4000 KB (before or after gunzip)', 'request size exceeds max limit'),
         503: plain('Write buffer full; Retry-After: 1', 'service unavailable: write buffer full'),
@@ -70,7 +75,12 @@ export const rudderDocs = {
       },
       responses: {
         200: plain('Stored', 'OK'),
-        400: plain('Not JSON, or a message without anonymousId and userId', 'invalid json'),
+        400: plain(
+          'The first problem found: `invalid json` (not JSON, or nested over 10,000 levels); `empty batch payload` (batch missing or empty); ' +
+            '`event is not a valid rudder event` (an array as the message, or a message that is not an object or has no known `type`); ' +
+            '`request neither has anonymousId nor userId`. Nothing of the request is stored.',
+          'invalid json',
+        ),
         401: plain('No write key in the query, or an unknown one', 'failed to read writekey from query params'),
         413: plain('Body over 4000 KB (before or after gunzip)', 'request size exceeds max limit'),
         503: plain('Write buffer full; Retry-After: 1', 'service unavailable: write buffer full'),

@@ -37,21 +37,22 @@ export const RUDDER_MAX_BODY = 4000 * 1024;
 
 type Ctx = { request: Request; server: Server<unknown> | null };
 
-/** "Basic base64(writeKey:)" → the write key, or null (rudder: "failed to read writekey from header"). */
+/**
+ * "Basic base64(writeKey:)" → the write key, or null (rudder: "failed to read writekey from
+ * header"), as Go's Request.BasicAuth reads the header: the scheme word in any case followed by
+ * exactly one space, standard padded base64, a colon in the decoded text.
+ */
 export function basicAuthUser(header: string | null): string | null {
-  if (!header) return null;
-  const m = /^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
-  if (!m) return null;
-  let decoded: string;
-  try {
-    decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  } catch {
-    return null;
-  }
+  if (!header || header.length < 6 || header.slice(0, 6).toLowerCase() !== 'basic ') return null;
+  const b64 = header.slice(6);
+  if (!STD_BASE64.test(b64)) return null;
+  const decoded = Buffer.from(b64, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  const user = colon >= 0 ? decoded.slice(0, colon) : decoded;
+  if (colon < 0) return null;
+  const user = decoded.slice(0, colon);
   return user === '' ? null : user;
 }
+const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const GIF_NO_ORIGIN = new Headers({ vary: 'Origin', 'content-type': 'image/gif' });
 
@@ -65,6 +66,8 @@ export function rudderRoutes(d: RudderRouteDeps) {
 
   /** Always the GIF; synchronous unless the write buffer makes the request wait (durable acks). */
   function pixel(c: Ctx, type: PixelType): Response | Promise<Response> {
+    // chi routes GET only (HEAD is 405 there), and a trailing slash is another path (404).
+    if (c.request.method !== 'GET' || endsWithSlash(c.request.url)) return notAllowed(c.request);
     // <img> requests carry no Origin: their headers are always the same, built once.
     const headers = c.request.headers.has('origin') ? { ...corsHeaders(c.request), 'content-type': 'image/gif' } : GIF_NO_ORIGIN;
     const gif = () => new Response(RUDDER_GIF, { status: 200, headers });
@@ -106,12 +109,14 @@ export function rudderRoutes(d: RudderRouteDeps) {
 
   /** The HTTP API: auth → body (size, gzip, UTF-8, JSON) → identity of every message → all stored or none. */
   function api(c: Ctx, type: RudderType | 'batch'): Promise<Response> {
+    if (endsWithSlash(c.request.url)) return Promise.resolve(notAllowed(c.request));
     const key = basicAuthUser(c.request.headers.get('authorization'));
     return key === null ? Promise.resolve(text(401, 'failed to read writekey from header', corsHeaders(c.request))) : ingest(c, type, key);
   }
 
   /** navigator.sendBeacon cannot set headers: rudder-server's beacon interceptor takes the write key from the query, then hands over to the batch handler. */
   function beacon(c: Ctx): Promise<Response> {
+    if (endsWithSlash(c.request.url)) return Promise.resolve(notAllowed(c.request));
     const key = new URL(c.request.url).searchParams.get('writeKey');
     return !key ? Promise.resolve(text(401, 'failed to read writekey from query params', corsHeaders(c.request))) : ingest(c, 'batch', key);
   }
@@ -131,19 +136,29 @@ export function rudderRoutes(d: RudderRouteDeps) {
     }
     let messages: { type: RudderType; message: JsonObject }[];
     if (type === 'batch') {
-      const batch = isObject(body) ? body.batch : undefined;
-      if (!Array.isArray(batch) || batch.length === 0 || !batch.every((m) => isObject(m) && isRudderType(m.type))) {
+      // gjson's `batch` as an array: a lone object is a batch of one; missing or empty is empty.
+      const raw = isObject(body) ? body.batch : undefined;
+      const batch = Array.isArray(raw) ? raw : isObject(raw) ? [raw] : [];
+      if (batch.length === 0) {
         d.drops.add('invalid-input');
-        return text(400, 'invalid json', cors);
+        return text(400, 'empty batch payload', cors);
+      }
+      // Footfall stores a message as one of the six call types (its canonical `type`);
+      // rudder-server would also take one with none or another.
+      if (!batch.every((m) => isObject(m) && isRudderType(m.type))) {
+        d.drops.add('invalid-input', batch.length);
+        return text(400, 'event is not a valid rudder event', cors);
       }
       messages = (batch as JsonObject[]).map((m) => ({ type: m.type as RudderType, message: m }));
     } else {
-      if (!isObject(body)) {
+      // sjson sets `type` on an object, replaces a bare value by {"type":…}, and fails on an array.
+      if (Array.isArray(body)) {
         d.drops.add('invalid-input');
-        return text(400, 'invalid json', cors);
+        return text(400, 'event is not a valid rudder event', cors);
       }
-      body.type = type;
-      messages = [{ type, message: body }];
+      const message: JsonObject = isObject(body) ? body : {};
+      message.type = type;
+      messages = [{ type, message }];
     }
     if (!messages.every((m) => hasIdentity(m.message))) {
       d.drops.add('missing-identity', messages.length);
@@ -201,7 +216,7 @@ async function readJsonBody(request: Request): Promise<unknown | 'too-large' | '
     }
     return parseJson(inflated);
   }
-  const body = await readBody(request, RUDDER_MAX_BODY);
+  const body = await readBody(request, RUDDER_MAX_BODY, true);
   if (!body.ok) return body.error === 'too-large' ? 'too-large' : 'invalid';
   return parseJsonText(body.text);
 }
@@ -216,15 +231,10 @@ function parseJsonText(text: string): unknown | 'invalid' {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Not fatal: Go's JSON decoder reads an invalid UTF-8 byte as U+FFFD, and so does this.
+const utf8 = new TextDecoder('utf-8');
 function parseJson(bytes: Uint8Array): unknown | 'invalid' {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return 'invalid';
-  }
-  return parseJsonText(text);
+  return parseJsonText(utf8.decode(bytes));
 }
 
 async function readBytes(request: Request, max: number): Promise<Uint8Array | null> {
@@ -251,4 +261,11 @@ async function gunzipBounded(bytes: Uint8Array, max: number): Promise<Uint8Array
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
+}
+
+/** Whether the URL's path ends with `/`: chi's routes are strict, so that is another path. */
+function endsWithSlash(url: string): boolean {
+  let to = url.indexOf('?');
+  if (to < 0) to = url.length;
+  return url.charCodeAt(to - 1) === 0x2f;
 }

@@ -55,17 +55,56 @@ describe('the RudderStack HTTP API', () => {
     expect(await unknown.text()).toBe('invalid write key\n');
   });
 
-  it('answers 400 invalid json to malformed, non-object and invalid UTF-8 bodies, and to broken gzip', async () => {
+  it('answers 400 invalid json to malformed bodies and broken gzip', async () => {
     const r = rudderApp();
-    for (const body of ['{"a":', '[1,2]', '"str"', '', new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])]) {
+    for (const body of ['{"a":', '', 'not json']) {
       const res = await r.api('track', body);
       expect(res.status).toBe(400);
       expect(await res.text()).toBe('invalid json\n');
     }
-    expect((await r.api('batch', { batch: [{ type: 'nope', anonymousId: 'a' }] })).status).toBe(400);
-    expect((await r.api('batch', { notBatch: [] })).status).toBe(400);
     expect((await r.api('track', new Uint8Array([1, 2, 3]), { 'content-encoding': 'gzip' })).status).toBe(400);
     expect(await r.stored()).toEqual([]);
+  });
+
+  it('answers as rudder-server does to bodies that are JSON but no message: empty batch, not an event, no id', async () => {
+    const r = rudderApp();
+    const cases: [string, unknown, string][] = [
+      ['batch', { batch: [] }, 'empty batch payload'],
+      ['batch', { batch: null }, 'empty batch payload'],
+      ['batch', { notBatch: [] }, 'empty batch payload'],
+      ['batch', [1, 2], 'empty batch payload'],
+      ['batch', { batch: [1] }, 'event is not a valid rudder event'],
+      ['batch', { batch: [{ type: 'nope', anonymousId: 'a' }] }, 'event is not a valid rudder event'],
+      ['track', [1, 2], 'event is not a valid rudder event'],
+      ['track', 'str', 'request neither has anonymousId nor userId'],
+      ['track', null, 'request neither has anonymousId nor userId'],
+    ];
+    for (const [type, body, message] of cases) {
+      const res = await r.api(type, JSON.stringify(body));
+      expect(res.status).toBe(400);
+      expect(await res.text()).toBe(message + '\n');
+    }
+    expect(await r.stored()).toEqual([]);
+  });
+
+  it('takes a lone object under batch as a batch of one, and reads invalid UTF-8 as U+FFFD as Go does', async () => {
+    const r = rudderApp();
+    expect((await r.api('batch', { batch: { type: 'track', userId: 'u', event: 'one' } })).status).toBe(200);
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"anonymousId":"a","event":"caf'), 0xe9, ...new TextEncoder().encode('"}')]);
+    expect((await r.api('track', bytes)).status).toBe(200);
+    expect((await r.stored()).map((e) => e.name)).toEqual(['one', 'caf\ufffd']);
+  });
+
+  it('reads Basic auth as Go does: one space after the scheme, padded standard base64, a colon', async () => {
+    const r = rudderApp();
+    const key = r.auth().slice('Basic '.length);
+    for (const authorization of [`basic ${key}`, `BASIC ${key}`]) expect((await r.api('track', { anonymousId: 'a' }, { authorization })).status).toBe(200);
+    // btoa('abc:') is YWJjOg== ; btoa('abc') is YWJj (no colon once decoded)
+    for (const authorization of [`Basic  ${key}`, 'Basic YWJjOg', 'Basic YWJj', 'Basic YWJj-g==']) {
+      const res = await r.api('track', { anonymousId: 'a' }, { authorization });
+      expect(res.status).toBe(401);
+      expect(await res.text()).toBe('failed to read writekey from header\n');
+    }
   });
 
   it('answers 400 invalid json to a body nested deeper than 10,000 levels (plain or gzip), and stores the next message', async () => {

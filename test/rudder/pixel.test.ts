@@ -29,11 +29,17 @@ describe('GET /pixel/v1/page and /pixel/v1/track', () => {
 
   it('answers 405 with Allow: GET to other methods', async () => {
     const r = rudderApp();
-    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
-      const res = await r.request('/pixel/v1/page', { method });
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'HEAD']) {
+      const res = await r.request(`/pixel/v1/page?writeKey=${WRITE_KEY}&anonymousId=a1`, { method });
       expect(res.status).toBe(405);
       expect(res.headers.get('allow')).toBe('GET');
     }
+    // chi's routes are strict: a trailing slash is another path.
+    const slash = await r.request(`/pixel/v1/track/?writeKey=${WRITE_KEY}&anonymousId=a1&event=e`);
+    expect(slash.status).toBe(404);
+    expect(await slash.text()).toBe('404 page not found\n');
+    expect((await r.api('track/', { anonymousId: 'a' })).status).toBe(404);
+    expect(await r.stored()).toEqual([]);
   });
 
   it('echoes the Origin with credentials and Vary: Origin, and answers preflights with 204', async () => {

@@ -79,8 +79,10 @@ function sizeHeapForService(env: Record<string, string | undefined>): void {
   const missing = Object.entries(HEAP_SETTINGS).filter(([k]) => env[k] === undefined);
   if (process.platform !== 'linux' || missing.length === 0 || typeof process.execve !== 'function') return;
   // A compiled binary lists its embedded entry point as argv[1]; run from source, argv[1] is the
-  // script. Runtime flags (`bun --cpu-prof src/main.ts`) are in execArgv and must come along.
-  const argv = [process.execPath, ...process.execArgv, ...process.argv.slice(isCompiled() ? 2 : 1)];
+  // script. Runtime flags (`bun --cpu-prof src/main.ts`) are in execArgv and must come along;
+  // a compiled binary's execArgv are the ones built into it (package.json), applied again by
+  // the new image itself, and would reach it as arguments of ours.
+  const argv = isCompiled() ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
   try {
     process.execve(process.execPath, argv, { ...env, ...Object.fromEntries(missing) } as Record<string, string>);
   } catch {

@@ -56,6 +56,12 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
         expect(res.status).toBe(200);
         expect(res.headers.get('content-type')).toBe('image/gif');
       }
+      // Up to 512 KiB of request line and headers, rudder-server's MaxHeaderBytes (Bun's own default is 16 KiB).
+      const long = await fetch(`${ff.url}/pixel/v1/page?writeKey=${site.writeKey}&anonymousId=anon-long&properties.pad=${'x'.repeat(100_000)}`, { headers: { 'user-agent': iphone } });
+      expect(long.status).toBe(200);
+      expect((await fetch(`${ff.url}/pixel/v1/page?writeKey=${site.writeKey}&anonymousId=anon-over&p=${'x'.repeat(530_000)}`)).status).toBe(431);
+      // chi routes the pixel for GET only: HEAD is 405 and stores nothing.
+      expect((await fetch(`${ff.url}/pixel/v1/page?writeKey=${site.writeKey}&anonymousId=anon-head`, { method: 'HEAD' })).status).toBe(405);
 
       const metrics = (await (await fetch(ff.url + '/api/metrics', { headers: auth })).json()) as { drops: Record<string, number>; pixelUserAgentCache: { size: number } };
       expect(metrics.drops).toMatchObject({ bot: 1, 'empty-event': 1 });
@@ -63,11 +69,12 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
       expect(metrics.pixelUserAgentCache.size).toBe(2);
       expect((await (await fetch(`${ff.url}/api/pixels/${px.id}/export`, { headers: auth })).text()).trim()).toBe('');
       const rows = (await (await fetch(`${ff.url}/api/websites/${site.id}/export`, { headers: auth })).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(2);
       expect(rows[0]).toMatchObject({
         source: 'rudder', type: 'track', name: 'Email Opened', anonymousId: 'anon-1', os: 'iOS', device: 'mobile', country: 'US',
         utmSource: 'amp', properties: { plan: 'pro' }, payload: { request_ip: '8.8.8.0', event: 'Email Opened' },
       });
+      expect(rows[1]).toMatchObject({ type: 'page', anonymousId: 'anon-long', properties: { pad: 'x'.repeat(100_000) } });
     } finally {
       expect(await ff.stop()).toBe(0);
     }

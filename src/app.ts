@@ -10,7 +10,7 @@ import type { DropCounter } from './ingest/drop-reasons.ts';
 import type { MetaStore } from './store/meta-store.ts';
 import { PasswordQueueFullError, type PasswordHasher } from './accounts/passwords.ts';
 import { managementRoutes } from './http/management.ts';
-import { unrouted, withUmamiApiHeaders } from './http/umami-api-headers.ts';
+import { routeMethods, unrouted, withUmamiApiHeaders } from './http/umami-api-headers.ts';
 import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './http/errors.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthcheck, healthRoutes, isHealthcheckPath } from './http/health.ts';
@@ -72,8 +72,9 @@ export function createApp(deps: AppDeps) {
   const health = healthcheck(requestIdHeader);
   /** A path Elysia has no route for: Prisme's paths in another case, else Umami's 404 (or preflight). */
   const unmatched = (request: Request, server: Server<unknown> | null, notFound: () => Response): Response | Promise<Response> =>
-    prisme.dispatch({ request, server }) ?? (isHealthcheckPath(request.url) ? health({ request }) : unrouted(request, notFound));
-  return (
+    prisme.dispatch({ request, server }) ?? (isHealthcheckPath(request.url) ? health({ request }) : unrouted(request, notFound, (path) => (allowed ??= routeMethods(app.routes))(path)));
+  let allowed: ((path: string) => string[]) | undefined;
+  const app = (
     // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger
     // plugin's CDN page win over ours in docs.ts).
     new Elysia({ nativeStaticResponse: false })
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
       }))
       .use(managementRoutes(deps))
   );
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -170,6 +170,28 @@ describe('validation comes before authentication and bad input never gets a 500'
   });
 });
 
+describe('methods a route does not have', () => {
+  it('get 405 with Allow and Umami’s headers, as Next.js answers; unknown paths stay 404', async () => {
+    const { request } = testApp();
+    const id = '7d4f0c1e-0000-4000-8000-000000000000';
+    for (const [method, path, allow] of [
+      ['PUT', '/api/pixels', 'GET, HEAD, POST'],
+      ['PATCH', `/api/pixels/${id}`, 'DELETE, GET, HEAD, POST'],
+      ['POST', `/api/pixels/${id}/export`, 'GET, HEAD'],
+      ['DELETE', '/api/auth/login', 'POST'],
+    ] as const) {
+      const res = await request(path, { method });
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(await res.text()).toBe('');
+    }
+    const unknown = await request('/api/nothing-here', { method: 'PUT' });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not-found');
+  });
+});
+
 describe('users', () => {
   it('refuses a taken user name with 400 and deleting oneself with 400', async () => {
     const { request, w } = await world();

@@ -34,7 +34,31 @@ export function withUmamiApiHeaders(request: Request, response: Response): Respo
  * declared for the preflight: an OPTIONS route on /api/* would shadow Prisme's own /api/v1/events/*
  * preflights in Bun's router.
  */
-export function unrouted(request: Request, notFound: () => Response): Response {
-  if (request.method === 'OPTIONS' && isUmamiApiUrl(request.url)) return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
+export function unrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[] = () => []): Response {
+  if (!isUmamiApiUrl(request.url)) return notFound();
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
+  // A route that exists for other methods: Next.js answers 405, empty, with Allow.
+  const methods = allowed(new URL(request.url).pathname);
+  if (methods.length) return new Response(null, { status: 405, headers: { ...UMAMI_API_HEADERS, allow: methods.join(', ') } });
   return withUmamiApiHeaders(request, notFound());
+}
+
+/**
+ * Path → the methods routes declare for it, from the app's route list (`:param` matches one
+ * segment, `*` the rest). Routes for any method (Elysia's ALL) are left out: they answer every method.
+ */
+export function routeMethods(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+  const table = routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => ({
+      method: r.method,
+      re: new RegExp('^' + r.path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/') + '$'),
+    }));
+  return (path) => {
+    const methods = new Set<string>();
+    for (const r of table) if (r.re.test(path)) methods.add(r.method);
+    // Next.js answers HEAD wherever GET is.
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
 }

@@ -144,6 +144,17 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
     });
   }
 
+  it('searches case-insensitively beyond ASCII, as PostgreSQL’s ILIKE, with % and _ still literal', async () => {
+    const { send, create } = await pixelApp();
+    await create({ name: 'ÄÖÜ Café', slug: 'umlaut-cafe' });
+    await create({ name: 'Ελληνικά 50%_off', slug: 'greek-0001' });
+    for (const [search, names] of [['CAFÉ', ['ÄÖÜ Café']], ['äöü', ['ÄÖÜ Café']], ['ΕΛΛΗΝ', ['Ελληνικά 50%_off']], ['λ 50%_', []], ['ά 50%_', ['Ελληνικά 50%_off']], ['café', ['ÄÖÜ Café']]] as const) {
+      const list = (await (await send('GET', `/api/pixels?search=${encodeURIComponent(search)}&pageSize=1`)).json()) as { data: PixelJson[]; count: number; search: string };
+      expect({ search: list.search, names: list.data.map((p) => p.name), count: list.count }).toEqual({ search, names: [...names], count: names.length });
+      if (list.data[0]) expect(Object.keys(list.data[0])).toEqual(['id', 'name', 'slug', 'userId', 'teamId', 'createdAt', 'updatedAt', 'deletedAt']);
+    }
+  });
+
   it('answers an empty page, not an error, for a page far past the last row', async () => {
     const { send } = await pixelApp();
     for (const q of ['page=99999999999999999999', 'page=9223372036854775&pageSize=1000', 'page=3']) {

@@ -23,9 +23,16 @@ export interface PagedSpec {
 
 /**
  * Statements come from `db.query`, which bun:sqlite caches per SQL text, so each distinct list
- * shape is compiled once. SQLite's LIKE is case-insensitive for ASCII letters only.
+ * shape is compiled once.
+ *
+ * The search is a case-insensitive substring match (Umami: PostgreSQL ILIKE). SQLite's LIKE
+ * folds ASCII letters only, so it serves terms in ASCII; a term with any other character is
+ * matched here instead, on the lower-cased column values of every row the list holds (these
+ * are metadata lists: a user's pixels or websites, not events).
  */
 export function pagedQuery<T>(db: Database, spec: PagedSpec, q: PageQuery): Page<T> {
+  const offset = (q.page - 1) * q.pageSize;
+  if (q.search && !/^[\x00-\x7f]*$/.test(q.search)) return foldedSearch<T>(db, spec, q.search, offset, q.pageSize);
   let from = spec.from;
   const args = [...spec.args];
   if (q.search) {
@@ -36,10 +43,22 @@ export function pagedQuery<T>(db: Database, spec: PagedSpec, q: PageQuery): Page
   const count = (db.query(`SELECT count(*) AS n ${from}`).get(...args) as { n: number }).n;
   // A page past the last row is empty; so is one whose offset does not fit a 64-bit integer
   // (`page=99999999999999999999`), which SQLite would refuse as a float.
-  const offset = (q.page - 1) * q.pageSize;
   if (offset >= count) return { data: [], count };
   const data = db
     .query(`${spec.select} ${from} ORDER BY ${spec.orderBy} LIMIT ? OFFSET ?`)
     .all(...args, q.pageSize, offset) as T[];
   return { data, count };
+}
+
+/** The search for a term beyond ASCII: JavaScript's toLowerCase on both sides, as ILIKE folds. */
+function foldedSearch<T>(db: Database, spec: PagedSpec, search: string, offset: number, pageSize: number): Page<T> {
+  const term = search.toLowerCase();
+  const cols = spec.searchColumns.map((c, i) => `${c} AS __search${i}`).join(', ');
+  const rows = db.query(`${spec.select}, ${cols} ${spec.from} ORDER BY ${spec.orderBy}`).all(...spec.args) as Record<string, unknown>[];
+  const hits = rows.filter((r) => spec.searchColumns.some((_, i) => typeof r[`__search${i}`] === 'string' && (r[`__search${i}`] as string).toLowerCase().includes(term)));
+  const data = hits.slice(offset, offset + pageSize).map((r) => {
+    for (let i = 0; i < spec.searchColumns.length; i++) delete r[`__search${i}`];
+    return r as T;
+  });
+  return { data, count: hits.length };
 }

@@ -44,8 +44,9 @@ const ROWS: Row[] = [
   { method: 'GET', path: () => `/api/users/${UNKNOWN}`, expect: only(404, 'admin') },
 
   { method: 'GET', path: () => '/api/teams', expect: anySignedIn(200) },
-  { method: 'POST', path: () => '/api/teams', body: () => ({ name: 'New team' }), expect: anySignedIn(200) },
-  { method: 'POST', path: () => '/api/teams/join', body: (w) => ({ accessCode: w.accessCode }), expect: anySignedIn(200, only(400, ...TEAM)) },
+  // view-only users lack team:create (Umami ≥ 3.1): they neither create nor join teams.
+  { method: 'POST', path: () => '/api/teams', body: () => ({ name: 'New team' }), expect: anySignedIn(200, { viewOnly: 401 }) },
+  { method: 'POST', path: () => '/api/teams/join', body: (w) => ({ accessCode: w.accessCode }), expect: anySignedIn(200, { ...only(400, ...TEAM), viewOnly: 401 }) },
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}`, expect: only(200, 'admin', ...TEAM) },
   { method: 'POST', path: (w) => `/api/teams/${w.teamId}`, body: () => ({ name: 'Renamed' }), expect: only(200, 'admin', 'teamOwner', 'teamManager') },
   { method: 'DELETE', path: (w) => `/api/teams/${w.teamId}`, expect: only(200, 'admin', 'teamOwner') },

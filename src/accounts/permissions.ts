@@ -52,9 +52,9 @@ export function canViewTeam(p: Principal, teamRole: TeamRole | null): boolean {
   return p.isAdmin || teamRole !== null;
 }
 
-/** Any signed-in user (Umami's canCreateTeam returns `!!user`). */
-export function canCreateTeam(_p: Principal): boolean {
-  return true;
+/** Admins and users with `team:create` (Umami ≥ 3.1's canCreateTeam): a view-only user cannot create or join a team. */
+export function canCreateTeam(p: Principal): boolean {
+  return p.isAdmin || hasPermission(p.user.role, 'team:create');
 }
 
 export function canUpdateTeam(p: Principal, teamRole: TeamRole | null): boolean {

@@ -60,13 +60,9 @@ describe('POST /api/v1/events/custom/:name', () => {
   it('joins the session of a pageview sent at the same time', async () => {
     const p = prismeApp(['--events-timeout', '2s']);
     const ip = randomIp();
-    const [ev, pv] = await Promise.all([
-      p.post('/api/v1/events/custom/signup', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), '{"plan":"pro"}'),
-      (async () => {
-        await Bun.sleep(20);
-        return p.pageview(ip, `${SITE}/`);
-      })(),
-    ]);
+    // Sent first, the event is already waiting for its session when the pageview lands.
+    const custom = p.post('/api/v1/events/custom/signup', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), '{"plan":"pro"}');
+    const [ev, pv] = await Promise.all([custom, p.pageview(ip, `${SITE}/`)]);
     expect([ev.status, pv.status]).toEqual([200, 200]);
     const [a, b] = await p.stored();
     expect(a!.type).toBe('pageview');

@@ -1,6 +1,7 @@
 /** @module The one config schema: every option with its default, env names and help; argv + env → Config or every problem. */
 import { Type as T, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { statSync } from 'node:fs';
 import { parseDuration, formatDuration } from './lib/duration.ts';
 import { parseCidr, LOOPBACK_AND_PRIVATE } from './lib/ip.ts';
 import { parseOriginEntry } from './ingest/origin-registry.ts';
@@ -250,7 +251,23 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   if (config.flushSize > config.bufferMax)
     errors.push(`--flush-size (${config.flushSize}) must not exceed --buffer-max (${config.bufferMax})`);
+  // Not an option, but read at the first start: a password the login route would refuse (8–255
+  // characters, as for every user) would leave an admin who can never log in.
+  const adminPassword = env.FOOTFALL_ADMIN_PASSWORD;
+  if (adminPassword !== undefined && adminPassword !== '' && (adminPassword.length < 8 || adminPassword.length > 255))
+    errors.push(`FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters (has ${adminPassword.length})`);
+  const dataDirProblem = dataDirIssue(config.dataDir);
+  if (dataDirProblem) errors.push(`--data-dir: ${dataDirProblem}`);
   return errors.length ? { ok: false, errors } : { ok: true, config, rest };
+}
+
+/** Why `dir` cannot be the data directory, or null: it must be a directory, or not exist yet. */
+function dataDirIssue(dir: string): string | null {
+  try {
+    return statSync(dir).isDirectory() ? null : `${dir} exists and is not a directory`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? null : `cannot use ${dir}: ${(e as Error).message}`;
+  }
 }
 
 /** One row per option: what --help and the README table print. */

@@ -22,6 +22,10 @@ import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
 /** Exit codes: 2 = bad options, 3 = database from a newer Footfall, 1 = anything else. */
 const EXIT_USAGE = 2;
 const EXIT_DB_TOO_NEW = 3;
+/** The address cannot be listened on: in use by another process, not this machine's, not allowed. */
+const EXIT_LISTEN = 4;
+/** Bun's own cap on a request body; each API then applies its own, lower limit with its own 413. */
+const MAX_REQUEST_BODY = 5 * 1024 * 1024;
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   if (argv[0] === 'bench') {
@@ -144,7 +148,12 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   }
   log.info('geoip database', { type: geo.info.databaseType, built: geo.info.buildDate, source: config.geoipDb || 'embedded' });
 
-  mkdirSync(config.dataDir, { recursive: true });
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (e) {
+    process.stderr.write(`footfall: invalid options:\n  - --data-dir: cannot create ${config.dataDir}: ${(e as Error).message}\n`);
+    return EXIT_USAGE;
+  }
   const dbPath = join(config.dataDir, 'footfall.db');
   let db;
   try {
@@ -193,7 +202,28 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     process.on('SIGINT', () => void stop('SIGINT'));
     // development: false — Elysia turns Bun's development mode on unless NODE_ENV=production, and that
     // mode would answer an uncaught error with a stack trace page.
-    app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: 5 * 1024 * 1024, development: false });
+    // reusePort off (Elysia turns it on): a second Footfall on a port in use must fail, not
+    // silently take half the connections with a database of its own.
+    try {
+      app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: MAX_REQUEST_BODY, development: false, reusePort: false });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === 'EADDRINUSE' ? 'the address is in use'
+        : code === 'EACCES' ? 'permission denied'
+        : code === 'ENOENT' || code === 'EADDRNOTAVAIL' ? 'not an address of this machine, or a name that does not resolve'
+        : (e as Error).message;
+      process.stderr.write(`footfall: cannot listen on ${config.host}:${config.port}: ${why}\n`);
+      stopping = true;
+      clearInterval(sweeper);
+      prisme.sessions.close();
+      void buffer.drain().then(async () => {
+        await events.close();
+        db.close();
+        done(EXIT_LISTEN);
+      });
+      return;
+    }
     server = app.server!;
     log.info('footfall listening', { url: `http://${config.host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
     events.ready.catch((e) => {

@@ -70,6 +70,27 @@ describe('dist/footfall', () => {
     expect(await both.stop()).toBe(0);
   });
 
+  it('refuses to start on a port another Footfall holds (status 4), instead of sharing it', async () => {
+    const first = await startBinary();
+    try {
+      const second = runBinary(['serve', '--host', '127.0.0.1', '--port', String(first.port), '--data-dir', tempDir(), '--log-level', 'warn']);
+      expect(second.code).toBe(4);
+      expect(second.stderr).toContain(`footfall: cannot listen on 127.0.0.1:${first.port}: the address is in use`);
+      expect((await fetch(`${first.url}/api/v1/healthcheck`)).status).toBe(200);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+  });
+
+  it('reports a data dir that is a file and an admin password the login would refuse, with status 2', () => {
+    const file = join(tempDir(), 'not-a-dir');
+    writeFileSync(file, '');
+    const r = runBinary(['serve', '--data-dir', file], { FOOTFALL_ADMIN_PASSWORD: 'short' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters (has 5)');
+    expect(r.stderr).toContain(`--data-dir: ${file} exists and is not a directory`);
+  });
+
   it('also stops cleanly on SIGINT', async () => {
     const ff = await startBinary();
     expect(await ff.stop('SIGINT')).toBe(0);

@@ -160,8 +160,8 @@ export interface ServerFieldOptions {
   /** the derived client address (decisions.md "Client IP"); truncation is the caller's job */
   requestIp: string;
   /**
-   * --keep-ip: a `request_ip` the client sent is kept whole. Otherwise it is truncated like the
-   * derived address (and dropped to '' when it is not an address): no raw IP at rest.
+   * --keep-ip: a `request_ip` or `context.ip` the client sent is kept whole. Otherwise each is
+   * truncated like the derived address (and '' when it is not an address): no raw IP at rest.
    */
   keepIp?: boolean;
   messageIdFactory?: () => string;
@@ -178,4 +178,10 @@ export function addServerFields(message: JsonObject, opts: ServerFieldOptions): 
   if (!Object.hasOwn(message, 'receivedAt')) message.receivedAt = isoTime(opts.nowMs);
   if (!Object.hasOwn(message, 'request_ip')) message.request_ip = opts.requestIp;
   else if (!opts.keepIp) message.request_ip = typeof message.request_ip === 'string' ? truncateIp(message.request_ip) : '';
+  // context.ip is where the SDKs and servers put a user's address: truncated too (no raw IP at rest).
+  const ctx = message.context;
+  if (!opts.keepIp && typeof ctx === 'object' && ctx !== null && !Array.isArray(ctx) && Object.hasOwn(ctx, 'ip')) {
+    const ip = (ctx as JsonObject).ip;
+    (ctx as JsonObject).ip = typeof ip === 'string' ? truncateIp(ip) : '';
+  }
 }

@@ -70,12 +70,13 @@ describe('GET /pixel/v1/page and /pixel/v1/track', () => {
     expect(((await r.stored())[0]!.payload as Record<string, string>).request_ip).toBe('8.8.8.8');
   });
 
-  it('truncates a request_ip given in the query or an HTTP API body unless --keep-ip', async () => {
+  it('truncates a request_ip or context.ip given in the query or an HTTP API body unless --keep-ip', async () => {
     for (const [args, want] of [[[], '10.20.30.0'], [['--keep-ip'], '10.20.30.40']] as const) {
       const r = rudderApp([...args]);
-      await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1&request_ip=10.20.30.40`);
-      expect((await r.api('track', { anonymousId: 'a2', event: 'e', request_ip: '10.20.30.40' })).status).toBe(200);
-      expect((await r.stored()).map((e) => (e.payload as Record<string, string>).request_ip)).toEqual([want, want]);
+      await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1&request_ip=10.20.30.40&context.ip=10.20.30.40`);
+      expect((await r.api('track', { anonymousId: 'a2', event: 'e', request_ip: '10.20.30.40', context: { ip: '10.20.30.40' } })).status).toBe(200);
+      const payloads = (await r.stored()).map((e) => e.payload as { request_ip: string; context: { ip: string } });
+      expect(payloads.map((p) => [p.request_ip, p.context.ip])).toEqual([[want, want], [want, want]]);
     }
   });
 

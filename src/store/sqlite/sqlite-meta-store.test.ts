@@ -25,6 +25,21 @@ describe('SqliteMetaStore', () => {
     expect(meta.websites.byWriteKey('k2')).toBeNull();
   });
 
+  it('neither looks up nor caches a slug or write key longer than any can be, so long unknown keys cannot fill memory', () => {
+    const { meta, owner, site } = store();
+    const caches = meta as unknown as { slugs: { size: number }; writeKeys: { size: number } };
+    meta.pixels.create({ id: crypto.randomUUID(), name: 'p', slug: 's'.repeat(100), userId: owner, teamId: null }, 1);
+    site('k'.repeat(32));
+    for (let i = 0; i < 50; i++) {
+      expect(meta.pixels.bySlug(`${i}`.padEnd(101, 'x'))).toBeNull();
+      expect(meta.websites.byWriteKey(`${i}`.padEnd(100_000, 'x'))).toBeNull();
+    }
+    expect([caches.slugs.size, caches.writeKeys.size]).toEqual([0, 0]);
+    expect(meta.pixels.bySlug('s'.repeat(100))).not.toBeNull();
+    expect(meta.websites.byWriteKey('k'.repeat(32))).not.toBeNull();
+    expect([caches.slugs.size, caches.writeKeys.size]).toEqual([1, 1]);
+  });
+
   it('never serves a stale pixel slug, and a deleted pixel frees its slug', () => {
     const { meta, owner } = store();
     const p = meta.pixels.create({ id: crypto.randomUUID(), name: 'p', slug: 'newsletter', userId: owner, teamId: null }, 1);

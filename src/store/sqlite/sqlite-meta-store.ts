@@ -38,9 +38,17 @@ function setClause(patch: Record<string, unknown>, columns: Record<string, strin
   return { sql: parts.join(', '), args };
 }
 
+/**
+ * Longest key the hot lookups take: slugs have at most 100 characters and write keys 32. A longer
+ * one cannot exist, so it is neither looked up nor cached: with keys of any length (a query may
+ * now be 512 KiB) the 10k cached misses could hold gigabytes.
+ */
+const MAX_HOT_KEY = 100;
+
 /** A lookup by key through `cache`, misses included (as MISS), falling back to `stmt` (one `id` column). */
 function cachedIdLookup(cache: Lru<string, { id: string }>, stmt: Statement): (key: string) => { id: string } | null {
   return (key) => {
+    if (key.length > MAX_HOT_KEY) return null;
     let hit = cache.get(key);
     if (hit === undefined) {
       hit = (stmt.get(key) as { id: string } | null) ?? MISS;

@@ -136,7 +136,10 @@ function findableInObject(gpart: string): boolean {
 // Keys recur from request to request (an SDK sends the same dozen), so parsed paths are kept:
 // parsing the benchmark's 17 keys costs ~1.7 µs, looking them up ~0.2 µs. Bounded: when full
 // it is emptied, so a stream of distinct keys costs a parse each, as without the cache.
+// Keys longer than PATH_CACHE_KEY_MAX are parsed every time and never held, so the cache stays
+// under ~512 × 256 characters whatever a query holds (it may be 512 KiB).
 const PATH_CACHE_MAX = 512;
+const PATH_CACHE_KEY_MAX = 256;
 const pathCache = new Map<string, PathPart[] | null>();
 
 /** parseSjsonPath through the cache; the parts returned are shared and must not be changed. */
@@ -144,10 +147,16 @@ export function parseSjsonPathCached(path: string): PathPart[] | null {
   let parts = pathCache.get(path);
   if (parts === undefined) {
     parts = parseSjsonPath(path);
+    if (path.length > PATH_CACHE_KEY_MAX) return parts;
     if (pathCache.size >= PATH_CACHE_MAX) pathCache.clear();
     pathCache.set(path, parts);
   }
   return parts;
+}
+
+/** How many parsed paths the cache holds (tests: long keys stay out). */
+export function sjsonPathCacheSize(): number {
+  return pathCache.size;
 }
 
 /** Plain assignment, except that `__proto__` must become an own property, not a prototype. */

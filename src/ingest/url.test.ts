@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { decodeQueryComponent, parsePageUrl, referrerDomain, rootUrl, utmFrom } from './url.ts';
+import { cachedUrlParser, decodeQueryComponent, parsePageUrl, referrerDomain, rootUrl, utmFrom } from './url.ts';
 
 const must = (s: string) => {
   const u = parsePageUrl(s);
@@ -111,5 +111,19 @@ describe('utmFrom', () => {
     expect(decodeQueryComponent('100%zz%4')).toBe('100%zz%4');
     expect(decodeQueryComponent('%E9')).toBe('\uFFFD');
     expect(utmFrom(must('https://x.io/?utm_source=%zz+%41')).utmSource).toBe('%zz A');
+  });
+});
+
+describe('cachedUrlParser', () => {
+  it('parses like parsePageUrl, and keeps only URLs of up to 1,024 characters, whatever it is sent', () => {
+    const parse = cachedUrlParser(100);
+    const short = 'https://shop.example/p?utm_source=news';
+    expect(parse(short)).toEqual(parsePageUrl(short));
+    expect(parse(short)).toBe(parse(short)); // one shared, frozen instance
+    for (let i = 0; i < 50; i++) {
+      expect(parse(`https://shop.example/${i}/${'x'.repeat(2000)}`)!.path.length).toBeGreaterThan(2000);
+      expect(parse(`${i}`.padEnd(600_000, 'x'))).toBeNull();
+    }
+    expect(parse.size()).toBe(1);
   });
 });

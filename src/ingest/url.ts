@@ -192,19 +192,22 @@ export function decodeQueryComponent(s: string): string {
   return out;
 }
 
-/** 20k raw URL strings ≈ 20k × ~0.5 KB: ~10 MB at worst, and a site's hot pages all fit. */
+/** 20k raw URLs, each kept only up to CACHED_URL_MAX characters: ~20–40 MB at the very worst, and a site's hot pages all fit. */
 const URL_CACHE_SIZE = 20_000;
+/** Longer URLs (rare: real pages with their UTM tags run to a few hundred) are parsed every time and never held. */
+const CACHED_URL_MAX = 1024;
 
 /** parsePageUrl behind a bounded LRU of `capacity` raw URLs. */
-export function cachedUrlParser(capacity = URL_CACHE_SIZE): (s: string) => PageUrl | null {
+export function cachedUrlParser(capacity = URL_CACHE_SIZE): ((s: string) => PageUrl | null) & { size(): number } {
   const cache = new Lru<string, PageUrl | null>(capacity);
-  return (s) => {
+  const parse = (s: string): PageUrl | null => {
     const hit = cache.get(s);
     if (hit !== undefined) return hit;
     const parsed = parsePageUrl(s);
     // PageUrl values are never mutated by their users, so one instance can be shared.
     if (parsed) Object.freeze(parsed);
-    cache.set(s, parsed);
+    if (s.length <= CACHED_URL_MAX) cache.set(s, parsed);
     return parsed;
   };
+  return Object.assign(parse, { size: () => cache.size });
 }

@@ -163,6 +163,32 @@ describe('validation comes before authentication and bad input never gets a 500'
     expect(Object.keys(body.error.properties)).toEqual(['name']);
   });
 
+  it('answers a body that is JSON but not an object with zod’s root error, on every route with a body', async () => {
+    const { request } = await world();
+    for (const [path, body] of [['/api/auth/login', '[1]'], ['/api/teams', '"x"'], ['/api/users', '42'], ['/api/api-keys', '[1]'], ['/api/teams/join', 'true']] as const) {
+      const res = await request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(400);
+      const kind = body === '[1]' ? 'array' : body === '"x"' ? 'string' : body === '42' ? 'number' : 'boolean';
+      expect(((await res.json()) as { error: { errors: string[] } }).error.errors).toEqual([`Invalid input: expected object, received ${kind}`]);
+    }
+  });
+
+  it('answers 413 in Umami’s shape to a body over 1 MiB, declared or chunked, before reading past it', async () => {
+    const { request, w } = await world();
+    const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024) });
+    const declared = await request('/api/teams', { method: 'POST', headers: { authorization: w.auth.owner!, 'content-type': 'application/json' }, body: big });
+    const chunked = await request('/api/teams', {
+      method: 'POST',
+      headers: { authorization: w.auth.owner! },
+      body: new ReadableStream({ start(c) { for (let i = 0; i < 3; i++) c.enqueue(new TextEncoder().encode(big.slice(i * 400_000, (i + 1) * 400_000))); c.close(); } }),
+    });
+    for (const res of [declared, chunked]) {
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload-too-large');
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    }
+  });
+
   it('parses a JSON body sent without a Content-Type, as Umami does', async () => {
     const { request, w } = await world();
     const res = await request('/api/teams', { method: 'POST', headers: { authorization: w.auth.owner! }, body: JSON.stringify({ name: 'Plain' }) });

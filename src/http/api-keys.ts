@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { createApiKey, listApiKeys, revokeApiKey } from '../accounts/api-keys.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { ApiKey, apiKeyJson, NewApiKey, Ok, UuidParam } from './management-schemas.ts';
 
 export function apiKeyRoutes(ctx: ManagementContext) {
@@ -18,7 +18,7 @@ export function apiKeyRoutes(ctx: ManagementContext) {
         return { ...apiKeyJson(r.record), key: r.key };
       },
       {
-        parse: 'json',
+        parse: umamiJsonBody,
         body: t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { examples: [{ name: 'nightly export' }] }),
         detail: {
           summary: 'Create an API key (shown once)',
@@ -26,7 +26,7 @@ export function apiKeyRoutes(ctx: ManagementContext) {
           tags: ['Auth'],
           security: BEARER,
         },
-        response: { 200: NewApiKey, ...errorResponses(400, 401) },
+        response: { 200: NewApiKey, ...errorResponses(400, 401, 413) },
       },
     )
     .delete(

@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { login, logout } from '../accounts/login.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requestIp, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, Password, User, userJson, Username } from './management-schemas.ts';
 
 export function authRoutes(ctx: ManagementContext) {
@@ -18,7 +18,7 @@ export function authRoutes(ctx: ManagementContext) {
         return { token: r.token, user: userJson(r.user) };
       },
       {
-        parse: 'json',
+        parse: umamiJsonBody,
         body: t.Object(
           { username: Username, password: t.String({ maxLength: 255 }) },
           { examples: [{ username: 'admin', password: 'correct horse battery staple' }] },
@@ -32,7 +32,7 @@ export function authRoutes(ctx: ManagementContext) {
         },
         response: {
           200: t.Object({ token: t.String({ description: 'Send as `Authorization: Bearer <token>`' }), user: User }),
-          ...errorResponses(400, 401, 429),
+          ...errorResponses(400, 401, 413, 429),
         },
       },
     )

@@ -9,6 +9,7 @@ import { LoginThrottle } from '../accounts/login-throttle.ts';
 import { passwordHasher, type PasswordHasher } from '../accounts/passwords.ts';
 import type { Principal } from '../accounts/principal.ts';
 import { clientIp, clientIpPolicy, type ClientIpPolicy } from './client-ip.ts';
+import { readBody } from './request-values.ts';
 import { ApiError } from './errors.ts';
 import { zodTypeOf } from './zod-messages.ts';
 
@@ -51,15 +52,22 @@ export function requestIp(ctx: ManagementContext, server: { requestIP(r: Request
 /** OpenAPI `security` of a route that needs a bearer token or API key. */
 export const BEARER = [{ bearer: [] as string[] }];
 
+/** Largest management request body: a user, team, website or pixel is a few hundred bytes. */
+export const MANAGEMENT_MAX_BODY = 1024 * 1024;
+
 /**
  * Umami's body parsing (`request.json()`, Content-Type unchecked, anything unparsable is
- * `undefined`) with zod's root error for a body that is not an object. Elysia's own JSON
- * parser would turn `[1]` or `"x"` into `{}` and blame the fields instead.
+ * `undefined`) with zod's root error for a body that is not an object, for every management
+ * route with a body. Elysia's own JSON parser would turn `[1]` or `"x"` into `{}` and blame
+ * the fields instead. At most MANAGEMENT_MAX_BODY bytes are read (413 in Umami's error shape),
+ * chunked or not.
  */
 export async function umamiJsonBody({ request }: { request: Request }): Promise<Record<string, unknown>> {
+  const text = await readBody(request, MANAGEMENT_MAX_BODY);
+  if (!text.ok && text.error === 'too-large') throw new ApiError('payload-too-large', `Request body over ${MANAGEMENT_MAX_BODY} bytes`);
   let body: unknown;
   try {
-    body = JSON.parse(await request.text());
+    body = text.ok ? JSON.parse(text.text) : undefined;
   } catch {
     body = undefined;
   }

@@ -36,7 +36,7 @@ export function pixelRoutes(ctx: ManagementContext) {
         tags: ['Pixels'],
         security: BEARER,
       },
-      response: { 200: Pixel, ...errorResponses(400, 401, 404) },
+      response: { 200: Pixel, ...errorResponses(400, 401, 404, 413) },
     })
     .get('/api/pixels/:pixelId', ({ headers, params }) => pixelJson(viewablePixel(ctx, me(headers.authorization), params.pixelId)), {
       params: PixelParams,
@@ -53,7 +53,7 @@ export function pixelRoutes(ctx: ManagementContext) {
         tags: ['Pixels'],
         security: BEARER,
       },
-      response: { 200: Pixel, ...errorResponses(400, 401, 404) },
+      response: { 200: Pixel, ...errorResponses(400, 401, 404, 413) },
     })
     .delete(
       '/api/pixels/:pixelId',

@@ -5,7 +5,7 @@ import {
 } from '../accounts/teams.ts';
 import { listTeamWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
   AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidIn, Website, websiteJson,
 } from './management-schemas.ts';
@@ -24,16 +24,16 @@ export function teamRoutes(ctx: ManagementContext) {
       response: { 200: PagedOf(Team), ...errorResponses(400, 401) },
     })
     .post('/api/teams', ({ headers, body }) => teamJson(createTeam(ctx, me(headers.authorization), body.name)), {
-      parse: 'json',
+      parse: umamiJsonBody,
       body: t.Object({ name: TeamName }, { examples: [{ name: 'Marketing' }] }),
       detail: { summary: 'Create a team (the caller becomes its team-owner)', tags: ['Teams'], security: BEARER },
-      response: { 200: Team, ...errorResponses(400, 401) },
+      response: { 200: Team, ...errorResponses(400, 401, 413) },
     })
     .post('/api/teams/join', ({ headers, body }) => memberJson(joinTeam(ctx, me(headers.authorization), body.accessCode)), {
-      parse: 'json',
+      parse: umamiJsonBody,
       body: t.Object({ accessCode: AccessCode }),
       detail: { summary: 'Join a team by its access code (as team-member)', tags: ['Teams'], security: BEARER },
-      response: { 200: Member, ...errorResponses(400, 401, 404) },
+      response: { 200: Member, ...errorResponses(400, 401, 404, 413) },
     })
     .get(
       '/api/teams/:teamId',
@@ -48,11 +48,11 @@ export function teamRoutes(ctx: ManagementContext) {
       },
     )
     .post('/api/teams/:teamId', ({ headers, params, body }) => teamJson(updateTeam(ctx, me(headers.authorization), params.teamId, body)), {
-      parse: 'json',
+      parse: umamiJsonBody,
       params: TeamParams,
       body: t.Object({ name: t.Optional(TeamName), accessCode: t.Optional(AccessCode) }, { examples: [{ name: 'Growth' }] }),
       detail: { summary: 'Update a team (team-owner, team-manager, admin)', tags: ['Teams'], security: BEARER },
-      response: { 200: Team, ...errorResponses(400, 401, 404) },
+      response: { 200: Team, ...errorResponses(400, 401, 404, 413) },
     })
     .delete(
       '/api/teams/:teamId',
@@ -76,11 +76,11 @@ export function teamRoutes(ctx: ManagementContext) {
       '/api/teams/:teamId/users',
       ({ headers, params, body }) => memberJson(addMember(ctx, me(headers.authorization), params.teamId, body.userId, body.role)),
       {
-        parse: 'json',
+        parse: umamiJsonBody,
         params: TeamParams,
         body: t.Object({ userId: UuidIn(), role: AssignableTeamRoleSchema }),
         detail: { summary: 'Add a member (admin; others join with the access code)', tags: ['Teams'], security: BEARER },
-        response: { 200: Member, ...errorResponses(400, 401, 404) },
+        response: { 200: Member, ...errorResponses(400, 401, 404, 413) },
       },
     )
     .get('/api/teams/:teamId/users/:userId', ({ headers, params }) => memberJson(getMember(ctx, me(headers.authorization), params.teamId, params.userId)), {
@@ -92,11 +92,11 @@ export function teamRoutes(ctx: ManagementContext) {
       '/api/teams/:teamId/users/:userId',
       ({ headers, params, body }) => memberJson(setMemberRole(ctx, me(headers.authorization), params.teamId, params.userId, body.role)),
       {
-        parse: 'json',
+        parse: umamiJsonBody,
         params: MemberParams,
         body: t.Object({ role: AssignableTeamRoleSchema }, { examples: [{ role: 'team-manager' }] }),
         detail: { summary: "Change a member's role (team-owner, team-manager, admin)", tags: ['Teams'], security: BEARER },
-        response: { 200: Member, ...errorResponses(400, 401, 404) },
+        response: { 200: Member, ...errorResponses(400, 401, 404, 413) },
       },
     )
     .delete(

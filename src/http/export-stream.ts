@@ -53,15 +53,20 @@ export function ndjsonLine(e: CanonicalEvent): string {
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
+/** What a spreadsheet reads as the start of a formula (OWASP's CSV injection list). */
+const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
  * null → empty field; empty string → `""` (so the two stay distinguishable); objects
- * (properties, payload) → their JSON text; quoted only when RFC 4180 requires it.
+ * (properties, payload) → their JSON text; quoted only when RFC 4180 requires it. A text that
+ * a spreadsheet would run as a formula (`=HYPERLINK(…)` sent as an event name by anyone) gets
+ * a leading `'`, which spreadsheets show as plain text; the NDJSON export keeps it as sent.
  */
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s = typeof v === 'object' ? JSON.stringify(v) : String(v);
   if (s === '') return '""';
+  if (typeof v === 'string' && FORMULA_START.test(s)) s = "'" + s;
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { testApp } from './helpers/test-app.ts';
 
 /** Routes deliberately left out of the OpenAPI document, each with its reason. */
@@ -45,6 +46,26 @@ describe('the OpenAPI document', () => {
     }
     expect(problems).toEqual([]);
     expect(checked).toBeGreaterThan(2);
+  });
+
+  it('is a valid OpenAPI 3.1 document by the official schema', async () => {
+    const { request } = testApp();
+    const doc = (await (await request('/docs/json')).json()) as Record<string, unknown>;
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc);
+    const errors = Array.isArray(result.errors) ? result.errors.map((e) => `${e.instancePath} ${e.message}`) : [];
+    expect(errors.slice(0, 10)).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('lists JSON answers as application/json only, and every response with a description', async () => {
+    const { request } = testApp();
+    const doc = (await (await request('/docs/json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, { description?: string; content?: Record<string, unknown> }> }>> };
+    const pixels = doc.paths['/api/pixels']!.get!.responses;
+    expect(Object.keys(pixels['200']!.content!)).toEqual(['application/json']);
+    for (const [path, item] of Object.entries(doc.paths))
+      for (const [method, op] of Object.entries(item))
+        for (const [status, r] of Object.entries(op.responses ?? {})) expect(`${method} ${path} ${status}: ${r.description ? 'described' : 'no description'}`).toEndWith('described');
   });
 
   it('hides only the routes listed as hidden', () => {

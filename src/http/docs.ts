@@ -1,6 +1,7 @@
 /** @module The OpenAPI document (via @elysiajs/swagger) and a Swagger UI page whose assets come from the binary, never a CDN. */
 import { Elysia } from 'elysia';
 import { swagger } from '@elysiajs/swagger';
+import { tidyOpenApi } from './openapi-document.ts';
 // `with { type: 'file' }` makes `bun build --compile` embed these files; at run time they are paths.
 import bundleJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
 import presetJs from 'swagger-ui-dist/swagger-ui-standalone-preset.js' with { type: 'file' };
@@ -48,45 +49,51 @@ const PAGE = `<!doctype html>
 const HIDDEN = { hide: true } as const;
 
 export function docsRoutes(version: string) {
+  const plugin = swagger({
+    path: '/docs',
+    specPath: '/docs/json',
+    provider: 'swagger-ui',
+    exclude: ['/docs', '/docs/json', /^\/docs\/assets\//],
+    documentation: {
+      // The generator says 3.0.3, but its schemas are JSON Schema 2020-12 (numeric
+      // exclusiveMinimum, `examples` arrays, `type: 'null'`, `const`): they are 3.1's.
+      openapi: '3.1.0',
+      info: {
+        title: 'Footfall',
+        version,
+        description:
+          'Self-hosted web analytics collector. Prisme events API, RudderStack pixel and HTTP API, ' +
+          'Umami pixels, and an Umami-shaped management API. Management routes need ' +
+          '`Authorization: Bearer <login token or footfall_ API key>`.',
+        license: { name: 'AGPL-3.0-or-later', url: 'https://www.gnu.org/licenses/agpl-3.0.html' },
+      },
+      tags: [
+        { name: 'Health', description: 'Liveness' },
+        { name: 'Prisme', description: 'Prisme Analytics events API (JavaScript and noscript)' },
+        { name: 'RudderStack', description: 'RudderStack pixel endpoints and HTTP API' },
+        { name: 'Pixels', description: 'Umami pixels: management and public hits' },
+        { name: 'Auth', description: 'Login, tokens and API keys' },
+        { name: 'Users', description: 'User accounts (admin)' },
+        { name: 'Teams', description: 'Teams and members' },
+        { name: 'Websites', description: 'Websites and write keys' },
+        { name: 'Export', description: 'Canonical event export' },
+      ],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Login token or footfall_ API key' },
+          writeKey: { type: 'http', scheme: 'basic', description: 'RudderStack write key as user name, empty password' },
+        },
+      },
+    },
+  });
+  // The generator's own handler, called by ours, which tidies what it builds (openapi-document.ts).
+  const generate = plugin.routes.find((r) => r.path === '/docs/json' && r.method === 'GET')?.handler as (() => Record<string, unknown>) | undefined;
+  if (!generate) throw new Error('@elysiajs/swagger no longer serves /docs/json');
   return (
     new Elysia({ name: 'docs' })
-      .use(
-        swagger({
-          path: '/docs',
-          specPath: '/docs/json',
-          provider: 'swagger-ui',
-          exclude: ['/docs', '/docs/json', /^\/docs\/assets\//],
-          documentation: {
-            info: {
-              title: 'Footfall',
-              version,
-              description:
-                'Self-hosted web analytics collector. Prisme events API, RudderStack pixel and HTTP API, ' +
-                'Umami pixels, and an Umami-shaped management API. Management routes need ' +
-                '`Authorization: Bearer <login token or footfall_ API key>`.',
-              license: { name: 'AGPL-3.0-or-later', url: 'https://www.gnu.org/licenses/agpl-3.0.html' },
-            },
-            tags: [
-              { name: 'Health', description: 'Liveness' },
-              { name: 'Prisme', description: 'Prisme Analytics events API (JavaScript and noscript)' },
-              { name: 'RudderStack', description: 'RudderStack pixel endpoints and HTTP API' },
-              { name: 'Pixels', description: 'Umami pixels: management and public hits' },
-              { name: 'Auth', description: 'Login, tokens and API keys' },
-              { name: 'Users', description: 'User accounts (admin)' },
-              { name: 'Teams', description: 'Teams and members' },
-              { name: 'Websites', description: 'Websites and write keys' },
-              { name: 'Export', description: 'Canonical event export' },
-            ],
-            components: {
-              securitySchemes: {
-                bearer: { type: 'http', scheme: 'bearer', description: 'Login token or footfall_ API key' },
-                writeKey: { type: 'http', scheme: 'basic', description: 'RudderStack write key as user name, empty password' },
-              },
-            },
-          },
-        }),
-      )
-      // Registered after the plugin, so this page replaces the plugin's CDN-loading one.
+      .use(plugin)
+      // Registered after the plugin, so these replace its CDN-loading page and its raw document.
+      .get('/docs/json', () => Response.json(tidyOpenApi(generate())), { detail: HIDDEN })
       .get('/docs', () => new Response(PAGE, { headers: { 'content-type': 'text/html; charset=utf-8' } }), { detail: HIDDEN })
       .get('/docs/assets/swagger-init.js', () => new Response(INIT_JS, { headers: { 'content-type': 'text/javascript; charset=utf-8' } }), { detail: HIDDEN })
       .get(

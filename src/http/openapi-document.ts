@@ -1,0 +1,80 @@
+/**
+ * @module tidyOpenApi(doc): the document @elysiajs/swagger generates, made a valid OpenAPI 3.1
+ * document (checked against the official schema by test/openapi.test.ts). Pure: a new object.
+ *
+ * What the generator leaves out or gets wrong, and what this does about it:
+ * - responses without the required `description` (every plain 200): one from the schema's own
+ *   description, else the status' reason phrase; a schema's `examples` copied onto the response
+ *   (no such field there) moves to its JSON media type as `example`;
+ * - JSON answers and bodies also listed as `multipart/form-data` and `text/plain`, which no
+ *   route reads or writes: only `application/json` is kept where it is one of them;
+ * - parameters with a JSON-Schema `examples` array where OpenAPI wants a map of Example
+ *   Objects: the first becomes the parameter's `example`;
+ * - query integers shown as `anyOf: [numeric string, integer]` (Elysia's coercion, with a
+ *   contradictory default of 0): the integer schema alone, as clients should send it.
+ */
+
+type Json = Record<string, unknown>;
+
+const REASON: Record<string, string> = {
+  200: 'OK', 204: 'No content', 302: 'Found', 400: 'Bad request', 401: 'Unauthorized', 403: 'Forbidden',
+  404: 'Not found', 405: 'Method not allowed', 413: 'Payload too large', 429: 'Too many requests', 503: 'Service unavailable',
+};
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function tidyOpenApi(source: Json): Json {
+  const doc = structuredClone(source);
+  doc.openapi = '3.1.0';
+  const paths = isObject(doc.paths) ? doc.paths : {};
+  for (const item of Object.values(paths)) {
+    if (!isObject(item)) continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!isObject(op)) continue;
+      if (Array.isArray(op.parameters)) for (const p of op.parameters) if (isObject(p)) tidyParameter(p);
+      if (isObject(op.requestBody)) jsonOnly(op.requestBody);
+      if (isObject(op.responses)) for (const [status, r] of Object.entries(op.responses)) if (isObject(r)) tidyResponse(status, r);
+    }
+  }
+  return doc;
+}
+
+function tidyParameter(p: Json): void {
+  if (Array.isArray(p.examples)) {
+    if (p.examples.length && p.example === undefined) p.example = p.examples[0];
+    delete p.examples;
+  }
+  if (isObject(p.schema)) p.schema = withoutNumericString(p.schema);
+}
+
+/** `anyOf: [{type: 'string', format: 'integer'|'numeric'}, X]` → X (with the outer description kept). */
+function withoutNumericString(s: Json): Json {
+  if (!Array.isArray(s.anyOf)) return s;
+  const others = s.anyOf.filter((b) => !(isObject(b) && b.type === 'string' && (b.format === 'integer' || b.format === 'numeric')));
+  if (others.length !== 1 || others.length === s.anyOf.length || !isObject(others[0])) return s;
+  return others[0];
+}
+
+const RESPONSE_KEYS = new Set(['description', 'headers', 'content', 'links']);
+
+function tidyResponse(status: string, r: Json): void {
+  jsonOnly(r);
+  // The generator copies a schema's own keys (its `examples`) onto the response, where OpenAPI
+  // allows none: an example moves to the JSON media type, anything else goes.
+  const media = isObject(r.content) && isObject(r.content['application/json']) ? r.content['application/json'] : null;
+  if (media && Array.isArray(r.examples) && r.examples.length && media.example === undefined) media.example = r.examples[0];
+  for (const key of Object.keys(r)) if (!RESPONSE_KEYS.has(key) && !key.startsWith('x-')) delete r[key];
+  if (typeof r.description === 'string' && r.description !== '') return;
+  const json = isObject(r.content) && isObject(r.content['application/json']) ? r.content['application/json'] : null;
+  const schemaDescription = json && isObject(json.schema) && typeof json.schema.description === 'string' ? json.schema.description : null;
+  r.description = schemaDescription ?? REASON[status] ?? 'Response';
+}
+
+/** Keeps only `application/json` in a content map that lists it with the generator's form and text twins. */
+function jsonOnly(holder: Json): void {
+  const content = holder.content;
+  if (!isObject(content) || !('application/json' in content)) return;
+  for (const type of ['multipart/form-data', 'text/plain', 'application/x-www-form-urlencoded']) delete content[type];
+}

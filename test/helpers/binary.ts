@@ -42,6 +42,15 @@ function withoutSourceTree(command: string[]): string[] {
   return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `${mounts} && shift ${HIDDEN.length - 1} && exec "$@"`, ...HIDDEN, ...command];
 }
 
+/** Servers still running when the tests end (a failed assertion skipped their stop()). */
+const running = new Set<Subprocess>();
+
+/** Kills them, so a failed run leaves no server behind (called by the preload once the tests end). */
+export function killLeftoverBinaries(): void {
+  for (const p of running) p.kill('SIGKILL');
+  running.clear();
+}
+
 /** Starts `dist/footfall serve`, as on a machine without the source tree. */
 export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir()): Promise<Running> {
   const command = [ensureBinary(), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...args];
@@ -52,6 +61,8 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
     stdout: 'pipe',
     stderr: 'pipe',
   });
+  running.add(proc);
+  void proc.exited.then(() => running.delete(proc));
   let text = '';
   const reader = proc.stderr.getReader();
   const decoder = new TextDecoder();

@@ -38,6 +38,8 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
   if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
   const status = parseStatus(input.status);
   if (status === null) return fail('invalid pageview status');
+  // Sessions keep the id for up to a day: bounded, so a header of any size (they may be 512 KiB) cannot fill memory.
+  if (input.visitorId && input.visitorId.length > MAX_VISITOR_ID) return fail(`visitor id over ${MAX_VISITOR_ID} characters`);
   let referrer: PageUrl | null = null;
   if (input.documentReferrer) {
     referrer = ctx.parseUrl(input.documentReferrer);
@@ -71,6 +73,9 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
     }
   }
 }
+
+/** Longest X-Prisme-Visitor-Id (or `visitor-id`) taken: ids are UUIDs or hashes, far shorter. */
+export const MAX_VISITOR_ID = 256;
 
 /** Decimal 0–65535 as Go's ParseUint(s, 10, 16) reads it (leading zeros too); absent or empty means 200. */
 function parseStatus(s: string | null): number | null {

@@ -82,3 +82,16 @@ describe('upstream §3.14: noscript pageviews', () => {
     expect((await p.stored())[0]).toMatchObject({ utmSource: 'producthunt', utmMedium: null, query: 'ref=producthunt' });
   });
 });
+
+describe('bounds Footfall adds', () => {
+  it('refuses a visitor id over 256 characters with 400, as sessions hold it for a day', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    const long = await p.pageview(ip, `${SITE}/a`, { 'x-prisme-visitor-id': 'v'.repeat(257) });
+    expect(long.status).toBe(400);
+    expect(long.headers.get('x-footfall-reason')).toBe('visitor id over 256 characters');
+    expect((await p.pageview(ip, `${SITE}/b`, { 'x-prisme-visitor-id': 'v'.repeat(256) })).status).toBe(200);
+    expect((await p.get(`/api/v1/noscript/events/pageviews?visitor-id=${'w'.repeat(300)}`, img(randomIp(), `${SITE}/`))).status).toBe(400);
+    expect((await p.stored()).map((e) => e.visitorId)).toEqual(['v'.repeat(256)]);
+  });
+});

@@ -71,7 +71,7 @@ export const ConfigSchema = T.Object({
   }),
   maxSessions: opt(T.Integer({ default: 20_000, minimum: 1000 }), {
     flag: 'max-sessions', env: ['FOOTFALL_MAX_SESSIONS'], kind: 'int', shown: '20000',
-    help: 'Hard cap on devices (client address + UA + site) whose Prisme sessions are held in memory, ~1 KB of RSS each; beyond it the least recently active device is forgotten: its next pageview starts a new session and its custom events answer 400. 20000 holds ~40k visits an hour with 30-minute visits; raise it on a bigger box (200000 ≈ +200 MB).',
+    help: 'Hard cap on devices (client address + UA + site) whose Prisme sessions are held in memory, ~1 KB of RSS each, and 4× as many sessions in all (a device may hold up to 64 tabs and forks); beyond either the least recently active device is forgotten: its next pageview starts a new session and its custom events answer 400. 20000 holds ~40k visits an hour with 30-minute visits; raise it on a bigger box (200000 ≈ +200 MB).',
   }),
   flushInterval: opt(T.Integer({ default: 250, minimum: 1, maximum: 60_000 }), {
     flag: 'flush-interval', env: ['FOOTFALL_FLUSH_INTERVAL'], kind: 'duration', shown: '250ms',

@@ -17,7 +17,7 @@ function url(s: string) {
   return u;
 }
 
-function setup(opts: { maxDevices?: number; maxSessionsPerDevice?: number; maxWaiters?: number } = {}) {
+function setup(opts: { maxDevices?: number; maxSessionsPerDevice?: number; maxSessions?: number; maxWaiters?: number } = {}) {
   const clock = manualClock();
   const store = new PrismeSessionStore({ clock, maxDevices: opts.maxDevices ?? 100, ...opts });
   /** One pageview on `path`, with `ref` as document referrer (a path on the same site, a full URL, or none). */
@@ -201,6 +201,33 @@ describe('PrismeSessionStore bounds and expiry', () => {
     const { view, store } = setup();
     for (let i = 0; i < 70; i++) view(`/p${i}`);
     expect(store.stats().sessions).toBe(64);
+  });
+
+  it('holds at most 4 sessions per device on average: forking devices cannot multiply the device cap by the per-device one', () => {
+    const { view, store } = setup({ maxDevices: 10, maxSessionsPerDevice: 8 });
+    // Ten devices each forking 8 sessions would hold 80 with the per-device cap alone.
+    for (let d = 1n; d <= 10n; d++) for (let i = 0; i < 8; i++) view(`/p${i}`, undefined, { device: d });
+    const { sessions, devices } = store.stats();
+    expect(sessions).toBeLessThanOrEqual(40);
+    expect(sessions).toBeGreaterThanOrEqual(32);
+    // The device in use keeps its sessions; the least recently active ones went first.
+    expect(store.findSession(10n, '/p7')).not.toBeNull();
+    expect(store.findSession(1n, '/p0')).toBeNull();
+    expect(devices).toBeLessThanOrEqual(5);
+  });
+
+  it('keeps its session count equal to what it holds through evictions, per-device drops and sweeps', () => {
+    const { view, store, clock } = setup({ maxDevices: 3, maxSessionsPerDevice: 5, maxSessions: 12 });
+    for (let i = 0; i < 200; i++) {
+      view(`/p${i % 9}`, undefined, { device: BigInt(i % 7) });
+      clock.advance(i % 3 === 0 ? 25 * HOUR : 1000);
+      if (i % 50 === 0) store.sweep();
+      const counted = (store as unknown as { devices: { keys(): Iterable<DeviceKey>; peek(k: DeviceKey): unknown[] } }).devices;
+      let held = 0;
+      for (const k of counted.keys()) held += counted.peek(k).length;
+      expect(store.stats().sessions).toBe(held);
+      expect(held).toBeLessThanOrEqual(12);
+    }
   });
 
   it('evicts the least recently active device beyond the device cap', () => {

@@ -58,6 +58,12 @@ export interface PrismeSessionOptions {
   maxDevices: number;
   /** Prisme keeps at most 64 sessions (tabs, forks) per device. */
   maxSessionsPerDevice?: number;
+  /**
+   * Cap on sessions of all devices together (default 4 × maxDevices): without it the per-device
+   * cap multiplies the device cap, and visitors forking sessions on purpose could hold 64 per
+   * device. Beyond it the least recently active devices are forgotten, as beyond maxDevices.
+   */
+  maxSessions?: number;
   /** Prisme ends a session after 24 h without a pageview. */
   idleTtlMs?: number;
   /** Cap on pending waitForSession calls; beyond it a wait answers null at once. */
@@ -81,9 +87,13 @@ export class PrismeSessionStore {
   private readonly maxWaiters: number;
   private readonly waiters = new Map<string, Set<Waiter>>();
   private waiterCount = 0;
+  /** Sessions held, all devices together (kept equal to the sum of the lists' lengths). */
+  private sessionCount = 0;
+  private readonly maxSessions: number;
 
   constructor(opts: PrismeSessionOptions) {
-    this.devices = new Lru(opts.maxDevices);
+    this.devices = new Lru(opts.maxDevices, (_, list) => (this.sessionCount -= list.length));
+    this.maxSessions = opts.maxSessions ?? opts.maxDevices * 4;
     this.clock = opts.clock;
     this.perDevice = opts.maxSessionsPerDevice ?? 64;
     this.ttl = opts.idleTtlMs ?? DAY_MS;
@@ -173,6 +183,7 @@ export class PrismeSessionStore {
       const list = this.devices.peek(key)!;
       const live = list.filter((s) => now - s.lastSeen < this.ttl);
       sessionsRemoved += list.length - live.length;
+      this.sessionCount -= list.length - live.length;
       if (live.length === 0) {
         this.devices.delete(key);
         devicesRemoved++;
@@ -184,9 +195,7 @@ export class PrismeSessionStore {
   }
 
   stats(): { devices: number; sessions: number; waiters: number } {
-    let sessions = 0;
-    for (const key of this.devices.keys()) sessions += this.devices.peek(key)!.length;
-    return { devices: this.devices.size, sessions, waiters: this.waiterCount };
+    return { devices: this.devices.size, sessions: this.sessionCount, waiters: this.waiterCount };
   }
 
   /** Answers every pending wait with null (shutdown). */
@@ -225,15 +234,20 @@ export class PrismeSessionStore {
       list = [];
       this.devices.set(device, list);
     }
-    for (let i = list.length - 1; i >= 0; i--) if (now - list[i]!.lastSeen >= this.ttl) list.splice(i, 1);
+    for (let i = list.length - 1; i >= 0; i--) if (now - list[i]!.lastSeen >= this.ttl) list.splice(i, 1), this.sessionCount--;
     if (list.length >= this.perDevice) {
       // Prisme refuses the 65th session and leaves the new tab untracked; dropping the longest
       // idle one instead keeps the tab the visitor is using now.
       let idle = 0;
       for (let i = 1; i < list.length; i++) if (list[i]!.lastSeen < list[idle]!.lastSeen) idle = i;
       list.splice(idle, 1);
+      this.sessionCount--;
     }
     list.push(session);
+    this.sessionCount++;
+    // Over the total: forget the least recently active devices (never the one just used, which
+    // is the most recent; the loop stops when it is the last one left).
+    while (this.sessionCount > this.maxSessions && this.devices.size > 1) this.devices.evictOldest();
   }
 
   /** Wakes the waiters for the session's new path and returns it to the caller. */

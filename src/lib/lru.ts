@@ -26,7 +26,11 @@ export class Lru<K, V> {
   hits = 0;
   misses = 0;
 
-  constructor(readonly capacity: number) {
+  /** `onEvict` hears of every entry dropped to make room (not of delete() or clear()). */
+  constructor(
+    readonly capacity: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+  ) {
     if (!(capacity >= 1)) throw new RangeError('Lru capacity must be >= 1');
     this.refreshAfter = Math.max(1, capacity >> 1);
   }
@@ -70,7 +74,9 @@ export class Lru<K, V> {
   evictOldest(): void {
     let it = (this.hand ??= this.map.keys()).next();
     if (it.done) it = (this.hand = this.map.keys()).next();
-    if (!it.done) this.map.delete(it.value);
+    if (it.done) return;
+    if (this.onEvict) this.onEvict(it.value, this.map.get(it.value)!.value);
+    this.map.delete(it.value);
   }
 
   clear(): void {

@@ -19,7 +19,7 @@ import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
 
-/** Exit codes: 2 = bad options, 3 = database from a newer Footfall, 1 = anything else. */
+/** Exit codes: 2 = bad options, 3 = database from a newer Footfall, 4 = cannot listen, 1 = anything else. */
 const EXIT_USAGE = 2;
 const EXIT_DB_TOO_NEW = 3;
 /** The address cannot be listened on: in use by another process, not this machine's, not allowed. */

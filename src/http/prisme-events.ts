@@ -11,7 +11,7 @@ import type { Limiter } from '../limit/limiter.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { PRISME_GIF } from './gifs.ts';
 import { prismeAnswer, runGate } from './prisme-gate.ts';
-import { pathOf, readBody, requestClientIp } from './request-values.ts';
+import { endsWithSlash, pathOf, readBody, requestClientIp } from './request-values.ts';
 import { prismeDocs } from './prisme-docs.ts';
 
 export interface PrismeRouteDeps {
@@ -31,13 +31,6 @@ const JS_PREFIX = '/api/v1/events/';
 const NOSCRIPT_PREFIX = '/api/v1/noscript/events/';
 const KNOWN_JS = /^\/api\/v1\/events\/(pageviews|file-downloads|outbound-links|custom\/[^/]+)$/;
 const KNOWN_NOSCRIPT = /^\/api\/v1\/noscript\/events\/(pageviews|outbound-links|custom\/[^/]+)$/;
-
-/** Whether the URL's path ends with `/` (upstream's strict routing: another path). */
-function endsWithSlash(url: string): boolean {
-  let to = url.indexOf('?');
-  if (to < 0) to = url.length;
-  return url.charCodeAt(to - 1) === 0x2f;
-}
 
 type Ctx = { request: Request; server: Server<unknown> | null; params?: Record<string, string> };
 
@@ -210,7 +203,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
 
   /** Elysia matched a route: a path with a trailing slash or a custom name is still dispatch()'s to read. */
   const exact = (c: Ctx, handle: (c: Ctx) => Response | Promise<Response>): Response | Promise<Response> =>
-    endsWithSlash(c.request.url) ? fallback(c, c.request.url.includes(NOSCRIPT_PREFIX)) : handle(c);
+    endsWithSlash(c.request.url) ? fallback(c, pathOf(c.request.url).toLowerCase().startsWith(NOSCRIPT_PREFIX)) : handle(c);
   const named = (c: Ctx) => dispatch(c)!;
 
   const routes = new Elysia({ name: 'prisme-events' })

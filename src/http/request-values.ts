@@ -68,3 +68,12 @@ export function pathOf(url: string): string {
   const hash = url.indexOf('#', from);
   return url.slice(from, hash >= 0 && hash < to ? hash : to);
 }
+
+/** Whether the URL's path ends with `/`. Prisme's and RudderStack's routers are strict: that is another path. */
+export function endsWithSlash(url: string): boolean {
+  let to = url.indexOf('?');
+  if (to < 0) to = url.length;
+  const hash = url.indexOf('#');
+  if (hash >= 0 && hash < to) to = hash;
+  return url.charCodeAt(to - 1) === 0x2f;
+}

@@ -15,7 +15,7 @@ import type { Clock } from '../lib/clock.ts';
 import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { RUDDER_GIF } from './gifs.ts';
-import { readBody, requestClientIp } from './request-values.ts';
+import { endsWithSlash, readBody, requestClientIp } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
 import { jsonTooDeep } from '../lib/json-depth.ts';
@@ -261,11 +261,4 @@ async function gunzipBounded(bytes: Uint8Array, max: number): Promise<Uint8Array
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
-}
-
-/** Whether the URL's path ends with `/`: chi's routes are strict, so that is another path. */
-function endsWithSlash(url: string): boolean {
-  let to = url.indexOf('?');
-  if (to < 0) to = url.length;
-  return url.charCodeAt(to - 1) === 0x2f;
 }

@@ -1,6 +1,7 @@
 /** @module createApp(deps) → the Elysia app: route families, OpenAPI, error mapping. No I/O at import. */
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
+import { TransformDecodeError } from '@sinclair/typebox/value';
 import type { Config } from './config.ts';
 import type { Logger } from './lib/log.ts';
 import type { Clock } from './lib/clock.ts';
@@ -39,6 +40,14 @@ export interface AppDeps {
   /** Defaults to argon2id at production cost; tests pass a cheap one. */
   passwords?: PasswordHasher;
 }
+
+/**
+ * Elysia tells a failed decode of query, params or body (`page=0` against exclusiveMinimum, after
+ * coercion) by `error.constructor.name === 'TransformDecodeError'`, and silently lets the raw
+ * value through when the name differs. The binary is minified (`--minify` renames classes, and
+ * Bun's `--keep-names` does not keep this one): the name is put back before any request.
+ */
+if (TransformDecodeError.name !== 'TransformDecodeError') Object.defineProperty(TransformDecodeError, 'name', { value: 'TransformDecodeError' });
 
 export function createApp(deps: AppDeps) {
   const ipPolicy = clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies);

@@ -216,6 +216,18 @@ describe('PrismeSessionStore bounds and expiry', () => {
     expect(devices).toBeLessThanOrEqual(5);
   });
 
+  it('never forgets the device it has just served to make room under the total', () => {
+    const { view, store } = setup({ maxDevices: 1000, maxSessionsPerDevice: 64 });
+    view('/a0', undefined, { device: 0n });
+    // 62 other devices fill the total (4,000) with 64 sessions each; device 0 has not aged out of the newest half.
+    for (let d = 1n; d <= 62n; d++) for (let i = 0; i < 64; i++) view(`/b${i}`, undefined, { device: d });
+    for (let i = 1; i < 40; i++) {
+      view(`/a${i}`, undefined, { device: 0n });
+      expect(store.findSession(0n, `/a${i}`)).not.toBeNull();
+    }
+    expect(store.findSession(1n, '/b0')).toBeNull();
+  });
+
   it('keeps its session count equal to what it holds through evictions, per-device drops and sweeps', () => {
     const { view, store, clock } = setup({ maxDevices: 3, maxSessionsPerDevice: 5, maxSessions: 12 });
     for (let i = 0; i < 200; i++) {

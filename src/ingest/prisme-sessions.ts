@@ -245,9 +245,12 @@ export class PrismeSessionStore {
     }
     list.push(session);
     this.sessionCount++;
-    // Over the total: forget the least recently active devices (never the one just used, which
-    // is the most recent; the loop stops when it is the last one left).
-    while (this.sessionCount > this.maxSessions && this.devices.size > 1) this.devices.evictOldest();
+    // Over the total: forget the least recently active devices, never the one in use (get()
+    // refreshes only entries that have aged, so it is moved to the newest end first).
+    if (this.sessionCount > this.maxSessions) {
+      this.devices.touch(device);
+      while (this.sessionCount > this.maxSessions && this.devices.size > 1) this.devices.evictOldest();
+    }
   }
 
   /** Wakes the waiters for the session's new path and returns it to the caller. */

@@ -55,6 +55,15 @@ export class Lru<K, V> {
     return e.value;
   }
 
+  /** Marks the key the most recently used now, whatever its age (get() refreshes only old entries). */
+  touch(key: K): void {
+    const e = this.map.get(key);
+    if (e === undefined) return;
+    this.map.delete(key);
+    e.tick = ++this.tick;
+    this.map.set(key, e);
+  }
+
   /** Looks without touching recency or counters. */
   peek(key: K): V | undefined {
     return this.map.get(key)?.value;

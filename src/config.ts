@@ -251,14 +251,19 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   if (config.flushSize > config.bufferMax)
     errors.push(`--flush-size (${config.flushSize}) must not exceed --buffer-max (${config.bufferMax})`);
-  // Not an option, but read at the first start: a password the login route would refuse (8–255
-  // characters, as for every user) would leave an admin who can never log in.
-  const adminPassword = env.FOOTFALL_ADMIN_PASSWORD;
-  if (adminPassword !== undefined && adminPassword !== '' && (adminPassword.length < 8 || adminPassword.length > 255))
-    errors.push(`FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters (has ${adminPassword.length})`);
   const dataDirProblem = dataDirIssue(config.dataDir);
   if (dataDirProblem) errors.push(`--data-dir: ${dataDirProblem}`);
   return errors.length ? { ok: false, errors } : { ok: true, config, rest };
+}
+
+/**
+ * Why FOOTFALL_ADMIN_PASSWORD cannot be the first admin's password, or null. Checked only when
+ * it is used (the first start, bootstrap.ts): one the login route would refuse (8–255
+ * characters, as for every user) would leave an admin who can never log in.
+ */
+export function adminPasswordIssue(password: string | undefined): string | null {
+  if (password === undefined || password === '') return null;
+  return password.length < 8 || password.length > 255 ? `FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters (has ${password.length})` : null;
 }
 
 /** Why `dir` cannot be the data directory, or null: it must be a directory, or not exist yet. */

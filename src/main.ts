@@ -1,7 +1,7 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT. */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, type Config } from './config.ts';
+import { adminPasswordIssue, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnit } from './cli/systemd-unit.ts';
@@ -172,6 +172,13 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const passwords = passwordHasher();
   // Before listening, so the admin can log in as soon as "listening" is logged. Only the very
   // first start hashes a password (argon2id, ~200 ms); a restart skips it.
+  const passwordProblem = meta.users.countAll() === 0 ? adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD) : null;
+  if (passwordProblem) {
+    process.stderr.write(`footfall: invalid options:\n  - ${passwordProblem}\n`);
+    await events.close();
+    db.close();
+    return EXIT_USAGE;
+  }
   await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, (line) => process.stderr.write(line), Date.now());
   meta.tokens.purgeExpired(Date.now());
   const drops = new DropCounter();

@@ -173,6 +173,14 @@ describe('validation comes before authentication and bad input never gets a 500'
     }
   });
 
+  it('reads an invalid UTF-8 byte in a body as U+FFFD, as request.json() does', async () => {
+    const { request, w } = await world();
+    const body = new Uint8Array([...new TextEncoder().encode('{"name":"Caf'), 0xe9, ...new TextEncoder().encode('"}')]);
+    const res = await request('/api/teams', { method: 'POST', headers: { authorization: w.auth.owner!, 'content-type': 'application/json' }, body });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { name: string }).name).toBe('Caf\ufffd');
+  });
+
   it('answers 413 in Umami’s shape to a body over 1 MiB, declared or chunked, before reading past it', async () => {
     const { request, w } = await world();
     const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024) });
@@ -205,6 +213,8 @@ describe('methods a route does not have', () => {
       ['PATCH', `/api/pixels/${id}`, 'DELETE, GET, HEAD, POST'],
       ['POST', `/api/pixels/${id}/export`, 'GET, HEAD'],
       ['DELETE', '/api/auth/login', 'POST'],
+      // the static route, not /api/teams/:teamId beside it
+      ['PUT', '/api/teams/join', 'POST'],
     ] as const) {
       const res = await request(path, { method });
       expect(res.status).toBe(405);

@@ -63,7 +63,8 @@ export const MANAGEMENT_MAX_BODY = 1024 * 1024;
  * chunked or not.
  */
 export async function umamiJsonBody({ request }: { request: Request }): Promise<Record<string, unknown>> {
-  const text = await readBody(request, MANAGEMENT_MAX_BODY);
+  // Lenient UTF-8, as request.json(): an invalid byte reads as U+FFFD.
+  const text = await readBody(request, MANAGEMENT_MAX_BODY, true);
   if (!text.ok && text.error === 'too-large') throw new ApiError('payload-too-large', `Request body over ${MANAGEMENT_MAX_BODY} bytes`);
   let body: unknown;
   try {

@@ -50,13 +50,20 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
 export function routeMethods(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
   const table = routes
     .filter((r) => r.method !== 'ALL')
-    .map((r) => ({
-      method: r.method,
-      re: new RegExp('^' + r.path.split('/').map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/') + '$'),
-    }));
+    .map((r) => {
+      const segments = r.path.split('/');
+      return {
+        method: r.method,
+        // How generic the pattern is: a router takes `/api/teams/join` over `/api/teams/:teamId`.
+        params: segments.filter((seg) => seg.startsWith(':') || seg === '*').length,
+        re: new RegExp('^' + segments.map((seg) => (seg.startsWith(':') ? '[^/]+' : seg === '*' ? '.*' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/') + '$'),
+      };
+    });
   return (path) => {
+    const matching = table.filter((r) => r.re.test(path));
+    const fewest = Math.min(...matching.map((r) => r.params));
     const methods = new Set<string>();
-    for (const r of table) if (r.re.test(path)) methods.add(r.method);
+    for (const r of matching) if (r.params === fewest) methods.add(r.method);
     // Next.js answers HEAD wherever GET is.
     if (methods.has('GET')) methods.add('HEAD');
     return [...methods].sort();

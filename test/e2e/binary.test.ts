@@ -82,13 +82,26 @@ describe('dist/footfall', () => {
     }
   });
 
-  it('reports a data dir that is a file and an admin password the login would refuse, with status 2', () => {
+  it('reports a data dir that is a file with the other bad options (status 2)', () => {
     const file = join(tempDir(), 'not-a-dir');
     writeFileSync(file, '');
-    const r = runBinary(['serve', '--data-dir', file], { FOOTFALL_ADMIN_PASSWORD: 'short' });
+    const r = runBinary(['serve', '--data-dir', file, '--port', 'x']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--data-dir: ${file} exists and is not a directory`);
+    expect(r.stderr).toContain('--port');
+  });
+
+  it('refuses a first admin password the login would refuse (status 2), and ignores the variable once users exist', async () => {
+    const dir = tempDir();
+    const r = runBinary(['serve', '--data-dir', dir, '--port', '0'], { FOOTFALL_ADMIN_PASSWORD: 'short' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters (has 5)');
-    expect(r.stderr).toContain(`--data-dir: ${file} exists and is not a directory`);
+    // Once the admin exists, a stale value in the environment neither stops the server nor the recovery command.
+    const first = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' }, dir);
+    expect(await first.stop()).toBe(0);
+    const again = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'short' }, dir);
+    expect(await again.stop()).toBe(0);
+    expect(runBinary(['user', 'reset-password', 'admin', '--data-dir', dir], { FOOTFALL_ADMIN_PASSWORD: 'short' }).code).toBe(0);
   });
 
   it('also stops cleanly on SIGINT', async () => {

@@ -42,5 +42,17 @@ export function prismeApp(extra: string[] = []) {
     const text = await res.text();
     return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as CanonicalEvent);
   };
-  return { ...t, post, get, browser, pageview, stored, website, adminAuth };
+  /**
+   * Resolves once `n` events wait for their session: an event sent "before its pageview" has
+   * reached the wait only after its body was read, so a test sends the pageview after this.
+   * Turns of the event loop, no timer; throws if they never get there.
+   */
+  const untilWaiting = async (n = 1): Promise<void> => {
+    for (let i = 0; i < 1000; i++) {
+      if (t.deps.prisme.sessions.stats().waiters >= n) return;
+      await new Promise((r) => setImmediate(r));
+    }
+    throw new Error(`no event is waiting for its session (want ${n})`);
+  };
+  return { ...t, post, get, browser, pageview, stored, website, adminAuth, untilWaiting };
 }

@@ -60,8 +60,9 @@ describe('POST /api/v1/events/custom/:name', () => {
   it('joins the session of a pageview sent at the same time', async () => {
     const p = prismeApp(['--events-timeout', '2s']);
     const ip = randomIp();
-    // Sent first, the event is already waiting for its session when the pageview lands.
+    // Sent first, the event waits for its session; the pageview lands once it does.
     const custom = p.post('/api/v1/events/custom/signup', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), '{"plan":"pro"}');
+    await p.untilWaiting();
     const [ev, pv] = await Promise.all([custom, p.pageview(ip, `${SITE}/`)]);
     expect([ev.status, pv.status]).toEqual([200, 200]);
     const [a, b] = await p.stored();

@@ -5,13 +5,14 @@ import { ORIGIN, SITE, WINDOWS_CHROME, prismeApp, randomIp } from '../helpers/pr
 const img = (ip: string, referer: string, more: Record<string, string> = {}) => ({ 'x-forwarded-for': ip, 'user-agent': WINDOWS_CHROME, referer, ...more });
 
 // Cases of upstream.md §3.14 the other files do not cover. "Concurrent" means the event is sent
-// before its pageview: its handler is already waiting for the session when the pageview lands.
+// before its pageview: the pageview is sent once the event waits for its session (untilWaiting).
 describe('upstream §3.14: clicks', () => {
   for (const kind of ['file-downloads', 'outbound-links'] as const) {
     it(`${kind}: sent before its pageview, joins the session the pageview starts`, async () => {
       const p = prismeApp(['--events-timeout', '2s']);
       const ip = randomIp();
       const click = p.post(`/api/v1/events/${kind}`, p.browser(ip, { 'x-prisme-referrer': `${SITE}/` }), 'https://anotherwebsite.localhost/file.pdf');
+      await p.untilWaiting();
       const pageview = p.pageview(ip, `${SITE}/`);
       expect([(await click).status, (await pageview).status]).toEqual([200, 200]);
       const [pv, c] = await p.stored();
@@ -43,6 +44,7 @@ describe('upstream §3.14: noscript custom events', () => {
     const p = prismeApp(['--events-timeout', '2s']);
     const ip = randomIp();
     const custom = p.get('/api/v1/noscript/events/custom/signup?prop-plan=%22pro%22', img(ip, `${SITE}/`));
+    await p.untilWaiting();
     const pageview = p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
     expect([(await custom).status, (await pageview).status]).toEqual([200, 200]);
     const [pv, c] = await p.stored();
@@ -65,6 +67,7 @@ describe('upstream §3.14: noscript outbound links', () => {
     const p = prismeApp(['--events-timeout', '2s']);
     const ip = randomIp();
     const click = p.get(`/api/v1/noscript/events/outbound-links?url=${encodeURIComponent('https://www.example.com/page1')}`, img(ip, `${SITE}/`));
+    await p.untilWaiting();
     const pageview = p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
     const res = await click;
     expect([res.status, (await pageview).status]).toEqual([302, 200]);

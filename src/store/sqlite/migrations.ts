@@ -149,6 +149,34 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX api_keys_user ON api_keys (user_id);
     `,
   },
+  {
+    version: 2,
+    name: 'ids in lower case',
+    // Ids are read in lower case since ids became case-insensitive (Umami's uuid columns); ids a
+    // client gave in upper case before then are lowered so they stay reachable. An id whose
+    // lower-case form is already taken (two records that differ only in case) keeps its case,
+    // and so do the references to it: a reference is lowered only once its record is gone
+    // under the old spelling. The events' references are scanned once (the upgrade of a 10M-
+    // event database takes a few seconds).
+    sql: `
+      PRAGMA defer_foreign_keys = ON;
+      UPDATE OR IGNORE users SET id = lower(id) WHERE id <> lower(id);
+      UPDATE OR IGNORE teams SET id = lower(id) WHERE id <> lower(id);
+      UPDATE OR IGNORE websites SET id = lower(id) WHERE id <> lower(id);
+      UPDATE OR IGNORE pixels SET id = lower(id) WHERE id <> lower(id);
+      UPDATE OR IGNORE team_users SET user_id = lower(user_id) WHERE user_id <> lower(user_id) AND user_id NOT IN (SELECT id FROM users);
+      UPDATE OR IGNORE team_users SET team_id = lower(team_id) WHERE team_id <> lower(team_id) AND team_id NOT IN (SELECT id FROM teams);
+      UPDATE websites SET user_id = lower(user_id) WHERE user_id <> lower(user_id) AND user_id NOT IN (SELECT id FROM users);
+      UPDATE websites SET created_by = lower(created_by) WHERE created_by <> lower(created_by) AND created_by NOT IN (SELECT id FROM users);
+      UPDATE websites SET team_id = lower(team_id) WHERE team_id <> lower(team_id) AND team_id NOT IN (SELECT id FROM teams);
+      UPDATE pixels SET user_id = lower(user_id) WHERE user_id <> lower(user_id) AND user_id NOT IN (SELECT id FROM users);
+      UPDATE pixels SET team_id = lower(team_id) WHERE team_id <> lower(team_id) AND team_id NOT IN (SELECT id FROM teams);
+      UPDATE auth_tokens SET user_id = lower(user_id) WHERE user_id <> lower(user_id) AND user_id NOT IN (SELECT id FROM users);
+      UPDATE api_keys SET user_id = lower(user_id) WHERE user_id <> lower(user_id) AND user_id NOT IN (SELECT id FROM users);
+      UPDATE events SET website_id = lower(website_id) WHERE website_id <> lower(website_id) AND website_id NOT IN (SELECT id FROM websites);
+      UPDATE events SET pixel_id = lower(pixel_id) WHERE pixel_id <> lower(pixel_id) AND pixel_id NOT IN (SELECT id FROM pixels);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -189,19 +189,21 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
   const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
 
-  let server: { port?: number; stop(force?: boolean): Promise<void> };
+  let server: { port?: number; stop(force?: boolean): Promise<void> } | null = null;
   return new Promise<number>((done) => {
     let stopping = false;
-    const stop = async (signal: string) => {
+    /** `exitCode`: the status to end with whatever the drain says (a failed listen). */
+    const stop = async (signal: string, exitCode?: number) => {
       if (stopping) return;
       stopping = true;
       log.info('shutting down', { signal, waiting: buffer.size });
       clearInterval(sweeper);
       prisme.sessions.close();
-      done(await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), async () => {
+      const drained = await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), async () => {
         await events.close();
         db.close();
-      }));
+      });
+      done(exitCode ?? drained);
     };
     // Handlers first, then listen: with them after listen, a SIGINT sent the moment "listening"
     // was logged killed the process (exit 130) once startup had an await (the admin bootstrap).
@@ -221,14 +223,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         : code === 'ENOENT' || code === 'EADDRNOTAVAIL' ? 'not an address of this machine, or a name that does not resolve'
         : (e as Error).message;
       process.stderr.write(`footfall: cannot listen on ${config.host}:${config.port}: ${why}\n`);
-      stopping = true;
-      clearInterval(sweeper);
-      prisme.sessions.close();
-      void buffer.drain().then(async () => {
-        await events.close();
-        db.close();
-        done(EXIT_LISTEN);
-      });
+      void stop('listen-failed', EXIT_LISTEN);
       return;
     }
     server = app.server!;
@@ -246,14 +241,17 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
 /** Reverse order of opening: stop accepting, drain the buffer, close the store. */
 async function shutdown(
   log: Logger,
-  server: { stop(force?: boolean): Promise<void> },
+  /** null when it never listened */
+  server: { stop(force?: boolean): Promise<void> } | null,
   buffer: WriteBuffer,
   counters: () => Record<string, unknown>,
   closeStore: () => Promise<void>,
 ): Promise<number> {
   // Give in-flight requests a moment to finish answering, then cut idle keep-alive connections.
-  await Promise.race([server.stop(false), Bun.sleep(2_000)]);
-  void server.stop(true);
+  if (server) {
+    await Promise.race([server.stop(false), Bun.sleep(2_000)]);
+    void server.stop(true);
+  }
   const left = await buffer.drain();
   await closeStore();
   const stats = buffer.snapshot();

@@ -24,7 +24,7 @@ import { writeUtf8 } from '../lib/write-utf8.ts';
 import type { DropReason } from './drop-reasons.ts';
 import { blankEvent, type CanonicalEvent } from './event.ts';
 import type { GeoLocation, GeoReader } from './geo.ts';
-import { NO_UTM, queryParamsFirst, type PageUrl, type Utm } from './url.ts';
+import { NO_UTM, type PageUrl, type Utm } from './url.ts';
 import { isoTime } from '../lib/clock.ts';
 import type { ClientHints, UserAgentParser } from './user-agent.ts';
 import type { SaltKeeper } from './visitor-id.ts';
@@ -190,7 +190,8 @@ function umamiUtm(url: PageUrl): Utm {
   if (url.query === '') return NO_UTM;
   let utm = utmMemo.get(url);
   if (!utm) {
-    const p = queryParamsFirst(url.query);
+    // What Umami's send reads them with; an empty value is none.
+    const p = new URLSearchParams(url.query);
     const get = (k: string): string | null => p.get(k) || null;
     utm = Object.freeze({ utmSource: get('utm_source'), utmMedium: get('utm_medium'), utmCampaign: get('utm_campaign'), utmTerm: get('utm_term'), utmContent: get('utm_content') });
     utmMemo.set(url, utm);

@@ -137,18 +137,6 @@ function utmFromQuery(query: string): Utm {
   };
 }
 
-/** Query string → the first decoded value per decoded name, empty or not (URLSearchParams.get). Never throws. */
-export function queryParamsFirst(query: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const pair of query.split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    const name = decodeQueryComponent(eq >= 0 ? pair.slice(0, eq) : pair);
-    if (!out.has(name)) out.set(name, eq >= 0 ? decodeQueryComponent(pair.slice(eq + 1)) : '');
-  }
-  return out;
-}
-
 /** Query string → first non-empty decoded value per decoded name. Never throws. */
 export function queryParams(query: string): Map<string, string> {
   const out = new Map<string, string>();

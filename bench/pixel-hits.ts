@@ -2,7 +2,7 @@
 import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
-import { pairedRounds } from './lib/paired.ts';
+import { pairedWrk } from './lib/paired.ts';
 import { writePixelLua } from './lib/pixel-lua.ts';
 import { check, line } from './lib/report.ts';
 import { cpuFields } from './lib/cpu-split.ts';
@@ -30,12 +30,10 @@ try {
   // Warm both (JIT, UA cache), then measure them back to back, round after round.
   await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
   const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmScript });
-  const f = await pairedRounds({
-    rounds: ROUNDS,
-    footfallPid: ff.pid,
-    baselinePid: base.pid,
-    baseline: (hook) => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script, hook }),
-    footfall: (_round, hook) => wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script, hook }),
+  const f = await pairedWrk({
+    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script,
+    baseline: { url: base.url + '/', pid: base.pid },
+    footfall: { url: ff.url + '/', pid: ff.pid },
   });
   const end = await ff.stop();
   // The warm-up's hits are stored too. wrk stops counting at its deadline, so up to one in-flight

@@ -2,7 +2,7 @@
 import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
-import { pairedRounds } from './lib/paired.ts';
+import { pairedWrk } from './lib/paired.ts';
 import { writePrismeLua } from './lib/prisme-lua.ts';
 import { check, line } from './lib/report.ts';
 import { cpuFields } from './lib/cpu-split.ts';
@@ -28,12 +28,10 @@ try {
   // costs ~60 µs apiece once), then measure them back to back, round after round.
   await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
   const warm = await wrk(ff.url + '/api/v1/events/pageviews', { connections: CONNS, durationS: 3, script: warmScript });
-  const f = await pairedRounds({
-    rounds: ROUNDS,
-    footfallPid: ff.pid,
-    baselinePid: base.pid,
-    baseline: (hook) => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script, hook }),
-    footfall: (round, hook) => wrk(ff.url + '/api/v1/events/pageviews', { connections: CONNS, durationS: DURATION, script: roundScript(round), hook }),
+  const f = await pairedWrk({
+    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script, footfallScript: roundScript,
+    baseline: { url: base.url + '/', pid: base.pid },
+    footfall: { url: ff.url + '/api/v1/events/pageviews', pid: ff.pid },
   });
   const end = await ff.stop();
   const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;

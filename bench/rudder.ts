@@ -3,7 +3,7 @@ import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { adminSession, createWebsite } from './lib/admin-api.ts';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
-import { pairedRounds } from './lib/paired.ts';
+import { pairedWrk } from './lib/paired.ts';
 import { check, line } from './lib/report.ts';
 import { cpuFields } from './lib/cpu-split.ts';
 import { writeRudderBatchLua, writeRudderPixelLua } from './lib/rudder-lua.ts';
@@ -25,12 +25,10 @@ try {
   writeRudderPixelLua(warmLua, { writeKey: site.writeKey, site: 'https://shop.example', seed: 987654 });
   await wrk(base.url + '/', { connections: CONNS, durationS: 2, script: pixelLua });
   const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmLua });
-  const f = await pairedRounds({
-    rounds: ROUNDS,
-    footfallPid: ff.pid,
-    baselinePid: base.pid,
-    baseline: (hook) => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua, hook }),
-    footfall: (_round, hook) => wrk(ff.url + '/', { connections: CONNS, durationS: DURATION, script: pixelLua, hook }),
+  const f = await pairedWrk({
+    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script: pixelLua,
+    baseline: { url: base.url + '/', pid: base.pid },
+    footfall: { url: ff.url + '/', pid: ff.pid },
   });
   let end = await ff.stop();
   const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;

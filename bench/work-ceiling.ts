@@ -14,7 +14,7 @@
 import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { startBaseline } from './lib/bench-server.ts';
-import { pairedRounds } from './lib/paired.ts';
+import { pairedWrk } from './lib/paired.ts';
 import { writePrismeLua } from './lib/prisme-lua.ts';
 import { check, line } from './lib/report.ts';
 import { wrk, wrkScenario } from './lib/wrk.ts';
@@ -35,12 +35,10 @@ try {
     const model = await startBaseline(w);
     try {
       await wrk(model.url + '/', { connections: CONNS, durationS: 1, script });
-      const r = await pairedRounds({
-        rounds: ROUNDS,
-        footfallPid: model.pid,
-        baselinePid: base.pid,
-        baseline: (hook) => wrk(base.url + '/', { connections: CONNS, durationS: DURATION, script, hook }),
-        footfall: (_round, hook) => wrk(model.url + '/', { connections: CONNS, durationS: DURATION, script, hook }),
+      const r = await pairedWrk({
+        rounds: ROUNDS, connections: CONNS, durationS: DURATION, script,
+        baseline: { url: base.url + '/', pid: base.pid },
+        footfall: { url: model.url + '/', pid: model.pid },
       });
       check(r.errors === 0 && r.non2xx === 0, `W=${w}: ${r.errors} socket errors, ${r.non2xx} non-2xx`);
       const user = r.cpu.requestUs - r.cpu.requestKernelUs;

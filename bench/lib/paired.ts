@@ -2,7 +2,7 @@
 import { peakRss } from './bench-server.ts';
 import { measureCpu, type CpuSplit, type LoadStartHook } from './cpu-split.ts';
 import { percentile } from './report.ts';
-import type { WrkResult } from './wrk.ts';
+import { wrk, type WrkResult } from './wrk.ts';
 
 export interface PairedRun {
   /** Median over rounds of footfall req/s ÷ baseline req/s measured in the same round. */
@@ -96,4 +96,27 @@ function medianSplit(splits: CpuSplit[]): CpuSplit {
     requestUs: m('requestUs'), requestKernelUs: m('requestKernelUs'), writerUs: m('writerUs'), gcUs: m('gcUs'), otherUs: m('otherUs'),
     generatorUs: m('generatorUs'), requestBusy: m('requestBusy'), machineBusy: m('machineBusy'),
   };
+}
+
+/**
+ * pairedRounds() with wrk on both sides: the same script against the baseline's `url` and
+ * Footfall's, or for Footfall one script per round (`footfallScript`).
+ */
+export function pairedWrk(o: {
+  rounds: number;
+  connections: number;
+  durationS: number;
+  baseline: { url: string; pid: number };
+  footfall: { url: string; pid: number };
+  script: string;
+  footfallScript?: (round: number) => string;
+}): Promise<PairedRun> {
+  const run = (url: string, script: string, hook: LoadStartHook) => wrk(url, { connections: o.connections, durationS: o.durationS, script, hook });
+  return pairedRounds({
+    rounds: o.rounds,
+    footfallPid: o.footfall.pid,
+    baselinePid: o.baseline.pid,
+    baseline: (hook) => run(o.baseline.url, o.script, hook),
+    footfall: (round, hook) => run(o.footfall.url, o.footfallScript?.(round) ?? o.script, hook),
+  });
 }

@@ -71,7 +71,7 @@ export const ConfigSchema = T.Object({
   }),
   maxSessions: opt(T.Integer({ default: 20_000, minimum: 1000 }), {
     flag: 'max-sessions', env: ['FOOTFALL_MAX_SESSIONS'], kind: 'int', shown: '20000',
-    help: 'Hard cap on devices (client address + UA + site) whose Prisme sessions are held in memory, ~1 KB of RSS each, and 4× as many sessions in all (a device may hold up to 64 tabs and forks); beyond either the least recently active device is forgotten: its next pageview starts a new session and its custom events answer 400. 20000 holds ~40k visits an hour with 30-minute visits; raise it on a bigger box (200000 ≈ +200 MB).',
+    help: 'Hard cap on devices (client address + UA + site) whose Prisme sessions are held in memory, ~1 KB of RSS each, 4× as many sessions in all (a device may hold up to 64 tabs and forks), and what those sessions keep of the paths, UTM values and referrer hosts to 1.6 KB a device on average (32 MB for 20000: URLs may be 8 KB long); beyond any of the three the least recently active device is forgotten: its next pageview starts a new session and its custom events answer 400. 20000 holds ~40k visits an hour with 30-minute visits; raise it on a bigger box (200000 ≈ +200 MB).',
   }),
   flushInterval: opt(T.Integer({ default: 250, minimum: 1, maximum: 60_000 }), {
     flag: 'flush-interval', env: ['FOOTFALL_FLUSH_INTERVAL'], kind: 'duration', shown: '250ms',
@@ -84,6 +84,10 @@ export const ConfigSchema = T.Object({
   bufferMax: opt(T.Integer({ default: 100_000, minimum: 1 }), {
     flag: 'buffer-max', env: ['FOOTFALL_BUFFER_MAX'], kind: 'int', shown: '100000',
     help: 'Most events held in memory; beyond it ingestion answers 503 (GIF endpoints: GIF, drop counted).',
+  }),
+  bufferMaxMb: opt(T.Integer({ default: 64, minimum: 16, maximum: 65_536 }), {
+    flag: 'buffer-max-mb', env: ['FOOTFALL_BUFFER_MAX_MB'], kind: 'int', shown: '64',
+    help: 'Most MiB the events held in memory may take (their texts and bodies, estimated); beyond it as --buffer-max.',
   }),
   ack: opt(T.Union([T.Literal('buffered'), T.Literal('durable')], { default: 'buffered' }), {
     flag: 'ack', env: ['FOOTFALL_ACK'], kind: 'enum', shown: 'buffered',

@@ -8,6 +8,8 @@ import { materialisingSink } from './materialising-sink.ts';
 import type { DropTally } from '../ingest/drop-reasons.ts';
 import type { PendingEvent } from '../ingest/pending-event.ts';
 import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
+import { ITEM_BYTES, pendingBytes } from './pending-bytes.ts';
+import { jsonBytes } from '../lib/json-bytes.ts';
 
 function sqliteBuffer(over: Partial<ConstructorParameters<typeof WriteBuffer>[0]> = {}) {
   const store = new SqliteEventStore(openDatabase(':memory:'));
@@ -123,5 +125,62 @@ describe('WriteBuffer', () => {
     expect(await store.count()).toBe(2);
     expect(buffer.stats).toMatchObject({ accepted: 3, committed: 2 });
     expect(reports).toEqual([{ 'empty-event': 1 }]);
+  });
+
+  it('answers full when an event would take it past its byte cap, and takes events again once their batch is written', async () => {
+    const { store, buffer } = sqliteBuffer({ maxBytes: 1024 * 1024 });
+    // 8 KB URLs: 100 of them are ~1 MB, far below the 1000-event cap.
+    const long = (i: number) => makeEvent(i, { url: `https://www.example.com/?q=${'x'.repeat(8000)}${i}` });
+    let accepted = 0;
+    while (buffer.submit(long(accepted)) === 'ok') accepted++;
+    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeLessThan(130);
+    expect(buffer.snapshot()).toMatchObject({ waiting: accepted, rejectedFull: 1 });
+    expect(buffer.snapshot().bytes).toBeLessThanOrEqual(1024 * 1024);
+    // A small event still fits where a long one did not, until the bytes are spent.
+    expect(buffer.submit(makeEvent(0))).toBe('ok');
+    await buffer.flush();
+    expect(await store.count()).toBe(accepted + 1);
+    expect(buffer.snapshot()).toMatchObject({ waiting: 0, bytes: 0 });
+    expect(buffer.submit(long(0))).toBe('ok');
+  });
+
+  it('refuses a whole batch that would pass the byte cap, keeping none of it', () => {
+    const { buffer } = sqliteBuffer({ maxBytes: 64 * 1024 });
+    const big = Array.from({ length: 10 }, (_, i) => makeEvent(i, { properties: { text: 'y'.repeat(8000) } }));
+    expect(buffer.submitAll(big)).toBe('full');
+    expect(buffer.snapshot()).toMatchObject({ waiting: 0, bytes: 0, rejectedFull: 10 });
+    expect(buffer.submitAll(big.slice(0, 5))).toBe('ok');
+  });
+
+  it('writes a large backlog in batches of at most 8 MiB each, losing nothing', async () => {
+    const batches: number[] = [];
+    const store = new SqliteEventStore(openDatabase(':memory:'));
+    const sink = materialisingSink(store);
+    const buffer = new WriteBuffer({
+      store: { insertPending: (items) => (batches.push(items.length), sink.insertPending(items)), builderUaCache: sink.builderUaCache },
+      flushSize: 100_000, flushIntervalMs: 250, maxEvents: 100_000, maxBytes: 64 * 1024 * 1024, durable: false,
+    });
+    // ~100 KB each: 200 of them are ~20 MB, so three batches.
+    for (let i = 0; i < 200; i++) expect(buffer.submit(makeEvent(i, { url: `https://www.example.com/?q=${'z'.repeat(100_000)}` }))).toBe('ok');
+    await buffer.flush();
+    expect(batches).toEqual([83, 83, 34]);
+    expect(await store.count()).toBe(200);
+  });
+
+  it('estimates an item by its texts, bodies and a fixed part, nested JSON of any depth included', () => {
+    const e = makeEvent(1);
+    const base = pendingBytes(e);
+    expect(base).toBeGreaterThan(ITEM_BYTES);
+    expect(pendingBytes({ ...e, url: e.url + 'x'.repeat(10_000) })).toBe(base + 10_000);
+    expect(pendingBytes({ ...e, properties: { k: 'v'.repeat(1000) } })).toBe(base + jsonBytes({ k: 'v'.repeat(1000) }));
+    expect(jsonBytes({ ab: ['cd', 1, null] })).toBe(16 + 2 + 16 + 16 + 2 + 16 + 16);
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(jsonBytes(deep)).toBe(100_001 * 16 + 4);
+    const hit: RudderPixelHit = {
+      deferred: 'rudder-pixel', type: 'track', query: 'q'.repeat(500_000), nowMs: 0, websiteId: 'w', requestIp: '0.0.0.0', keepIp: false, userAgent: 'ua', geo: { country: null, region: null, city: null },
+    };
+    expect(pendingBytes(hit)).toBe(ITEM_BYTES + 500_000 + 2 + 7);
   });
 });

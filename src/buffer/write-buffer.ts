@@ -3,6 +3,7 @@ import type { DropTally } from '../ingest/drop-reasons.ts';
 import type { PendingEvent } from '../ingest/pending-event.ts';
 import type { CacheStats } from '../ingest/user-agent.ts';
 import type { Logger } from '../lib/log.ts';
+import { pendingBytes } from './pending-bytes.ts';
 
 /**
  * Where batches go: an EventStore behind materialisingSink(), or the threaded SQLite store,
@@ -25,6 +26,11 @@ export interface WriteBufferOptions {
   flushIntervalMs: number;
   /** Events held in memory at most (waiting + being written). */
   maxEvents: number;
+  /**
+   * Bytes held at most, waiting + being written, as pendingBytes() estimates them (default
+   * 64 MiB): the event count alone would let long URLs and large bodies hold gigabytes.
+   */
+  maxBytes?: number;
   /** durable: submit() resolves only once the event's batch has committed. */
   durable: boolean;
   log?: Logger;
@@ -39,26 +45,39 @@ export interface BufferStats {
   /** events stored (accepted ones a deferred hit's builder dropped are not, nor counted here) */
   committed: number;
   rejectedFull: number;
+  /** pendingBytes() of the events held now (waiting + being written) */
+  bytes: number;
   flushes: number;
   flushFailures: number;
 }
 
 /** The buffer the options ask for (main.ts and the test app build it the same way). */
 export function writeBufferFromConfig(
-  config: { flushSize: number; flushInterval: number; bufferMax: number; ack: 'buffered' | 'durable' },
+  config: { flushSize: number; flushInterval: number; bufferMax: number; bufferMaxMb: number; ack: 'buffered' | 'durable' },
   store: EventSink,
   onDropped: (tally: DropTally) => void,
   log?: Logger,
 ): WriteBuffer {
-  return new WriteBuffer({ store, onDropped, flushSize: config.flushSize, flushIntervalMs: config.flushInterval, maxEvents: config.bufferMax, durable: config.ack === 'durable', log });
+  return new WriteBuffer({ store, onDropped, flushSize: config.flushSize, flushIntervalMs: config.flushInterval, maxEvents: config.bufferMax, maxBytes: config.bufferMaxMb * MIB, durable: config.ack === 'durable', log });
 }
+
+const MIB = 1024 * 1024;
+export const DEFAULT_MAX_BYTES = 64 * MIB;
 
 /** Largest batch per transaction: ~60 ms of SQLite work at 150k rows/s keeps the event loop responsive. */
 const MAX_BATCH = 10_000;
+/**
+ * Largest batch by pendingBytes(), beyond its first event: a batch is one JSON text for the writer
+ * thread and one transaction, and 10k events of 500 KB queries would be a 5 GB string.
+ */
+const MAX_BATCH_BYTES = 8 * MIB;
 
 export class WriteBuffer {
   private pending: PendingEvent[] = [];
+  /** pendingBytes() of each pending event, in step with `pending`. */
+  private pendingSizes: number[] = [];
   private inFlight = 0;
+  private readonly maxBytes: number;
   /** Sequence number of the last event accepted / committed (events commit in FIFO order). */
   private acceptedSeq = 0;
   private committedSeq = 0;
@@ -70,9 +89,11 @@ export class WriteBuffer {
   private retryAt = 0;
   private consecutiveFailures = 0;
   private closed = false;
-  readonly stats: BufferStats = { waiting: 0, accepted: 0, committed: 0, rejectedFull: 0, flushes: 0, flushFailures: 0 };
+  readonly stats: BufferStats = { waiting: 0, accepted: 0, committed: 0, rejectedFull: 0, bytes: 0, flushes: 0, flushFailures: 0 };
 
-  constructor(private readonly opts: WriteBufferOptions) {}
+  constructor(private readonly opts: WriteBufferOptions) {
+    this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  }
 
   /** Events held in memory now. */
   get size(): number {
@@ -88,11 +109,14 @@ export class WriteBuffer {
    * when the buffer is at its cap (the caller answers 503 or, for GIF endpoints, counts the drop).
    */
   submit(event: PendingEvent): 'ok' | 'full' | Promise<'ok' | 'full'> {
-    if (this.closed || this.size >= this.opts.maxEvents) {
+    const bytes = pendingBytes(event);
+    if (this.closed || this.size >= this.opts.maxEvents || this.stats.bytes + bytes > this.maxBytes) {
       this.stats.rejectedFull++;
       return 'full';
     }
     this.pending.push(event);
+    this.pendingSizes.push(bytes);
+    this.stats.bytes += bytes;
     const seq = ++this.acceptedSeq;
     this.stats.accepted++;
     if (this.opts.durable) {
@@ -110,11 +134,15 @@ export class WriteBuffer {
    */
   submitAll(events: readonly PendingEvent[]): 'ok' | 'full' | Promise<'ok' | 'full'> {
     if (events.length === 0) return 'ok';
-    if (this.closed || this.size + events.length > this.opts.maxEvents) {
+    const sizes = events.map(pendingBytes);
+    const bytes = sizes.reduce((a, b) => a + b, 0);
+    if (this.closed || this.size + events.length > this.opts.maxEvents || this.stats.bytes + bytes > this.maxBytes) {
       this.stats.rejectedFull += events.length;
       return 'full';
     }
     for (const e of events) this.pending.push(e);
+    for (const b of sizes) this.pendingSizes.push(b);
+    this.stats.bytes += bytes;
     this.acceptedSeq += events.length;
     this.stats.accepted += events.length;
     const seq = this.acceptedSeq;
@@ -157,14 +185,18 @@ export class WriteBuffer {
 
   private async flushLoop(): Promise<void> {
     while (this.pending.length && Date.now() >= this.retryAt) {
-      const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
-      this.pending = batch === this.pending ? [] : this.pending.slice(MAX_BATCH);
+      const take = this.batchLength();
+      const batch = take === this.pending.length ? this.pending : this.pending.slice(0, take);
+      const sizes = take === this.pending.length ? this.pendingSizes : this.pendingSizes.slice(0, take);
+      this.pending = batch === this.pending ? [] : this.pending.slice(take);
+      this.pendingSizes = sizes === this.pendingSizes ? [] : this.pendingSizes.slice(take);
       this.inFlight = batch.length;
       let dropped: DropTally | null;
       try {
         dropped = await this.opts.store.insertPending(batch);
       } catch (err) {
         this.pending = batch.concat(this.pending);
+        this.pendingSizes = sizes.concat(this.pendingSizes);
         this.inFlight = 0;
         this.stats.flushFailures++;
         this.consecutiveFailures++;
@@ -180,6 +212,7 @@ export class WriteBuffer {
         return;
       }
       this.inFlight = 0;
+      for (const b of sizes) this.stats.bytes -= b;
       this.consecutiveFailures = 0;
       this.retryAt = 0;
       this.committedSeq += batch.length;
@@ -191,6 +224,17 @@ export class WriteBuffer {
       this.stats.flushes++;
       this.releaseWaiters();
     }
+  }
+
+  /** How many of the pending events the next batch takes: MAX_BATCH at most, and MAX_BATCH_BYTES after its first. */
+  private batchLength(): number {
+    const n = Math.min(this.pending.length, MAX_BATCH);
+    let bytes = this.pendingSizes[0]!;
+    for (let i = 1; i < n; i++) {
+      bytes += this.pendingSizes[i]!;
+      if (bytes > MAX_BATCH_BYTES) return i;
+    }
+    return n;
   }
 
   private releaseWaiters(): void {

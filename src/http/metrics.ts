@@ -20,11 +20,11 @@ const Count = t.Integer({ minimum: 0 });
 const Metrics = t.Object(
   {
     uptimeSeconds: t.Number(),
-    buffer: t.Object({ waiting: Count, accepted: Count, committed: Count, rejectedFull: Count, flushes: Count, flushFailures: Count }),
+    buffer: t.Object({ waiting: Count, waitingBytes: t.Integer({ minimum: 0, description: 'What the events held take, as the --buffer-max-mb cap counts it' }), accepted: Count, committed: Count, rejectedFull: Count, flushes: Count, flushFailures: Count }),
     drops: t.Object(Object.fromEntries(DROP_REASONS.map((r) => [r, Count])), { description: 'Hits answered but not stored, by reason' }),
     userAgentCache: t.Object({ hits: Count, misses: Count, size: Count }, { description: 'The request thread\'s: Prisme hits and the RudderStack HTTP API' }),
     pixelUserAgentCache: t.Object({ hits: Count, misses: Count, size: Count }, { description: 'The writer thread\'s: RudderStack and Umami pixel hits (as of its last batch)' }),
-    prismeSessions: t.Object({ devices: Count, sessions: Count, waiters: Count }),
+    prismeSessions: t.Object({ devices: Count, sessions: Count, waiters: Count, bytes: t.Integer({ minimum: 0, description: 'What the sessions hold, as the session byte cap counts it' }), waiterBytes: t.Integer({ minimum: 0, description: 'What events waiting for their pageview hold' }) }),
     limiter: t.Object({ trackedAddresses: Count, pixelTrackedAddresses: Count }),
     memory: t.Object({ rssBytes: Count, heapUsedBytes: Count }),
   },
@@ -40,7 +40,7 @@ export function metricsRoutes(ctx: ManagementContext, d: MetricsDeps) {
       const b = d.buffer.snapshot();
       return {
         uptimeSeconds: Math.round((ctx.clock() - d.startedAt) / 1000),
-        buffer: { waiting: b.waiting, accepted: b.accepted, committed: b.committed, rejectedFull: b.rejectedFull, flushes: b.flushes, flushFailures: b.flushFailures },
+        buffer: { waiting: b.waiting, waitingBytes: b.bytes, accepted: b.accepted, committed: b.committed, rejectedFull: b.rejectedFull, flushes: b.flushes, flushFailures: b.flushFailures },
         drops: d.drops.snapshot(),
         userAgentCache: d.prisme.ua.stats(),
         pixelUserAgentCache: d.buffer.builderUaCache(),

@@ -1,4 +1,5 @@
 /** @module Prisme hits as plain values (page URL text, headers, body, client address) → a canonical event or a 400 reason. */
+import { jsonBytes } from '../lib/json-bytes.ts';
 import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
 import type { DropReason } from './drop-reasons.ts';
 import type { PrismeContext } from './prisme-context.ts';
@@ -103,7 +104,8 @@ export function prismeCustom(
   };
   // Usually the pageview came first: answer at once; else wait for it (up to the events timeout).
   const now = ctx.sessions.findSession(device, page.path);
-  return now ? custom(now) : ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs).then(custom);
+  // A wait holds the properties (up to a 4 MiB body's): the store caps what waits hold together.
+  return now ? custom(now) : ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, jsonBytes(input.properties)).then(custom);
 }
 
 /**
@@ -165,11 +167,11 @@ export async function prismeClick(
   let session: Readonly<PrismeSession> | null;
   let path = page.path;
   if (input.ping || input.retryRoot) {
-    const hit = await ctx.sessions.waitForSessionOrRoot(device, page, ctx.eventsTimeoutMs);
+    const hit = await ctx.sessions.waitForSessionOrRoot(device, page, ctx.eventsTimeoutMs, target.href.length);
     session = hit?.session ?? null;
     if (hit) path = hit.path;
   } else {
-    session = await ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs);
+    session = await ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, target.href.length);
   }
   if (!session) return fail('session not found', 'no-session');
   const e = sessionEvent(ctx, kind, session, page, path, ctx.clock());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { manualClock } from '../lib/clock.ts';
 import { isUuid } from '../lib/uuid.ts';
-import { type DeviceKey, type PageviewInput, type PageviewOutcome, PrismeSessionStore } from './prisme-sessions.ts';
+import { type DeviceKey, type PageviewInput, type PageviewOutcome, type PrismeSession, PrismeSessionStore, sessionBytes } from './prisme-sessions.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { parsePageUrl } from './url.ts';
 
@@ -17,7 +17,7 @@ function url(s: string) {
   return u;
 }
 
-function setup(opts: { maxDevices?: number; maxSessionsPerDevice?: number; maxSessions?: number; maxWaiters?: number } = {}) {
+function setup(opts: { maxDevices?: number; maxSessionsPerDevice?: number; maxSessions?: number; maxBytes?: number; maxWaiters?: number; maxWaiterBytes?: number } = {}) {
   const clock = manualClock();
   const store = new PrismeSessionStore({ clock, maxDevices: opts.maxDevices ?? 100, ...opts });
   /** One pageview on `path`, with `ref` as document referrer (a path on the same site, a full URL, or none). */
@@ -183,7 +183,7 @@ describe('PrismeSessionStore bounds and expiry', () => {
     view('/', undefined, { device: 'b' });
     clock.advance(25 * HOUR);
     expect(store.sweep()).toEqual({ sessionsRemoved: 2, devicesRemoved: 2 });
-    expect(store.stats()).toEqual({ devices: 0, sessions: 0, waiters: 0 });
+    expect(store.stats()).toEqual({ devices: 0, sessions: 0, waiters: 0, bytes: 0, waiterBytes: 0 });
   });
 
   it('keeps at most the configured sessions per device, dropping the longest idle', () => {
@@ -228,18 +228,39 @@ describe('PrismeSessionStore bounds and expiry', () => {
     expect(store.findSession(1n, '/b0')).toBeNull();
   });
 
-  it('keeps its session count equal to what it holds through evictions, per-device drops and sweeps', () => {
-    const { view, store, clock } = setup({ maxDevices: 3, maxSessionsPerDevice: 5, maxSessions: 12 });
-    for (let i = 0; i < 200; i++) {
-      view(`/p${i % 9}`, undefined, { device: BigInt(i % 7) });
-      clock.advance(i % 3 === 0 ? 25 * HOUR : 1000);
+  it('keeps its session count and bytes equal to what it holds through moves, evictions, per-device drops and sweeps', () => {
+    const { view, store, clock } = setup({ maxDevices: 3, maxSessionsPerDevice: 5, maxSessions: 12, maxBytes: 4000 });
+    for (let i = 0; i < 300; i++) {
+      // Paths of many lengths; every other pageview moves a session on from its previous page.
+      const path = `/p${i % 9}${'x'.repeat((i * 37) % 500)}`;
+      view(path, i % 2 ? `/p${(i - 1) % 9}${'x'.repeat(((i - 1) * 37) % 500)}` : undefined, { device: BigInt(i % 7) });
+      clock.advance(i % 5 === 0 ? 25 * HOUR : 1000);
       if (i % 50 === 0) store.sweep();
-      const counted = (store as unknown as { devices: { keys(): Iterable<DeviceKey>; peek(k: DeviceKey): unknown[] } }).devices;
+      const counted = (store as unknown as { devices: { keys(): Iterable<DeviceKey>; peek(k: DeviceKey): PrismeSession[] } }).devices;
       let held = 0;
-      for (const k of counted.keys()) held += counted.peek(k).length;
-      expect(store.stats().sessions).toBe(held);
+      let bytes = 0;
+      for (const k of counted.keys()) for (const s of counted.peek(k)) held++, (bytes += sessionBytes(s));
+      expect(store.stats()).toMatchObject({ sessions: held, bytes });
       expect(held).toBeLessThanOrEqual(12);
+      expect(bytes).toBeLessThanOrEqual(4000);
     }
+  });
+
+  it('forgets the least recently active devices once their sessions hold more than the byte cap, never the device in use', () => {
+    const { view, store } = setup({ maxDevices: 1000, maxBytes: 200_000 });
+    const long = (d: number) => `/${d}/${'a'.repeat(8000)}?utm_source=${'s'.repeat(100)}`;
+    for (let d = 0; d < 100; d++) view(long(d), undefined, { device: BigInt(d) });
+    // ~8.4 KB a session: the count caps (1000 devices, 4000 sessions) never come near.
+    const { devices, bytes } = store.stats();
+    expect(bytes).toBeLessThanOrEqual(200_000);
+    expect(devices).toBeGreaterThan(20);
+    expect(devices).toBeLessThan(25);
+    expect(store.findSession(99n, parsePageUrl(SITE + long(99))!.path)).not.toBeNull();
+    expect(store.findSession(0n, parsePageUrl(SITE + long(0))!.path)).toBeNull();
+    // One device alone over the cap is kept: it is the one in use.
+    const { store: small, view: viewSmall } = setup({ maxBytes: 1000 });
+    viewSmall(long(1));
+    expect(small.stats()).toMatchObject({ devices: 1, sessions: 1 });
   });
 
   it('evicts the least recently active device beyond the device cap', () => {
@@ -299,6 +320,20 @@ describe('PrismeSessionStore waiting events', () => {
     expect(await store.waitForSession(1n, '/b', 1000)).toBeNull();
     store.close();
     expect(await first).toBeNull();
+  });
+
+  it('answers null at once when what waiting events hold would pass the byte cap, and frees it when they are answered', async () => {
+    const { view, store } = setup({ maxWaiterBytes: 64 * 1024 });
+    const first = store.waitForSession(1n, '/a', 1000, 60_000);
+    expect(store.stats().waiters).toBe(1);
+    expect(await store.waitForSession(1n, '/b', 1000, 10_000)).toBeNull();
+    view('/a');
+    expect((await first)?.latestPath).toBe('/a');
+    expect(store.stats()).toMatchObject({ waiters: 0, waiterBytes: 0 });
+    const again = store.waitForSession(1n, '/b', 1000, 10_000);
+    expect(store.stats().waiters).toBe(1);
+    store.close();
+    expect(await again).toBeNull();
   });
 
   it('retries a ping with the site root and reports which path matched', async () => {

@@ -64,20 +64,44 @@ export interface PrismeSessionOptions {
    * device. Beyond it the least recently active devices are forgotten, as beyond maxDevices.
    */
   maxSessions?: number;
+  /**
+   * Cap on what the sessions of all devices together hold, as sessionBytes() counts it (default
+   * 400 B × maxSessions, 32 MB for 20k devices): a session keeps its page's path, UTM values and
+   * referrer host, each up to 8 KB, so the count caps alone would let long URLs hold gigabytes.
+   * Beyond it the least recently active devices are forgotten, as beyond maxDevices.
+   */
+  maxBytes?: number;
   /** Prisme ends a session after 24 h without a pageview. */
   idleTtlMs?: number;
   /** Cap on pending waitForSession calls; beyond it a wait answers null at once. */
   maxWaiters?: number;
+  /**
+   * Cap on what pending waits hold (their paths, and what each caller says it holds while it
+   * waits: a custom event's properties, a click's target), default 32 MiB; beyond it as maxWaiters.
+   */
+  maxWaiterBytes?: number;
 }
 
 interface Waiter {
   done: boolean;
+  bytes: number;
   keys: string[];
   resolve: (hit: { session: Readonly<PrismeSession>; path: string } | null) => void;
   timer: ReturnType<typeof setTimeout>;
 }
 
 const DAY_MS = 86_400_000;
+/** A session object, its ids and its share of its device's list, beyond its texts (sessionBytes). */
+const SESSION_BYTES = 256;
+const MIB = 1024 * 1024;
+/** A pending wait: its record, timer, promise and the request suspended behind it. */
+const WAITER_BYTES = 512;
+
+/** What a session holds, for the byte cap: a fixed part and its own texts (the parsed UA is shared). */
+export function sessionBytes(s: PrismeSession): number {
+  return SESSION_BYTES + s.latestPath.length + s.visitorId.length + s.referrerDomain.length + (s.utmSource?.length ?? 0)
+    + (s.utmMedium?.length ?? 0) + (s.utmCampaign?.length ?? 0) + (s.utmTerm?.length ?? 0) + (s.utmContent?.length ?? 0);
+}
 
 export class PrismeSessionStore {
   private readonly devices: Lru<DeviceKey, PrismeSession[]>;
@@ -87,13 +111,20 @@ export class PrismeSessionStore {
   private readonly maxWaiters: number;
   private readonly waiters = new Map<string, Set<Waiter>>();
   private waiterCount = 0;
+  private waiterBytes = 0;
+  private readonly maxWaiterBytes: number;
   /** Sessions held, all devices together (kept equal to the sum of the lists' lengths). */
   private sessionCount = 0;
   private readonly maxSessions: number;
+  /** sessionBytes() of every session held (kept equal to the sum over the lists). */
+  private heldBytes = 0;
+  private readonly maxBytes: number;
 
   constructor(opts: PrismeSessionOptions) {
-    this.devices = new Lru(opts.maxDevices, (_, list) => (this.sessionCount -= list.length));
+    this.devices = new Lru(opts.maxDevices, (_, list) => this.forget(list));
     this.maxSessions = opts.maxSessions ?? opts.maxDevices * 4;
+    this.maxBytes = opts.maxBytes ?? this.maxSessions * 400;
+    this.maxWaiterBytes = opts.maxWaiterBytes ?? 32 * MIB;
     this.clock = opts.clock;
     this.perDevice = opts.maxSessionsPerDevice ?? 64;
     this.ttl = opts.idleTtlMs ?? DAY_MS;
@@ -122,6 +153,8 @@ export class PrismeSessionStore {
           visitorId: input.visitorId || from.visitorId,
         };
         list![at] = moved;
+        this.heldBytes += sessionBytes(moved) - sessionBytes(from);
+        this.enforceCaps(device);
         return { kind: 'moved', session: this.publish(device, moved) };
       }
       // Reload or duplicated tab of an inner page: follow the copy from now on, store nothing.
@@ -157,8 +190,8 @@ export class PrismeSessionStore {
    * The session on `path`, now or as soon as a pageview puts one there; null after `timeoutMs`
    * (Prisme: custom/click events wait up to the 3 s request deadline for their pageview).
    */
-  async waitForSession(device: DeviceKey, path: string, timeoutMs: number): Promise<Readonly<PrismeSession> | null> {
-    const hit = await this.waitAny(device, [path], timeoutMs);
+  async waitForSession(device: DeviceKey, path: string, timeoutMs: number, holdBytes = 0): Promise<Readonly<PrismeSession> | null> {
+    const hit = await this.waitAny(device, [path], timeoutMs, holdBytes);
     return hit?.session ?? null;
   }
 
@@ -171,8 +204,9 @@ export class PrismeSessionStore {
     device: DeviceKey,
     page: PageUrl,
     timeoutMs: number,
+    holdBytes = 0,
   ): Promise<{ session: Readonly<PrismeSession>; path: string } | null> {
-    return this.waitAny(device, page.path === '/' ? ['/'] : [page.path, '/'], timeoutMs);
+    return this.waitAny(device, page.path === '/' ? ['/'] : [page.path, '/'], timeoutMs, holdBytes);
   }
 
   /** Drops idle sessions and empty devices; run it every ~10 s (Prisme's GC period). */
@@ -182,20 +216,22 @@ export class PrismeSessionStore {
     for (const key of [...this.devices.keys()]) {
       const list = this.devices.peek(key)!;
       const live = list.filter((s) => now - s.lastSeen < this.ttl);
+      if (live.length === list.length) continue;
       sessionsRemoved += list.length - live.length;
       this.sessionCount -= list.length - live.length;
+      for (const s of list) if (now - s.lastSeen >= this.ttl) this.heldBytes -= sessionBytes(s);
       if (live.length === 0) {
         this.devices.delete(key);
         devicesRemoved++;
-      } else if (live.length !== list.length) {
+      } else {
         list.splice(0, list.length, ...live);
       }
     }
     return { sessionsRemoved, devicesRemoved };
   }
 
-  stats(): { devices: number; sessions: number; waiters: number } {
-    return { devices: this.devices.size, sessions: this.sessionCount, waiters: this.waiterCount };
+  stats(): { devices: number; sessions: number; waiters: number; bytes: number; waiterBytes: number } {
+    return { devices: this.devices.size, sessions: this.sessionCount, waiters: this.waiterCount, bytes: this.heldBytes, waiterBytes: this.waiterBytes };
   }
 
   /** Answers every pending wait with null (shutdown). */
@@ -234,23 +270,40 @@ export class PrismeSessionStore {
       list = [];
       this.devices.set(device, list);
     }
-    for (let i = list.length - 1; i >= 0; i--) if (now - list[i]!.lastSeen >= this.ttl) list.splice(i, 1), this.sessionCount--;
+    for (let i = list.length - 1; i >= 0; i--) if (now - list[i]!.lastSeen >= this.ttl) this.remove(list, i);
     if (list.length >= this.perDevice) {
       // Prisme refuses the 65th session and leaves the new tab untracked; dropping the longest
       // idle one instead keeps the tab the visitor is using now.
       let idle = 0;
       for (let i = 1; i < list.length; i++) if (list[i]!.lastSeen < list[idle]!.lastSeen) idle = i;
-      list.splice(idle, 1);
-      this.sessionCount--;
+      this.remove(list, idle);
     }
     list.push(session);
     this.sessionCount++;
-    // Over the total: forget the least recently active devices, never the one in use (get()
-    // refreshes only entries that have aged, so it is moved to the newest end first).
-    if (this.sessionCount > this.maxSessions) {
-      this.devices.touch(device);
-      while (this.sessionCount > this.maxSessions && this.devices.size > 1) this.devices.evictOldest();
-    }
+    this.heldBytes += sessionBytes(session);
+    this.enforceCaps(device);
+  }
+
+  private remove(list: PrismeSession[], i: number): void {
+    this.heldBytes -= sessionBytes(list[i]!);
+    this.sessionCount--;
+    list.splice(i, 1);
+  }
+
+  /** A device's list is dropped (evicted or swept): its sessions no longer count. */
+  private forget(list: PrismeSession[]): void {
+    this.sessionCount -= list.length;
+    for (const s of list) this.heldBytes -= sessionBytes(s);
+  }
+
+  /**
+   * Over the total count or bytes: forget the least recently active devices, never the one in use
+   * (get() refreshes only entries that have aged, so it is moved to the newest end first).
+   */
+  private enforceCaps(device: DeviceKey): void {
+    if (this.sessionCount <= this.maxSessions && this.heldBytes <= this.maxBytes) return;
+    this.devices.touch(device);
+    while ((this.sessionCount > this.maxSessions || this.heldBytes > this.maxBytes) && this.devices.size > 1) this.devices.evictOldest();
   }
 
   /** Wakes the waiters for the session's new path and returns it to the caller. */
@@ -266,15 +319,19 @@ export class PrismeSessionStore {
     device: DeviceKey,
     paths: string[],
     timeoutMs: number,
+    holdBytes: number,
   ): Promise<{ session: Readonly<PrismeSession>; path: string } | null> {
     const now = this.clock();
     for (const path of paths) {
       const s = this.find(device, path, now);
       if (s) return Promise.resolve({ session: s, path });
     }
-    if (timeoutMs <= 0 || this.waiterCount >= this.maxWaiters) return Promise.resolve(null);
+    const keys = paths.map((p) => waitKey(device, p));
+    let bytes = WAITER_BYTES + holdBytes;
+    for (const k of keys) bytes += k.length;
+    if (timeoutMs <= 0 || this.waiterCount >= this.maxWaiters || this.waiterBytes + bytes > this.maxWaiterBytes) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const w: Waiter = { done: false, keys: paths.map((p) => waitKey(device, p)), resolve, timer: undefined! };
+      const w: Waiter = { done: false, bytes, keys, resolve, timer: undefined! };
       w.timer = setTimeout(() => this.settle(w, null), timeoutMs);
       for (const k of w.keys) {
         let set = this.waiters.get(k);
@@ -282,6 +339,7 @@ export class PrismeSessionStore {
         set.add(w);
       }
       this.waiterCount++;
+      this.waiterBytes += bytes;
     });
   }
 
@@ -294,6 +352,7 @@ export class PrismeSessionStore {
       if (set?.delete(w) && set.size === 0) this.waiters.delete(k);
     }
     this.waiterCount--;
+    this.waiterBytes -= w.bytes;
     w.resolve(hit);
   }
 }

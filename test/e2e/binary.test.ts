@@ -25,9 +25,9 @@ describe('dist/footfall', () => {
   });
 
   it('exits 2 listing every bad option', () => {
-    const r = runBinary(['serve', '--port', 'nope', '--ack', 'never', '--flush-size', 'x'], { FOOTFALL_LOG_LEVEL: 'loud' });
+    const r = runBinary(['serve', '--port', 'nope', '--ack', 'never', '--flush-size', 'x', '--buffer-max-mb', '8'], { FOOTFALL_LOG_LEVEL: 'loud' });
     expect(r.code).toBe(2);
-    for (const s of ['--port', '--ack', '--flush-size', '--log-level']) expect(r.stderr).toContain(s);
+    for (const s of ['--port', '--ack', '--flush-size', '--buffer-max-mb', '--log-level']) expect(r.stderr).toContain(s);
   });
 
   it('exits 2 on an unknown command', () => {

@@ -6,8 +6,11 @@ import { startBinary } from '../helpers/binary.ts';
 
 const SITE = 'http://mywebsite.localhost';
 
-/** Fires `n` pageviews from distinct addresses, `concurrency` at a time; returns how many were acknowledged (200). */
-async function burst(url: string, n: number, concurrency: number): Promise<number> {
+/**
+ * Fires `n` pageviews from distinct addresses, `concurrency` at a time, on pages whose path is
+ * padded to `pad` characters; returns how many were acknowledged (200) and counts every status.
+ */
+async function burst(url: string, n: number, concurrency: number, pad = 0, statuses: Record<number, number> = {}): Promise<number> {
   let next = 0;
   let acked = 0;
   const worker = async () => {
@@ -15,9 +18,10 @@ async function burst(url: string, n: number, concurrency: number): Promise<numbe
       const i = next++;
       const res = await fetch(`${url}/api/v1/events/pageviews`, {
         method: 'POST',
-        headers: { origin: SITE, 'x-prisme-referrer': `${SITE}/p/${i}`, 'x-forwarded-for': `198.18.${(i >> 8) & 255}.${i & 255}`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' },
+        headers: { origin: SITE, 'x-prisme-referrer': `${SITE}/p/${i}/${'x'.repeat(pad)}`, 'x-forwarded-for': `198.18.${(i >> 8) & 255}.${i & 255}`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' },
       }).catch(() => null);
       if (res?.status === 200) acked++;
+      statuses[res?.status ?? 0] = (statuses[res?.status ?? 0] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -48,6 +52,18 @@ describe('shutdown of dist/footfall', () => {
       expect(rows(ff.dataDir)).toBe(acked);
     });
   }
+
+  it('answers 503 once the events held would pass --buffer-max-mb, and stores every one it acknowledged', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '60s', '--flush-size', '50000', '--buffer-max-mb', '16']);
+    const statuses: Record<number, number> = {};
+    // 8 KB URLs, ~17 KB an event as the cap counts it (URL and path): ~1000 fit in 16 MiB, far below --buffer-max.
+    const acked = await burst(ff.url, 1500, 16, 8000, statuses);
+    expect(acked).toBeGreaterThan(900);
+    expect(acked).toBeLessThan(1100);
+    expect(statuses).toEqual({ 200: acked, 503: 1500 - acked });
+    expect(await ff.stop('SIGTERM')).toBe(0);
+    expect(rows(ff.dataDir)).toBe(acked);
+  });
 
   it('stores every event on a machine without the source tree it was built from (its writer thread is embedded)', async () => {
     const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '50ms']);

@@ -70,6 +70,22 @@ describe('POST /api/v1/events/custom/:name', () => {
     expect(b).toMatchObject({ type: 'custom', name: 'signup', sessionId: a!.sessionId, properties: { plan: 'pro' } });
   });
 
+  it('holds no more than 32 MiB of events waiting for their pageview: beyond it an event gets 400 at once, and the others still join', async () => {
+    const p = prismeApp(['--events-timeout', '10s']);
+    const ip = randomIp();
+    const body = `{"a":"${'x'.repeat(3.9 * 1024 * 1024)}"}`;
+    const send = () => p.post('/api/v1/events/custom/upload', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), body);
+    const waiting = Array.from({ length: 8 }, send);
+    await p.untilWaiting(8);
+    const refused = await send();
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('x-footfall-reason')).toBe('session not found');
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
+    expect((await Promise.all(waiting)).map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(p.deps.prisme.sessions.stats()).toMatchObject({ waiters: 0, waiterBytes: 0 });
+    expect((await p.stored()).filter((e) => e.type === 'custom').length).toBe(8);
+  });
+
   it('stores properties with their JSON types; no body means no properties', async () => {
     const p = prismeApp();
     const ip = randomIp();

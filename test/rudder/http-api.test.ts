@@ -145,6 +145,18 @@ describe('the RudderStack HTTP API', () => {
     expect(r.buffer.size).toBe(0);
   });
 
+  it('answers 503 once the messages held would pass --buffer-max-mb, however few they are, and takes them again once written', async () => {
+    const r = rudderApp(['--buffer-max-mb', '16']);
+    const track = (i: number) => r.api('track', { anonymousId: `a${i}`, event: 'Upload', properties: { pad: 'x'.repeat(3.5 * 1024 * 1024) } });
+    for (let i = 0; i < 4; i++) expect((await track(i)).status).toBe(200);
+    const full = await track(4);
+    expect(full.status).toBe(503);
+    expect(full.headers.get('retry-after')).toBe('1');
+    expect(r.buffer.size).toBe(4);
+    expect((await r.stored()).map((e) => e.anonymousId)).toEqual(['a0', 'a1', 'a2', 'a3']);
+    expect((await track(4)).status).toBe(200);
+  });
+
   it('answers 405 to GET on an API path', async () => {
     const r = rudderApp();
     expect((await r.request('/v1/track')).status).toBe(405);

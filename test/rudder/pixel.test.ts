@@ -114,6 +114,20 @@ describe('GET /pixel/v1/page and /pixel/v1/track', () => {
     await expectGif(await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1`));
     expect(r.deps.drops.get('buffer-full')).toBe(1);
   });
+
+  it('answers the GIF but holds no more than --buffer-max-mb of long queries, storing every hit it took once written', async () => {
+    const r = rudderApp(['--buffer-max-mb', '16', '--flush-size', '100000', '--buffer-max', '100000']);
+    const query = (i: number) => `writeKey=${WRITE_KEY}&anonymousId=a${i}&properties.pad=${'p'.repeat(400_000)}`;
+    for (let i = 0; i < 50; i++) await expectGif(await r.pixel('track', query(i)));
+    // ~400 KB each: 41 fit in 16 MiB, the other 9 are answered and counted, not held.
+    expect(r.deps.drops.get('buffer-full')).toBe(9);
+    expect(r.buffer.snapshot().bytes).toBeLessThanOrEqual(16 * 1024 * 1024);
+    const stored = await r.stored();
+    expect(stored.length).toBe(41);
+    expect(stored.map((e) => e.anonymousId)).toEqual(Array.from({ length: 41 }, (_, i) => `a${i}`));
+    await expectGif(await r.pixel('track', query(99)));
+    expect(r.deps.drops.get('buffer-full')).toBe(9);
+  });
 });
 
 describe('the query → message mapping, one row of upstream.md §1.2 at a time, on the stored payload', () => {

@@ -14,6 +14,8 @@ const SUITE: string[][] = [
   ['mixed-load.ts', 'durable'],
   ['mixed-load.ts', 'filled'],
   ['mixed-load.ts', 'addresses'],
+  // Memory under hostile input: 8 KB URLs into 80k sessions and the write buffer.
+  ['long-urls.ts'],
   // 5: microbenchmarks.
   ['ua-geo.ts'],
   ['rudder-mapping.ts'],

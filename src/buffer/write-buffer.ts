@@ -68,9 +68,11 @@ export const DEFAULT_MAX_BYTES = 64 * MIB;
 const MAX_BATCH = 10_000;
 /**
  * Largest batch by pendingBytes(), beyond its first event: a batch is one JSON text for the writer
- * thread and one transaction, and 10k events of 500 KB queries would be a 5 GB string.
+ * thread and one transaction, and 10k events of 500 KB queries would be a 5 GB string. (8 MiB
+ * batches of 16 KB events peaked 20–30 MB higher in bench/long-urls.ts; ~1 KB events still make
+ * batches of ~6,000, more than --flush-size's 2,000.)
  */
-const MAX_BATCH_BYTES = 8 * MIB;
+const MAX_BATCH_BYTES = 4 * MIB;
 
 export class WriteBuffer {
   private pending: PendingEvent[] = [];

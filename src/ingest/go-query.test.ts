@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { parseGoQuery, queryFirstValue, queryGet } from './go-query.ts';
 import { prng, randomQuery } from '../../test/helpers/rudder-fuzz.ts';
+import { flatText, heapKept } from '../../test/helpers/retained.ts';
 
 const full = (q: string, key: string) => queryGet(parseGoQuery(q), key);
 
@@ -34,5 +35,19 @@ describe('queryFirstValue', () => {
       }
     }
     expect(queryFirstValue('writeKey=%C3%A9', 'writeKey')).toBe('é');
+  });
+
+});
+
+describe('parseGoQuery', () => {
+  it('keeps neither long keys nor the long queries short keys were cut from in its table of recent keys', () => {
+    // 100 keys of ~200 KB, then 100 short keys in queries of 200 KB, of lengths that spread them
+    // over the table's slots: ~20 MB each if it kept them.
+    const kept = heapKept(() => {
+      for (let i = 0; i < 100; i++) expect(queryGet(parseGoQuery(`${flatText(`long-key-${i}-`, 200_000 + i)}=1`), 'x')).toBeUndefined();
+      for (let i = 0; i < 100; i++) parseGoQuery(flatText(`k${'-'.repeat(i)}${i}=`, 200_000));
+    });
+    expect(kept).toBeLessThan(2_000_000);
+    expect(full('k=1&long=2', 'long')).toBe('2');
   });
 });

@@ -1,4 +1,5 @@
 /** @module Raw query string → ordered keys and first values, decoded exactly as Go's net/url ParseQuery does. */
+import { detach } from '../lib/detach.ts';
 import { isUtf8 } from 'node:buffer';
 import {
   bytesToString, decodeAt, goQueryUnescape, isPlain, scratch, scratchHigh, unescapeBytes, utf16Length,
@@ -145,6 +146,8 @@ function clearPending(): void {
 // every key into a Map (see above for the number). A slot is found by a hash of a few characters and
 // confirmed by comparing the whole text, so a collision only costs a decode.
 const KEY_SLOTS = 512;
+/** Longest key a slot keeps (SDK keys run to a few dozen characters): the table stays under 512 × 256 characters. */
+const KEY_SLOT_MAX = 256;
 const slotRaw: string[] = new Array<string>(KEY_SLOTS).fill('');
 const slotKey: (string | null)[] = new Array<string | null>(KEY_SLOTS).fill(null);
 /** the parse (`generation`) that last kept the slot's key; such a slot is not evicted */
@@ -194,10 +197,14 @@ function internKey(raw: string, start: number, end: number, pos: number): string
     return key;
   }
   const text = raw.slice(start, end);
-  const key = isPlain(text, 0, n) ? text : decodeAt(text, pos);
-  if (slotSeen[slot] === generation) return key; // holds a key of this query: keep it
-  slotRaw[slot] = text;
+  const plain = isPlain(text, 0, n);
+  // Not kept: a long key, or a slot holding a key of this query.
+  if (n > KEY_SLOT_MAX || slotSeen[slot] === generation) return plain ? text : decodeAt(text, pos);
+  // Kept: a copy, not a view on the query, which may be 512 KiB (detach.ts).
+  const kept = detach(text);
+  const key = plain ? kept : decodeAt(kept, pos);
+  slotRaw[slot] = kept;
   slotKey[slot] = key;
-  if (key === text) lastSlot = slot;
+  if (plain) lastSlot = slot;
   return key;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { liftRudderFields, urlParts } from './rudder-lift.ts';
+import { flatText, heapKept } from '../../test/helpers/retained.ts';
 
 describe('urlParts', () => {
   it('reads a URL as the WHATWG parser does, the same from its memory as the first time', () => {
@@ -30,5 +31,12 @@ describe('urlParts', () => {
   it('feeds the lifted host and query of a pixel message', () => {
     const f = liftRudderFields({ context: { page: { url: 'https://WWW.Shop.example/p?q=1' } } });
     expect([f.hostname, f.query]).toEqual(['www.shop.example', 'q=1']);
+  });
+
+  it('keeps no view on a long query a cached URL was cut from', () => {
+    const kept = heapKept(() => {
+      for (let i = 0; i < 100; i++) urlParts(flatText(`https://kept.example/${i}?utm_source=x&`, 200_000).slice(0, 60));
+    });
+    expect(kept).toBeLessThan(2_000_000);
   });
 });

@@ -1,4 +1,5 @@
 /** @module A mapped RudderStack message → the canonical event columns it carries (strings or null). */
+import { detach } from '../lib/detach.ts';
 import type { JsonObject } from './sjson-path.ts';
 import { NO_UTM, type Utm } from './url.ts';
 import { Lru } from '../lib/lru.ts';
@@ -90,8 +91,9 @@ export function urlParts(s: string): UrlParts | null {
     const query = u.search.length > 1 ? u.search.slice(1) : null;
     parts = Object.freeze({ hostname: u.hostname || null, host: u.host || null, pathname: u.pathname, query, utm: query ? utmOf(new URLSearchParams(query)) : NO_UTM });
   }
-  // Long URLs are parsed every time rather than held: the cache stays a few MB at most.
-  if (s.length <= 2048) partsCache.set(s, parts);
+  // Long URLs are parsed every time rather than held: the cache stays a few MB at most. A kept
+  // URL is a copy: it may be cut from a query of up to 512 KiB (detach.ts).
+  if (s.length <= 2048) partsCache.set(detach(s), parts);
   return parts;
 }
 

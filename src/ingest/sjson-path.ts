@@ -1,4 +1,5 @@
 /** @module Sets a string at a tidwall/sjson v1.2.5 path in a JSON object: the object upstream's text splicing yields once parsed. */
+import { detach } from '../lib/detach.ts';
 
 // sjson edits JSON text; we edit the parsed object and reproduce what its text would parse to.
 // Rules (sjson.go + gjson lookups, read at v1.2.5):
@@ -146,10 +147,13 @@ const pathCache = new Map<string, PathPart[] | null>();
 export function parseSjsonPathCached(path: string): PathPart[] | null {
   let parts = pathCache.get(path);
   if (parts === undefined) {
-    parts = parseSjsonPath(path);
-    if (path.length > PATH_CACHE_KEY_MAX) return parts;
+    if (path.length > PATH_CACHE_KEY_MAX) return parseSjsonPath(path);
+    // The path may be cut from a query of up to 512 KiB, and the parts are cut from the path: both
+    // are made from a copy (detach.ts).
+    const kept = detach(path);
+    parts = parseSjsonPath(kept);
     if (pathCache.size >= PATH_CACHE_MAX) pathCache.clear();
-    pathCache.set(path, parts);
+    pathCache.set(kept, parts);
   }
   return parts;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { cachedUrlParser, decodeQueryComponent, parsePageUrl, referrerDomain, rootUrl, utmFrom } from './url.ts';
+import { flatText, heapKept } from '../../test/helpers/retained.ts';
 
 const must = (s: string) => {
   const u = parsePageUrl(s);
@@ -125,5 +126,16 @@ describe('cachedUrlParser', () => {
       expect(parse(`${i}`.padEnd(600_000, 'x'))).toBeNull();
     }
     expect(parse.size()).toBe(1);
+  });
+
+  it('caches URLs up to 512 characters, as copies that keep no longer text alive', () => {
+    const parse = cachedUrlParser(1000);
+    expect(parse('https://a.example/' + 'p'.repeat(600))?.path).toBe('/' + 'p'.repeat(600));
+    expect(parse.size()).toBe(0);
+    const kept = heapKept(() => {
+      for (let i = 0; i < 100; i++) parse(flatText(`https://kept.example/${i}/`, 200_000).slice(0, 200));
+    });
+    expect(parse.size()).toBe(100);
+    expect(kept).toBeLessThan(2_000_000);
   });
 });

@@ -1,4 +1,5 @@
 /** @module Page and referrer URL strings into normalised PageUrl values, plus referrer domain and UTM fields (Prisme's URL rules). */
+import { detach } from '../lib/detach.ts';
 import { Lru } from '../lib/lru.ts';
 
 /** A parsed, normalised absolute URL. Every field is already normalised; `href` re-serialises them. */
@@ -180,10 +181,14 @@ export function decodeQueryComponent(s: string): string {
   return out;
 }
 
-/** 20k raw URLs, each kept only up to CACHED_URL_MAX characters: ~20–40 MB at the very worst, and a site's hot pages all fit. */
+/** 20k raw URLs, each kept only up to CACHED_URL_MAX characters, and a site's hot pages all fit. */
 const URL_CACHE_SIZE = 20_000;
-/** Longer URLs (rare: real pages with their UTM tags run to a few hundred) are parsed every time and never held. */
-const CACHED_URL_MAX = 1024;
+/**
+ * Longer URLs (rare: real pages with their UTM tags run to a few hundred) are parsed every time
+ * and never held. An entry (the URL and its parsed parts) takes ~3.4 KB of RSS at 1,024
+ * characters, twice that outside Latin-1: 20k of them were 67–137 MB; at 512, half.
+ */
+const CACHED_URL_MAX = 512;
 
 /** parsePageUrl behind a bounded LRU of `capacity` raw URLs. */
 export function cachedUrlParser(capacity = URL_CACHE_SIZE): ((s: string) => PageUrl | null) & { size(): number } {
@@ -191,10 +196,13 @@ export function cachedUrlParser(capacity = URL_CACHE_SIZE): ((s: string) => Page
   const parse = (s: string): PageUrl | null => {
     const hit = cache.get(s);
     if (hit !== undefined) return hit;
-    const parsed = parsePageUrl(s);
+    if (s.length > CACHED_URL_MAX) return parsePageUrl(s);
+    // Kept: the URL and its parts (cut from it) come from a copy, never a view on a longer text (detach.ts).
+    const kept = detach(s);
+    const parsed = parsePageUrl(kept);
     // PageUrl values are never mutated by their users, so one instance can be shared.
     if (parsed) Object.freeze(parsed);
-    if (s.length <= CACHED_URL_MAX) cache.set(s, parsed);
+    cache.set(kept, parsed);
     return parsed;
   };
   return Object.assign(parse, { size: () => cache.size });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { clientHintsFrom, createUserAgentParser } from './user-agent.ts';
+import { flatText, heapKept } from '../../test/helpers/retained.ts';
 
 const WINDOWS_CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -84,5 +85,17 @@ describe('createUserAgentParser', () => {
     p.parse('Agent/9');
     p.parse('Agent/0');
     expect(p.stats()).toEqual({ hits: 1, misses: 11, size: 3 });
+  });
+
+  it('keeps nothing of a long User-Agent header beyond its 500-character cut, in the cache or the parsed fields', () => {
+    const parser = createUserAgentParser({ capacity: 1000 });
+    const parsed: unknown[] = [];
+    // 100 distinct headers of 200 KB (a header may be 512 KiB): 20 MB if the cache kept views on them.
+    const kept = heapKept(() => {
+      for (let i = 0; i < 100; i++) parsed.push(parser.parse(flatText(`Mozilla/5.0 (X11; Linux x86_64) Firefox/${i}.0 `, 200_000)));
+    });
+    expect(parser.stats().size).toBe(100);
+    expect(parsed.length).toBe(100);
+    expect(kept).toBeLessThan(2_000_000);
   });
 });

@@ -1,4 +1,5 @@
 /** @module User-Agent strings (plus client hints) into browser/OS/device/bot fields, through a bounded LRU cache. */
+import { detach } from '../lib/detach.ts';
 import { UAParser } from 'ua-parser-js';
 import { isBot as uaParserIsBot } from 'ua-parser-js/bot-detection';
 import { Bots } from 'ua-parser-js/extensions';
@@ -97,19 +98,22 @@ export function createUserAgentParser(opts: { capacity: number }): UserAgentPars
   const cache = new Lru<string, ParsedUserAgent>(opts.capacity);
   return {
     parse(ua, hints) {
-      const key = cacheKey(ua, hints);
-      const hit = cache.get(key);
+      const hit = cache.get(cacheKey(ua, hints));
       if (hit) return hit;
+      // A miss is kept: its key and the parsed fields (matches in the UA) must not be views on a
+      // header of up to 512 KiB (detach.ts), so both come from copies of the cut values.
+      const kept = detach(ua.slice(0, MAX_PART));
+      const keptHints = hints && cut(hints);
       let parsed: ParsedUserAgent;
       try {
-        parsed = Object.freeze(parseUserAgentUncached(ua.slice(0, MAX_PART), hints && cut(hints)));
+        parsed = Object.freeze(parseUserAgentUncached(kept, keptHints));
       } catch {
         // ua-parser is regex-only and should not throw; if it ever does, degrade to "unknown".
         parsed = Object.freeze({
           browser: null, browserVersion: null, os: null, osVersion: null, device: 'desktop', isBot: false,
         });
       }
-      cache.set(key, parsed);
+      cache.set(detach(cacheKey(kept, keptHints)), parsed);
       return parsed;
     },
     stats() {
@@ -122,7 +126,7 @@ function cut(hints: ClientHints): ClientHints {
   const out: ClientHints = {};
   for (const name of CLIENT_HINT_HEADERS) {
     const v = hints[name];
-    if (v !== undefined) out[name] = v.slice(0, MAX_PART);
+    if (v !== undefined) out[name] = detach(v.slice(0, MAX_PART));
   }
   return out;
 }

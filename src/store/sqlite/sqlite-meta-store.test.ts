@@ -3,6 +3,7 @@ import { openDatabase } from './open-database.ts';
 import { SqliteMetaStore } from './sqlite-meta-store.ts';
 import { SaltKeeper } from '../../ingest/visitor-id.ts';
 import { manualClock } from '../../lib/clock.ts';
+import { flatText, heapKept } from '../../../test/helpers/retained.ts';
 
 function store() {
   const meta = new SqliteMetaStore(openDatabase(':memory:'));
@@ -84,5 +85,17 @@ describe('SqliteMetaStore', () => {
     const pages = [1, 2, 3].flatMap((page) => meta.pixels.listForUser(owner, { page, pageSize: 3 }).data.map((p) => p.name));
     expect(pages).toEqual([...names].reverse());
     expect(meta.pixels.listForUser(owner, { page: 1, pageSize: 3, search: 'SLUG-P1' }).count).toBe(1);
+  });
+
+  it('caches unknown write keys and slugs without keeping the long texts they were cut from', () => {
+    const { meta } = store();
+    // Write keys cut from 200 KB queries, none of them known: each miss is cached.
+    const kept = heapKept(() => {
+      for (let i = 0; i < 100; i++) {
+        expect(meta.websites.byWriteKey(flatText(`missing-key-${i}-`, 200_000).slice(0, 40))).toBeNull();
+        expect(meta.pixels.bySlug(flatText(`missing-slug-${i}-`, 200_000).slice(0, 40))).toBeNull();
+      }
+    });
+    expect(kept).toBeLessThan(2_000_000);
   });
 });

@@ -1,4 +1,5 @@
 /** @module MetaStore on bun:sqlite: rows of users, teams, team_users, websites, pixels, auth_tokens, api_keys and salts ↔ records. */
+import { detach } from '../../lib/detach.ts';
 import type { Database, Statement } from 'bun:sqlite';
 import { Lru } from '../../lib/lru.ts';
 import type { SaltStore } from '../../ingest/visitor-id.ts';
@@ -52,7 +53,8 @@ function cachedIdLookup(cache: Lru<string, { id: string }>, stmt: Statement): (k
     let hit = cache.get(key);
     if (hit === undefined) {
       hit = (stmt.get(key) as { id: string } | null) ?? MISS;
-      cache.set(key, hit);
+      // The key may be cut from a 512 KiB query or header: the cache keeps a copy (detach.ts).
+      cache.set(detach(key), hit);
     }
     return hit === MISS ? null : hit;
   };

@@ -174,10 +174,11 @@ describe('WriteBuffer', () => {
     expect(base).toBeGreaterThan(ITEM_BYTES);
     expect(pendingBytes({ ...e, url: e.url + 'x'.repeat(10_000) })).toBe(base + 10_000);
     expect(pendingBytes({ ...e, properties: { k: 'v'.repeat(1000) } })).toBe(base + jsonBytes({ k: 'v'.repeat(1000) }));
-    expect(jsonBytes({ ab: ['cd', 1, null] })).toBe(16 + 2 + 16 + 16 + 2 + 16 + 16);
+    // An object and an array (96 each), a key (32 + 2), a string (16 + 2), two primitives (16 each).
+    expect(jsonBytes({ ab: ['cd', 1, null] })).toBe(96 + 34 + 96 + 18 + 16 + 16);
     let deep: unknown = 'leaf';
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    expect(jsonBytes(deep)).toBe(100_001 * 16 + 4);
+    expect(jsonBytes(deep)).toBe(100_000 * 96 + 16 + 4);
     const hit: RudderPixelHit = {
       deferred: 'rudder-pixel', type: 'track', query: 'q'.repeat(500_000), nowMs: 0, websiteId: 'w', requestIp: '0.0.0.0', keepIp: false, userAgent: 'ua', geo: { country: null, region: null, city: null },
     };

@@ -11,7 +11,7 @@ import type { Limiter } from '../limit/limiter.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { PRISME_GIF } from './gifs.ts';
 import { prismeAnswer, runGate } from './prisme-gate.ts';
-import { endsWithSlash, pathOf, readBody, requestClientIp } from './request-values.ts';
+import { endsWithSlash, headerBytes, pathOf, readBody, requestClientIp } from './request-values.ts';
 import { prismeDocs } from './prisme-docs.ts';
 
 export interface PrismeRouteDeps {
@@ -105,6 +105,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     }));
   };
   const qs = (request: Request) => new URL(request.url).searchParams;
+  /** What a request held while its event waits for the pageview takes besides what the event keeps: its URL and headers. */
+  const held = (request: Request) => () => request.url.length + headerBytes(request.headers);
 
   function jsPageview(c: Ctx): Response | Promise<Response> {
     const e = enter(c, false);
@@ -129,7 +131,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
       d.drops.add('invalid-input');
       return prismeAnswer(400, e.headers, props.reason);
     }
-    const r = prismeCustom(d.prisme, e.client, { name, page: page(c.request.headers), properties: props.properties });
+    const r = prismeCustom(d.prisme, e.client, { name, page: page(c.request.headers), properties: props.properties, heldBytes: held(c.request) });
     return r instanceof Promise ? r.then((v) => answerJs(e.headers, v)) : answerJs(e.headers, r);
   }
 
@@ -153,14 +155,14 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     const q = qs(c.request);
     const props = noscriptProps(q);
     if (!props.ok) return answerGif(e.headers, { ok: false, reason: props.reason, drop: 'invalid-input' });
-    return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name, page: q.get('referrer') || page(c.request.headers), properties: props.properties }));
+    return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name, page: q.get('referrer') || page(c.request.headers), properties: props.properties, heldBytes: held(c.request) }));
   }
 
   async function noscriptOutbound(c: Ctx): Promise<Response> {
     const e = enter(c, true);
     if (e.response) return e.response;
     const q = qs(c.request);
-    const r = await prismeClick(d.prisme, e.client, 'outbound-link', { page: q.get('referrer') || page(c.request.headers), target: q.get('url'), ping: false, retryRoot: true });
+    const r = await prismeClick(d.prisme, e.client, 'outbound-link', { page: q.get('referrer') || page(c.request.headers), target: q.get('url'), ping: false, retryRoot: true, heldBytes: held(c.request) });
     if (!r.ok) {
       d.drops.add(r.drop);
       return prismeAnswer(400, e.headers, r.reason);
@@ -234,9 +236,11 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     if (body instanceof Response) return body;
     const h = c.request.headers;
     const ping = body.text === 'PING';
+    // A wait holds the body too: the target is cut from it.
+    const heldBytes = () => held(c.request)() + body.text.length;
     return answerJs(e.headers, await prismeClick(d.prisme, e.client, kind, ping
-      ? { page: h.get('ping-from'), target: h.get('ping-to'), ping: true }
-      : { page: page(h), target: body.text.trim(), ping: false }));
+      ? { page: h.get('ping-from'), target: h.get('ping-to'), ping: true, heldBytes }
+      : { page: page(h), target: body.text.trim(), ping: false, heldBytes }));
   }
 
   function fallback(c: Ctx, noscript: boolean): Response {

@@ -60,6 +60,16 @@ function decode(bytes: Uint8Array, max: number, lenient: boolean): BodyText {
 }
 
 /** The path of a request URL as received (percent-escapes kept): no URL object on the hot path. */
+/**
+ * What a request's headers take (names, values, a little per line): up to 512 KiB. Counted for
+ * requests held while they wait (prisme-sessions.ts), walked only then.
+ */
+export function headerBytes(h: Headers): number {
+  let n = 0;
+  for (const [k, v] of h) n += k.length + v.length + 4;
+  return n;
+}
+
 export function pathOf(url: string): string {
   const from = url.indexOf('/', url.indexOf('//') + 2);
   if (from < 0) return '/';

@@ -90,7 +90,7 @@ function parseStatus(s: string | null): number | null {
 export function prismeCustom(
   ctx: PrismeContext,
   client: PrismeClient,
-  input: { name: string; page: string | null; properties: Record<string, unknown> },
+  input: { name: string; page: string | null; properties: Record<string, unknown>; heldBytes?: () => number },
 ): PrismeResult | Promise<PrismeResult> {
   const page = input.page ? ctx.parseUrl(input.page) : null;
   if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
@@ -104,8 +104,8 @@ export function prismeCustom(
   };
   // Usually the pageview came first: answer at once; else wait for it (up to the events timeout).
   const now = ctx.sessions.findSession(device, page.path);
-  // A wait holds the properties (up to a 4 MiB body's): the store caps what waits hold together.
-  return now ? custom(now) : ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, jsonBytes(input.properties)).then(custom);
+  // A wait holds the properties (up to a 4 MiB body's) and the request: the store caps what waits hold together.
+  return now ? custom(now) : ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, () => jsonBytes(input.properties) + (input.heldBytes?.() ?? 0)).then(custom);
 }
 
 /**
@@ -156,7 +156,7 @@ export async function prismeClick(
   ctx: PrismeContext,
   client: PrismeClient,
   kind: ClickKind,
-  input: { page: string | null; target: string | null; ping: boolean; retryRoot?: boolean },
+  input: { page: string | null; target: string | null; ping: boolean; retryRoot?: boolean; heldBytes?: () => number },
 ): Promise<PrismeResult> {
   const page = input.page ? ctx.parseUrl(input.page) : null;
   if (!page) return fail(input.ping ? 'invalid "Ping-From"' : 'invalid "Referer" or "X-Prisme-Referrer"');
@@ -166,12 +166,13 @@ export async function prismeClick(
   const device = deviceKey(deviceId(ctx.processSalt, client.userAgent, client.ip, page.host));
   let session: Readonly<PrismeSession> | null;
   let path = page.path;
+  const held = () => target.href.length + (input.heldBytes?.() ?? 0);
   if (input.ping || input.retryRoot) {
-    const hit = await ctx.sessions.waitForSessionOrRoot(device, page, ctx.eventsTimeoutMs, target.href.length);
+    const hit = await ctx.sessions.waitForSessionOrRoot(device, page, ctx.eventsTimeoutMs, held);
     session = hit?.session ?? null;
     if (hit) path = hit.path;
   } else {
-    session = await ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, target.href.length);
+    session = await ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, held);
   }
   if (!session) return fail('session not found', 'no-session');
   const e = sessionEvent(ctx, kind, session, page, path, ctx.clock());

@@ -324,13 +324,13 @@ describe('PrismeSessionStore waiting events', () => {
 
   it('answers null at once when what waiting events hold would pass the byte cap, and frees it when they are answered', async () => {
     const { view, store } = setup({ maxWaiterBytes: 64 * 1024 });
-    const first = store.waitForSession(1n, '/a', 1000, 60_000);
+    const first = store.waitForSession(1n, '/a', 1000, () => 60_000);
     expect(store.stats().waiters).toBe(1);
-    expect(await store.waitForSession(1n, '/b', 1000, 10_000)).toBeNull();
+    expect(await store.waitForSession(1n, '/b', 1000, () => 10_000)).toBeNull();
     view('/a');
     expect((await first)?.latestPath).toBe('/a');
     expect(store.stats()).toMatchObject({ waiters: 0, waiterBytes: 0 });
-    const again = store.waitForSession(1n, '/b', 1000, 10_000);
+    const again = store.waitForSession(1n, '/b', 1000, () => 10_000);
     expect(store.stats().waiters).toBe(1);
     store.close();
     expect(await again).toBeNull();

@@ -77,7 +77,8 @@ export interface PrismeSessionOptions {
   maxWaiters?: number;
   /**
    * Cap on what pending waits hold (their paths, and what each caller says it holds while it
-   * waits: a custom event's properties, a click's target), default 32 MiB; beyond it as maxWaiters.
+   * waits: a custom event's properties, a click's target, the request's headers; asked only when
+   * it has to wait), default 32 MiB; beyond it as maxWaiters.
    */
   maxWaiterBytes?: number;
 }
@@ -96,6 +97,7 @@ const SESSION_BYTES = 256;
 const MIB = 1024 * 1024;
 /** A pending wait: its record, timer, promise and the request suspended behind it. */
 const WAITER_BYTES = 512;
+const NOTHING = () => 0;
 
 /** What a session holds, for the byte cap: a fixed part and its own texts (the parsed UA is shared). */
 export function sessionBytes(s: PrismeSession): number {
@@ -190,8 +192,8 @@ export class PrismeSessionStore {
    * The session on `path`, now or as soon as a pageview puts one there; null after `timeoutMs`
    * (Prisme: custom/click events wait up to the 3 s request deadline for their pageview).
    */
-  async waitForSession(device: DeviceKey, path: string, timeoutMs: number, holdBytes = 0): Promise<Readonly<PrismeSession> | null> {
-    const hit = await this.waitAny(device, [path], timeoutMs, holdBytes);
+  async waitForSession(device: DeviceKey, path: string, timeoutMs: number, held: () => number = NOTHING): Promise<Readonly<PrismeSession> | null> {
+    const hit = await this.waitAny(device, [path], timeoutMs, held);
     return hit?.session ?? null;
   }
 
@@ -204,9 +206,9 @@ export class PrismeSessionStore {
     device: DeviceKey,
     page: PageUrl,
     timeoutMs: number,
-    holdBytes = 0,
+    held: () => number = NOTHING,
   ): Promise<{ session: Readonly<PrismeSession>; path: string } | null> {
-    return this.waitAny(device, page.path === '/' ? ['/'] : [page.path, '/'], timeoutMs, holdBytes);
+    return this.waitAny(device, page.path === '/' ? ['/'] : [page.path, '/'], timeoutMs, held);
   }
 
   /** Drops idle sessions and empty devices; run it every ~10 s (Prisme's GC period). */
@@ -319,17 +321,18 @@ export class PrismeSessionStore {
     device: DeviceKey,
     paths: string[],
     timeoutMs: number,
-    holdBytes: number,
+    held: () => number,
   ): Promise<{ session: Readonly<PrismeSession>; path: string } | null> {
     const now = this.clock();
     for (const path of paths) {
       const s = this.find(device, path, now);
       if (s) return Promise.resolve({ session: s, path });
     }
+    if (timeoutMs <= 0 || this.waiterCount >= this.maxWaiters) return Promise.resolve(null);
     const keys = paths.map((p) => waitKey(device, p));
-    let bytes = WAITER_BYTES + holdBytes;
+    let bytes = WAITER_BYTES + held();
     for (const k of keys) bytes += k.length;
-    if (timeoutMs <= 0 || this.waiterCount >= this.maxWaiters || this.waiterBytes + bytes > this.maxWaiterBytes) return Promise.resolve(null);
+    if (this.waiterBytes + bytes > this.maxWaiterBytes) return Promise.resolve(null);
     return new Promise((resolve) => {
       const w: Waiter = { done: false, bytes, keys, resolve, timer: undefined! };
       w.timer = setTimeout(() => this.settle(w, null), timeoutMs);

@@ -14,6 +14,7 @@ eventStoreContract('sqlite on a writer thread (file)', async () => {
 });
 
 import { describe, expect, it } from 'bun:test';
+import { heapStats } from 'bun:jsc';
 import { EVENT_FIELDS, type CanonicalEvent } from '../../ingest/event.ts';
 import { eventRow, ROW_FIELDS } from './sqlite-event-store.ts';
 import { makeEvent, tooDeep } from '../../../test/helpers/events.ts';
@@ -55,5 +56,28 @@ describe('insertRowsSync', () => {
     const store = new SqliteEventStore(openDatabase(':memory:'));
     expect(() => store.insertRowsSync(rows())).toThrow(RangeError);
     expect(await store.count()).toBe(0);
+  });
+});
+
+describe('scans', () => {
+  it('hold at most ~8 MiB of large rows at a time, however many fit in a page by count', async () => {
+    const store = new SqliteEventStore(openDatabase(':memory:'));
+    // 40 events of 1 MB properties: one page of 256 rows by count would hold all 40 MB.
+    store.insertBatchSync(Array.from({ length: 40 }, (_, i) => makeEvent(i, { properties: { blob: `${i}`.padEnd(1_000_000, 'b') } })));
+    for (const scan of [() => store.scanNdjson({}), () => store.scan({})]) {
+      Bun.gc(true);
+      const before = heapStats().heapSize;
+      let heldAtFirst = 0;
+      let n = 0;
+      for await (const item of scan()) {
+        if (n++ === 0) {
+          Bun.gc(true);
+          heldAtFirst = heapStats().heapSize - before;
+        }
+        expect(item).toBeDefined();
+      }
+      expect(n).toBe(40);
+      expect(heldAtFirst).toBeLessThan(20_000_000);
+    }
   });
 });

@@ -26,6 +26,11 @@ const ROWS_PER_INSERT = 16;
  * (~1 ms of SQLite work) is the longest the export keeps other requests waiting.
  */
 const SCAN_PAGE = 256;
+/**
+ * …and bytes of properties and payload per page, beyond its first row: a row may hold ~10 MB
+ * (a 5 MB RudderStack message, its properties again), and 256 of them would be 2.5 GB.
+ */
+const SCAN_PAGE_BYTES = 8 * 1024 * 1024;
 
 type Value = string | number | null;
 
@@ -93,26 +98,34 @@ export class SqliteEventStore implements EventStore {
     return this.pages(filter, `json_quote(id), ts, ${NDJSON_MIDDLE}, properties, payload, rowid`, ndjsonFromRow);
   }
 
-  /** Keyset pages of SCAN_PAGE rows, oldest first: memory stays O(page) whatever the count. */
+  /**
+   * Keyset pages of at most SCAN_PAGE rows and SCAN_PAGE_BYTES of JSON columns, oldest first:
+   * memory stays O(page) whatever the count and the size of the rows. The sizes come first, from
+   * the rows' headers (octet_length reads no text).
+   */
   private async *pages<T>(filter: EventFilter, select: string, map: (r: Value[]) => T): AsyncIterable<T> {
     const { where, args } = whereClause(filter);
-    const page = this.db.prepare(
-      `SELECT ${select} FROM events ${where} ${where ? 'AND' : 'WHERE'} (ts, rowid) > (?, ?) ORDER BY ts, rowid LIMIT ${SCAN_PAGE}`,
-    );
+    const after = `${where} ${where ? 'AND' : 'WHERE'} (ts, rowid) > (?, ?) ORDER BY ts, rowid`;
+    const sizes = this.db.prepare(`SELECT coalesce(octet_length(properties), 0) + coalesce(octet_length(payload), 0) FROM events ${after} LIMIT ${SCAN_PAGE}`);
+    const page = this.db.prepare(`SELECT ${select} FROM events ${after} LIMIT ?`);
     let lastTs = Number.MIN_SAFE_INTEGER;
     let lastRid = -1;
     try {
       for (;;) {
+        const next = sizes.values(...args, lastTs, lastRid) as number[][];
+        let n = 0;
+        for (let bytes = 0; n < next.length && (n === 0 || bytes + next[n]![0]! <= SCAN_PAGE_BYTES); n++) bytes += next[n]![0]!;
         // Rows as arrays (column order), not objects keyed by column name: half the allocation.
-        const rows = page.values(...args, lastTs, lastRid) as Value[][];
+        const rows = n ? (page.values(...args, lastTs, lastRid, n) as Value[][]) : [];
         for (const r of rows) yield map(r);
-        if (rows.length < SCAN_PAGE) return;
+        if (rows.length === 0 || (next.length < SCAN_PAGE && n === next.length)) return;
         // Both selections have ts second and the rowid last.
         const last = rows[rows.length - 1]!;
         lastTs = last[TS] as number;
         lastRid = last[last.length - 1] as number;
       }
     } finally {
+      sizes.finalize();
       page.finalize();
     }
   }

@@ -14,8 +14,9 @@ const SUITE: string[][] = [
   ['mixed-load.ts', 'durable'],
   ['mixed-load.ts', 'filled'],
   ['mixed-load.ts', 'addresses'],
-  // Memory under hostile input: 8 KB URLs into 80k sessions and the write buffer.
+  // Memory under hostile input: 8 KB URLs into 80k sessions and the write buffer; 400 KiB headers.
   ['long-urls.ts'],
+  ['long-headers.ts'],
   // 5: microbenchmarks.
   ['ua-geo.ts'],
   ['rudder-mapping.ts'],

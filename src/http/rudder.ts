@@ -10,7 +10,7 @@ import { queryFirstValue } from '../ingest/go-query.ts';
 import { addServerFields, hasIdentity, type PixelType } from '../ingest/rudder-message.ts';
 import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 import type { JsonObject } from '../ingest/sjson-path.ts';
-import type { UserAgentParser } from '../ingest/user-agent.ts';
+import { cutUserAgent, type UserAgentParser } from '../ingest/user-agent.ts';
 import type { Clock } from '../lib/clock.ts';
 import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
@@ -101,7 +101,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     const ip = requestClientIp(d.ipPolicy, server, request);
     const hit: RudderPixelHit = {
       deferred: 'rudder-pixel', type, query, nowMs: d.clock(), websiteId, requestIp: storedIp(ip), keepIp: d.keepIp,
-      userAgent: request.headers.get('user-agent') ?? '', geo: d.geo.lookup(ip),
+      userAgent: cutUserAgent(request.headers.get('user-agent') ?? ''), geo: d.geo.lookup(ip),
     };
     return d.buffer.submit(hit);
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'bun:test';
-import { pixelIds } from './pixel-hit.ts';
+import { deferPixelHit, pixelIds } from './pixel-hit.ts';
+import type { GeoReader } from './geo.ts';
+import type { SaltKeeper } from './visitor-id.ts';
 
 const salt = new Uint8Array(32).fill(7);
 const otherSalt = new Uint8Array(32).fill(8);
@@ -40,5 +42,15 @@ describe('pixel visitor and session ids', () => {
     expect(pixelIds(salt, PX, '203.0.113.7', 'UA', T + 45 * 60_000).sessionId).not.toBe(s);
     expect(pixelIds(otherSalt, PX, '203.0.113.7', 'UA', T).sessionId).not.toBe(s);
     expect(pixelIds(salt, PX, '203.0.113.8', 'UA', T).sessionId).not.toBe(s);
+  });
+
+  it('hashes the whole User-Agent, and hands the writer thread only the 500 characters it parses', () => {
+    const deps = { salts: { saltFor: () => salt } as unknown as SaltKeeper, geo: { lookup: () => ({ country: null, region: null, city: null }) } as unknown as GeoReader };
+    const hit = (ua: string) => deferPixelHit(deps, { pixelId: PX, url: 'https://c.example/p/x', referer: null, userAgent: ua, ip: '203.0.113.7', nowMs: T });
+    const long = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0 '.padEnd(100_000, 'z');
+    const deferred = hit(long);
+    expect(deferred.userAgent).toBe(long.slice(0, 500));
+    expect(deferred.visitorId).toBe(visitor(salt, PX, '203.0.113.7', long));
+    expect(deferred.visitorId).not.toBe(hit(long.slice(0, 500)).visitorId);
   });
 });

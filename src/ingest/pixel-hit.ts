@@ -26,7 +26,7 @@ import { blankEvent, type CanonicalEvent } from './event.ts';
 import type { GeoLocation, GeoReader } from './geo.ts';
 import { NO_UTM, type PageUrl, type Utm } from './url.ts';
 import { isoTime } from '../lib/clock.ts';
-import type { ClientHints, UserAgentParser } from './user-agent.ts';
+import { cutUserAgent, type ClientHints, type UserAgentParser } from './user-agent.ts';
 import type { SaltKeeper } from './visitor-id.ts';
 
 /** What the request thread needs for a hit: geo and the daily salt stay there (the raw IP never leaves it). */
@@ -134,8 +134,9 @@ export function pixelIds(salt: Uint8Array, pixelId: string, ip: string, ua: stri
 /** The request thread's part: the hit's ids (daily salt) and place. */
 export function deferPixelHit(d: PixelHitDeps, hit: PixelHit): UmamiPixelHit {
   const ids = pixelIds(d.salts.saltFor(hit.nowMs), hit.pixelId, hit.ip, hit.userAgent, hit.nowMs);
+  // The ids hash the whole User-Agent; the writer thread only parses it, which reads 500 characters.
   return {
-    deferred: 'umami-pixel', pixelId: hit.pixelId, url: hit.url, referer: hit.referer, userAgent: hit.userAgent, hints: hit.hints,
+    deferred: 'umami-pixel', pixelId: hit.pixelId, url: hit.url, referer: hit.referer, userAgent: cutUserAgent(hit.userAgent), hints: hit.hints,
     nowMs: hit.nowMs, visitorId: ids.visitorId, sessionId: ids.sessionId, geo: d.geo.lookup(hit.ip),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { clientHintsFrom, createUserAgentParser } from './user-agent.ts';
+import { clientHintsFrom, createUserAgentParser, cutUserAgent } from './user-agent.ts';
 import { flatText, heapKept } from '../../test/helpers/retained.ts';
 
 const WINDOWS_CHROME =
@@ -97,5 +97,15 @@ describe('createUserAgentParser', () => {
     expect(parser.stats().size).toBe(100);
     expect(parsed.length).toBe(100);
     expect(kept).toBeLessThan(2_000_000);
+  });
+
+  it('cuts a User-Agent or client hint to the 500 characters the parser reads, which parse the same', () => {
+    const parser = createUserAgentParser({ capacity: 10 });
+    const long = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 '.padEnd(50_000, 'q');
+    expect(cutUserAgent(long)).toBe(long.slice(0, 500));
+    const short = 'curl/8.5.0';
+    expect(cutUserAgent(short)).toBe(short);
+    expect(parser.parse(cutUserAgent(long))).toEqual(parser.parse(long));
+    expect(clientHintsFrom({ 'sec-ch-ua-platform': '"Windows"'.padEnd(2000, ' ') })?.['sec-ch-ua-platform']?.length).toBe(500);
   });
 });

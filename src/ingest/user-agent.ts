@@ -49,9 +49,18 @@ export function clientHintsFrom(
   let hints: ClientHints | undefined;
   for (const name of CLIENT_HINT_HEADERS) {
     const v = headers instanceof Headers ? headers.get(name) : headers[name];
-    if (v) (hints ??= {})[name] = v;
+    if (v) (hints ??= {})[name] = cutUserAgent(v);
   }
   return hints;
+}
+
+/**
+ * A User-Agent (or client hint) as the parser reads it: its first MAX_PART characters, copied when
+ * cut (detach.ts), so a hit that carries it to the writer thread carries 500 characters, not a
+ * header of up to 512 KiB. Nothing is lost: ua-parser reads no further.
+ */
+export function cutUserAgent(ua: string): string {
+  return ua.length > MAX_PART ? detach(ua.slice(0, MAX_PART)) : ua;
 }
 
 // decisions.md: a bot is whatever ua-parser's detection calls one, or a browser named like one.

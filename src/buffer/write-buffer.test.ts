@@ -147,10 +147,22 @@ describe('WriteBuffer', () => {
 
   it('refuses a whole batch that would pass the byte cap, keeping none of it', () => {
     const { buffer } = sqliteBuffer({ maxBytes: 64 * 1024 });
+    expect(buffer.submit(makeEvent(0))).toBe('ok');
     const big = Array.from({ length: 10 }, (_, i) => makeEvent(i, { properties: { text: 'y'.repeat(8000) } }));
     expect(buffer.submitAll(big)).toBe('full');
-    expect(buffer.snapshot()).toMatchObject({ waiting: 0, bytes: 0, rejectedFull: 10 });
+    expect(buffer.snapshot()).toMatchObject({ waiting: 1, rejectedFull: 10 });
     expect(buffer.submitAll(big.slice(0, 5))).toBe('ok');
+  });
+
+  it('takes one request larger than its byte cap when it holds nothing, so that request is not refused for ever', async () => {
+    const { store, buffer } = sqliteBuffer({ maxBytes: 64 * 1024 });
+    const big = Array.from({ length: 10 }, (_, i) => makeEvent(i, { properties: { text: 'y'.repeat(8000) } }));
+    expect(buffer.submitAll(big)).toBe('ok');
+    expect(buffer.snapshot().bytes).toBeGreaterThan(64 * 1024);
+    expect(buffer.submit(makeEvent(11))).toBe('full');
+    await buffer.flush();
+    expect(await store.count()).toBe(10);
+    expect(buffer.submit(makeEvent(11))).toBe('ok');
   });
 
   it('writes a large backlog in batches of at most 4 MiB each, losing nothing', async () => {

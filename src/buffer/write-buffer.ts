@@ -112,7 +112,7 @@ export class WriteBuffer {
    */
   submit(event: PendingEvent): 'ok' | 'full' | Promise<'ok' | 'full'> {
     const bytes = pendingBytes(event);
-    if (this.closed || this.size >= this.opts.maxEvents || this.stats.bytes + bytes > this.maxBytes) {
+    if (this.closed || this.size >= this.opts.maxEvents || this.overBytes(bytes)) {
       this.stats.rejectedFull++;
       return 'full';
     }
@@ -138,7 +138,7 @@ export class WriteBuffer {
     if (events.length === 0) return 'ok';
     const sizes = events.map(pendingBytes);
     const bytes = sizes.reduce((a, b) => a + b, 0);
-    if (this.closed || this.size + events.length > this.opts.maxEvents || this.stats.bytes + bytes > this.maxBytes) {
+    if (this.closed || this.size + events.length > this.opts.maxEvents || this.overBytes(bytes)) {
       this.stats.rejectedFull += events.length;
       return 'full';
     }
@@ -154,6 +154,15 @@ export class WriteBuffer {
     }
     if (this.pending.length >= this.opts.flushSize) this.schedule();
     return 'ok';
+  }
+
+  /**
+   * Whether `bytes` more would pass the byte cap. An empty buffer takes anything: one request
+   * larger than the cap by itself (a 4 MB batch of 54k tiny messages is counted ~70 MB) would
+   * otherwise be refused for ever, its client retrying it behind everything else it has to send.
+   */
+  private overBytes(bytes: number): boolean {
+    return this.stats.bytes > 0 && this.stats.bytes + bytes > this.maxBytes;
   }
 
   /** Starts the interval flush. Not called by tests that drive flush() themselves. */

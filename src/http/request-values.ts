@@ -59,7 +59,6 @@ function decode(bytes: Uint8Array, max: number, lenient: boolean): BodyText {
   }
 }
 
-/** The path of a request URL as received (percent-escapes kept): no URL object on the hot path. */
 /**
  * What a request's headers take (names, values, a little per line): up to 512 KiB. Counted for
  * requests held while they wait (prisme-sessions.ts), walked only then.
@@ -70,6 +69,7 @@ export function headerBytes(h: Headers): number {
   return n;
 }
 
+/** The path of a request URL as received (percent-escapes kept): no URL object on the hot path. */
 export function pathOf(url: string): string {
   const from = url.indexOf('/', url.indexOf('//') + 2);
   if (from < 0) return '/';

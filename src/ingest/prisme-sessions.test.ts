@@ -4,6 +4,7 @@ import { isUuid } from '../lib/uuid.ts';
 import { type DeviceKey, type PageviewInput, type PageviewOutcome, type PrismeSession, PrismeSessionStore, sessionBytes } from './prisme-sessions.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { parsePageUrl } from './url.ts';
+import { flatText, heapKept } from '../../test/helpers/retained.ts';
 
 const CLIENT: ParsedUserAgent = {
   browser: 'Firefox', browserVersion: '120.0', os: 'Linux', osVersion: null, device: 'desktop', isBot: false,
@@ -246,6 +247,21 @@ describe('PrismeSessionStore bounds and expiry', () => {
     }
   });
 
+  it('keeps no view on a long landing URL through the short UTM values, path and referrer host it keeps', () => {
+    const { view, store } = setup({ maxDevices: 1000 });
+    // 500 landings on 8 KB URLs: 4 MB if the sessions kept the URLs alive.
+    const kept = heapKept(() => {
+      for (let d = 0; d < 500; d++) {
+        const page = flatText(`${SITE}/p${d}?utm_source=news&utm_campaign=c${d}&pad=`, 8000);
+        const ref = flatText(`https://r${d}.example/?pad=`, 8000);
+        view(page, ref, { device: BigInt(d) });
+      }
+    });
+    expect(store.stats().sessions).toBe(500);
+    expect(store.findSession(7n, '/p7')).toMatchObject({ utmSource: 'news', utmCampaign: 'c7', referrerDomain: 'r7.example' });
+    expect(kept).toBeLessThan(2_000_000);
+  });
+
   it('forgets the least recently active devices once their sessions hold more than the byte cap, never the device in use', () => {
     const { view, store } = setup({ maxDevices: 1000, maxBytes: 200_000 });
     const long = (d: number) => `/${d}/${'a'.repeat(8000)}?utm_source=${'s'.repeat(100)}`;
@@ -330,8 +346,10 @@ describe('PrismeSessionStore waiting events', () => {
     view('/a');
     expect((await first)?.latestPath).toBe('/a');
     expect(store.stats()).toMatchObject({ waiters: 0, waiterBytes: 0 });
-    const again = store.waitForSession(1n, '/b', 1000, () => 10_000);
+    // With nothing waiting, one event may wait whatever it holds.
+    const again = store.waitForSession(1n, '/b', 1000, () => 100_000);
     expect(store.stats().waiters).toBe(1);
+    expect(await store.waitForSession(1n, '/c', 1000, () => 10)).toBeNull();
     store.close();
     expect(await again).toBeNull();
   });

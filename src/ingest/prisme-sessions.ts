@@ -1,9 +1,10 @@
 /** @module Prisme pageviews into per-device sessions (new / moved / cloned / bot), and event lookups that wait for a session. */
+import { detach } from '../lib/detach.ts';
 import type { Clock } from '../lib/clock.ts';
 import { Lru } from '../lib/lru.ts';
 import { uuidv7 } from '../lib/uuid.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
-import { type PageUrl, type Utm, referrerDomain, utmFrom } from './url.ts';
+import { CACHED_URL_MAX, type PageUrl, type Utm, referrerDomain, utmFrom } from './url.ts';
 
 /** A device id (visitor-id.ts `deviceKey`: 53 bits as a number, the fastest Map key), or any string key. */
 export type DeviceKey = number | bigint | string;
@@ -149,7 +150,7 @@ export class PrismeSessionStore {
         const from = list![at]!;
         const moved: PrismeSession = {
           ...from,
-          latestPath: page.path,
+          latestPath: owned(page.path, page),
           pageviews: from.pageviews + 1,
           lastSeen: now,
           visitorId: input.visitorId || from.visitorId,
@@ -168,12 +169,17 @@ export class PrismeSessionStore {
       if (this.cloneIfOnPage(device, page, now)) return { kind: 'clone-nothing-stored' };
     }
 
+    const utm = utmFrom(page);
     const session: PrismeSession = {
       sessionId: uuidv7(now),
       visitorId: input.visitorId || input.autoVisitorId(),
-      latestPath: page.path,
-      referrerDomain: referrerDomain(referrer),
-      ...utmFrom(page),
+      latestPath: owned(page.path, page),
+      referrerDomain: referrer === null ? referrerDomain(null) : owned(referrerDomain(referrer), referrer),
+      utmSource: ownedOrNull(utm.utmSource, page),
+      utmMedium: ownedOrNull(utm.utmMedium, page),
+      utmCampaign: ownedOrNull(utm.utmCampaign, page),
+      utmTerm: ownedOrNull(utm.utmTerm, page),
+      utmContent: ownedOrNull(utm.utmContent, page),
       client: input.client,
       country: input.country(),
       pageviews: 1,
@@ -332,7 +338,8 @@ export class PrismeSessionStore {
     const keys = paths.map((p) => waitKey(device, p));
     let bytes = WAITER_BYTES + held();
     for (const k of keys) bytes += k.length;
-    if (this.waiterBytes + bytes > this.maxWaiterBytes) return Promise.resolve(null);
+    // Nothing waiting: any one event may wait, however much it holds (it can never be more than one request).
+    if (this.waiterBytes > 0 && this.waiterBytes + bytes > this.maxWaiterBytes) return Promise.resolve(null);
     return new Promise((resolve) => {
       const w: Waiter = { done: false, bytes, keys, resolve, timer: undefined! };
       w.timer = setTimeout(() => this.settle(w, null), timeoutMs);
@@ -358,6 +365,20 @@ export class PrismeSessionStore {
     this.waiterBytes -= w.bytes;
     w.resolve(hit);
   }
+}
+
+/**
+ * A part of `from` that a session keeps: itself, or a copy when `from` is long. URLs up to
+ * CACHED_URL_MAX come from the URL cache, whose parts are cut from copies of their own; the parts
+ * of a longer one are views on it (detach.ts): a 4-character UTM value would keep an 8 KB URL
+ * alive for a day, beyond what sessionBytes() counts.
+ */
+function owned(part: string, from: PageUrl): string {
+  return from.href.length > CACHED_URL_MAX ? detach(part) : part;
+}
+
+function ownedOrNull(part: string | null, from: PageUrl): string | null {
+  return part === null ? null : owned(part, from);
 }
 
 function waitKey(device: DeviceKey, path: string): string {

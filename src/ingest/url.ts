@@ -188,7 +188,7 @@ const URL_CACHE_SIZE = 20_000;
  * and never held. An entry (the URL and its parsed parts) takes ~3.4 KB of RSS at 1,024
  * characters, twice that outside Latin-1: 20k of them were 67–137 MB; at 512, half.
  */
-const CACHED_URL_MAX = 512;
+export const CACHED_URL_MAX = 512;
 
 /** parsePageUrl behind a bounded LRU of `capacity` raw URLs. */
 export function cachedUrlParser(capacity = URL_CACHE_SIZE): ((s: string) => PageUrl | null) & { size(): number } {

@@ -80,4 +80,30 @@ describe('scans', () => {
       expect(heldAtFirst).toBeLessThan(20_000_000);
     }
   });
+
+  it('yield every row stored before they started when a row committed between a page\'s two reads takes a place in it', async () => {
+    const db = openDatabase(':memory:');
+    const store = new SqliteEventStore(db);
+    const first = Array.from({ length: 10 }, (_, i) => makeEvent(i + 1));
+    store.insertBatchSync(first);
+    // The writer thread commits on its own connection at any moment: here, once, just before the
+    // first page's rows are read (after their sizes were), a row older than all of them.
+    const prepare = db.prepare.bind(db);
+    let injected = false;
+    db.prepare = ((sql: string) => {
+      const st = prepare(sql);
+      if (sql.endsWith('LIMIT ?')) {
+        const values = st.values.bind(st);
+        st.values = ((...args: never[]) => {
+          if (!injected) (injected = true), store.insertBatchSync([makeEvent(0)]);
+          return values(...args);
+        }) as typeof st.values;
+      }
+      return st;
+    }) as typeof db.prepare;
+    const ids: string[] = [];
+    for await (const e of store.scan({})) ids.push(e.id);
+    expect(injected).toBe(true);
+    for (const e of first) expect(ids).toContain(e.id);
+  });
 });

@@ -118,7 +118,9 @@ export class SqliteEventStore implements EventStore {
         // Rows as arrays (column order), not objects keyed by column name: half the allocation.
         const rows = n ? (page.values(...args, lastTs, lastRid, n) as Value[][]) : [];
         for (const r of rows) yield map(r);
-        if (rows.length === 0 || (next.length < SCAN_PAGE && n === next.length)) return;
+        // Done only when a page comes back empty: the two statements read at two moments, and a
+        // row the writer commits in between may take a place in the page, pushing the last out.
+        if (rows.length === 0) return;
         // Both selections have ts second and the rowid last.
         const last = rows[rows.length - 1]!;
         lastTs = last[TS] as number;

@@ -1,10 +1,11 @@
 /**
  * @module Benchmark: memory under hostile input. 20k devices (client addresses through a trusted
- * X-Forwarded-For) each land on 4 pages whose URLs are 8 KB long, the longest Prisme accepts,
- * `CONNS` requests at a time: 80k sessions holding 8 KB paths and 80k events of ~16 KB to write.
- * Before the byte caps (6e9f62e) RSS peaked at 1.1–1.5 GB; now the write buffer holds at most
+ * X-Forwarded-For) each land on 4 pages whose URLs are 8 KB long, the longest Prisme accepts
+ * (a 4 KB path, then UTM tags and 4 KB more of query), `CONNS` requests at a time: 80k sessions
+ * holding 4 KB paths and short UTM values cut from 8 KB URLs, and 80k events of ~16 KB to write.
+ * Before the byte caps (6e9f62e) RSS peaked at 1.74 GB; now the write buffer holds at most
  * --buffer-max-mb and the sessions 32 MB, and what the buffer cannot hold is answered 503.
- * Checks: peak RSS ≤ 400 MB, rows stored = pageviews acknowledged (200).
+ * Checks: peak RSS ≤ 500 MB (measured 321–334), rows stored = pageviews acknowledged (200).
  *   bun bench/long-urls.ts [connections]   (default 32)
  */
 import { Database } from 'bun:sqlite';
@@ -15,9 +16,13 @@ import { check, line } from './lib/report.ts';
 const CONNS = Number(process.argv[2] ?? 32);
 const DEVICES = 20_000;
 const PAGES = 4;
-const PAD = 'x'.repeat(8000);
-/** The caps' own sum (64 + 32 + 32 MB) with the collector's headroom over it and the ~75 MB at rest; measured 230–290. */
-const RSS_BOUND_MB = 400;
+const PATH_PAD = 'x'.repeat(4000);
+const QUERY_PAD = 'y'.repeat(3900);
+/**
+ * The caps' own sum (64 + 32 + 32 MB), the collector's headroom over it, memory freed but not yet
+ * returned by the allocator and the ~75 MB at rest; far below the 1.7 GB without the byte caps.
+ */
+const RSS_BOUND_MB = 500;
 
 const ff = await startFootfall(['--trust-proxy', '--rate-limit', 'off', '--origins', 'site.example']);
 const rss = rssPhases(ff.pid);
@@ -33,7 +38,7 @@ async function client(): Promise<void> {
       method: 'POST',
       headers: {
         origin: 'https://site.example',
-        'x-prisme-referrer': `https://site.example/${Math.floor(i / DEVICES)}/${PAD}`,
+        'x-prisme-referrer': `https://site.example/${Math.floor(i / DEVICES)}/${PATH_PAD}?utm_source=news&utm_campaign=c${i % 100}&pad=${QUERY_PAD}`,
         'x-forwarded-for': `100.${device >> 16}.${(device >> 8) & 255}.${device & 255}`,
         'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
       },

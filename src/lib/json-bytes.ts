@@ -17,21 +17,29 @@ const KEY_BYTES = 32;
  * walk may go.
  */
 export function jsonBytes(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return leafBytes(value);
   let n = 0;
-  const stack: unknown[] = [value];
+  // Only containers go on the stack; leaves are counted where they are found.
+  const stack: object[] = [value];
   while (stack.length) {
-    const v = stack.pop();
-    if (typeof v === 'string') n += VALUE_BYTES + v.length;
-    else if (Array.isArray(v)) {
-      n += CONTAINER_BYTES;
-      for (let i = 0; i < v.length; i++) stack.push(v[i]);
-    } else if (v !== null && typeof v === 'object') {
-      n += CONTAINER_BYTES;
-      for (const k in v) {
-        n += KEY_BYTES + k.length;
-        stack.push((v as Record<string, unknown>)[k]);
+    const v = stack.pop()!;
+    n += CONTAINER_BYTES;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'object' && x !== null) stack.push(x);
+        else n += leafBytes(x);
       }
-    } else n += VALUE_BYTES;
+    } else {
+      for (const k in v) {
+        const x: unknown = (v as Record<string, unknown>)[k];
+        n += KEY_BYTES + k.length;
+        if (typeof x === 'object' && x !== null) stack.push(x);
+        else n += leafBytes(x);
+      }
+    }
   }
   return n;
 }
+
+const leafBytes = (x: unknown): number => (typeof x === 'string' ? VALUE_BYTES + x.length : VALUE_BYTES);

@@ -298,7 +298,7 @@ export class PrismeSessionStore {
     list.splice(i, 1);
   }
 
-  /** A device's list is dropped (evicted or swept): its sessions no longer count. */
+  /** A device's list is dropped to make room (the LRU's eviction): its sessions no longer count. */
   private forget(list: PrismeSession[]): void {
     this.sessionCount -= list.length;
     for (const s of list) this.heldBytes -= sessionBytes(s);

@@ -128,14 +128,28 @@ describe('cachedUrlParser', () => {
     expect(parse.size()).toBe(1);
   });
 
-  it('caches URLs up to 512 characters, as copies that keep no longer text alive', () => {
+  it('caches URLs up to 1,024 characters, as copies that keep no longer text alive', () => {
     const parse = cachedUrlParser(1000);
-    expect(parse('https://a.example/' + 'p'.repeat(600))?.path).toBe('/' + 'p'.repeat(600));
+    expect(parse('https://a.example/' + 'p'.repeat(1100))?.path).toBe('/' + 'p'.repeat(1100));
     expect(parse.size()).toBe(0);
     const kept = heapKept(() => {
       for (let i = 0; i < 100; i++) parse(flatText(`https://kept.example/${i}/`, 200_000).slice(0, 200));
     });
     expect(parse.size()).toBe(100);
     expect(kept).toBeLessThan(2_000_000);
+  });
+
+  it('holds at most its budget of characters, forgetting the least recently used URLs first', () => {
+    const parse = cachedUrlParser(1000, 10_000);
+    const long = (i: number) => `https://a.example/${i}/`.padEnd(1000, 'q');
+    const first = Array.from({ length: 30 }, (_, i) => parse(long(i)));
+    expect(parse.size()).toBe(10);
+    // The newest are the ones kept (a hit hands out the same frozen value); the oldest were forgotten.
+    for (let i = 20; i < 30; i++) expect(parse(long(i))).toBe(first[i]!);
+    expect(parse(long(0))).not.toBe(first[0]!);
+    expect(parse.size()).toBe(10);
+    // 100 short ones (2,590 characters) make room for themselves by forgetting 3 of the long ones.
+    for (let i = 0; i < 100; i++) parse(`https://a.example/short/${i}`);
+    expect(parse.size()).toBe(107);
   });
 });

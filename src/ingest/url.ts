@@ -183,16 +183,19 @@ export function decodeQueryComponent(s: string): string {
 
 /** 20k raw URLs, each kept only up to CACHED_URL_MAX characters, and a site's hot pages all fit. */
 const URL_CACHE_SIZE = 20_000;
+/** Longer URLs (rare: real pages with their UTM tags run to a few hundred) are parsed every time and never held. */
+export const CACHED_URL_MAX = 1024;
 /**
- * Longer URLs (rare: real pages with their UTM tags run to a few hundred) are parsed every time
- * and never held. An entry (the URL and its parsed parts) takes ~3.4 KB of RSS at 1,024
- * characters, twice that outside Latin-1: 20k of them were 67–137 MB; at 512, half.
+ * …and at most this many characters of URLs in all. An entry (the URL and its parsed parts) takes
+ * ~3.4 B of RSS per character, twice that outside Latin-1: 20k URLs of 1,024 characters measured
+ * 67–137 MB; 4M characters is ~14–28 MB, and 20k URLs of 200 characters still fit.
  */
-export const CACHED_URL_MAX = 512;
+const URL_CACHE_CHARS = 4_000_000;
 
-/** parsePageUrl behind a bounded LRU of `capacity` raw URLs. */
-export function cachedUrlParser(capacity = URL_CACHE_SIZE): ((s: string) => PageUrl | null) & { size(): number } {
-  const cache = new Lru<string, PageUrl | null>(capacity);
+/** parsePageUrl behind a bounded LRU of `capacity` raw URLs and `maxChars` characters of them. */
+export function cachedUrlParser(capacity = URL_CACHE_SIZE, maxChars = URL_CACHE_CHARS): ((s: string) => PageUrl | null) & { size(): number } {
+  let chars = 0;
+  const cache = new Lru<string, PageUrl | null>(capacity, (url) => (chars -= url.length));
   const parse = (s: string): PageUrl | null => {
     const hit = cache.get(s);
     if (hit !== undefined) return hit;
@@ -203,6 +206,8 @@ export function cachedUrlParser(capacity = URL_CACHE_SIZE): ((s: string) => Page
     // PageUrl values are never mutated by their users, so one instance can be shared.
     if (parsed) Object.freeze(parsed);
     cache.set(kept, parsed);
+    chars += kept.length;
+    while (chars > maxChars && cache.size > 1) cache.evictOldest();
     return parsed;
   };
   return Object.assign(parse, { size: () => cache.size });

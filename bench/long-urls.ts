@@ -5,7 +5,7 @@
  * holding 4 KB paths and short UTM values cut from 8 KB URLs, and 80k events of ~16 KB to write.
  * Before the byte caps (6e9f62e) RSS peaked at 1.74 GB; now the write buffer holds at most
  * --buffer-max-mb and the sessions 32 MB, and what the buffer cannot hold is answered 503.
- * Checks: peak RSS ≤ 500 MB (measured 321–334), rows stored = pageviews acknowledged (200).
+ * Checks: peak RSS ≤ 500 MB (measured 321–354), rows stored = pageviews acknowledged (200).
  *   bun bench/long-urls.ts [connections]   (default 32)
  */
 import { Database } from 'bun:sqlite';

@@ -118,9 +118,13 @@ function workerUrls(ack: Config['ack']): WorkerUrls {
 function configOrExit(args: string[], env: Record<string, string | undefined>): Config | null {
   const r = loadConfig(args, env);
   if (r.ok && r.rest.length === 0) return r.config;
-  const errors = r.ok ? r.rest.map((a) => `unexpected argument "${a}"`) : r.errors;
-  process.stderr.write(`footfall: invalid options:\n${errors.map((e) => `  - ${e}`).join('\n')}\n(see footfall --help)\n`);
+  badOptions(r.ok ? r.rest.map((a) => `unexpected argument "${a}"`) : r.errors, '(see footfall --help)\n');
   return null;
+}
+
+/** Reports options that cannot be used (exit EXIT_USAGE follows), one problem a line. */
+function badOptions(problems: string[], hint = ''): void {
+  process.stderr.write(`footfall: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n${hint}`);
 }
 
 function printUnit(args: string[], env: Record<string, string | undefined>): number {
@@ -143,7 +147,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   try {
     geo = openGeoReader(config.geoipDb || (await loadDefaultGeoDatabase()));
   } catch (e) {
-    process.stderr.write(`footfall: invalid options:\n  - --geoip-db: cannot read ${config.geoipDb}: ${(e as Error).message}\n`);
+    badOptions([`--geoip-db: cannot read ${config.geoipDb}: ${(e as Error).message}`]);
     return EXIT_USAGE;
   }
   log.info('geoip database', { type: geo.info.databaseType, built: geo.info.buildDate, source: config.geoipDb || 'embedded' });
@@ -151,7 +155,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   try {
     mkdirSync(config.dataDir, { recursive: true });
   } catch (e) {
-    process.stderr.write(`footfall: invalid options:\n  - --data-dir: cannot create ${config.dataDir}: ${(e as Error).message}\n`);
+    badOptions([`--data-dir: cannot create ${config.dataDir}: ${(e as Error).message}`]);
     return EXIT_USAGE;
   }
   const dbPath = join(config.dataDir, 'footfall.db');
@@ -174,7 +178,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // first start hashes a password (argon2id, ~200 ms); a restart skips it.
   const passwordProblem = meta.users.countAll() === 0 ? adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD) : null;
   if (passwordProblem) {
-    process.stderr.write(`footfall: invalid options:\n  - ${passwordProblem}\n`);
+    badOptions([passwordProblem]);
     await events.close();
     db.close();
     return EXIT_USAGE;

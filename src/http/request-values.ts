@@ -30,32 +30,43 @@ const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
  * JSON decoder does.
  */
 export async function readBody(request: Request, max: number, lenient = false): Promise<BodyText> {
+  const bytes = await readBytes(request, max);
+  if (bytes === null) return { ok: false, error: 'too-large' };
+  const text = decodeUtf8(bytes, lenient);
+  return text === null ? { ok: false, error: 'invalid-utf8' } : { ok: true, text };
+}
+
+/** The body's bytes, or null when there are more than `max` (declared or counted as they arrive). */
+export async function readBytes(request: Request, max: number): Promise<Uint8Array | null> {
   const declaredText = request.headers.get('content-length');
   if (declaredText !== null) {
     const declared = Number(declaredText);
-    if (declared > max) return { ok: false, error: 'too-large' };
-    if (declared === 0 || !request.body) return { ok: true, text: '' };
+    if (declared > max) return null;
+    if (declared === 0 || !request.body) return EMPTY;
     // HTTP/1.1 framing: the server reads exactly the declared bytes, so one read takes them all
     // (the stream reader below costs ~1 µs per chunk in promise machinery).
-    return decode(new Uint8Array(await request.arrayBuffer()), max, lenient);
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    return bytes.byteLength > max ? null : bytes;
   }
-  if (!request.body) return { ok: true, text: '' };
+  if (!request.body) return EMPTY;
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > max) return { ok: false, error: 'too-large' };
+    if (size > max) return null;
     chunks.push(chunk);
   }
-  return decode(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), max, lenient);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
-function decode(bytes: Uint8Array, max: number, lenient: boolean): BodyText {
-  if (bytes.byteLength > max) return { ok: false, error: 'too-large' };
+const EMPTY = new Uint8Array(0);
+
+/** UTF-8 bytes → text, a BOM kept (JSON then refuses it, as Go does); null for invalid UTF-8 unless `lenient` (U+FFFD). */
+export function decodeUtf8(bytes: Uint8Array, lenient: boolean): string | null {
   try {
-    return { ok: true, text: (lenient ? utf8Lenient : utf8).decode(bytes) };
+    return (lenient ? utf8Lenient : utf8).decode(bytes);
   } catch {
-    return { ok: false, error: 'invalid-utf8' };
+    return null;
   }
 }
 

@@ -15,7 +15,7 @@ import type { Clock } from '../lib/clock.ts';
 import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { RUDDER_GIF } from './gifs.ts';
-import { endsWithSlash, readBody, requestClientIp } from './request-values.ts';
+import { decodeUtf8, endsWithSlash, readBody, readBytes, requestClientIp } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
 import { jsonTooDeep } from '../lib/json-depth.ts';
@@ -214,7 +214,7 @@ async function readJsonBody(request: Request): Promise<unknown | 'too-large' | '
     } catch (e) {
       return (e as Error).message === 'too-large' ? 'too-large' : 'invalid';
     }
-    return parseJson(inflated);
+    return parseJsonText(decodeUtf8(inflated, true)!);
   }
   const body = await readBody(request, RUDDER_MAX_BODY, true);
   if (!body.ok) return body.error === 'too-large' ? 'too-large' : 'invalid';
@@ -231,24 +231,6 @@ function parseJsonText(text: string): unknown | 'invalid' {
   }
 }
 
-// Not fatal: Go's JSON decoder reads an invalid UTF-8 byte as U+FFFD, and so does this.
-const utf8 = new TextDecoder('utf-8');
-function parseJson(bytes: Uint8Array): unknown | 'invalid' {
-  return parseJsonText(utf8.decode(bytes));
-}
-
-async function readBytes(request: Request, max: number): Promise<Uint8Array | null> {
-  if (Number(request.headers.get('content-length') ?? 0) > max) return null;
-  if (!request.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > max) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Streams through DecompressionStream and stops as soon as the output passes `max` bytes. */
 async function gunzipBounded(bytes: Uint8Array, max: number): Promise<Uint8Array> {

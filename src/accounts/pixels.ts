@@ -2,7 +2,8 @@
 import { ApiError } from '../http/errors.ts';
 import type { Page, PageQuery, PixelRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
-import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned, canViewTeam } from './permissions.ts';
+import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned } from './permissions.ts';
+import { viewableTeam } from './teams.ts';
 import type { Principal } from './principal.ts';
 import { teamRoleFor } from './websites.ts';
 
@@ -28,9 +29,7 @@ export function listPixels(d: Deps, p: Principal, q: PageQuery): Page<PixelRecor
 }
 
 export function listTeamPixels(d: Deps, p: Principal, teamId: string, q: PageQuery): Page<PixelRecord> {
-  // Permission first, as Umami: a non-member gets 401 whether the team exists or not; an admin learns it does not.
-  if (!canViewTeam(p, d.meta.members.roleOf(teamId, p.user.id))) throw new ApiError('unauthorized');
-  if (!d.meta.teams.byId(teamId)) throw new ApiError('not-found');
+  viewableTeam(d, p, teamId);
   return d.meta.pixels.listForTeam(teamId, q);
 }
 

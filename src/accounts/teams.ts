@@ -18,6 +18,12 @@ function liveTeam(d: AccountsDeps, teamId: string): TeamRecord {
   return team;
 }
 
+/** The team the caller may view (its member, or an admin): 401 first, then 404, as Umami. */
+export function viewableTeam(d: AccountsDeps, p: Principal, teamId: string): TeamRecord {
+  if (!canViewTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  return liveTeam(d, teamId);
+}
+
 function roleIn(d: AccountsDeps, p: Principal, teamId: string): TeamRole | null {
   return d.meta.members.roleOf(teamId, p.user.id);
 }
@@ -34,8 +40,7 @@ export function createTeam(d: AccountsDeps, p: Principal, name: string): TeamRec
 }
 
 export function getTeam(d: AccountsDeps, p: Principal, teamId: string): { team: TeamRecord; members: MemberRecord[] } {
-  if (!canViewTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
-  const team = liveTeam(d, teamId);
+  const team = viewableTeam(d, p, teamId);
   return { team, members: d.meta.members.list(teamId, { page: 1, pageSize: 1000 }).data };
 }
 
@@ -67,8 +72,7 @@ export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string): Mem
 }
 
 export function listMembers(d: AccountsDeps, p: Principal, teamId: string, q: PageQuery): Page<MemberRecord> {
-  if (!canViewTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
-  liveTeam(d, teamId);
+  viewableTeam(d, p, teamId);
   return d.meta.members.list(teamId, q);
 }
 

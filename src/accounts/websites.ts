@@ -2,7 +2,8 @@
 import { ApiError } from '../http/errors.ts';
 import type { Page, PageQuery, TeamRole, WebsiteRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
-import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned, canViewTeam, type Owned } from './permissions.ts';
+import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned, type Owned } from './permissions.ts';
+import { viewableTeam } from './teams.ts';
 import type { Principal } from './principal.ts';
 import { newWriteKey } from './secrets.ts';
 
@@ -27,9 +28,7 @@ export function listWebsites(d: AccountsDeps, p: Principal, q: PageQuery, includ
 }
 
 export function listTeamWebsites(d: AccountsDeps, p: Principal, teamId: string, q: PageQuery): Page<WebsiteRecord> {
-  // Permission first, as Umami: a non-member gets 401 whether the team exists or not; an admin learns it does not.
-  if (!canViewTeam(p, d.meta.members.roleOf(teamId, p.user.id))) throw new ApiError('unauthorized');
-  if (!d.meta.teams.byId(teamId)) throw new ApiError('not-found');
+  viewableTeam(d, p, teamId);
   return d.meta.websites.listForTeam(teamId, q);
 }
 

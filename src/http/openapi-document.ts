@@ -67,8 +67,7 @@ function tidyResponse(status: string, r: Json): void {
   if (media && Array.isArray(r.examples) && r.examples.length && media.example === undefined) media.example = r.examples[0];
   for (const key of Object.keys(r)) if (!RESPONSE_KEYS.has(key) && !key.startsWith('x-')) delete r[key];
   if (typeof r.description === 'string' && r.description !== '') return;
-  const json = isObject(r.content) && isObject(r.content['application/json']) ? r.content['application/json'] : null;
-  const schemaDescription = json && isObject(json.schema) && typeof json.schema.description === 'string' ? json.schema.description : null;
+  const schemaDescription = media && isObject(media.schema) && typeof media.schema.description === 'string' ? media.schema.description : null;
   r.description = schemaDescription ?? REASON[status] ?? 'Response';
 }
 

@@ -7,10 +7,10 @@ import { listTeamWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
-  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidIn, Website, websiteJson,
+  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
 } from './management-schemas.ts';
 
-const TeamParams = t.Object({ teamId: UuidIn() });
+const TeamParams = UuidParam('teamId');
 const MemberParams = t.Object({ teamId: UuidIn(), userId: UuidIn() });
 const TeamName = t.String({ minLength: 1, maxLength: 50, examples: ['Marketing'] });
 const AccessCode = t.String({ minLength: 1, maxLength: 50, examples: ['team_3fR9kQ2mZx7LbN1c'] });

@@ -7,7 +7,7 @@ import type { CanonicalEvent } from '../ingest/event.ts';
 import type { GeoReader } from '../ingest/geo.ts';
 import { isRudderType, rudderCanonicalEvent, type RudderType } from '../ingest/rudder-event.ts';
 import { queryFirstValue } from '../ingest/go-query.ts';
-import { addServerFields, hasIdentity, type PixelType } from '../ingest/rudder-message.ts';
+import { addServerFields, hasIdentity, sdkUserAgent, type PixelType } from '../ingest/rudder-message.ts';
 import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 import type { JsonObject } from '../ingest/sjson-path.ts';
 import { cutUserAgent, type UserAgentParser } from '../ingest/user-agent.ts';
@@ -58,9 +58,7 @@ const GIF_NO_ORIGIN = new Headers({ vary: 'Origin', 'content-type': 'image/gif' 
 
 export function rudderRoutes(d: RudderRouteDeps) {
   const enrichOf = (request: Request, ip: string, message: JsonObject, nowMs: number, websiteId: string) => {
-    const ctx = message.context;
-    const sdkUa = typeof ctx === 'object' && ctx !== null && typeof (ctx as JsonObject).userAgent === 'string' ? ((ctx as JsonObject).userAgent as string) : null;
-    return { websiteId, nowMs, client: d.ua.parse(sdkUa ?? request.headers.get('user-agent') ?? ''), geo: d.geo.lookup(ip) };
+    return { websiteId, nowMs, client: d.ua.parse(sdkUserAgent(message) ?? request.headers.get('user-agent') ?? ''), geo: d.geo.lookup(ip) };
   };
   const storedIp = (ip: string) => (d.keepIp ? ip : truncateIp(ip));
 

@@ -150,6 +150,12 @@ export function rudderId(userId: string, anonymousId: string): string {
   return formatUuid(b);
 }
 
+/** The SDK's `context.userAgent` when it sent one: it wins over the request's User-Agent header. */
+export function sdkUserAgent(message: JsonObject): string | null {
+  const ctx = message.context;
+  return typeof ctx === 'object' && ctx !== null && typeof (ctx as JsonObject).userAgent === 'string' ? ((ctx as JsonObject).userAgent as string) : null;
+}
+
 /** Upstream drops a message with neither (400 "request neither has anonymousId nor userId"). */
 export function hasIdentity(message: JsonObject): boolean {
   return cleanId(message.anonymousId) !== '' || cleanId(message.userId) !== '';

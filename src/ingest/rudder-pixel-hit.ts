@@ -3,8 +3,7 @@ import type { DropReason } from './drop-reasons.ts';
 import type { CanonicalEvent } from './event.ts';
 import type { GeoLocation } from './geo.ts';
 import { rudderCanonicalEvent } from './rudder-event.ts';
-import { addServerFields, hasIdentity, pixelQueryToMessage, type PixelType } from './rudder-message.ts';
-import type { JsonObject } from './sjson-path.ts';
+import { addServerFields, hasIdentity, pixelQueryToMessage, sdkUserAgent, type PixelType } from './rudder-message.ts';
 import type { UserAgentParser } from './user-agent.ts';
 
 /**
@@ -36,7 +35,5 @@ export function rudderPixelEvent(hit: RudderPixelHit, ua: UserAgentParser): Cano
   const message = mapped.message;
   addServerFields(message, { nowMs: hit.nowMs, requestIp: hit.requestIp, keepIp: hit.keepIp });
   if (!hasIdentity(message)) return 'missing-identity';
-  const ctx = message.context;
-  const sdkUa = typeof ctx === 'object' && ctx !== null && typeof (ctx as JsonObject).userAgent === 'string' ? ((ctx as JsonObject).userAgent as string) : null;
-  return rudderCanonicalEvent(hit.type, message, { websiteId: hit.websiteId, nowMs: hit.nowMs, client: ua.parse(sdkUa ?? hit.userAgent), geo: hit.geo });
+  return rudderCanonicalEvent(hit.type, message, { websiteId: hit.websiteId, nowMs: hit.nowMs, client: ua.parse(sdkUserAgent(message) ?? hit.userAgent), geo: hit.geo });
 }

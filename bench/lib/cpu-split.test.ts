@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
-import { cpuFields, cpuMeter, machineTicks, processCpuUs, processTicks, statTicks, statTimes, threadGroup, whenServing } from './cpu-split.ts';
+import { cpuFields, cpuMeter, machineTicks, processCpuUs, processTicks, schedWaitNs, statTicks, statTimes, threadGroup, whenServing } from './cpu-split.ts';
 
 describe('cpu-split', () => {
   it('reads user + system ticks after a thread name holding spaces and parentheses', () => {
@@ -16,6 +16,30 @@ describe('cpu-split', () => {
     expect(threadGroup(100, 108, 'HeapHelper')).toBe('gc');
     expect(threadGroup(100, 109, 'JITWorker')).toBe('other');
     expect(threadGroup(100, 110, 'Bun Pool 0')).toBe('other');
+  });
+
+  it('reads the run-queue wait, in ns, from a schedstat line', () => {
+    // schedstat: time on a CPU (ns), time waiting on a run queue (ns), timeslices run.
+    expect(schedWaitNs('1850331412 207845120 38773\n')).toBe(207845120);
+    expect(schedWaitNs('')).toBeNaN();
+  });
+
+  it('counts a thread that waits for the CPU another thread holds as waiting, not busy', async () => {
+    // Two processes spinning on one CPU (taskset: util-linux, essential on Debian): each is on it
+    // about half the time and waits for it the other half.
+    const code = `const u = performance.now() + 600; let x = 0; while (performance.now() < u) x += Math.sqrt(x + 1);`;
+    const spin = () => Bun.spawn(['taskset', '-c', '0', process.execPath, '-e', code], { stdout: 'ignore', stderr: 'ignore' });
+    const a = spin();
+    const b = spin();
+    await Bun.sleep(150);
+    const meter = cpuMeter(a.pid);
+    await Bun.sleep(300);
+    const split = meter.stop().split(1);
+    await Promise.all([a.exited, b.exited]);
+    expect(split.requestBusy).toBeGreaterThan(0.2);
+    expect(split.requestBusy).toBeLessThan(0.8);
+    expect(split.requestWaiting).toBeGreaterThan(0.2);
+    expect(split.requestBusy + split.requestWaiting).toBeGreaterThan(0.85);
   });
 
   it('counts idle and iowait as idle time of the machine', () => {
@@ -87,8 +111,8 @@ describe('cpu-split', () => {
   });
 
   it('prints the baseline without writer or collector fields', () => {
-    const split = { requestUs: 9, requestKernelUs: 6, writerUs: 0, gcUs: 0, otherUs: 0.1, generatorUs: 8.5, requestBusy: 0.97, machineBusy: 0.99 };
-    expect(Object.keys(cpuFields(split, 'baseline_'))).toEqual(['baseline_request_thread_us', 'baseline_request_thread_kernel_us', 'baseline_request_thread_busy', 'baseline_generator_us', 'baseline_machine_busy']);
+    const split = { requestUs: 9, requestKernelUs: 6, writerUs: 0, gcUs: 0, otherUs: 0.1, generatorUs: 8.5, requestBusy: 0.97, requestWaiting: 0.01, writerWaiting: 0, machineBusy: 0.99 };
+    expect(Object.keys(cpuFields(split, 'baseline_'))).toEqual(['baseline_request_thread_us', 'baseline_request_thread_kernel_us', 'baseline_request_thread_busy', 'baseline_request_thread_waiting', 'baseline_generator_us', 'baseline_machine_busy']);
     expect(cpuFields({ ...split, writerUs: 6 })).toMatchObject({ request_thread_us: 9, writer_us: 6, gc_us: 0, other_threads_us: 0.1 });
   });
 

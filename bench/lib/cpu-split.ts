@@ -52,11 +52,22 @@ export function threadGroup(pid: number, tid: number, name: string): ThreadGroup
 /** Ticks per thread group, plus the request thread's system (kernel) part of its own. */
 export type GroupTicks = Record<ThreadGroup, number> & { requestKernel: number };
 
+/**
+ * Nanoseconds a thread has waited, runnable, for a CPU (the second figure of
+ * /proc/<pid>/task/<tid>/schedstat; NaN when the kernel keeps no schedstat).
+ */
+export function schedWaitNs(text: string): number {
+  const fields = text.trim().split(/\s+/);
+  return fields.length >= 3 ? Number(fields[1]) : NaN;
+}
+
 /** One thread's group and CPU ticks so far. */
 interface ThreadTicks {
   group: ThreadGroup;
   total: number;
   system: number;
+  /** Run-queue wait so far, ns (schedWaitNs). */
+  waitNs: number;
 }
 
 /** CPU ticks so far of each live thread of a process, by thread id. Threads that end between reads are skipped. */
@@ -66,7 +77,13 @@ function threadTicks(pid: number): Map<string, ThreadTicks> {
     try {
       const times = statTimes(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'));
       const name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
-      out.set(t, { group: threadGroup(pid, Number(t), name), total: times.user + times.system, system: times.system });
+      let waitNs = NaN;
+      try {
+        waitNs = schedWaitNs(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8'));
+      } catch {
+        // A kernel without CONFIG_SCHED_INFO: the wait stays unknown.
+      }
+      out.set(t, { group: threadGroup(pid, Number(t), name), total: times.user + times.system, system: times.system, waitNs });
     } catch {}
   }
   return out;
@@ -77,12 +94,14 @@ function threadTicks(pid: number): Map<string, ThreadTicks> {
  * ticks are unknown; summing totals instead made a group's figure go negative), and one that
  * started in between counts from zero.
  */
-function ticksBetween(before: Map<string, ThreadTicks>, after: Map<string, ThreadTicks>): GroupTicks {
-  const out: GroupTicks = { request: 0, writer: 0, gc: 0, other: 0, requestKernel: 0 };
+function ticksBetween(before: Map<string, ThreadTicks>, after: Map<string, ThreadTicks>): GroupTicks & { requestWaitNs: number; writerWaitNs: number } {
+  const out = { request: 0, writer: 0, gc: 0, other: 0, requestKernel: 0, requestWaitNs: 0, writerWaitNs: 0 };
   for (const [tid, a] of after) {
     const b = before.get(tid);
     out[a.group] += a.total - (b?.total ?? 0);
     if (a.group === 'request') out.requestKernel += a.system - (b?.system ?? 0);
+    if (a.group === 'request') out.requestWaitNs += a.waitNs - (b?.waitNs ?? 0);
+    if (a.group === 'writer') out.writerWaitNs += a.waitNs - (b?.waitNs ?? 0);
   }
   return out;
 }
@@ -116,6 +135,14 @@ export interface CpuSplit {
   generatorUs: number;
   /** Share of the request thread's wall time it was on a CPU (1 = saturated). */
   requestBusy: number;
+  /**
+   * Share of the request thread's wall time it was ready to run but waited for a CPU another
+   * thread held (the writer, the generator). busy + waiting near 1 with the machine not busy
+   * says the scheduler placed threads badly, not that work was missing (NaN: no schedstat).
+   */
+  requestWaiting: number;
+  /** The same for the writer thread(s). */
+  writerWaiting: number;
   /** Share of the whole machine's CPU time that was busy during the run (every process). */
   machineBusy: number;
 }
@@ -150,6 +177,8 @@ export function cpuMeter(pid: number, generatorIsThisProcess = false): { stop():
             otherUs: us('other'),
             generatorUs: gen === undefined ? NaN : gen / n,
             requestBusy: spent.request / HZ / wallS,
+            requestWaiting: spent.requestWaitNs / 1e9 / wallS,
+            writerWaiting: spent.writerWaitNs / 1e9 / wallS,
             machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
           };
         },
@@ -213,8 +242,10 @@ export function cpuFields(c: CpuSplit, prefix = ''): Record<string, number> {
     [`${prefix}request_thread_us`]: c.requestUs,
     [`${prefix}request_thread_kernel_us`]: c.requestKernelUs,
     [`${prefix}request_thread_busy`]: c.requestBusy,
+    [`${prefix}request_thread_waiting`]: c.requestWaiting,
   };
   if (c.writerUs > 0 || prefix === '') f[`${prefix}writer_us`] = c.writerUs;
+  if (prefix === '') f.writer_waiting = c.writerWaiting;
   if (prefix === '') {
     f.gc_us = c.gcUs;
     f.other_threads_us = c.otherUs;

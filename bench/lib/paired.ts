@@ -94,7 +94,8 @@ function medianSplit(splits: CpuSplit[]): CpuSplit {
   const m = (k: keyof CpuSplit) => median(splits.map((s) => s[k]));
   return {
     requestUs: m('requestUs'), requestKernelUs: m('requestKernelUs'), writerUs: m('writerUs'), gcUs: m('gcUs'), otherUs: m('otherUs'),
-    generatorUs: m('generatorUs'), requestBusy: m('requestBusy'), machineBusy: m('machineBusy'),
+    generatorUs: m('generatorUs'), requestBusy: m('requestBusy'), requestWaiting: m('requestWaiting'), writerWaiting: m('writerWaiting'),
+    machineBusy: m('machineBusy'),
   };
 }
 

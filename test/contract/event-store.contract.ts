@@ -69,6 +69,19 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       await store.close();
     });
 
+    it('writes NDJSON in time order, not in the order the events were stored', async () => {
+      const store = await open();
+      if (!store.scanNdjson) return void (await store.close());
+      // 700 times shuffled (a fixed permutation), stored in three batches: three pages.
+      const times = Array.from({ length: 700 }, (_, i) => (i * 337) % 700);
+      for (let b = 0; b < 700; b += 250) await store.insertBatch(times.slice(b, b + 250).map((t) => makeEvent(t, { name: `t${t}` })));
+      let written = '';
+      for await (const piece of store.scanNdjson({})) written += piece;
+      const names = written.trimEnd().split('\n').map((l) => (JSON.parse(l) as { name: string }).name);
+      expect(names).toEqual(Array.from({ length: 700 }, (_, t) => `t${t}`));
+      await store.close();
+    });
+
     it('filters by website, pixel and inclusive time range', async () => {
       const store = await open();
       const a = Array.from({ length: 10 }, (_, i) => makeEvent(i, { websiteId: 'a' }));

@@ -99,8 +99,10 @@ function ticksBetween(before: Map<string, ThreadTicks>, after: Map<string, Threa
   for (const [tid, a] of after) {
     const b = before.get(tid);
     out[a.group] += a.total - (b?.total ?? 0);
-    if (a.group === 'request') out.requestKernel += a.system - (b?.system ?? 0);
-    if (a.group === 'request') out.requestWaitNs += a.waitNs - (b?.waitNs ?? 0);
+    if (a.group === 'request') {
+      out.requestKernel += a.system - (b?.system ?? 0);
+      out.requestWaitNs += a.waitNs - (b?.waitNs ?? 0);
+    }
     if (a.group === 'writer') out.writerWaitNs += a.waitNs - (b?.waitNs ?? 0);
   }
   return out;
@@ -245,8 +247,8 @@ export function cpuFields(c: CpuSplit, prefix = ''): Record<string, number> {
     [`${prefix}request_thread_waiting`]: c.requestWaiting,
   };
   if (c.writerUs > 0 || prefix === '') f[`${prefix}writer_us`] = c.writerUs;
-  if (prefix === '') f.writer_waiting = c.writerWaiting;
   if (prefix === '') {
+    f.writer_waiting = c.writerWaiting;
     f.gc_us = c.gcUs;
     f.other_threads_us = c.otherUs;
   }

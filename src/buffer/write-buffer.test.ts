@@ -3,7 +3,7 @@ import type { CanonicalEvent } from '../ingest/event.ts';
 import { openDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
 import { makeEvent } from '../../test/helpers/events.ts';
-import { WriteBuffer } from './write-buffer.ts';
+import { MAX_IN_FLIGHT, WriteBuffer } from './write-buffer.ts';
 import { materialisingSink } from './materialising-sink.ts';
 import type { DropTally } from '../ingest/drop-reasons.ts';
 import type { PendingEvent } from '../ingest/pending-event.ts';
@@ -195,5 +195,120 @@ describe('WriteBuffer', () => {
       deferred: 'rudder-pixel', type: 'track', query: 'q'.repeat(500_000), nowMs: 0, websiteId: 'w', requestIp: '0.0.0.0', keepIp: false, userAgent: 'ua', geo: { country: null, region: null, city: null },
     };
     expect(pendingBytes(hit)).toBe(ITEM_BYTES + 500_000 + 2 + 7);
+  });
+});
+
+/**
+ * An ordered sink (EventSink.ordered) whose inserts the test settles by hand, oldest first: it
+ * records the name of each event handed over and, once a batch fails, fails every batch already
+ * handed over behind it, unwritten, as the writer thread does.
+ */
+function handSettledSink() {
+  const stored: string[] = [];
+  const open: { names: string[]; resolve: (d: null) => void; reject: (e: Error) => void }[] = [];
+  return {
+    ordered: true as const,
+    stored,
+    open,
+    insertPending(batch: readonly PendingEvent[]) {
+      return new Promise<DropTally | null>((resolve, reject) => open.push({ names: batch.map((e) => (e as CanonicalEvent).name!), resolve, reject }));
+    },
+    /** Stores the oldest batch in flight. */
+    writeNext() {
+      const b = open.shift()!;
+      stored.push(...b.names);
+      b.resolve(null);
+    },
+    /** Fails the oldest batch in flight and, unwritten, every one behind it. */
+    failAll() {
+      for (const b of open.splice(0)) b.reject(new Error('disk I/O error'));
+    },
+    builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
+  };
+}
+
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+describe('WriteBuffer, durable acks with an ordered sink', () => {
+  it('hands over the next batch before the last one is stored, and acks each event only once its own batch is', async () => {
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 250, maxEvents: 1000, durable: true });
+    const acked: string[] = [];
+    const submit = (name: string) => (buffer.submit(makeEvent(0, { name })) as Promise<'ok'>).then(() => acked.push(name));
+    const first = [submit('a'), submit('b')];
+    await turn();
+    const second = [submit('c')];
+    await turn();
+    // Two batches in flight at once, neither stored yet: nothing acked.
+    expect(sink.open.map((b) => b.names)).toEqual([['a', 'b'], ['c']]);
+    expect(acked).toEqual([]);
+    sink.writeNext();
+    await Promise.all(first);
+    expect(acked).toEqual(['a', 'b']);
+    sink.writeNext();
+    await Promise.all(second);
+    expect(acked).toEqual(['a', 'b', 'c']);
+    expect(buffer.snapshot()).toMatchObject({ accepted: 3, committed: 3, waiting: 0, flushes: 2 });
+  });
+
+  it(`keeps at most ${MAX_IN_FLIGHT} batches in flight, and sends what waited meanwhile as one batch once one is stored`, async () => {
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 250, maxEvents: 1000, durable: true });
+    const names = Array.from({ length: MAX_IN_FLIGHT + 2 }, (_, i) => `e${i}`);
+    for (const name of names) {
+      void buffer.submit(makeEvent(0, { name }));
+      await turn();
+    }
+    expect(sink.open.map((b) => b.names)).toEqual(names.slice(0, MAX_IN_FLIGHT).map((n) => [n]));
+    sink.writeNext();
+    // The result is taken in, and what waits goes out on the turn after.
+    await turn();
+    await turn();
+    expect(sink.open.map((b) => b.names)).toEqual([...names.slice(1, MAX_IN_FLIGHT).map((n) => [n]), names.slice(MAX_IN_FLIGHT)]);
+    while (sink.open.length) {
+      sink.writeNext();
+      await turn();
+    }
+    expect(sink.stored).toEqual(names);
+  });
+
+  it('puts every batch in flight back in order when the oldest fails, acks none of them until stored, and stores each once', async () => {
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 250, maxEvents: 1000, durable: true, retryBaseMs: 1, retryMaxMs: 1 });
+    const acked: string[] = [];
+    const acks: Promise<unknown>[] = [];
+    for (const batch of [['a', 'b'], ['c'], ['d', 'e']]) {
+      for (const name of batch) acks.push((buffer.submit(makeEvent(0, { name })) as Promise<'ok'>).then(() => acked.push(name)));
+      await turn();
+    }
+    expect(sink.open).toHaveLength(3);
+    sink.failAll();
+    await buffer.flush();
+    expect(acked).toEqual([]);
+    expect(buffer.snapshot()).toMatchObject({ committed: 0, waiting: 5, flushFailures: 1 });
+    // The retry: all five again, in the order they were accepted, in one batch.
+    while (!sink.open.length) await Bun.sleep(2);
+    expect(sink.open.map((b) => b.names)).toEqual([['a', 'b', 'c', 'd', 'e']]);
+    sink.writeNext();
+    await Promise.all(acks);
+    expect(sink.stored).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(acked).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(buffer.snapshot()).toMatchObject({ committed: 5, waiting: 0 });
+  });
+
+  it('writes one batch at a time to a sink that does not promise order', async () => {
+    const { ordered: _, ...unordered } = handSettledSink();
+    const sink = Object.assign(unordered, { ordered: false });
+    const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 250, maxEvents: 1000, durable: true });
+    const acks = [buffer.submit(makeEvent(0, { name: 'a' }))];
+    await turn();
+    acks.push(buffer.submit(makeEvent(1, { name: 'b' })));
+    await turn();
+    expect(sink.open).toHaveLength(1);
+    sink.writeNext();
+    while (!sink.open.length) await turn();
+    sink.writeNext();
+    await Promise.all(acks);
+    expect(sink.stored).toEqual(['a', 'b']);
   });
 });

@@ -7,7 +7,7 @@ import { eventRow, SqliteEventStore, type EventRow } from './sqlite-event-store.
 
 declare const self: Worker;
 
-export type WriterRequest = { kind: 'open'; path: string; autocheckpointPages: number } | { kind: 'batch'; id: number; json: string } | { kind: 'close' };
+export type WriterRequest = { kind: 'open'; path: string; autocheckpointPages: number } | { kind: 'batch'; id: number; json: string; epoch: number } | { kind: 'close' };
 export type WriterReply =
   | { kind: 'opened' }
   | { kind: 'done'; id: number; error?: string; dropped?: DropTally; uaCache: CacheStats }
@@ -18,6 +18,11 @@ let store: SqliteEventStore | null = null;
 let db: ReturnType<typeof openDatabase> | null = null;
 // Its own caches (UA, URL): a RudderStack SDK's context.userAgent is known only once the query is mapped, here.
 const builders = eventBuilders();
+/**
+ * The epoch of the last batch that failed: later batches of it were sent before the main thread
+ * knew, and are answered with an error unwritten, so that nothing is stored ahead of the retry.
+ */
+let failedEpoch: number | null = null;
 
 /**
  * A batch's items as rows, built one at a time as the insert takes them: rows (arrays) pass as
@@ -52,6 +57,10 @@ self.onmessage = (ev: MessageEvent<WriterRequest>) => {
       }
       return;
     case 'batch':
+      if (m.epoch === failedEpoch) {
+        self.postMessage({ kind: 'done', id: m.id, error: 'not written: an earlier batch failed', uaCache: builders.ua.stats() } satisfies WriterReply);
+        return;
+      }
       try {
         const tally: DropTally = {};
         store!.insertRowsSync(rowsOf(JSON.parse(m.json) as (EventRow | DeferredHit)[], tally), () => {
@@ -60,6 +69,7 @@ self.onmessage = (ev: MessageEvent<WriterRequest>) => {
         const uaCache = builders.ua.stats();
         self.postMessage((Object.keys(tally).length ? { kind: 'done', id: m.id, dropped: tally, uaCache } : { kind: 'done', id: m.id, uaCache }) satisfies WriterReply);
       } catch (e) {
+        failedEpoch = m.epoch;
         self.postMessage({ kind: 'done', id: m.id, error: String(e), uaCache: builders.ua.stats() } satisfies WriterReply);
       }
       return;

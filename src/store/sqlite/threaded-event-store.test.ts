@@ -106,3 +106,27 @@ describe('an event that cannot be serialised', () => {
     await threaded.close();
   });
 });
+
+describe('ThreadedSqliteEventStore, batches behind a failed one', () => {
+  it('writes none of the batches sent before a failure was known, and writes those sent after it', async () => {
+    const path = join(tempDir('footfall-ordered-'), 'footfall.db');
+    const db = openDatabase(path);
+    const store = await ThreadedSqliteEventStore.open(path, db, sourceWorkerUrls());
+    expect(store.ordered).toBe(true);
+    try {
+      // Every insert fails while the table is away; the writer tells the first failure from the
+      // batches sent behind it, which it does not try.
+      db.exec('ALTER TABLE events RENAME TO events_away');
+      const sent = [1, 2, 3].map((i) => store.insertPending([makeEvent(i)]).then(() => 'written', (e: Error) => e.message));
+      const outcomes = await Promise.all(sent);
+      expect(outcomes[0]).toContain('no such table');
+      expect(outcomes.slice(1)).toEqual(['not written: an earlier batch failed', 'not written: an earlier batch failed']);
+      db.exec('ALTER TABLE events_away RENAME TO events');
+      // Sent once the failure was known (a retry): written.
+      await store.insertPending([makeEvent(4)]);
+      expect(await store.count()).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});

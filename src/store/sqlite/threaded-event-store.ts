@@ -50,6 +50,13 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
   private closing: Promise<void> | null = null;
   private uaCache: CacheStats = { hits: 0, misses: 0, size: 0 };
   private checkpointer: Promise<Worker | null> = Promise.resolve(null);
+  /**
+   * Batches go out tagged with it; a failed batch moves it on. The writer thread, once a batch
+   * fails, writes no later batch of the same epoch (it answers each with an error): the ones
+   * already sent behind the failed one are not stored out of order (EventSink.ordered).
+   */
+  private epoch = 0;
+  readonly ordered = true;
 
   private constructor(private readonly path: string, readerDb: Database, private readonly urls: WorkerUrls) {
     this.reader = new SqliteEventStore(readerDb);
@@ -116,7 +123,10 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
           this.uaCache = m.uaCache;
           const p = this.pending.get(m.id);
           this.pending.delete(m.id);
-          if (m.error) p?.reject(new Error(m.error));
+          if (m.error) {
+            this.epoch++;
+            p?.reject(new Error(m.error));
+          }
           else p?.resolve(m.dropped ?? null);
         };
         w.addEventListener('close', () => {
@@ -153,7 +163,7 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
     const { json, unwritable } = batchJson(items);
     const sent = new Promise<DropTally | null>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ kind: 'batch', id, json } satisfies WriterRequest);
+      worker.postMessage({ kind: 'batch', id, json, epoch: this.epoch } satisfies WriterRequest);
     });
     if (unwritable === 0) return sent;
     const dropped = (await sent) ?? {};

@@ -126,8 +126,7 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
           if (m.error) {
             this.epoch++;
             p?.reject(new Error(m.error));
-          }
-          else p?.resolve(m.dropped ?? null);
+          } else p?.resolve(m.dropped ?? null);
         };
         w.addEventListener('close', () => {
           if (this.worker === w) this.worker = null;

@@ -122,7 +122,8 @@ export function createUserAgentParser(opts: { capacity: number }): UserAgentPars
           browser: null, browserVersion: null, os: null, osVersion: null, device: 'desktop', isBot: false,
         });
       }
-      cache.set(detach(cacheKey(kept, keptHints)), parsed);
+      // Built from the copies: no view on the header (a concatenation references its parts).
+      cache.set(cacheKey(kept, keptHints), parsed);
       return parsed;
     },
     stats() {

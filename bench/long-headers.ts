@@ -12,9 +12,8 @@
  */
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { adminSession } from './lib/admin-api.ts';
-import { rssPhases, startFootfall } from './lib/bench-server.ts';
+import { rssMb, rssPhases, startFootfall } from './lib/bench-server.ts';
 import { check, line } from './lib/report.ts';
 
 const N = 3000;
@@ -29,7 +28,7 @@ check(made.status === 200, `create pixel: ${made.status}`);
 
 /** ~400 KiB that differ per request (so no two are the same cache key). */
 const pad = (i: number) => `${i}-`.padEnd(BIG, 'x');
-const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${ff.pid}/status`, 'utf8'))![1]) / 1024;
+const rss = () => rssMb(ff.pid);
 
 async function flood(send: (i: number) => Promise<Response>): Promise<Record<number, number>> {
   const statuses: Record<number, number> = {};

@@ -66,16 +66,24 @@ export async function startFootfall(args: string[], env: Record<string, string> 
   };
 }
 
+/** A live process's resident set size now, MB (Linux /proc); NaN once it has ended. */
+export function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Peak resident set size of a process while `during` runs, sampled every 100 ms (Linux /proc). */
 export async function peakRss<T>(pid: number, during: Promise<T>): Promise<{ result: T; peakMb: number }> {
   let peak = 0;
   let done = false;
   const sampler = (async () => {
     while (!done) {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-      } catch {}
+      const mb = rssMb(pid);
+      if (mb > peak) peak = mb;
       await Bun.sleep(100);
     }
   })();
@@ -90,10 +98,8 @@ export function rssPhases(pid: number): { phase(name: string): void; stop(): Rec
   const peaks: Record<string, number> = {};
   let current = 'start';
   const sample = () => {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peaks[current] = Math.max(peaks[current] ?? 0, Number(m[1]) / 1024);
-    } catch {}
+    const mb = rssMb(pid);
+    if (mb > (peaks[current] ?? 0)) peaks[current] = mb;
   };
   const timer = setInterval(sample, 100);
   return {

@@ -3,28 +3,19 @@ import { benchDir } from './lib/temp-dir.ts';
 import { join, resolve } from 'node:path';
 import { wrk, wrkScenario } from './lib/wrk.ts';
 import { check, line } from './lib/report.ts';
+import { freePort, waitFor } from './lib/bench-server.ts';
 
 const { durationS: DURATION, connections: CONNS } = wrkScenario('http-health', 10);
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {}
-    await Bun.sleep(10);
-  }
-  throw new Error(`${url} never answered`);
-}
-
-const basePort = 32_000 + Math.floor(Math.random() * 3000);
+const basePort = freePort();
 const base = Bun.spawn([process.execPath, join(import.meta.dir, 'lib/baseline-server.ts'), String(basePort)], { stdout: 'ignore', stderr: 'inherit' });
-const ffPort = basePort + 1;
+const ffPort = freePort();
 const ff = Bun.spawn([resolve(import.meta.dir, '../dist/footfall'), 'serve', '--host', '127.0.0.1', '--port', String(ffPort), '--data-dir', benchDir('footfall-bench-'), '--log-level', 'warn'], {
   stdout: 'ignore', stderr: 'inherit', env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'bench-password-1' },
 });
 try {
-  await waitFor(`http://127.0.0.1:${basePort}/`);
-  await waitFor(`http://127.0.0.1:${ffPort}/api/v1/healthcheck`);
+  await waitFor(`http://127.0.0.1:${basePort}/`, base);
+  await waitFor(`http://127.0.0.1:${ffPort}/api/v1/healthcheck`, ff);
   // Alternate so both see the same machine conditions; warm-up first.
   await wrk(`http://127.0.0.1:${basePort}/`, { connections: CONNS, durationS: 2 });
   await wrk(`http://127.0.0.1:${ffPort}/api/v1/healthcheck`, { connections: CONNS, durationS: 2 });

@@ -20,7 +20,7 @@ const proc = Bun.spawn([process.execPath, '--cpu-prof', '--cpu-prof-dir', profDi
   stdout: 'ignore', stderr: 'inherit', env: { ...process.env, FOOTFALL_ADMIN_PASSWORD: 'bench-admin-password' },
 });
 const url = `http://127.0.0.1:${port}`;
-await waitFor(url + '/api/v1/healthcheck');
+await waitFor(url + '/api/v1/healthcheck', proc);
 const o = { ...LOAD_DEFAULTS, target: url, password: 'bench-admin-password', progress: false };
 await runLoad({ ...o, durationMs: 3000, seed: 987654 });
 const r = await runLoad({ ...o, durationMs: SECONDS * 1000, seed: 12345 });

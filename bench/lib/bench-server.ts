@@ -7,15 +7,24 @@ import type { Subprocess } from 'bun';
 /** The binary under test: dist/footfall, or FOOTFALL_BIN (e.g. an older build to compare against), read at each start. */
 const binary = () => process.env.FOOTFALL_BIN || resolve(import.meta.dir, '../../dist/footfall');
 
-export async function waitFor(url: string, init?: RequestInit): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
+/**
+ * Polls `url` until it answers below 500. With `proc`, a server that exits first fails at once
+ * with its exit code. The wait is bounded by time, not by a count of tries: a server started
+ * from source on a busy 2-core box (bench/profile.ts) has taken longer than a count of 10 ms
+ * sleeps allowed.
+ */
+export async function waitFor(url: string, proc?: { exitCode: number | null; signalCode?: unknown }, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    if (proc && proc.exitCode !== null) throw new Error(`the server for ${url} exited (code ${proc.exitCode}) before it answered`);
+    if (proc?.signalCode) throw new Error(`the server for ${url} was killed (${proc.signalCode}) before it answered`);
     try {
-      const r = await fetch(url, init);
+      const r = await fetch(url);
       if (r.status < 500) return;
     } catch {}
     await Bun.sleep(10);
   }
-  throw new Error(`${url} never answered`);
+  throw new Error(`${url} never answered in ${timeoutMs / 1000} s`);
 }
 
 export function freePort(): number {
@@ -30,7 +39,7 @@ export async function startBaseline(workUs = 0): Promise<{ url: string; pid: num
   const port = freePort();
   const p = Bun.spawn([process.execPath, join(import.meta.dir, 'baseline-server.ts'), String(port), String(workUs)], { stdout: 'ignore', stderr: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(url + '/');
+  await waitFor(url + '/', p);
   return { url, pid: p.pid, stop: async () => void (p.kill('SIGTERM'), await p.exited) };
 }
 
@@ -50,7 +59,7 @@ export async function startFootfall(args: string[], env: Record<string, string> 
   );
   const errText = new Response(proc.stderr).text();
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(url + '/api/v1/healthcheck');
+  await waitFor(url + '/api/v1/healthcheck', proc);
   return {
     url,
     pid: proc.pid,

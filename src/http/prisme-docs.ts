@@ -14,13 +14,13 @@ const empty = (description: string) => ({ description });
 const gif = (description: string): OpenAPIV3.ResponseObject => ({ description, content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } } });
 
 const COMMON_ERRORS = {
-  400: empty('Invalid input, unregistered origin, bot or no session; empty body, reason in X-Footfall-Reason'),
+  400: empty('Invalid input (text that is not UTF-8 included), unregistered origin, bot or no session; empty body, reason in X-Footfall-Reason'),
   405: empty('Wrong method (answered after CORS, limiter and origin checks)'),
   413: empty('Body over 4 MiB'),
   429: { description: 'Rate limited (token bucket per client address); Retry-After says when', content: { 'text/plain': { schema: { type: 'string' as const, example: 'Too Many Requests' } } } },
 };
 const JS_RESPONSES = { 200: empty('Stored (or a reload that stores nothing)'), 204: empty('CORS preflight'), ...COMMON_ERRORS, 503: empty('Write buffer full; Retry-After: 1') };
-const GIF_RESPONSES = { 200: gif('The 35-byte Prisme GIF'), ...COMMON_ERRORS, 400: gif('Invalid input or no session: the GIF with status 400 (origin and rate-limit errors have no body)') };
+const GIF_RESPONSES = { 200: gif('The 35-byte Prisme GIF'), ...COMMON_ERRORS, 400: gif('Invalid input (a query that is not UTF-8 included) or no session: the GIF with status 400 (origin and rate-limit errors have no body)') };
 
 const tags = ['Prisme'];
 type Detail = { summary: string; description?: string; tags: string[]; parameters: OpenAPIV3.ParameterObject[]; requestBody?: OpenAPIV3.RequestBodyObject; responses: OpenAPIV3.ResponsesObject };

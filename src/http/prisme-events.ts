@@ -11,7 +11,7 @@ import type { Limiter } from '../limit/limiter.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { PRISME_GIF } from './gifs.ts';
 import { prismeAnswer, runGate } from './prisme-gate.ts';
-import { endsWithSlash, headerBytes, pathOf, readBody, requestClientIp } from './request-values.ts';
+import { endsWithSlash, headerBytes, headerText, NotUtf8Error, pathOf, readBody, requestClientIp, strictSearchParams } from './request-values.ts';
 import { prismeDocs } from './prisme-docs.ts';
 
 export interface PrismeRouteDeps {
@@ -93,18 +93,38 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     return prismeAnswer(200, headers, undefined, PRISME_GIF);
   };
 
-  const page = (h: Headers) => h.get('x-prisme-referrer') || h.get('referer');
+  /**
+   * Runs a handler past the gate. A header or query it reads that is not UTF-8 (headerText,
+   * strictSearchParams) is answered 400 with the gate's headers, and the GIF for noscript pages
+   * and custom events, as every other unreadable input.
+   */
+  const orNotUtf8 = (headers: Headers, gif: boolean, run: () => Response | Promise<Response>): Response | Promise<Response> => {
+    const refuse = (err: unknown): Response => {
+      if (!(err instanceof NotUtf8Error)) throw err;
+      d.drops.add('invalid-input');
+      if (gif) headers.set('content-type', 'image/gif');
+      return prismeAnswer(400, headers, err.message, gif ? PRISME_GIF : null);
+    };
+    try {
+      const r = run();
+      return r instanceof Promise ? r.catch(refuse) : r;
+    } catch (err) {
+      return refuse(err);
+    }
+  };
+
+  const page = (h: Headers) => headerText(h, 'x-prisme-referrer') || headerText(h, 'referer');
 
   const pageview = (request: Request, e: { headers: Headers; client: PrismeClient }) => {
     const h = request.headers;
     return answerJs(e.headers, prismePageview(d.prisme, e.client, {
       page: page(h),
-      documentReferrer: h.get('x-prisme-document-referrer'),
-      visitorId: h.get('x-prisme-visitor-id'),
+      documentReferrer: headerText(h, 'x-prisme-document-referrer'),
+      visitorId: headerText(h, 'x-prisme-visitor-id'),
       status: h.get('x-prisme-status'),
     }));
   };
-  const qs = (request: Request) => new URL(request.url).searchParams;
+  const qs = (request: Request) => strictSearchParams(request.url);
   /** What a request held while its event waits for the pageview takes besides what the event keeps: its URL and headers. */
   const held = (request: Request) => () => request.url.length + headerBytes(request.headers);
 
@@ -116,9 +136,9 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     // undeclared (chunked) one still has to be counted as it arrives.
     if (request.headers.get('content-length') === null && request.body !== null) {
       return readBody(request, PRISME_MAX_BODY).then((body) =>
-        !body.ok && body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : pageview(request, e));
+        !body.ok && body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : orNotUtf8(e.headers, false, () => pageview(request, e)));
     }
-    return pageview(request, e);
+    return orNotUtf8(e.headers, false, () => pageview(request, e));
   }
 
   async function jsCustom(c: Ctx, name: string): Promise<Response> {
@@ -131,46 +151,54 @@ export function prismeRoutes(d: PrismeRouteDeps) {
       d.drops.add('invalid-input');
       return prismeAnswer(400, e.headers, props.reason);
     }
-    const r = prismeCustom(d.prisme, e.client, { name, page: page(c.request.headers), properties: props.properties, heldBytes: held(c.request) });
-    return r instanceof Promise ? r.then((v) => answerJs(e.headers, v)) : answerJs(e.headers, r);
+    return orNotUtf8(e.headers, false, () => {
+      const r = prismeCustom(d.prisme, e.client, { name, page: page(c.request.headers), properties: props.properties, heldBytes: held(c.request) });
+      return r instanceof Promise ? r.then((v) => answerJs(e.headers, v)) : answerJs(e.headers, r);
+    });
   }
 
   async function noscriptPageview(c: Ctx): Promise<Response> {
     const e = enter(c, true);
     if (e.response) return e.response;
-    const q = qs(c.request);
-    const h = c.request.headers;
-    return answerGif(e.headers, prismePageview(d.prisme, e.client, {
-      page: q.get('referrer') || page(h),
-      // The header is ignored here, as upstream: only the query parameter counts.
-      documentReferrer: q.get('document-referrer'),
-      visitorId: q.get('visitor-id'),
-      status: q.get('status'),
-    }));
+    return orNotUtf8(e.headers, true, () => {
+      const q = qs(c.request);
+      const h = c.request.headers;
+      return answerGif(e.headers, prismePageview(d.prisme, e.client, {
+        page: q.get('referrer') || page(h),
+        // The header is ignored here, as upstream: only the query parameter counts.
+        documentReferrer: q.get('document-referrer'),
+        visitorId: q.get('visitor-id'),
+        status: q.get('status'),
+      }));
+    });
   }
 
   async function noscriptCustom(c: Ctx, name: string): Promise<Response> {
     const e = enter(c, true);
     if (e.response) return e.response;
-    const q = qs(c.request);
-    const props = noscriptProps(q);
-    if (!props.ok) return answerGif(e.headers, { ok: false, reason: props.reason, drop: 'invalid-input' });
-    return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name, page: q.get('referrer') || page(c.request.headers), properties: props.properties, heldBytes: held(c.request) }));
+    return orNotUtf8(e.headers, true, async () => {
+      const q = qs(c.request);
+      const props = noscriptProps(q);
+      if (!props.ok) return answerGif(e.headers, { ok: false, reason: props.reason, drop: 'invalid-input' });
+      return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name, page: q.get('referrer') || page(c.request.headers), properties: props.properties, heldBytes: held(c.request) }));
+    });
   }
 
   async function noscriptOutbound(c: Ctx): Promise<Response> {
     const e = enter(c, true);
     if (e.response) return e.response;
-    const q = qs(c.request);
-    const r = await prismeClick(d.prisme, e.client, 'outbound-link', { page: q.get('referrer') || page(c.request.headers), target: q.get('url'), ping: false, retryRoot: true, heldBytes: held(c.request) });
-    if (!r.ok) {
-      d.drops.add(r.drop);
-      return prismeAnswer(400, e.headers, r.reason);
-    }
-    // The visitor is on their way out: send them on even when the buffer is full (the drop is counted).
-    await store(r.event);
-    e.headers.set('location', r.location!);
-    return prismeAnswer(302, e.headers);
+    return orNotUtf8(e.headers, false, async () => {
+      const q = qs(c.request);
+      const r = await prismeClick(d.prisme, e.client, 'outbound-link', { page: q.get('referrer') || page(c.request.headers), target: q.get('url'), ping: false, retryRoot: true, heldBytes: held(c.request) });
+      if (!r.ok) {
+        d.drops.add(r.drop);
+        return prismeAnswer(400, e.headers, r.reason);
+      }
+      // The visitor is on their way out: send them on even when the buffer is full (the drop is counted).
+      await store(r.event);
+      e.headers.set('location', r.location!);
+      return prismeAnswer(302, e.headers);
+    });
   }
 
   /**
@@ -238,9 +266,9 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     const ping = body.text === 'PING';
     // A wait holds the body too: the target is cut from it.
     const heldBytes = () => held(c.request)() + body.text.length;
-    return answerJs(e.headers, await prismeClick(d.prisme, e.client, kind, ping
-      ? { page: h.get('ping-from'), target: h.get('ping-to'), ping: true, heldBytes }
-      : { page: page(h), target: body.text.trim(), ping: false, heldBytes }));
+    return orNotUtf8(e.headers, false, async () => answerJs(e.headers, await prismeClick(d.prisme, e.client, kind, ping
+      ? { page: headerText(h, 'ping-from'), target: headerText(h, 'ping-to'), ping: true, heldBytes }
+      : { page: page(h), target: body.text.trim(), ping: false, heldBytes })));
   }
 
   function fallback(c: Ctx, noscript: boolean): Response {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { readBody } from './request-values.ts';
+import { headerText, NotUtf8Error, readBody, strictSearchParams } from './request-values.ts';
 
 const post = (body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) => new Request('http://footfall.test/', { method: 'POST', body, headers });
 const streamOf = (...parts: Uint8Array[]) =>
@@ -34,5 +34,48 @@ describe('readBody', () => {
     const chunk = new Uint8Array(6).fill(0x61);
     expect(await readBody(post(streamOf(chunk, chunk)), 12)).toEqual({ ok: true, text: 'a'.repeat(12) });
     expect(await readBody(post(streamOf(chunk, chunk)), 11)).toEqual({ ok: false, error: 'too-large' });
+  });
+});
+
+describe('headerText', () => {
+  /** A header as Bun hands it over: each byte of the value one character. */
+  const raw = (bytes: number[]) => new Headers({ 'x-t': String.fromCharCode(...bytes) });
+
+  it('passes ASCII values and missing headers through as they are', () => {
+    expect(headerText(new Headers({ 'x-t': 'https://a.example/x?q=1' }), 'x-t')).toBe('https://a.example/x?q=1');
+    expect(headerText(new Headers(), 'x-t')).toBeNull();
+  });
+
+  it('reads bytes over 0x7f as the UTF-8 the client sent', () => {
+    expect(headerText(raw([...new TextEncoder().encode('https://a.example/café')]), 'x-t')).toBe('https://a.example/café');
+  });
+
+  it('refuses a value that is not UTF-8, naming the header', () => {
+    expect(() => headerText(raw([0x63, 0x61, 0x66, 0xff, 0xfe]), 'x-t')).toThrow(new NotUtf8Error('header x-t'));
+    // A lone continuation byte, and a sequence cut short.
+    expect(() => headerText(raw([0x61, 0x80]), 'x-t')).toThrow(NotUtf8Error);
+    expect(() => headerText(raw([0x61, 0xc3]), 'x-t')).toThrow(NotUtf8Error);
+  });
+});
+
+describe('strictSearchParams', () => {
+  const get = (url: string, key: string) => strictSearchParams(url).get(key);
+
+  it('reads parameters as URLSearchParams does: plus as space, UTF-8 escapes decoded, first value of a repeated key', () => {
+    expect(get('http://h/p?a=caf%C3%A9+au+lait&a=2', 'a')).toBe('café au lait');
+    expect(get('http://h/p', 'a')).toBeNull();
+    expect(get('http://h/p?a=1#frag?a=2', 'a')).toBe('1');
+  });
+
+  it('keeps a percent sign that starts no escape, as URLSearchParams does', () => {
+    expect(get('http://h/p?a=100%&b=%zz%C3%A9', 'a')).toBe('100%');
+    expect(get('http://h/p?a=100%&b=%zz%C3%A9', 'b')).toBe('%zzé');
+  });
+
+  it('refuses escapes that decode to invalid UTF-8 in a value or a key', () => {
+    expect(() => strictSearchParams('http://h/p?referrer=http%3A%2F%2Fa%2Fq%FF')).toThrow(new NotUtf8Error('query'));
+    expect(() => strictSearchParams('http://h/p?%FF=1')).toThrow(NotUtf8Error);
+    // The first byte of é, cut off by the next parameter.
+    expect(() => strictSearchParams('http://h/p?a=%C3&b=%A9')).toThrow(NotUtf8Error);
   });
 });

@@ -98,3 +98,52 @@ export function endsWithSlash(url: string): boolean {
   if (hash >= 0 && hash < to) to = hash;
   return url.charCodeAt(to - 1) === 0x2f;
 }
+
+/** A header or query that is not UTF-8 text: the route answers 400, as for any input it cannot read. */
+export class NotUtf8Error extends Error {
+  constructor(readonly where: string) {
+    super(`${where} is not UTF-8`);
+  }
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * A header's value as text. Bun hands a header's bytes over one per character (Latin-1), so a
+ * value with bytes over 0x7f is read again as the UTF-8 the client sent (`café` arrives as
+ * `cafÃ©`); one that is not UTF-8 throws NotUtf8Error. ASCII values, nearly all, pass untouched.
+ */
+export function headerText(h: Headers, name: string): string | null {
+  const v = h.get(name);
+  if (v === null || !NON_ASCII.test(v)) return v;
+  const text = decodeUtf8(Buffer.from(v, 'latin1'), false);
+  if (text === null) throw new NotUtf8Error(`header ${name}`);
+  return text;
+}
+
+/** A percent-escape of a byte over 0x7f: only these can make a query invalid UTF-8. */
+const HIGH_ESCAPE = /%[89a-f][0-9a-f]/i;
+/** A `%` that does not start an escape: kept as a literal `%` by URLSearchParams, so by the check too. */
+const LONE_PERCENT = /%(?![0-9a-f]{2})/gi;
+
+/**
+ * The query of a request URL as parameters, like `new URL(url).searchParams`, except that
+ * percent-escapes which decode to invalid UTF-8 (`?referrer=…%FF`) throw NotUtf8Error rather
+ * than being read as U+FFFD. (Bun has already turned raw invalid bytes in the request line into
+ * an escaped U+FFFD, so those are beyond telling.) Every separator is ASCII, so the whole query
+ * decodes as UTF-8 exactly when each of its keys and values does.
+ */
+export function strictSearchParams(url: string): URLSearchParams {
+  const from = url.indexOf('?');
+  if (from < 0) return new URLSearchParams();
+  const hash = url.indexOf('#', from);
+  const query = url.slice(from + 1, hash < 0 ? url.length : hash);
+  if (HIGH_ESCAPE.test(query)) {
+    try {
+      decodeURIComponent(query.replace(LONE_PERCENT, '%25'));
+    } catch {
+      throw new NotUtf8Error('query');
+    }
+  }
+  return new URLSearchParams(query);
+}

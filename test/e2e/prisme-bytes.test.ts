@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'bun:test';
+import { Database } from 'bun:sqlite';
+import { join } from 'node:path';
+import { startBinary } from '../helpers/binary.ts';
+
+const SITE = 'http://mywebsite.localhost';
+
+/** Sends one raw HTTP/1.1 request (each character of `head` one byte) and returns the answer's status line and headers. */
+function rawRequest(port: number, head: string): Promise<string> {
+  const bytes = Uint8Array.from(head, (c) => c.charCodeAt(0));
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    void Bun.connect({
+      hostname: '127.0.0.1',
+      port,
+      socket: {
+        open: (s) => void s.write(bytes),
+        data: (s, chunk) => {
+          answer += new TextDecoder('latin1').decode(chunk);
+          if (answer.includes('\r\n\r\n')) (resolve(answer.slice(0, answer.indexOf('\r\n\r\n'))), s.end());
+        },
+        error: (_, e) => reject(e),
+        close: () => resolve(answer),
+      },
+    }).catch(reject);
+  });
+}
+
+const utf8Bytes = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
+const pageview = (headers: Record<string, string>) =>
+  `POST /api/v1/events/pageviews HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${SITE}\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0\r\nContent-Length: 0\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+
+describe('bytes over 0x7f in Prisme headers, over real HTTP to dist/footfall', () => {
+  it('stores UTF-8 as its text and answers 400 to bytes that are not UTF-8, storing nothing for them', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off']);
+    const good = await rawRequest(ff.port, pageview({ 'X-Forwarded-For': '198.18.0.1', 'X-Prisme-Referrer': utf8Bytes(`${SITE}/café`), 'X-Prisme-Visitor-Id': utf8Bytes('visiteur-é') }));
+    expect(good.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    const bad = await rawRequest(ff.port, pageview({ 'X-Forwarded-For': '198.18.0.2', 'X-Prisme-Referrer': `${SITE}/caf\xff\xfe` }));
+    expect(bad.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(bad.toLowerCase()).toContain('x-footfall-reason: header x-prisme-referrer is not utf-8');
+    const noscript = await rawRequest(ff.port, `GET /api/v1/noscript/events/pageviews?referrer=${encodeURIComponent(`${SITE}/`)}&visitor-id=%FF HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${SITE}\r\nX-Forwarded-For: 198.18.0.3\r\n\r\n`);
+    expect(noscript.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(noscript.toLowerCase()).toContain('content-type: image/gif');
+    expect(await ff.stop()).toBe(0);
+    const db = new Database(join(ff.dataDir, 'footfall.db'), { readonly: true });
+    const rows = db.query('SELECT path, visitor_id AS visitorId FROM events').all();
+    db.close();
+    expect(rows).toEqual([{ path: '/café', visitorId: 'visiteur-é' }]);
+  });
+});

@@ -276,6 +276,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     if (e.response) return e.response;
     const path = pathOf(c.request.url).toLowerCase();
     const known = (noscript ? KNOWN_NOSCRIPT : KNOWN_JS).test(path);
+    // Not stored, so counted, as every hit answered without an event.
+    d.drops.add('invalid-input');
     return prismeAnswer(known ? 405 : 404, e.headers, known ? 'method not allowed' : 'not found');
   }
 }

@@ -41,18 +41,46 @@ const positiveInt = (v: string | undefined, fallback: number): number | null => 
   return Number.isInteger(n) && n > 0 ? n : null;
 };
 
+/** Options that take a value (`--name value` or `--name=value`), and those that take none. */
+const VALUE_OPTIONS = new Set(['target', 'duration', 'connections', 'mix', 'addresses', 'seed', 'user', 'password', 'json', 'svg']);
+const FLAGS = new Set(['ack-check', 'quiet', 'help']);
+
+/** argv → option values and flags, or every problem: an unknown option, a flag given a value, a value missing. */
+export function parseLoadArgs(args: string[]): { values: Map<string, string>; flags: Set<string>; problems: string[] } {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  const problems: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--')) {
+      problems.push(`unexpected argument "${arg}"`);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    if (FLAGS.has(name)) {
+      if (eq >= 0) problems.push(`--${name} takes no value`);
+      else flags.add(name);
+    } else if (VALUE_OPTIONS.has(name)) {
+      const value = eq >= 0 ? arg.slice(eq + 1) : args[i + 1];
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) problems.push(`--${name}: expects a value`);
+      else if (!values.has(name)) values.set(name, value);
+      if (eq < 0 && value !== undefined && !value.startsWith('--')) i++;
+    } else {
+      problems.push(`unknown option --${name}`);
+    }
+  }
+  return { values, flags, problems };
+}
+
 export async function loadCommand(args: string[], env: Record<string, string | undefined>, io: LoadIo): Promise<number> {
-  const get = (name: string) => {
-    const i = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
-    if (i < 0) return undefined;
-    return args[i]!.includes('=') ? args[i]!.slice(args[i]!.indexOf('=') + 1) : args[i + 1];
-  };
-  const has = (name: string) => args.includes(`--${name}`);
+  const { values, flags, problems } = parseLoadArgs(args);
+  const get = (name: string) => values.get(name);
+  const has = (name: string) => flags.has(name);
   if (has('help')) {
     io.out(LOAD_HELP);
     return 0;
   }
-  const problems: string[] = [];
   const target = get('target');
   if (!target || URL.parse(target) === null) problems.push('--target: expected a URL such as http://127.0.0.1:8000');
   const durationMs = get('duration') !== undefined ? parseDuration(get('duration')!) : LOAD_DEFAULTS.durationMs;
@@ -61,6 +89,9 @@ export async function loadCommand(args: string[], env: Record<string, string | u
   if (connections === null) problems.push('--connections: expected a positive integer');
   const addresses = positiveInt(get('addresses'), LOAD_DEFAULTS.addresses);
   if (addresses === null) problems.push('--addresses: expected a positive integer');
+  const seedText = get('seed');
+  const seed = seedText === undefined ? Math.floor(Math.random() * 2 ** 31) : /^\d{1,15}$/.test(seedText) ? Number(seedText) : null;
+  if (seed === null) problems.push('--seed: expected a whole number, 0 or more');
   let mix = LOAD_DEFAULTS.mix;
   if (get('mix') !== undefined) {
     try {
@@ -76,17 +107,17 @@ export async function loadCommand(args: string[], env: Record<string, string | u
   let report;
   try {
     report = await runLoad({
-    ...LOAD_DEFAULTS,
-    target: target!.replace(/\/$/, ''),
-    durationMs: durationMs!,
-    connections: connections!,
-    mix,
-    addresses: addresses!,
-    seed: Number(get('seed') ?? Math.floor(Math.random() * 2 ** 31)),
-    ackCheck: has('ack-check'),
-    username: get('user') ?? 'admin',
-    password: get('password') ?? env.FOOTFALL_ADMIN_PASSWORD ?? '',
-    progress: !has('quiet'),
+      ...LOAD_DEFAULTS,
+      target: target!.replace(/\/$/, ''),
+      durationMs: durationMs!,
+      connections: connections!,
+      mix,
+      addresses: addresses!,
+      seed: seed!,
+      ackCheck: has('ack-check'),
+      username: get('user') ?? 'admin',
+      password: get('password') ?? env.FOOTFALL_ADMIN_PASSWORD ?? '',
+      progress: !has('quiet'),
     });
   } catch (e) {
     // Setup (login, website, pixel) or the read-back failed: say so in one line.

@@ -178,6 +178,9 @@ export function summary(r: LoadReport): string {
   return lines.join('\n');
 }
 
+/** Text for an XML element: a target URL may hold `&` or `<`. */
+const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
 /** Throughput (req/s, left axis) and p50/p99 latency (ms, right axis) per second, as a standalone SVG. */
 export function chartSvg(r: LoadReport): string {
   const W = 800, H = 320, L = 60, R = 60, T = 30, B = 40;
@@ -193,7 +196,7 @@ export function chartSvg(r: LoadReport): string {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((q) => `<text x="${L - 6}" y="${yl(q * maxRps) + 4}" text-anchor="end">${Math.round(q * maxRps)}</text><text x="${W - R + 6}" y="${yr(q * maxMs) + 4}">${(q * maxMs).toFixed(1)}</text><line x1="${L}" x2="${W - R}" y1="${yl(q * maxRps)}" y2="${yl(q * maxRps)}" stroke="#eee"/>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>${ticks}
-<text x="${L}" y="18" font-size="13">${r.target}: ${r['req/s'].toFixed(0)} req/s, p99 ${f2(r.latency_ms.p99)} ms, ${r.connections} connections</text>
+<text x="${L}" y="18" font-size="13">${xmlText(r.target)}: ${r['req/s'].toFixed(0)} req/s, p99 ${f2(r.latency_ms.p99)} ms, ${r.connections} connections</text>
 ${poly(pts((p) => p.requests, yl), '#1f77b4')}${poly(pts((p) => p.p99_ms, yr), '#d62728')}${poly(pts((p) => p.p50_ms, yr), '#ff9896')}
 <text x="${L}" y="${H - 10}" fill="#1f77b4">req/s (left)</text><text x="${L + 100}" y="${H - 10}" fill="#d62728">p99 ms (right)</text><text x="${L + 210}" y="${H - 10}" fill="#ff9896">p50 ms (right)</text><text x="${W - R}" y="${H - 10}" text-anchor="end">seconds → ${s.length}</text>
 </svg>

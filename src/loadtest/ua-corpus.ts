@@ -18,7 +18,12 @@ const LINUX = ['X11; Linux x86_64', 'X11; Ubuntu; Linux x86_64', 'X11; Fedora; L
 const ANDROID = ['Linux; Android 14; Pixel 8', 'Linux; Android 13; SM-S918B', 'Linux; Android 12; SM-A525F', 'Linux; Android 14; 2311DRK48G', 'Linux; Android 11; moto g(30)', 'Linux; Android 10; K'];
 const IOS = ['17_6_1', '18_1', '16_7_10', '18_0_1', '17_5'];
 
-/** Thousands of distinct, realistic UAs: browser × version × platform, plus a few crawlers. */
+/**
+ * Thousands of distinct, realistic UAs, browser × version × platform in roughly the browsers'
+ * shares of real traffic, built from a seed (the same list every run, nothing to download).
+ * No crawlers: a bot's hit is answered and not stored, and --ack-check counts on every 2xx being
+ * an event stored.
+ */
 export function userAgentCorpus(size = 4000, seed = 7): string[] {
   const r = rng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;

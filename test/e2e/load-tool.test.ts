@@ -16,16 +16,27 @@ describe('footfall bench (the load tool inside the binary)', () => {
     const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
     try {
       const dir = tempDir();
-      const r = await run(['--target', ff.url, '--duration', '2s', '--connections', '8', '--ack-check', '--quiet', '--seed', '42',
+      const r = await run(['--target', ff.url, '--duration', '2s', '--connections', '8', '--ack-check', '--seed', '42',
         '--json', join(dir, 'run.json'), '--svg', join(dir, 'run.svg')], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
       expect(r.code).toBe(0);
+      // The live progress line, once a second (a line each when stderr is not a terminal).
+      expect(r.stderr).toMatch(/^\s*\d+ s\s+\d+ req\/s\s+errors 0\s+p99 so far \d+\.\d\d ms$/m);
       expect(r.stdout).toContain('seed 42');
+      expect(r.stdout).toMatch(/^requests\/s \d+\s+events\/s \d+\s+\(\d+ requests\)$/m);
+      expect(r.stdout).toMatch(/^latency ms\s+p50 \d+\.\d\d\s+p90 \d+\.\d\d\s+p99 \d+\.\d\d\s+max \d+\.\d\d$/m);
+      expect(r.stdout).toMatch(/^statuses\s+pageview 200:\d+.*socket errors 0$/m);
       expect(r.stdout).toMatch(/ack-check\s+stored \d+ .* OK/);
-      const report = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { requests: number; ackCheck: { ok: boolean; stored: number; acknowledged: number }; statuses: Record<string, number> };
+      const report = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { requests: number; seconds: unknown[]; ackCheck: { ok: boolean; stored: number; acknowledged: number }; statuses: Record<string, number> };
       expect(report.requests).toBeGreaterThan(100);
       expect(report.ackCheck.ok).toBe(true);
       expect(report.ackCheck.stored).toBe(report.ackCheck.acknowledged);
-      expect(readFileSync(join(dir, 'run.svg'), 'utf8')).toStartWith('<svg');
+      const svg = readFileSync(join(dir, 'run.svg'), 'utf8');
+      expect(svg).toStartWith('<svg');
+      // req/s, p99 and p50, one point per second.
+      const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);
+      expect(lines.length).toBe(3);
+      expect(report.seconds.length).toBeGreaterThanOrEqual(1);
+      for (const points of lines) expect(points).toBe(report.seconds.length);
     } finally {
       expect(await ff.stop()).toBe(0);
     }

@@ -41,6 +41,8 @@ describe("Prisme's router, as upstream's fiber app reads paths", () => {
       expect(res.headers.get('x-ratelimit-remaining')).not.toBeNull();
     }
     expect(await p.stored()).toEqual([]);
+    // Hits not stored are counted by reason, these too.
+    expect(p.deps.drops.get('invalid-input')).toBe(4);
   });
 
   it('answers 405 to a known path in another case with the wrong method, after the chain', async () => {
@@ -48,6 +50,7 @@ describe("Prisme's router, as upstream's fiber app reads paths", () => {
     const res = await p.get('/API/V1/EVENTS/PAGEVIEWS', p.browser(randomIp()));
     expect(res.status).toBe(405);
     expect(res.headers.get('x-footfall-reason')).toBe('method not allowed');
+    expect(p.deps.drops.get('invalid-input')).toBe(1);
   });
 
   it('says Server: prisme on every answer, the healthcheck included', async () => {

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'bun:test';
+import { loadCommand, parseLoadArgs } from './load-command.ts';
+
+/** Runs the command in-process; every case here fails its options, so nothing is driven. */
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await loadCommand(args, {}, { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+describe('footfall bench options', () => {
+  it('reads values given as --name value or --name=value, and flags', () => {
+    const r = parseLoadArgs(['--target', 'http://h:1', '--duration=5s', '--ack-check', '--quiet']);
+    expect([Object.fromEntries(r.values), [...r.flags], r.problems]).toEqual([{ target: 'http://h:1', duration: '5s' }, ['ack-check', 'quiet'], []]);
+  });
+
+  it('exits 2 naming an unknown option, a flag given a value, a value missing and a stray argument, all at once', async () => {
+    const r = await run(['--target', 'http://127.0.0.1:1', '--durration', '5s', '--ack-check=true', 'extra', '--seed']);
+    expect(r.code).toBe(2);
+    for (const what of ['unknown option --durration', '--ack-check takes no value', 'unexpected argument "extra"', '--seed: expects a value']) expect(r.err).toContain(what);
+  });
+
+  it('refuses a seed that is not a whole number instead of running with NaN', async () => {
+    for (const seed of ['abc', '-1', '1.5', '']) {
+      const r = await run(['--target', 'http://127.0.0.1:1', `--seed=${seed}`]);
+      expect([seed, r.code, r.err.includes('--seed: expected a whole number')]).toEqual([seed, 2, true]);
+    }
+  });
+
+  it('prints its help and exits 0', async () => {
+    const r = await run(['--help']);
+    expect([r.code, r.out.startsWith('footfall bench:')]).toEqual([0, true]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { loadConfig } from './config.ts';
+import { loadConfig, type Config } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults with no flags and no env', () => {
@@ -26,6 +26,28 @@ describe('loadConfig', () => {
     if (!r2.ok) throw new Error(r2.errors.join('\n'));
     expect(r2.config.port).toBe(9002);
     expect(r2.config.trustProxy).toBe(true);
+  });
+
+  it('reads every Prisme environment name, of the v0.20.0 release and of master, for the options Prisme has', () => {
+    const cases: [Record<string, string>, (c: Config) => unknown, unknown][] = [
+      [{ PRISME_PROXY_HEADER: 'X-Real-Ip' }, (c) => c.proxyHeader, 'X-Real-Ip'],
+      [{ PRISME_PROXY_HEADER_XFORWARDEDFOR: 'X-Client' }, (c) => c.proxyHeader, 'X-Client'],
+      [{ PRISME_PROXY_REQUEST_ID_HEADER: 'X-Trace' }, (c) => c.requestIdHeader, 'X-Trace'],
+      [{ PRISME_PROXY_HEADER_REQUESTID: 'X-Req' }, (c) => c.requestIdHeader, 'X-Req'],
+      [{ PRISME_ORIGINS: 'a.example,b.example' }, (c) => c.origins, ['a.example', 'b.example']],
+      [{ PRISME_ORIGIN_REGISTRY_ORIGINS: 'c.example' }, (c) => c.origins, ['c.example']],
+      [{ PRISME_SOURCE_REGISTRY_SOURCES: 'd.example' }, (c) => c.origins, ['d.example']],
+      [{ PRISME_API_EVENTS_TIMEOUT: '5s' }, (c) => c.eventsTimeout, 5000],
+      [{ PRISME_SERVER_API_EVENTS_TIMEOUT: '750ms' }, (c) => c.eventsTimeout, 750],
+    ];
+    for (const [env, read, want] of cases) {
+      const r = loadConfig([], env);
+      if (!r.ok) throw new Error(r.errors.join('\n'));
+      expect([env, read(r.config)]).toEqual([env, want]);
+    }
+    // The deprecated name yields to the current one.
+    const both = loadConfig([], { PRISME_ORIGIN_REGISTRY_ORIGINS: 'new.example', PRISME_SOURCE_REGISTRY_SOURCES: 'old.example' });
+    expect(both.ok && both.config.origins).toEqual(['new.example']);
   });
 
   it('accepts --flag=value, bare booleans and --no-flag', () => {

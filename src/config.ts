@@ -95,7 +95,7 @@ export const ConfigSchema = T.Object({
   }),
   geoipDb: opt(T.String({ default: '' }), {
     flag: 'geoip-db', env: ['FOOTFALL_GEOIP_DB'], kind: 'string', shown: '(embedded country db)',
-    help: 'Path of a MaxMind-format .mmdb (GeoLite2 Country/City, DB-IP, ip-location-db).',
+    help: 'Path of a MaxMind-format .mmdb (GeoLite2 Country/City, DB-IP, ip-location-db); a city database adds region and city to the events of every family.',
   }),
   origins: opt(T.Array(T.String(), { default: [] }), {
     flag: 'origins', env: ['FOOTFALL_ORIGINS', 'PRISME_ORIGINS', 'PRISME_ORIGIN_REGISTRY_ORIGINS', 'PRISME_SOURCE_REGISTRY_SOURCES'], kind: 'list', shown: '(none)',

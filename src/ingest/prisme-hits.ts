@@ -57,7 +57,7 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
     autoVisitorId: () => autoVisitorId(ctx.salts.saltFor(now), client.userAgent, client.ip, page.host, device),
     client: parsed,
     isBot: parsed.isBot,
-    country: () => ctx.geo.lookup(client.ip).country,
+    geo: () => ctx.geo.lookup(client.ip),
   });
   switch (outcome.kind) {
     case 'bot':
@@ -180,7 +180,7 @@ export async function prismeClick(
   return { ok: true, event: e, location: target.href };
 }
 
-/** An event carrying the session's identity, client, country and UTM, for `page` at `path`. */
+/** An event carrying the session's identity, client, location and UTM, for `page` at `path`. */
 function sessionEvent(ctx: PrismeContext, type: EventType, s: Readonly<PrismeSession>, page: PageUrl, path: string, now: number): CanonicalEvent {
   const e = blankEvent(uuidv7(now), isoTime(now), 'prisme', type);
   e.websiteId = ctx.origins.websiteFor(page.host);
@@ -196,7 +196,9 @@ function sessionEvent(ctx: PrismeContext, type: EventType, s: Readonly<PrismeSes
   e.os = s.client.os;
   e.osVersion = s.client.osVersion;
   e.device = s.client.device;
-  e.country = s.country;
+  e.country = s.geo.country;
+  e.region = s.geo.region;
+  e.city = s.geo.city;
   e.utmSource = s.utmSource;
   e.utmMedium = s.utmMedium;
   e.utmCampaign = s.utmCampaign;

@@ -6,6 +6,7 @@ import type { ParsedUserAgent } from './user-agent.ts';
 import { parsePageUrl } from './url.ts';
 import { flatText, heapKept } from '../../test/helpers/retained.ts';
 
+const FRANCE = Object.freeze({ country: 'FR', region: 'IDF', city: 'Paris' });
 const CLIENT: ParsedUserAgent = {
   browser: 'Firefox', browserVersion: '120.0', os: 'Linux', osVersion: null, device: 'desktop', isBot: false,
 };
@@ -31,7 +32,7 @@ function setup(opts: { maxDevices?: number; maxSessionsPerDevice?: number; maxSe
       autoVisitorId: () => 'prisme_ABC',
       client: CLIENT,
       isBot: false,
-      country: () => 'FR',
+      geo: () => FRANCE,
       ...extra,
     });
   return { clock, store, view };
@@ -118,7 +119,7 @@ describe('PrismeSessionStore session contents', () => {
     const s = session(view('/?utm_source=news&utm_medium=e+mail&utm_id=7', 'https://www.example.com/x'));
     expect(s).toMatchObject({
       referrerDomain: 'www.example.com', utmSource: 'news', utmMedium: 'e mail', utmCampaign: null,
-      client: CLIENT, country: 'FR', pageviews: 1,
+      client: CLIENT, geo: FRANCE, pageviews: 1,
     });
     expect(session(view('/p')).referrerDomain).toBe('direct');
   });

@@ -3,6 +3,7 @@ import { detach } from '../lib/detach.ts';
 import type { Clock } from '../lib/clock.ts';
 import { Lru } from '../lib/lru.ts';
 import { uuidv7 } from '../lib/uuid.ts';
+import type { GeoLocation } from './geo.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { CACHED_URL_MAX, type PageUrl, type Utm, referrerDomain, utmFrom } from './url.ts';
 
@@ -23,7 +24,8 @@ export interface PrismeSession extends Utm {
   /** Host of the document referrer at entry, `direct` when none. */
   referrerDomain: string;
   client: ParsedUserAgent;
-  country: string | null;
+  /** Country, region and city of the address that opened the session (shared with the geo reader's cache). */
+  geo: GeoLocation;
   /** 1 for a new session, +1 per move; Prisme stores it as the session row's version. */
   pageviews: number;
   /** ms since epoch of the last pageview (creation, move or clone). */
@@ -43,7 +45,7 @@ export interface PageviewInput {
   /** Checked only when a new session would be created (Prisme answers 400 then). */
   isBot: boolean;
   /** Looked up only when a session is created (most pageviews continue one): no work for the others. */
-  country: () => string | null;
+  geo: () => GeoLocation;
 }
 
 /** What the caller stores: `new`/`moved` → a pageview row for `session`; otherwise nothing. */
@@ -181,7 +183,7 @@ export class PrismeSessionStore {
       utmTerm: ownedOrNull(utm.utmTerm, page),
       utmContent: ownedOrNull(utm.utmContent, page),
       client: input.client,
-      country: input.country(),
+      geo: input.geo(),
       pageviews: 1,
       lastSeen: now,
     };

@@ -49,6 +49,10 @@ describe('the Prisme events limiter', () => {
     const statuses = await hundred(() => p.pageview('198.51.100.1', `${SITE}/`, { 'x-custom-forwarded-for': ip, 'x-forwarded-for': randomIp() }));
     expect(statuses.filter((s) => s === 200).length).toBe(60);
     expect(new Set(await hundred(() => p.pageview('198.51.100.1', `${SITE}/`, { 'x-custom-forwarded-for': randomIp() })))).toEqual(new Set([200]));
+    // The address the custom header named gets its tokens back with time.
+    expect((await p.pageview('198.51.100.1', `${SITE}/`, { 'x-custom-forwarded-for': ip })).status).toBe(429);
+    p.clock.advance(60_000);
+    expect((await p.pageview('198.51.100.1', `${SITE}/`, { 'x-custom-forwarded-for': ip })).status).toBe(200);
   });
 
   it('ignores forwarded addresses when the proxy is not trusted', async () => {
@@ -56,6 +60,9 @@ describe('the Prisme events limiter', () => {
     const statuses = await hundred(() => p.pageview(randomIp(), `${SITE}/`));
     expect(statuses.filter((s) => s === 200).length).toBe(60);
     expect(statuses.slice(60).every((s) => s === 429)).toBe(true);
+    // The one bucket (the TCP peer's) refills with time, whatever address is forwarded.
+    p.clock.advance(60_000);
+    expect((await p.pageview(randomIp(), `${SITE}/`)).status).toBe(200);
   });
 
   it('is off with --rate-limit off', async () => {

@@ -28,26 +28,56 @@ export function randomQuery(r: () => number): string {
   return pairs.join('&');
 }
 
-/** Every decoded key and value that Go would accept, by the lenient JS decoder (a superset check). */
-export function decodedPieces(q: string): Set<string> {
-  const out = new Set<string>();
-  for (const pair of q.split('&')) {
-    for (const piece of pair.split('=')) {
-      try {
-        out.add(decodeURIComponent(piece.replaceAll('+', ' ')));
-      } catch {
-        // invalid escapes or UTF-8: compare loosely below
-      }
-    }
+/** The bytes of one key or value as Go's QueryUnescape reads it (`+` a space), or null for a malformed escape (Go drops the pair). */
+export function goUnescape(s: string): Uint8Array | null {
+  if (/%(?![0-9a-fA-F]{2})/.test(s)) return null;
+  const bytes: number[] = [];
+  for (const part of s.split(/(%[0-9a-fA-F]{2})/)) {
+    if (part.startsWith('%') && part.length === 3) bytes.push(parseInt(part.slice(1), 16));
+    else bytes.push(...new TextEncoder().encode(part.replaceAll('+', ' ')));
+  }
+  return Uint8Array.from(bytes);
+}
+
+/** Bytes as message text: what is not UTF-8 becomes U+FFFD, as Go's JSON encoder writes it (see sameText). */
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/**
+ * The pairs Go's ParseQuery keeps, each key once (keys are byte strings: `%FF` and `%E2%82` are
+ * two keys) with its first value, in query order: a pair whose raw text holds `;` is refused, an
+ * empty one skipped, one with a malformed escape dropped. Written apart from
+ * src/ingest/go-query.ts, from Go's documented rules, to check it.
+ */
+export function goQueryPairs(raw: string): { key: string; value: string }[] {
+  const seen = new Set<string>();
+  const out: { key: string; value: string }[] = [];
+  for (const pair of raw.split('&')) {
+    if (pair === '' || pair.includes(';')) continue;
     const eq = pair.indexOf('=');
-    if (eq < 0) out.add(''); // a key without '=' has the empty value
-    else {
-      try {
-        out.add(decodeURIComponent(pair.slice(eq + 1).replaceAll('+', ' ')));
-      } catch {}
-    }
+    const key = goUnescape(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? new Uint8Array(0) : goUnescape(pair.slice(eq + 1));
+    if (key === null || value === null) continue;
+    const id = Buffer.from(key).toString('latin1');
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({ key: text(key), value: text(value) });
   }
   return out;
+}
+
+/**
+ * The raw query a request to `/…?${query}` carries in its URL: the URL parser's escaping applied.
+ * A `#` stays in it, as Go's ParseRequestURI keeps it for a request target (in-process requests
+ * keep the fragment in their URL, and the route takes all after `?`).
+ */
+export function receivedQuery(query: string): string {
+  const href = new URL(`http://h/p?${query}`).href;
+  return href.slice(href.indexOf('?') + 1);
+}
+
+/** Equal text, where a run of U+FFFD counts as one (decoders replace an invalid sequence with one or with one per byte). */
+export function sameText(a: string, b: string): boolean {
+  return a.replace(/\ufffd+/g, '\ufffd') === b.replace(/\ufffd+/g, '\ufffd');
 }
 
 export function stringLeaves(v: unknown, out: string[]): void {
@@ -56,16 +86,35 @@ export function stringLeaves(v: unknown, out: string[]): void {
   else if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) stringLeaves(x, out);
 }
 
+/** Fields the server sets whatever the query says, and ones it reads specially (quotes stripped, defaults). */
+const SERVER_SET = new Set(['type', 'channel', 'integrations', 'sentAt', 'originalTimestamp', 'receivedAt', 'messageId', 'rudderId', 'request_ip', 'writeKey', 'anonymousId', 'name', 'event']);
 
-/** Throws unless every string leaf of `message` is a decoded piece of `query` or one of `serverValues`. */
-export function assertLeavesFromQuery(message: unknown, query: string, serverValues: Set<string>): void {
-  const pieces = decodedPieces(query);
+/**
+ * `query` is the raw query the mapper read (receivedQuery() of what a request sent). Throws
+ * unless (1) every string leaf of `message` is the first value of a key Go keeps in `query` (anonymousId's may have lost one pair of surrounding quotes) or one of `serverValues`,
+ * and (2) every plain dotted key (`properties.a.b`) whose first part no other key shares lands
+ * at its path with its first value. Returns how many keys (2) checked.
+ */
+export function assertMessageFromQuery(message: Record<string, unknown>, query: string, serverValues: Set<string>): number {
+  const pairs = goQueryPairs(query);
+  const values = pairs.map((p) => p.value);
   const leaves: string[] = [];
   stringLeaves(message, leaves);
   for (const s of leaves) {
     if (serverValues.has(s)) continue;
-    // anonymousId loses its quotes: a substring of a decoded value; invalid UTF-8 decodes to U+FFFD.
-    const ok = pieces.has(s) || [...pieces].some((p) => p.includes(s)) || s.includes('\ufffd');
-    if (!ok) throw new Error(`leaf ${JSON.stringify(s)} not from query ${JSON.stringify(query)}`);
+    const ok = values.some((v) => sameText(v, s) || (v.length >= 2 && v.startsWith('"') && v.endsWith('"') && sameText(v.slice(1, -1), s)));
+    if (!ok) throw new Error(`leaf ${JSON.stringify(s)} is no first value in query ${JSON.stringify(query)}`);
   }
+  const head = (k: string) => k.split('.')[0]!;
+  const heads = new Map<string, number>();
+  for (const { key } of pairs) heads.set(head(key), (heads.get(head(key)) ?? 0) + 1);
+  let checked = 0;
+  for (const { key, value } of pairs) {
+    if (!/^[A-Za-z]+(\.[A-Za-z]+)*$/.test(key) || SERVER_SET.has(head(key)) || heads.get(head(key))! > 1) continue;
+    let at: unknown = message;
+    for (const part of key.split('.')) at = typeof at === 'object' && at !== null && Object.hasOwn(at, part) ? (at as Record<string, unknown>)[part] : undefined;
+    if (typeof at !== 'string' || !sameText(at, value)) throw new Error(`key ${key} holds ${JSON.stringify(at)}, not ${JSON.stringify(value)}, for query ${JSON.stringify(query)}`);
+    checked++;
+  }
+  return checked;
 }

@@ -3,7 +3,7 @@ import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
 import { LATEST_VERSION } from './migrations.ts';
-import { DatabaseTooNewError, openDatabase, schemaVersion } from './open-database.ts';
+import { CACHE_KIB, DatabaseTooNewError, openDatabase, schemaVersion } from './open-database.ts';
 
 const tempDb = () => join(tempDir('footfall-db-'), 'footfall.db');
 
@@ -14,6 +14,8 @@ describe('openDatabase', () => {
     expect((db.query('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
     expect((db.query('PRAGMA synchronous').get() as { synchronous: number }).synchronous).toBe(1);
     expect((db.query('PRAGMA busy_timeout').get() as Record<string, number>).timeout).toBe(5000);
+    // A small page cache per connection (negative: KiB), not SQLite's 2 MB.
+    expect((db.query('PRAGMA cache_size').get() as { cache_size: number }).cache_size).toBe(-CACHE_KIB);
     db.close();
   });
 

@@ -15,6 +15,9 @@ export function schemaVersion(db: Database): number {
   return (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
 }
 
+/** Each connection's page cache, KiB. */
+export const CACHE_KIB = 256;
+
 /** ':memory:' works too (tests). */
 export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS): Database {
   const db = new Database(path, { create: true, strict: true });
@@ -27,6 +30,12 @@ export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS)
     db.exec('PRAGMA synchronous = NORMAL');
     db.exec('PRAGMA foreign_keys = ON');
     db.exec('PRAGMA temp_store = MEMORY');
+    // A page cache of 256 KiB per connection instead of SQLite's 2 MB: inserts only touch the
+    // right edges of the table and its two indexes, exports read each page once, and the OS
+    // caches the file anyway. Measured at 300k events: 4.5–4.8 µs per inserted row and 2.9–3.3 µs
+    // per exported event either way; with three connections (server, writer, checkpointer) the
+    // 1M-address load ran 2–3 MB lower and its export read-back 1–5 MB lower.
+    db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
     migrate(db, path, migrations);
     return db;
   } catch (e) {

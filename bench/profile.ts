@@ -2,16 +2,19 @@
  * @module Profiles Footfall's hot path under the realistic mix: runs src/main.ts (from source,
  * so frames keep their file names) with Bun's --cpu-prof, drives the mix, stops it with SIGTERM
  * and prints the self time by function and by area (Elysia/HTTP, ingest, store, GC, …).
- *   bun bench/profile.ts [seconds] [buffered|durable]
+ *   bun bench/profile.ts [seconds] [buffered|durable] [mix, e.g. pageview=100]
  */
 import { benchDir } from './lib/temp-dir.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from './lib/bench-server.ts';
 import { LOAD_DEFAULTS, runLoad, summary } from '../src/loadtest/load-run.ts';
+import { parseMix } from '../src/loadtest/mix.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const ACK = process.argv[3] ?? 'buffered';
+/** One family alone (`pageview=100`) shows that family's hot path; the default is the realistic mix. */
+const MIX = process.argv[4] ? parseMix(process.argv[4]) : LOAD_DEFAULTS.mix;
 const root = resolve(import.meta.dir, '..');
 const profDir = benchDir('footfall-prof-');
 const port = freePort();
@@ -21,7 +24,7 @@ const proc = Bun.spawn([process.execPath, '--cpu-prof', '--cpu-prof-dir', profDi
 });
 const url = `http://127.0.0.1:${port}`;
 await waitFor(url + '/api/v1/healthcheck', proc);
-const o = { ...LOAD_DEFAULTS, target: url, password: 'bench-admin-password', progress: false };
+const o = { ...LOAD_DEFAULTS, target: url, password: 'bench-admin-password', progress: false, mix: MIX };
 await runLoad({ ...o, durationMs: 3000, seed: 987654 });
 const r = await runLoad({ ...o, durationMs: SECONDS * 1000, seed: 12345 });
 console.log(summary(r));

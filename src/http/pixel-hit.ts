@@ -37,6 +37,22 @@ const GIF_HEADERS = new Headers({
 
 const gif = () => new Response(UMAMI_GIF, { status: 200, headers: GIF_HEADERS });
 
+/** A `prefetch` token in a header's list (`Sec-Purpose: prefetch;anonymous-client-ip`), not a prerender's. */
+const PREFETCH = /(?:^|[\s,;])prefetch(?:$|[\s,;])/i;
+
+/**
+ * A browser fetching the pixel's URL ahead of a click that may never come: a link to `/p/SLUG`
+ * in a dashboard, a chat or a page with speculation rules (`Sec-Purpose: prefetch`; older
+ * browsers `Purpose: prefetch` or `X-Moz: prefetch`). Umami counts those (umami#3814, #4051),
+ * so a pixel's own admin page inflates its figures. An `<img>` is never fetched so; a
+ * subresource of a prerendered page (`Sec-Purpose: prefetch;prerender`) is, and counts, as the
+ * page it belongs to may well be shown.
+ */
+export function isPrefetch(h: Headers): boolean {
+  const purpose = h.get('sec-purpose') ?? h.get('purpose') ?? h.get('x-moz');
+  return purpose !== null && PREFETCH.test(purpose) && !/prerender/i.test(purpose);
+}
+
 export function pixelHitRoutes(d: PixelHitRouteDeps) {
   /** Synchronous unless the write buffer makes the request wait (durable acks): a promise per hit costs ~1 µs. */
   function hit(request: Request, server: Server<unknown> | null, slug: string): Response | Promise<Response> {
@@ -54,6 +70,10 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
       return errorResponse(new ApiError('not-found'));
     }
     const h = request.headers;
+    if (isPrefetch(h)) {
+      d.drops.add('prefetch');
+      return gif();
+    }
     // Bots too get here: they are told apart (and counted) where the event is built, off this
     // thread; their answer is the same GIF.
     const s = d.buffer.submit(
@@ -73,7 +93,7 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
       summary: 'Record an Umami pixel hit (embed as <img src=".../p/{slug}">)',
       description:
         'Answers the 43-byte Umami GIF with no-cache headers and records a `pixel` event: the hit URL with its UTM parameters, ' +
-        'the Referer, UA and geo, cookieless visitor and session ids. Bots get the GIF and are not stored. ' +
+        'the Referer, UA and geo, cookieless visitor and session ids. Bots, and browsers prefetching the URL (`Sec-Purpose: prefetch`), get the GIF and are not stored. ' +
         'Unknown or deleted slug: 404 JSON. Not rate limited unless the server runs with `--rate-limit-pixels`.',
       tags: ['Pixels'],
       responses: {

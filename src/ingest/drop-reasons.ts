@@ -12,6 +12,7 @@ export const DROP_REASONS = [
   'unknown-pixel',
   'buffer-full',
   'duplicate-pageview',
+  'prefetch',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

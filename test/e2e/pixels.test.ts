@@ -49,7 +49,10 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
 
       const bot = await fetch(`${ff.url}/p/weekly-digest`, { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } });
       expect(Buffer.from(await bot.arrayBuffer()).toString('base64')).toBe(GIF_B64);
+      // A browser prefetching the pixel's URL (a link to it on a dashboard): the GIF, nothing stored.
       const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+      const prefetch = await fetch(`${ff.url}/p/weekly-digest`, { headers: { 'user-agent': iphone, 'sec-purpose': 'prefetch' } });
+      expect(Buffer.from(await prefetch.arrayBuffer()).toString('base64')).toBe(GIF_B64);
       const query = new URLSearchParams({ writeKey: site.writeKey, anonymousId: 'anon-1', event: 'Email Opened', 'context.userAgent': iphone, 'properties.plan': 'pro', 'context.page.url': 'https://shop.example/amp/1?utm_source=amp' });
       for (const q of [query.toString(), `writeKey=${site.writeKey}&anonymousId=anon-2&event=`]) {
         const res = await fetch(`${ff.url}/pixel/v1/track?${q}`, { headers: { 'x-forwarded-for': '8.8.8.8', 'user-agent': 'curl/8' } });
@@ -64,7 +67,7 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
       expect((await fetch(`${ff.url}/pixel/v1/page?writeKey=${site.writeKey}&anonymousId=anon-head`, { method: 'HEAD' })).status).toBe(405);
 
       const metrics = (await (await fetch(ff.url + '/api/metrics', { headers: auth })).json()) as { drops: Record<string, number>; pixelUserAgentCache: { size: number } };
-      expect(metrics.drops).toMatchObject({ bot: 1, 'empty-event': 1 });
+      expect(metrics.drops).toMatchObject({ bot: 1, 'empty-event': 1, prefetch: 1 });
       // Googlebot and the SDK's iPhone UA were parsed on the writer thread (the empty event never got that far).
       expect(metrics.pixelUserAgentCache.size).toBe(2);
       expect((await (await fetch(`${ff.url}/api/pixels/${px.id}/export`, { headers: auth })).text()).trim()).toBe('');

@@ -82,6 +82,20 @@ describe('GET /p/:slug', () => {
     expect(deps.drops.get('bot')).toBe(1);
   });
 
+  it('answers a browser prefetching the pixel URL with the GIF and stores nothing, counting it; a prerendered page\'s image counts', async () => {
+    const { hit, stored, deps, w } = await pixelApp();
+    const prefetches: Record<string, string>[] = [{ 'sec-purpose': 'prefetch' }, { 'sec-purpose': 'prefetch;anonymous-client-ip' }, { purpose: 'prefetch' }, { 'x-moz': 'prefetch' }];
+    for (const headers of prefetches) {
+      const res = await hit('ownpixel1', headers);
+      expect([JSON.stringify(headers), res.status, (await res.arrayBuffer()).byteLength]).toEqual([JSON.stringify(headers), 200, UMAMI_GIF.byteLength]);
+    }
+    expect(deps.drops.get('prefetch')).toBe(4);
+    expect(await stored(w.ownPixelId)).toEqual([]);
+    // A subresource of a prerendered page is fetched so too; the page may well be shown.
+    await hit('ownpixel1', { 'sec-purpose': 'prefetch;prerender' });
+    expect((await stored(w.ownPixelId)).length).toBe(1);
+  });
+
   it('answers 404 JSON for an unknown slug', async () => {
     const { hit, deps } = await pixelApp();
     const res = await hit('no-such-pixel');

@@ -108,6 +108,7 @@ export function createApp(deps: AppDeps) {
         pixelForSlug: (slug) => deps.meta.pixels.bySlug(slug)?.id ?? null,
         geo: deps.prisme.geo, salts: deps.prisme.salts, clock: deps.clock,
         ipPolicy, buffer: deps.buffer, drops: deps.drops, limiter: deps.pixelLimiter ?? null,
+        mailProxies: deps.config.pixelMailProxies,
       }))
       .use(managementRoutes(deps))
   );

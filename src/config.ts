@@ -65,6 +65,10 @@ export const ConfigSchema = T.Object({
     flag: 'rate-limit-pixels', env: ['FOOTFALL_RATE_LIMIT_PIXELS'], kind: 'bool', shown: 'false',
     help: 'Also rate limit Umami /p/:slug hits (off by default: mail image proxies fetch for many readers).',
   }),
+  pixelMailProxies: opt(T.Boolean({ default: false }), {
+    flag: 'pixel-mail-proxies', env: ['FOOTFALL_PIXEL_MAIL_PROXIES'], kind: 'bool', shown: 'false',
+    help: 'Store Umami /p/:slug hits fetched by mail image proxies (Gmail GoogleImageProxy, YahooMailProxy): a newsletter open. Off: they are bots, as in Umami.',
+  }),
   limiterMaxKeys: opt(T.Integer({ default: 50_000, minimum: 1000 }), {
     flag: 'limiter-max-keys', env: ['FOOTFALL_LIMITER_MAX_KEYS'], kind: 'int', shown: '50000',
     help: 'Hard cap on tracked client addresses (~40 B each, outside the JS heap); beyond it one not seen since the last sweep is forgotten (its bucket starts full again). A bucket idle for a whole period is full anyway, so 50000 only forgets early when over ~800 new addresses a second arrive for a minute.',

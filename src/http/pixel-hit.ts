@@ -21,6 +21,8 @@ export interface PixelHitRouteDeps extends PixelHitDeps {
   drops: DropCounter;
   /** Off by default (null): mail image proxies fetch for many readers from a few addresses. `--rate-limit-pixels` turns it on. */
   limiter: Limiter | null;
+  /** `--pixel-mail-proxies`: a mail image proxy's fetch is an open to store, not a bot's. */
+  mailProxies: boolean;
 }
 
 /**
@@ -77,7 +79,7 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
     // Bots too get here: they are told apart (and counted) where the event is built, off this
     // thread; their answer is the same GIF.
     const s = d.buffer.submit(
-      deferPixelHit(d, { pixelId, url: request.url, referer: h.get('referer'), userAgent: h.get('user-agent') ?? '', hints: clientHintsFrom(h), ip, nowMs: d.clock() }),
+      deferPixelHit(d, { pixelId, url: request.url, referer: h.get('referer'), userAgent: h.get('user-agent') ?? '', hints: clientHintsFrom(h), ip, nowMs: d.clock() }, d.mailProxies),
     );
     return s instanceof Promise ? s.then(answered) : answered(s);
   }
@@ -93,7 +95,8 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
       summary: 'Record an Umami pixel hit (embed as <img src=".../p/{slug}">)',
       description:
         'Answers the 43-byte Umami GIF with no-cache headers and records a `pixel` event: the hit URL with its UTM parameters, ' +
-        'the Referer, UA and geo, cookieless visitor and session ids. Bots, and browsers prefetching the URL (`Sec-Purpose: prefetch`), get the GIF and are not stored. ' +
+        'the Referer, UA and geo, cookieless visitor and session ids. Bots, and browsers prefetching the URL (`Sec-Purpose: prefetch`), get the GIF and are not stored; ' +
+        'mail image proxies (Gmail, Yahoo) are bots too unless the server runs with `--pixel-mail-proxies`. ' +
         'Unknown or deleted slug: 404 JSON. Not rate limited unless the server runs with `--rate-limit-pixels`.',
       tags: ['Pixels'],
       responses: {

@@ -70,6 +70,19 @@ export interface UmamiPixelHit {
   visitorId: string;
   sessionId: string;
   geo: GeoLocation;
+  /** A mail image proxy fetched it and the operator counts those as opens (`--pixel-mail-proxies`): not a bot. */
+  mailProxy?: true;
+}
+
+/**
+ * Mail image proxies: Gmail fetches a mail's images through GoogleImageProxy when the reader
+ * opens it (`… (via ggpht.com GoogleImageProxy)`), Yahoo through YahooMailProxy. For a newsletter
+ * pixel such a fetch is the open; by the bot rule (decisions.md), as by Umami's, it is a bot.
+ */
+const MAIL_PROXY = /GoogleImageProxy|YahooMailProxy/;
+
+export function isMailProxy(userAgent: string): boolean {
+  return MAIL_PROXY.test(userAgent);
 }
 
 const HOUR_MS = 3_600_000;
@@ -131,20 +144,22 @@ export function pixelIds(salt: Uint8Array, pixelId: string, ip: string, ua: stri
   return { visitorId, sessionId: formatUuid(SESSION_BYTES) };
 }
 
-/** The request thread's part: the hit's ids (daily salt) and place. */
-export function deferPixelHit(d: PixelHitDeps, hit: PixelHit): UmamiPixelHit {
+/** The request thread's part: the hit's ids (daily salt) and place; with `mailProxies`, whether a mail image proxy fetched it. */
+export function deferPixelHit(d: PixelHitDeps, hit: PixelHit, mailProxies = false): UmamiPixelHit {
   const ids = pixelIds(d.salts.saltFor(hit.nowMs), hit.pixelId, hit.ip, hit.userAgent, hit.nowMs);
   // The ids hash the whole User-Agent; the writer thread only parses it, which reads 500 characters.
-  return {
+  const deferred: UmamiPixelHit = {
     deferred: 'umami-pixel', pixelId: hit.pixelId, url: hit.url, referer: hit.referer, userAgent: cutUserAgent(hit.userAgent), hints: hit.hints,
     nowMs: hit.nowMs, visitorId: ids.visitorId, sessionId: ids.sessionId, geo: d.geo.lookup(hit.ip),
   };
+  if (mailProxies && isMailProxy(hit.userAgent)) deferred.mailProxy = true;
+  return deferred;
 }
 
 /** The hit's canonical `pixel` event, or why it is not stored (a bot; a URL no browser sends). */
 export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalEvent | DropReason {
   const client = d.ua.parse(hit.userAgent, hit.hints);
-  if (client.isBot) return 'bot';
+  if (client.isBot && hit.mailProxy !== true) return 'bot';
   const url = d.parseUrl(hit.url);
   // The URL is the request's own, so this only fails for a Host header no browser sends.
   if (!url) return 'invalid-input';

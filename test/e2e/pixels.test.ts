@@ -39,6 +39,23 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
     }
   });
 
+  it('with --pixel-mail-proxies, stores a Gmail image proxy fetch (built on the writer thread) as an open', async () => {
+    const ff = await startBinary(['--ack', 'durable', '--pixel-mail-proxies'], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
+    try {
+      const login = await fetch(ff.url + '/api/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+      const px = (await (await fetch(ff.url + '/api/pixels', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Opens', slug: 'opens-dec' }) })).json()) as { id: string };
+      const gmail = 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)';
+      expect((await fetch(`${ff.url}/p/opens-dec?utm_source=newsletter`, { headers: { 'user-agent': gmail } })).status).toBe(200);
+      expect((await fetch(`${ff.url}/p/opens-dec`, { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } })).status).toBe(200);
+      const rows = (await (await fetch(`${ff.url}/api/pixels/${px.id}/export`, { headers: auth })).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ browser: 'GoogleImageProxy', utmSource: 'newsletter' });
+    } finally {
+      expect(await ff.stop()).toBe(0);
+    }
+  });
+
   it('builds pixel hits on its writer thread: a bot and a bad RudderStack hit are answered, counted and not stored, the rest exported as built', async () => {
     const ff = await startBinary(['--ack', 'durable', '--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
     try {

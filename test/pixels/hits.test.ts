@@ -96,6 +96,28 @@ describe('GET /p/:slug', () => {
     expect((await stored(w.ownPixelId)).length).toBe(1);
   });
 
+  describe('mail image proxies', () => {
+    const GMAIL = 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)';
+    const YAHOO = 'YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html';
+
+    it('stores nothing for Gmail\'s image proxy by default: it is a bot, as in Umami', async () => {
+      const { hit, stored, deps, w } = await pixelApp();
+      expect((await hit('ownpixel1', { 'user-agent': GMAIL })).status).toBe(200);
+      expect(await stored(w.ownPixelId)).toEqual([]);
+      expect(deps.drops.get('bot')).toBe(1);
+    });
+
+    it('stores a Gmail or Yahoo proxy fetch as an open with --pixel-mail-proxies, and still no Googlebot', async () => {
+      const { hit, stored, deps, w } = await pixelApp(['--pixel-mail-proxies']);
+      await hit('ownpixel1?utm_source=newsletter', { 'user-agent': GMAIL }, '66.249.84.1');
+      await hit('ownpixel1?utm_source=newsletter', { 'user-agent': YAHOO }, '98.136.1.1');
+      await hit('ownpixel1', { 'user-agent': GOOGLEBOT });
+      const rows = await stored(w.ownPixelId);
+      expect(rows.map((e) => [e.browser, e.utmSource])).toEqual([['GoogleImageProxy', 'newsletter'], [null, 'newsletter']]);
+      expect(deps.drops.get('bot')).toBe(1);
+    });
+  });
+
   it('answers 404 JSON for an unknown slug', async () => {
     const { hit, deps } = await pixelApp();
     const res = await hit('no-such-pixel');

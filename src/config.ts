@@ -67,7 +67,7 @@ export const ConfigSchema = T.Object({
   }),
   pixelMailProxies: opt(T.Boolean({ default: false }), {
     flag: 'pixel-mail-proxies', env: ['FOOTFALL_PIXEL_MAIL_PROXIES'], kind: 'bool', shown: 'false',
-    help: 'Store Umami /p/:slug hits fetched by mail image proxies (Gmail GoogleImageProxy, YahooMailProxy): a newsletter open. Off: they are bots, as in Umami.',
+    help: 'Store Umami /p/:slug hits fetched by mail image proxies (Gmail GoogleImageProxy, YahooMailProxy) as newsletter opens. Off: Gmail\'s proxy is a bot, as in Umami.',
   }),
   limiterMaxKeys: opt(T.Integer({ default: 50_000, minimum: 1000 }), {
     flag: 'limiter-max-keys', env: ['FOOTFALL_LIMITER_MAX_KEYS'], kind: 'int', shown: '50000',

@@ -96,7 +96,7 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
       description:
         'Answers the 43-byte Umami GIF with no-cache headers and records a `pixel` event: the hit URL with its UTM parameters, ' +
         'the Referer, UA and geo, cookieless visitor and session ids. Bots, and browsers prefetching the URL (`Sec-Purpose: prefetch`), get the GIF and are not stored; ' +
-        'mail image proxies (Gmail, Yahoo) are bots too unless the server runs with `--pixel-mail-proxies`. ' +
+        'Gmail\'s image proxy is a bot too unless the server runs with `--pixel-mail-proxies`. ' +
         'Unknown or deleted slug: 404 JSON. Not rate limited unless the server runs with `--rate-limit-pixels`.',
       tags: ['Pixels'],
       responses: {

@@ -4,6 +4,18 @@ import { startBinary } from '../helpers/binary.ts';
 const ADMIN_PASSWORD = 'e2e admin password';
 const GIF_B64 = 'R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==';
 
+/** Logs in as the admin and returns the Authorization header to send. */
+async function adminAuth(url: string): Promise<{ authorization: string }> {
+  const login = await fetch(url + '/api/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+  return { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+}
+
+/** The NDJSON export at `path`, one object per line. */
+async function exported(url: string, path: string, auth: { authorization: string }): Promise<Record<string, unknown>[]> {
+  const text = (await (await fetch(url + path, { headers: auth })).text()).trimEnd();
+  return text ? text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+}
+
 describe('dist/footfall pixels (Umami, RudderStack)', () => {
   it('creates a pixel through the API, records a /p/:slug hit over real HTTP, and exports it', async () => {
     // Durable acks: the GIF leaves only after the hit is committed, so the export can follow at once.
@@ -42,13 +54,12 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
   it('with --pixel-mail-proxies, stores a Gmail image proxy fetch (built on the writer thread) as an open', async () => {
     const ff = await startBinary(['--ack', 'durable', '--pixel-mail-proxies'], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
     try {
-      const login = await fetch(ff.url + '/api/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+      const auth = await adminAuth(ff.url);
       const px = (await (await fetch(ff.url + '/api/pixels', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Opens', slug: 'opens-dec' }) })).json()) as { id: string };
       const gmail = 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)';
       expect((await fetch(`${ff.url}/p/opens-dec?utm_source=newsletter`, { headers: { 'user-agent': gmail } })).status).toBe(200);
       expect((await fetch(`${ff.url}/p/opens-dec`, { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } })).status).toBe(200);
-      const rows = (await (await fetch(`${ff.url}/api/pixels/${px.id}/export`, { headers: auth })).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const rows = await exported(ff.url, `/api/pixels/${px.id}/export`, auth);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ browser: 'GoogleImageProxy', utmSource: 'newsletter' });
     } finally {
@@ -59,8 +70,7 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
   it('builds pixel hits on its writer thread: a bot and a bad RudderStack hit are answered, counted and not stored, the rest exported as built', async () => {
     const ff = await startBinary(['--ack', 'durable', '--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
     try {
-      const login = await fetch(ff.url + '/api/auth/login', { method: 'POST', body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
-      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+      const auth = await adminAuth(ff.url);
       const px = (await (await fetch(ff.url + '/api/pixels', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Digest', slug: 'weekly-digest' }) })).json()) as { id: string };
       const site = (await (await fetch(ff.url + '/api/websites', { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Shop', domain: 'shop.example' }) })).json()) as { id: string; writeKey: string };
 
@@ -88,7 +98,7 @@ describe('dist/footfall pixels (Umami, RudderStack)', () => {
       // Googlebot and the SDK's iPhone UA were parsed on the writer thread (the empty event never got that far).
       expect(metrics.pixelUserAgentCache.size).toBe(2);
       expect((await (await fetch(`${ff.url}/api/pixels/${px.id}/export`, { headers: auth })).text()).trim()).toBe('');
-      const rows = (await (await fetch(`${ff.url}/api/websites/${site.id}/export`, { headers: auth })).text()).trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const rows = await exported(ff.url, `/api/websites/${site.id}/export`, auth);
       expect(rows).toHaveLength(2);
       expect(rows[0]).toMatchObject({
         source: 'rudder', type: 'track', name: 'Email Opened', anonymousId: 'anon-1', os: 'iOS', device: 'mobile', country: 'US',

@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { parseDuration, formatDuration } from './lib/duration.ts';
 import { parseCidr, LOOPBACK_AND_PRIVATE } from './lib/ip.ts';
 import { parseOriginEntry } from './ingest/origin-registry.ts';
+import { readFlags } from './lib/argv.ts';
 
 /** How an option's text (from argv or env) becomes a value. */
 type Kind = 'string' | 'int' | 'bool' | 'duration' | 'list' | 'enum' | 'rate';
@@ -197,7 +198,6 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const errors: string[] = [];
   const raw: Partial<Record<ConfigKey, unknown>> = {};
   const byFlag = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, k] as const));
-  const rest: string[] = [];
 
   for (const key of CONFIG_KEYS) {
     for (const name of optionMeta(key).env) {
@@ -210,36 +210,13 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     }
   }
 
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      rest.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    let flag = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
-    let text: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
-    let key = byFlag.get(flag);
-    if (!key && flag.startsWith('no-') && byFlag.has(flag.slice(3))) {
-      flag = flag.slice(3);
-      key = byFlag.get(flag);
-      text = 'false';
-    }
-    if (!key) {
-      errors.push(`--${flag}: unknown option (see --help)`);
-      continue;
-    }
-    if (text === undefined) {
-      if (optionMeta(key).kind === 'bool') {
-        const next = argv[i + 1];
-        text = next !== undefined && /^(true|false)$/i.test(next) ? (i++, next) : 'true';
-      } else if (i + 1 < argv.length) {
-        text = argv[++i]!;
-      } else {
-        errors.push(`--${flag}: needs a value`);
-        continue;
-      }
-    }
+  const read = readFlags(argv, (flag) => {
+    const key = byFlag.get(flag);
+    return key === undefined ? undefined : optionMeta(key).kind === 'bool' ? 'bool' : 'value';
+  });
+  errors.push(...read.errors);
+  for (const { flag, text } of read.flags) {
+    const key = byFlag.get(flag)!;
     const c = convert(key, text);
     if ('error' in c) errors.push(`--${flag}: ${c.error}`);
     else raw[key] = c.value;
@@ -261,7 +238,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     errors.push(`--flush-size (${config.flushSize}) must not exceed --buffer-max (${config.bufferMax})`);
   const dataDirProblem = dataDirIssue(config.dataDir);
   if (dataDirProblem) errors.push(`--data-dir: ${dataDirProblem}`);
-  return errors.length ? { ok: false, errors } : { ok: true, config, rest };
+  return errors.length ? { ok: false, errors } : { ok: true, config, rest: read.rest };
 }
 
 /**

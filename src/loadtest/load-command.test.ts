@@ -15,10 +15,14 @@ describe('footfall bench options', () => {
     expect([Object.fromEntries(r.values), [...r.flags], r.problems]).toEqual([{ target: 'http://h:1', duration: '5s' }, ['ack-check', 'quiet'], []]);
   });
 
-  it('exits 2 naming an unknown option, a flag given a value, a value missing and a stray argument, all at once', async () => {
-    const r = await run(['--target', 'http://127.0.0.1:1', '--durration', '5s', '--ack-check=true', 'extra', '--seed']);
+  it('reads flags as footfall serve does: =true, =false and --no-', () => {
+    expect([...parseLoadArgs(['--ack-check=true', '--quiet', '--no-quiet']).flags]).toEqual(['ack-check']);
+  });
+
+  it('exits 2 naming an unknown option, a flag given neither true nor false, a value missing and a stray argument, all at once', async () => {
+    const r = await run(['--target', 'http://127.0.0.1:1', '--durration', '5s', '--ack-check=maybe', 'extra', '--seed']);
     expect(r.code).toBe(2);
-    for (const what of ['unknown option --durration', '--ack-check takes no value', 'unexpected argument "extra"', '--seed: expects a value']) expect(r.err).toContain(what);
+    for (const what of ['--durration: unknown option', '--ack-check: expected true or false, got "maybe"', 'unexpected argument "extra"', '--seed: needs a value']) expect(r.err).toContain(what);
   });
 
   it('refuses a seed that is not a whole number instead of running with NaN', async () => {

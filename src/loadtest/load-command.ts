@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { parseDuration } from '../lib/duration.ts';
 import { chartSvg, LOAD_DEFAULTS, runLoad, summary } from './load-run.ts';
 import { parseMix } from './mix.ts';
+import { readFlags } from '../lib/argv.ts';
 
 export const LOAD_HELP = `footfall bench: a realistic Prisme / RudderStack / Umami-pixel mix against a running Footfall.
 
@@ -45,30 +46,22 @@ const positiveInt = (v: string | undefined, fallback: number): number | null => 
 const VALUE_OPTIONS = new Set(['target', 'duration', 'connections', 'mix', 'addresses', 'seed', 'user', 'password', 'json', 'svg']);
 const FLAGS = new Set(['ack-check', 'quiet', 'help']);
 
-/** argv → option values and flags, or every problem: an unknown option, a flag given a value, a value missing. */
+/**
+ * argv → option values and the flags set, or every problem: an unknown option, a value missing,
+ * a flag given something other than true/false, a stray argument. The rules are every command's
+ * (lib/argv.ts): `--name value`, `--name=value`, `--flag`, `--flag=false`, `--no-flag`; the last
+ * of a repeated option wins.
+ */
 export function parseLoadArgs(args: string[]): { values: Map<string, string>; flags: Set<string>; problems: string[] } {
+  const read = readFlags(args, (name) => (FLAGS.has(name) ? 'bool' : VALUE_OPTIONS.has(name) ? 'value' : undefined));
   const values = new Map<string, string>();
   const flags = new Set<string>();
-  const problems: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith('--')) {
-      problems.push(`unexpected argument "${arg}"`);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (FLAGS.has(name)) {
-      if (eq >= 0) problems.push(`--${name} takes no value`);
-      else flags.add(name);
-    } else if (VALUE_OPTIONS.has(name)) {
-      const value = eq >= 0 ? arg.slice(eq + 1) : args[i + 1];
-      if (value === undefined || (eq < 0 && value.startsWith('--'))) problems.push(`--${name}: expects a value`);
-      else if (!values.has(name)) values.set(name, value);
-      if (eq < 0 && value !== undefined && !value.startsWith('--')) i++;
-    } else {
-      problems.push(`unknown option --${name}`);
-    }
+  const problems = [...read.errors, ...read.rest.map((a) => `unexpected argument "${a}"`)];
+  for (const { flag, text } of read.flags) {
+    if (!FLAGS.has(flag)) values.set(flag, text);
+    else if (/^true$/i.test(text)) flags.add(flag);
+    else if (/^false$/i.test(text)) flags.delete(flag);
+    else problems.push(`--${flag}: expected true or false, got "${text}"`);
   }
   return { values, flags, problems };
 }

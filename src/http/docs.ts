@@ -1,6 +1,7 @@
 /** @module The OpenAPI document (via @elysiajs/swagger) and a Swagger UI page whose assets come from the binary, never a CDN. */
 import { Elysia } from 'elysia';
 import { swagger } from '@elysiajs/swagger';
+import { TRY_IT_OUT_HEADER } from './docs-try-out.ts';
 import { tidyOpenApi } from './openapi-document.ts';
 // `with { type: 'file' }` makes `bun build --compile` embed these files; at run time they are paths.
 import bundleJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
@@ -16,8 +17,10 @@ const ASSETS: Record<string, { path: string; type: string }> = {
 };
 
 // validatorUrl: null — otherwise Swagger UI fetches a badge from validator.swagger.io.
+// The interceptor marks what "Try it out" sends: a pixel tried here is not an open (docs-try-out.ts).
 const INIT_JS = `window.ui = SwaggerUIBundle({
   url: '/docs/json',
+  requestInterceptor: (req) => { req.headers['${TRY_IT_OUT_HEADER}'] = '1'; return req; },
   dom_id: '#swagger-ui',
   deepLinking: true,
   persistAuthorization: true,

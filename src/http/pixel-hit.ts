@@ -8,6 +8,7 @@ import { clientHintsFrom } from '../ingest/user-agent.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Limiter } from '../limit/limiter.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
+import { isDocsTryOut } from './docs-try-out.ts';
 import { ApiError, ErrorBody, errorResponse } from './errors.ts';
 import { UMAMI_GIF } from './gifs.ts';
 import { requestClientIp } from './request-values.ts';
@@ -76,6 +77,10 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
       d.drops.add('prefetch');
       return gif();
     }
+    if (isDocsTryOut(h)) {
+      d.drops.add('docs-try-out');
+      return gif();
+    }
     // Bots too get here: they are told apart (and counted) where the event is built, off this
     // thread; their answer is the same GIF.
     const s = d.buffer.submit(
@@ -95,7 +100,8 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
       summary: 'Record an Umami pixel hit (embed as <img src=".../p/{slug}">)',
       description:
         'Answers the 43-byte Umami GIF with no-cache headers and records a `pixel` event: the hit URL with its UTM parameters, ' +
-        'the Referer, UA and geo, cookieless visitor and session ids. Bots, and browsers prefetching the URL (`Sec-Purpose: prefetch`), get the GIF and are not stored; ' +
+        'the Referer, UA and geo, cookieless visitor and session ids. Bots, browsers prefetching the URL (`Sec-Purpose: prefetch`) and this page\'s "Try it out" ' +
+        'get the GIF and are not stored; ' +
         'Gmail\'s image proxy is a bot too unless the server runs with `--pixel-mail-proxies`. ' +
         'Unknown or deleted slug: 404 JSON. Not rate limited unless the server runs with `--rate-limit-pixels`.',
       tags: ['Pixels'],

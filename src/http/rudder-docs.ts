@@ -11,7 +11,8 @@ export const rudderDocs = {
       description:
         'Every query parameter becomes part of the message (dotted keys nest, numeric parts make arrays, values stay strings). ' +
         'Always answers 200 with the 43-byte GIF, whatever happens: a missing or unknown write key, a missing id' +
-        (type === 'track' ? ' or an empty `event`' : '') + ' only means nothing is stored (counted by reason).',
+        (type === 'track' ? ' or an empty `event`' : '') + ' only means nothing is stored (counted by reason). ' +
+        'A hit sent from this page\'s "Try it out" with a known write key is not stored either (counted as `docs-try-out`).',
       tags: ['RudderStack'],
       parameters: [
         q('writeKey', "A website's write key", true),

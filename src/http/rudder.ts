@@ -14,6 +14,7 @@ import { cutUserAgent, type UserAgentParser } from '../ingest/user-agent.ts';
 import type { Clock } from '../lib/clock.ts';
 import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
+import { isDocsTryOut } from './docs-try-out.ts';
 import { RUDDER_GIF } from './gifs.ts';
 import { decodeUtf8, endsWithSlash, readBody, readBytes, requestClientIp } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
@@ -96,6 +97,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     if (!writeKey) return drop('unknown-write-key');
     const websiteId = d.websiteForWriteKey(writeKey);
     if (!websiteId) return drop('unknown-write-key');
+    if (isDocsTryOut(request.headers)) return drop('docs-try-out');
     const ip = requestClientIp(d.ipPolicy, server, request);
     const hit: RudderPixelHit = {
       deferred: 'rudder-pixel', type, query, nowMs: d.clock(), websiteId, requestIp: storedIp(ip), keepIp: d.keepIp,

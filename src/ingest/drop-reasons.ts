@@ -13,6 +13,7 @@ export const DROP_REASONS = [
   'buffer-full',
   'duplicate-pageview',
   'prefetch',
+  'docs-try-out',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 

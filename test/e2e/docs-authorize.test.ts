@@ -11,7 +11,8 @@ run("Swagger UI's Authorize and Try it out against the compiled binary", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'swagger ui password' });
+    // Durable acks: a hit's answer leaves once it is committed, so an export right after shows it.
+    ff = await startBinary(['--ack', 'durable'], { FOOTFALL_ADMIN_PASSWORD: 'swagger ui password' });
     browser = await launchChromium();
   });
 
@@ -41,5 +42,30 @@ run("Swagger UI's Authorize and Try it out against the compiled binary", () => {
     expect(status).toStartWith('200');
     expect(await op.locator('.live-responses-table .microlight').first().innerText()).toContain('"username": "admin"');
     await page.close();
+  }, 30_000);
+
+  it('answers "Try it out" on /p/{slug} with the GIF but stores no hit, counting it as docs-try-out', async () => {
+    const login = await fetch(`${ff.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'swagger ui password' }),
+    });
+    const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${ff.url}/api/pixels`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Docs pixel', slug: 'docs-try-out-pixel' }) });
+    const pixel = (await created.json()) as { id: string };
+    const page = await browser.newPage();
+    await page.goto(`${ff.url}/docs`);
+    await page.waitForSelector('.opblock', { timeout: 20_000 });
+
+    const { status } = await tryItOut(page, 'operations-Pixels-getPBySlug', { slug: 'docs-try-out-pixel' });
+    expect(status).toStartWith('200');
+    await page.close();
+    // The same URL fetched as an image is a hit.
+    expect((await fetch(`${ff.url}/p/docs-try-out-pixel`, { headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' } })).status).toBe(200);
+
+    const metrics = (await (await fetch(`${ff.url}/api/metrics`, { headers: auth })).json()) as { drops: Record<string, number> };
+    expect(metrics.drops['docs-try-out']).toBe(1);
+    const lines = (await (await fetch(`${ff.url}/api/pixels/${pixel.id}/export`, { headers: auth })).text()).split('\n').filter(Boolean);
+    expect(lines.map((l) => (JSON.parse(l) as { browser: string }).browser)).toEqual(['Firefox']);
   }, 30_000);
 });

@@ -19,11 +19,12 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM ?? '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
-/** Swagger UI's "Try it out" → "Execute" on one operation; returns the live response's status text. */
-export async function tryItOut(page: import('playwright-core').Page, operationId: string): Promise<{ status: string; op: import('playwright-core').Locator }> {
+/** Swagger UI's "Try it out" → "Execute" on one operation, its parameters filled in by name; returns the live response's status text. */
+export async function tryItOut(page: import('playwright-core').Page, operationId: string, params: Record<string, string> = {}): Promise<{ status: string; op: import('playwright-core').Locator }> {
   const op = page.locator(`#${operationId}`);
   await op.locator('.opblock-summary').click();
   await op.locator('button.try-out__btn').click();
+  for (const [name, value] of Object.entries(params)) await op.locator(`tr[data-param-name="${name}"] input`).fill(value);
   await op.locator('button.execute').click();
   const status = op.locator('.live-responses-table tbody .response-col_status').first();
   await status.waitFor({ timeout: 10_000 });

@@ -96,6 +96,17 @@ describe('GET /p/:slug', () => {
     expect((await stored(w.ownPixelId)).length).toBe(1);
   });
 
+  it('answers a hit sent by our Swagger UI\'s "Try it out" with the GIF and stores nothing, counting it', async () => {
+    const { hit, stored, deps, w } = await pixelApp();
+    const res = await hit('ownpixel1', { 'x-footfall-try-it-out': '1' });
+    expect([res.status, res.headers.get('content-type'), (await res.arrayBuffer()).byteLength]).toEqual([200, 'image/gif', UMAMI_GIF.byteLength]);
+    expect(deps.drops.get('docs-try-out')).toBe(1);
+    expect(await stored(w.ownPixelId)).toEqual([]);
+    // The same browser's hit from a page or a mail counts.
+    await hit('ownpixel1');
+    expect((await stored(w.ownPixelId)).length).toBe(1);
+  });
+
   describe('mail image proxies', () => {
     const GMAIL = 'Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)';
     const YAHOO = 'YahooMailProxy; https://help.yahoo.com/kb/yahoo-mail-proxy-SLN28749.html';

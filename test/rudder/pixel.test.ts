@@ -27,6 +27,17 @@ describe('GET /pixel/v1/page and /pixel/v1/track', () => {
     expect(r.deps.drops.snapshot()).toMatchObject({ 'unknown-write-key': 4, 'missing-identity': 1, 'empty-event': 1 });
   });
 
+  it('answers a hit sent by our Swagger UI\'s "Try it out" with the GIF and stores nothing, counting it', async () => {
+    const r = rudderApp();
+    await expectGif(await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1`, { 'x-footfall-try-it-out': '1' }));
+    await expectGif(await r.pixel('track', `writeKey=${WRITE_KEY}&anonymousId=a1&event=Opened`, { 'x-footfall-try-it-out': '1' }));
+    // An unknown write key is reported as that, marked or not: what someone trying the docs needs to know.
+    await expectGif(await r.pixel('page', 'writeKey=nope&anonymousId=a1', { 'x-footfall-try-it-out': '1' }));
+    expect(r.deps.drops.snapshot()).toMatchObject({ 'docs-try-out': 2, 'unknown-write-key': 1 });
+    await expectGif(await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1`));
+    expect((await r.stored()).length).toBe(1);
+  });
+
   it('answers 405 with Allow: GET to other methods', async () => {
     const r = rudderApp();
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'HEAD']) {

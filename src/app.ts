@@ -85,8 +85,11 @@ export function createApp(deps: AppDeps) {
   let allowed: ((path: string) => string[]) | undefined;
   const app = (
     // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger
-    // plugin's CDN page win over ours in docs.ts).
-    new Elysia({ nativeStaticResponse: false })
+    // plugin's CDN page win over ours in docs.ts). standardHostname off: Elysia would otherwise
+    // look for the path from the URL's 11th character on ("http://a.bc"), so behind `Host: app`
+    // (a container's name, port 80) /api/v1/healthcheck was routed as /v1/healthcheck and a POST
+    // to /pixel/v1/track as /v1/track. The server speaks plain HTTP: its URLs start "http://".
+    new Elysia({ nativeStaticResponse: false, handler: { standardHostname: false } })
       .onError(({ code, error, request, server }) =>
         code === 'NOT_FOUND' ? unmatched(request, server, () => mapError(code, error)) : withUmamiApiHeaders(request, mapError(code, error)))
       .use(docsRoutes(deps.version))

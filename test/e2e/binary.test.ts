@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../../src/config.ts';
 import { runBinary, startBinary, tempDir } from '../helpers/binary.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
 describe('dist/footfall', () => {
@@ -42,6 +43,11 @@ describe('dist/footfall', () => {
     expect(health.headers.get('server')).toBe('prisme');
     // Prisme's router ignores case, over real HTTP too (Elysia's has no route for it).
     expect((await fetch(`${ff.url}/API/V1/HealthCheck`)).status).toBe(200);
+    // Behind a proxy or in a container network the Host may be a short name on port 80.
+    for (const host of ['app', 'x']) {
+      const answer = await rawRequest(ff.port, `GET /api/v1/healthcheck HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      expect([host, answer.split('\r\n')[0]]).toEqual([host, 'HTTP/1.1 200 OK']);
+    }
     const docs = await fetch(`${ff.url}/docs/json`);
     expect(docs.status).toBe(200);
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');

@@ -2,29 +2,9 @@ import { describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { startBinary } from '../helpers/binary.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
 
 const SITE = 'http://mywebsite.localhost';
-
-/** Sends one raw HTTP/1.1 request (each character of `head` one byte) and returns the answer's status line and headers. */
-function rawRequest(port: number, head: string): Promise<string> {
-  const bytes = Uint8Array.from(head, (c) => c.charCodeAt(0));
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    void Bun.connect({
-      hostname: '127.0.0.1',
-      port,
-      socket: {
-        open: (s) => void s.write(bytes),
-        data: (s, chunk) => {
-          answer += new TextDecoder('latin1').decode(chunk);
-          if (answer.includes('\r\n\r\n')) (resolve(answer.slice(0, answer.indexOf('\r\n\r\n'))), s.end());
-        },
-        error: (_, e) => reject(e),
-        close: () => resolve(answer),
-      },
-    }).catch(reject);
-  });
-}
 
 const utf8Bytes = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
 const pageview = (headers: Record<string, string>) =>

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'bun:test';
+import { WRITE_KEY, rudderApp } from '../test/helpers/rudder.ts';
+
+describe('routing', () => {
+  // Elysia by default finds the path after the 11th character of the URL ("http://a.bc"), so
+  // behind `Host: app` (a container's name, port 80) it read /api/v1/healthcheck as /v1/healthcheck.
+  it('routes a request whose Host is a name of one to three letters as any other', async () => {
+    for (const host of ['x', 'app', 'app:80', 'localhost']) {
+      const r = rudderApp();
+      const at = (path: string, init?: RequestInit) => r.app.handle(new Request(`http://${host}${path}`, init));
+      expect([host, (await at('/api/v1/healthcheck')).status]).toEqual([host, 200]);
+      expect([host, (await at('/api/heartbeat')).status]).toEqual([host, 200]);
+      // A wrong method on a Prisme route is 405 after the gate, not a 404 from the router.
+      const wrong = await at('/api/v1/events/pageviews', { method: 'PUT', headers: { origin: 'http://shop.example' } });
+      expect([host, wrong.status, wrong.headers.get('x-ratelimit-limit')]).toEqual([host, 405, '60']);
+      // A POST to the pixel path is not the HTTP API's /v1/track: 405, and nothing stored.
+      const misrouted = await at('/pixel/v1/track', {
+        method: 'POST', headers: { authorization: r.auth(WRITE_KEY), 'content-type': 'application/json' }, body: JSON.stringify({ anonymousId: 'a1', event: 'E' }),
+      });
+      expect([host, misrouted.status, misrouted.headers.get('allow')]).toEqual([host, 405, 'GET']);
+      const pixel = await at(`/pixel/v1/track?writeKey=${WRITE_KEY}&anonymousId=a1&event=Opened`);
+      expect([host, pixel.status, pixel.headers.get('content-type')]).toEqual([host, 200, 'image/gif']);
+      expect((await r.stored()).map((e) => [e.type, e.name, e.hostname])).toEqual([['track', 'Opened', null]]);
+    }
+  });
+});

@@ -11,7 +11,7 @@ import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { ApiError, ErrorBody, errorResponse } from './errors.ts';
 import { UMAMI_GIF } from './gifs.ts';
-import { requestClientIp } from './request-values.ts';
+import { endsWithSlash, requestClientIp } from './request-values.ts';
 
 export interface PixelHitRouteDeps extends PixelHitDeps {
   /** Live pixels only, never stale (a rename or delete takes effect at once). */
@@ -56,9 +56,22 @@ export function isPrefetch(h: Headers): boolean {
   return purpose !== null && PREFETCH.test(purpose) && !/prerender/i.test(purpose);
 }
 
+/**
+ * `/p/SLUG/`: Next.js (trailingSlash off, as in Umami) answers 308 to the path without its
+ * trailing slash, query kept, before the route runs; the image request that follows is the hit.
+ */
+function toCanonicalPath(url: string): Response {
+  const from = url.indexOf('/', url.indexOf('//') + 2);
+  let to = url.indexOf('?', from);
+  if (to < 0) to = url.length;
+  const location = url.slice(from, to).replace(/\/$/, '') + url.slice(to);
+  return new Response(null, { status: 308, headers: { location } });
+}
+
 export function pixelHitRoutes(d: PixelHitRouteDeps) {
   /** Synchronous unless the write buffer makes the request wait (durable acks): a promise per hit costs ~1 µs. */
   function hit(request: Request, server: Server<unknown> | null, slug: string): Response | Promise<Response> {
+    if (endsWithSlash(request.url)) return toCanonicalPath(request.url);
     const ip = requestClientIp(d.ipPolicy, server, request);
     if (d.limiter) {
       const r = d.limiter.take(ip);
@@ -115,7 +128,9 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
           },
           content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } },
         },
+        308: { description: 'The path ended with a slash: Location is the path without it, query kept (as Next.js answers in Umami)', headers: { Location: { schema: { type: 'string' }, description: '/p/{slug}?…' } } },
         404: { description: 'Unknown or deleted slug (not-found)', content: { 'application/json': { schema: ErrorBody } } },
+        405: { description: 'Any method but GET and HEAD (OPTIONS: 204); Allow lists them' },
         429: { description: 'Rate limited (only with --rate-limit-pixels); Retry-After in seconds', content: { 'application/json': { schema: ErrorBody } } },
       } as never,
     },

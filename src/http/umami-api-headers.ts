@@ -22,6 +22,12 @@ export function isUmamiApiUrl(url: string): boolean {
   return at >= 0 && url.startsWith('/api/', at) && !url.startsWith('/api/v1/', at);
 }
 
+/** Whether a request URL is Umami's public pixel route, /p/SLUG. */
+function isUmamiPixelUrl(url: string): boolean {
+  const at = url.indexOf('/', url.indexOf('//') + 2);
+  return at >= 0 && url.startsWith('/p/', at);
+}
+
 /** The response, with Umami's headers when the request was for the management API. */
 export function withUmamiApiHeaders(request: Request, response: Response): Response {
   if (isUmamiApiUrl(request.url)) for (const [k, v] of Object.entries(UMAMI_API_HEADERS)) response.headers.set(k, v);
@@ -35,12 +41,24 @@ export function withUmamiApiHeaders(request: Request, response: Response): Respo
  * preflights in Bun's router.
  */
 export function unrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[] = () => []): Response {
+  if (isUmamiPixelUrl(request.url)) return pixelUnrouted(request, notFound, allowed);
   if (!isUmamiApiUrl(request.url)) return notFound();
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
   // A route that exists for other methods: Next.js answers 405, empty, with Allow.
   const methods = allowed(new URL(request.url).pathname);
   if (methods.length) return new Response(null, { status: 405, headers: { ...UMAMI_API_HEADERS, allow: methods.join(', ') } });
   return withUmamiApiHeaders(request, notFound());
+}
+
+/**
+ * /p/SLUG exports only GET, so Next.js answers OPTIONS itself (204, `Allow`) and any other method
+ * 405, before the route looks up the slug; next.config's /api headers do not apply here.
+ */
+function pixelUnrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[]): Response {
+  const methods = allowed(new URL(request.url).pathname);
+  if (!methods.length) return notFound();
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: [...methods, 'OPTIONS'].sort().join(', ') } });
+  return new Response(null, { status: 405, headers: { allow: methods.join(', ') } });
 }
 
 /**

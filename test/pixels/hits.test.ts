@@ -129,6 +129,28 @@ describe('GET /p/:slug', () => {
     });
   });
 
+  it('answers other methods as Next.js does a route exporting only GET: 405 with Allow, OPTIONS 204, whether or not the slug exists', async () => {
+    const { request, stored, w } = await pixelApp();
+    for (const slug of ['ownpixel1', 'no-such-pixel']) {
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+        const res = await request(`/p/${slug}`, { method });
+        expect([slug, method, res.status, res.headers.get('allow'), await res.text()]).toEqual([slug, method, 405, 'GET, HEAD', '']);
+      }
+      const options = await request(`/p/${slug}`, { method: 'OPTIONS', headers: { origin: 'https://mail.example', 'access-control-request-method': 'POST' } });
+      expect([slug, options.status, options.headers.get('allow')]).toEqual([slug, 204, 'GET, HEAD, OPTIONS']);
+    }
+    expect(await stored(w.ownPixelId)).toEqual([]);
+    // A path under /p/ that is no slug's stays a 404.
+    expect((await request('/p/ownpixel1/extra', { method: 'POST' })).status).toBe(404);
+  });
+
+  it('sends /p/SLUG/ on to /p/SLUG with a 308, query kept, and stores no hit for it', async () => {
+    const { hit, stored, w } = await pixelApp();
+    const res = await hit('ownpixel1/?utm_source=newsletter&x=a/');
+    expect([res.status, res.headers.get('location'), await res.text()]).toEqual([308, '/p/ownpixel1?utm_source=newsletter&x=a/', '']);
+    expect(await stored(w.ownPixelId)).toEqual([]);
+  });
+
   it('answers 404 JSON for an unknown slug', async () => {
     const { hit, deps } = await pixelApp();
     const res = await hit('no-such-pixel');

@@ -32,14 +32,16 @@ export const prismeDocs: Record<'pageview' | 'custom' | 'fileDownload' | 'outbou
     tags,
     parameters: [ORIGIN, ...PAGE,
       header('X-Prisme-Document-Referrer', 'URL the visitor came from; empty = direct'),
-      header('X-Prisme-Visitor-Id', 'Your own visitor id (never personal data); empty = automatic prisme_… id'),
+      header('X-Prisme-Visitor-Id', 'Your own visitor id (never personal data), at most 256 characters (400 beyond); empty = automatic prisme_… id'),
       header('X-Prisme-Status', 'HTTP status of the page, 0–65535 (default 200)'),
       header('User-Agent', 'Browser user agent')],
     responses: JS_RESPONSES,
   },
   custom: {
     summary: 'Record a custom event',
-    description: 'Joins the session on its page (waiting up to --events-timeout for a concurrent pageview). Body: a JSON object whose top-level members become the properties.',
+    description:
+      'Joins the session on its page (waiting up to --events-timeout for a concurrent pageview). Body: a JSON object whose top-level members become the properties, ' +
+      'read as Prisme reads it once the session is found: a name repeated within an object is refused (400), and nothing after the closing brace is read.',
     tags,
     parameters: [nameParam, ORIGIN, ...PAGE, header('Content-Type', 'Exactly application/json when there is a body')],
     requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: true, example: { plan: 'pro', amount: 42 } } } } },
@@ -65,12 +67,12 @@ export const prismeDocs: Record<'pageview' | 'custom' | 'fileDownload' | 'outbou
     summary: 'Record a pageview from an <img> (no JavaScript)',
     tags,
     parameters: [query('referrer', 'Page URL (else X-Prisme-Referrer, else Referer)'), query('document-referrer', 'URL the visitor came from'),
-      query('status', 'HTTP status of the page'), query('visitor-id', 'Your own visitor id'), ORIGIN, header('Referer', 'Page URL; its origin stands in for a missing Origin')],
+      query('status', 'HTTP status of the page'), query('visitor-id', 'Your own visitor id, at most 256 characters (400 beyond)'), ORIGIN, header('Referer', 'Page URL; its origin stands in for a missing Origin')],
     responses: GIF_RESPONSES,
   },
   noscriptCustom: {
     summary: 'Record a custom event from an <img> (no JavaScript)',
-    description: 'Every `prop-<name>` query parameter is a property; its value must be JSON (`prop-name="John"`, `prop-n=1`).',
+    description: 'Every `prop-<name>` query parameter is a property; its value must be JSON (`prop-name="John"`, `prop-n=1`). A name given twice keeps its first value.',
     tags,
     parameters: [nameParam, query('referrer', 'Page URL (else X-Prisme-Referrer, else Referer)'), query('prop-<name>', 'A property, JSON value'), ORIGIN],
     responses: GIF_RESPONSES,

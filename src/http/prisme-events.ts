@@ -5,7 +5,7 @@ import type { WriteBuffer } from '../buffer/write-buffer.ts';
 import type { CanonicalEvent } from '../ingest/event.ts';
 import type { DropCounter } from '../ingest/drop-reasons.ts';
 import type { PrismeContext } from '../ingest/prisme-context.ts';
-import { noscriptProps, parseCustomBody, prismeClick, prismeCustom, prismePageview, type PrismeClient, type PrismeResult } from '../ingest/prisme-hits.ts';
+import { customBodyProperties, customBodyTypeOk, noscriptProps, prismeClick, prismeCustom, prismePageview, type PrismeClient, type PrismeResult } from '../ingest/prisme-hits.ts';
 import { clientHintsFrom } from '../ingest/user-agent.ts';
 import type { Limiter } from '../limit/limiter.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
@@ -146,13 +146,13 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     if (e.response) return e.response;
     const body = await prismeBody(c.request, e.headers);
     if (body instanceof Response) return body;
-    const props = parseCustomBody(c.request.headers.get('content-type'), body.text);
-    if (!props.ok) {
+    if (!customBodyTypeOk(c.request.headers.get('content-type'), body.text)) {
       d.drops.add('invalid-input');
-      return prismeAnswer(400, e.headers, props.reason);
+      return prismeAnswer(400, e.headers, 'content type must be application/json');
     }
+    const heldBytes = () => held(c.request)() + body.text.length;
     return orNotUtf8(e.headers, false, () => {
-      const r = prismeCustom(d.prisme, e.client, { name, page: page(c.request.headers), properties: props.properties, heldBytes: held(c.request) });
+      const r = prismeCustom(d.prisme, e.client, { name, page: page(c.request.headers), properties: () => customBodyProperties(body.text), heldBytes });
       return r instanceof Promise ? r.then((v) => answerJs(e.headers, v)) : answerJs(e.headers, r);
     });
   }
@@ -178,9 +178,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     if (e.response) return e.response;
     return orNotUtf8(e.headers, true, async () => {
       const q = qs(c.request);
-      const props = noscriptProps(q);
-      if (!props.ok) return answerGif(e.headers, { ok: false, reason: props.reason, drop: 'invalid-input' });
-      return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name, page: q.get('referrer') || page(c.request.headers), properties: props.properties, heldBytes: held(c.request) }));
+      return answerGif(e.headers, await prismeCustom(d.prisme, e.client, { name, page: q.get('referrer') || page(c.request.headers), properties: () => noscriptProps(q), heldBytes: held(c.request) }));
     });
   }
 

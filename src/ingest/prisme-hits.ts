@@ -1,5 +1,4 @@
 /** @module Prisme hits as plain values (page URL text, headers, body, client address) → a canonical event or a 400 reason. */
-import { jsonBytes } from '../lib/json-bytes.ts';
 import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
 import type { DropReason } from './drop-reasons.ts';
 import type { PrismeContext } from './prisme-context.ts';
@@ -10,6 +9,7 @@ import { deviceId, deviceKey, visitorId as autoVisitorId } from './visitor-id.ts
 import { uuidv7 } from '../lib/uuid.ts';
 import { isoTime } from '../lib/clock.ts';
 import { jsonTooDeep } from '../lib/json-depth.ts';
+import { readJsonObjectPrefix } from '../lib/json-object-prefix.ts';
 
 /** The client as every Prisme handler sees it. */
 export interface PrismeClient {
@@ -86,44 +86,51 @@ function parseStatus(s: string | null): number | null {
   return n <= 65535 ? n : null;
 }
 
-/** The custom event's name, page and properties (already parsed: see parseCustomBody / noscriptProps). */
+/**
+ * A custom event's properties, read only once its session is found: upstream checks the page,
+ * waits for the session and only then reads the properties (customBodyProperties / noscriptProps).
+ */
+export type PropertiesReader = () => { ok: true; properties: Record<string, unknown> } | { ok: false; reason: string };
+
+/** The custom event's name, page and properties. */
 export function prismeCustom(
   ctx: PrismeContext,
   client: PrismeClient,
-  input: { name: string; page: string | null; properties: Record<string, unknown>; heldBytes?: () => number },
+  input: { name: string; page: string | null; properties: PropertiesReader; heldBytes?: () => number },
 ): PrismeResult | Promise<PrismeResult> {
   const page = input.page ? ctx.parseUrl(input.page) : null;
   if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
   const device = deviceKey(deviceId(ctx.processSalt, client.userAgent, client.ip, page.host));
   const custom = (session: Readonly<PrismeSession> | null): PrismeResult => {
     if (!session) return fail('session not found', 'no-session');
+    const props = input.properties();
+    if (!props.ok) return fail(props.reason);
     const e = sessionEvent(ctx, 'custom', session, page, page.path, ctx.clock());
     e.name = input.name;
-    e.properties = input.properties;
+    e.properties = props.properties;
     return { ok: true, event: e };
   };
   // Usually the pageview came first: answer at once; else wait for it (up to the events timeout).
   const now = ctx.sessions.findSession(device, page.path);
-  // A wait holds the properties (up to a 4 MiB body's) and the request: the store caps what waits hold together.
-  return now ? custom(now) : ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, () => jsonBytes(input.properties) + (input.heldBytes?.() ?? 0)).then(custom);
+  // A wait holds the request and its body (up to 4 MiB): the store caps what waits hold together.
+  return now ? custom(now) : ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, () => input.heldBytes?.() ?? 0).then(custom);
+}
+
+/** Prisme master: a custom event that declares a body must declare exactly `application/json` (checked before anything else). */
+export function customBodyTypeOk(contentType: string | null, body: string): boolean {
+  return body.length === 0 || contentType === 'application/json';
 }
 
 /**
- * A JSON custom-event body → its top-level properties. Prisme master: the body must be a JSON
- * object (primitives and arrays are refused); a declared body needs exactly `application/json`.
+ * A JSON custom-event body → its top-level properties, as Prisme master reads them: no body is
+ * `{}`; else the body must start with an object (primitives and arrays are refused), whose names
+ * do not repeat; what follows its closing brace is not read.
  */
-export function parseCustomBody(contentType: string | null, body: string): { ok: true; properties: Record<string, unknown> } | { ok: false; reason: string } {
+export function customBodyProperties(body: string): ReturnType<PropertiesReader> {
   if (body.length === 0) return { ok: true, properties: {} };
-  if (contentType !== 'application/json') return { ok: false, reason: 'content type must be application/json' };
-  if (jsonTooDeep(body)) return { ok: false, reason: 'JSON nested too deeply' };
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: 'malformed JSON body' };
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { ok: false, reason: 'body must be a JSON object' };
-  return { ok: true, properties: v as Record<string, unknown> };
+  const r = readJsonObjectPrefix(body);
+  if (r.ok) return { ok: true, properties: r.value };
+  return { ok: false, reason: r.reason === 'not a JSON object' ? 'body must be a JSON object' : r.reason === 'malformed JSON' ? 'malformed JSON body' : r.reason };
 }
 
 /** Noscript custom props: every `prop-<name>` parameter; each value must be JSON text. First value of a name wins. */

@@ -32,6 +32,49 @@ describe('POST /api/v1/events/custom/:name', () => {
     });
   }
 
+  it('reads the body only once the page and the session are found, as Prisme master: a bad referrer is named before a malformed body, which waits for its pageview', async () => {
+    const p = prismeApp(['--events-timeout', '2s']);
+    const ip = randomIp();
+    const badPage = await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': 'nope', ...json }), '{');
+    expect([badPage.status, badPage.headers.get('x-footfall-reason')]).toEqual([400, 'invalid "Referer" or "X-Prisme-Referrer"']);
+    // Sent before its pageview, a malformed body waits for the session like any other event.
+    const early = p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), '{"a":');
+    await p.untilWaiting();
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
+    const answer = await early;
+    expect([answer.status, answer.headers.get('x-footfall-reason')]).toEqual([400, 'malformed JSON body']);
+    // A body with no session at all is answered as one: the session is what is missing.
+    const none = await p.post('/api/v1/events/custom/x', p.browser(randomIp(), { 'x-prisme-referrer': `${SITE}/`, ...json }), 'not json');
+    expect([none.status, none.headers.get('x-footfall-reason')]).toEqual([400, 'session not found']);
+    // The content type is checked first of all.
+    const typed = await p.post('/api/v1/events/custom/x', p.browser(randomIp(), { 'x-prisme-referrer': 'nope', 'content-type': 'text/plain' }), '{}');
+    expect([typed.status, typed.headers.get('x-footfall-reason')]).toEqual([400, 'content type must be application/json']);
+  });
+
+  it('reads the object the body starts with and not what follows its closing brace, as Go\'s jsontext decoder', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    for (const body of ['{"plan":"pro"}garbage', ' \n{"plan":"pro"} {"plan":"free"}', '{"plan":"pro"}\u0000']) {
+      const res = await p.post('/api/v1/events/custom/signup', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), body);
+      expect([JSON.stringify(body), res.status]).toEqual([JSON.stringify(body), 200]);
+    }
+    expect((await p.stored()).slice(1).map((e) => e.properties)).toEqual([{ plan: 'pro' }, { plan: 'pro' }, { plan: 'pro' }]);
+  });
+
+  it('answers 400 to a body whose objects repeat a name, at any depth (jsontext refuses duplicate names)', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    for (const body of ['{"a":1,"a":2}', '{"a":1,"\\u0061":2}', '{"o":{"x":[{"k":1,"k":1}]}}']) {
+      const res = await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), body);
+      expect([body, res.status, res.headers.get('x-footfall-reason')]).toEqual([body, 400, 'duplicate name in a JSON object']);
+    }
+    // The same name in two objects, or as a value, is no repeat.
+    expect((await p.post('/api/v1/events/custom/ok', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), '{"a":"a","o":{"a":1},"l":[{"a":1},{"a":2}]}')).status).toBe(200);
+    expect((await p.stored()).map((e) => e.name)).toEqual([null, 'ok']);
+  });
+
   it('answers 400 to a body nested deeper than 10,000 levels, and stores the events around it', async () => {
     const p = prismeApp();
     const ip = randomIp();

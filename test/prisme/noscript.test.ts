@@ -86,6 +86,13 @@ describe('GET /api/v1/noscript/events/custom/:name', () => {
     expect(await p.stored()).toHaveLength(1);
   });
 
+  it('reads the prop- values only once the session is found, as Prisme: without one the session is what is missing', async () => {
+    const p = prismeApp();
+    const res = await p.get('/api/v1/noscript/events/custom/x?prop-str=not%20json', img(randomIp(), `${SITE}/`));
+    expect([res.status, res.headers.get('x-footfall-reason')]).toEqual([400, 'session not found']);
+    expect(p.deps.drops.get('no-session')).toBe(1);
+  });
+
   it('stores an event with no properties', async () => {
     const p = prismeApp();
     const ip = randomIp();

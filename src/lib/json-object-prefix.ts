@@ -1,0 +1,106 @@
+/**
+ * @module readJsonObjectPrefix(text): the JSON object a text starts with, read as Go's jsontext
+ * decoder reads one (Prisme master's custom-event properties): names must not repeat within an
+ * object, nesting is bounded, and whatever follows the object's closing brace is not read.
+ */
+import { MAX_JSON_DEPTH } from './json-depth.ts';
+
+export type JsonObjectPrefix =
+  | { ok: true; value: Record<string, unknown> }
+  | { ok: false; reason: 'not a JSON object' | 'malformed JSON' | 'JSON nested too deeply' | 'duplicate name in a JSON object' };
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+
+/**
+ * Reads the object at the start of `text` (after JSON whitespace). Its end is found by a scan
+ * that also checks the depth and each object's names (compared as decoded: `"a"` and `"\u0061"`
+ * are the same name, as jsontext compares them); the object alone is then parsed.
+ */
+export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): JsonObjectPrefix {
+  let start = 0;
+  while (start < text.length && isJsonSpace(text.charCodeAt(start))) start++;
+  if (text.charCodeAt(start) !== OPEN_OBJECT) return { ok: false, reason: 'not a JSON object' };
+
+  // One entry per open object or array: the names an object has had (null for an array, and
+  // for an object until its first name; a Set once it has two), and whether a name comes next.
+  const names: (Set<string> | string | null)[] = [];
+  const isObject: boolean[] = [];
+  const nameNext: boolean[] = [];
+  let end = -1;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const from = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === BACKSLASH) {
+          escaped = true;
+          i++;
+        } else if (s === QUOTE) break;
+      }
+      if (i >= text.length) return { ok: false, reason: 'malformed JSON' };
+      const top = names.length - 1;
+      if (!isObject[top] || !nameNext[top]) continue;
+      nameNext[top] = false;
+      let name = text.slice(from + 1, i);
+      if (escaped) {
+        try {
+          name = JSON.parse(text.slice(from, i + 1)) as string;
+        } catch {
+          return { ok: false, reason: 'malformed JSON' };
+        }
+      }
+      const seen = names[top];
+      if (seen === null) names[top] = name;
+      else if (typeof seen === 'string') {
+        if (seen === name) return DUPLICATE;
+        names[top] = new Set([seen, name]);
+      } else {
+        if (seen!.has(name)) return DUPLICATE;
+        seen!.add(name);
+      }
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      if (names.length >= maxDepth) return { ok: false, reason: 'JSON nested too deeply' };
+      names.push(null);
+      isObject.push(c === OPEN_OBJECT);
+      nameNext.push(c === OPEN_OBJECT);
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+      names.pop();
+      isObject.pop();
+      nameNext.pop();
+      if (names.length === 0) {
+        end = i + 1;
+        break;
+      }
+    } else if (c === COMMA) {
+      const top = names.length - 1;
+      if (isObject[top]) nameNext[top] = true;
+    }
+  }
+  if (end < 0) return { ok: false, reason: 'malformed JSON' };
+  // The scan only found the end and the names; the parse checks everything else (commas,
+  // colons, literals, escapes, mismatched brackets).
+  try {
+    return { ok: true, value: JSON.parse(text.slice(start, end)) as Record<string, unknown> };
+  } catch {
+    return { ok: false, reason: 'malformed JSON' };
+  }
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === SPACE || c === TAB || c === LF || c === CR;
+}
+
+/** The reason names no name: it travels in a header, and a name may be any text. */
+const DUPLICATE: JsonObjectPrefix = { ok: false, reason: 'duplicate name in a JSON object' };

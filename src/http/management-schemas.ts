@@ -42,9 +42,10 @@ export function UuidParam<K extends string>(name: K) {
  * `title` names the field in errors (see validationDetails).
  */
 export const PagingQuery = t.Object({
-  page: t.Optional(t.Integer({ exclusiveMinimum: 0, default: 1, title: 'page', description: '1-based page number' })),
+  // The maximum is zod 4's: its .int() takes safe integers only (zod-messages.ts words it as zod).
+  page: t.Optional(t.Integer({ exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 1, title: 'page', description: '1-based page number' })),
   pageSize: t.Optional(t.Integer({ exclusiveMinimum: 0, maximum: 1000, default: 20, title: 'pageSize', description: 'Rows per page (max 1000)' })),
-  search: t.Optional(t.String({ maxLength: 200, description: 'Case-insensitive substring; % and _ are literal' })),
+  search: t.Optional(t.String({ description: 'Case-insensitive substring; % and _ are literal' })),
 });
 
 export function PagedOf<S extends TSchema>(item: S) {

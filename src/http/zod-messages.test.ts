@@ -26,6 +26,8 @@ describe("zod 4's messages for TypeBox errors (checked against zod/v4)", () => {
     expect(say(T.Integer({ minimum: 1 }), 0)).toBe('Too small: expected number to be >=1');
     expect(say(T.Integer({ maximum: 1000 }), 1001)).toBe('Too big: expected number to be <=1000');
     expect(say(T.Integer(), 1.5)).toBe('Invalid input: expected int, received number');
+    // .int()'s own safe-integer check names the type int.
+    expect(say(T.Integer({ maximum: Number.MAX_SAFE_INTEGER }), 1e20)).toBe('Too big: expected int to be <=9007199254740991');
   });
 
   it('reads enums, nullable fields and coerced query numbers through their union', () => {

@@ -64,6 +64,9 @@ export function zodMessage(e: Pick<ValueError, 'type' | 'schema' | 'value'>): st
     case ValueErrorType.NumberExclusiveMinimum:
       return `Too small: expected number to be >${s.exclusiveMinimum}`;
     case ValueErrorType.IntegerMaximum:
+      // zod's .int() takes safe integers only, and names the type in that check's message.
+      if (s.maximum === Number.MAX_SAFE_INTEGER) return `Too big: expected int to be <=${s.maximum}`;
+      return `Too big: expected number to be <=${s.maximum}`;
     case ValueErrorType.NumberMaximum:
       return `Too big: expected number to be <=${s.maximum}`;
     case ValueErrorType.IntegerExclusiveMaximum:

@@ -159,7 +159,7 @@ describe('POST /api/v1/events/pageviews', () => {
     expect(a!.sessionId).not.toBe(b!.sessionId);
   });
 
-  it('answers a CORS preflight with 204 before the limiter', async () => {
+  it('answers a CORS preflight with 204 before the limiter, to be kept by the browser for a day (Prisme: 5 s)', async () => {
     const p = prismeApp(['--rate-limit', '1/1m']);
     const ip = randomIp();
     for (let i = 0; i < 3; i++) {
@@ -167,6 +167,7 @@ describe('POST /api/v1/events/pageviews', () => {
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-methods')).toBe('POST');
       expect(res.headers.get('access-control-allow-headers')).toBe('x-prisme-referrer');
+      expect(res.headers.get('access-control-max-age')).toBe('86400');
     }
     expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
   });

@@ -192,6 +192,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
   const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
   const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
+  for (const origin of prisme.origins.uncovered()) {
+    log.warn('--origins entry covered by no website: its events are stored under none (GET /api/events/unassigned/export); create a website with that domain to count them under it', { origin });
+  }
 
   let server: { port?: number; stop(force?: boolean): Promise<void> } | null = null;
   return new Promise<number>((done) => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { testApp } from './helpers/test-app.ts';
+import { prismeApp, randomIp, SITE } from './helpers/prisme.ts';
+import { issueToken } from '../src/accounts/login.ts';
 import { accountsWorld } from './helpers/accounts-fixture.ts';
 import { blankEvent, EVENT_FIELDS, type CanonicalEvent } from '../src/ingest/event.ts';
 import type { SqliteEventStore } from '../src/store/sqlite/sqlite-event-store.ts';
@@ -231,5 +233,34 @@ describe('website export', () => {
     const last = await request(`/api/websites/${w.ownWebsiteId}/export?endAt=8640000000000000`, { headers: { authorization: w.auth.owner! } });
     expect(last.status).toBe(200);
     expect(last.headers.get('content-disposition')).toContain('-start_2757600913.ndjson');
+  });
+});
+
+describe('export of the events of no website', () => {
+  it('gives an admin the Prisme events of a host only --origins lists (as a Prisme deployment is set up), and nobody else', async () => {
+    const p = prismeApp(['--origins', 'other.example']);
+    const ip = randomIp();
+    const other = (page: string) => p.post('/api/v1/events/pageviews', p.browser(ip, { origin: 'https://other.example', 'x-prisme-referrer': page }));
+    expect((await other('https://other.example/pricing')).status).toBe(200);
+    expect((await other('https://other.example/about')).status).toBe(200);
+    // The website's own pageview, and a page whose FQDN root dot still names the website's host, are its own.
+    expect((await p.pageview(randomIp(), `${SITE}/`)).status).toBe(200);
+    expect((await p.pageview(randomIp(), 'http://mywebsite.localhost./dot')).status).toBe(200);
+    expect((await p.stored()).map((e) => e.path)).toEqual(['/', '/dot']);
+
+    const res = await p.request('/api/events/unassigned/export', { headers: { authorization: p.adminAuth } });
+    expect([res.status, res.headers.get('content-disposition')]).toEqual([200, 'attachment; filename="footfall-unassigned-events.ndjson"']);
+    const lines = (await res.text()).trimEnd().split('\n').map((l) => JSON.parse(l) as CanonicalEvent);
+    expect(lines.map((e) => [e.hostname, e.path, e.websiteId])).toEqual([['other.example', '/pricing', null], ['other.example', '/about', null]]);
+    const csv = await (await p.request('/api/events/unassigned/export?format=csv', { headers: { authorization: p.adminAuth } })).text();
+    expect(csv.trimEnd().split('\r\n')).toHaveLength(3);
+
+    const userId = p.meta.users.create({ id: crypto.randomUUID(), username: 'someone', passwordHash: 'unused', role: 'user' }, p.clock()).id;
+    const user = `Bearer ${issueToken({ meta: p.meta, passwords: p.deps.passwords!, clock: p.clock }, userId)}`;
+    for (const authorization of [user, 'Bearer nope', '']) {
+      const denied = await p.request('/api/events/unassigned/export', { headers: { authorization } });
+      expect([authorization.slice(0, 12), denied.status]).toEqual([authorization.slice(0, 12), 401]);
+    }
+    expect((await p.request('/api/events/unassigned/export?startAt=10&endAt=5', { headers: { authorization: p.adminAuth } })).status).toBe(400);
   });
 });

@@ -17,7 +17,7 @@ export const ExportQuery = t.Object({
 });
 
 /** OpenAPI responses of an export route: the two streamed bodies and the Umami-shaped errors. */
-export function exportResponsesDoc(): Record<string, unknown> {
+export function exportResponsesDoc(of: 'one' | 'admins' = 'one'): Record<string, unknown> {
   const err = (description: string) => ({ description, content: { 'application/json': { schema: ErrorBody } } });
   return {
     200: {
@@ -29,8 +29,9 @@ export function exportResponsesDoc(): Record<string, unknown> {
       },
     },
     400: err('Invalid query (bad-request)'),
-    401: err('Not signed in, or not allowed to view this website (unauthorized)'),
-    404: err('Unknown id (not-found)'),
+    ...(of === 'one'
+      ? { 401: err('Not signed in, or not allowed to view this website or pixel (unauthorized)'), 404: err('Unknown id (not-found)') }
+      : { 401: err('Not signed in, or not an admin (unauthorized)') }),
   };
 }
 

@@ -1,4 +1,4 @@
-/** @module GET /api/websites/:websiteId/export: a website's stored events as streamed NDJSON or CSV. */
+/** @module GET /api/websites/:websiteId/export and /api/events/unassigned/export: a website's stored events (or those of no website) as streamed NDJSON or CSV. */
 import { Elysia } from 'elysia';
 import { viewableWebsite } from '../accounts/websites.ts';
 import { ApiError } from './errors.ts';
@@ -6,12 +6,15 @@ import { exportFilename, exportLines, ExportQuery, exportResponse, exportRespons
 import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
 import { UuidParam } from './management-schemas.ts';
 
+function checkRange(query: { startAt?: number; endAt?: number }): void {
+  if (query.startAt !== undefined && query.endAt !== undefined && query.endAt < query.startAt) throw new ApiError('bad-request', 'endAt must not be before startAt');
+}
+
 export function exportRoutes(ctx: ManagementContext) {
   return new Elysia().get(
     '/api/websites/:websiteId/export',
     ({ headers, params, query }) => {
-      if (query.startAt !== undefined && query.endAt !== undefined && query.endAt < query.startAt)
-        throw new ApiError('bad-request', 'endAt must not be before startAt');
+      checkRange(query);
       const w = viewableWebsite(ctx, requirePrincipal(ctx, headers.authorization), params.websiteId, true);
       const format = query.format ?? 'ndjson';
       const lines = exportLines(ctx.events, { websiteId: w.id, startAt: query.startAt, endAt: query.endAt }, format);
@@ -28,6 +31,28 @@ export function exportRoutes(ctx: ManagementContext) {
         tags: ['Export'],
         security: BEARER,
         responses: exportResponsesDoc() as never,
+      },
+    },
+  ).get(
+    '/api/events/unassigned/export',
+    ({ headers, query }) => {
+      checkRange(query);
+      if (!requirePrincipal(ctx, headers.authorization).isAdmin) throw new ApiError('unauthorized');
+      const format = query.format ?? 'ndjson';
+      const lines = exportLines(ctx.events, { unassigned: true, startAt: query.startAt, endAt: query.endAt }, format);
+      return exportResponse(lines, format, exportFilename('unassigned', 'events', format, query.startAt, query.endAt));
+    },
+    {
+      query: ExportQuery,
+      detail: {
+        summary: 'Export the events of no website (admins only; NDJSON or CSV, streamed)',
+        description:
+          'Prisme events whose page is on a host no website\'s domain covers: accepted because `--origins` lists their origin ' +
+          '(as Prisme deployments configure it) but stored under no website. Create a website with that domain to have the next ones ' +
+          'counted under it; these stay here. Oldest first, streamed in constant memory, as the website export.',
+        tags: ['Export'],
+        security: BEARER,
+        responses: exportResponsesDoc('admins') as never,
       },
     },
   );

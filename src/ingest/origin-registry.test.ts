@@ -41,8 +41,17 @@ describe('OriginRegistry', () => {
     expect(r.websiteFor('a.b.shop.example')).toBe('w1');
     expect(r.websiteFor('example')).toBeNull();
     expect(r.websiteFor('other.example')).toBeNull();
+    // A fully qualified name's root dot names the same host.
+    expect(r.websiteFor('www.shop.example.')).toBe('w1');
     r.setWebsites([]);
     expect(r.allows('https://shop.example')).toBe(false);
+  });
+
+  it('names the configured origins whose pages no website covers', () => {
+    const r = new OriginRegistry(['shop.example', 'blog.shop.example', 'other.example', '*.cdn.example', '*.apps.example']);
+    expect(r.uncovered()).toEqual(['shop.example', 'blog.shop.example', 'other.example', '*.cdn.example', '*.apps.example']);
+    r.setWebsites([{ id: 'w1', domain: 'shop.example' }, { id: 'w2', domain: 'cdn.example' }]);
+    expect(r.uncovered()).toEqual(['other.example', '*.apps.example']);
   });
 
   it('normalises domains and origins', () => {

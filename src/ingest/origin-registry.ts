@@ -79,6 +79,14 @@ export class OriginRegistry {
   }
 
   /**
+   * The configured origins (`--origins`) whose pages no website's domain covers: their events are
+   * stored under no website (GET /api/events/unassigned/export), which start-up warns about.
+   */
+  uncovered(): string[] {
+    return [...[...this.staticExact].filter((h) => this.websiteFor(h) === null), ...this.staticSuffixes.filter((s) => this.websiteFor(s.slice(1)) === null).map((s) => '*' + s)];
+  }
+
+  /**
    * The website a page belongs to: the one whose domain is the page's host or its closest parent
    * (`blog.shop.example` → `shop.example`), so a website covers its subdomains; null when none.
    */
@@ -86,6 +94,8 @@ export class OriginRegistry {
     // A page's host comes lower-cased from parsePageUrl; only a port needs cutting then.
     let h = host.toLowerCase();
     if (h.includes(':')) h = h.replace(/:\d+$/, '');
+    // A fully qualified name's root dot (`shop.example.`) names the same host.
+    if (h.endsWith('.')) h = h.slice(0, -1);
     for (;;) {
       const id = this.websites.get(h);
       if (id !== undefined) return id;

@@ -97,6 +97,17 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       await store.close();
     });
 
+    it('reads the events of no website and no pixel apart, oldest first', async () => {
+      const store = await open();
+      const none = [3, 1, 2].map((i) => makeEvent(i, { websiteId: null, pixelId: null, name: `none-${i}` }));
+      await store.insertBatch([makeEvent(0, { websiteId: 'a' }), ...none, makeEvent(4, { websiteId: null, pixelId: 'p', source: 'pixel', type: 'pixel' })]);
+      expect(await store.count({ unassigned: true })).toBe(3);
+      const names: (string | null)[] = [];
+      for await (const e of store.scan({ unassigned: true, startAt: T0 + 10 })) names.push(e.name);
+      expect(names).toEqual(['none-1', 'none-2', 'none-3']);
+      await store.close();
+    });
+
     it('pages through more events than one scan page without losing or repeating any', async () => {
       const store = await open();
       // Many events share a timestamp, so paging must not rely on the time alone.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
-import { MIGRATIONS } from './migrations.ts';
+import { LATEST_VERSION, MIGRATIONS } from './migrations.ts';
 import { openDatabase, schemaVersion } from './open-database.ts';
 
 const U = (hex: string) => `${hex}AAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE`.slice(0, 36);
@@ -26,7 +26,7 @@ describe('migration 2: ids in lower case', () => {
     `);
     v1.close();
     const db = openDatabase(path);
-    expect(schemaVersion(db)).toBe(2);
+    expect(schemaVersion(db)).toBe(LATEST_VERSION);
     const one = (sql: string) => Object.values(db.query(sql).get() as Record<string, unknown>);
     expect(one('SELECT id FROM users')).toEqual([user.toLowerCase()]);
     expect(one('SELECT id FROM teams')).toEqual([team.toLowerCase()]);
@@ -46,5 +46,15 @@ describe('migration 2: ids in lower case', () => {
     ]);
     expect(db.query('PRAGMA foreign_key_check').all()).toEqual([]);
     db.close();
+  });
+});
+
+describe('migration 3: an index of the events of no website or pixel', () => {
+  it('reads them in time order through the index, not by sorting the table', () => {
+    const db = openDatabase(':memory:');
+    expect(schemaVersion(db)).toBe(3);
+    const plan = (db.query(`EXPLAIN QUERY PLAN SELECT id FROM events WHERE website_id IS NULL AND pixel_id IS NULL AND ts >= ? AND (ts, rowid) > (?, ?) ORDER BY ts, rowid LIMIT 256`).all(0, 0, -1) as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan).toContain('events_unassigned_ts');
+    expect(plan).not.toContain('TEMP B-TREE');
   });
 });

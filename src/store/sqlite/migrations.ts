@@ -177,6 +177,16 @@ export const MIGRATIONS: Migration[] = [
       UPDATE events SET pixel_id = lower(pixel_id) WHERE pixel_id <> lower(pixel_id) AND pixel_id NOT IN (SELECT id FROM pixels);
     `,
   },
+  {
+    version: 3,
+    name: 'events of no website or pixel, by time',
+    // Prisme events on a host no website's domain covers (one accepted through --origins alone)
+    // belong to no website; GET /api/events/unassigned/export reads them in time order through
+    // this index. It holds only such events, so other inserts do not touch it.
+    sql: `
+      CREATE INDEX events_unassigned_ts ON events (ts) WHERE website_id IS NULL AND pixel_id IS NULL;
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -217,6 +217,8 @@ function whereClause(f: EventFilter): { where: string; args: (string | number)[]
   const args: (string | number)[] = [];
   if (f.websiteId !== undefined) parts.push('website_id = ?'), args.push(f.websiteId);
   if (f.pixelId !== undefined) parts.push('pixel_id = ?'), args.push(f.pixelId);
+  // Word for word the index's condition (migrations.ts), so that SQLite reads through it.
+  if (f.unassigned) parts.push('website_id IS NULL AND pixel_id IS NULL');
   if (f.startAt !== undefined) parts.push('ts >= ?'), args.push(f.startAt);
   if (f.endAt !== undefined) parts.push('ts <= ?'), args.push(f.endAt);
   return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', args };

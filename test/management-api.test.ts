@@ -202,6 +202,15 @@ describe('validation comes before authentication and bad input never gets a 500'
     const res = await request('/api/teams', { method: 'POST', headers: { authorization: w.auth.owner! }, body: JSON.stringify({ name: 'Plain' }) });
     expect(res.status).toBe(200);
   });
+
+  it('creates a website without a domain (unlike Umami): one fed only by RudderStack SDKs needs none', async () => {
+    const { request, w } = await world();
+    const res = await request('/api/websites', { method: 'POST', headers: { authorization: w.auth.owner!, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Mobile app' }) });
+    expect(res.status).toBe(200);
+    const site = (await res.json()) as { domain: string | null; writeKey: string };
+    expect(site.domain).toBeNull();
+    expect(site.writeKey).toMatch(/\S{16,}/);
+  });
 });
 
 describe('methods a route does not have', () => {

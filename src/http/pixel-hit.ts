@@ -11,7 +11,7 @@ import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { ApiError, ErrorBody, errorResponse } from './errors.ts';
 import { UMAMI_GIF } from './gifs.ts';
-import { endsWithSlash, requestClientIp } from './request-values.ts';
+import { endsWithSlash, pathOf, requestClientIp } from './request-values.ts';
 
 export interface PixelHitRouteDeps extends PixelHitDeps {
   /** Live pixels only, never stale (a rename or delete takes effect at once). */
@@ -61,10 +61,8 @@ export function isPrefetch(h: Headers): boolean {
  * trailing slash, query kept, before the route runs; the image request that follows is the hit.
  */
 function toCanonicalPath(url: string): Response {
-  const from = url.indexOf('/', url.indexOf('//') + 2);
-  let to = url.indexOf('?', from);
-  if (to < 0) to = url.length;
-  const location = url.slice(from, to).replace(/\/$/, '') + url.slice(to);
+  const q = url.indexOf('?');
+  const location = pathOf(url).replace(/\/$/, '') + (q >= 0 ? url.slice(q) : '');
   return new Response(null, { status: 308, headers: { location } });
 }
 

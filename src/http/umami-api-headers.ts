@@ -7,6 +7,7 @@
  * onRequest hook: any global request hook makes Elysia route every request itself instead of
  * through Bun's native router, ~1.5 µs more on every ingestion hit.
  */
+import { pathOf } from './request-values.ts';
 
 export const UMAMI_API_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
@@ -22,10 +23,9 @@ export function isUmamiApiUrl(url: string): boolean {
   return at >= 0 && url.startsWith('/api/', at) && !url.startsWith('/api/v1/', at);
 }
 
-/** Whether a request URL is Umami's public pixel route, /p/SLUG. */
+/** Whether a request URL is under Umami's public pixel route, /p/SLUG. */
 function isUmamiPixelUrl(url: string): boolean {
-  const at = url.indexOf('/', url.indexOf('//') + 2);
-  return at >= 0 && url.startsWith('/p/', at);
+  return pathOf(url).startsWith('/p/');
 }
 
 /** The response, with Umami's headers when the request was for the management API. */

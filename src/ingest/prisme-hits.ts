@@ -54,7 +54,7 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
     page,
     referrer,
     visitorId: input.visitorId || null,
-    autoVisitorId: () => autoVisitorId(ctx.salts.saltFor(now), client.userAgent, client.ip, page.host, device),
+    autoVisitorId: () => autoVisitorId(ctx.salts.saltFor(now), client.userAgent, client.ip, page.host),
     client: parsed,
     isBot: parsed.isBot,
     geo: () => ctx.geo.lookup(client.ip),

@@ -36,20 +36,25 @@ describe('deviceId', () => {
 });
 
 describe('visitorId', () => {
-  it('is prisme_ plus the upper-case unpadded hex of the hash', () => {
-    const dev = 0x0102030405060708n;
-    const bytes = new Uint8Array([
-      ...salt, ...new TextEncoder().encode(UA + '1.2.3.4' + 'example.com'), 8, 7, 6, 5, 4, 3, 2, 1,
-    ]);
-    const id = visitorId(salt, UA, '1.2.3.4', 'example.com', dev);
+  it('is prisme_ plus the upper-case unpadded hex of xxHash64 of the daily salt, UA, IP and host', () => {
+    const bytes = new Uint8Array([...salt, ...new TextEncoder().encode(UA + '1.2.3.4' + 'example.com')]);
+    const id = visitorId(salt, UA, '1.2.3.4', 'example.com');
     expect(id).toBe('prisme_' + Bun.hash.xxHash64(bytes).toString(16).toUpperCase());
     expect(id).toMatch(/^prisme_[0-9A-F]{1,16}$/);
   });
 
   it('differs between two days for the same device', () => {
-    const dev = deviceId(salt, UA, '1.2.3.4', 'example.com');
-    expect(visitorId(new Uint8Array(32).fill(1), UA, '1.2.3.4', 'example.com', dev))
-      .not.toBe(visitorId(new Uint8Array(32).fill(2), UA, '1.2.3.4', 'example.com', dev));
+    expect(visitorId(new Uint8Array(32).fill(1), UA, '1.2.3.4', 'example.com')).not.toBe(visitorId(new Uint8Array(32).fill(2), UA, '1.2.3.4', 'example.com'));
+  });
+
+  it('does not depend on the process-lifetime device salt, so a restart keeps the day\'s ids', () => {
+    const daily = new Uint8Array(32).fill(3);
+    // Two processes: two device salts, two device ids for the same visitor…
+    expect(deviceId(new Uint8Array(16).fill(1), UA, '1.2.3.4', 'example.com')).not.toBe(deviceId(new Uint8Array(16).fill(2), UA, '1.2.3.4', 'example.com'));
+    // …and one visitor id, computed between two device ids' hashes (the scratch buffer is shared).
+    const first = visitorId(daily, UA, '1.2.3.4', 'example.com');
+    deviceId(new Uint8Array(16).fill(9), UA, '1.2.3.4', 'example.com');
+    expect(visitorId(daily, UA, '1.2.3.4', 'example.com')).toBe(first);
   });
 });
 

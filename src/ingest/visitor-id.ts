@@ -5,21 +5,19 @@ import { writeUtf8 } from '../lib/write-utf8.ts';
 
 /**
  * The bytes to hash are laid out in one reused scratch buffer: a 32-byte slot for the salt (a
- * 16-byte salt sits at its end), then UA ‖ IP ‖ host (writeUtf8), then 8 bytes for a
- * device id. Both ids of a hit hash the same middle, so it is written once per (UA, IP, host).
+ * 16-byte salt sits at its end), then UA ‖ IP ‖ host (writeUtf8). Both ids of a hit hash the
+ * same middle, so it is written once per (UA, IP, host).
  * Creating a typed-array view costs about as much as hashing 100 bytes, hence the few, cached views.
  */
 const SALT_SLOT = 32;
 let scratch = new Uint8Array(4096);
 let written = { ua: '', ip: '', host: '', end: -1 };
-const LE = new Uint8Array(8);
-const LE_VIEW = new DataView(LE.buffer);
 
 /** Writes UA ‖ IP ‖ host after the salt slot (unless already there) and returns where they end. */
 function writeMiddle(ua: string, ip: string, host: string): number {
   if (written.end >= 0 && written.ua === ua && written.ip === ip && written.host === host) return written.end;
-  // UTF-8 needs at most 3 bytes per UTF-16 unit; +8 for a device id after them.
-  const need = SALT_SLOT + (ua.length + ip.length + host.length) * 3 + 8;
+  // UTF-8 needs at most 3 bytes per UTF-16 unit.
+  const need = SALT_SLOT + (ua.length + ip.length + host.length) * 3;
   if (need > scratch.length) {
     scratch = new Uint8Array(need * 2);
   }
@@ -48,15 +46,13 @@ export function deviceId(processSalt: Uint8Array, ua: string, ip: string, host: 
 }
 
 /**
- * `prisme_` + upper-case hex (no padding) of xxHash64(dailySalt ‖ UA ‖ IP ‖ host ‖ deviceId as
- * 8 little-endian bytes). The daily salt rotates at UTC midnight, so the id cannot follow a
- * visitor across days.
+ * `prisme_` + upper-case hex (no padding) of xxHash64(dailySalt ‖ UA ‖ IP ‖ host). The daily salt
+ * rotates at UTC midnight, so the id cannot follow a visitor across days; it is stored (SaltKeeper),
+ * so a restart keeps the day's ids. Prisme also hashes in the device id, whose salt lasts only
+ * as long as the process: its ids change at every restart, and a day's visitors split in two.
  */
-export function visitorId(dailySalt: Uint8Array, ua: string, ip: string, host: string, device: bigint): string {
-  const end = writeMiddle(ua, ip, host);
-  LE_VIEW.setBigUint64(0, BigInt.asUintN(64, device), true);
-  scratch.set(LE, end);
-  return prismeHex(hashWithSalt(dailySalt, end + 8));
+export function visitorId(dailySalt: Uint8Array, ua: string, ip: string, host: string): string {
+  return prismeHex(hashWithSalt(dailySalt, writeMiddle(ua, ip, host)));
 }
 
 const PREFIX = 'prisme_';

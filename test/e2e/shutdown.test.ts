@@ -109,3 +109,27 @@ describe('shutdown of dist/footfall', () => {
     expect(rows(ff.dataDir)).toBeGreaterThanOrEqual(acked);
   });
 });
+
+describe('a restart of dist/footfall', () => {
+  it("keeps the day's Prisme visitor ids: they hash the stored daily salt, not the process's device salt", async () => {
+    const visit = (url: string, path: string) =>
+      fetch(`${url}/api/v1/events/pageviews`, {
+        method: 'POST',
+        headers: { origin: SITE, 'x-prisme-referrer': `${SITE}${path}`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' },
+      });
+    const first = await startBinary(['--origins', 'mywebsite.localhost', '--ack', 'durable']);
+    expect((await visit(first.url, '/before')).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+    const second = await startBinary(['--origins', 'mywebsite.localhost', '--ack', 'durable'], {}, first.dataDir);
+    expect((await visit(second.url, '/after')).status).toBe(200);
+    expect(await second.stop()).toBe(0);
+    const db = new Database(join(first.dataDir, 'footfall.db'), { readonly: true });
+    const ids = db.query('SELECT path, visitor_id AS visitorId, session_id AS sessionId FROM events ORDER BY ts').all() as { path: string; visitorId: string; sessionId: string }[];
+    db.close();
+    expect(ids.map((r) => r.path)).toEqual(['/before', '/after']);
+    expect(ids[1]!.visitorId).toMatch(/^prisme_[0-9A-F]+$/);
+    expect(ids[1]!.visitorId).toBe(ids[0]!.visitorId);
+    // Sessions live in memory: the visit after the restart is a new one.
+    expect(ids[1]!.sessionId).not.toBe(ids[0]!.sessionId);
+  });
+});

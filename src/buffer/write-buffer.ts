@@ -158,6 +158,17 @@ export class WriteBuffer {
   }
 
   /**
+   * Whether `count` more events would be refused now (counted as refused if so): a caller with
+   * a big batch asks before building its events, so that it does not do that work for a 503.
+   * submitAll() still decides: the bytes are known only once the events are built.
+   */
+  refuseIfFull(count: number): boolean {
+    if (!this.closed && this.size + count <= this.opts.maxEvents && !(this.stats.bytes > 0 && this.stats.bytes >= this.maxBytes)) return false;
+    this.stats.rejectedFull += count;
+    return true;
+  }
+
+  /**
    * Accepts all events or none (a RudderStack batch is never half-stored): 'full' when they do
    * not all fit. Resolves like submit(), once the last of them is safe.
    */

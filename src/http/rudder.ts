@@ -57,6 +57,10 @@ const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}
 
 const GIF_NO_ORIGIN = new Headers({ vary: 'Origin', 'content-type': 'image/gif' });
 
+/** Messages of a batch built between two turns of the event loop (~3–4 ms of work). */
+const BATCH_SLICE = 1000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function rudderRoutes(d: RudderRouteDeps) {
   const enrichOf = (request: Request, ip: string, message: JsonObject, nowMs: number, websiteId: string) => {
     return { websiteId, nowMs, client: d.ua.parse(sdkUserAgent(message) ?? request.headers.get('user-agent') ?? ''), geo: d.geo.lookup(ip) };
@@ -164,17 +168,24 @@ export function rudderRoutes(d: RudderRouteDeps) {
       d.drops.add('missing-identity', messages.length);
       return text(400, 'request neither has anonymousId nor userId', cors);
     }
+    const full = () => {
+      d.drops.add('buffer-full', messages.length);
+      return text(503, 'service unavailable: write buffer full', { ...cors, 'retry-after': '1' });
+    };
+    // Asked before the work of building the events, which a batch of 80k tiny messages makes ~0.3 s.
+    if (d.buffer.refuseIfFull(messages.length)) return full();
     const now = d.clock();
     const ip = requestClientIp(d.ipPolicy, server, request);
-    const events: CanonicalEvent[] = messages.map(({ type: t, message }) => {
+    const events: CanonicalEvent[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      // A turn of the event loop between slices: other requests are answered while a big batch is built.
+      if (i > 0 && i % BATCH_SLICE === 0) await nextTurn();
+      const { type: t, message } = messages[i]!;
       addServerFields(message, { nowMs: now, requestIp: storedIp(ip), keepIp: d.keepIp });
-      return rudderCanonicalEvent(t, message, enrichOf(request, ip, message, now, websiteId));
-    });
-    const r = d.buffer.submitAll(events);
-    if ((r instanceof Promise ? await r : r) === 'full') {
-      d.drops.add('buffer-full', events.length);
-      return text(503, 'service unavailable: write buffer full', { ...cors, 'retry-after': '1' });
+      events.push(rudderCanonicalEvent(t, message, enrichOf(request, ip, message, now, websiteId)));
     }
+    const r = d.buffer.submitAll(events);
+    if ((r instanceof Promise ? await r : r) === 'full') return full();
     return text(200, 'OK', cors);
   }
 

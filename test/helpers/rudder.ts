@@ -5,8 +5,8 @@ import { testApp } from './test-app.ts';
 export const WRITE_KEY = 'wk_test_0123456789abcdef';
 export const WEBSITE_ID = '6f3b0e0c-3c1e-4b8e-9f0a-0a1b2c3d4e5f';
 
-export function rudderApp(argv: string[] = []) {
-  const t = testApp(['--trust-proxy', ...argv]);
+export function rudderApp(argv: string[] = [], over: Parameters<typeof testApp>[1] = {}) {
+  const t = testApp(['--trust-proxy', ...argv], over);
   const now = t.clock();
   t.meta.websites.create({ id: WEBSITE_ID, name: 'Test site', domain: 'shop.example', shareId: null, userId: null, teamId: null, createdBy: null, writeKey: WRITE_KEY }, now);
   const stored = async (): Promise<CanonicalEvent[]> => {

@@ -145,6 +145,40 @@ describe('the RudderStack HTTP API', () => {
     expect(r.buffer.size).toBe(0);
   });
 
+  it('refuses a batch the buffer cannot take before building its events', async () => {
+    const r = rudderApp(['--buffer-max', '5', '--flush-size', '5']);
+    const ua = r.deps.prisme.ua;
+    const parse = ua.parse.bind(ua);
+    let built = 0;
+    ua.parse = (...a) => (built++, parse(...a));
+    const res = await r.api('batch', { batch: Array.from({ length: 6 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
+    expect([res.status, built]).toEqual([503, 0]);
+    expect(r.deps.drops.get('buffer-full')).toBe(6);
+    expect(r.buffer.snapshot().rejectedFull).toBe(6);
+    expect((await r.api('batch', { batch: [{ type: 'track', anonymousId: 'fits' }] })).status).toBe(200);
+    expect(built).toBe(1);
+  });
+
+  it('answers other requests while it builds a big batch: the events are built a slice at a time', async () => {
+    const r = rudderApp();
+    const ua = r.deps.prisme.ua;
+    const parse = ua.parse.bind(ua);
+    let built = 0;
+    let builtWhenAnswered = -1;
+    ua.parse = (...a) => {
+      // The first event is being built: a healthcheck arrives.
+      if (built++ === 0) void r.request('/api/v1/healthcheck').then((h) => (expect(h.status).toBe(200), (builtWhenAnswered = built)));
+      return parse(...a);
+    };
+    const n = 20_000;
+    const res = await r.api('batch', { batch: Array.from({ length: n }, (_, i) => ({ type: 'track', anonymousId: `a${i}`, event: 'Bulk' })) });
+    expect([res.status, built]).toEqual([200, n]);
+    // Answered after the first slice of 1,000 messages, not after all 20,000.
+    expect(builtWhenAnswered).toBeGreaterThan(0);
+    expect(builtWhenAnswered).toBeLessThanOrEqual(2_000);
+    expect((await r.stored()).length).toBe(n);
+  });
+
   it('answers 503 once the messages held would pass --buffer-max-mb, however few they are, and takes them again once written', async () => {
     const r = rudderApp(['--buffer-max-mb', '16']);
     const track = (i: number) => r.api('track', { anonymousId: `a${i}`, event: 'Upload', properties: { pad: 'x'.repeat(3.5 * 1024 * 1024) } });

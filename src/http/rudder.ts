@@ -115,14 +115,19 @@ export function rudderRoutes(d: RudderRouteDeps) {
   function api(c: Ctx, type: RudderType | 'batch'): Promise<Response> {
     if (endsWithSlash(c.request.url)) return Promise.resolve(notAllowed(c.request));
     const key = basicAuthUser(c.request.headers.get('authorization'));
-    return key === null ? Promise.resolve(text(401, 'failed to read writekey from header', corsHeaders(c.request))) : ingest(c, type, key);
+    if (key !== null) return ingest(c, type, key);
+    // Counted as one hit: the body, and so the number of messages, is not read.
+    d.drops.add('unknown-write-key');
+    return Promise.resolve(text(401, 'failed to read writekey from header', corsHeaders(c.request)));
   }
 
   /** navigator.sendBeacon cannot set headers: rudder-server's beacon interceptor takes the write key from the query, then hands over to the batch handler. */
   function beacon(c: Ctx): Promise<Response> {
     if (endsWithSlash(c.request.url)) return Promise.resolve(notAllowed(c.request));
     const key = new URL(c.request.url).searchParams.get('writeKey');
-    return !key ? Promise.resolve(text(401, 'failed to read writekey from query params', corsHeaders(c.request))) : ingest(c, 'batch', key);
+    if (key) return ingest(c, 'batch', key);
+    d.drops.add('unknown-write-key');
+    return Promise.resolve(text(401, 'failed to read writekey from query params', corsHeaders(c.request)));
   }
 
   async function ingest({ request, server }: Ctx, type: RudderType | 'batch', key: string): Promise<Response> {

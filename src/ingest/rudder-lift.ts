@@ -1,6 +1,7 @@
 /** @module A mapped RudderStack message → the canonical event columns it carries (strings or null). */
 import { detach } from '../lib/detach.ts';
 import type { JsonObject } from './sjson-path.ts';
+import { gjsonString } from './rudder-message.ts';
 import { NO_UTM, type Utm } from './url.ts';
 import { Lru } from '../lib/lru.ts';
 
@@ -30,6 +31,10 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+function idText(v: unknown): string | null {
+  return v === undefined || v === null ? null : gjsonString(v);
+}
+
 function obj(v: unknown): JsonObject | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : null;
 }
@@ -49,8 +54,9 @@ export function liftRudderFields(message: JsonObject): RudderFields {
   const u = url === null ? null : urlParts(url);
   const event = str(message.event);
   return {
-    anonymousId: str(message.anonymousId),
-    userId: str(message.userId),
+    // Ids as the gateway reads them for rudderId: an SDK may send a database id as a number.
+    anonymousId: idText(message.anonymousId),
+    userId: idText(message.userId),
     name: message.type === 'track' ? event : str(message.name),
     url,
     path: pick('path'),

@@ -109,7 +109,8 @@ function isPrintableAscii(c: number): boolean {
  * What upstream reads with `gjson.Get(payload, key).String()`: strings as they are, missing or
  * null as '', containers as their JSON text (upstream: sjson's compact text, same content).
  */
-function gjsonString(v: unknown): string {
+/** A message field as gjson's String() reads it: numbers and booleans as their text, objects and arrays as JSON. */
+export function gjsonString(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'object') return JSON.stringify(v);

@@ -25,4 +25,13 @@ describe('ip helpers', () => {
     expect(truncateIp('08.8.8.8')).toBe('');
     expect(truncateIp('[::ffff:1.2.3.4]')).toBe('1.2.3.0');
   });
+
+  it('writes a truncated IPv6 address in its one canonical form (RFC 5952)', () => {
+    expect(truncateIp('2606:4700::1111')).toBe('2606:4700::');
+    expect(truncateIp('2606:4700:0:1::1')).toBe('2606:4700::');
+    expect(truncateIp('2001:0DB8:0000:0000:0000:0000:0000:0001')).toBe('2001:db8::');
+    expect(truncateIp('fe80::1234:5678')).toBe('fe80::');
+    expect(truncateIp('0:0:1::5')).toBe('0:0:1::');
+    expect(truncateIp('::1')).toBe('::');
+  });
 });

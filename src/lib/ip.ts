@@ -137,9 +137,12 @@ export function truncateIp(ip: string): string {
   const v = isIP(s);
   if (v === 4) return s.split('.').slice(0, 3).join('.') + '.0';
   if (v === 6) {
+    // The /48 in RFC 5952's form: the zero groups at its end join the five that follow in `::`
+    // (2606:4700::, not 2606:4700:0::), so one network has one spelling.
     const b = ipv6Bytes(s)!;
-    const g = (i: number) => ((b[i]! << 8) | b[i + 1]!).toString(16);
-    return `${g(0)}:${g(2)}:${g(4)}::`;
+    const groups = [0, 2, 4].map((i) => (b[i]! << 8) | b[i + 1]!);
+    while (groups.length && groups[groups.length - 1] === 0) groups.pop();
+    return groups.map((g) => g.toString(16)).join(':') + '::';
   }
   return '';
 }

@@ -27,6 +27,7 @@ describe('the RudderStack beacon endpoint', () => {
     expect(unknown.status).toBe(401);
     expect(await unknown.text()).toBe('invalid write key\n');
     expect(await r.stored()).toEqual([]);
+    expect(r.deps.drops.get('unknown-write-key')).toBe(3);
   });
 
   it('answers 400 to a body that is not a batch, and 405 to other methods', async () => {

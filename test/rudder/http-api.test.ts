@@ -28,6 +28,17 @@ describe('the RudderStack HTTP API', () => {
     expect(events[9_999]!.properties).toEqual({ i: 9_999 });
   });
 
+  it('keeps ids sent as numbers or booleans in the identity columns, as the gateway reads them for rudderId', async () => {
+    const r = rudderApp();
+    expect((await r.api('identify', { userId: 12345, traits: { plan: 'pro' } })).status).toBe(200);
+    expect((await r.api('track', { anonymousId: 987, userId: true, event: 'Typed' })).status).toBe(200);
+    const [a, b] = await r.stored();
+    expect([a!.userId, a!.anonymousId, a!.visitorId]).toEqual(['12345', null, '12345']);
+    expect([b!.userId, b!.anonymousId, b!.visitorId]).toEqual(['true', '987', '987']);
+    // The payload keeps the values as sent.
+    expect(a!.payload).toMatchObject({ userId: 12345 });
+  });
+
   it('stores nothing of a batch when one message has no id', async () => {
     const r = rudderApp();
     const res = await r.api('batch', { batch: [{ type: 'track', anonymousId: 'a', event: 'x' }, { type: 'track', event: 'no id' }] });
@@ -53,6 +64,8 @@ describe('the RudderStack HTTP API', () => {
     const unknown = await r.api('track', { anonymousId: 'a' }, { authorization: r.auth('nope') });
     expect(unknown.status).toBe(401);
     expect(await unknown.text()).toBe('invalid write key\n');
+    // Each refusal is counted: a missing key as much as an unknown one.
+    expect(r.deps.drops.get('unknown-write-key')).toBe(5);
   });
 
   it('answers 400 invalid json to malformed bodies and broken gzip', async () => {

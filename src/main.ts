@@ -1,4 +1,4 @@
-/** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT. */
+/** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, type Config } from './config.ts';
@@ -94,6 +94,21 @@ function sizeHeapForService(env: Record<string, string | undefined>): void {
   }
 }
 
+/**
+ * Lines an operator must see whatever --log-level (the one-time admin password, a failed listen):
+ * as they are, or with --log-format json as JSON objects like every other line.
+ */
+function operatorLines(format: Config['logFormat'], level: 'warn' | 'error'): (text: string) => void {
+  const json = createLogger('debug', 'json');
+  return (text) => {
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      if (format === 'json') json[level](line.replace(/^footfall: /, ''));
+      else process.stderr.write(line + '\n');
+    }
+  };
+}
+
 /** True inside the binary built by `bun build --compile`: its entry point is an embedded file. */
 function isCompiled(): boolean {
   return process.argv[1]?.startsWith('/$bunfs/') ?? false;
@@ -183,7 +198,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     db.close();
     return EXIT_USAGE;
   }
-  await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, (line) => process.stderr.write(line), Date.now());
+  await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, operatorLines(config.logFormat, 'warn'), Date.now());
   meta.tokens.purgeExpired(Date.now());
   const drops = new DropCounter();
   const buffer = writeBufferFromConfig(config, events, (tally) => drops.addTally(tally), log);
@@ -216,6 +231,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     // was logged killed the process (exit 130) once startup had an await (the admin bootstrap).
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    // The terminal or SSH session of a server started by hand went away: stop as cleanly, rather
+    // than die with the events acknowledged but not yet written.
+    process.on('SIGHUP', () => void stop('SIGHUP'));
     // development: false — Elysia turns Bun's development mode on unless NODE_ENV=production, and that
     // mode would answer an uncaught error with a stack trace page.
     // reusePort off (Elysia turns it on): a second Footfall on a port in use must fail, not
@@ -229,7 +247,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         : code === 'EACCES' ? 'permission denied'
         : code === 'ENOENT' || code === 'EADDRNOTAVAIL' ? 'not an address of this machine, or a name that does not resolve'
         : (e as Error).message;
-      process.stderr.write(`footfall: cannot listen on ${config.host}:${config.port}: ${why}\n`);
+      operatorLines(config.logFormat, 'error')(`footfall: cannot listen on ${config.host}:${config.port}: ${why}\n`);
       void stop('listen-failed', EXIT_LISTEN);
       return;
     }

@@ -21,7 +21,9 @@ describe('dist/footfall management API', () => {
   it('bootstraps admin from FOOTFALL_ADMIN_PASSWORD, then login, user, team, website, write-key rotation and export work over HTTP', async () => {
     const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: ADMIN_PASSWORD });
     try {
-      expect(ff.log()).toContain('created user "admin" with the password from FOOTFALL_ADMIN_PASSWORD');
+      // --log-format json (startBinary's): every line of the log is a JSON object, this one too.
+      const logLines = ff.log().trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
+      expect(logLines.find((l) => l.msg.startsWith('created user'))).toMatchObject({ level: 'warn', msg: 'created user "admin" with the password from FOOTFALL_ADMIN_PASSWORD' });
       expect(ff.log()).not.toContain(ADMIN_PASSWORD);
       const login = await call(ff.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: ADMIN_PASSWORD });
       expect(login.status).toBe(200);
@@ -90,7 +92,9 @@ describe('dist/footfall management API', () => {
   it('prints a random admin password once when none is given, and reset-password prints a new one that works', async () => {
     const dir = tempDir();
     const first = await startBinary([], {}, dir);
-    const m = /created user "admin" with password: (\S+)/.exec(first.log());
+    const msgs = first.log().trimEnd().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const m = /^created user "admin" with password: (\S+)$/.exec(msgs.find((l) => l.startsWith('created user'))!);
+    expect(msgs).toContain('this password is shown only once; change it after logging in, or run "footfall user reset-password admin".');
     expect(m).not.toBeNull();
     expect((await call(first.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: m![1] })).status).toBe(200);
     expect(await first.stop()).toBe(0);

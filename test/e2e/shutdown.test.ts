@@ -110,6 +110,16 @@ describe('shutdown of dist/footfall', () => {
   });
 });
 
+describe('SIGHUP to dist/footfall', () => {
+  it('stops it as cleanly as SIGTERM: its terminal went away, the events it acknowledged are written', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--flush-interval', '60s', '--flush-size', '100000']);
+    const acked = await burst(ff.url, 200, 8);
+    expect(acked).toBe(200);
+    expect(await ff.stop('SIGHUP')).toBe(0);
+    expect(rows(ff.dataDir)).toBe(200);
+  });
+});
+
 describe('a restart of dist/footfall', () => {
   it("keeps the day's Prisme visitor ids: they hash the stored daily salt, not the process's device salt", async () => {
     const visit = (url: string, path: string) =>

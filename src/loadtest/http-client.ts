@@ -34,7 +34,8 @@ export class HttpConnection {
         drain: (s) => s.data.flush(),
         close: (s) => s.data.lost(new Error('connection closed by server')),
         error: (s, err) => s.data.lost(err),
-        connectError: (s, err) => s.data.lost(err),
+        // A failed connect is the rejected promise's to report, once (not onError's too).
+        connectError: () => {},
       },
     });
     c.socket.setNoDelay(true);

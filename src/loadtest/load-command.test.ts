@@ -32,6 +32,13 @@ describe('footfall bench options', () => {
     }
   });
 
+  it('exits 2 before any load for a target that is not http://, a zero duration and an output file it cannot write', async () => {
+    const r = await run(['--target', 'ftp://127.0.0.1:1', '--duration', '0s', '--json', '/nonexistent-dir/run.json', '--svg', '/']);
+    expect(r.code).toBe(2);
+    for (const what of ['--target: expected an http:// URL', '--duration: expected a length above zero', '--json: cannot write /nonexistent-dir/run.json', '--svg: cannot write /']) expect(r.err).toContain(what);
+    expect((await run(['--target', 'https://127.0.0.1:1'])).err).toContain('--target: expected an http:// URL');
+  });
+
   it('prints its help and exits 0', async () => {
     const r = await run(['--help']);
     expect([r.code, r.out.startsWith('footfall bench:')]).toEqual([0, true]);

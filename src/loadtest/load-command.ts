@@ -3,7 +3,8 @@
  * Umami-pixel mix against a running Footfall, live progress on stderr, one summary on stdout;
  * exit 1 when --ack-check finds stored ≠ acknowledged, 2 on bad options.
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.ts';
 import { chartSvg, LOAD_DEFAULTS, runLoad, summary } from './load-run.ts';
 import { parseMix } from './mix.ts';
@@ -75,9 +76,14 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     return 0;
   }
   const target = get('target');
-  if (!target || URL.parse(target) === null) problems.push('--target: expected a URL such as http://127.0.0.1:8000');
+  // Plain HTTP only: the generator writes requests on a raw socket (a TLS proxy in front is the operator's).
+  if (!target || URL.parse(target)?.protocol !== 'http:') problems.push('--target: expected an http:// URL such as http://127.0.0.1:8000');
   const durationMs = get('duration') !== undefined ? parseDuration(get('duration')!) : LOAD_DEFAULTS.durationMs;
-  if (durationMs === null) problems.push('--duration: expected 10s, 1m, …');
+  if (durationMs === null || durationMs <= 0) problems.push('--duration: expected a length above zero: 10s, 1m, …');
+  for (const out of ['json', 'svg']) {
+    const file = get(out);
+    if (file !== undefined && !writable(file)) problems.push(`--${out}: cannot write ${file}`);
+  }
   const connections = positiveInt(get('connections'), LOAD_DEFAULTS.connections);
   if (connections === null) problems.push('--connections: expected a positive integer');
   const addresses = positiveInt(get('addresses'), LOAD_DEFAULTS.addresses);
@@ -118,7 +124,30 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     return 1;
   }
   io.out(summary(report) + '\n');
-  if (get('json')) writeFileSync(get('json')!, JSON.stringify(report, null, 2));
-  if (get('svg')) writeFileSync(get('svg')!, chartSvg(report));
-  return (report.ackCheck && !report.ackCheck.ok) || report.socketErrors ? 1 : 0;
+  const limited = Object.values(report.statuses).reduce((a, s) => a + (s['429'] ?? 0), 0);
+  if (limited > report.requests * 0.01) {
+    io.err(`footfall bench: ${limited} of ${report.requests} requests were rate limited (429): start the target with --trust-proxy, so that each simulated visitor has its own address\n`);
+  }
+  let failed = false;
+  for (const [out, text] of [['json', () => JSON.stringify(report, null, 2)], ['svg', () => chartSvg(report)]] as const) {
+    const file = get(out);
+    if (file === undefined) continue;
+    try {
+      writeFileSync(file, text());
+    } catch (e) {
+      io.err(`footfall bench: --${out}: cannot write ${file}: ${(e as Error).message}\n`);
+      failed = true;
+    }
+  }
+  return failed || (report.ackCheck && !report.ackCheck.ok) || report.socketErrors ? 1 : 0;
+}
+
+/** Whether `file` can be written: the file itself if it exists, else its directory. */
+function writable(file: string): boolean {
+  try {
+    accessSync(existsSync(file) ? file : dirname(resolve(file)), constants.W_OK);
+    return !existsSync(file) || !statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -64,14 +64,27 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     if (errorSamples.length < 5) errorSamples.push(e.message);
   };
 
+  /** After a failed connect, the wait before the next: doubling from 50 ms to 1 s while the target stays away. */
+  const backoffMs = (failures: number) => Math.min(1000, 50 * 2 ** Math.max(0, failures - 1));
+
   async function runConnection(i: number): Promise<void> {
     let sentAt = 0;
     let family = 0;
     let conn: HttpConnection | null = null;
+    let ended = false;
+    /** At most one reconnect waiting at a time. */
+    let reconnecting = false;
+    let failures = 0;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      if (--live === 0) finish();
+    };
+    const pastDeadline = () => performance.now() >= deadline || !!o.until?.();
     const fire = () => {
-      if (performance.now() >= deadline || o.until?.()) {
+      if (pastDeadline()) {
         conn!.close();
-        if (--live === 0) finish();
+        end();
         return;
       }
       const r = o.source.next(i);
@@ -80,6 +93,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       conn!.send(r.request);
     };
     const onResponse = (status: number) => {
+      failures = 0;
       const us = (performance.now() - sentAt) * 1000;
       latency.record(us);
       window.record(us);
@@ -90,24 +104,29 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       o.source.answered(i, family, status);
       fire();
     };
+    const reconnect = (delayMs: number) => {
+      if (reconnecting || ended) return;
+      if (pastDeadline()) return end();
+      reconnecting = true;
+      setTimeout(() => {
+        reconnecting = false;
+        void open();
+      }, delayMs);
+    };
+    // The request in flight is lost (counted as an error, never as acknowledged); reconnect: at
+    // once after a connection the server closed, with a growing wait while it refuses new ones.
     const onError = (e: Error) => {
       noteError(e);
-      // The request in flight is lost (counted as an error, never as acknowledged); reconnect.
-      if (performance.now() >= deadline) {
-        if (--live === 0) finish();
-        return;
-      }
-      void open();
+      reconnect(failures ? backoffMs(failures) : 0);
     };
     const open = async () => {
+      if (ended) return;
       try {
         conn = await HttpConnection.open(host, port, onResponse, onError);
         fire();
       } catch (e) {
         noteError(e as Error);
-        if (performance.now() >= deadline) {
-          if (--live === 0) finish();
-        } else setTimeout(open, 50);
+        reconnect(backoffMs(++failures));
       }
     };
     await open();

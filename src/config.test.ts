@@ -82,9 +82,24 @@ describe('loadConfig', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const text = r.errors.join('\n');
-    for (const needle of ['--port', '--ack', '--flush-interval', '--bogus', '--rate-limit', '--trusted-proxies', '--log-format'])
+    for (const needle of ['--port', '--ack', '--flush-interval', '--bogus', '--rate-limit', '--trusted-proxies', 'FOOTFALL_LOG_FORMAT'])
       expect(text).toContain(needle);
     expect(r.errors.length).toBe(7);
+  });
+
+  it('names a value out of range by where it came from, a flag or an environment variable', () => {
+    const r = loadConfig(['--buffer-max', '100'], { FOOTFALL_FLUSH_SIZE: '500', FOOTFALL_PORT: '70000' });
+    if (r.ok) throw new Error('expected problems');
+    expect(r.errors.some((e) => e.startsWith('FOOTFALL_PORT: '))).toBe(true);
+    expect(r.errors).toContain('FOOTFALL_FLUSH_SIZE (500) must not exceed --buffer-max (100)');
+  });
+
+  it('reports a --geoip-db it cannot read with the other problems, and stray arguments beside them', () => {
+    const r = loadConfig(['--geoip-db', '/nonexistent/geo.mmdb', '--port', 'x', 'stray'], {});
+    if (r.ok) throw new Error('expected problems');
+    expect(r.errors.some((e) => e.startsWith('--geoip-db: cannot read /nonexistent/geo.mmdb'))).toBe(true);
+    expect(r.errors.some((e) => e.startsWith('--port'))).toBe(true);
+    expect(r.rest).toEqual(['stray']);
   });
 
   it('rejects a port out of range and a flush size above the buffer cap', () => {

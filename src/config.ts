@@ -1,7 +1,7 @@
 /** @module The one config schema: every option with its default, env names and help; argv + env → Config or every problem. */
 import { Type as T, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { parseDuration, formatDuration } from './lib/duration.ts';
 import { parseCidr, LOOPBACK_AND_PRIVATE } from './lib/ip.ts';
 import { parseOriginEntry } from './ingest/origin-registry.ts';
@@ -188,7 +188,8 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
 
 export type LoadResult =
   | { ok: true; config: Config; rest: string[] }
-  | { ok: false; errors: string[] };
+  /** `config` holds the values that could be read (defaults elsewhere), for checks that add to `errors`. */
+  | { ok: false; errors: string[]; config: Config; rest: string[] };
 
 /**
  * argv (without the subcommand) and env → Config. Flags beat FOOTFALL_* env, which beats the
@@ -197,6 +198,8 @@ export type LoadResult =
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): LoadResult {
   const errors: string[] = [];
   const raw: Partial<Record<ConfigKey, unknown>> = {};
+  /** Where each value came from (a flag or an environment name), to name it in a problem. */
+  const source = new Map<ConfigKey, string>();
   const byFlag = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, k] as const));
 
   for (const key of CONFIG_KEYS) {
@@ -205,7 +208,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       if (v === undefined || v === '') continue;
       const c = convert(key, v);
       if ('error' in c) errors.push(`${name}: ${c.error}`);
-      else raw[key] = c.value;
+      else (raw[key] = c.value), source.set(key, name);
       break;
     }
   }
@@ -219,26 +222,41 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     const key = byFlag.get(flag)!;
     const c = convert(key, text);
     if ('error' in c) errors.push(`--${flag}: ${c.error}`);
-    else raw[key] = c.value;
+    else (raw[key] = c.value), source.set(key, `--${flag}`);
   }
+  const nameOf = (key: ConfigKey) => source.get(key) ?? `--${optionMeta(key).flag}`;
 
   const config = Value.Default(ConfigSchema, structuredClone(raw)) as Config;
   for (const key of CONFIG_KEYS) {
     const allowed = enumValues(key);
     const v = config[key];
     if (allowed && !allowed.includes(v as string)) {
-      errors.push(`--${optionMeta(key).flag}: expected one of ${allowed.join(' | ')}, got "${String(v)}"`);
+      errors.push(`${nameOf(key)}: expected one of ${allowed.join(' | ')}, got "${String(v)}"`);
       continue;
     }
     const schema = ConfigSchema.properties[key] as TSchema;
     const first = [...Value.Errors(schema, v)][0];
-    if (first && !allowed) errors.push(`--${optionMeta(key).flag}: ${first.message} (got ${JSON.stringify(v)})`);
+    if (first && !allowed) errors.push(`${nameOf(key)}: ${first.message} (got ${JSON.stringify(v)})`);
   }
   if (config.flushSize > config.bufferMax)
-    errors.push(`--flush-size (${config.flushSize}) must not exceed --buffer-max (${config.bufferMax})`);
+    errors.push(`${nameOf('flushSize')} (${config.flushSize}) must not exceed ${nameOf('bufferMax')} (${config.bufferMax})`);
   const dataDirProblem = dataDirIssue(config.dataDir);
-  if (dataDirProblem) errors.push(`--data-dir: ${dataDirProblem}`);
-  return errors.length ? { ok: false, errors } : { ok: true, config, rest: read.rest };
+  if (dataDirProblem) errors.push(`${nameOf('dataDir')}: ${dataDirProblem}`);
+  // Only whether it can be read: whether it is a MaxMind database is known once it is opened.
+  const geoProblem = config.geoipDb ? readableFileIssue(config.geoipDb) : null;
+  if (geoProblem) errors.push(`${nameOf('geoipDb')}: ${geoProblem}`);
+  return errors.length ? { ok: false, errors, config, rest: read.rest } : { ok: true, config, rest: read.rest };
+}
+
+/** Why `path` cannot be read as a file, or null. */
+function readableFileIssue(path: string): string | null {
+  try {
+    if (!statSync(path).isFile()) return `${path} is not a file`;
+    accessSync(path, constants.R_OK);
+    return null;
+  } catch (e) {
+    return `cannot read ${path}: ${(e as Error).message}`;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
@@ -130,10 +130,15 @@ function workerUrls(ack: Config['ack']): WorkerUrls {
   return ack === 'durable' ? urls : { ...urls, checkpointer: null };
 }
 
-function configOrExit(args: string[], env: Record<string, string | undefined>): Config | null {
+/**
+ * argv and env → the config, or null once every problem is reported: the options', stray
+ * arguments, and those `more` finds in what could be read (all at once, not one fix at a time).
+ */
+function configOrExit(args: string[], env: Record<string, string | undefined>, more: (config: Config) => (string | null)[] = () => []): Config | null {
   const r = loadConfig(args, env);
-  if (r.ok && r.rest.length === 0) return r.config;
-  badOptions(r.ok ? r.rest.map((a) => `unexpected argument "${a}"`) : r.errors, '(see footfall --help)\n');
+  const problems = [...(r.ok ? [] : r.errors), ...r.rest.map((a) => `unexpected argument "${a}"`), ...more(r.config).filter((p) => p !== null)];
+  if (problems.length === 0) return r.config;
+  badOptions(problems, '(see footfall --help)\n');
   return null;
 }
 
@@ -154,7 +159,8 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
 }
 
 async function serve(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  const config = configOrExit(args, env);
+  // The first start (no database yet) will make the admin with FOOTFALL_ADMIN_PASSWORD: check it with the rest.
+  const config = configOrExit(args, env, (c) => [existsSync(join(c.dataDir, 'footfall.db')) ? null : adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD)]);
   if (!config) return EXIT_USAGE;
   sizeHeapForService(env);
   const log = createLogger(config.logLevel, config.logFormat);

@@ -25,10 +25,14 @@ describe('dist/footfall', () => {
     expect(r.stdout).toContain('systemd-unit');
   });
 
-  it('exits 2 listing every bad option', () => {
-    const r = runBinary(['serve', '--port', 'nope', '--ack', 'never', '--flush-size', 'x', '--buffer-max-mb', '8'], { FOOTFALL_LOG_LEVEL: 'loud' });
+  it('exits 2 listing every bad option at once, each named as it was given', () => {
+    const r = runBinary(['serve', '--port', 'nope', '--ack', 'never', '--flush-size', 'x', '--buffer-max-mb', '8', '--keep-ip', 'maybe', '--geoip-db', '/nonexistent/geo.mmdb', '--data-dir', tempDir()], {
+      FOOTFALL_LOG_LEVEL: 'loud', FOOTFALL_MAX_SESSIONS: '5', FOOTFALL_ADMIN_PASSWORD: 'short',
+    });
     expect(r.code).toBe(2);
-    for (const s of ['--port', '--ack', '--flush-size', '--buffer-max-mb', '--log-level']) expect(r.stderr).toContain(s);
+    for (const s of ['--port', '--ack', '--flush-size', '--buffer-max-mb', 'FOOTFALL_LOG_LEVEL', 'FOOTFALL_MAX_SESSIONS', 'unexpected argument "maybe"', '--geoip-db: cannot read /nonexistent/geo.mmdb', 'FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters']) {
+      expect([s, r.stderr.includes(s)]).toEqual([s, true]);
+    }
   });
 
   it('exits 2 on an unknown command', () => {

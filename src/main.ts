@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
-import { systemdUnit } from './cli/systemd-unit.ts';
+import { systemdUnit, unitArgs } from './cli/systemd-unit.ts';
 import { userCommand } from './cli/user.ts';
 import { bootstrapAdmin } from './accounts/bootstrap.ts';
 import { passwordHasher } from './accounts/passwords.ts';
@@ -150,11 +150,15 @@ function badOptions(problems: string[], hint = ''): void {
 function printUnit(args: string[], env: Record<string, string | undefined>): number {
   const config = configOrExit(args, env);
   if (!config) return EXIT_USAGE;
-  const passthrough = args.filter((a, i) => !(a === '--data-dir' || a.startsWith('--data-dir=') || args[i - 1] === '--data-dir'));
+  const unit = unitArgs(args, env);
+  if ('error' in unit) {
+    badOptions([unit.error], '(see footfall --help)\n');
+    return EXIT_USAGE;
+  }
   // Drain time is bounded by the buffer: at the measured ~150k rows/s, a full buffer takes
   // bufferMax/150k s; add a generous margin for slow disks.
   const stopTimeoutS = Math.max(30, Math.ceil(config.bufferMax / 20_000) + 10);
-  process.stdout.write(systemdUnit({ binaryPath: resolve(process.execPath), args: passthrough, stopTimeoutS }));
+  process.stdout.write(systemdUnit({ binaryPath: resolve(process.execPath), args: unit.args, stateDirectory: unit.stateDirectory, stopTimeoutS }));
   return 0;
 }
 

@@ -1,18 +1,62 @@
-/** @module `footfall systemd-unit`: a hardened unit file for this binary, with the options it was given. */
+/** @module `footfall systemd-unit`: a hardened unit file for this binary, with the options it was given (flags and FOOTFALL_* variables alike). */
+import { CONFIG_KEYS, optionMeta } from '../config.ts';
 
 export interface UnitOptions {
   binaryPath: string;
-  /** Options passed through to `footfall serve` (already validated). */
+  /** Options passed through to `footfall serve` (already validated; see unitArgs). */
   args: string[];
+  /** The data directory under /var/lib that systemd creates for the service's dynamic user. */
+  stateDirectory: string;
   /** Seconds systemd waits after SIGTERM; must cover a full buffer drain. */
   stopTimeoutS: number;
 }
 
-const quote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `"${s.replace(/(["\\$])/g, '\\$1')}"`);
+/**
+ * One word of ExecStart as systemd reads it back: `%` starts a specifier (`%%` is one `%`), `$`
+ * an environment variable (`$$` is one `$`), and inside double quotes `\` and `"` are escaped.
+ */
+export function unitWord(s: string): string {
+  const literal = (t: string) => t.replace(/%/g, '%%').replace(/\$/g, '$$$$');
+  if (/^[A-Za-z0-9_@+=:,./-]+$/.test(s)) return s;
+  return `"${literal(s.replace(/(["\\])/g, '\\$1'))}"`;
+}
+
+/**
+ * The unit's options: the flags given, then every option set only through the environment
+ * (FOOTFALL_* and the Prisme names; not the admin password, which belongs in a drop-in) as a
+ * flag, since the unit does not run in this shell. The data directory must be one systemd
+ * creates and hands to the dynamic user: /var/lib/NAME (StateDirectory=NAME).
+ */
+export function unitArgs(args: readonly string[], env: Record<string, string | undefined>): { args: string[]; stateDirectory: string } | { error: string } {
+  const given = (flag: string) => args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`) || a === `--no-${flag}`);
+  const out: string[] = [];
+  let dataDir: string | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--data-dir') dataDir = args[++i] ?? null;
+    else if (a.startsWith('--data-dir=')) dataDir = a.slice('--data-dir='.length);
+    else out.push(a);
+  }
+  for (const key of CONFIG_KEYS) {
+    const m = optionMeta(key);
+    if (given(m.flag)) continue;
+    const name = m.env.find((n) => env[n] !== undefined && env[n] !== '');
+    if (!name) continue;
+    if (key === 'dataDir') dataDir = env[name]!;
+    else out.push(`--${m.flag}=${env[name]!.trim()}`);
+  }
+  if (dataDir === null) return { args: out, stateDirectory: 'footfall' };
+  const m = /^\/var\/lib\/([A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)\/?$/.exec(dataDir);
+  if (!m || m[1]!.split('/').some((part) => part === '.' || part === '..')) {
+    return { error: `--data-dir: a unit's data directory is one systemd creates for its dynamic user, /var/lib/NAME; got ${dataDir}` };
+  }
+  return { args: out, stateDirectory: m[1]! };
+}
 
 export function systemdUnit(o: UnitOptions): string {
-  // --data-dir is forced to the StateDirectory so the service writes only there.
-  const args = ['serve', '--data-dir', '/var/lib/footfall', ...o.args].map(quote).join(' ');
+  // --data-dir is the StateDirectory, so the service writes only there.
+  const dataDir = `/var/lib/${o.stateDirectory}`;
+  const args = ['serve', '--data-dir', dataDir, ...o.args].map(unitWord).join(' ');
   return `[Unit]
 Description=Footfall web analytics collector
 Documentation=https://github.com/footfall/footfall
@@ -21,14 +65,14 @@ Wants=network-online.target
 
 [Service]
 Type=simple
-ExecStart=${quote(o.binaryPath)} ${args}
+ExecStart=${unitWord(o.binaryPath)} ${args}
 # Set the first admin password before the first start, e.g. in a drop-in:
 #   systemctl edit footfall  ->  [Service] Environment=FOOTFALL_ADMIN_PASSWORD=...
 # Without it, a random password is printed once to the journal.
 DynamicUser=yes
-StateDirectory=footfall
+StateDirectory=${o.stateDirectory}
 StateDirectoryMode=0700
-WorkingDirectory=/var/lib/footfall
+WorkingDirectory=${dataDir}
 Restart=on-failure
 RestartSec=2
 # SIGTERM makes Footfall stop accepting, flush its write buffer and close the database.

@@ -150,5 +150,22 @@ describe('dist/footfall', () => {
 
   it('rejects bad options for systemd-unit too', () => {
     expect(runBinary(['systemd-unit', '--port', 'x']).code).toBe(2);
+    const elsewhere = runBinary(['systemd-unit', '--data-dir', '/srv/footfall']);
+    expect([elsewhere.code, elsewhere.stderr.includes('/var/lib/NAME; got /srv/footfall')]).toEqual([2, true]);
+  });
+
+  it('puts options from the environment and awkward paths in the unit as systemd will read them', () => {
+    const geo = join(tempDir(), 'a%hb$HOME\\x.mmdb');
+    writeFileSync(geo, 'not read by systemd-unit beyond being readable');
+    const r = runBinary(['systemd-unit', '--geoip-db', geo, '--data-dir', '/var/lib/footfall-eu'], { FOOTFALL_PORT: '7000', FOOTFALL_TRUST_PROXY: 'true' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`--geoip-db "${geo.replace(/\\/g, '\\\\').replace(/%/g, '%%').replace(/\$/g, '$$$$')}" --port=7000 --trust-proxy=true`);
+    expect(r.stdout).toContain('StateDirectory=footfall-eu');
+    const analyze = Bun.which('systemd-analyze');
+    if (!analyze) return;
+    const unit = join(tempDir(), 'footfall.service');
+    writeFileSync(unit, r.stdout);
+    const v = Bun.spawnSync([analyze, 'verify', unit], { env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' } });
+    expect((v.stderr.toString() + v.stdout.toString()).split('\n').filter((l) => l.includes('footfall.service') || l.includes('escape'))).toEqual([]);
   });
 });

@@ -88,7 +88,9 @@ export function createApp(deps: AppDeps) {
     // plugin's CDN page win over ours in docs.ts). standardHostname off: Elysia would otherwise
     // look for the path from the URL's 11th character on ("http://a.bc"), so behind `Host: app`
     // (a container's name, port 80) /api/v1/healthcheck was routed as /v1/healthcheck and a POST
-    // to /pixel/v1/track as /v1/track. The server speaks plain HTTP: its URLs start "http://".
+    // to /pixel/v1/track as /v1/track. Bun hands over "http://HOST/…" (never https: no TLS
+    // here), or only the path when there is no Host; Elysia misroutes that form either way,
+    // and what it cannot route reaches `unmatched`, which reads the path itself (pathOf).
     new Elysia({ nativeStaticResponse: false, handler: { standardHostname: false } })
       .onError(({ code, error, request, server }) =>
         code === 'NOT_FOUND' ? unmatched(request, server, () => mapError(code, error)) : withUmamiApiHeaders(request, mapError(code, error)))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { headerText, NotUtf8Error, readBody, strictSearchParams } from './request-values.ts';
+import { headerText, NotUtf8Error, pathOf, readBody, strictSearchParams } from './request-values.ts';
 
 const post = (body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) => new Request('http://footfall.test/', { method: 'POST', body, headers });
 const streamOf = (...parts: Uint8Array[]) =>
@@ -77,5 +77,15 @@ describe('strictSearchParams', () => {
     expect(() => strictSearchParams('http://h/p?%FF=1')).toThrow(NotUtf8Error);
     // The first byte of é, cut off by the next parameter.
     expect(() => strictSearchParams('http://h/p?a=%C3&b=%A9')).toThrow(NotUtf8Error);
+  });
+});
+
+describe('pathOf', () => {
+  it('reads the path of an absolute URL and of one that is only a path (a request without a Host)', () => {
+    expect(pathOf('http://x/api/v1/healthcheck?a=1')).toBe('/api/v1/healthcheck');
+    expect(pathOf('http://app/p/slug/#frag')).toBe('/p/slug/');
+    expect(pathOf('/api/v1/healthcheck')).toBe('/api/v1/healthcheck');
+    expect(pathOf('/api/v1/events/pageviews?x=/y')).toBe('/api/v1/events/pageviews');
+    expect(pathOf('http://host')).toBe('/');
   });
 });

@@ -80,9 +80,15 @@ export function headerBytes(h: Headers): number {
   return n;
 }
 
+/**
+ * A request without a Host (HTTP/1.0, as a load balancer's health check sends it) or with an
+ * empty one reaches us with a URL that is only its path: the base stands in for the host.
+ */
+export const URL_BASE = 'http://localhost';
+
 /** The path of a request URL as received (percent-escapes kept): no URL object on the hot path. */
 export function pathOf(url: string): string {
-  const from = url.indexOf('/', url.indexOf('//') + 2);
+  const from = url.charCodeAt(0) === 0x2f ? 0 : url.indexOf('/', url.indexOf('//') + 2);
   if (from < 0) return '/';
   let to = url.indexOf('?', from);
   if (to < 0) to = url.length;

@@ -16,7 +16,7 @@ import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { RUDDER_GIF } from './gifs.ts';
-import { decodeUtf8, endsWithSlash, readBody, readBytes, requestClientIp } from './request-values.ts';
+import { decodeUtf8, endsWithSlash, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
 import { jsonTooDeep } from '../lib/json-depth.ts';
@@ -124,7 +124,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
   /** navigator.sendBeacon cannot set headers: rudder-server's beacon interceptor takes the write key from the query, then hands over to the batch handler. */
   function beacon(c: Ctx): Promise<Response> {
     if (endsWithSlash(c.request.url)) return Promise.resolve(notAllowed(c.request));
-    const key = new URL(c.request.url).searchParams.get('writeKey');
+    const key = new URL(c.request.url, URL_BASE).searchParams.get('writeKey');
     if (key) return ingest(c, 'batch', key);
     d.drops.add('unknown-write-key');
     return Promise.resolve(text(401, 'failed to read writekey from query params', corsHeaders(c.request)));
@@ -208,7 +208,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
 }
 
 function notAllowed(request: Request): Response {
-  const path = new URL(request.url).pathname;
+  const path = new URL(request.url, URL_BASE).pathname;
   const known = /^\/pixel\/v1\/(page|track)$/.test(path) || /^\/v1\/(identify|track|page|screen|group|alias|batch)$/.test(path) || path === '/beacon/v1/batch';
   if (!known) return text(404, '404 page not found', corsHeaders(request));
   return new Response(null, { status: 405, headers: { ...corsHeaders(request), allow: path.startsWith('/pixel/') ? 'GET' : 'POST' } });

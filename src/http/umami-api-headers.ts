@@ -7,7 +7,7 @@
  * onRequest hook: any global request hook makes Elysia route every request itself instead of
  * through Bun's native router, ~1.5 µs more on every ingestion hit.
  */
-import { pathOf } from './request-values.ts';
+import { pathOf, URL_BASE } from './request-values.ts';
 
 export const UMAMI_API_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
@@ -19,8 +19,8 @@ export const UMAMI_API_HEADERS: Readonly<Record<string, string>> = {
 
 /** Whether a request URL is under Umami's /api/ (and not Prisme's /api/v1/). */
 export function isUmamiApiUrl(url: string): boolean {
-  const at = url.indexOf('/', url.indexOf('//') + 2);
-  return at >= 0 && url.startsWith('/api/', at) && !url.startsWith('/api/v1/', at);
+  const path = pathOf(url);
+  return path.startsWith('/api/') && !path.startsWith('/api/v1/');
 }
 
 /** Whether a request URL is under Umami's public pixel route, /p/SLUG. */
@@ -45,7 +45,7 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
   if (!isUmamiApiUrl(request.url)) return notFound();
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
   // A route that exists for other methods: Next.js answers 405, empty, with Allow.
-  const methods = allowed(new URL(request.url).pathname);
+  const methods = allowed(new URL(request.url, URL_BASE).pathname);
   if (methods.length) return new Response(null, { status: 405, headers: { ...UMAMI_API_HEADERS, allow: methods.join(', ') } });
   return withUmamiApiHeaders(request, notFound());
 }
@@ -55,7 +55,7 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
  * 405, before the route looks up the slug; next.config's /api headers do not apply here.
  */
 function pixelUnrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[]): Response {
-  const methods = allowed(new URL(request.url).pathname);
+  const methods = allowed(new URL(request.url, URL_BASE).pathname);
   if (!methods.length) return notFound();
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: [...methods, 'OPTIONS'].sort().join(', ') } });
   return new Response(null, { status: 405, headers: { allow: methods.join(', ') } });

@@ -52,6 +52,14 @@ describe('dist/footfall', () => {
       const answer = await rawRequest(ff.port, `GET /api/v1/healthcheck HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
       expect([host, answer.split('\r\n')[0]]).toEqual([host, 'HTTP/1.1 200 OK']);
     }
+    // A load balancer's check (HAProxy's httpchk: HTTP/1.0, no Host), or an empty Host: answered
+    // as the same request with a Host (Bun hands over only the path then).
+    const status = async (head: string) => (await rawRequest(ff.port, head)).split('\r\n')[0];
+    expect(await status('GET /api/v1/healthcheck HTTP/1.0\r\n\r\n')).toBe('HTTP/1.1 200 OK');
+    for (const line of ['GET /api/v1/healthcheck', 'GET /api/v1/healthcheck/deep', 'POST /v1/track', 'GET /sourceConfig?writeKey=x', 'PUT /p/some-pixel', 'GET /api/v1/events/pageviews', 'GET /api/websites']) {
+      const withHost = await status(`${line} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      expect([line, await status(`${line} HTTP/1.0\r\n\r\n`), await status(`${line} HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n`)]).toEqual([line, withHost, withHost]);
+    }
     const docs = await fetch(`${ff.url}/docs/json`);
     expect(docs.status).toBe(200);
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');

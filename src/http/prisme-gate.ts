@@ -21,8 +21,17 @@ export type GateResult = { pass: true; headers: Headers; origin: string | null }
 
 /** An empty-bodied Prisme answer; 4xx carry X-Footfall-Reason (decisions.md). */
 export function prismeAnswer(status: number, headers: Headers, reason?: string, body: string | Uint8Array | null = null): Response {
-  if (reason) headers.set('x-footfall-reason', reason);
+  if (reason) headers.set('x-footfall-reason', reasonHeader(reason));
   return new Response(body, { status, headers });
+}
+
+/**
+ * A reason as a header value: a reason may quote the request (a noscript property's name), and
+ * a header takes neither control characters nor text beyond Latin-1 (Headers.set throws: a 500).
+ * Those are written as \uXXXX escapes.
+ */
+function reasonHeader(reason: string): string {
+  return /^[\x20-\x7e]*$/.test(reason) ? reason : reason.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Every Prisme answer says `Server: prisme`, as upstream's fiber app does; copied natively per answer. */

@@ -86,6 +86,16 @@ describe('GET /api/v1/noscript/events/custom/:name', () => {
     expect(await p.stored()).toHaveLength(1);
   });
 
+  it('answers 400, never 500, to a property whose name no header can carry, naming it escaped', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    for (const [param, shown] of [['prop-%E2%82%AC=x', 'property \\u20ac is not a JSON value'], ['prop-a%0D%0Ab=x', 'property a\\u000d\\u000ab is not a JSON value']] as const) {
+      const res = await p.get(`/api/v1/noscript/events/custom/x?${param}`, img(ip, `${SITE}/`));
+      expect([param, res.status, res.headers.get('x-footfall-reason')]).toEqual([param, 400, shown]);
+    }
+  });
+
   it('reads the prop- values only once the session is found, as Prisme: without one the session is what is missing', async () => {
     const p = prismeApp();
     const res = await p.get('/api/v1/noscript/events/custom/x?prop-str=not%20json', img(randomIp(), `${SITE}/`));

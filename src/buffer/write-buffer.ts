@@ -101,6 +101,8 @@ export class WriteBuffer {
   /** pendingBytes() of each pending event, in step with `pending`. */
   private pendingSizes: number[] = [];
   private inFlight = 0;
+  /** Room held by hold() for events being built (see there). */
+  private held = 0;
   private readonly maxBytes: number;
   /** Sequence number of the last event accepted / committed (events commit in FIFO order). */
   private acceptedSeq = 0;
@@ -139,7 +141,7 @@ export class WriteBuffer {
    */
   submit(event: PendingEvent): 'ok' | 'full' | Promise<'ok' | 'full'> {
     const bytes = pendingBytes(event);
-    if (this.closed || this.size >= this.opts.maxEvents || this.overBytes(bytes)) {
+    if (this.closed || this.size + this.held >= this.opts.maxEvents || this.overBytes(bytes)) {
       this.stats.rejectedFull++;
       return 'full';
     }
@@ -158,25 +160,35 @@ export class WriteBuffer {
   }
 
   /**
-   * Whether `count` more events would be refused now (counted as refused if so): a caller with
-   * a big batch asks before building its events, so that it does not do that work for a 503.
-   * submitAll() still decides: the bytes are known only once the events are built.
+   * Holds room for `count` events a caller is about to build (a big batch, built over several
+   * turns of the event loop), or refuses them now (counted). Held room counts as taken for every
+   * other submit, so batches built at the same time never add up past the cap, and one that
+   * would not fit is refused before the work. The caller then passes `count` to submitAll(), or
+   * to release() if it gives up. submitAll() still decides on the bytes, known only once built.
    */
-  refuseIfFull(count: number): boolean {
-    if (!this.closed && this.size + count <= this.opts.maxEvents && !(this.stats.bytes > 0 && this.stats.bytes >= this.maxBytes)) return false;
-    this.stats.rejectedFull += count;
+  hold(count: number): boolean {
+    if (this.closed || this.size + this.held + count > this.opts.maxEvents || (this.stats.bytes > 0 && this.stats.bytes >= this.maxBytes)) {
+      this.stats.rejectedFull += count;
+      return false;
+    }
+    this.held += count;
     return true;
+  }
+
+  release(count: number): void {
+    this.held = Math.max(0, this.held - count);
   }
 
   /**
    * Accepts all events or none (a RudderStack batch is never half-stored): 'full' when they do
    * not all fit. Resolves like submit(), once the last of them is safe.
    */
-  submitAll(events: readonly PendingEvent[]): 'ok' | 'full' | Promise<'ok' | 'full'> {
+  submitAll(events: readonly PendingEvent[], held = 0): 'ok' | 'full' | Promise<'ok' | 'full'> {
+    this.release(held);
     if (events.length === 0) return 'ok';
     const sizes = events.map(pendingBytes);
     const bytes = sizes.reduce((a, b) => a + b, 0);
-    if (this.closed || this.size + events.length > this.opts.maxEvents || this.overBytes(bytes)) {
+    if (this.closed || this.size + this.held + events.length > this.opts.maxEvents || this.overBytes(bytes)) {
       this.stats.rejectedFull += events.length;
       return 'full';
     }

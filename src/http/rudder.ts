@@ -177,21 +177,35 @@ export function rudderRoutes(d: RudderRouteDeps) {
       d.drops.add('buffer-full', messages.length);
       return text(503, 'service unavailable: write buffer full', { ...cors, 'retry-after': '1' });
     };
-    // Asked before the work of building the events, which a batch of 80k tiny messages makes ~0.3 s.
-    if (d.buffer.refuseIfFull(messages.length)) return full();
+    // Room is held before the work of building the events (a batch of 80k tiny messages makes
+    // ~0.3 s of it): one that does not fit is refused first, and batches built at the same time
+    // never hold more than the buffer takes.
+    const count = messages.length;
+    if (!d.buffer.hold(count)) return full();
+    let events: CanonicalEvent[];
+    try {
+      events = await buildInSlices(request, server, messages, websiteId);
+    } catch (e) {
+      d.buffer.release(count);
+      throw e;
+    }
+    const r = d.buffer.submitAll(events, count);
+    if ((r instanceof Promise ? await r : r) === 'full') return full();
+    return text(200, 'OK', cors);
+  }
+
+  /** A turn of the event loop between slices: other requests are answered while a big batch is built. */
+  async function buildInSlices(request: Request, server: Ctx['server'], messages: { type: RudderType; message: JsonObject }[], websiteId: string): Promise<CanonicalEvent[]> {
     const now = d.clock();
     const ip = requestClientIp(d.ipPolicy, server, request);
     const events: CanonicalEvent[] = [];
     for (let i = 0; i < messages.length; i++) {
-      // A turn of the event loop between slices: other requests are answered while a big batch is built.
       if (i > 0 && i % BATCH_SLICE === 0) await nextTurn();
       const { type: t, message } = messages[i]!;
       addServerFields(message, { nowMs: now, requestIp: storedIp(ip), keepIp: d.keepIp });
       events.push(rudderCanonicalEvent(t, message, enrichOf(request, ip, message, now, websiteId)));
     }
-    const r = d.buffer.submitAll(events);
-    if ((r instanceof Promise ? await r : r) === 'full') return full();
-    return text(200, 'OK', cors);
+    return events;
   }
 
   const app = new Elysia({ name: 'rudder' })

@@ -172,6 +172,21 @@ describe('the RudderStack HTTP API', () => {
     expect(built).toBe(1);
   });
 
+  it('holds room for a batch while it is built, so that two built at once never pass the cap: the one that does not fit is refused unbuilt', async () => {
+    const r = rudderApp(['--buffer-max', '3000', '--flush-size', '3000']);
+    const ua = r.deps.prisme.ua;
+    const parse = ua.parse.bind(ua);
+    let built = 0;
+    ua.parse = (...a) => (built++, parse(...a));
+    const batch = (tag: string) => r.api('batch', { batch: Array.from({ length: 2_000 }, (_, i) => ({ type: 'track', anonymousId: `${tag}${i}` })) });
+    const answers = await Promise.all([batch('a'), batch('b')]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 503]);
+    expect(built).toBe(2_000);
+    // The room held is given back: with the buffer written, the next batch fits.
+    expect((await r.stored()).length).toBe(2_000);
+    expect((await batch('c')).status).toBe(200);
+  });
+
   it('answers other requests while it builds a big batch: the events are built a slice at a time', async () => {
     const r = rudderApp();
     const ua = r.deps.prisme.ua;

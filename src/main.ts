@@ -1,5 +1,5 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
@@ -107,6 +107,18 @@ function operatorLines(format: Config['logFormat'], level: 'warn' | 'error'): (t
       else process.stderr.write(line + '\n');
     }
   };
+}
+
+const SIGHUP = 1;
+
+/** Whether the process was started ignoring a signal (Linux: SigIgn in /proc/self/status; elsewhere, assumed not). */
+function signalIgnoredAtStart(signal: number): boolean {
+  try {
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return mask !== undefined && ((BigInt('0x' + mask) >> BigInt(signal - 1)) & 1n) === 1n;
+  } catch {
+    return false;
+  }
 }
 
 /** True inside the binary built by `bun build --compile`: its entry point is an embedded file. */
@@ -242,8 +254,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
     // The terminal or SSH session of a server started by hand went away: stop as cleanly, rather
-    // than die with the events acknowledged but not yet written.
-    process.on('SIGHUP', () => void stop('SIGHUP'));
+    // than die with the events acknowledged but not yet written. Unless it was started to outlive
+    // its terminal (`nohup`, which makes it ignore SIGHUP): a handler would undo that.
+    if (!signalIgnoredAtStart(SIGHUP)) process.on('SIGHUP', () => void stop('SIGHUP'));
     // development: false — Elysia turns Bun's development mode on unless NODE_ENV=production, and that
     // mode would answer an uncaught error with a stack trace page.
     // reusePort off (Elysia turns it on): a second Footfall on a port in use must fail, not

@@ -120,6 +120,19 @@ describe('SIGHUP to dist/footfall', () => {
   });
 });
 
+describe('SIGHUP to dist/footfall started with nohup', () => {
+  it('is ignored, as nohup asks: the server outlives its terminal', async () => {
+    // nohup's part: the signal ignored before the server starts (inherited through exec).
+    const ff = await startBinary(['--origins', 'mywebsite.localhost'], {}, undefined, { ignoreHup: true });
+    ff.proc.kill('SIGHUP');
+    // A request answered after the signal was handled (or not) by the server's event loop.
+    await Bun.sleep(200);
+    expect((await fetch(`${ff.url}/api/v1/healthcheck`)).status).toBe(200);
+    expect(ff.log()).not.toContain('shutting down');
+    expect(await ff.stop()).toBe(0);
+  });
+});
+
 describe('a restart of dist/footfall', () => {
   it("keeps the day's Prisme visitor ids: they hash the stored daily salt, not the process's device salt", async () => {
     const visit = (url: string, path: string) =>

@@ -52,8 +52,10 @@ export function killLeftoverBinaries(): void {
 }
 
 /** Starts `dist/footfall serve`, as on a machine without the source tree. */
-export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir()): Promise<Running> {
-  const command = [ensureBinary(), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...args];
+/** `ignoreHup`: start it as `nohup` does, with SIGHUP ignored. */
+export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir(), o: { ignoreHup?: boolean } = {}): Promise<Running> {
+  const serve = [ensureBinary(), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...args];
+  const command = o.ignoreHup ? ['sh', '-c', 'trap "" HUP; exec "$@"', 'sh', ...serve] : serve;
   const proc = Bun.spawn(withoutSourceTree(command), {
     cwd: tempDir('footfall-cwd-'), // proves it runs with no node_modules beside it
     env: { PATH: process.env.PATH ?? '', ...env },

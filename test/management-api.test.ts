@@ -244,6 +244,20 @@ describe('users', () => {
     expect((await request(`/api/users/${w.ids.admin}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(400);
   });
 
+  it('answers 400, never 500, to requests that take one user name or id at the same time: the first wins', async () => {
+    const { request, w } = await world();
+    const create = (body: Record<string, unknown>) => request('/api/users', json('POST', { password: 'long enough', ...body }, w.auth.admin));
+    const sameName = await Promise.all(Array.from({ length: 6 }, () => create({ username: 'race' })));
+    expect(sameName.map((r) => r.status).sort()).toEqual([200, 400, 400, 400, 400, 400]);
+    const id = crypto.randomUUID();
+    const sameId = await Promise.all(Array.from({ length: 4 }, (_, i) => create({ id, username: `race-id-${i}` })));
+    expect(sameId.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
+    const others = await Promise.all(Array.from({ length: 4 }, (_, i) => create({ username: `renamed-${i}` })));
+    const ids = (await Promise.all(others.map((r) => r.json()))) as { id: string }[];
+    const renames = await Promise.all(ids.map((u) => request(`/api/users/${u.id}`, json('POST', { username: 'renamed-same', password: 'another long one' }, w.auth.admin))));
+    expect(renames.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
+  });
+
   it("ignores a non-admin's attempt to change their own role", async () => {
     const { request, w } = await world();
     const res = await request(`/api/users/${w.ids.owner}`, json('POST', { role: 'admin' }, w.auth.owner));

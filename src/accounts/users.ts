@@ -16,9 +16,12 @@ export async function createUser(
   input: { id?: string; username: string; password: string; role?: UserRole },
 ): Promise<UserRecord> {
   if (!canCreateUser(p)) throw new ApiError('unauthorized');
-  if (d.meta.users.byUsername(input.username)) throw new ApiError('bad-request', 'User already exists');
-  if (input.id && d.meta.users.byId(input.id)) throw new ApiError('bad-request', 'User already exists');
+  const taken = () => !!d.meta.users.byUsername(input.username) || (!!input.id && !!d.meta.users.byId(input.id));
+  if (taken()) throw new ApiError('bad-request', 'User already exists');
   const passwordHash = await d.passwords.hash(input.password);
+  // Asked again once the hash is made (~100 ms of waiting): another request may have taken the
+  // name or id meanwhile, and the insert would then fail on the unique index (a 500).
+  if (taken()) throw new ApiError('bad-request', 'User already exists');
   return d.meta.users.create({ id: input.id ?? crypto.randomUUID(), username: input.username, passwordHash, role: input.role ?? 'user' }, d.clock());
 }
 
@@ -49,7 +52,11 @@ export async function updateUser(
     patch.username = input.username;
   }
   if (p.isAdmin && id === p.user.id && patch.role && patch.role !== 'admin') throw new ApiError('bad-request', 'You cannot remove your own admin role.');
-  if (input.password) patch.passwordHash = await d.passwords.hash(input.password);
+  if (input.password) {
+    patch.passwordHash = await d.passwords.hash(input.password);
+    // As in createUser: the name may have been taken while the hash was made.
+    if (patch.username && d.meta.users.byUsername(patch.username)) throw new ApiError('bad-request', 'User already exists');
+  }
   const now = d.clock();
   const updated = d.meta.users.update(id, patch, now);
   if (!updated) throw new ApiError('not-found');

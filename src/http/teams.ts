@@ -62,7 +62,7 @@ export function teamRoutes(ctx: ManagementContext) {
       },
       {
         params: TeamParams,
-        detail: { summary: "Delete a team and its websites and pixels (team-owner, admin); events are kept", tags: ['Teams'], security: BEARER },
+        detail: { summary: "Delete a team and its websites (team-owner, admin); its pixels keep counting, as in Umami, and events are kept", tags: ['Teams'], security: BEARER },
         response: { 200: Ok, ...errorResponses(400, 401, 404) },
       },
     )

@@ -57,7 +57,7 @@ export function userRoutes(ctx: ManagementContext) {
         params: UuidParam('userId'),
         detail: {
           summary: 'Delete a user (admin)',
-          description: "Soft delete, as Umami's cascade: the user's websites and pixels, the teams they own, memberships, tokens and keys go too. Stored events are kept.",
+          description: "Soft delete, as Umami's cascade: the user's websites, the teams they own, memberships, tokens and keys go too. Their pixels, and those of the teams they owned, are kept and keep counting, as Umami leaves them; an admin manages them by id. Stored events are kept.",
           tags: ['Users'],
           security: BEARER,
         },

@@ -127,6 +127,15 @@ export function headerText(h: Headers, name: string): string | null {
   return text;
 }
 
+/** headerText(), except that a value which is not UTF-8 is kept as its bytes read one per character (for a hit never refused for a header). */
+export function headerTextOrBytes(h: Headers, name: string): string | null {
+  try {
+    return headerText(h, name);
+  } catch {
+    return h.get(name);
+  }
+}
+
 /** A percent-escape of a byte over 0x7f: only these can make a query invalid UTF-8. */
 const HIGH_ESCAPE = /%[89a-f][0-9a-f]/i;
 /** A `%` that does not start an escape: kept as a literal `%` by URLSearchParams, so by the check too. */

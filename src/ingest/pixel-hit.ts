@@ -24,7 +24,7 @@ import { writeUtf8 } from '../lib/write-utf8.ts';
 import type { DropReason } from './drop-reasons.ts';
 import { blankEvent, type CanonicalEvent } from './event.ts';
 import type { GeoLocation, GeoReader } from './geo.ts';
-import { NO_UTM, type PageUrl, type Utm } from './url.ts';
+import { MAX_URL_LENGTH, NO_UTM, type PageUrl, type Utm } from './url.ts';
 import { isoTime } from '../lib/clock.ts';
 import { cutUserAgent, type ClientHints, type UserAgentParser } from './user-agent.ts';
 import type { SaltKeeper } from './visitor-id.ts';
@@ -160,10 +160,10 @@ export function deferPixelHit(d: PixelHitDeps, hit: PixelHit, mailProxies = fals
 export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalEvent | DropReason {
   const client = d.ua.parse(hit.userAgent, hit.hints);
   if (client.isBot && hit.mailProxy !== true) return 'bot';
-  const url = d.parseUrl(hit.url);
+  const url = d.parseUrl(withinUrlLength(hit.url));
   // The URL is the request's own, so this only fails for a Host header no browser sends.
   if (!url) return 'invalid-input';
-  const ref = hit.referer ? d.parseUrl(hit.referer) : null;
+  const ref = hit.referer ? d.parseUrl(withinUrlLength(hit.referer)) : null;
   const e = blankEvent(uuidv7(hit.nowMs), isoTime(hit.nowMs), 'pixel', 'pixel');
   e.pixelId = hit.pixelId;
   e.url = url.href;
@@ -189,6 +189,15 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
   e.utmTerm = utm.utmTerm;
   e.utmContent = utm.utmContent;
   return e;
+}
+
+/**
+ * A URL longer than the parser takes (8 KiB) cut to that length, a half escape at the cut
+ * dropped: Umami stores such a hit with its URL parts cut (to 500 characters), where the whole
+ * URL would be refused here and the hit lost, or its referrer forgotten.
+ */
+function withinUrlLength(url: string): string {
+  return url.length <= MAX_URL_LENGTH ? url : url.slice(0, MAX_URL_LENGTH).replace(/%[0-9a-fA-F]?$/, '');
 }
 
 /** Umami's referrer domain: the host name without port or a leading `www.`; none for localhost. */

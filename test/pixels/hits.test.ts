@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { UMAMI_GIF } from '../../src/http/gifs.ts';
-import { GOOGLEBOT, pixelApp } from '../helpers/pixels.ts';
+import { CHROME, GOOGLEBOT, pixelApp } from '../helpers/pixels.ts';
 
 const NOT_FOUND = { error: { message: 'Not found', code: 'not-found', status: 404 } };
 
@@ -149,6 +149,30 @@ describe('GET /p/:slug', () => {
     const res = await hit('ownpixel1/?utm_source=newsletter&x=a/');
     expect([res.status, res.headers.get('location'), await res.text()]).toEqual([308, '/p/ownpixel1?utm_source=newsletter&x=a/', '']);
     expect(await stored(w.ownPixelId)).toEqual([]);
+  });
+
+  it('stores a hit whose URL or Referer is longer than 8 KiB, each cut to its first 8,192 characters, as Umami stores such hits cut', async () => {
+    const { hit, stored, deps, w } = await pixelApp();
+    const pad = 'a'.repeat(9_000);
+    await hit(`ownpixel1?utm_source=long&pad=${pad}`, { referer: `https://mail.example/read?x=${pad}` });
+    const [e] = await stored(w.ownPixelId);
+    expect(e).toMatchObject({ utmSource: 'long', referrerDomain: 'mail.example' });
+    expect(e!.url!.length).toBeLessThanOrEqual(8_192);
+    expect(e!.referrer!.startsWith('https://mail.example/read?x=aaa')).toBe(true);
+    expect(deps.drops.get('invalid-input')).toBe(0);
+    // A cut that would end inside an escape drops the half escape.
+    await hit(`ownpixel1?x=${'b'.repeat(8_192 - 'http://localhost/p/ownpixel1?x='.length - 1)}%41`);
+    expect((await stored(w.ownPixelId)).length).toBe(2);
+  });
+
+  it('stores a Referer sent as UTF-8 as its text, and one that is not UTF-8 byte for byte', async () => {
+    const { request, stored, w } = await pixelApp();
+    const utf8 = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
+    for (const referer of [utf8('https://exemple.fr/café'), 'https://exemple.fr/caf\xe9']) {
+      expect((await request('/p/ownpixel1', { headers: { referer, 'user-agent': CHROME, 'x-forwarded-for': '203.0.113.9' } })).status).toBe(200);
+    }
+    // Latin-1 é (0xE9), not UTF-8, is kept as the character that byte is.
+    expect((await stored(w.ownPixelId)).map((e) => e.referrer)).toEqual(['https://exemple.fr/café', 'https://exemple.fr/café']);
   });
 
   it('answers 404 JSON for an unknown slug', async () => {

@@ -55,7 +55,8 @@ const ROWS: Row[] = [
   { method: 'GET', path: () => `/api/teams/${UNKNOWN}/websites`, expect: only(404, 'admin') },
   { method: 'POST', path: () => '/api/websites', body: () => ({ name: 'New', teamId: UNKNOWN }), expect: only(404, 'admin') },
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}/users`, expect: only(200, 'admin', ...TEAM) },
-  { method: 'POST', path: (w) => `/api/teams/${w.teamId}/users`, body: (w) => ({ userId: w.ids.other, role: 'team-member' }), expect: only(200, 'admin') },
+  // Umami's POST /api/teams/:teamId/users checks canUpdateTeam: owners and managers add members.
+  { method: 'POST', path: (w) => `/api/teams/${w.teamId}/users`, body: (w) => ({ userId: w.ids.other, role: 'team-member' }), expect: only(200, 'admin', 'teamOwner', 'teamManager') },
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, expect: only(200, 'admin', 'teamOwner', 'teamManager') },
   { method: 'POST', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, body: () => ({ role: 'team-view-only' }), expect: only(200, 'admin', 'teamOwner', 'teamManager') },
   { method: 'DELETE', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, expect: only(200, 'admin', 'teamOwner', 'teamManager', 'teamMember') },

@@ -65,9 +65,9 @@ export function canDeleteTeam(p: Principal, teamRole: TeamRole | null): boolean 
   return p.isAdmin || hasPermission(teamRole, 'team:delete');
 }
 
-/** Adding a member directly is admin only (Umami's canAddUserToTeam outside cloud mode); others join by access code. */
-export function canAddTeamMember(p: Principal): boolean {
-  return p.isAdmin;
+/** Adding a member directly: as Umami's POST /api/teams/:teamId/users, whoever may update the team (admin, team-owner, team-manager). */
+export function canAddTeamMember(p: Principal, teamRole: TeamRole | null): boolean {
+  return canUpdateTeam(p, teamRole);
 }
 
 /** Admin; the member leaving themself; or a member whose role has `team:update`. */

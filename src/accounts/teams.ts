@@ -77,7 +77,7 @@ export function listMembers(d: AccountsDeps, p: Principal, teamId: string, q: Pa
 }
 
 export function addMember(d: AccountsDeps, p: Principal, teamId: string, userId: string, role: TeamRole): MemberRecord {
-  if (!canAddTeamMember(p)) throw new ApiError('unauthorized');
+  if (!canAddTeamMember(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
   liveTeam(d, teamId);
   if (!d.meta.users.byId(userId)) throw new ApiError('not-found', 'User not found.');
   if (d.meta.members.get(teamId, userId)) throw new ApiError('bad-request', 'User is already a member of the Team.');

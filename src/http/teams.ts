@@ -79,7 +79,7 @@ export function teamRoutes(ctx: ManagementContext) {
         parse: umamiJsonBody,
         params: TeamParams,
         body: t.Object({ userId: UuidIn(), role: AssignableTeamRoleSchema }),
-        detail: { summary: 'Add a member (admin; others join with the access code)', tags: ['Teams'], security: BEARER },
+        detail: { summary: 'Add a member (team-owner, team-manager, admin; others join with the access code)', tags: ['Teams'], security: BEARER },
         response: { 200: Member, ...errorResponses(400, 401, 404, 413) },
       },
     )

@@ -39,6 +39,9 @@ export interface DriveOptions {
   onSecond?: (s: Second, total: { elapsedS: number; requests: number; errors: number; p99_ms: number }) => void;
 }
 
+/** How long past the run's end a request may still be answered before its connection is given up. */
+const ABANDON_AFTER_MS = 2_000;
+
 export async function drive(o: DriveOptions): Promise<DriveResult> {
   const u = new URL(o.url);
   const host = u.hostname;
@@ -66,6 +69,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
 
   /** After a failed connect, the wait before the next: doubling from 50 ms to 1 s while the target stays away. */
   const backoffMs = (failures: number) => Math.min(1000, 50 * 2 ** Math.max(0, failures - 1));
+  /** Ends each connection still open once the run is over and a grace period has passed (a target that stopped answering). */
+  const abandon: (() => void)[] = [];
 
   async function runConnection(i: number): Promise<void> {
     let sentAt = 0;
@@ -74,7 +79,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     let ended = false;
     /** At most one reconnect waiting at a time. */
     let reconnecting = false;
+    /** Connects in a row that failed, or were closed before any answer (a proxy whose backend is gone). */
     let failures = 0;
+    let answeredSinceConnect = false;
     const end = () => {
       if (ended) return;
       ended = true;
@@ -94,6 +101,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     };
     const onResponse = (status: number) => {
       failures = 0;
+      answeredSinceConnect = true;
       const us = (performance.now() - sentAt) * 1000;
       latency.record(us);
       window.record(us);
@@ -117,12 +125,22 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     // once after a connection the server closed, with a growing wait while it refuses new ones.
     const onError = (e: Error) => {
       noteError(e);
+      if (!answeredSinceConnect) failures++;
       reconnect(failures ? backoffMs(failures) : 0);
     };
+    abandon.push(() => {
+      if (ended) return;
+      if (conn && !conn.closed) {
+        noteError(new Error('no answer by the end of the run'));
+        conn.close();
+      }
+      end();
+    });
     const open = async () => {
       if (ended) return;
       try {
         conn = await HttpConnection.open(host, port, onResponse, onError);
+        answeredSinceConnect = false;
         fire();
       } catch (e) {
         noteError(e as Error);
@@ -142,7 +160,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     winErrors = 0;
     o.onSecond?.(s, { elapsedS: (performance.now() - t0) / 1000, requests, errors, p99_ms: latency.percentileMs(99) });
   }, 1000);
+  const watchdog = setTimeout(() => abandon.forEach((a) => a()), o.durationMs + ABANDON_AFTER_MS);
   await finished;
+  clearTimeout(watchdog);
   clearInterval(ticker);
   const elapsedS = (performance.now() - t0) / 1000;
   const statuses: Record<string, Record<string, number>> = {};

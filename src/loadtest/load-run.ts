@@ -169,7 +169,9 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   if (o.ackCheck) {
     if (!token) throw new Error('--ack-check needs the setup (admin credentials)');
     // A 503 is counted buffer-full too, and is no acknowledgement; a GIF endpoint answers 200
-    // with the buffer full, and a Prisme reload is answered 200 and stored as nothing.
+    // with the buffer full, and a Prisme reload is answered 200 and stored as nothing. (Every
+    // request of the mix carries one event, so one 503 is one buffer-full.) The counters are the
+    // server's: other traffic meanwhile would be counted too (the README says to avoid it).
     const dropsAfter = dropsBefore ? await dropCounts(o.target, token) : null;
     const delta = (reason: string) => (dropsAfter?.[reason] ?? 0) - (dropsBefore?.[reason] ?? 0);
     const refused = Object.values(r.statuses).reduce((a, st) => a + (st['503'] ?? 0), 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinary, startBinary, tempDir } from '../helpers/binary.ts';
 
@@ -63,20 +63,31 @@ describe('footfall bench (the load tool inside the binary)', () => {
     const p = Bun.spawn([ensureBinary(), 'bench', '--target', ff.url, '--duration', '4s', '--connections', '8', '--quiet', '--json', join(dir, 'run.json')], {
       env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: PASSWORD }, stdout: 'pipe', stderr: 'pipe',
     });
-    const stdout = new Response(p.stdout).text();
-    const stderr = new Response(p.stderr).text();
-    // Once it is driving load, the target stops.
-    for (let i = 0; i < 200 && !existsSync(`/proc/${p.pid}`); i++) await Bun.sleep(10);
-    await Bun.sleep(1000);
-    expect(await ff.stop()).toBe(0);
-    await Bun.sleep(1000);
-    // It reconnects with a growing wait, one attempt per connection at a time (it had 1,700 descriptors 0.3 s after the target went).
-    const fds = readdirSync(`/proc/${p.pid}/fd`).length;
-    expect(fds).toBeLessThan(100);
-    expect(await p.exited).toBe(1);
-    expect(await stdout).toMatch(/^statuses\s+pageview 200:\d+.*socket errors [1-9]\d*/m);
-    expect((JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { socketErrors: number }).socketErrors).toBeGreaterThan(0);
-    expect(await stderr).not.toContain('EMFILE');
+    try {
+      const stdout = new Response(p.stdout).text();
+      const stderr = new Response(p.stderr).text();
+      // Once it is driving load (the target has taken hits), the target stops.
+      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+      for (let i = 0; ; i++) {
+        const m = (await (await fetch(`${ff.url}/api/metrics`, { headers: auth })).json()) as { buffer: { accepted: number } };
+        if (m.buffer.accepted > 0) break;
+        if (i > 300) throw new Error('the bench never reached the target');
+        await Bun.sleep(20);
+      }
+      expect(await ff.stop()).toBe(0);
+      await Bun.sleep(1000);
+      // It reconnects with a growing wait, one attempt per connection at a time (it had 1,700 descriptors 0.3 s after the target went).
+      const fds = readdirSync(`/proc/${p.pid}/fd`).length;
+      expect(fds).toBeLessThan(100);
+      expect(await p.exited).toBe(1);
+      expect(await stdout).toMatch(/^statuses\s+pageview 200:\d+.*socket errors [1-9]\d*/m);
+      expect((JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { socketErrors: number }).socketErrors).toBeGreaterThan(0);
+      expect(await stderr).not.toContain('EMFILE');
+    } finally {
+      p.kill();
+      await ff.stop();
+    }
   }, 60_000);
 
   it('exits 2 listing every bad option, and 1 when it cannot log in', async () => {

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'bun:test';
+import { drive, type RequestSource } from './load-driver.ts';
+
+const source: RequestSource = {
+  families: ['get'],
+  next: () => ({ family: 0, request: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' }),
+  answered: () => {},
+};
+
+describe('the load driver against a target that misbehaves', () => {
+  it('waits longer and longer between connects to a target that closes each connection before answering', async () => {
+    let connects = 0;
+    const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { open: (s) => (connects++, s.end()), data: () => {} } });
+    try {
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 2, durationMs: 1_000, source });
+      expect(r.requests).toBe(0);
+      // Each connect it made is an error, but one it closed itself at the end of the run.
+      expect(r.errors).toBeGreaterThanOrEqual(connects - 2);
+      // Waits of 50, 100, 200, 400 and 800 ms: at most 6 connects each in a second (it made ~700 a second before).
+      expect(connects).toBeLessThanOrEqual(2 * 7);
+      expect(connects).toBeGreaterThanOrEqual(2);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it('ends a run against a target that stops answering, counting the requests it never answered', async () => {
+    const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data: () => {} } });
+    try {
+      const started = performance.now();
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 3, durationMs: 200, source });
+      // The run's 200 ms and the 2 s given to late answers, not for ever.
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect([r.requests, r.errors]).toEqual([0, 3]);
+      expect(r.errorSamples[0]).toBe('no answer by the end of the run');
+    } finally {
+      server.stop(true);
+    }
+  });
+});

@@ -9,6 +9,14 @@ describe('footfall systemd-unit', () => {
     expect(unitWord('/opt/$HOME/x')).toBe('"/opt/$$HOME/x"');
     expect(unitWord('a\\b "c"')).toBe('"a\\\\b \\"c\\""');
     expect(unitWord('a.com, *.b.com')).toBe('"a.com, *.b.com"');
+    // A line break would end the directive; it is written as a C escape, which systemd reads back.
+    expect(unitWord('a.com,\nb.com')).toBe('"a.com,\\x0ab.com"');
+    expect(unitWord('tab\there')).toBe('"tab\\x09here"');
+  });
+
+  it('tells a flag given from one that is another flag\'s value', () => {
+    expect(unitArgs(['--origins', '--port'], { FOOTFALL_PORT: '7000' })).toEqual({ args: ['--origins', '--port', '--port=7000'], stateDirectory: 'footfall' });
+    expect(unitArgs(['--no-trust-proxy'], { FOOTFALL_TRUST_PROXY: 'true' })).toEqual({ args: ['--no-trust-proxy'], stateDirectory: 'footfall' });
   });
 
   it('carries options set in the environment into the unit as flags, after the flags given, which win', () => {
@@ -19,7 +27,8 @@ describe('footfall systemd-unit', () => {
   it('takes a data directory under /var/lib as its StateDirectory, and refuses one elsewhere instead of replacing it', () => {
     expect(unitArgs(['--data-dir', '/var/lib/footfall-eu'], {})).toEqual({ args: [], stateDirectory: 'footfall-eu' });
     expect(unitArgs([], { FOOTFALL_DATA_DIR: '/var/lib/analytics/footfall/' })).toEqual({ args: [], stateDirectory: 'analytics/footfall' });
-    for (const dir of ['/srv/footfall', './data', '/var/lib', '/var/lib/../etc']) {
+    expect(unitArgs([], { FOOTFALL_DATA_DIR: ' /var/lib/footfall-eu ' })).toEqual({ args: [], stateDirectory: 'footfall-eu' });
+    for (const dir of ['/srv/footfall', './data', '/var/lib', '/var/lib/../etc', '/var/lib/private/footfall']) {
       const r = unitArgs([`--data-dir=${dir}`], {});
       expect([dir, 'error' in r && r.error.includes('/var/lib/NAME')]).toEqual([dir, true]);
     }

@@ -1,5 +1,6 @@
 /** @module `footfall systemd-unit`: a hardened unit file for this binary, with the options it was given (flags and FOOTFALL_* variables alike). */
 import { CONFIG_KEYS, optionMeta } from '../config.ts';
+import { readFlags } from '../lib/argv.ts';
 
 export interface UnitOptions {
   binaryPath: string;
@@ -16,9 +17,14 @@ export interface UnitOptions {
  * an environment variable (`$$` is one `$`), and inside double quotes `\` and `"` are escaped.
  */
 export function unitWord(s: string): string {
-  const literal = (t: string) => t.replace(/%/g, '%%').replace(/\$/g, '$$$$');
   if (/^[A-Za-z0-9_@+=:,./-]+$/.test(s)) return s;
-  return `"${literal(s.replace(/(["\\])/g, '\\$1'))}"`;
+  const escaped = s
+    .replace(/(["\\])/g, '\\$1')
+    // A line break or other control character would end the line, or the directive: C escapes.
+    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/%/g, '%%')
+    .replace(/\$/g, '$$$$');
+  return `"${escaped}"`;
 }
 
 /**
@@ -28,7 +34,10 @@ export function unitWord(s: string): string {
  * creates and hands to the dynamic user: /var/lib/NAME (StateDirectory=NAME).
  */
 export function unitArgs(args: readonly string[], env: Record<string, string | undefined>): { args: string[]; stateDirectory: string } | { error: string } {
-  const given = (flag: string) => args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`) || a === `--no-${flag}`);
+  // The flags given, read as `serve` reads them (a value that looks like a flag is a value).
+  const kinds = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, optionMeta(k).kind === 'bool' ? ('bool' as const) : ('value' as const)]));
+  const flagged = new Set(readFlags(args, (flag) => kinds.get(flag)).flags.map((f) => f.flag));
+  const given = (flag: string) => flagged.has(flag);
   const out: string[] = [];
   let dataDir: string | null = null;
   for (let i = 0; i < args.length; i++) {
@@ -42,12 +51,13 @@ export function unitArgs(args: readonly string[], env: Record<string, string | u
     if (given(m.flag)) continue;
     const name = m.env.find((n) => env[n] !== undefined && env[n] !== '');
     if (!name) continue;
-    if (key === 'dataDir') dataDir = env[name]!;
+    if (key === 'dataDir') dataDir = env[name]!.trim();
     else out.push(`--${m.flag}=${env[name]!.trim()}`);
   }
   if (dataDir === null) return { args: out, stateDirectory: 'footfall' };
   const m = /^\/var\/lib\/([A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*)\/?$/.exec(dataDir);
-  if (!m || m[1]!.split('/').some((part) => part === '.' || part === '..')) {
+  // /var/lib/private is where systemd keeps dynamic users' directories itself.
+  if (!m || m[1]!.split('/').some((part) => part === '.' || part === '..') || m[1]!.split('/')[0] === 'private') {
     return { error: `--data-dir: a unit's data directory is one systemd creates for its dynamic user, /var/lib/NAME; got ${dataDir}` };
   }
   return { args: out, stateDirectory: m[1]! };

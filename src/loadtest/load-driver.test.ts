@@ -10,7 +10,7 @@ const source: RequestSource = {
 describe('the load driver against a target that misbehaves', () => {
   it('waits longer and longer between connects to a target that closes each connection before answering', async () => {
     let connects = 0;
-    const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { open: (s) => (connects++, s.end()), data: () => {} } });
+    const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { open: (s) => void (connects++, s.end()), data: () => {} } });
     try {
       const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 2, durationMs: 1_000, source });
       expect(r.requests).toBe(0);

@@ -44,10 +44,14 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
   if (isUmamiPixelUrl(request.url)) return pixelUnrouted(request, notFound, allowed);
   if (!isUmamiApiUrl(request.url)) return notFound();
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
-  // A route that exists for other methods: Next.js answers 405, empty, with Allow.
   const methods = allowed(new URL(request.url, URL_BASE).pathname);
-  if (methods.length) return new Response(null, { status: 405, headers: { ...UMAMI_API_HEADERS, allow: methods.join(', ') } });
+  if (methods.length) return methodNotAllowed(methods, UMAMI_API_HEADERS);
   return withUmamiApiHeaders(request, notFound());
+}
+
+/** A route that exists for other methods: Next.js answers 405, empty, with Allow. */
+function methodNotAllowed(methods: string[], headers: Readonly<Record<string, string>> = {}): Response {
+  return new Response(null, { status: 405, headers: { ...headers, allow: methods.join(', ') } });
 }
 
 /**
@@ -58,7 +62,7 @@ function pixelUnrouted(request: Request, notFound: () => Response, allowed: (pat
   const methods = allowed(new URL(request.url, URL_BASE).pathname);
   if (!methods.length) return notFound();
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: [...methods, 'OPTIONS'].sort().join(', ') } });
-  return new Response(null, { status: 405, headers: { allow: methods.join(', ') } });
+  return methodNotAllowed(methods);
 }
 
 /**

@@ -168,7 +168,7 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
 
   it('answers an empty page, not an error, for a page far past the last row', async () => {
     const { send } = await pixelApp();
-    // The largest page zod takes; its offset is beyond a 64-bit integer.
+    // The largest page zod takes (its offset, ~9.0e18 rows with pageSize 1000, still fits a 64-bit integer).
     for (const q of ['page=9007199254740991', 'page=9007199254740991&pageSize=1000', 'page=3']) {
       const res = await send('GET', `/api/pixels?${q}`);
       expect(res.status).toBe(200);

@@ -68,6 +68,18 @@ describe('the OpenAPI document', () => {
         for (const [status, r] of Object.entries(op.responses ?? {})) expect(`${method} ${path} ${status}: ${r.description ? 'described' : 'no description'}`).toEndWith('described');
   });
 
+  it('types integers as integers everywhere, never as "a numeric string or an integer" (an error\'s status, the metrics\' counters)', async () => {
+    const { request } = testApp();
+    const text = await (await request('/docs/json')).text();
+    expect(text).not.toContain('"format":"integer"');
+    expect(text).not.toContain('"format":"numeric"');
+    const doc = JSON.parse(text) as { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, { properties?: Record<string, unknown> }> } }> }> }>> };
+    const unauthorized = doc.paths['/api/metrics']!.get!.responses['401']!.content!['application/json']!.schema;
+    expect(unauthorized.properties!.error!.properties!.status).toEqual({ type: 'integer' });
+    const metrics = doc.paths['/api/metrics']!.get!.responses['200']!.content!['application/json']!.schema as { properties: Record<string, { properties: Record<string, unknown> }> };
+    expect(metrics.properties.drops!.properties.bot).toEqual({ minimum: 0, type: 'integer' });
+  });
+
   it('hides only the routes listed as hidden', () => {
     const { app } = testApp();
     const hidden = app.routes

@@ -12,11 +12,12 @@ describe('health routes', () => {
     }
   });
 
-  it('answers the Umami heartbeat with {"ok":true}', async () => {
+  it('answers the Umami heartbeat with {"ok":true} and the /api headers of every Umami answer', async () => {
     const { request } = testApp();
     const res = await request('/api/heartbeat');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
+    expect([res.headers.get('access-control-allow-origin'), res.headers.get('cache-control')]).toEqual(['*', 'no-cache']);
   });
 
   it('answers an unknown route with an Umami-shaped 404', async () => {

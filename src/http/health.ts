@@ -2,6 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { requestId } from './prisme-gate.ts';
 import { pathOf } from './request-values.ts';
+import { UMAMI_API_HEADERS } from './umami-api-headers.ts';
 
 const healthDetail = {
   summary: 'Prisme health check (any method, any sub-path)',
@@ -29,7 +30,8 @@ export function healthRoutes(requestIdHeader: string | null = null) {
     // Same handler under any sub-path (Prisme mounts it with app.Use). OpenAPI cannot express a
     // wildcard, so this twin is hidden and the documented route says so.
     .all('/api/v1/healthcheck/*', handler, { detail: { hide: true } })
-    .get('/api/heartbeat', () => ({ ok: true as const }), {
+    // Under /api/, so with Umami's /api headers (its next.config), as every other /api answer.
+    .get('/api/heartbeat', ({ set }) => (Object.assign(set.headers, UMAMI_API_HEADERS), { ok: true as const }), {
       detail: { summary: 'Umami heartbeat', tags: ['Health'], 'x-footfall-never-fails': true },
       response: { 200: t.Object({ ok: t.Literal(true) }) },
     });

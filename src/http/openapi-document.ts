@@ -10,8 +10,9 @@
  *   route reads or writes: only `application/json` is kept where it is one of them;
  * - parameters with a JSON-Schema `examples` array where OpenAPI wants a map of Example
  *   Objects: the first becomes the parameter's `example`;
- * - query integers shown as `anyOf: [numeric string, integer]` (Elysia's coercion, with a
- *   contradictory default of 0): the integer schema alone, as clients should send it.
+ * - integers shown as `anyOf: [numeric string, integer]` (Elysia's coercion, with a
+ *   contradictory default of 0), in parameters and in every body and answer schema (an error's
+ *   `status`, the metrics' counters): the integer schema alone, as clients send and get it.
  */
 
 type Json = Record<string, unknown>;
@@ -38,6 +39,8 @@ export function tidyOpenApi(source: Json): Json {
       if (isObject(op.responses)) for (const [status, r] of Object.entries(op.responses)) if (isObject(r)) tidyResponse(status, r);
     }
   }
+  doc.paths = integersOnly(paths);
+  if (isObject(doc.components)) doc.components = integersOnly(doc.components);
   return doc;
 }
 
@@ -54,7 +57,17 @@ function withoutNumericString(s: Json): Json {
   if (!Array.isArray(s.anyOf)) return s;
   const others = s.anyOf.filter((b) => !(isObject(b) && b.type === 'string' && (b.format === 'integer' || b.format === 'numeric')));
   if (others.length !== 1 || others.length === s.anyOf.length || !isObject(others[0])) return s;
-  return others[0];
+  const { anyOf: _, ...outer } = s;
+  return { ...others[0], ...outer };
+}
+
+/** withoutNumericString() everywhere below `node`. */
+function integersOnly<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(integersOnly) as T;
+  if (!isObject(node)) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) out[k] = integersOnly(v);
+  return withoutNumericString(out) as T;
 }
 
 const RESPONSE_KEYS = new Set(['description', 'headers', 'content', 'links']);

@@ -7,12 +7,13 @@
  */
 export const MAX_JSON_DEPTH = 10_000;
 
-const OPEN_ARRAY = 0x5b;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_ARRAY = 0x5d;
-const CLOSE_OBJECT = 0x7d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+/** JSON's structural characters as char codes (shared with json-object-prefix.ts). */
+export const OPEN_ARRAY = 0x5b;
+export const OPEN_OBJECT = 0x7b;
+export const CLOSE_ARRAY = 0x5d;
+export const CLOSE_OBJECT = 0x7d;
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
 
 /**
  * True when `text` opens more than `max` arrays or objects inside one another. Brackets inside

@@ -3,7 +3,7 @@
  * decoder reads one (Prisme master's custom-event properties): names must not repeat within an
  * object, nesting is bounded, and whatever follows the object's closing brace is not read.
  */
-import { MAX_JSON_DEPTH } from './json-depth.ts';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, MAX_JSON_DEPTH, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-depth.ts';
 
 export type JsonObjectPrefix =
   | { ok: true; value: Record<string, unknown> }
@@ -13,13 +13,7 @@ const SPACE = 0x20;
 const TAB = 0x09;
 const LF = 0x0a;
 const CR = 0x0d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 
 /**
  * Reads the object at the start of `text` (after JSON whitespace). Its end is found by a scan

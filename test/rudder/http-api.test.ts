@@ -2,6 +2,15 @@ import { describe, expect, it } from 'bun:test';
 import { gzipSync } from 'node:zlib';
 import { WEBSITE_ID, rudderApp } from '../helpers/rudder.ts';
 
+/** Counts the events the app builds (each parses its user agent once): whether a batch was built, and how far. */
+function countBuilds(r: ReturnType<typeof rudderApp>, onBuild?: (n: number) => void): { n: number } {
+  const ua = r.deps.prisme.ua;
+  const parse = ua.parse.bind(ua);
+  const count = { n: 0 };
+  ua.parse = (...a) => (count.n++, onBuild?.(count.n), parse(...a));
+  return count;
+}
+
 describe('the RudderStack HTTP API', () => {
   it('stores each call type with the server fields and answers OK', async () => {
     const r = rudderApp();
@@ -160,28 +169,22 @@ describe('the RudderStack HTTP API', () => {
 
   it('refuses a batch the buffer cannot take before building its events', async () => {
     const r = rudderApp(['--buffer-max', '5', '--flush-size', '5']);
-    const ua = r.deps.prisme.ua;
-    const parse = ua.parse.bind(ua);
-    let built = 0;
-    ua.parse = (...a) => (built++, parse(...a));
+    const builds = countBuilds(r);
     const res = await r.api('batch', { batch: Array.from({ length: 6 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
-    expect([res.status, built]).toEqual([503, 0]);
+    expect([res.status, builds.n]).toEqual([503, 0]);
     expect(r.deps.drops.get('buffer-full')).toBe(6);
     expect(r.buffer.snapshot().rejectedFull).toBe(6);
     expect((await r.api('batch', { batch: [{ type: 'track', anonymousId: 'fits' }] })).status).toBe(200);
-    expect(built).toBe(1);
+    expect(builds.n).toBe(1);
   });
 
   it('holds room for a batch while it is built, so that two built at once never pass the cap: the one that does not fit is refused unbuilt', async () => {
     const r = rudderApp(['--buffer-max', '3000', '--flush-size', '3000']);
-    const ua = r.deps.prisme.ua;
-    const parse = ua.parse.bind(ua);
-    let built = 0;
-    ua.parse = (...a) => (built++, parse(...a));
+    const builds = countBuilds(r);
     const batch = (tag: string) => r.api('batch', { batch: Array.from({ length: 2_000 }, (_, i) => ({ type: 'track', anonymousId: `${tag}${i}` })) });
     const answers = await Promise.all([batch('a'), batch('b')]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 503]);
-    expect(built).toBe(2_000);
+    expect(builds.n).toBe(2_000);
     // The room held is given back: with the buffer written, the next batch fits.
     expect((await r.stored()).length).toBe(2_000);
     expect((await batch('c')).status).toBe(200);
@@ -189,18 +192,14 @@ describe('the RudderStack HTTP API', () => {
 
   it('answers other requests while it builds a big batch: the events are built a slice at a time', async () => {
     const r = rudderApp();
-    const ua = r.deps.prisme.ua;
-    const parse = ua.parse.bind(ua);
-    let built = 0;
     let builtWhenAnswered = -1;
-    ua.parse = (...a) => {
+    const builds = countBuilds(r, (n) => {
       // The first event is being built: a healthcheck arrives.
-      if (built++ === 0) void r.request('/api/v1/healthcheck').then((h) => (expect(h.status).toBe(200), (builtWhenAnswered = built)));
-      return parse(...a);
-    };
+      if (n === 1) void r.request('/api/v1/healthcheck').then((h) => (expect(h.status).toBe(200), (builtWhenAnswered = builds.n)));
+    });
     const n = 20_000;
     const res = await r.api('batch', { batch: Array.from({ length: n }, (_, i) => ({ type: 'track', anonymousId: `a${i}`, event: 'Bulk' })) });
-    expect([res.status, built]).toEqual([200, n]);
+    expect([res.status, builds.n]).toEqual([200, n]);
     // Answered after the first slice of 1,000 messages, not after all 20,000.
     expect(builtWhenAnswered).toBeGreaterThan(0);
     expect(builtWhenAnswered).toBeLessThanOrEqual(2_000);

@@ -23,4 +23,15 @@ describe('routing', () => {
       expect((await r.stored()).map((e) => [e.type, e.name, e.hostname])).toEqual([['track', 'Opened', null]]);
     }
   });
+
+  // Bun hands a request without a Host (HTTP/1.0) or with an empty one over as only its path.
+  it('answers a request whose URL is only its path as the same request with a host', async () => {
+    const r = rudderApp();
+    for (const [method, path] of [['GET', '/api/v1/healthcheck/deep'], ['OPTIONS', '/pixel/v1/page'], ['PUT', '/pixel/v1/page'], ['GET', '/pixel/v1/nope'], ['GET', '/v1/nope/deeper'], ['PUT', '/beacon/v1/batch'], ['GET', '/api/nothing']] as const) {
+      const headers = { origin: 'https://shop.example', 'access-control-request-method': 'GET' };
+      const withHost = await r.app.handle(new Request(`http://localhost${path}`, { method, headers }));
+      const bare = await r.app.handle(Object.defineProperty(new Request(`http://localhost${path}`, { method, headers }), 'url', { value: path }));
+      expect([method, path, bare.status, bare.headers.get('allow'), await bare.text()]).toEqual([method, path, withHost.status, withHost.headers.get('allow'), await withHost.text()]);
+    }
+  });
 });

@@ -16,7 +16,7 @@ import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './h
 import { docsRoutes } from './http/docs.ts';
 import { healthcheck, healthRoutes, isHealthcheckPath } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
-import { rudderRoutes } from './http/rudder.ts';
+import { rudderRoutes, rudderUnmatched } from './http/rudder.ts';
 import { rudderSourceConfigRoutes } from './http/rudder-source-config.ts';
 import { pixelHitRoutes } from './http/pixel-hit.ts';
 import { clientIpPolicy } from './http/client-ip.ts';
@@ -81,7 +81,8 @@ export function createApp(deps: AppDeps) {
   const health = healthcheck(requestIdHeader);
   /** A path Elysia has no route for: Prisme's paths in another case, else Umami's 404 (or preflight). */
   const unmatched = (request: Request, server: Server<unknown> | null, notFound: () => Response): Response | Promise<Response> =>
-    prisme.dispatch({ request, server }) ?? (isHealthcheckPath(request.url) ? health({ request }) : unrouted(request, notFound, (path) => (allowed ??= routeMethods(app.routes))(path)));
+    prisme.dispatch({ request, server }) ??
+    (isHealthcheckPath(request.url) ? health({ request }) : rudderUnmatched(request) ?? unrouted(request, notFound, (path) => (allowed ??= routeMethods(app.routes))(path)));
   let allowed: ((path: string) => string[]) | undefined;
   const app = (
     // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger

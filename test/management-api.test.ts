@@ -256,6 +256,11 @@ describe('users', () => {
     const ids = (await Promise.all(others.map((r) => r.json()))) as { id: string }[];
     const renames = await Promise.all(ids.map((u) => request(`/api/users/${u.id}`, json('POST', { username: 'renamed-same', password: 'another long one' }, w.auth.admin))));
     expect(renames.map((r) => r.status).sort()).toEqual([200, 400, 400, 400]);
+    // A deleted user's id is not given out again either.
+    const gone = ids[0]!.id;
+    expect((await request(`/api/users/${gone}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
+    const again = await create({ id: gone, username: 'reborn' });
+    expect([again.status, ((await again.json()) as { error: { message: string } }).error.message]).toEqual([400, 'User already exists']);
   });
 
   it("ignores a non-admin's attempt to change their own role", async () => {

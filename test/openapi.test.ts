@@ -78,6 +78,9 @@ describe('the OpenAPI document', () => {
     expect(unauthorized.properties!.error!.properties!.status).toEqual({ type: 'integer' });
     const metrics = doc.paths['/api/metrics']!.get!.responses['200']!.content!['application/json']!.schema as { properties: Record<string, { properties: Record<string, unknown> }> };
     expect(metrics.properties.drops!.properties.bot).toEqual({ minimum: 0, type: 'integer' });
+    // …and a query integer keeps its type with its bounds, default and description.
+    const page = (JSON.parse(text) as { paths: Record<string, Record<string, { parameters: { name: string; schema: Record<string, unknown> }[] }>> }).paths['/api/teams']!.get!.parameters.find((p) => p.name === 'page')!;
+    expect(page.schema).toMatchObject({ type: 'integer', exclusiveMinimum: 0, default: 1, description: '1-based page number' });
   });
 
   it('hides only the routes listed as hidden', () => {

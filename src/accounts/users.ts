@@ -22,7 +22,20 @@ export async function createUser(
   // Asked again once the hash is made (~100 ms of waiting): another request may have taken the
   // name or id meanwhile, and the insert would then fail on the unique index (a 500).
   if (taken()) throw new ApiError('bad-request', 'User already exists');
-  return d.meta.users.create({ id: input.id ?? crypto.randomUUID(), username: input.username, passwordHash, role: input.role ?? 'user' }, d.clock());
+  return createOrTaken(() => d.meta.users.create({ id: input.id ?? crypto.randomUUID(), username: input.username, passwordHash, role: input.role ?? 'user' }, d.clock()));
+}
+
+/**
+ * The create, or 400 when the unique index refuses it: an id may belong to a deleted user (ids
+ * are never reused), which the checks above, about live users, do not see.
+ */
+function createOrTaken(create: () => UserRecord): UserRecord {
+  try {
+    return create();
+  } catch (e) {
+    if (String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT')) throw new ApiError('bad-request', 'User already exists');
+    throw e;
+  }
 }
 
 export function getUser(d: AccountsDeps, p: Principal, id: string): UserRecord {

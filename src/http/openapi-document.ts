@@ -57,8 +57,11 @@ function withoutNumericString(s: Json): Json {
   if (!Array.isArray(s.anyOf)) return s;
   const others = s.anyOf.filter((b) => !(isObject(b) && b.type === 'string' && (b.format === 'integer' || b.format === 'numeric')));
   if (others.length !== 1 || others.length === s.anyOf.length || !isObject(others[0])) return s;
-  const { anyOf: _, ...outer } = s;
-  return { ...others[0], ...outer };
+  // The kept branch's own keys win; the outer schema adds what it alone has (a description),
+  // not its keys that are present but undefined (Elysia leaves `type: undefined` there).
+  const merged: Json = {};
+  for (const [k, v] of Object.entries(s)) if (k !== 'anyOf' && v !== undefined) merged[k] = v;
+  return { ...merged, ...others[0] };
 }
 
 /** withoutNumericString() everywhere below `node`. */

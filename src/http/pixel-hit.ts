@@ -11,7 +11,7 @@ import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { ApiError, ErrorBody, errorResponse } from './errors.ts';
 import { UMAMI_GIF } from './gifs.ts';
-import { endsWithSlash, headerTextOrBytes, pathOf, requestClientIp } from './request-values.ts';
+import { absoluteUrl, endsWithSlash, headerTextOrBytes, pathOf, requestClientIp } from './request-values.ts';
 
 export interface PixelHitRouteDeps extends PixelHitDeps {
   /** Live pixels only, never stale (a rename or delete takes effect at once). */
@@ -95,7 +95,7 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
     // Bots too get here: they are told apart (and counted) where the event is built, off this
     // thread; their answer is the same GIF.
     const s = d.buffer.submit(
-      deferPixelHit(d, { pixelId, url: request.url, referer: headerTextOrBytes(h, 'referer'), userAgent: h.get('user-agent') ?? '', hints: clientHintsFrom(h), ip, nowMs: d.clock() }, d.mailProxies),
+      deferPixelHit(d, { pixelId, url: absoluteUrl(request.url), referer: headerTextOrBytes(h, 'referer'), userAgent: h.get('user-agent') ?? '', hints: clientHintsFrom(h), ip, nowMs: d.clock() }, d.mailProxies),
     );
     return s instanceof Promise ? s.then(answered) : answered(s);
   }

@@ -28,11 +28,16 @@ export function prismeAnswer(status: number, headers: Headers, reason?: string, 
 /**
  * A reason as a header value: a reason may quote the request (a noscript property's name), and
  * a header takes neither control characters nor text beyond Latin-1 (Headers.set throws: a 500).
- * Those are written as \uXXXX escapes.
+ * Those are written as \uXXXX escapes, and a long reason is cut to REASON_MAX characters.
  */
 function reasonHeader(reason: string): string {
-  return /^[\x20-\x7e]*$/.test(reason) ? reason : reason.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = /^[\x20-\x7e]*$/.test(reason) ? reason : reason.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // A quoted name may be as long as the URL: a header of kilobytes some proxies refuse (502).
+  return text.length <= REASON_MAX ? text : text.slice(0, REASON_MAX - 3) + '...';
 }
+
+/** The longest X-Footfall-Reason, in characters. */
+const REASON_MAX = 256;
 
 /** Every Prisme answer says `Server: prisme`, as upstream's fiber app does; copied natively per answer. */
 const BASE = new Headers({ server: 'prisme' });

@@ -86,6 +86,11 @@ export function headerBytes(h: Headers): number {
  */
 export const URL_BASE = 'http://localhost';
 
+/** A request URL with a host: one that arrived as only its path gets URL_BASE's. */
+export function absoluteUrl(url: string): string {
+  return url.charCodeAt(0) === 0x2f ? URL_BASE + url : url;
+}
+
 /** The path of a request URL as received (percent-escapes kept): no URL object on the hot path. */
 export function pathOf(url: string): string {
   const from = url.charCodeAt(0) === 0x2f ? 0 : url.indexOf('/', url.indexOf('//') + 2);

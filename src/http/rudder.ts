@@ -16,7 +16,7 @@ import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { RUDDER_GIF } from './gifs.ts';
-import { decodeUtf8, endsWithSlash, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
+import { decodeUtf8, endsWithSlash, pathOf, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
 import { jsonTooDeep } from '../lib/json-depth.ts';
@@ -219,6 +219,17 @@ export function rudderRoutes(d: RudderRouteDeps) {
     .all('/v1/*', ({ request }) => preflight(request) ?? notAllowed(request), { parse: 'none', detail: { hide: true } })
     .post('/beacon/v1/batch', ({ request, server }) => beacon({ request, server }), { parse: 'none', detail: rudderDocs.beacon() })
     .all('/beacon/v1/*', ({ request }) => preflight(request) ?? notAllowed(request), { parse: 'none', detail: { hide: true } });
+}
+
+/**
+ * What the catch-all routes under /pixel/v1/, /v1/ and /beacon/v1/ answer, for a request no
+ * route took: one without a Host arrives as a bare path, which Elysia's fallback router
+ * misreads (app.ts); null when the path is not RudderStack's.
+ */
+export function rudderUnmatched(request: Request): Response | null {
+  const path = pathOf(request.url);
+  if (!path.startsWith('/pixel/v1/') && !path.startsWith('/v1/') && !path.startsWith('/beacon/v1/')) return null;
+  return preflight(request) ?? notAllowed(request);
 }
 
 function notAllowed(request: Request): Response {

@@ -161,7 +161,7 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
   const client = d.ua.parse(hit.userAgent, hit.hints);
   if (client.isBot && hit.mailProxy !== true) return 'bot';
   const url = d.parseUrl(withinUrlLength(hit.url));
-  // The URL is the request's own, so this only fails for a Host header no browser sends.
+  // The URL is the request's own (given a host when it had none), so this only fails for a Host header no browser sends.
   if (!url) return 'invalid-input';
   const ref = hit.referer ? d.parseUrl(withinUrlLength(hit.referer)) : null;
   const e = blankEvent(uuidv7(hit.nowMs), isoTime(hit.nowMs), 'pixel', 'pixel');

@@ -7,6 +7,21 @@ const source: RequestSource = {
   answered: () => {},
 };
 
+describe('the load driver', () => {
+  it('runs for a duration past what a timer can hold (~24.8 days), here until it has 50 answers', async () => {
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('ok') });
+    try {
+      let answered = 0;
+      const counting: RequestSource = { ...source, answered: () => void answered++ };
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 2, durationMs: 25 * 86_400_000, source: counting, until: () => answered >= 50 });
+      expect(r.requests).toBeGreaterThanOrEqual(50);
+      expect(r.errors).toBe(0);
+    } finally {
+      server.stop(true);
+    }
+  });
+});
+
 describe('the load driver against a target that misbehaves', () => {
   it('waits longer and longer between connects to a target that closes each connection before answering', async () => {
     let connects = 0;

@@ -100,6 +100,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       conn!.send(r.request);
     };
     const onResponse = (status: number) => {
+      // Given up by the watchdog: a late answer is not counted as well.
+      if (ended) return;
       failures = 0;
       answeredSinceConnect = true;
       const us = (performance.now() - sentAt) * 1000;
@@ -152,7 +154,13 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
 
   live = o.connections;
   for (let i = 0; i < o.connections; i++) void runConnection(i);
+  // The watchdog rides on the ticker (a timer for the whole run would overflow past ~24.8 days):
+  // connections still open 2 s after the run ended (its deadline, or `until`) are given up.
+  let endedAt: number | null = null;
   const ticker = setInterval(() => {
+    const now = performance.now();
+    if (endedAt === null && (now >= deadline || o.until?.())) endedAt = now;
+    if (endedAt !== null && now - endedAt >= ABANDON_AFTER_MS) abandon.forEach((a) => a());
     const s: Second = { t: seconds.length + 1, requests: winRequests, errors: winErrors, p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99) };
     seconds.push(s);
     window.reset();
@@ -160,9 +168,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     winErrors = 0;
     o.onSecond?.(s, { elapsedS: (performance.now() - t0) / 1000, requests, errors, p99_ms: latency.percentileMs(99) });
   }, 1000);
-  const watchdog = setTimeout(() => abandon.forEach((a) => a()), o.durationMs + ABANDON_AFTER_MS);
   await finished;
-  clearTimeout(watchdog);
   clearInterval(ticker);
   const elapsedS = (performance.now() - t0) / 1000;
   const statuses: Record<string, Record<string, number>> = {};

@@ -56,7 +56,7 @@ describe('dist/footfall', () => {
     // as the same request with a Host (Bun hands over only the path then).
     const status = async (head: string) => (await rawRequest(ff.port, head)).split('\r\n')[0];
     expect(await status('GET /api/v1/healthcheck HTTP/1.0\r\n\r\n')).toBe('HTTP/1.1 200 OK');
-    for (const line of ['GET /api/v1/healthcheck', 'GET /api/v1/healthcheck/deep', 'POST /v1/track', 'GET /sourceConfig?writeKey=x', 'PUT /p/some-pixel', 'GET /api/v1/events/pageviews', 'GET /api/websites']) {
+    for (const line of ['GET /api/v1/healthcheck', 'GET /api/v1/healthcheck/deep', 'POST /v1/track', 'GET /sourceConfig?writeKey=x', 'PUT /p/some-pixel', 'GET /api/v1/events/pageviews', 'GET /api/websites', 'PUT /pixel/v1/page', 'GET /v1/nope/deeper']) {
       const withHost = await status(`${line} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       expect([line, await status(`${line} HTTP/1.0\r\n\r\n`), await status(`${line} HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n`)]).toEqual([line, withHost, withHost]);
     }

@@ -162,7 +162,15 @@ describe('GET /p/:slug', () => {
     expect(deps.drops.get('invalid-input')).toBe(0);
     // A cut that would end inside an escape drops the half escape.
     await hit(`ownpixel1?x=${'b'.repeat(8_192 - 'http://localhost/p/ownpixel1?x='.length - 1)}%41`);
-    expect((await stored(w.ownPixelId)).length).toBe(2);
+    const cut = (await stored(w.ownPixelId))[1]!.url!;
+    expect([cut.length, cut.endsWith('b')]).toEqual([8_191, true]);
+  });
+
+  it('stores a hit that came without a Host (its URL only a path), under the stand-in host', async () => {
+    const { app, stored, w } = await pixelApp();
+    const req = new Request('http://localhost/p/ownpixel1?utm_source=hostless', { headers: { 'user-agent': CHROME, 'x-forwarded-for': '203.0.113.10' } });
+    expect((await app.handle(Object.defineProperty(req, 'url', { value: '/p/ownpixel1?utm_source=hostless' }))).status).toBe(200);
+    expect((await stored(w.ownPixelId)).map((e) => [e.path, e.utmSource, e.hostname])).toEqual([['/p/ownpixel1', 'hostless', 'localhost']]);
   });
 
   it('stores a Referer sent as UTF-8 as its text, and one that is not UTF-8 byte for byte', async () => {

@@ -66,6 +66,7 @@ export async function umamiJsonBody({ request }: { request: Request }): Promise<
   // Lenient UTF-8, as request.json(): an invalid byte reads as U+FFFD.
   const text = await readBody(request, MANAGEMENT_MAX_BODY, true);
   if (!text.ok && text.error === 'too-large') throw new ApiError('payload-too-large', `Request body over ${MANAGEMENT_MAX_BODY} bytes`);
+  if (!text.ok && text.error === 'busy') throw new ApiError('service-unavailable', 'Too many request bodies are being read; try again shortly.', {}, { 'retry-after': '1' });
   let body: unknown;
   try {
     body = text.ok ? JSON.parse(text.text) : undefined;

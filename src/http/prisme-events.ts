@@ -11,7 +11,7 @@ import type { Limiter } from '../limit/limiter.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { PRISME_GIF } from './gifs.ts';
 import { prismeAnswer, runGate } from './prisme-gate.ts';
-import { endsWithSlash, headerBytes, headerText, NotUtf8Error, pathOf, readBody, requestClientIp, strictSearchParams } from './request-values.ts';
+import { endsWithSlash, headerBytes, headerText, NotUtf8Error, pathOf, readBody, requestClientIp, strictSearchParams, type BodyRefusal } from './request-values.ts';
 import { prismeDocs } from './prisme-docs.ts';
 
 export interface PrismeRouteDeps {
@@ -135,8 +135,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     // The body is ignored. A declared one was checked against the limit in enter(); an
     // undeclared (chunked) one still has to be counted as it arrives.
     if (request.headers.get('content-length') === null && request.body !== null) {
-      return readBody(request, PRISME_MAX_BODY).then((body) =>
-        !body.ok && body.error === 'too-large' ? prismeAnswer(413, e.headers, 'body over 4 MiB') : orNotUtf8(e.headers, false, () => pageview(request, e)));
+      return readBody(request, PRISME_MAX_BODY).then((body) => (!body.ok && body.error !== 'invalid-utf8' ? unreadBody(body.error, e.headers) : orNotUtf8(e.headers, false, () => pageview(request, e))));
     }
     return orNotUtf8(e.headers, false, () => pageview(request, e));
   }
@@ -251,8 +250,20 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   async function prismeBody(request: Request, headers: Headers): Promise<{ text: string } | Response> {
     const body = await readBody(request, PRISME_MAX_BODY);
     if (body.ok) return body;
+    if (body.error !== 'invalid-utf8') return unreadBody(body.error, headers);
     d.drops.add('invalid-input');
-    return body.error === 'too-large' ? prismeAnswer(413, headers, 'body over 4 MiB') : prismeAnswer(400, headers, 'body is not UTF-8');
+    return prismeAnswer(400, headers, 'body is not UTF-8');
+  }
+
+  /** A body not read: 413 over 4 MiB; 503 while too many bodies are being read; 400 for one its client abandoned. */
+  function unreadBody(why: BodyRefusal, headers: Headers): Response {
+    if (why === 'busy') {
+      d.drops.add('buffer-full');
+      headers.set('retry-after', '1');
+      return prismeAnswer(503, headers, 'too many bodies being read');
+    }
+    d.drops.add('invalid-input');
+    return why === 'too-large' ? prismeAnswer(413, headers, 'body over 4 MiB') : prismeAnswer(400, headers, 'body not received whole');
   }
 
   async function click(c: Ctx, kind: 'file-download' | 'outbound-link'): Promise<Response> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { headerText, NotUtf8Error, pathOf, readBody, strictSearchParams } from './request-values.ts';
+import { BODY_BUDGET_BYTES, bodyBytesInFlight, headerText, NotUtf8Error, pathOf, readBody, strictSearchParams } from './request-values.ts';
 
 const post = (body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) => new Request('http://footfall.test/', { method: 'POST', body, headers });
 const streamOf = (...parts: Uint8Array[]) =>
@@ -87,5 +87,39 @@ describe('pathOf', () => {
     expect(pathOf('/api/v1/healthcheck')).toBe('/api/v1/healthcheck');
     expect(pathOf('/api/v1/events/pageviews?x=/y')).toBe('/api/v1/events/pageviews');
     expect(pathOf('http://host')).toBe('/');
+  });
+});
+
+describe('the bytes all bodies being read may hold together', () => {
+  /** A request declaring `size` bytes whose body never finishes arriving until `fail` is called. */
+  function hanging(size: number) {
+    let fail!: () => void;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => void (fail = () => c.error(new Error('client went away'))) });
+    return { request: post(body, { 'content-length': String(size) }), fail: () => fail() };
+  }
+
+  it('refuses a body at once ("busy") while those being read hold BODY_BUDGET_BYTES, and takes them again once they end', async () => {
+    const size = 4 * 1024 * 1024;
+    const open = Array.from({ length: BODY_BUDGET_BYTES / size }, () => hanging(size));
+    const reads = open.map((h) => readBody(h.request, size));
+    expect(bodyBytesInFlight()).toBe(BODY_BUDGET_BYTES);
+    // The next is refused before any of it is read; a small one that fits is not.
+    expect(await readBody(hanging(size).request, size)).toEqual({ ok: false, error: 'busy' });
+    // Clients that went away mid-body: 'aborted', and their bytes are given back.
+    for (const h of open) h.fail();
+    expect((await Promise.all(reads)).map((r) => (r.ok ? 'ok' : r.error))).toEqual(open.map(() => 'aborted'));
+    expect(bodyBytesInFlight()).toBe(0);
+    expect(await readBody(post('{"a":1}', { 'content-length': '7' }), size)).toEqual({ ok: true, text: '{"a":1}' });
+  });
+
+  it('counts a chunked body chunk by chunk, and gives back what it held when refused', async () => {
+    const open = Array.from({ length: 16 }, () => hanging(4 * 1024 * 1024));
+    const reads = open.map((h) => readBody(h.request, 4 * 1024 * 1024));
+    expect(await readBody(post(streamOf(new Uint8Array(10))), 100)).toEqual({ ok: false, error: 'busy' });
+    for (const h of open) h.fail();
+    await Promise.all(reads);
+    expect(bodyBytesInFlight()).toBe(0);
+    expect(await readBody(post(streamOf(new TextEncoder().encode('ok'))), 100)).toEqual({ ok: true, text: 'ok' });
+    expect(bodyBytesInFlight()).toBe(0);
   });
 });

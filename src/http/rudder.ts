@@ -139,6 +139,10 @@ export function rudderRoutes(d: RudderRouteDeps) {
     }
     const body = await readJsonBody(request);
     if (body === 'too-large') return text(413, 'request size exceeds max limit', cors);
+    if (body === 'busy') {
+      d.drops.add('buffer-full');
+      return text(503, 'service unavailable: too many bodies being read', { ...cors, 'retry-after': '1' });
+    }
     if (body === 'invalid') {
       d.drops.add('invalid-input');
       return text(400, 'invalid json', cors);
@@ -244,11 +248,11 @@ function isObject(v: unknown): v is JsonObject {
 }
 
 /** Reads, gunzips (bounded: a 4 MB zip bomb stays a 413) and parses the body. */
-async function readJsonBody(request: Request): Promise<unknown | 'too-large' | 'invalid'> {
+async function readJsonBody(request: Request): Promise<unknown | 'too-large' | 'busy' | 'invalid'> {
   const encoding = request.headers.get('content-encoding')?.toLowerCase();
   if (encoding === 'gzip') {
     const raw = await readBytes(request, RUDDER_MAX_BODY);
-    if (raw === null) return 'too-large';
+    if (typeof raw === 'string') return raw === 'aborted' ? 'invalid' : raw;
     let inflated: Uint8Array;
     try {
       inflated = await gunzipBounded(raw, RUDDER_MAX_BODY);
@@ -258,7 +262,7 @@ async function readJsonBody(request: Request): Promise<unknown | 'too-large' | '
     return parseJsonText(decodeUtf8(inflated, true)!);
   }
   const body = await readBody(request, RUDDER_MAX_BODY, true);
-  if (!body.ok) return body.error === 'too-large' ? 'too-large' : 'invalid';
+  if (!body.ok) return body.error === 'too-large' || body.error === 'busy' ? body.error : 'invalid';
   return parseJsonText(body.text);
 }
 

@@ -9,7 +9,7 @@ import { LoginThrottle } from '../accounts/login-throttle.ts';
 import { passwordHasher, type PasswordHasher } from '../accounts/passwords.ts';
 import type { Principal } from '../accounts/principal.ts';
 import { clientIp, clientIpPolicy, type ClientIpPolicy } from './client-ip.ts';
-import { readBody } from './request-values.ts';
+import { MANAGEMENT_BODIES, readBody } from './request-values.ts';
 import { ApiError } from './errors.ts';
 import { zodTypeOf } from './zod-messages.ts';
 
@@ -64,7 +64,7 @@ export const MANAGEMENT_MAX_BODY = 1024 * 1024;
  */
 export async function umamiJsonBody({ request }: { request: Request }): Promise<Record<string, unknown>> {
   // Lenient UTF-8, as request.json(): an invalid byte reads as U+FFFD.
-  const text = await readBody(request, MANAGEMENT_MAX_BODY, true);
+  const text = await readBody(request, MANAGEMENT_MAX_BODY, true, MANAGEMENT_BODIES);
   if (!text.ok && text.error === 'too-large') throw new ApiError('payload-too-large', `Request body over ${MANAGEMENT_MAX_BODY} bytes`);
   if (!text.ok && text.error === 'busy') throw new ApiError('service-unavailable', 'Too many request bodies are being read; try again shortly.', {}, { 'retry-after': '1' });
   let body: unknown;

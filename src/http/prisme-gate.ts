@@ -28,16 +28,17 @@ export function prismeAnswer(status: number, headers: Headers, reason?: string, 
 /**
  * A reason as a header value: a reason may quote the request (a noscript property's name), and
  * a header takes neither control characters nor text beyond Latin-1 (Headers.set throws: a 500).
- * Those are written as \uXXXX escapes, and a long reason is cut to REASON_MAX characters.
+ * Those are written as \uXXXX escapes; a long reason is cut to REASON_MAX characters first.
  */
 function reasonHeader(reason: string): string {
-  const text = /^[\x20-\x7e]*$/.test(reason) ? reason : reason.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   // A quoted name may be as long as the URL: a header of kilobytes some proxies refuse (502).
-  return text.length <= REASON_MAX ? text : text.slice(0, REASON_MAX - 3) + '...';
+  // Cut before escaping, so that no escape is cut in two.
+  const cut = reason.length <= REASON_MAX ? reason : reason.slice(0, REASON_MAX) + '...';
+  return /^[\x20-\x7e]*$/.test(cut) ? cut : cut.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** The longest X-Footfall-Reason, in characters. */
-const REASON_MAX = 256;
+/** The longest X-Footfall-Reason before escaping, in characters (an escape takes six). */
+const REASON_MAX = 200;
 
 /** Every Prisme answer says `Server: prisme`, as upstream's fiber app does; copied natively per answer. */
 const BASE = new Headers({ server: 'prisme' });

@@ -19,36 +19,54 @@ export function requestClientIp(policy: ClientIpPolicy, server: Server<unknown> 
 }
 
 /**
- * Why a body was not read: over its route's limit; over the bytes all bodies being read at once
- * may hold (BODY_BUDGET_BYTES: answer 503, the client retries); its client went away mid-upload.
+ * Why a body was not read: over its route's limit; over the bytes the bodies being read at once
+ * may hold (BodyPool: answer 503, the client retries); its client went away mid-upload.
  */
 export type BodyRefusal = 'too-large' | 'busy' | 'aborted';
 export type BodyText = { ok: true; text: string } | { ok: false; error: BodyRefusal | 'invalid-utf8' };
-
-/**
- * Bytes that the bodies being read at once may hold together. A body is held whole until read,
- * so without this a client holding many slow uploads open (4 MiB each, trickled to stay alive)
- * grew memory by 4 MiB a connection: 500 of them from one address took 2 GB.
- */
-export const BODY_BUDGET_BYTES = 64 * 1024 * 1024;
-let bodyBytesHeld = 0;
-
-/** What the bodies being read hold now (tests, metrics). */
-export function bodyBytesInFlight(): number {
-  return bodyBytesHeld;
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
- * Reads the body as UTF-8, refusing more than `max` bytes whether or not Content-Length was
- * declared (chunked bodies are counted as they arrive, never buffered past the limit). Strict
- * by default (invalid UTF-8 is an error); `lenient` reads each invalid byte as U+FFFD, as Go's
- * JSON decoder does.
+ * Bytes that the bodies being read at once may hold together, per pool. A body is held whole
+ * until read, so without a cap a client holding many slow uploads open (4 MiB each, trickled to
+ * stay alive) grew memory by 4 MiB a connection: 500 of them from one address took 2 GB. Bytes
+ * are charged as they arrive, not as declared, so connections that only announce a body hold
+ * nothing. The management API has a pool of its own, so that an ingestion flood cannot keep an
+ * admin from logging in.
  */
-export async function readBody(request: Request, max: number, lenient = false): Promise<BodyText> {
-  const bytes = await readBytes(request, max);
+export class BodyPool {
+  private held = 0;
+  constructor(readonly maxBytes: number) {}
+  /** Takes `n` bytes, or refuses them (false) when the pool would pass its cap. */
+  take(n: number): boolean {
+    if (this.held + n > this.maxBytes) return false;
+    this.held += n;
+    return true;
+  }
+  give(n: number): void {
+    this.held -= n;
+  }
+  get bytes(): number {
+    return this.held;
+  }
+}
+
+export const BODY_BUDGET_BYTES = 64 * 1024 * 1024;
+/** Every ingestion API's bodies (Prisme, RudderStack). */
+export const INGEST_BODIES = new BodyPool(BODY_BUDGET_BYTES);
+/** The management API's bodies (each at most 1 MiB). */
+export const MANAGEMENT_BODIES = new BodyPool(16 * 1024 * 1024);
+
+/**
+ * Reads the body as UTF-8, refusing more than `max` bytes whether or not Content-Length was
+ * declared (bodies are counted as they arrive, never buffered past the limit). Strict by default
+ * (invalid UTF-8 is an error); `lenient` reads each invalid byte as U+FFFD, as Go's JSON decoder
+ * does.
+ */
+export async function readBody(request: Request, max: number, lenient = false, pool: BodyPool = INGEST_BODIES): Promise<BodyText> {
+  const bytes = await readBytes(request, max, pool);
   if (typeof bytes === 'string') return { ok: false, error: bytes };
   const text = decodeUtf8(bytes, lenient);
   return text === null ? { ok: false, error: 'invalid-utf8' } : { ok: true, text };
@@ -56,45 +74,31 @@ export async function readBody(request: Request, max: number, lenient = false): 
 
 /**
  * The body's bytes, or why not: 'too-large' past `max` (declared, or counted as they arrive);
- * 'busy' when the bodies being read would pass BODY_BUDGET_BYTES (a declared body is refused
- * before any of it is read); 'aborted' when the client went away mid-body.
+ * 'busy' when the bodies being read in `pool` would pass its cap; 'aborted' when the client went
+ * away mid-body. Each chunk is charged to the pool as it arrives and given back once read.
  */
-export async function readBytes(request: Request, max: number): Promise<Uint8Array | BodyRefusal> {
+export async function readBytes(request: Request, max: number, pool: BodyPool = INGEST_BODIES): Promise<Uint8Array | BodyRefusal> {
   const declaredText = request.headers.get('content-length');
-  if (declaredText !== null) {
-    const declared = Number(declaredText);
-    // Bun refuses a malformed Content-Length before any route runs; anything else is too much.
-    if (!Number.isSafeInteger(declared) || declared < 0 || declared > max) return 'too-large';
-    if (declared === 0 || !request.body) return EMPTY;
-    if (bodyBytesHeld + declared > BODY_BUDGET_BYTES) return 'busy';
-    bodyBytesHeld += declared;
-    try {
-      // HTTP/1.1 framing: the server reads exactly the declared bytes, so one read takes them all
-      // (the stream reader below costs ~1 µs per chunk in promise machinery).
-      const bytes = new Uint8Array(await request.arrayBuffer());
-      return bytes.byteLength > max ? 'too-large' : bytes;
-    } catch {
-      return 'aborted';
-    } finally {
-      bodyBytesHeld -= declared;
-    }
-  }
-  if (!request.body) return EMPTY;
+  // A list of identical lengths ("55, 55", which Bun passes on) is left to the count below.
+  const declared = declaredText === null ? NaN : Number(declaredText);
+  if (declared > max) return 'too-large';
+  if (declared === 0 || !request.body) return EMPTY;
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {
     for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       if (size > max) return 'too-large';
-      if (bodyBytesHeld + chunk.byteLength > BODY_BUDGET_BYTES) return 'busy';
-      bodyBytesHeld += chunk.byteLength;
+      if (!pool.take(chunk.byteLength)) return 'busy';
       chunks.push(chunk);
     }
-  } catch {
-    return 'aborted';
+  } catch (e) {
+    // The client went away mid-body; anything else is a fault of ours, reported as one.
+    if (request.signal.aborted || (e as Error)?.name === 'AbortError') return 'aborted';
+    throw e;
   } finally {
-    // What this body added: exactly the chunks it kept.
-    for (const c of chunks) bodyBytesHeld -= c.byteLength;
+    // What this body took: exactly the chunks it kept.
+    for (const c of chunks) pool.give(c.byteLength);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }

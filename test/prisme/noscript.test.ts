@@ -96,6 +96,16 @@ describe('GET /api/v1/noscript/events/custom/:name', () => {
     }
   });
 
+  it('cuts a reason that quotes a long name to 200 characters before escaping it', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    const res = await p.get(`/api/v1/noscript/events/custom/x?prop-${'%E2%82%AC'.repeat(1000)}=x`, img(ip, `${SITE}/`));
+    const reason = res.headers.get('x-footfall-reason')!;
+    expect([res.status, reason.startsWith('property \\u20ac'), reason.endsWith('\\u20ac...')]).toEqual([400, true, true]);
+    expect(reason.length).toBe('property '.length + 191 * 6 + 3);
+  });
+
   it('reads the prop- values only once the session is found, as Prisme: without one the session is what is missing', async () => {
     const p = prismeApp();
     const res = await p.get('/api/v1/noscript/events/custom/x?prop-str=not%20json', img(randomIp(), `${SITE}/`));

@@ -125,8 +125,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     }));
   };
   const qs = (request: Request) => strictSearchParams(request.url);
-  /** What a request held while its event waits for the pageview takes besides what the event keeps: its URL and headers. */
-  const held = (request: Request) => () => request.url.length + headerBytes(request.headers);
+  /** What a request held while its event waits for the pageview takes besides what the event keeps: its URL, headers and body. */
+  const held = (request: Request, body = '') => () => request.url.length + headerBytes(request.headers) + body.length;
 
   function jsPageview(c: Ctx): Response | Promise<Response> {
     const e = enter(c, false);
@@ -149,7 +149,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
       d.drops.add('invalid-input');
       return prismeAnswer(400, e.headers, 'content type must be application/json');
     }
-    const heldBytes = () => held(c.request)() + body.text.length;
+    const heldBytes = held(c.request, body.text);
     return orNotUtf8(e.headers, false, () => {
       const r = prismeCustom(d.prisme, e.client, { name, page: page(c.request.headers), properties: () => customBodyProperties(body.text), heldBytes });
       return r instanceof Promise ? r.then((v) => answerJs(e.headers, v)) : answerJs(e.headers, r);
@@ -274,7 +274,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     const h = c.request.headers;
     const ping = body.text === 'PING';
     // A wait holds the body too: the target is cut from it.
-    const heldBytes = () => held(c.request)() + body.text.length;
+    const heldBytes = held(c.request, body.text);
     return orNotUtf8(e.headers, false, async () => answerJs(e.headers, await prismeClick(d.prisme, e.client, kind, ping
       ? { page: headerText(h, 'ping-from'), target: headerText(h, 'ping-to'), ping: true, heldBytes }
       : { page: page(h), target: body.text.trim(), ping: false, heldBytes })));

@@ -237,7 +237,7 @@ export function rudderUnmatched(request: Request): Response | null {
 }
 
 function notAllowed(request: Request): Response {
-  const path = new URL(request.url, URL_BASE).pathname;
+  const path = pathOf(request.url);
   const known = /^\/pixel\/v1\/(page|track)$/.test(path) || /^\/v1\/(identify|track|page|screen|group|alias|batch)$/.test(path) || path === '/beacon/v1/batch';
   if (!known) return text(404, '404 page not found', corsHeaders(request));
   return new Response(null, { status: 405, headers: { ...corsHeaders(request), allow: path.startsWith('/pixel/') ? 'GET' : 'POST' } });

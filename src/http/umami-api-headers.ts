@@ -7,7 +7,7 @@
  * onRequest hook: any global request hook makes Elysia route every request itself instead of
  * through Bun's native router, ~1.5 µs more on every ingestion hit.
  */
-import { pathOf, URL_BASE } from './request-values.ts';
+import { pathOf } from './request-values.ts';
 
 export const UMAMI_API_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
@@ -19,18 +19,20 @@ export const UMAMI_API_HEADERS: Readonly<Record<string, string>> = {
 
 /** Whether a request URL is under Umami's /api/ (and not Prisme's /api/v1/). */
 export function isUmamiApiUrl(url: string): boolean {
-  const path = pathOf(url);
-  return path.startsWith('/api/') && !path.startsWith('/api/v1/');
+  return isUmamiApiPath(pathOf(url));
 }
 
-/** Whether a request URL is under Umami's public pixel route, /p/SLUG. */
-function isUmamiPixelUrl(url: string): boolean {
-  return pathOf(url).startsWith('/p/');
+function isUmamiApiPath(path: string): boolean {
+  return path.startsWith('/api/') && !path.startsWith('/api/v1/');
 }
 
 /** The response, with Umami's headers when the request was for the management API. */
 export function withUmamiApiHeaders(request: Request, response: Response): Response {
-  if (isUmamiApiUrl(request.url)) for (const [k, v] of Object.entries(UMAMI_API_HEADERS)) response.headers.set(k, v);
+  return isUmamiApiUrl(request.url) ? withApiHeaders(response) : response;
+}
+
+function withApiHeaders(response: Response): Response {
+  for (const [k, v] of Object.entries(UMAMI_API_HEADERS)) response.headers.set(k, v);
   return response;
 }
 
@@ -41,12 +43,13 @@ export function withUmamiApiHeaders(request: Request, response: Response): Respo
  * preflights in Bun's router.
  */
 export function unrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[] = () => []): Response {
-  if (isUmamiPixelUrl(request.url)) return pixelUnrouted(request, notFound, allowed);
-  if (!isUmamiApiUrl(request.url)) return notFound();
+  const path = pathOf(request.url);
+  if (path.startsWith('/p/')) return pixelUnrouted(request.method, path, notFound, allowed);
+  if (!isUmamiApiPath(path)) return notFound();
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
-  const methods = allowed(new URL(request.url, URL_BASE).pathname);
+  const methods = allowed(path);
   if (methods.length) return methodNotAllowed(methods, UMAMI_API_HEADERS);
-  return withUmamiApiHeaders(request, notFound());
+  return withApiHeaders(notFound());
 }
 
 /** A route that exists for other methods: Next.js answers 405, empty, with Allow. */
@@ -58,10 +61,10 @@ function methodNotAllowed(methods: string[], headers: Readonly<Record<string, st
  * /p/SLUG exports only GET, so Next.js answers OPTIONS itself (204, `Allow`) and any other method
  * 405, before the route looks up the slug; next.config's /api headers do not apply here.
  */
-function pixelUnrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[]): Response {
-  const methods = allowed(new URL(request.url, URL_BASE).pathname);
+function pixelUnrouted(method: string, path: string, notFound: () => Response, allowed: (path: string) => string[]): Response {
+  const methods = allowed(path);
   if (!methods.length) return notFound();
-  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: [...methods, 'OPTIONS'].sort().join(', ') } });
+  if (method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: [...methods, 'OPTIONS'].sort().join(', ') } });
   return methodNotAllowed(methods);
 }
 

@@ -39,8 +39,32 @@ describe('footfall bench options', () => {
     expect((await run(['--target', 'https://127.0.0.1:1'])).err).toContain('--target: expected an http:// URL');
   });
 
-  it('prints its help and exits 0', async () => {
-    const r = await run(['--help']);
-    expect([r.code, r.out.startsWith('footfall bench:')]).toEqual([0, true]);
+  it('prints its help and exits 0, for -h too', async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await run([flag]);
+      expect([flag, r.code, r.out.startsWith('footfall bench:')]).toEqual([flag, 0, true]);
+    }
+  });
+
+  it('takes counts as plain digits within their range only (no 1e1, 0x2, " 2"; at most 10,000 connections, the addresses it has, a 32-bit seed)', async () => {
+    for (const [option, value, says] of [
+      ['--connections', '1e1', '--connections: expected a whole number from 1 to 10000'],
+      ['--connections', '0x2', '--connections: expected a whole number from 1 to 10000'],
+      ['--connections', ' 2', '--connections: expected a whole number from 1 to 10000'],
+      ['--connections', '10001', '--connections: expected a whole number from 1 to 10000'],
+      ['--addresses', '300000000', '--addresses: expected a whole number from 1 to 262144000'],
+      ['--seed', '4294967296', '--seed: expected a whole number from 0 to 4294967295'],
+    ] as const) {
+      const r = await run(['--target', 'http://127.0.0.1:1', option, value]);
+      expect([option, value, r.code, r.err.includes(says)]).toEqual([option, value, 2, true]);
+    }
+  });
+
+  it('refuses a target with credentials (they would be printed with it), a query or a fragment, and a - for an output file', async () => {
+    const creds = await run(['--target', 'http://user:pw@127.0.0.1:1']);
+    expect([creds.code, creds.err]).toEqual([2, expect.stringContaining('--target: no user or password in the URL')]);
+    expect(creds.err).not.toContain('pw@');
+    expect((await run(['--target', 'http://127.0.0.1:1/?x=1'])).err).toContain('--target: no query or fragment');
+    expect((await run(['--target', 'http://127.0.0.1:1', '--json', '-'])).err).toContain('--json: expected a file name');
   });
 });

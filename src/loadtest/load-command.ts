@@ -1,13 +1,14 @@
 /**
  * @module `footfall bench` (and `bun run bench:load`): argv → a realistic Prisme / RudderStack /
  * Umami-pixel mix against a running Footfall, live progress on stderr, one summary on stdout;
- * exit 1 when --ack-check finds stored ≠ acknowledged, 2 on bad options.
+ * exit 1 when the run did not go cleanly (--ack-check finds stored ≠ acknowledged, an answer was
+ * not 2xx, a socket failed), 2 on bad options, 130 when stopped by Ctrl-C (summarised all the same).
  */
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.ts';
 import { chartSvg, LOAD_DEFAULTS, runLoad, summary } from './load-run.ts';
-import { parseMix } from './mix.ts';
+import { MAX_ADDRESSES, parseMix } from './mix.ts';
 import { readFlags } from '../lib/argv.ts';
 
 export const LOAD_HELP = `footfall bench: a realistic Prisme / RudderStack / Umami-pixel mix against a running Footfall.
@@ -15,21 +16,29 @@ export const LOAD_HELP = `footfall bench: a realistic Prisme / RudderStack / Uma
   footfall bench --target http://127.0.0.1:8000 [options]
   (from a checkout: bun run bench:load -- --target … [options])
 
-  --target URL          Footfall base URL (required; start it with --trust-proxy)
+  --target URL          Footfall base URL, http:// (required; start it with --trust-proxy);
+                        a path (http://host/footfall) is kept in front of every request
   --duration D          how long to drive it (default 30s)
-  --connections N       keep-alive connections, one request in flight each (default 64)
+  --connections N       keep-alive connections, one request in flight each (default 64, at most 10000)
   --mix SPEC            family weights (default pageview=70,custom=15,rudder=10,pixel=5)
   --addresses N         distinct client addresses the visitors cycle through (default 200000)
-  --seed N              workload seed (default: random; printed in the summary)
+  --seed N              workload seed, 0 to 4294967295 (default: random; printed in the summary)
   --ack-check           read the exports back: stored events must equal acknowledged events
+                        (needs an admin: it reads the server's drop counters)
   --user NAME           admin user for the setup and read-back (default admin)
   --password PW         its password (default: $FOOTFALL_ADMIN_PASSWORD)
   --json FILE           write the run (figures, statuses, per-second series) as JSON
   --svg FILE            write a latency/throughput chart
   --quiet               no live progress line
+  -h, --help            this text
 
 It creates a fresh website (domain load-<tag>.bench.example, its write key) and a pixel through
-the management API, so every run's events are its own and can be counted exactly.
+the management API, so every run's events are its own and can be counted exactly; both stay on
+the target with their events (the summary names them; delete them through the API when done).
+events/s counts the events acknowledged (2xx answers); --ack-check says how many were stored.
+Ctrl-C ends the run early and summarises it; a second Ctrl-C quits at once.
+Exit status: 0 for a clean run, 1 when an answer was not 2xx, a socket failed or --ack-check
+failed, 2 for bad options, 130 after Ctrl-C.
 `;
 
 export interface LoadIo {
@@ -37,11 +46,17 @@ export interface LoadIo {
   err(s: string): void;
 }
 
-const positiveInt = (v: string | undefined, fallback: number): number | null => {
+/** Digits only (no `1e1`, `0x2`, ` 2`), from 1 to `max`; the fallback when not given. */
+const positiveInt = (v: string | undefined, fallback: number, max: number): number | null => {
   if (v === undefined) return fallback;
+  if (!/^\d{1,15}$/.test(v)) return null;
   const n = Number(v);
-  return Number.isInteger(n) && n > 0 ? n : null;
+  return n > 0 && n <= max ? n : null;
 };
+
+/** The most connections one run may open: each is a socket (and a file descriptor) on both sides. */
+export const MAX_CONNECTIONS = 10_000;
+const MAX_SEED = 2 ** 32 - 1;
 
 /** Options that take a value (`--name value` or `--name=value`), and those that take none. */
 const VALUE_OPTIONS = new Set(['target', 'duration', 'connections', 'mix', 'addresses', 'seed', 'user', 'password', 'json', 'svg']);
@@ -67,7 +82,30 @@ export function parseLoadArgs(args: string[]): { values: Map<string, string>; fl
   return { values, flags, problems };
 }
 
-export async function loadCommand(args: string[], env: Record<string, string | undefined>, io: LoadIo): Promise<number> {
+/** What the run needs from the process: Ctrl-C, to end the run early (tests pass their own). */
+export interface LoadSignals {
+  /** Calls `onInterrupt` at each Ctrl-C until the returned function is called. */
+  onInterrupt(onInterrupt: () => void): () => void;
+}
+
+const processSignals: LoadSignals = {
+  onInterrupt(f) {
+    process.on('SIGINT', f);
+    return () => void process.off('SIGINT', f);
+  },
+};
+
+/** What is wrong with a --target, or null: plain http:// (the generator writes raw sockets), no credentials, query or fragment. */
+function targetProblem(target: string | undefined): string | null {
+  const u = target === undefined ? null : URL.parse(target);
+  if (!u || u.protocol !== 'http:' || !u.hostname) return '--target: expected an http:// URL such as http://127.0.0.1:8000';
+  if (u.username || u.password) return '--target: no user or password in the URL (they would be printed with it): use --user and --password';
+  if (u.search || u.hash) return '--target: no query or fragment: the base URL only, with a path if Footfall is served under one';
+  return null;
+}
+
+export async function loadCommand(args: string[], env: Record<string, string | undefined>, io: LoadIo, signals: LoadSignals = processSignals): Promise<number> {
+  if (args.includes('-h')) args = args.map((a) => (a === '-h' ? '--help' : a));
   const { values, flags, problems } = parseLoadArgs(args);
   const get = (name: string) => values.get(name);
   const has = (name: string) => flags.has(name);
@@ -77,20 +115,22 @@ export async function loadCommand(args: string[], env: Record<string, string | u
   }
   const target = get('target');
   // Plain HTTP only: the generator writes requests on a raw socket (a TLS proxy in front is the operator's).
-  if (!target || URL.parse(target)?.protocol !== 'http:') problems.push('--target: expected an http:// URL such as http://127.0.0.1:8000');
+  const badTarget = targetProblem(target);
+  if (badTarget) problems.push(badTarget);
   const durationMs = get('duration') !== undefined ? parseDuration(get('duration')!) : LOAD_DEFAULTS.durationMs;
   if (durationMs === null || durationMs <= 0) problems.push('--duration: expected a length above zero: 10s, 1m, …');
   for (const out of ['json', 'svg']) {
     const file = get(out);
-    if (file !== undefined && !writable(file)) problems.push(`--${out}: cannot write ${file}`);
+    if (file === '-') problems.push(`--${out}: expected a file name (the summary is what goes to standard output)`);
+    else if (file !== undefined && !writable(file)) problems.push(`--${out}: cannot write ${file}`);
   }
-  const connections = positiveInt(get('connections'), LOAD_DEFAULTS.connections);
-  if (connections === null) problems.push('--connections: expected a positive integer');
-  const addresses = positiveInt(get('addresses'), LOAD_DEFAULTS.addresses);
-  if (addresses === null) problems.push('--addresses: expected a positive integer');
+  const connections = positiveInt(get('connections'), LOAD_DEFAULTS.connections, MAX_CONNECTIONS);
+  if (connections === null) problems.push(`--connections: expected a whole number from 1 to ${MAX_CONNECTIONS}`);
+  const addresses = positiveInt(get('addresses'), LOAD_DEFAULTS.addresses, MAX_ADDRESSES);
+  if (addresses === null) problems.push(`--addresses: expected a whole number from 1 to ${MAX_ADDRESSES} (the public addresses it draws from)`);
   const seedText = get('seed');
-  const seed = seedText === undefined ? Math.floor(Math.random() * 2 ** 31) : /^\d{1,15}$/.test(seedText) ? Number(seedText) : null;
-  if (seed === null) problems.push('--seed: expected a whole number, 0 or more');
+  const seed = seedText === undefined ? Math.floor(Math.random() * 2 ** 31) : /^\d{1,10}$/.test(seedText) && Number(seedText) <= MAX_SEED ? Number(seedText) : null;
+  if (seed === null) problems.push(`--seed: expected a whole number from 0 to ${MAX_SEED}`);
   let mix = LOAD_DEFAULTS.mix;
   if (get('mix') !== undefined) {
     try {
@@ -104,10 +144,16 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     return 2;
   }
   let report;
+  let interrupted = false;
+  const stopListening = signals.onInterrupt(() => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    io.err('\nfootfall bench: stopping (Ctrl-C again to quit at once)\n');
+  });
   try {
     report = await runLoad({
       ...LOAD_DEFAULTS,
-      target: target!.replace(/\/$/, ''),
+      target: target!.replace(/\/+$/, ''),
       durationMs: durationMs!,
       connections: connections!,
       mix,
@@ -117,16 +163,27 @@ export async function loadCommand(args: string[], env: Record<string, string | u
       username: get('user') ?? 'admin',
       password: get('password') ?? env.FOOTFALL_ADMIN_PASSWORD ?? '',
       progress: !has('quiet'),
+      stop: () => interrupted,
     });
   } catch (e) {
-    // Setup (login, website, pixel) or the read-back failed: say so in one line.
+    // The setup (login, website, pixel) failed: say so in one line.
     io.err(`footfall bench: ${(e as Error).message}\n`);
-    return 1;
+    return interrupted ? 130 : 1;
+  } finally {
+    stopListening();
   }
   io.out(summary(report) + '\n');
   const limited = Object.values(report.statuses).reduce((a, s) => a + (s['429'] ?? 0), 0);
   if (limited > report.requests * 0.01) {
-    io.err(`footfall bench: ${limited} of ${report.requests} requests were rate limited (429): start the target with --trust-proxy, so that each simulated visitor has its own address\n`);
+    const few = addresses! < 10_000 ? `, or --addresses (${addresses}) is too few for this rate: each address may send 60 Prisme requests a minute` : '';
+    io.err(`footfall bench: ${limited} of ${report.requests} requests were rate limited (429): start the target with --trust-proxy, so that each simulated visitor has its own address${few}\n`);
+  }
+  if (report.requests === 0) io.err('footfall bench: no request was answered\n');
+  else if (report.non2xx > 0) {
+    const other = Object.values(report.statuses).flatMap((m) => Object.entries(m)).filter(([st]) => !st.startsWith('2'));
+    const byStatus = new Map<string, number>();
+    for (const [st, n] of other) byStatus.set(st, (byStatus.get(st) ?? 0) + n);
+    io.err(`footfall bench: ${report.non2xx} of ${report.requests} answers were not 2xx (${[...byStatus].map(([st, n]) => `${st}: ${n}`).join(', ')})\n`);
   }
   let failed = false;
   for (const [out, text] of [['json', () => JSON.stringify(report, null, 2)], ['svg', () => chartSvg(report)]] as const) {
@@ -139,7 +196,8 @@ export async function loadCommand(args: string[], env: Record<string, string | u
       failed = true;
     }
   }
-  return failed || (report.ackCheck && !report.ackCheck.ok) || report.socketErrors ? 1 : 0;
+  if (interrupted) return 130;
+  return failed || (report.ackCheck && !report.ackCheck.ok) || report.socketErrors || report.non2xx || report.requests === 0 ? 1 : 0;
 }
 
 /** Whether `file` can be written: the file itself if it exists, else its directory. */

@@ -16,6 +16,27 @@ describe('the load driver', () => {
       const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 2, durationMs: 25 * 86_400_000, source: counting, until: () => answered >= 50 });
       expect(r.requests).toBeGreaterThanOrEqual(50);
       expect(r.errors).toBe(0);
+      expect(r.unanswered).toBe(0);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it('keeps the run\'s last part-second in its series, so that the windows add up to every answer', async () => {
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => new Response('ok', { status: new URL(req.url).pathname === '/' ? 200 : 404 }) });
+    try {
+      let n = 0;
+      const mixed: RequestSource = { families: ['get'], next: () => ({ family: 0, request: `GET ${n++ % 4 ? '/' : '/missing'} HTTP/1.1\r\nHost: x\r\n\r\n` }), answered: () => {} };
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 2, durationMs: 1_500, source: mixed });
+      expect(r.seconds.length).toBe(2);
+      expect(r.seconds.reduce((a, s) => a + s.requests, 0)).toBe(r.requests);
+      expect(r.seconds[0]!.lengthS).toBeCloseTo(1, 1);
+      expect(r.seconds[1]!.lengthS).toBeGreaterThan(0.3);
+      expect(r.seconds[1]!.lengthS).toBeLessThan(0.9);
+      expect(r.seconds[1]!.t).toBeCloseTo(r.elapsedS, 2);
+      // Every fourth answer was a 404.
+      expect(r.non2xx).toBe(r.statuses.get?.['404'] ?? -1);
+      expect(r.non2xx).toBeGreaterThan(0);
     } finally {
       server.stop(true);
     }
@@ -46,7 +67,7 @@ describe('the load driver against a target that misbehaves', () => {
       const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 3, durationMs: 200, source });
       // The run's 200 ms and the 2 s given to late answers, not for ever.
       expect(performance.now() - started).toBeLessThan(5_000);
-      expect([r.requests, r.errors]).toEqual([0, 3]);
+      expect([r.requests, r.errors, r.unanswered]).toEqual([0, 3, 3]);
       expect(r.errorSamples[0]).toBe('no answer by the end of the run');
     } finally {
       server.stop(true);

@@ -10,7 +10,10 @@ export interface RequestSource {
 }
 
 export interface Second {
+  /** Seconds since the start at the window's end (the last window of a run may be shorter than 1 s). */
   t: number;
+  /** The window's length in seconds: 1 but for the last (requests / lengthS is its rate). */
+  lengthS: number;
   requests: number;
   errors: number;
   p50_ms: number;
@@ -21,6 +24,13 @@ export interface DriveResult {
   elapsedS: number;
   requests: number;
   errors: number;
+  /**
+   * Requests sent and never answered (their connection failed, or they were given up at the end):
+   * the target may or may not have taken their events.
+   */
+  unanswered: number;
+  /** Answers whose status was not 2xx. */
+  non2xx: number;
   errorSamples: string[];
   latency: Histogram;
   /** family → status → count */
@@ -36,7 +46,7 @@ export interface DriveOptions {
   /** Stop early (as at the deadline) once this says so. */
   until?: () => boolean;
   /** Called once a second with the running figures (the live progress line). */
-  onSecond?: (s: Second, total: { elapsedS: number; requests: number; errors: number; p99_ms: number }) => void;
+  onSecond?: (s: Second, total: { elapsedS: number; requests: number; errors: number; non2xx: number; p99_ms: number }) => void;
 }
 
 /** How long past the run's end a request may still be answered before its connection is given up. */
@@ -52,6 +62,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const errorSamples: string[] = [];
   let requests = 0;
   let errors = 0;
+  let unanswered = 0;
+  let non2xx = 0;
   let winRequests = 0;
   let winErrors = 0;
   const seconds: Second[] = [];
@@ -82,6 +94,13 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     /** Connects in a row that failed, or were closed before any answer (a proxy whose backend is gone). */
     let failures = 0;
     let answeredSinceConnect = false;
+    /** A request is out on this connection and not answered yet. */
+    let awaiting = false;
+    /** The request in flight will never be answered on this connection (it failed, or is given up). */
+    const lose = () => {
+      if (awaiting) unanswered++;
+      awaiting = false;
+    };
     const end = () => {
       if (ended) return;
       ended = true;
@@ -97,13 +116,16 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       const r = o.source.next(i);
       family = r.family;
       sentAt = performance.now();
+      awaiting = true;
       conn!.send(r.request);
     };
     const onResponse = (status: number) => {
       // Given up by the watchdog: a late answer is not counted as well.
       if (ended) return;
+      awaiting = false;
       failures = 0;
       answeredSinceConnect = true;
+      if (status < 200 || status > 299) non2xx++;
       const us = (performance.now() - sentAt) * 1000;
       latency.record(us);
       window.record(us);
@@ -127,6 +149,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     // once after a connection the server closed, with a growing wait while it refuses new ones.
     const onError = (e: Error) => {
       noteError(e);
+      lose();
       if (!answeredSinceConnect) failures++;
       reconnect(failures ? backoffMs(failures) : 0);
     };
@@ -134,6 +157,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       if (ended) return;
       if (conn && !conn.closed) {
         noteError(new Error('no answer by the end of the run'));
+        lose();
         conn.close();
       }
       end();
@@ -157,23 +181,35 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   // The watchdog rides on the ticker (a timer for the whole run would overflow past ~24.8 days):
   // connections still open 2 s after the run ended (its deadline, or `until`) are given up.
   let endedAt: number | null = null;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    if (endedAt === null && (now >= deadline || o.until?.())) endedAt = now;
-    if (endedAt !== null && now - endedAt >= ABANDON_AFTER_MS) abandon.forEach((a) => a());
-    const s: Second = { t: seconds.length + 1, requests: winRequests, errors: winErrors, p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99) };
+  let windowStart = t0;
+  /** Closes the current window as a Second (and reports it). */
+  const closeWindow = (now: number) => {
+    const s: Second = {
+      t: (now - t0) / 1000, lengthS: (now - windowStart) / 1000, requests: winRequests, errors: winErrors,
+      p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99),
+    };
     seconds.push(s);
     window.reset();
     winRequests = 0;
     winErrors = 0;
-    o.onSecond?.(s, { elapsedS: (performance.now() - t0) / 1000, requests, errors, p99_ms: latency.percentileMs(99) });
+    windowStart = now;
+    o.onSecond?.(s, { elapsedS: s.t, requests, errors, non2xx, p99_ms: latency.percentileMs(99) });
+  };
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    if (endedAt === null && (now >= deadline || o.until?.())) endedAt = now;
+    if (endedAt !== null && now - endedAt >= ABANDON_AFTER_MS) abandon.forEach((a) => a());
+    closeWindow(now);
   }, 1000);
   await finished;
   clearInterval(ticker);
-  const elapsedS = (performance.now() - t0) / 1000;
+  const now = performance.now();
+  // The run's last part-second, unless nothing happened in it (a run that ended on a tick).
+  if (winRequests > 0 || winErrors > 0 || now - windowStart >= 100) closeWindow(now);
+  const elapsedS = (now - t0) / 1000;
   const statuses: Record<string, Record<string, number>> = {};
   o.source.families.forEach((f, i) => {
     if (statusCounts[i]!.size) statuses[f] = Object.fromEntries([...statusCounts[i]!].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
   });
-  return { elapsedS, requests, errors, errorSamples, latency, statuses, seconds };
+  return { elapsedS, requests, errors, unanswered, non2xx, errorSamples, latency, statuses, seconds };
 }

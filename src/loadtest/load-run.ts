@@ -28,6 +28,8 @@ export interface LoadOptions {
   afterDrive?: () => void;
   /** Stop before the deadline once this many visitors (distinct addresses) were started. */
   maxVisitors?: number;
+  /** Stop before the deadline once this says so (Ctrl-C): the run is summarised as any other. */
+  stop?: () => boolean;
 }
 
 export const LOAD_DEFAULTS = { durationMs: 30_000, connections: 64, mix: DEFAULT_MIX, addresses: 200_000, ackCheck: false, username: 'admin', setup: true, progress: true };
@@ -46,21 +48,57 @@ export interface LoadReport {
   latency_ms: { p50: number; p90: number; p99: number; max: number };
   statuses: Record<string, Record<string, number>>;
   socketErrors: number;
+  /** Requests sent and never answered (connection lost, or given up at the end): their events may or may not be stored. */
+  unanswered: number;
+  /** Answers that were not 2xx. */
+  non2xx: number;
   errorSamples: string[];
   visitors: number;
+  /** What the setup created on the target and left there (its events are the run's), when it ran. */
+  created?: { websiteId: string; domain: string; pixelId: string; slug: string };
   /**
    * `answeredNotStored`: 200s the server reports it did not store, as it documents (a GIF hit
    * while its write buffer was full, a Prisme reload), from its drop counters before and after
    * the load; 0 when the user may not read them. ok: stored = acknowledged − answeredNotStored.
    */
-  ackCheck?: { stored: number; acknowledged: number; answeredNotStored: number; websiteStored: number; pixelStored: number; ok: boolean };
+  ackCheck?: {
+    stored: number; acknowledged: number; answeredNotStored: number; websiteStored: number; pixelStored: number;
+    /** Requests without an answer, whose events may or may not be stored: ok allows stored up to expected + this. */
+    unanswered: number;
+    ok: boolean;
+    /** Why the read-back could not be made (the target went away…): ok is false. */
+    error?: string;
+  };
   seconds: Second[];
 }
+
+/** How long one management call of the setup or read-back may take before the tool gives up on it. */
+const API_TIMEOUT_MS = 15_000;
 
 async function api(base: string, path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
-  return fetch(base + path, { ...init, headers });
+  try {
+    return await fetch(base + path, { ...init, headers, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
+  } catch (e) {
+    const err = e as Error;
+    const why = err.name === 'TimeoutError' ? `no answer within ${API_TIMEOUT_MS / 1000} s` : err.message;
+    throw new Error(`${init.method ?? 'GET'} ${base}${path}: ${why}`);
+  }
+}
+
+/** An answer's body for an error line: short, on one line (a proxy's HTML error page is not dumped whole). */
+async function bodySnippet(r: Response): Promise<string> {
+  const text = (await r.text().catch(() => '')).replace(/\s+/g, ' ').trim();
+  return text.length > 160 ? `${text.slice(0, 160)}…` : text;
+}
+
+/** A JSON answer with the fields the setup needs, or an error saying the target does not answer as Footfall does. */
+async function footfallJson<T>(r: Response, what: string, fields: (keyof T & string)[]): Promise<T> {
+  const body = (await r.json().catch(() => null)) as Record<string, unknown> | null;
+  const missing = fields.filter((f) => typeof body?.[f] !== 'string' || body[f] === '');
+  if (!body || missing.length) throw new Error(`${what} answered 200 without ${missing.join(', ') || 'a JSON body'}: is the target a Footfall?`);
+  return body as T;
 }
 
 export interface SetupResult extends MixTarget {
@@ -72,24 +110,42 @@ export interface SetupResult extends MixTarget {
 /** Logs in and creates a fresh website (its domain is the run's, so its export holds only this run) and pixel. */
 export async function setupTarget(target: string, username: string, password: string, tag: string): Promise<SetupResult> {
   const login = await api(target, '/api/auth/login', { method: 'POST', body: JSON.stringify({ username, password }) });
-  if (login.status !== 200) throw new Error(`login as ${username} answered ${login.status}: ${await login.text()}`);
-  const { token } = (await login.json()) as { token: string };
+  if (login.status !== 200) {
+    const hint = password === '' ? ' (no password given: --password or FOOTFALL_ADMIN_PASSWORD)' : '';
+    throw new Error(`login as ${username} at ${target} answered ${login.status}${hint}: ${await bodySnippet(login)}`);
+  }
+  const { token } = await footfallJson<{ token: string }>(login, 'login', ['token']);
   const domain = `load-${tag}.bench.example`;
   const w = await api(target, '/api/websites', { method: 'POST', token, body: JSON.stringify({ name: `load ${tag}`, domain }) });
-  if (w.status !== 200) throw new Error(`create website answered ${w.status}: ${await w.text()}`);
-  const site = (await w.json()) as { id: string; writeKey: string };
+  if (w.status !== 200) throw new Error(`creating the run's website answered ${w.status}: ${await bodySnippet(w)}`);
+  const site = await footfallJson<{ id: string; writeKey: string }>(w, 'creating the website', ['id', 'writeKey']);
   const slug = `load-${tag}`;
   const p = await api(target, '/api/pixels', { method: 'POST', token, body: JSON.stringify({ name: slug, slug }) });
-  if (p.status !== 200) throw new Error(`create pixel answered ${p.status}: ${await p.text()}`);
-  const pixel = (await p.json()) as { id: string };
-  return { host: new URL(target).host, domain, writeKey: site.writeKey, slug, token, websiteId: site.id, pixelId: pixel.id };
+  if (p.status !== 200) throw new Error(`creating the run's pixel answered ${p.status}: ${await bodySnippet(p)}`);
+  const pixel = await footfallJson<{ id: string }>(p, 'creating the pixel', ['id']);
+  const u = new URL(target);
+  return { host: u.host, basePath: u.pathname.replace(/\/+$/, ''), domain, writeKey: site.writeKey, slug, token, websiteId: site.id, pixelId: pixel.id };
 }
 
-/** The server's counters of hits answered but not stored, by reason; null when this user may not read them (admins only). */
-async function dropCounts(target: string, token: string): Promise<Record<string, number> | null> {
+interface ServerCounters {
+  drops: Record<string, number>;
+  /** Events in the target's write buffer, not yet stored. */
+  waiting: number;
+}
+
+/** The server's counters (drops by reason, its write buffer), or why they cannot be read (admins only). */
+async function serverCounters(target: string, token: string): Promise<ServerCounters | string> {
   const res = await api(target, '/api/metrics', { token });
-  if (res.status !== 200) return null;
-  return ((await res.json()) as { drops: Record<string, number> }).drops;
+  if (res.status !== 200) return `/api/metrics answered ${res.status}`;
+  const m = (await res.json().catch(() => null)) as { drops?: Record<string, number>; buffer?: { waiting?: number } } | null;
+  if (!m?.drops || typeof m.buffer?.waiting !== 'number') return '/api/metrics did not answer as Footfall does';
+  return { drops: m.drops, waiting: m.buffer.waiting };
+}
+
+async function countersOrThrow(target: string, token: string): Promise<ServerCounters> {
+  const c = await serverCounters(target, token);
+  if (typeof c === 'string') throw new Error(c);
+  return c;
 }
 
 /** Lines of a streamed NDJSON export, counted without holding it. */
@@ -104,21 +160,33 @@ async function countLines(target: string, path: string, token: string): Promise<
   return n;
 }
 
-/** Reads both exports until they reach the acknowledged count or stop moving (the write buffer flushes every 250 ms by default). */
-async function readBack(target: string, s: SetupResult, expected: number): Promise<{ websiteStored: number; pixelStored: number }> {
+/** How long the read-back waits for the target's write buffer to empty (its --flush-interval may be long). */
+const DRAIN_WAIT_MS = 120_000;
+
+/**
+ * Reads both exports back once the target's write buffer has emptied (it flushes every
+ * --flush-interval, 250 ms by default, and may have been set to minutes), then again while the
+ * count is below `expected` and still moving: requests that were given up may still be stored.
+ */
+async function readBack(target: string, s: SetupResult, expected: number, slack: number): Promise<{ websiteStored: number; pixelStored: number }> {
+  for (const until = performance.now() + DRAIN_WAIT_MS; ; ) {
+    if ((await countersOrThrow(target, s.token)).waiting === 0) break;
+    if (performance.now() > until) throw new Error(`the target's write buffer did not empty within ${DRAIN_WAIT_MS / 1000} s`);
+    await Bun.sleep(100);
+  }
   let last = -1;
   let stable = 0;
-  for (let i = 0; i < 120; i++) {
+  for (let i = 0; i < 240; i++) {
     const websiteStored = await countLines(target, `/api/websites/${s.websiteId}/export?format=ndjson`, s.token);
     const pixelStored = await countLines(target, `/api/pixels/${s.pixelId}/export?format=ndjson`, s.token);
     const total = websiteStored + pixelStored;
-    if (total === expected && i > 0) return { websiteStored, pixelStored };
+    if (total >= expected && total <= expected + slack) return { websiteStored, pixelStored };
     stable = total === last ? stable + 1 : 0;
     if (stable >= 8) return { websiteStored, pixelStored };
     last = total;
     await Bun.sleep(250);
   }
-  throw new Error('export read-back did not settle');
+  throw new Error('the exports kept changing for a minute (is other traffic storing events for this run\'s website?)');
 }
 
 export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<SetupResult>): Promise<LoadReport> {
@@ -127,19 +195,24 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   const source = new MixSource(setup, { connections: o.connections, mix: o.mix, addresses: o.addresses, seed: o.seed, visitLength: o.visitLength });
   const tty = o.progress && process.stderr.isTTY;
   const token = o.ackCheck && 'token' in setup ? setup.token : undefined;
-  const dropsBefore = token ? await dropCounts(o.target, token) : null;
+  if (o.ackCheck && !token) throw new Error('--ack-check needs the setup (admin credentials)');
+  // The check subtracts what the server answered without storing (its drop counters), which only
+  // an admin may read: better said now than after the load.
+  const before = token ? await serverCounters(o.target, token) : null;
+  if (typeof before === 'string') throw new Error(`--ack-check reads the server's drop counters, and ${before}: log in as an admin (--user)`);
   o.beforeDrive?.();
   const r: DriveResult = await drive({
     url: o.target,
     connections: o.connections,
     durationMs: o.durationMs,
     source,
-    until: o.maxVisitors ? () => source.visitors >= o.maxVisitors! : undefined,
+    until: o.maxVisitors || o.stop ? () => (o.maxVisitors !== undefined && source.visitors >= o.maxVisitors) || !!o.stop?.() : undefined,
     onSecond: o.progress || o.onVisitors
       ? (s, t) => {
           o.onVisitors?.(source.visitors);
           if (!o.progress) return;
-          const text = `${t.elapsedS.toFixed(0).padStart(4)} s  ${String(s.requests).padStart(7)} req/s  errors ${t.errors}  p99 so far ${t.p99_ms.toFixed(2)} ms`;
+          const rate = s.lengthS > 0 ? s.requests / s.lengthS : 0;
+          const text = `${t.elapsedS.toFixed(0).padStart(4)} s  ${rate.toFixed(0).padStart(7)} req/s  non-2xx ${t.non2xx}  socket errors ${t.errors}  p99 so far ${t.p99_ms.toFixed(2)} ms`;
           process.stderr.write(tty ? `\r${text}   ` : `${text}\n`);
         }
       : undefined,
@@ -162,26 +235,37 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
     latency_ms: { p50: r.latency.percentileMs(50), p90: r.latency.percentileMs(90), p99: r.latency.percentileMs(99), max: r.latency.percentileMs(100) },
     statuses: r.statuses,
     socketErrors: r.errors,
+    unanswered: r.unanswered,
+    non2xx: r.non2xx,
     errorSamples: r.errorSamples,
     visitors: source.visitors,
+    ...('websiteId' in setup && setup.websiteId && setup.pixelId ? { created: { websiteId: setup.websiteId, domain: setup.domain, pixelId: setup.pixelId, slug: setup.slug } } : {}),
     seconds: r.seconds,
   };
-  if (o.ackCheck) {
-    if (!token) throw new Error('--ack-check needs the setup (admin credentials)');
+  if (o.ackCheck && before) {
     // A 503 is counted buffer-full too, and is no acknowledgement; a GIF endpoint answers 200
     // with the buffer full, and a Prisme reload is answered 200 and stored as nothing. (Every
     // request of the mix carries one event, so one 503 is one buffer-full.) The counters are the
     // server's: other traffic meanwhile would be counted too (the README says to avoid it).
-    const dropsAfter = dropsBefore ? await dropCounts(o.target, token) : null;
-    const delta = (reason: string) => (dropsAfter?.[reason] ?? 0) - (dropsBefore?.[reason] ?? 0);
-    const refused = Object.values(r.statuses).reduce((a, st) => a + (st['503'] ?? 0), 0);
-    const answeredNotStored = dropsAfter ? Math.max(0, delta('buffer-full') - refused) + delta('duplicate-pageview') : 0;
-    const expected = ackTotal - answeredNotStored;
-    const back = await readBack(o.target, setup as SetupResult, expected);
-    const stored = back.websiteStored + back.pixelStored;
-    // With nothing answered-but-dropped, the pixel's events must match its own 200s too.
-    const ok = stored === expected && (answeredNotStored > 0 || back.pixelStored === acknowledged.pixel);
-    report.ackCheck = { stored, acknowledged: ackTotal, answeredNotStored, ...back, ok };
+    const check = { stored: 0, acknowledged: ackTotal, answeredNotStored: 0, websiteStored: 0, pixelStored: 0, unanswered: r.unanswered, ok: false };
+    try {
+      const after = await countersOrThrow(o.target, token!);
+      const delta = (reason: string) => (after.drops[reason] ?? 0) - (before.drops[reason] ?? 0);
+      const refused = Object.values(r.statuses).reduce((a, st) => a + (st['503'] ?? 0), 0);
+      check.answeredNotStored = Math.max(0, delta('buffer-full') - refused) + delta('duplicate-pageview');
+      const expected = ackTotal - check.answeredNotStored;
+      // A request that got no answer may have been stored all the same (or not).
+      const back = await readBack(o.target, setup as SetupResult, expected, r.unanswered);
+      check.websiteStored = back.websiteStored;
+      check.pixelStored = back.pixelStored;
+      check.stored = back.websiteStored + back.pixelStored;
+      // With nothing answered-but-dropped or unanswered, the pixel's events must match its own 200s too.
+      const exact = check.answeredNotStored === 0 && r.unanswered === 0;
+      check.ok = check.stored >= expected && check.stored <= expected + r.unanswered && (!exact || back.pixelStored === acknowledged.pixel);
+      report.ackCheck = check;
+    } catch (e) {
+      report.ackCheck = { ...check, error: (e as Error).message };
+    }
   }
   return report;
 }
@@ -196,10 +280,15 @@ export function summary(r: LoadReport): string {
     `latency ms  p50 ${f2(r.latency_ms.p50)}  p90 ${f2(r.latency_ms.p90)}  p99 ${f2(r.latency_ms.p99)}  max ${f2(r.latency_ms.max)}`,
     `statuses    ${st}  socket errors ${r.socketErrors}${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}`,
   ];
+  if (r.created) lines.push(`created     website ${r.created.websiteId} (${r.created.domain}), pixel ${r.created.pixelId} (${r.created.slug}): left on the target with this run's events`);
   if (r.ackCheck) {
     const a = r.ackCheck;
-    const dropped = a.answeredNotStored ? `, less ${a.answeredNotStored} answered but not stored, as the server documents (GIF hits while its write buffer was full, reloads)` : '';
-    lines.push(`ack-check   stored ${a.stored} (website ${a.websiteStored}, pixel ${a.pixelStored}) vs acknowledged ${a.acknowledged}${dropped}: ${a.ok ? 'OK' : 'MISMATCH'}`);
+    if (a.error) lines.push(`ack-check   could not read the events back: ${a.error}: FAILED`);
+    else {
+      const dropped = a.answeredNotStored ? `, less ${a.answeredNotStored} answered but not stored, as the server documents (GIF hits while its write buffer was full, reloads)` : '';
+      const maybe = a.unanswered ? `, give or take ${a.unanswered} requests that got no answer (stored or not)` : '';
+      lines.push(`ack-check   stored ${a.stored} (website ${a.websiteStored}, pixel ${a.pixelStored}) vs acknowledged ${a.acknowledged}${dropped}${maybe}: ${a.ok ? 'OK' : 'MISMATCH'}`);
+    }
   }
   return lines.join('\n');
 }
@@ -211,20 +300,35 @@ const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').re
 export function chartSvg(r: LoadReport): string {
   const W = 800, H = 320, L = 60, R = 60, T = 30, B = 40;
   const s = r.seconds;
-  const n = Math.max(1, s.length);
-  const maxRps = Math.max(1, ...s.map((x) => x.requests)) * 1.1;
-  const maxMs = Math.max(0.1, ...s.map((x) => (Number.isFinite(x.p99_ms) ? x.p99_ms : 0))) * 1.1;
-  const x = (i: number) => L + ((W - L - R) * (i + 0.5)) / n;
+  const rate = (p: Second) => (p.lengthS > 0 ? p.requests / p.lengthS : 0);
+  const span = Math.max(1, ...s.map((p) => p.t));
+  const maxRps = Math.max(1, ...s.map(rate)) * 1.1;
+  const maxMs = Math.max(0.1, ...s.map((p) => (Number.isFinite(p.p99_ms) ? p.p99_ms : 0))) * 1.1;
+  // Each window is drawn at its middle.
+  const x = (p: Second) => L + ((W - L - R) * (p.t - p.lengthS / 2)) / span;
   const yl = (v: number) => H - B - ((H - T - B) * v) / maxRps;
   const yr = (v: number) => H - B - ((H - T - B) * v) / maxMs;
-  const poly = (pts: string, color: string) => `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`;
-  const pts = (f: (p: Second) => number, y: (v: number) => number) => s.map((p, i) => `${x(i).toFixed(1)},${y(Number.isFinite(f(p)) ? f(p) : 0).toFixed(1)}`).join(' ');
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((q) => `<text x="${L - 6}" y="${yl(q * maxRps) + 4}" text-anchor="end">${Math.round(q * maxRps)}</text><text x="${W - R + 6}" y="${yr(q * maxMs) + 4}">${(q * maxMs).toFixed(1)}</text><line x1="${L}" x2="${W - R}" y1="${yl(q * maxRps)}" y2="${yl(q * maxRps)}" stroke="#eee"/>`).join('');
+  /**
+   * A line through the windows that have a value: a window with no answer has no latency, and
+   * leaves a gap (not a fall to 0 ms); a point alone is drawn as a dot.
+   */
+  const series = (f: (p: Second) => number, y: (v: number) => number, color: string) => {
+    const runs: string[][] = [[]];
+    for (const p of s) {
+      const v = f(p);
+      if (Number.isFinite(v)) runs[runs.length - 1]!.push(`${x(p).toFixed(1)},${y(v).toFixed(1)}`);
+      else if (runs[runs.length - 1]!.length) runs.push([]);
+    }
+    return runs.filter((pts) => pts.length).map((pts) => pts.length === 1
+      ? `<circle cx="${pts[0]!.split(',')[0]}" cy="${pts[0]!.split(',')[1]}" r="2.5" fill="${color}"/>`
+      : `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`).join('');
+  };
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((q) => `<text x="${L - 6}" y="${yl(q * maxRps) + 4}" text-anchor="end">${Math.round(q * maxRps)}</text><text x="${W - R + 6}" y="${yr(q * maxMs) + 4}">${(q * maxMs).toFixed(maxMs < 1 ? 2 : 1)}</text><line x1="${L}" x2="${W - R}" y1="${yl(q * maxRps)}" y2="${yl(q * maxRps)}" stroke="#eee"/>`).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>${ticks}
 <text x="${L}" y="18" font-size="13">${xmlText(r.target)}: ${r['req/s'].toFixed(0)} req/s, p99 ${f2(r.latency_ms.p99)} ms, ${r.connections} connections</text>
-${poly(pts((p) => p.requests, yl), '#1f77b4')}${poly(pts((p) => p.p99_ms, yr), '#d62728')}${poly(pts((p) => p.p50_ms, yr), '#ff9896')}
-<text x="${L}" y="${H - 10}" fill="#1f77b4">req/s (left)</text><text x="${L + 100}" y="${H - 10}" fill="#d62728">p99 ms (right)</text><text x="${L + 210}" y="${H - 10}" fill="#ff9896">p50 ms (right)</text><text x="${W - R}" y="${H - 10}" text-anchor="end">seconds → ${s.length}</text>
+${series(rate, yl, '#1f77b4')}${series((p) => p.p99_ms, yr, '#d62728')}${series((p) => p.p50_ms, yr, '#ff9896')}
+<text x="${L}" y="${H - 10}" fill="#1f77b4">req/s (left)</text><text x="${L + 100}" y="${H - 10}" fill="#d62728">p99 ms (right)</text><text x="${L + 210}" y="${H - 10}" fill="#ff9896">p50 ms (right)</text><text x="${W - R}" y="${H - 10}" text-anchor="end">seconds → ${span.toFixed(1)}</text>
 </svg>
 `;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { clientAddress, MixSource, parseMix } from './mix.ts';
+import { clientAddress, MAX_VISITOR_REQUESTS, MixSource, parseMix } from './mix.ts';
 
 const target = { host: 'h', domain: 'load-x.bench.example', writeKey: 'wk', slug: 'load-slug' };
 
@@ -27,6 +27,31 @@ describe('the load mix', () => {
       if (family === 0) page = on;
     }
     expect(src.visitors).toBeGreaterThan(500);
+  });
+
+  it('sends every family\'s requests under the target\'s path when Footfall is served under one', () => {
+    const src = new MixSource({ ...target, basePath: '/footfall' }, { connections: 1, mix: parseMix('pageview=40,custom=20,rudder=20,pixel=20'), addresses: 1000, seed: 5 });
+    const seen = new Set<number>();
+    for (let i = 0; i < 400; i++) {
+      const { family, request } = src.next(0);
+      seen.add(family);
+      expect(request).toMatch(/^(GET|POST) \/footfall\/(api\/v1\/events\/|pixel\/v1\/|p\/load-slug)/);
+      src.answered(0, family, 200);
+    }
+    expect(seen.size).toBe(4);
+  });
+
+  it('ends a visit after a few dozen requests, so that a mix of custom events alone stays under the limiter\'s 60 a minute per address', () => {
+    const src = new MixSource(target, { connections: 1, mix: parseMix('custom=100'), addresses: 100_000, seed: 9 });
+    const perAddress = new Map<string, number>();
+    for (let i = 0; i < 3000; i++) {
+      const { family, request } = src.next(0);
+      const ip = /X-Forwarded-For: (\S+)\r\n/.exec(request)![1]!;
+      perAddress.set(ip, (perAddress.get(ip) ?? 0) + 1);
+      src.answered(0, family, 200);
+    }
+    expect(Math.max(...perAddress.values())).toBe(MAX_VISITOR_REQUESTS);
+    expect(MAX_VISITOR_REQUESTS).toBeLessThan(60);
   });
 
   it('rejects an unknown family in --mix', () => {

@@ -27,6 +27,14 @@ export function parseMix(text: string): Record<Family, number> {
 const FIRST_OCTETS = [23, 31, 45, 62, 77, 81, 88, 91, 103, 109, 151, 176, 185, 188, 200, 212];
 /** 16 × 256 × 256 × 250 distinct addresses; visitor k → address through a bijection. */
 const SPACE = 16 * 256 * 256 * 250;
+/** The most distinct client addresses `--addresses` may ask for. */
+export const MAX_ADDRESSES = SPACE;
+/**
+ * Requests one visitor (one client address) sends before another takes its place: well under the
+ * Prisme limiter's 60 a minute, so that a mix of custom events alone (which never end a visit)
+ * is not rate limited on a target that trusts the proxy.
+ */
+export const MAX_VISITOR_REQUESTS = 30;
 const MULT = 48_271; // coprime with SPACE (= 2^21 · 5^3), and k · MULT stays below 2^53
 
 export function clientAddress(k: number): string {
@@ -50,6 +58,8 @@ const MAIL_REFS = ['https://mail.google.com/', 'https://outlook.live.com/', 'htt
 export interface MixTarget {
   /** Host header value. */
   host: string;
+  /** The target URL's path ('' or '/prefix'): a Footfall behind a proxy that serves it under a path. */
+  basePath?: string;
   /** The website's domain: pages are https://<domain>/…, Origin is https://<domain>. */
   domain: string;
   writeKey: string;
@@ -64,6 +74,8 @@ interface Visitor {
   /** The page of the pageview in flight. */
   pending: string;
   views: number;
+  /** Prisme requests sent (pageviews and custom events): the visit ends at MAX_VISITOR_REQUESTS. */
+  sent: number;
   maxViews: number;
 }
 
@@ -80,6 +92,7 @@ export class MixSource implements RequestSource {
   private readonly site: string;
   private readonly hostLine: string;
   private readonly offset: number;
+  private readonly base: string;
 
   constructor(private readonly t: MixTarget, o: { connections: number; mix: Record<Family, number>; addresses: number; seed: number; uaCount?: number; visitLength?: number }) {
     this.visitor = Array.from({ length: o.connections }, () => null);
@@ -92,6 +105,7 @@ export class MixSource implements RequestSource {
     this.origin = `https://${t.domain}`;
     this.site = this.origin;
     this.hostLine = `Host: ${t.host}\r\n`;
+    this.base = t.basePath ?? '';
     this.addresses = o.addresses;
     this.visitLength = o.visitLength ?? 5;
     // A run-specific start in the address space: a second run against the same server must not
@@ -136,41 +150,52 @@ export class MixSource implements RequestSource {
 
   private newVisitor(conn: number): Visitor {
     const k = this.visitors++ % this.addresses;
-    const v: Visitor = { ip: clientAddress(this.offset + k), ua: this.uaHeader[this.ua()]!, page: null, pending: '', views: 0, maxViews: 1 + Math.floor(this.r() * this.visitLength) };
+    const v: Visitor = { ip: clientAddress(this.offset + k), ua: this.uaHeader[this.ua()]!, page: null, pending: '', views: 0, sent: 0, maxViews: 1 + Math.floor(this.r() * this.visitLength) };
     this.visitor[conn] = v;
     return v;
   }
 
+  /** The visitor on this connection whose visit goes on, or null when a new one is due. */
+  private ongoing(conn: number): (Visitor & { page: string }) | null {
+    const v = this.visitor[conn];
+    if (!v || v.page === null || v.views >= v.maxViews || v.sent >= MAX_VISITOR_REQUESTS) return null;
+    return v as Visitor & { page: string };
+  }
+
   private prisme(conn: number, custom: boolean): { family: number; request: string } {
-    let v = this.visitor[conn];
-    if (custom && v && v.page !== null) {
+    const going = this.ongoing(conn);
+    if (custom && going) {
       // A custom event on the page the session is on.
+      going.sent++;
       const name = this.pick(CUSTOM);
       const body = `{"plan":"${this.pick(['free', 'pro', 'team'])}","value":${Math.floor(this.r() * 100)},"currency":"EUR"}`;
       return {
         family: 1,
-        request: `POST /api/v1/events/custom/${name} HTTP/1.1\r\n${this.hostLine}Origin: ${this.origin}\r\nX-Prisme-Referrer: ${this.site}${v.page}\r\n${v.ua}X-Forwarded-For: ${v.ip}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        request: `POST ${this.base}/api/v1/events/custom/${name} HTTP/1.1\r\n${this.hostLine}Origin: ${this.origin}\r\nX-Prisme-Referrer: ${this.site}${going.page}\r\n${going.ua}X-Forwarded-For: ${going.ip}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
       };
     }
     let docRef = '';
     let page: string;
-    if (!v || v.views >= v.maxViews || v.page === null) {
+    let v: Visitor;
+    if (going) {
+      // Navigate: the document referrer is the page the session is on, the new page differs.
+      v = going;
+      const from = going.page;
+      do page = this.pick(PATHS);
+      while (page === from.split('?')[0]);
+      docRef = `X-Prisme-Document-Referrer: ${this.site}${from}\r\n`;
+    } else {
       v = this.newVisitor(conn);
       page = this.pick(PATHS);
       const r = this.r();
       if (r < 0.1) page += `?utm_source=newsletter&utm_medium=email&utm_campaign=${this.pick(CAMPAIGNS)}`;
       if (r > 0.55) docRef = `X-Prisme-Document-Referrer: ${this.pick(REFS)}\r\n`;
-    } else {
-      // Navigate: the document referrer is the page the session is on, the new page differs.
-      const from = v.page;
-      do page = this.pick(PATHS);
-      while (page === from.split('?')[0]);
-      docRef = `X-Prisme-Document-Referrer: ${this.site}${from}\r\n`;
     }
     v.pending = page;
+    v.sent++;
     return {
       family: 0,
-      request: `POST /api/v1/events/pageviews HTTP/1.1\r\n${this.hostLine}Origin: ${this.origin}\r\nX-Prisme-Referrer: ${this.site}${page}\r\n${docRef}${v.ua}X-Forwarded-For: ${v.ip}\r\nContent-Length: 0\r\n\r\n`,
+      request: `POST ${this.base}/api/v1/events/pageviews HTTP/1.1\r\n${this.hostLine}Origin: ${this.origin}\r\nX-Prisme-Referrer: ${this.site}${page}\r\n${docRef}${v.ua}X-Forwarded-For: ${v.ip}\r\nContent-Length: 0\r\n\r\n`,
     };
   }
 
@@ -182,13 +207,14 @@ export class MixSource implements RequestSource {
       `&context.userAgent=${encodeURIComponent(this.uas[i]!)}&context.page.path=${encodeURIComponent(p)}` +
       `&context.page.url=${encodeURIComponent(`${this.site}${p}?utm_source=amp`)}&context.page.referrer=${encodeURIComponent(this.pick(REFS))}` +
       `&context.page.title=Story&context.screen.width=1280&context.screen.height=720&properties.price=${Math.floor(this.r() * 100)}`;
-    const target = this.r() < 0.5 ? `/pixel/v1/track?${q}&event=${encodeURIComponent(this.pick(RUDDER_EVENTS))}` : `/pixel/v1/page?${q}&name=Story`;
+    const target = this.r() < 0.5 ? `${this.base}/pixel/v1/track?${q}&event=${encodeURIComponent(this.pick(RUDDER_EVENTS))}` : `${this.base}/pixel/v1/page?${q}&name=Story`;
     return `GET ${target} HTTP/1.1\r\n${this.hostLine}${this.uaHeader[i]}X-Forwarded-For: ${this.randomAddress()}\r\n\r\n`;
   }
 
   private pixel(): string {
     const r = this.r();
-    const path = r < 0.7 ? `/p/${this.t.slug}?utm_source=newsletter&utm_medium=email&utm_campaign=${this.pick(CAMPAIGNS)}` : `/p/${this.t.slug}`;
+    const pixel = `${this.base}/p/${this.t.slug}`;
+    const path = r < 0.7 ? `${pixel}?utm_source=newsletter&utm_medium=email&utm_campaign=${this.pick(CAMPAIGNS)}` : pixel;
     const ref = r > 0.8 ? `Referer: ${this.pick(MAIL_REFS)}\r\n` : '';
     return `GET ${path} HTTP/1.1\r\n${this.hostLine}${this.uaHeader[this.ua()]}${ref}X-Forwarded-For: ${this.randomAddress()}\r\n\r\n`;
   }

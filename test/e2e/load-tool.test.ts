@@ -20,23 +20,26 @@ describe('footfall bench (the load tool inside the binary)', () => {
         '--json', join(dir, 'run.json'), '--svg', join(dir, 'run.svg')], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
       expect(r.code).toBe(0);
       // The live progress line, once a second (a line each when stderr is not a terminal).
-      expect(r.stderr).toMatch(/^\s*\d+ s\s+\d+ req\/s\s+errors 0\s+p99 so far \d+\.\d\d ms$/m);
+      expect(r.stderr).toMatch(/^\s*\d+ s\s+\d+ req\/s\s+non-2xx 0\s+socket errors 0\s+p99 so far \d+\.\d\d ms$/m);
       expect(r.stdout).toContain('seed 42');
       expect(r.stdout).toMatch(/^requests\/s \d+\s+events\/s \d+\s+\(\d+ requests\)$/m);
       expect(r.stdout).toMatch(/^latency ms\s+p50 \d+\.\d\d\s+p90 \d+\.\d\d\s+p99 \d+\.\d\d\s+max \d+\.\d\d$/m);
       expect(r.stdout).toMatch(/^statuses\s+pageview 200:\d+.*socket errors 0$/m);
       expect(r.stdout).toMatch(/ack-check\s+stored \d+ .* OK/);
+      // What it left on the target, named.
+      expect(r.stdout).toMatch(/^created\s+website [0-9a-f-]{36} \(load-.*\.bench\.example\), pixel [0-9a-f-]{36} \(load-.*\): left on the target/m);
       const report = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { requests: number; seconds: unknown[]; ackCheck: { ok: boolean; stored: number; acknowledged: number }; statuses: Record<string, number> };
       expect(report.requests).toBeGreaterThan(100);
       expect(report.ackCheck.ok).toBe(true);
       expect(report.ackCheck.stored).toBe(report.ackCheck.acknowledged);
       const svg = readFileSync(join(dir, 'run.svg'), 'utf8');
       expect(svg).toStartWith('<svg');
-      // req/s, p99 and p50, one point per second.
+      // req/s, p99 and p50, one point per second, the run's last part-second included.
       const lines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').length);
       expect(lines.length).toBe(3);
-      expect(report.seconds.length).toBeGreaterThanOrEqual(1);
+      expect(report.seconds.length).toBeGreaterThanOrEqual(2);
       for (const points of lines) expect(points).toBe(report.seconds.length);
+      expect((report.seconds as { requests: number }[]).reduce((a, s) => a + s.requests, 0)).toBe(report.requests);
     } finally {
       expect(await ff.stop()).toBe(0);
     }
@@ -86,6 +89,99 @@ describe('footfall bench (the load tool inside the binary)', () => {
       expect(await stderr).not.toContain('EMFILE');
     } finally {
       p.kill();
+      await ff.stop();
+    }
+  }, 60_000);
+
+  it('drives a Footfall served under a path through a proxy, every request under that path', async () => {
+    const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+    const outside: string[] = [];
+    const proxy = Bun.serve({
+      hostname: '127.0.0.1', port: 0,
+      async fetch(req) {
+        const u = new URL(req.url);
+        if (!u.pathname.startsWith('/ff/')) return outside.push(u.pathname), new Response('not here', { status: 404 });
+        const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer();
+        const res = await fetch(ff.url + u.pathname.slice(3) + u.search, { method: req.method, headers: req.headers, body, redirect: 'manual' });
+        return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
+      },
+    });
+    try {
+      const r = await run(['--target', `http://127.0.0.1:${proxy.port}/ff/`, '--duration', '2s', '--connections', '4', '--ack-check', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+      expect(outside).toEqual([]);
+      expect(r.stdout).toMatch(/ack-check\s+stored [1-9]\d* .*: OK/);
+      expect(r.code).toBe(0);
+    } finally {
+      proxy.stop(true);
+      await ff.stop();
+    }
+  }, 60_000);
+
+  it('waits for a server that flushes seldom to store what it acknowledged before reading the exports back', async () => {
+    const ff = await startBinary(['--trust-proxy', '--flush-interval', '4s', '--flush-size', '100000'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+    try {
+      const r = await run(['--target', ff.url, '--duration', '1s', '--connections', '4', '--ack-check', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+      expect(r.stdout).toMatch(/ack-check\s+stored [1-9]\d* .*: OK/);
+      expect(r.code).toBe(0);
+    } finally {
+      await ff.stop();
+    }
+  }, 60_000);
+
+  it('ends a run at Ctrl-C and summarises it, writing its files, with exit status 130', async () => {
+    const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+    const dir = tempDir();
+    const started = performance.now();
+    const p = Bun.spawn([ensureBinary(), 'bench', '--target', ff.url, '--duration', '60s', '--connections', '4', '--ack-check', '--json', join(dir, 'run.json')], {
+      env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: PASSWORD }, stdout: 'pipe', stderr: 'pipe',
+    });
+    try {
+      const stdout = new Response(p.stdout).text();
+      const stderr = new Response(p.stderr).text();
+      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+      for (let i = 0; ; i++) {
+        const m = (await (await fetch(`${ff.url}/api/metrics`, { headers: auth })).json()) as { buffer: { accepted: number } };
+        if (m.buffer.accepted > 100) break;
+        if (i > 500) throw new Error('the bench never reached the target');
+        await Bun.sleep(20);
+      }
+      p.kill('SIGINT');
+      expect(await p.exited).toBe(130);
+      expect(performance.now() - started).toBeLessThan(30_000);
+      expect(await stdout).toMatch(/ack-check\s+stored [1-9]\d* .*: OK/);
+      expect(await stderr).toContain('stopping (Ctrl-C again to quit at once)');
+      expect((JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { requests: number }).requests).toBeGreaterThan(100);
+    } finally {
+      p.kill();
+      await ff.stop();
+    }
+  }, 60_000);
+
+  it('fails a run whose answers were not all 2xx, says before any load that --ack-check needs an admin, and that a target answering otherwise is not a Footfall', async () => {
+    // No --trust-proxy: every visitor shares the test's address, and the limiter answers 429.
+    const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+    const other = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => Response.json({}) });
+    try {
+      const limited = await run(['--target', ff.url, '--duration', '1s', '--connections', '4', '--mix', 'pageview=100', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+      expect(limited.code).toBe(1);
+      expect(limited.stderr).toMatch(/answers were not 2xx \(429: \d+\)/);
+      expect(limited.stderr).toContain('start the target with --trust-proxy');
+
+      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+      const token = ((await login.json()) as { token: string }).token;
+      const created = await fetch(`${ff.url}/api/users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bob', password: 'bob-password-123', role: 'user' }) });
+      expect(created.status).toBe(200);
+      const notAdmin = await run(['--target', ff.url, '--duration', '30s', '--ack-check', '--user', 'bob', '--password', 'bob-password-123', '--quiet']);
+      expect(notAdmin.code).toBe(1);
+      expect(notAdmin.stderr).toMatch(/--ack-check reads the server's drop counters, and \/api\/metrics answered 401: log in as an admin/);
+      expect(notAdmin.stdout).toBe('');
+
+      const foreign = await run(['--target', `http://127.0.0.1:${other.port}`, '--duration', '1s', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+      expect(foreign.code).toBe(1);
+      expect(foreign.stderr).toContain('login answered 200 without token: is the target a Footfall?');
+    } finally {
+      other.stop(true);
       await ff.stop();
     }
   }, 60_000);

@@ -61,6 +61,12 @@ export function createApp(deps: AppDeps) {
     if (error instanceof ApiError) return errorResponse(error);
     if (error instanceof PasswordQueueFullError)
       return errorResponse(new ApiError('too-many-requests', 'Too many password checks at once; try again shortly.', {}, { 'retry-after': '1' }));
+    if ((error as { code?: unknown } | null)?.code === 'SQLITE_BUSY') {
+      // Another process (a sqlite3 shell, a backup tool) held the database's write lock past the
+      // wait: a moment's trouble, not a server error; nothing was written.
+      deps.log.warn('database busy: another process holds its write lock', { error: String(error) });
+      return errorResponse(new ApiError('service-unavailable', 'The database is busy; try again shortly.', {}, { 'retry-after': '1' }));
+    }
     switch (code) {
       case 'VALIDATION':
         // A response that fails its own schema is our bug, not bad input.

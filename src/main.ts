@@ -18,12 +18,18 @@ import { sourceWorkerUrls, ThreadedSqliteEventStore, type WorkerUrls } from './s
 import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
+import { LOCK_FILE, lockDataDir, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
 
-/** Exit codes: 2 = bad options, 3 = database from a newer Footfall, 4 = cannot listen, 1 = anything else. */
+/** Exit codes: 2 = bad options, 3 = the database cannot be used, 4 = cannot listen, 5 = data directory in use, 1 = anything else. */
 const EXIT_USAGE = 2;
-const EXIT_DB_TOO_NEW = 3;
+/** The database cannot be used: written by a newer Footfall, not a database, damaged, not writable. */
+const EXIT_DATABASE = 3;
 /** The address cannot be listened on: in use by another process, not this machine's, not allowed. */
 const EXIT_LISTEN = 4;
+/** Another `footfall serve` holds the data directory. */
+const EXIT_DATA_DIR_IN_USE = 5;
+/** How long the request thread's database connection waits for a lock another process holds. */
+const REQUEST_THREAD_BUSY_TIMEOUT_MS = 1000;
 /** Bun's own cap on a request body; each API then applies its own, lower limit with its own 413. */
 const MAX_REQUEST_BODY = 5 * 1024 * 1024;
 
@@ -195,33 +201,62 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     badOptions([`--data-dir: cannot create ${config.dataDir}: ${(e as Error).message}`]);
     return EXIT_USAGE;
   }
+  let lock: DataDirLock | null;
+  try {
+    lock = lockDataDir(config.dataDir);
+  } catch (e) {
+    badOptions([`--data-dir: cannot use ${config.dataDir}: ${(e as Error).message}`]);
+    return EXIT_USAGE;
+  }
+  if (!lock) {
+    operatorLines(config.logFormat, 'error')(
+      `footfall: another footfall serve is using the data directory ${resolve(config.dataDir)} (it holds ${LOCK_FILE} there): stop it first, or give this one a --data-dir of its own\n`,
+    );
+    return EXIT_DATA_DIR_IN_USE;
+  }
   const dbPath = join(config.dataDir, 'footfall.db');
+  /** The database cannot be opened or written: said in one line, naming the file, not as a stack trace. */
+  const unusable = (e: unknown): number => {
+    const why = e instanceof DatabaseTooNewError ? e.message : `cannot use the database ${resolve(dbPath)}: ${(e as Error).message}`;
+    operatorLines(config.logFormat, 'error')(`footfall: ${why}\n`);
+    lock.release();
+    return EXIT_DATABASE;
+  };
   let db;
   try {
     db = openDatabase(dbPath);
+    // This connection is the request thread's: a lock another process holds on the file (a
+    // sqlite3 shell) may stall it, and every request with it, this long at most before the
+    // write that waits is answered 503 (the writer thread keeps SQLite's longer wait).
+    db.exec(`PRAGMA busy_timeout = ${REQUEST_THREAD_BUSY_TIMEOUT_MS}`);
   } catch (e) {
-    if (e instanceof DatabaseTooNewError) {
-      log.error(e.message);
-      return EXIT_DB_TOO_NEW;
-    }
-    throw e;
+    return unusable(e);
   }
   // Inserts run on a writer thread with its own connection; scans (export) use this one. The
   // thread starts while the rest of start-up goes on (checked once the server listens).
   const events = ThreadedSqliteEventStore.start(dbPath, db, workerUrls(config.ack));
-  const meta = new SqliteMetaStore(db);
   const passwords = passwordHasher();
-  // Before listening, so the admin can log in as soon as "listening" is logged. Only the very
-  // first start hashes a password (argon2id, ~200 ms); a restart skips it.
-  const passwordProblem = meta.users.countAll() === 0 ? adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD) : null;
-  if (passwordProblem) {
-    badOptions([passwordProblem]);
-    await events.close();
+  let meta: SqliteMetaStore;
+  try {
+    meta = new SqliteMetaStore(db);
+    // Before listening, so the admin can log in as soon as "listening" is logged. Only the very
+    // first start hashes a password (argon2id, ~200 ms); a restart skips it.
+    const passwordProblem = meta.users.countAll() === 0 ? adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD) : null;
+    if (passwordProblem) {
+      badOptions([passwordProblem]);
+      await events.close();
+      db.close();
+      lock.release();
+      return EXIT_USAGE;
+    }
+    await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, operatorLines(config.logFormat, 'warn'), Date.now());
+    meta.tokens.purgeExpired(Date.now());
+  } catch (e) {
+    // A database that opens but cannot be read or written (damaged, its file read-only).
+    await events.close().catch(() => {});
     db.close();
-    return EXIT_USAGE;
+    return unusable(e);
   }
-  await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, operatorLines(config.logFormat, 'warn'), Date.now());
-  meta.tokens.purgeExpired(Date.now());
   const drops = new DropCounter();
   const buffer = writeBufferFromConfig(config, events, (tally) => drops.addTally(tally), log);
   buffer.start();
@@ -246,6 +281,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       const drained = await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), async () => {
         await events.close();
         db.close();
+        lock.release();
       });
       done(exitCode ?? drained);
     };
@@ -253,6 +289,13 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     // was logged killed the process (exit 130) once startup had an await (the admin bootstrap).
     process.on('SIGTERM', () => void stop('SIGTERM'));
     process.on('SIGINT', () => void stop('SIGINT'));
+    // Ctrl-\\ and `kill -QUIT`: as cleanly as SIGTERM (by default it would end the process on the
+    // spot, with the buffered events).
+    process.on('SIGQUIT', () => void stop('SIGQUIT'));
+    // What log rotation hooks send to have logs reopened: the log goes to standard error, which
+    // the service manager or shell holds, so there is nothing to reopen; by default these signals
+    // would end the process on the spot.
+    for (const signal of ['SIGUSR1', 'SIGUSR2'] as const) process.on(signal, () => log.info('signal ignored: the log is standard error, nothing to reopen', { signal }));
     // The terminal or SSH session of a server started by hand went away: stop as cleanly, rather
     // than die with the events acknowledged but not yet written. Unless it was started to outlive
     // its terminal (`nohup`, which makes it ignore SIGHUP): a handler would undo that.

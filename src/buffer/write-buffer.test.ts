@@ -82,6 +82,17 @@ describe('WriteBuffer', () => {
     expect(buffer.snapshot().flushFailures).toBe(2);
   });
 
+  it('says when flushes start failing and when they recover', async () => {
+    const lines: string[] = [];
+    const record = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
+    const log = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+    const buffer = new WriteBuffer({ store: flakyStore(1), flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 1, retryMaxMs: 4, log });
+    buffer.submit(makeEvent(1));
+    await buffer.flush();
+    expect(await buffer.drain(5_000)).toBe(0);
+    expect(lines).toEqual(['error flush failed; batch kept for retry', 'info flushes recovered: the events kept for retry are being written']);
+  });
+
   it('counts events that failed writes still hold against the cap', async () => {
     const store = flakyStore(100);
     const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 3, durable: false, retryBaseMs: 1000 });

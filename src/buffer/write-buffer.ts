@@ -314,6 +314,7 @@ export class WriteBuffer {
   /** A batch is stored: counts, drops, and the durable acks it completes. */
   private committed(batch: PendingEvent[], sizes: number[], dropped: DropTally | null): void {
     for (const b of sizes) this.stats.bytes -= b;
+    if (this.consecutiveFailures > 0) this.opts.log?.info('flushes recovered: the events kept for retry are being written', { failedTries: this.consecutiveFailures, waiting: this.size });
     this.consecutiveFailures = 0;
     this.retryAt = 0;
     this.committedSeq += batch.length;

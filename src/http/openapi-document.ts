@@ -13,6 +13,10 @@
  * - integers shown as `anyOf: [numeric string, integer]` (Elysia's coercion, with a
  *   contradictory default of 0), in parameters and in every body and answer schema (an error's
  *   `status`, the metrics' counters): the integer schema alone, as clients send and get it.
+ *
+ * And one answer every management route may give (app.ts): 503 with Retry-After when another
+ * process holds the database's write lock past the request thread's wait. It is added to each
+ * operation that answers 401 (the routes that read or write accounts), with that error's schema.
  */
 
 type Json = Record<string, unknown>;
@@ -36,7 +40,11 @@ export function tidyOpenApi(source: Json): Json {
       if (!isObject(op)) continue;
       if (Array.isArray(op.parameters)) for (const p of op.parameters) if (isObject(p)) tidyParameter(p);
       if (isObject(op.requestBody)) jsonOnly(op.requestBody);
-      if (isObject(op.responses)) for (const [status, r] of Object.entries(op.responses)) if (isObject(r)) tidyResponse(status, r);
+      if (isObject(op.responses)) {
+        for (const [status, r] of Object.entries(op.responses)) if (isObject(r)) tidyResponse(status, r);
+        const unauthorized = op.responses['401'];
+        if (isObject(unauthorized) && op.responses['503'] === undefined) op.responses['503'] = databaseBusy(unauthorized);
+      }
     }
   }
   doc.paths = integersOnly(paths);
@@ -85,6 +93,14 @@ function tidyResponse(status: string, r: Json): void {
   if (typeof r.description === 'string' && r.description !== '') return;
   const schemaDescription = media && isObject(media.schema) && typeof media.schema.description === 'string' ? media.schema.description : null;
   r.description = schemaDescription ?? REASON[status] ?? 'Response';
+}
+
+function databaseBusy(unauthorized: Json): Json {
+  return {
+    description: 'The database is busy: another process (a sqlite3 shell, a backup tool) holds its write lock; nothing was written. Retry-After: 1',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before trying again' } },
+    ...(isObject(unauthorized.content) ? { content: structuredClone(unauthorized.content) } : {}),
+  };
 }
 
 /** Keeps only `application/json` in a content map that lists it with the generator's form and text twins. */

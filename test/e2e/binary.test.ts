@@ -100,6 +100,28 @@ describe('dist/footfall', () => {
     }
   });
 
+  it('refuses a second serve on the same data directory (status 5), and starts once the first is gone, even killed', async () => {
+    const first = await startBinary();
+    const second = runBinary(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', first.dataDir, '--log-level', 'warn']);
+    expect(second.code).toBe(5);
+    expect(second.stderr).toContain(`footfall: another footfall serve is using the data directory ${first.dataDir} (it holds footfall.lock there)`);
+    expect((await fetch(`${first.url}/api/v1/healthcheck`)).status).toBe(200);
+    first.proc.kill('SIGKILL');
+    await first.proc.exited;
+    // The operating system let go of the lock with the process: no stale lock to remove by hand.
+    const third = await startBinary([], {}, first.dataDir);
+    expect(await third.stop()).toBe(0);
+  });
+
+  it('says in one line which database it cannot use, and why, with status 3 (not a database, not writable)', () => {
+    const garbage = tempDir();
+    writeFileSync(join(garbage, 'footfall.db'), Buffer.alloc(5000, 0x5a));
+    const r = runBinary(['serve', '--port', '0', '--data-dir', garbage]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`footfall: cannot use the database ${join(garbage, 'footfall.db')}: file is not a database\n`);
+    expect(r.stderr).not.toContain('    at ');
+  });
+
   it('reports a data dir that is a file with the other bad options (status 2)', () => {
     const file = join(tempDir(), 'not-a-dir');
     writeFileSync(file, '');
@@ -125,6 +147,15 @@ describe('dist/footfall', () => {
   it('also stops cleanly on SIGINT', async () => {
     const ff = await startBinary();
     expect(await ff.stop('SIGINT')).toBe(0);
+  });
+
+  it('outlives the SIGUSR1 and SIGUSR2 of log rotation hooks, and stops cleanly on SIGQUIT', async () => {
+    const ff = await startBinary();
+    ff.proc.kill('SIGUSR1');
+    ff.proc.kill('SIGUSR2');
+    // Their default action would have ended the process as they arrived, before this answer.
+    expect((await fetch(`${ff.url}/api/v1/healthcheck`)).status).toBe(200);
+    expect(await ff.stop('SIGQUIT')).toBe(0);
   });
 
   it('refuses a database written by a newer Footfall with exit code 3 and says why', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test';
+import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../../src/store/sqlite/sqlite-event-store.ts';
@@ -88,6 +89,29 @@ describe('dist/footfall management API', () => {
       expect(await ff.stop()).toBe(0);
     }
   });
+
+  it('answers 503 with Retry-After, within a second, while another process holds the database\'s write lock, and writes once it lets go', async () => {
+    const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' });
+    const shell = new Database(join(ff.dataDir, 'footfall.db'));
+    try {
+      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+      const headers = { authorization: `Bearer ${((await login.json()) as { token: string }).token}`, 'content-type': 'application/json' };
+      const create = () => fetch(`${ff.url}/api/websites`, { method: 'POST', headers, body: JSON.stringify({ name: 'Busy', domain: 'busy.example' }) });
+      // As a sqlite3 shell's BEGIN IMMEDIATE would.
+      shell.exec('BEGIN IMMEDIATE');
+      const started = performance.now();
+      const busy = await create();
+      const waited = performance.now() - started;
+      expect([busy.status, busy.headers.get('retry-after')]).toEqual([503, '1']);
+      expect(((await busy.json()) as { error: { code: string } }).error.code).toBe('service-unavailable');
+      expect(waited).toBeLessThan(3000);
+      shell.exec('ROLLBACK');
+      expect((await create()).status).toBe(200);
+    } finally {
+      shell.close();
+      expect(await ff.stop()).toBe(0);
+    }
+  }, 30_000);
 
   it('prints a random admin password once when none is given, and reset-password prints a new one that works', async () => {
     const dir = tempDir();

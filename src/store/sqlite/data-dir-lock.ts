@@ -1,0 +1,42 @@
+/**
+ * @module One `footfall serve` per data directory: a lock the operating system releases when the
+ * process ends, however it ends (SIGKILL included), so there is no stale lock file to clean up.
+ *
+ * Two servers on one database would each keep their own caches of what the management API
+ * changes (website domains as Prisme origins, write keys, pixel slugs): a website created through
+ * one is refused by the other's Prisme API, a write key rotated on one still works on the other.
+ * SQLite's own locking is per transaction, so it lets them. The lock is an exclusive transaction
+ * held open on a file of its own beside the database (SQLite's POSIX advisory locks).
+ */
+import { Database } from 'bun:sqlite';
+import { join } from 'node:path';
+
+export const LOCK_FILE = 'footfall.lock';
+
+export interface DataDirLock {
+  release(): void;
+}
+
+/** Takes the data directory's lock, or returns null when another process holds it. Throws when the file cannot be made or opened. */
+export function lockDataDir(dataDir: string): DataDirLock | null {
+  const db = new Database(join(dataDir, LOCK_FILE), { create: true });
+  try {
+    db.exec('PRAGMA busy_timeout = 0');
+    // Rollback-journal mode: BEGIN EXCLUSIVE takes the file's exclusive lock at once.
+    db.exec('PRAGMA journal_mode = DELETE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') return null;
+    throw e;
+  }
+  return {
+    release() {
+      try {
+        db.exec('ROLLBACK');
+      } finally {
+        db.close();
+      }
+    },
+  };
+}

@@ -1,5 +1,5 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
@@ -19,6 +19,7 @@ import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
 import { LOCK_FILE, lockDataDir, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
+import { fileFate, type FileIdentity } from './store/sqlite/file-identity.ts';
 
 /** Exit codes: 2 = bad options, 3 = the database cannot be used, 4 = cannot listen, 5 = data directory in use, 1 = anything else. */
 const EXIT_USAGE = 2;
@@ -28,6 +29,8 @@ const EXIT_DATABASE = 3;
 const EXIT_LISTEN = 4;
 /** Another `footfall serve` holds the data directory. */
 const EXIT_DATA_DIR_IN_USE = 5;
+/** How often the database file is checked for being still the one opened (file-identity.ts). */
+const DB_FILE_CHECK_MS = 2000;
 /** How long the request thread's database connection waits for a lock another process holds. */
 const REQUEST_THREAD_BUSY_TIMEOUT_MS = 1000;
 /** Bun's own cap on a request body; each API then applies its own, lower limit with its own 413. */
@@ -263,6 +266,18 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts);
   // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
   const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
+  // The database file deleted or replaced while running (a backup put back with `mv`): what is
+  // written from then on goes to a file no path leads to, lost at exit. Stop instead, so that a
+  // restart (the service manager's, or the operator's) writes to the file the path names.
+  let stopServer: ((signal: string, exitCode?: number) => Promise<void>) | null = null;
+  const opened = statIdentity(dbPath);
+  const fileWatch = setInterval(() => {
+    const fate = opened ? fileFate(opened, statIdentity(dbPath)) : 'same';
+    if (fate === 'same') return;
+    clearInterval(fileWatch);
+    log.error(`the database file was ${fate} while running: stopping, as what is stored from now on would be lost with the old file`, { path: resolve(dbPath) });
+    void stopServer?.('database-' + fate, EXIT_DATABASE);
+  }, DB_FILE_CHECK_MS);
   const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
   for (const origin of prisme.origins.uncovered()) {
     log.warn('--origins entry covered by no website: its events are stored under none (GET /api/events/unassigned/export); create a website with that domain to count them under it', { origin });
@@ -277,6 +292,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       stopping = true;
       log.info('shutting down', { signal, waiting: buffer.size });
       clearInterval(sweeper);
+      clearInterval(fileWatch);
       prisme.sessions.close();
       const drained = await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), async () => {
         await events.close();
@@ -285,6 +301,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       });
       done(exitCode ?? drained);
     };
+    stopServer = stop;
     // Handlers first, then listen: with them after listen, a SIGINT sent the moment "listening"
     // was logged killed the process (exit 130) once startup had an await (the admin bootstrap).
     process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -327,6 +344,15 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       if (!running && config.ack === 'durable') log.warn('the WAL checkpointer thread did not start; the writer checkpoints by itself', { error: events.checkpointerError });
     });
   });
+}
+
+function statIdentity(path: string): FileIdentity | null {
+  try {
+    const st = statSync(path);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
 }
 
 /** Reverse order of opening: stop accepting, drain the buffer, close the store. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../../src/config.ts';
 import { runBinary, startBinary, tempDir } from '../helpers/binary.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
@@ -121,6 +121,16 @@ describe('dist/footfall', () => {
     expect(r.stderr).toContain(`footfall: cannot use the database ${join(garbage, 'footfall.db')}: file is not a database\n`);
     expect(r.stderr).not.toContain('    at ');
   });
+
+  it('stops (status 3) when its database file is replaced while it runs, instead of writing on into a file no path leads to', async () => {
+    const ff = await startBinary();
+    const db = join(ff.dataDir, 'footfall.db');
+    // A backup put back with mv while running.
+    copyFileSync(db, `${db}.restored`);
+    renameSync(`${db}.restored`, db);
+    expect(await ff.proc.exited).toBe(3);
+    expect(await ff.finalLog).toContain('the database file was replaced while running: stopping');
+  }, 30_000);
 
   it('reports a data dir that is a file with the other bad options (status 2)', () => {
     const file = join(tempDir(), 'not-a-dir');

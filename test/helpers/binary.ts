@@ -25,6 +25,8 @@ export interface Running {
   dataDir: string;
   /** Everything written to stderr so far. */
   log(): string;
+  /** Everything written to stderr, once the process has closed it (exited). */
+  finalLog: Promise<string>;
   /** SIGTERM, then the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number>;
 }
@@ -71,7 +73,7 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
   let resolveUrl!: (u: string) => void;
   let rejectUrl!: (e: Error) => void;
   const urlP = new Promise<string>((res, rej) => ((resolveUrl = res), (rejectUrl = rej)));
-  void (async () => {
+  const finalLog = (async () => {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -80,6 +82,7 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
       if (m) resolveUrl(m[1]!);
     }
     rejectUrl(new Error(`footfall exited before listening:\n${text}`));
+    return text;
   })();
   const timer = setTimeout(() => rejectUrl(new Error(`footfall did not start within 10 s:\n${text}`)), 10_000);
   const url = await urlP.finally(() => clearTimeout(timer));
@@ -89,6 +92,7 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
     port: Number(new URL(url).port),
     dataDir,
     log: () => text,
+    finalLog,
     async stop(signal = 'SIGTERM') {
       proc.kill(signal);
       return await proc.exited;

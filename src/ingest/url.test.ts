@@ -104,8 +104,10 @@ describe('utmFrom', () => {
     expect(utmFrom(must('https://x.io/?utm_source=a&ref=b')).utmSource).toBe('a');
   });
 
-  it('keeps the first value of a repeated parameter', () => {
+  it('keeps the first value of a repeated parameter, even an empty one (as Prisme\'s Peek), the source then falling back to ref', () => {
     expect(utmFrom(must('https://x.io/?utm_medium=one&utm_medium=two')).utmMedium).toBe('one');
+    expect(utmFrom(must('https://x.io/?utm_medium=&utm_medium=two')).utmMedium).toBeNull();
+    expect(utmFrom(must('https://x.io/?utm_source=&utm_source=second&ref=r')).utmSource).toBe('r');
   });
 
   it('keeps malformed escapes raw instead of throwing', () => {

@@ -113,7 +113,11 @@ export interface Utm {
   utmContent: string | null;
 }
 
-/** UTM fields from the page URL's query: first non-empty value wins, `ref` stands in for `utm_source`; `utm_id` is ignored. */
+/**
+ * UTM fields from the page URL's query as Prisme reads them (fasthttp's Peek): the first value of
+ * each name, an empty one being none — a later value of the same name is not read — and `ref`
+ * stands in for an empty or missing `utm_source`; `utm_id` is ignored.
+ */
 export function utmFrom(url: PageUrl): Utm {
   if (url.query === '') return NO_UTM;
   // PageUrl values are shared through the URL cache, so their UTM fields are worth remembering
@@ -128,7 +132,7 @@ const utmMemo = new WeakMap<PageUrl, Utm>();
 
 function utmFromQuery(query: string): Utm {
   const params = queryParams(query);
-  const get = (k: string): string | null => params.get(k) ?? null;
+  const get = (k: string): string | null => params.get(k) || null;
   return {
     utmSource: get('utm_source') ?? get('ref'),
     utmMedium: get('utm_medium'),
@@ -138,7 +142,7 @@ function utmFromQuery(query: string): Utm {
   };
 }
 
-/** Query string → first non-empty decoded value per decoded name. Never throws. */
+/** Query string → the first decoded value of each decoded name (empty ones included). Never throws. */
 export function queryParams(query: string): Map<string, string> {
   const out = new Map<string, string>();
   if (query === '') return out;
@@ -147,7 +151,7 @@ export function queryParams(query: string): Map<string, string> {
     const eq = pair.indexOf('=');
     const name = decodeQueryComponent(eq >= 0 ? pair.slice(0, eq) : pair);
     const value = eq >= 0 ? decodeQueryComponent(pair.slice(eq + 1)) : '';
-    if (value !== '' && !out.has(name)) out.set(name, value);
+    if (!out.has(name)) out.set(name, value);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { loadConfig, type Config } from './config.ts';
+import { unknownEnvNames, loadConfig, type Config } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults with no flags and no env', () => {
@@ -67,6 +67,19 @@ describe('loadConfig', () => {
     expect(r.ok && [r.config.maxSessions, r.config.limiterMaxKeys]).toEqual([200_000, 100_000]);
     const bad = loadConfig(['--max-sessions', '10'], {});
     expect(bad.ok).toBe(false);
+    // And bounds the bounds: 1e20 sessions would be none.
+    for (const flag of ['--max-sessions', '--limiter-max-keys', '--buffer-max']) {
+      const huge = loadConfig([flag, '99999999999999999999'], {});
+      expect([flag, huge.ok]).toEqual([flag, false]);
+    }
+  });
+
+  it('lets a flag stand in for an environment value it could not read, and names FOOTFALL_ names that are no option', () => {
+    const r = loadConfig(['--port', '9000'], { FOOTFALL_PORT: 'abc' });
+    expect(r.ok && r.config.port).toBe(9000);
+    const bad = loadConfig([], { FOOTFALL_PORT: 'abc' });
+    expect(!bad.ok && bad.errors).toEqual(['FOOTFALL_PORT: expected an integer, got "abc"']);
+    expect(unknownEnvNames({ FOOTFALL_ACKS: 'durable', FOOTFALL_ACK: 'durable', FOOTFALL_ADMIN_PASSWORD: 'x', PATH: '/bin' })).toEqual(['FOOTFALL_ACKS']);
   });
 
   it('turns the limiter off with --rate-limit off', () => {

@@ -70,11 +70,11 @@ export const ConfigSchema = T.Object({
     flag: 'pixel-mail-proxies', env: ['FOOTFALL_PIXEL_MAIL_PROXIES'], kind: 'bool', shown: 'false',
     help: 'Store Umami /p/:slug hits fetched by mail image proxies (Gmail GoogleImageProxy, YahooMailProxy) as newsletter opens. Off: Gmail\'s proxy is a bot, as in Umami.',
   }),
-  limiterMaxKeys: opt(T.Integer({ default: 50_000, minimum: 1000 }), {
+  limiterMaxKeys: opt(T.Integer({ default: 50_000, minimum: 1000, maximum: 50_000_000 }), {
     flag: 'limiter-max-keys', env: ['FOOTFALL_LIMITER_MAX_KEYS'], kind: 'int', shown: '50000',
     help: 'Hard cap on tracked client addresses (~40 B each, outside the JS heap); beyond it one not seen since the last sweep is forgotten (its bucket starts full again). A bucket idle for a whole period is full anyway, so 50000 only forgets early when over ~800 new addresses a second arrive for a minute.',
   }),
-  maxSessions: opt(T.Integer({ default: 20_000, minimum: 1000 }), {
+  maxSessions: opt(T.Integer({ default: 20_000, minimum: 1000, maximum: 5_000_000 }), {
     flag: 'max-sessions', env: ['FOOTFALL_MAX_SESSIONS'], kind: 'int', shown: '20000',
     help: 'Hard cap on devices (client address + UA + site) whose Prisme sessions are held in memory, ~1 KB of RSS each, 4× as many sessions in all (a device may hold up to 64 tabs and forks), and what those sessions keep of the paths, UTM values and referrer hosts to 1.6 KB a device on average (32 MB for 20000: URLs may be 8 KB long); beyond any of the three the least recently active device is forgotten: its next pageview starts a new session and its custom events answer 400. 20000 holds ~40k visits an hour with 30-minute visits; raise it on a bigger box (200000 ≈ +200 MB).',
   }),
@@ -86,7 +86,7 @@ export const ConfigSchema = T.Object({
     flag: 'flush-size', env: ['FOOTFALL_FLUSH_SIZE'], kind: 'int', shown: '2000',
     help: 'Write buffer flushes as soon as it holds this many events.',
   }),
-  bufferMax: opt(T.Integer({ default: 100_000, minimum: 1 }), {
+  bufferMax: opt(T.Integer({ default: 100_000, minimum: 1, maximum: 10_000_000 }), {
     flag: 'buffer-max', env: ['FOOTFALL_BUFFER_MAX'], kind: 'int', shown: '100000',
     help: 'Most events held in memory; beyond it ingestion answers 503 (GIF endpoints: GIF, drop counted).',
   }),
@@ -202,12 +202,14 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const source = new Map<ConfigKey, string>();
   const byFlag = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, k] as const));
 
+  /** An environment value that cannot be read is a problem only if no flag gives the option. */
+  const envErrors = new Map<ConfigKey, string>();
   for (const key of CONFIG_KEYS) {
     for (const name of optionMeta(key).env) {
       const v = env[name];
       if (v === undefined || v === '') continue;
       const c = convert(key, v);
-      if ('error' in c) errors.push(`${name}: ${c.error}`);
+      if ('error' in c) envErrors.set(key, `${name}: ${c.error}`);
       else (raw[key] = c.value), source.set(key, name);
       break;
     }
@@ -220,10 +222,12 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   errors.push(...read.errors);
   for (const { flag, text } of read.flags) {
     const key = byFlag.get(flag)!;
+    envErrors.delete(key);
     const c = convert(key, text);
     if ('error' in c) errors.push(`--${flag}: ${c.error}`);
     else (raw[key] = c.value), source.set(key, `--${flag}`);
   }
+  errors.unshift(...envErrors.values());
   const nameOf = (key: ConfigKey) => source.get(key) ?? `--${optionMeta(key).flag}`;
 
   const config = Value.Default(ConfigSchema, structuredClone(raw)) as Config;
@@ -246,6 +250,12 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const geoProblem = config.geoipDb ? readableFileIssue(config.geoipDb) : null;
   if (geoProblem) errors.push(`${nameOf('geoipDb')}: ${geoProblem}`);
   return errors.length ? { ok: false, errors, config, rest: read.rest } : { ok: true, config, rest: read.rest };
+}
+
+/** Environment names that look like Footfall's (FOOTFALL_…) but are none of its options: a misspelling, most likely (FOOTFALL_ACKS). */
+export function unknownEnvNames(env: Record<string, string | undefined>): string[] {
+  const known = new Set<string>(['FOOTFALL_ADMIN_PASSWORD', ...CONFIG_KEYS.flatMap((k) => optionMeta(k).env)]);
+  return Object.keys(env).filter((name) => name.startsWith('FOOTFALL_') && !known.has(name)).sort();
 }
 
 /** Why `path` cannot be read as a file, or null. */

@@ -1,7 +1,7 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { adminPasswordIssue, loadConfig, type Config } from './config.ts';
+import { adminPasswordIssue, loadConfig, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnit, unitArgs } from './cli/systemd-unit.ts';
@@ -17,7 +17,7 @@ import { DatabaseTooNewError, openDatabase } from './store/sqlite/open-database.
 import { sourceWorkerUrls, ThreadedSqliteEventStore, type WorkerUrls } from './store/sqlite/threaded-event-store.ts';
 import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
-import { loadDefaultGeoDatabase, openGeoReader } from './ingest/geo.ts';
+import { loadDefaultGeoDatabase, openGeoReader, type GeoReader } from './ingest/geo.ts';
 import { LOCK_FILE, lockDataDir, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
 import { fileFate, type FileIdentity } from './store/sqlite/file-identity.ts';
 
@@ -184,18 +184,28 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
 }
 
 async function serve(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  // The first start (no database yet) will make the admin with FOOTFALL_ADMIN_PASSWORD: check it with the rest.
-  const config = configOrExit(args, env, (c) => [existsSync(join(c.dataDir, 'footfall.db')) ? null : adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD)]);
+  // The first start (no database yet) will make the admin with FOOTFALL_ADMIN_PASSWORD, and a
+  // --geoip-db must be a MaxMind database: both checked with the rest, so that every problem is
+  // said at once.
+  let geo: GeoReader | null = null;
+  const config = configOrExit(args, env, (c) => [
+    existsSync(join(c.dataDir, 'footfall.db')) ? null : adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD),
+    (() => {
+      // An unreadable path is already reported as such.
+      if (!c.geoipDb || !isReadableFile(c.geoipDb)) return null;
+      try {
+        geo = openGeoReader(c.geoipDb);
+        return null;
+      } catch (e) {
+        return `--geoip-db: ${c.geoipDb} is not a MaxMind database: ${(e as Error).message}`;
+      }
+    })(),
+  ]);
   if (!config) return EXIT_USAGE;
   sizeHeapForService(env);
   const log = createLogger(config.logLevel, config.logFormat);
-  let geo;
-  try {
-    geo = openGeoReader(config.geoipDb || (await loadDefaultGeoDatabase()));
-  } catch (e) {
-    badOptions([`--geoip-db: cannot read ${config.geoipDb}: ${(e as Error).message}`]);
-    return EXIT_USAGE;
-  }
+  for (const name of unknownEnvNames(env)) log.warn('environment variable ignored: no option has this name (see footfall --help)', { name });
+  geo ??= openGeoReader(await loadDefaultGeoDatabase());
   log.info('geoip database', { type: geo.info.databaseType, built: geo.info.buildDate, source: config.geoipDb || 'embedded' });
 
   try {
@@ -344,6 +354,15 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       if (!running && config.ack === 'durable') log.warn('the WAL checkpointer thread did not start; the writer checkpoints by itself', { error: events.checkpointerError });
     });
   });
+}
+
+function isReadableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function statIdentity(path: string): FileIdentity | null {

@@ -14,7 +14,7 @@ export function helpText(): string {
     '  footfall bench --target URL [options]   drive a realistic load at a running Footfall (footfall bench --help)',
     '  footfall --help | --version',
     '',
-    'Options (flags beat environment variables; durations take ms, s, m, h):',
+    'Options (flags beat environment variables; durations are a number and one unit: ms, s, m, h or d, as 250ms, 1.5s, 2h):',
   ];
   for (const r of rows) {
     lines.push(`  ${(r.flag + ' VALUE').padEnd(width)} ${r.help}`);

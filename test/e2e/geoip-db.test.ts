@@ -31,13 +31,15 @@ describe('dist/footfall --geoip-db', () => {
     ]);
   });
 
-  it('exits 2 naming the option when the file cannot be read or is not a MaxMind database', () => {
+  it('exits 2 naming the option when the file cannot be read or is not a MaxMind database, with the other bad options', () => {
     const notMmdb = join(tempDir(), 'not.mmdb');
     writeFileSync(notMmdb, 'hello');
-    for (const file of [join(tempDir(), 'missing.mmdb'), notMmdb]) {
-      const r = runBinary(['serve', '--port', '0', '--data-dir', tempDir(), '--geoip-db', file]);
+    const missing = join(tempDir(), 'missing.mmdb');
+    for (const [file, says] of [[missing, `--geoip-db: cannot read ${missing}`], [notMmdb, `--geoip-db: ${notMmdb} is not a MaxMind database`]]) {
+      const r = runBinary(['serve', '--port', '70000', '--data-dir', tempDir(), '--geoip-db', file!]);
       expect([file, r.code]).toEqual([file, 2]);
-      expect(r.stderr).toContain(`--geoip-db: cannot read ${file}`);
+      expect(r.stderr).toContain(says!);
+      expect(r.stderr).toContain('--port');
     }
   });
 });

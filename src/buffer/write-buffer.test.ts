@@ -93,6 +93,39 @@ describe('WriteBuffer', () => {
     expect(lines).toEqual(['error flush failed; batch kept for retry', 'info flushes recovered: the events kept for retry are being written']);
   });
 
+  it('in durable mode answers late, not ok, an ack whose batch has not committed by the deadline, and keeps the event to write once it can', async () => {
+    // A disk that is full until it is not.
+    let full = true;
+    const rows: PendingEvent[] = [];
+    const store = {
+      async insertPending(batch: readonly PendingEvent[]) {
+        if (full) throw new Error('database or disk is full');
+        rows.push(...batch);
+        return null;
+      },
+      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
+    };
+    let now = 0;
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: true, retryBaseMs: 1, retryMaxMs: 1, ackTimeoutMs: 10_000, now: () => now });
+    const ack = buffer.submit(makeEvent(1));
+    let outcome = null as string | null;
+    void (ack as Promise<string>).then((o) => (outcome = o));
+    await buffer.flush();
+    now = 9_999;
+    buffer.expireLateAcks();
+    await Promise.resolve();
+    expect(outcome).toBeNull();
+    now = 10_000;
+    buffer.expireLateAcks();
+    await Promise.resolve();
+    expect(outcome).toBe('late');
+    // Neither acknowledged nor dropped: still queued, and written once the store takes writes again.
+    expect(buffer.snapshot()).toMatchObject({ waiting: 1, committed: 0 });
+    full = false;
+    expect(await buffer.drain(5_000)).toBe(0);
+    expect(rows.length).toBe(1);
+  });
+
   it('counts events that failed writes still hold against the cap', async () => {
     const store = flakyStore(100);
     const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 3, durable: false, retryBaseMs: 1000 });

@@ -43,7 +43,23 @@ export interface WriteBufferOptions {
   /** First retry delay after a failed flush; doubles per failure up to retryMaxMs. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Durable acks: how long a submit waits for its commit before it resolves 'late' (default DURABLE_ACK_TIMEOUT_MS). */
+  ackTimeoutMs?: number;
+  /** The clock the ack deadline reads (tests drive it). */
+  now?: () => number;
 }
+
+/**
+ * What submit() says: 'ok' (safe by the ack mode), 'full' (refused, not kept), or — durable acks
+ * only — 'late': its batch did not commit within the ack deadline (a full disk, a lock held
+ * elsewhere). A late event stays queued and is written once writes succeed again: it is neither
+ * acknowledged nor dropped, and the caller answers as for a full buffer (503, retry) without
+ * counting a drop; a GIF endpoint answers its GIF.
+ */
+export type SubmitOutcome = 'ok' | 'full' | 'late';
+
+/** How long a durable ack waits for its commit (normally a few ms; ~0.3 s under a heavy flood). */
+export const DURABLE_ACK_TIMEOUT_MS = 10_000;
 
 export interface BufferStats {
   waiting: number;
@@ -107,7 +123,7 @@ export class WriteBuffer {
   /** Sequence number of the last event accepted / committed (events commit in FIFO order). */
   private acceptedSeq = 0;
   private committedSeq = 0;
-  private waiters: { seq: number; resolve: () => void }[] = [];
+  private waiters: { seq: number; at: number; resolve: (o: 'ok' | 'late') => void }[] = [];
   private waiterHead = 0;
   private flushing: Promise<void> | null = null;
   /** Batches handed to the sink whose results are not yet taken in, oldest first. */
@@ -139,7 +155,7 @@ export class WriteBuffer {
    * Accepts one event. Resolves 'ok' once it is safe by the configured ack mode, or 'full' at once
    * when the buffer is at its cap (the caller answers 503 or, for GIF endpoints, counts the drop).
    */
-  submit(event: PendingEvent): 'ok' | 'full' | Promise<'ok' | 'full'> {
+  submit(event: PendingEvent): SubmitOutcome | Promise<SubmitOutcome> {
     const bytes = pendingBytes(event);
     if (this.closed || this.size + this.held >= this.opts.maxEvents || this.overBytes(bytes)) {
       this.stats.rejectedFull++;
@@ -153,10 +169,38 @@ export class WriteBuffer {
     if (this.opts.durable) {
       // Group commit: every request arriving before the next turn of the event loop shares one transaction.
       this.schedule();
-      return new Promise((resolve) => this.waiters.push({ seq, resolve: () => resolve('ok') }));
+      return this.waitFor(seq);
     }
     if (this.pending.length >= this.opts.flushSize) this.schedule();
     return 'ok';
+  }
+
+  /** A durable ack: resolves 'ok' once `seq` has committed, or 'late' past the ack deadline (expireLateAcks). */
+  private waitFor(seq: number): Promise<'ok' | 'late'> {
+    return new Promise((resolve) => this.waiters.push({ seq, at: this.now(), resolve }));
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /**
+   * Resolves 'late' the durable acks that have waited past the deadline (called from the flush
+   * timer; tests call it with their clock). Waiters are in arrival order, so the late ones lead.
+   */
+  expireLateAcks(): void {
+    const deadline = this.now() - (this.opts.ackTimeoutMs ?? DURABLE_ACK_TIMEOUT_MS);
+    const w = this.waiters;
+    while (this.waiterHead < w.length && w[this.waiterHead]!.at <= deadline) w[this.waiterHead++]!.resolve('late');
+    this.compactWaiters();
+  }
+
+  /** Drops the answered waiters from the front once they are half the list. */
+  private compactWaiters(): void {
+    if (this.waiterHead > 1024 && this.waiterHead * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.waiterHead);
+      this.waiterHead = 0;
+    }
   }
 
   /**
@@ -183,7 +227,7 @@ export class WriteBuffer {
    * Accepts all events or none (a RudderStack batch is never half-stored): 'full' when they do
    * not all fit. Resolves like submit(), once the last of them is safe.
    */
-  submitAll(events: readonly PendingEvent[], held = 0): 'ok' | 'full' | Promise<'ok' | 'full'> {
+  submitAll(events: readonly PendingEvent[], held = 0): SubmitOutcome | Promise<SubmitOutcome> {
     this.release(held);
     if (events.length === 0) return 'ok';
     const sizes = events.map(pendingBytes);
@@ -200,7 +244,7 @@ export class WriteBuffer {
     const seq = this.acceptedSeq;
     if (this.opts.durable) {
       this.schedule();
-      return new Promise((resolve) => this.waiters.push({ seq, resolve: () => resolve('ok') }));
+      return this.waitFor(seq);
     }
     if (this.pending.length >= this.opts.flushSize) this.schedule();
     return 'ok';
@@ -220,6 +264,7 @@ export class WriteBuffer {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.pending.length) void this.flush();
+      if (this.waiterHead < this.waiters.length) this.expireLateAcks();
     }, this.opts.flushIntervalMs);
   }
 
@@ -358,11 +403,8 @@ export class WriteBuffer {
 
   private releaseWaiters(): void {
     const w = this.waiters;
-    while (this.waiterHead < w.length && w[this.waiterHead]!.seq <= this.committedSeq) w[this.waiterHead++]!.resolve();
-    if (this.waiterHead > 1024 && this.waiterHead * 2 > w.length) {
-      this.waiters = w.slice(this.waiterHead);
-      this.waiterHead = 0;
-    }
+    while (this.waiterHead < w.length && w[this.waiterHead]!.seq <= this.committedSeq) w[this.waiterHead++]!.resolve('ok');
+    this.compactWaiters();
   }
 
   /**

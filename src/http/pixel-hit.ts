@@ -1,7 +1,7 @@
 /** @module GET /p/:slug (Umami's public pixel): slug → pixel, hit → write buffer, answer the exact 43-byte GIF with upstream's no-cache headers. */
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
-import type { WriteBuffer } from '../buffer/write-buffer.ts';
+import type { SubmitOutcome, WriteBuffer } from '../buffer/write-buffer.ts';
 import type { DropCounter } from '../ingest/drop-reasons.ts';
 import { deferPixelHit, type PixelHitDeps } from '../ingest/pixel-hit.ts';
 import { clientHintsFrom } from '../ingest/user-agent.ts';
@@ -100,8 +100,8 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
     return s instanceof Promise ? s.then(answered) : answered(s);
   }
 
-  /** A full buffer still gets its GIF (decisions.md); the drop is counted. */
-  function answered(outcome: 'ok' | 'full'): Response {
+  /** A full buffer still gets its GIF (decisions.md); the drop is counted. A late durable ack is no drop: the hit stays queued. */
+  function answered(outcome: SubmitOutcome): Response {
     if (outcome === 'full') d.drops.add('buffer-full');
     return gif();
   }

@@ -1,7 +1,7 @@
 /** @module Prisme routes (JS and noscript): requests → gate → plain handler values → write buffer → upstream's answers. */
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
-import type { WriteBuffer } from '../buffer/write-buffer.ts';
+import type { SubmitOutcome, WriteBuffer } from '../buffer/write-buffer.ts';
 import type { CanonicalEvent } from '../ingest/event.ts';
 import type { DropCounter } from '../ingest/drop-reasons.ts';
 import type { PrismeContext } from '../ingest/prisme-context.ts';
@@ -54,18 +54,18 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   };
 
   /**
-   * Stores the event (if any) and says whether it was accepted; full buffer → false (counted).
-   * Synchronous unless the write buffer makes the request wait (durable acks).
+   * Stores the event (if any) and says how that went; a full buffer is counted as a drop (a late
+   * durable ack is not: the event stays queued). Synchronous unless the write buffer makes the
+   * request wait (durable acks).
    */
-  const store = (event: CanonicalEvent | null): boolean | Promise<boolean> => {
-    if (!event) return true;
+  const store = (event: CanonicalEvent | null): SubmitOutcome | Promise<SubmitOutcome> => {
+    if (!event) return 'ok';
     const r = d.buffer.submit(event);
-    return r instanceof Promise ? r.then(accepted) : accepted(r);
+    return r instanceof Promise ? r.then(counted) : counted(r);
   };
-  const accepted = (outcome: 'ok' | 'full'): boolean => {
-    if (outcome === 'ok') return true;
-    d.drops.add('buffer-full');
-    return false;
+  const counted = (outcome: SubmitOutcome): SubmitOutcome => {
+    if (outcome === 'full') d.drops.add('buffer-full');
+    return outcome;
   };
 
   /** JS API answer: 200 empty, 400 + reason, 503 + Retry-After when the buffer is full. */
@@ -78,8 +78,11 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     const ok = store(r.event);
     return ok instanceof Promise ? ok.then((v) => storedAnswer(headers, v)) : storedAnswer(headers, ok);
   };
-  const storedAnswer = (headers: Headers, ok: boolean): Response =>
-    ok ? prismeAnswer(200, headers) : (headers.set('retry-after', '1'), prismeAnswer(503, headers, 'buffer full'));
+  const storedAnswer = (headers: Headers, outcome: SubmitOutcome): Response => {
+    if (outcome === 'ok') return prismeAnswer(200, headers);
+    headers.set('retry-after', '1');
+    return prismeAnswer(503, headers, outcome === 'full' ? 'buffer full' : 'not stored in time (durable acks): the database is not taking writes');
+  };
 
   /** Noscript answer: the GIF whatever the outcome (400 on errors); a full buffer still gets its GIF, the drop is counted. */
   const answerGif = async (headers: Headers, r: PrismeResult): Promise<Response> => {

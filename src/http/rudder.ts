@@ -1,7 +1,7 @@
 /** @module RudderStack routes: GET pixel endpoints (always the GIF) and the HTTP API the SDKs post to (Basic auth write key). */
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
-import type { WriteBuffer } from '../buffer/write-buffer.ts';
+import type { SubmitOutcome, WriteBuffer } from '../buffer/write-buffer.ts';
 import type { DropCounter, DropReason } from '../ingest/drop-reasons.ts';
 import type { CanonicalEvent } from '../ingest/event.ts';
 import type { GeoReader } from '../ingest/geo.ts';
@@ -74,7 +74,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     // <img> requests carry no Origin: their headers are always the same, built once.
     const headers = c.request.headers.has('origin') ? { ...corsHeaders(c.request), 'content-type': 'image/gif' } : GIF_NO_ORIGIN;
     const gif = () => new Response(RUDDER_GIF, { status: 200, headers });
-    let stored: 'ok' | 'full' | Promise<'ok' | 'full'> | null;
+    let stored: SubmitOutcome | Promise<SubmitOutcome> | null;
     try {
       stored = pixelHit(c, type);
     } catch {
@@ -86,14 +86,14 @@ export function rudderRoutes(d: RudderRouteDeps) {
     countFull(stored);
     return gif();
   }
-  const countFull = (s: 'ok' | 'full' | null) => s === 'full' && d.drops.add('buffer-full');
+  const countFull = (s: SubmitOutcome | null) => s === 'full' && d.drops.add('buffer-full');
 
   /**
    * The hit handed to the buffer (its answer), or null when it is not stored (the reason
    * counted). Only the write key is read here; the writer thread maps the query and builds the
    * event, dropping (and counting) an empty track event or a hit without an id.
    */
-  function pixelHit({ request, server }: Ctx, type: PixelType): 'ok' | 'full' | Promise<'ok' | 'full'> | null {
+  function pixelHit({ request, server }: Ctx, type: PixelType): SubmitOutcome | Promise<SubmitOutcome> | null {
     const url = request.url;
     const q = url.indexOf('?');
     const query = q >= 0 ? url.slice(q + 1) : '';
@@ -194,7 +194,10 @@ export function rudderRoutes(d: RudderRouteDeps) {
       throw e;
     }
     const r = d.buffer.submitAll(events, count);
-    if ((r instanceof Promise ? await r : r) === 'full') return full();
+    const outcome = r instanceof Promise ? await r : r;
+    if (outcome === 'full') return full();
+    // Durable acks whose batch did not commit in time: not acknowledged (it stays queued), retry.
+    if (outcome === 'late') return text(503, 'service unavailable: not stored in time', { ...cors, 'retry-after': '1' });
     return text(200, 'OK', cors);
   }
 

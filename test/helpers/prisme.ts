@@ -16,8 +16,8 @@ export function randomIp(): string {
   return `203.0.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
 }
 
-export function prismeApp(extra: string[] = []) {
-  const t = testApp(['--trust-proxy', '--origins', 'mywebsite.localhost,foo.mywebsite.localhost', '--events-timeout', '100ms', ...extra]);
+export function prismeApp(extra: string[] = [], over: Parameters<typeof testApp>[1] = {}) {
+  const t = testApp(['--trust-proxy', '--origins', 'mywebsite.localhost,foo.mywebsite.localhost', '--events-timeout', '100ms', ...extra], over);
   const post = (path: string, headers: Record<string, string>, body?: string) =>
     t.request(path, { method: 'POST', headers, body });
   const get = (path: string, headers: Record<string, string> = {}) => t.request(path, { headers });

@@ -1,7 +1,7 @@
 /** @module Test helper: the real app in-process on a fresh :memory: database, with a manual clock. */
 import { createApp, type AppDeps } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
-import { writeBufferFromConfig } from '../../src/buffer/write-buffer.ts';
+import { WriteBuffer, writeBufferFromConfig } from '../../src/buffer/write-buffer.ts';
 import { materialisingSink } from '../../src/buffer/materialising-sink.ts';
 import { DropCounter } from '../../src/ingest/drop-reasons.ts';
 import { manualClock } from '../../src/lib/clock.ts';
@@ -43,4 +43,25 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
   const app = createApp(deps);
   const request = (path: string, init?: RequestInit) => app.handle(new Request(`http://localhost${path}`, init));
   return { app, deps, db, events, meta, buffer, clock, request };
+}
+
+/**
+ * A durable write buffer in front of a database that takes no writes (a full disk), on a clock
+ * the test moves: `late()` moves it past the ack deadline and lets the waiting acks go. `accepted`
+ * says how many events it has taken.
+ */
+export function stuckDurableBuffer() {
+  let now = 0;
+  const buffer = new WriteBuffer({
+    store: { insertPending: async () => Promise.reject(new Error('database or disk is full')), builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }) },
+    flushSize: 2000, flushIntervalMs: 250, maxEvents: 1000, durable: true, retryBaseMs: 60_000, retryMaxMs: 60_000, now: () => now,
+  });
+  return {
+    buffer,
+    accepted: () => buffer.snapshot().accepted,
+    late() {
+      now += 10_000;
+      buffer.expireLateAcks();
+    },
+  };
 }

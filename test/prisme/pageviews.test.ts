@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { GOOGLEBOT, ORIGIN, SITE, prismeApp, randomIp } from '../helpers/prisme.ts';
+import { stuckDurableBuffer } from '../helpers/test-app.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -195,6 +196,19 @@ describe('POST /api/v1/events/pageviews', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(p.deps.drops.get('buffer-full')).toBe(1);
+  });
+
+  it('answers 503 with Retry-After, and counts no drop, when in durable mode its event has not committed by the ack deadline (a full disk): the event stays queued', async () => {
+    const stuck = stuckDurableBuffer();
+    const p = prismeApp(['--ack', 'durable'], { buffer: stuck.buffer });
+    const answer = p.pageview(randomIp(), `${SITE}/`);
+    while (stuck.accepted() === 0) await Bun.sleep(0);
+    stuck.late();
+    const res = await answer;
+    expect([res.status, res.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(res.headers.get('x-footfall-reason')).toStartWith('not stored in time (durable acks)');
+    expect(p.deps.drops.get('buffer-full')).toBe(0);
+    expect(stuck.buffer.size).toBe(1);
   });
 
   it('answers only once the event committed in durable mode', async () => {

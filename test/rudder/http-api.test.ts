@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { gzipSync } from 'node:zlib';
 import { WEBSITE_ID, rudderApp } from '../helpers/rudder.ts';
+import { stuckDurableBuffer } from '../helpers/test-app.ts';
 
 /** Counts the events the app builds (each parses its user agent once): whether a batch was built, and how far. */
 function countBuilds(r: ReturnType<typeof rudderApp>, onBuild?: (n: number) => void): { n: number } {
@@ -25,6 +26,17 @@ describe('the RudderStack HTTP API', () => {
     expect(track).toMatchObject({ source: 'rudder', websiteId: WEBSITE_ID, name: 'Signed Up', userId: 'u1', properties: { n: 1 } });
     expect(track.payload).toMatchObject({ type: 'track', rudderId: expect.any(String), messageId: expect.any(String), receivedAt: '2026-01-02T03:04:05.600Z' });
     expect(events[0]!.properties).toEqual({ n: 1 });
+  });
+
+  it('answers 503 with Retry-After, not OK, when in durable mode a message has not committed by the ack deadline (a full disk)', async () => {
+    const stuck = stuckDurableBuffer();
+    const r = rudderApp(['--ack', 'durable'], { buffer: stuck.buffer });
+    const answer = r.api('track', { anonymousId: 'a1', event: 'Signed Up' });
+    while (stuck.accepted() === 0) await Bun.sleep(0);
+    stuck.late();
+    const res = await answer;
+    expect([res.status, res.headers.get('retry-after'), await res.text()]).toEqual([503, '1', 'service unavailable: not stored in time\n']);
+    expect(r.deps.drops.get('buffer-full')).toBe(0);
   });
 
   it('accepts a batch and stores every message in it', async () => {

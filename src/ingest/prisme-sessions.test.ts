@@ -111,6 +111,19 @@ describe('PrismeSessionStore pageviews (session_test.ts cases)', () => {
     expect([ja.pageviews, jb.pageviews]).toEqual([2, 2]);
     expect(store.findSession(1n, '/common')?.sessionId).toBe(a.sessionId);
   });
+
+  it('gives events on a page two sessions moved to the session that moved there first, as Prisme keeps moved sessions last', () => {
+    const { view, store } = setup();
+    session(view('/a'));
+    const b = session(view('/b'));
+    const c = session(view('/c'));
+    expect(session(view('/d', '/b')).sessionId).toBe(b.sessionId);
+    // /a's session was made first, but the /b session reached /d first: Prisme's list is [/c, /b→/d, /a→/d].
+    session(view('/d', '/a'));
+    expect(store.findSession(1n, '/d')?.sessionId).toBe(b.sessionId);
+    expect(session(view('/e', '/d')).sessionId).toBe(b.sessionId);
+    expect(store.findSession(1n, '/c')?.sessionId).toBe(c.sessionId);
+  });
 });
 
 describe('PrismeSessionStore session contents', () => {

@@ -157,7 +157,10 @@ export class PrismeSessionStore {
           lastSeen: now,
           visitorId: input.visitorId || from.visitorId,
         };
-        list![at] = moved;
+        // To the end of the device's list, as Prisme keeps it (updateDeviceSessionExpiry): of two
+        // sessions on one path, events and next pageviews join the one moved there first.
+        list!.splice(at, 1);
+        list!.push(moved);
         this.heldBytes += sessionBytes(moved) - sessionBytes(from);
         this.enforceCaps(device);
         return { kind: 'moved', session: this.publish(device, moved) };

@@ -171,6 +171,8 @@ function badOptions(problems: string[], hint = ''): void {
 function printUnit(args: string[], env: Record<string, string | undefined>): number {
   const config = configOrExit(args, env);
   if (!config) return EXIT_USAGE;
+  // The unit carries the options the environment gives as flags: a misspelt name would be lost quietly.
+  for (const name of unknownEnvNames(env)) process.stderr.write(`footfall: ${name} ignored: no option has this name (see footfall --help)\n`);
   const unit = unitArgs(args, env);
   if ('error' in unit) {
     badOptions([unit.error], '(see footfall --help)\n');
@@ -228,8 +230,12 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     return EXIT_DATA_DIR_IN_USE;
   }
   const dbPath = join(config.dataDir, 'footfall.db');
-  /** The database cannot be opened or written: said in one line, naming the file, not as a stack trace. */
+  /**
+   * The database cannot be opened or written: said in one line, naming the file, not as a stack
+   * trace. Only SQLite's own errors are that; anything else is a bug, and thrown on.
+   */
   const unusable = (e: unknown): number => {
+    if (!(e instanceof DatabaseTooNewError) && !/^SQLITE_/.test(String((e as { code?: unknown } | null)?.code))) throw e;
     const why = e instanceof DatabaseTooNewError ? e.message : `cannot use the database ${resolve(dbPath)}: ${(e as Error).message}`;
     operatorLines(config.logFormat, 'error')(`footfall: ${why}\n`);
     lock.release();
@@ -238,10 +244,6 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   let db;
   try {
     db = openDatabase(dbPath);
-    // This connection is the request thread's: a lock another process holds on the file (a
-    // sqlite3 shell) may stall it, and every request with it, this long at most before the
-    // write that waits is answered 503 (the writer thread keeps SQLite's longer wait).
-    db.exec(`PRAGMA busy_timeout = ${REQUEST_THREAD_BUSY_TIMEOUT_MS}`);
   } catch (e) {
     return unusable(e);
   }
@@ -270,6 +272,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     db.close();
     return unusable(e);
   }
+  // From now on this connection is the request thread's: a lock another process holds on the
+  // file (a sqlite3 shell) may stall it, and every request with it, this long at most before the
+  // write that waits is answered 503 (start-up above, and the writer thread, keep SQLite's 5 s).
+  db.exec(`PRAGMA busy_timeout = ${REQUEST_THREAD_BUSY_TIMEOUT_MS}`);
   const drops = new DropCounter();
   const buffer = writeBufferFromConfig(config, events, (tally) => drops.addTally(tally), log);
   buffer.start();
@@ -279,14 +285,18 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // The database file deleted or replaced while running (a backup put back with `mv`): what is
   // written from then on goes to a file no path leads to, lost at exit. Stop instead, so that a
   // restart (the service manager's, or the operator's) writes to the file the path names.
-  let stopServer: ((signal: string, exitCode?: number) => Promise<void>) | null = null;
+  let stopServer: ((signal: string, fileLost?: string) => Promise<void>) | null = null;
   const opened = statIdentity(dbPath);
   const fileWatch = setInterval(() => {
-    const fate = opened ? fileFate(opened, statIdentity(dbPath)) : 'same';
+    const now = statIdentity(dbPath);
+    // A stat that failed for another reason than the file being gone (a permission changed on a
+    // parent, a network filesystem's hiccup) says nothing about it: the open file still works.
+    if (opened === null || opened === 'unknown' || now === 'unknown') return;
+    const fate = fileFate(opened, now);
     if (fate === 'same') return;
     clearInterval(fileWatch);
     log.error(`the database file was ${fate} while running: stopping, as what is stored from now on would be lost with the old file`, { path: resolve(dbPath) });
-    void stopServer?.('database-' + fate, EXIT_DATABASE);
+    void stopServer?.('database-' + fate, fate);
   }, DB_FILE_CHECK_MS);
   const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
   for (const origin of prisme.origins.uncovered()) {
@@ -296,8 +306,12 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   let server: { port?: number; stop(force?: boolean): Promise<void> } | null = null;
   return new Promise<number>((done) => {
     let stopping = false;
-    /** `exitCode`: the status to end with whatever the drain says (a failed listen). */
-    const stop = async (signal: string, exitCode?: number) => {
+    /**
+     * `exitCode`: the status to end with whatever the drain says (a failed listen). `fileLost`:
+     * what became of the database file (removed, replaced); what the buffer holds is not written
+     * into the old file, and is reported lost.
+     */
+    const stop = async (signal: string, fileLost?: string, exitCode?: number) => {
       if (stopping) return;
       stopping = true;
       log.info('shutting down', { signal, waiting: buffer.size });
@@ -308,8 +322,8 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         await events.close();
         db.close();
         lock.release();
-      });
-      done(exitCode ?? drained);
+      }, fileLost);
+      done(exitCode ?? (fileLost ? EXIT_DATABASE : drained));
     };
     stopServer = stop;
     // Handlers first, then listen: with them after listen, a SIGINT sent the moment "listening"
@@ -341,7 +355,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         : code === 'ENOENT' || code === 'EADDRNOTAVAIL' ? 'not an address of this machine, or a name that does not resolve'
         : (e as Error).message;
       operatorLines(config.logFormat, 'error')(`footfall: cannot listen on ${config.host}:${config.port}: ${why}\n`);
-      void stop('listen-failed', EXIT_LISTEN);
+      void stop('listen-failed', undefined, EXIT_LISTEN);
       return;
     }
     server = app.server!;
@@ -365,12 +379,14 @@ function isReadableFile(path: string): boolean {
   }
 }
 
-function statIdentity(path: string): FileIdentity | null {
+/** The file at `path` (device, inode), null when nothing is there, 'unknown' when the stat failed otherwise. */
+function statIdentity(path: string): FileIdentity | null | 'unknown' {
   try {
     const st = statSync(path);
     return { dev: st.dev, ino: st.ino };
-  } catch {
-    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unknown';
   }
 }
 
@@ -382,11 +398,22 @@ async function shutdown(
   buffer: WriteBuffer,
   counters: () => Record<string, unknown>,
   closeStore: () => Promise<void>,
+  /** The database file was removed or replaced: nothing more is written into the old one. */
+  fileLost?: string,
 ): Promise<number> {
   // Give in-flight requests a moment to finish answering, then cut idle keep-alive connections.
   if (server) {
     await Promise.race([server.stop(false), Bun.sleep(2_000)]);
     void server.stop(true);
+  }
+  if (fileLost) {
+    const waiting = buffer.size;
+    buffer.close();
+    await closeStore();
+    log.error(`events lost with the database file ${fileLost} while running`, {
+      waiting, alsoLost: `what was stored in the ${DB_FILE_CHECK_MS / 1000} s before the change was seen`, committed: buffer.snapshot().committed,
+    });
+    return EXIT_DATABASE;
   }
   const left = await buffer.drain();
   await closeStore();

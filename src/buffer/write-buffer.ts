@@ -407,6 +407,13 @@ export class WriteBuffer {
     this.compactWaiters();
   }
 
+  /** Refuses new events and stops flushing, writing nothing more (the store is gone: see main.ts). */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
   /**
    * Shutdown: refuse new events, then write everything, retrying failed batches with backoff for up
    * to `deadlineMs`. Returns how many events could not be written (0 on a clean drain).

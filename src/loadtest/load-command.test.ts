@@ -39,11 +39,13 @@ describe('footfall bench options', () => {
     expect((await run(['--target', 'https://127.0.0.1:1'])).err).toContain('--target: expected an http:// URL');
   });
 
-  it('prints its help and exits 0, for -h too', async () => {
+  it('prints its help and exits 0, for -h too, but not for a value that is -h', async () => {
     for (const flag of ['--help', '-h']) {
       const r = await run([flag]);
       expect([flag, r.code, r.out.startsWith('footfall bench:')]).toEqual([flag, 0, true]);
     }
+    const password = await run(['--target', 'http://127.0.0.1:1', '--password', '-h', '--connections', '0']);
+    expect([password.code, password.out]).toEqual([2, '']);
   });
 
   it('takes counts as plain digits within their range only (no 1e1, 0x2, " 2"; at most 10,000 connections, the addresses it has, a 32-bit seed)', async () => {

@@ -36,7 +36,8 @@ It creates a fresh website (domain load-<tag>.bench.example, its write key) and 
 the management API, so every run's events are its own and can be counted exactly; both stay on
 the target with their events (the summary names them; delete them through the API when done).
 events/s counts the events acknowledged (2xx answers); --ack-check says how many were stored.
-Ctrl-C ends the run early and summarises it; a second Ctrl-C quits at once.
+Ctrl-C ends the run early (or, after it, the --ack-check read-back) and summarises it; a
+second Ctrl-C quits at once.
 Exit status: 0 for a clean run, 1 when an answer was not 2xx, a socket failed or --ack-check
 failed, 2 for bad options, 130 after Ctrl-C.
 `;
@@ -105,7 +106,8 @@ function targetProblem(target: string | undefined): string | null {
 }
 
 export async function loadCommand(args: string[], env: Record<string, string | undefined>, io: LoadIo, signals: LoadSignals = processSignals): Promise<number> {
-  if (args.includes('-h')) args = args.map((a) => (a === '-h' ? '--help' : a));
+  // -h is --help, unless it is an option's value (--password -h).
+  args = args.map((a, i) => (a === '-h' && !(i > 0 && VALUE_OPTIONS.has(args[i - 1]!.replace(/^--/, ''))) ? '--help' : a));
   const { values, flags, problems } = parseLoadArgs(args);
   const get = (name: string) => values.get(name);
   const has = (name: string) => flags.has(name);
@@ -144,11 +146,15 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     return 2;
   }
   let report;
+  // Ctrl-C ends the phase under way (the load, then the --ack-check read-back) and the run is
+  // summarised; Ctrl-C again in a phase already asked to end quits at once.
   let interrupted = false;
+  let phase: 'load' | 'read-back' = 'load';
+  let endPhase = false;
   const stopListening = signals.onInterrupt(() => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    io.err('\nfootfall bench: stopping (Ctrl-C again to quit at once)\n');
+    if (endPhase) process.exit(130);
+    interrupted = endPhase = true;
+    io.err(`\nfootfall bench: stopping the ${phase} (Ctrl-C again to quit at once)\n`);
   });
   try {
     report = await runLoad({
@@ -163,7 +169,12 @@ export async function loadCommand(args: string[], env: Record<string, string | u
       username: get('user') ?? 'admin',
       password: get('password') ?? env.FOOTFALL_ADMIN_PASSWORD ?? '',
       progress: !has('quiet'),
-      stop: () => interrupted,
+      stop: () => endPhase,
+      afterDrive: () => {
+        phase = 'read-back';
+        endPhase = false;
+      },
+      stopReadBack: () => endPhase,
     });
   } catch (e) {
     // The setup (login, website, pixel) failed: say so in one line.

@@ -49,6 +49,8 @@ export interface DriveOptions {
   onSecond?: (s: Second, total: { elapsedS: number; requests: number; errors: number; non2xx: number; p99_ms: number }) => void;
 }
 
+/** A run's last part-second shorter than this joins the window before it (see drive()). */
+const SHORT_TAIL_MS = 250;
 /** How long past the run's end a request may still be answered before its connection is given up. */
 const ABANDON_AFTER_MS = 2_000;
 
@@ -182,6 +184,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   // connections still open 2 s after the run ended (its deadline, or `until`) are given up.
   let endedAt: number | null = null;
   let windowStart = t0;
+  /** The last closed window's latencies, kept so that a run's short last part-second can join it. */
+  const lastWindow = new Histogram();
   /** Closes the current window as a Second (and reports it). */
   const closeWindow = (now: number) => {
     const s: Second = {
@@ -189,6 +193,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99),
     };
     seconds.push(s);
+    lastWindow.reset();
+    lastWindow.add(window);
     window.reset();
     winRequests = 0;
     winErrors = 0;
@@ -204,8 +210,18 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   await finished;
   clearInterval(ticker);
   const now = performance.now();
-  // The run's last part-second, unless nothing happened in it (a run that ended on a tick).
-  if (winRequests > 0 || winErrors > 0 || now - windowStart >= 100) closeWindow(now);
+  const prev = seconds[seconds.length - 1];
+  if (prev && now - windowStart < SHORT_TAIL_MS) {
+    // A last part-second of a few ms holds only the answers to the requests in flight at the end:
+    // as a window of its own its rate would be a spike (8 answers in 17 ms: 470 req/s). It joins
+    // the window before it.
+    window.add(lastWindow);
+    Object.assign(prev, {
+      t: (now - t0) / 1000, lengthS: prev.lengthS + (now - windowStart) / 1000, requests: prev.requests + winRequests, errors: prev.errors + winErrors,
+      p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99),
+    });
+    o.onSecond?.(prev, { elapsedS: prev.t, requests, errors, non2xx, p99_ms: latency.percentileMs(99) });
+  } else closeWindow(now);
   const elapsedS = (now - t0) / 1000;
   const statuses: Record<string, Record<string, number>> = {};
   o.source.families.forEach((f, i) => {

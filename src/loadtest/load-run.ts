@@ -30,6 +30,8 @@ export interface LoadOptions {
   maxVisitors?: number;
   /** Stop before the deadline once this says so (Ctrl-C): the run is summarised as any other. */
   stop?: () => boolean;
+  /** Give up the --ack-check read-back once this says so (Ctrl-C during it): reported as not done. */
+  stopReadBack?: () => boolean;
 }
 
 export const LOAD_DEFAULTS = { durationMs: 30_000, connections: 64, mix: DEFAULT_MIX, addresses: 200_000, ackCheck: false, username: 'admin', setup: true, progress: true };
@@ -72,18 +74,25 @@ export interface LoadReport {
   seconds: Second[];
 }
 
-/** How long one management call of the setup or read-back may take before the tool gives up on it. */
+/**
+ * How long a management call of the setup or read-back may wait for its answer to begin before
+ * the tool gives up on it. Not its body: an export of millions of events streams for longer.
+ */
 const API_TIMEOUT_MS = 15_000;
 
 async function api(base: string, path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const answerBegun = new AbortController();
+  const timer = setTimeout(() => answerBegun.abort(new Error(`no answer within ${API_TIMEOUT_MS / 1000} s`)), API_TIMEOUT_MS);
+  const signal = init.signal ? AbortSignal.any([init.signal, answerBegun.signal]) : answerBegun.signal;
   try {
-    return await fetch(base + path, { ...init, headers, signal: AbortSignal.timeout(API_TIMEOUT_MS) });
+    return await fetch(base + path, { ...init, headers, signal });
   } catch (e) {
-    const err = e as Error;
-    const why = err.name === 'TimeoutError' ? `no answer within ${API_TIMEOUT_MS / 1000} s` : err.message;
+    const why = signal.aborted && signal.reason instanceof Error ? signal.reason.message : (e as Error).message;
     throw new Error(`${init.method ?? 'GET'} ${base}${path}: ${why}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -107,14 +116,22 @@ export interface SetupResult extends MixTarget {
   pixelId: string;
 }
 
-/** Logs in and creates a fresh website (its domain is the run's, so its export holds only this run) and pixel. */
-export async function setupTarget(target: string, username: string, password: string, tag: string): Promise<SetupResult> {
+/**
+ * Logs in and creates a fresh website (its domain is the run's, so its export holds only this run)
+ * and pixel. With `readsCounters` (--ack-check), first makes sure this user may read the server's
+ * drop counters, so that a run that could not be checked leaves nothing behind.
+ */
+export async function setupTarget(target: string, username: string, password: string, tag: string, readsCounters = false): Promise<SetupResult> {
   const login = await api(target, '/api/auth/login', { method: 'POST', body: JSON.stringify({ username, password }) });
   if (login.status !== 200) {
     const hint = password === '' ? ' (no password given: --password or FOOTFALL_ADMIN_PASSWORD)' : '';
     throw new Error(`login as ${username} at ${target} answered ${login.status}${hint}: ${await bodySnippet(login)}`);
   }
   const { token } = await footfallJson<{ token: string }>(login, 'login', ['token']);
+  if (readsCounters) {
+    const c = await serverCounters(target, token);
+    if (typeof c === 'string') throw new Error(`--ack-check reads the server's drop counters, and ${c}: log in as an admin (--user)`);
+  }
   const domain = `load-${tag}.bench.example`;
   const w = await api(target, '/api/websites', { method: 'POST', token, body: JSON.stringify({ name: `load ${tag}`, domain }) });
   if (w.status !== 200) throw new Error(`creating the run's website answered ${w.status}: ${await bodySnippet(w)}`);
@@ -149,13 +166,17 @@ async function countersOrThrow(target: string, token: string): Promise<ServerCou
 }
 
 /** Lines of a streamed NDJSON export, counted without holding it. */
-async function countLines(target: string, path: string, token: string): Promise<number> {
-  const r = await api(target, path, { token });
+async function countLines(target: string, path: string, token: string, signal?: AbortSignal): Promise<number> {
+  const r = await api(target, path, { token, signal });
   if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
   let n = 0;
-  for await (const chunk of r.body!) {
-    const b = chunk as Uint8Array;
-    for (let i = 0; i < b.length; i++) if (b[i] === 10) n++;
+  try {
+    for await (const chunk of r.body!) {
+      const b = chunk as Uint8Array;
+      for (let i = 0; i < b.length; i++) if (b[i] === 10) n++;
+    }
+  } catch (e) {
+    throw new Error(`reading ${path}: ${signal?.aborted && signal.reason instanceof Error ? signal.reason.message : (e as Error).message}`);
   }
   return n;
 }
@@ -167,31 +188,48 @@ const DRAIN_WAIT_MS = 120_000;
  * Reads both exports back once the target's write buffer has emptied (it flushes every
  * --flush-interval, 250 ms by default, and may have been set to minutes), then again while the
  * count is below `expected` and still moving: requests that were given up may still be stored.
+ * `stop` (Ctrl-C) gives it up.
  */
-async function readBack(target: string, s: SetupResult, expected: number, slack: number): Promise<{ websiteStored: number; pixelStored: number }> {
-  for (const until = performance.now() + DRAIN_WAIT_MS; ; ) {
-    if ((await countersOrThrow(target, s.token)).waiting === 0) break;
-    if (performance.now() > until) throw new Error(`the target's write buffer did not empty within ${DRAIN_WAIT_MS / 1000} s`);
-    await Bun.sleep(100);
+async function readBack(target: string, s: SetupResult, expected: number, slack: number, stop: () => boolean): Promise<{ websiteStored: number; pixelStored: number }> {
+  const interrupted = new AbortController();
+  const watch = setInterval(() => stop() && interrupted.abort(new Error('interrupted (Ctrl-C) before the events were read back')), 50);
+  const signal = interrupted.signal;
+  const pause = async (ms: number) => {
+    await Bun.sleep(ms);
+    signal.throwIfAborted();
+  };
+  try {
+    for (const until = performance.now() + DRAIN_WAIT_MS; ; ) {
+      const c = await serverCounters(target, s.token);
+      if (typeof c === 'string') throw new Error(c);
+      if (c.waiting === 0) break;
+      if (performance.now() > until) throw new Error(`the target's write buffer did not empty within ${DRAIN_WAIT_MS / 1000} s`);
+      await pause(100);
+    }
+    let last = -1;
+    let stable = 0;
+    for (let i = 0; i < 240; i++) {
+      const websiteStored = await countLines(target, `/api/websites/${s.websiteId}/export?format=ndjson`, s.token, signal);
+      const pixelStored = await countLines(target, `/api/pixels/${s.pixelId}/export?format=ndjson`, s.token, signal);
+      const total = websiteStored + pixelStored;
+      if (total >= expected && total <= expected + slack) return { websiteStored, pixelStored };
+      stable = total === last ? stable + 1 : 0;
+      if (stable >= 8) return { websiteStored, pixelStored };
+      last = total;
+      await pause(250);
+    }
+    throw new Error('the exports kept changing for a minute (is other traffic storing events for this run\'s website?)');
+  } catch (e) {
+    // What stopped it: Ctrl-C, rather than how the call in flight failed.
+    throw signal.aborted && signal.reason instanceof Error ? signal.reason : e;
+  } finally {
+    clearInterval(watch);
   }
-  let last = -1;
-  let stable = 0;
-  for (let i = 0; i < 240; i++) {
-    const websiteStored = await countLines(target, `/api/websites/${s.websiteId}/export?format=ndjson`, s.token);
-    const pixelStored = await countLines(target, `/api/pixels/${s.pixelId}/export?format=ndjson`, s.token);
-    const total = websiteStored + pixelStored;
-    if (total >= expected && total <= expected + slack) return { websiteStored, pixelStored };
-    stable = total === last ? stable + 1 : 0;
-    if (stable >= 8) return { websiteStored, pixelStored };
-    last = total;
-    await Bun.sleep(250);
-  }
-  throw new Error('the exports kept changing for a minute (is other traffic storing events for this run\'s website?)');
 }
 
 export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<SetupResult>): Promise<LoadReport> {
   const tag = `${o.seed.toString(36)}-${Date.now().toString(36)}`;
-  const setup = target ?? (o.setup ? await setupTarget(o.target, o.username, o.password, tag) : { host: new URL(o.target).host, domain: 'baseline.example', writeKey: 'none', slug: 'baseline-pixel' });
+  const setup = target ?? (o.setup ? await setupTarget(o.target, o.username, o.password, tag, o.ackCheck) : { host: new URL(o.target).host, domain: 'baseline.example', writeKey: 'none', slug: 'baseline-pixel' });
   const source = new MixSource(setup, { connections: o.connections, mix: o.mix, addresses: o.addresses, seed: o.seed, visitLength: o.visitLength });
   const tty = o.progress && process.stderr.isTTY;
   const token = o.ackCheck && 'token' in setup ? setup.token : undefined;
@@ -255,7 +293,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
       check.answeredNotStored = Math.max(0, delta('buffer-full') - refused) + delta('duplicate-pageview');
       const expected = ackTotal - check.answeredNotStored;
       // A request that got no answer may have been stored all the same (or not).
-      const back = await readBack(o.target, setup as SetupResult, expected, r.unanswered);
+      const back = await readBack(o.target, setup as SetupResult, expected, r.unanswered, o.stopReadBack ?? (() => false));
       check.websiteStored = back.websiteStored;
       check.pixelStored = back.pixelStored;
       check.stored = back.websiteStored + back.pixelStored;

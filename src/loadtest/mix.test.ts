@@ -54,6 +54,22 @@ describe('the load mix', () => {
     expect(MAX_VISITOR_REQUESTS).toBeLessThan(60);
   });
 
+  it('sends each family in the share --mix gives it, custom events on a visit\'s last page included', () => {
+    for (const [mix, visitLength] of [['pageview=70,custom=15,rudder=10,pixel=5', 5], ['pageview=85,custom=15', 1]] as const) {
+      const weights = parseMix(mix);
+      const src = new MixSource(target, { connections: 4, mix: weights, addresses: 100_000, seed: 11, visitLength });
+      const counts = [0, 0, 0, 0];
+      const N = 100_000;
+      for (let i = 0; i < N; i++) {
+        const { family } = src.next(i % 4);
+        counts[family]!++;
+        src.answered(i % 4, family, 200);
+      }
+      const shares = counts.map((c) => Math.round((c / N) * 100));
+      expect([mix, shares]).toEqual([mix, [weights.pageview, weights.custom, weights.rudder, weights.pixel]]);
+    }
+  });
+
   it('rejects an unknown family in --mix', () => {
     expect(() => parseMix('pageview=1,clicks=2')).toThrow(/clicks/);
   });

@@ -155,15 +155,19 @@ export class MixSource implements RequestSource {
     return v;
   }
 
-  /** The visitor on this connection whose visit goes on, or null when a new one is due. */
-  private ongoing(conn: number): (Visitor & { page: string }) | null {
+  /**
+   * The visitor on this connection, if their visit goes on: a custom event may still be sent on
+   * the visit's last page; a next pageview only while the visit has pages left. Either way a visit
+   * ends at MAX_VISITOR_REQUESTS.
+   */
+  private ongoing(conn: number, custom: boolean): (Visitor & { page: string }) | null {
     const v = this.visitor[conn];
-    if (!v || v.page === null || v.views >= v.maxViews || v.sent >= MAX_VISITOR_REQUESTS) return null;
+    if (!v || v.page === null || v.sent >= MAX_VISITOR_REQUESTS || (!custom && v.views >= v.maxViews)) return null;
     return v as Visitor & { page: string };
   }
 
   private prisme(conn: number, custom: boolean): { family: number; request: string } {
-    const going = this.ongoing(conn);
+    const going = this.ongoing(conn, custom);
     if (custom && going) {
       // A custom event on the page the session is on.
       going.sent++;
@@ -177,10 +181,12 @@ export class MixSource implements RequestSource {
     let docRef = '';
     let page: string;
     let v: Visitor;
-    if (going) {
+    // A custom event drawn when the visit cannot take one: this visitor's next pageview, or a new visitor's landing.
+    const next = custom ? this.ongoing(conn, false) : going;
+    if (next) {
       // Navigate: the document referrer is the page the session is on, the new page differs.
-      v = going;
-      const from = going.page;
+      v = next;
+      const from = next.page;
       do page = this.pick(PATHS);
       while (page === from.split('?')[0]);
       docRef = `X-Prisme-Document-Referrer: ${this.site}${from}\r\n`;

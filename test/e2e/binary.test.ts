@@ -129,7 +129,10 @@ describe('dist/footfall', () => {
     copyFileSync(db, `${db}.restored`);
     renameSync(`${db}.restored`, db);
     expect(await ff.proc.exited).toBe(3);
-    expect(await ff.finalLog).toContain('the database file was replaced while running: stopping');
+    const log = await ff.finalLog;
+    expect(log).toContain('the database file was replaced while running: stopping');
+    expect(log).toContain('events lost with the database file replaced while running');
+    expect(log).not.toContain('stopped cleanly');
   }, 30_000);
 
   it('reports a data dir that is a file with the other bad options (status 2)', () => {
@@ -201,6 +204,9 @@ describe('dist/footfall', () => {
     expect(runBinary(['systemd-unit', '--port', 'x']).code).toBe(2);
     const elsewhere = runBinary(['systemd-unit', '--data-dir', '/srv/footfall']);
     expect([elsewhere.code, elsewhere.stderr.includes('/var/lib/NAME; got /srv/footfall')]).toEqual([2, true]);
+    // A misspelt variable would not reach the unit: said, not lost quietly.
+    const misspelt = runBinary(['systemd-unit'], { FOOTFALL_ACKS: 'durable' });
+    expect([misspelt.code, misspelt.stderr]).toEqual([0, 'footfall: FOOTFALL_ACKS ignored: no option has this name (see footfall --help)\n']);
   });
 
   it('puts options from the environment and awkward paths in the unit as systemd will read them', () => {

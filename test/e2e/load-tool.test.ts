@@ -150,7 +150,7 @@ describe('footfall bench (the load tool inside the binary)', () => {
       expect(await p.exited).toBe(130);
       expect(performance.now() - started).toBeLessThan(30_000);
       expect(await stdout).toMatch(/ack-check\s+stored [1-9]\d* .*: OK/);
-      expect(await stderr).toContain('stopping (Ctrl-C again to quit at once)');
+      expect(await stderr).toContain('stopping the load (Ctrl-C again to quit at once)');
       expect((JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { requests: number }).requests).toBeGreaterThan(100);
     } finally {
       p.kill();
@@ -172,10 +172,16 @@ describe('footfall bench (the load tool inside the binary)', () => {
       const token = ((await login.json()) as { token: string }).token;
       const created = await fetch(`${ff.url}/api/users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bob', password: 'bob-password-123', role: 'user' }) });
       expect(created.status).toBe(200);
+      const bob = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'bob', password: 'bob-password-123' }) });
+      const bobToken = ((await bob.json()) as { token: string }).token;
+      const websites = async () => ((await (await fetch(`${ff.url}/api/websites`, { headers: { authorization: `Bearer ${bobToken}` } })).json()) as { count: number }).count;
+      const before = await websites();
       const notAdmin = await run(['--target', ff.url, '--duration', '30s', '--ack-check', '--user', 'bob', '--password', 'bob-password-123', '--quiet']);
       expect(notAdmin.code).toBe(1);
       expect(notAdmin.stderr).toMatch(/--ack-check reads the server's drop counters, and \/api\/metrics answered 401: log in as an admin/);
       expect(notAdmin.stdout).toBe('');
+      // Said before it made anything on the target.
+      expect(await websites()).toBe(before);
 
       const foreign = await run(['--target', `http://127.0.0.1:${other.port}`, '--duration', '1s', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
       expect(foreign.code).toBe(1);

@@ -211,7 +211,7 @@ export class WriteBuffer {
    * to release() if it gives up. submitAll() still decides on the bytes, known only once built.
    */
   hold(count: number): boolean {
-    if (this.closed || this.size + this.held + count > this.opts.maxEvents || (this.stats.bytes > 0 && this.stats.bytes >= this.maxBytes)) {
+    if (this.closed || this.overCount(count) || (this.stats.bytes > 0 && this.stats.bytes >= this.maxBytes)) {
       this.stats.rejectedFull += count;
       return false;
     }
@@ -232,7 +232,7 @@ export class WriteBuffer {
     if (events.length === 0) return 'ok';
     const sizes = events.map(pendingBytes);
     const bytes = sizes.reduce((a, b) => a + b, 0);
-    if (this.closed || this.size + this.held + events.length > this.opts.maxEvents || this.overBytes(bytes)) {
+    if (this.closed || this.overCount(events.length) || this.overBytes(bytes)) {
       this.stats.rejectedFull += events.length;
       return 'full';
     }
@@ -248,6 +248,17 @@ export class WriteBuffer {
     }
     if (this.pending.length >= this.opts.flushSize) this.schedule();
     return 'ok';
+  }
+
+  /**
+   * Whether `count` more events would pass the event cap. As for bytes, an empty buffer (nothing
+   * waiting, being written or held) takes any count: a RudderStack batch of more messages than
+   * --buffer-max (120k tiny ones fit rudder-server's 4,000 KB) would otherwise be refused for ever,
+   * its client told to retry what can never fit.
+   */
+  private overCount(count: number): boolean {
+    const taken = this.size + this.held;
+    return taken > 0 && taken + count > this.opts.maxEvents;
   }
 
   /**

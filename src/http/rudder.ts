@@ -149,9 +149,10 @@ export function rudderRoutes(d: RudderRouteDeps) {
     }
     let messages: { type: RudderType; message: JsonObject }[];
     if (type === 'batch') {
-      // gjson's `batch` as an array: a lone object is a batch of one; missing or empty is empty.
+      // gjson's `batch` as an array: any other value (an object, a string, a number) is a batch of
+      // one; missing or null is empty.
       const raw = isObject(body) ? body.batch : undefined;
-      const batch = Array.isArray(raw) ? raw : isObject(raw) ? [raw] : [];
+      const batch = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw];
       if (batch.length === 0) {
         d.drops.add('invalid-input');
         return text(400, 'empty batch payload', cors);

@@ -109,6 +109,17 @@ describe('server fields', () => {
         `"rudderId":"7175d459-d348-47c3-a66f-3dc1c13bd938","receivedAt":"2024-01-02T03:04:05.600Z","request_ip":""}`,
     );
   });
+  it('replaces a messageId that is not a string, as the gateway reads it as a string only', () => {
+    for (const messageId of [123, true, { a: 1 }, '', '  ']) {
+      const m: Record<string, unknown> = { anonymousId: 'a', messageId };
+      addServerFields(m, { nowMs: NOW, requestIp: '', messageIdFactory: () => 'gen' });
+      expect([messageId, m.messageId]).toEqual([messageId, 'gen']);
+    }
+  });
+  it('reads a lone surrogate in an id as U+FFFD, as gjson decodes it: an id, and hashed as one', () => {
+    expect(hasIdentity({ anonymousId: '\ud800' })).toBe(true);
+    expect(rudderId('', 'a\ud800')).toBe(rudderId('', 'a\ufffd'));
+  });
   it('formats receivedAt with three fraction digits', () => {
     const m: Record<string, unknown> = {};
     addServerFields(m, { nowMs: Date.UTC(2024, 0, 2, 3, 4, 5), requestIp: '' });

@@ -136,8 +136,11 @@ export function sanitizeUnicode(s: string): string {
   return s;
 }
 
-/** An id as the gateway compares and hashes it: sanitised, then trimmed. */
-const cleanId = (v: unknown): string => goTrimSpace(sanitizeUnicode(gjsonString(v)));
+/**
+ * An id as the gateway compares and hashes it: sanitised, then trimmed. A lone surrogate
+ * (`"\ud800"` in the JSON) is U+FFFD first, as gjson decodes it, and so kept as printable.
+ */
+const cleanId = (v: unknown): string => goTrimSpace(sanitizeUnicode(gjsonString(v).toWellFormed()));
 
 /**
  * RudderStack's rudderId: MD5 of `userId:anonymousId` (each sanitised and trimmed: cleanId) as
@@ -176,7 +179,8 @@ export interface ServerFieldOptions {
 
 /** Adds what the gateway adds, in its order: messageId, rudderId, receivedAt, request_ip. */
 export function addServerFields(message: JsonObject, opts: ServerFieldOptions): void {
-  const given = cleanId(message.messageId);
+  // The gateway reads messageId as a string only: a number, object or boolean is none.
+  const given = typeof message.messageId === 'string' ? cleanId(message.messageId) : '';
   if (given === '') message.messageId = (opts.messageIdFactory ?? uuidv4)();
   else if (given !== message.messageId) message.messageId = given;
 

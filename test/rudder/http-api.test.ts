@@ -39,6 +39,14 @@ describe('the RudderStack HTTP API', () => {
     expect(r.deps.drops.get('buffer-full')).toBe(0);
   });
 
+  it('takes a batch of more messages than --buffer-max when its buffer is empty, as rudder-server limits bytes only', async () => {
+    const r = rudderApp(['--buffer-max', '1000', '--flush-size', '1000']);
+    const batch = Array.from({ length: 3000 }, (_, i) => ({ type: 'track', userId: String(i), event: 'e' }));
+    const res = await r.api('batch', { batch });
+    expect([res.status, await res.text()]).toEqual([200, 'OK']);
+    expect((await r.stored()).length).toBe(3000);
+  });
+
   it('accepts a batch and stores every message in it', async () => {
     const r = rudderApp();
     const batch = Array.from({ length: 10_000 }, (_, i) => ({ type: i % 2 ? 'track' : 'page', anonymousId: `a${i}`, event: `e${i}`, properties: { i } }));
@@ -108,6 +116,10 @@ describe('the RudderStack HTTP API', () => {
       ['batch', { notBatch: [] }, 'empty batch payload'],
       ['batch', [1, 2], 'empty batch payload'],
       ['batch', { batch: [1] }, 'event is not a valid rudder event'],
+      // gjson reads any other value under batch as a batch of one.
+      ['batch', { batch: 'x' }, 'event is not a valid rudder event'],
+      ['batch', { batch: 5 }, 'event is not a valid rudder event'],
+      ['batch', { batch: true }, 'event is not a valid rudder event'],
       ['batch', { batch: [{ type: 'nope', anonymousId: 'a' }] }, 'event is not a valid rudder event'],
       ['track', [1, 2], 'event is not a valid rudder event'],
       ['track', 'str', 'request neither has anonymousId nor userId'],
@@ -171,21 +183,23 @@ describe('the RudderStack HTTP API', () => {
     expect(await r.stored()).toEqual([]);
   });
 
-  it('answers 503 with Retry-After and stores nothing when the batch does not fit the buffer', async () => {
+  it('answers 503 with Retry-After and stores nothing of a batch that does not fit beside what the buffer holds', async () => {
     const r = rudderApp(['--buffer-max', '5', '--flush-size', '5']);
-    const res = await r.api('batch', { batch: Array.from({ length: 6 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
+    expect((await r.api('track', { anonymousId: 'first' })).status).toBe(200);
+    const res = await r.api('batch', { batch: Array.from({ length: 5 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
-    expect(r.buffer.size).toBe(0);
+    expect(r.buffer.size).toBe(1);
   });
 
   it('refuses a batch the buffer cannot take before building its events', async () => {
     const r = rudderApp(['--buffer-max', '5', '--flush-size', '5']);
+    expect((await r.api('track', { anonymousId: 'first' })).status).toBe(200);
     const builds = countBuilds(r);
-    const res = await r.api('batch', { batch: Array.from({ length: 6 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
+    const res = await r.api('batch', { batch: Array.from({ length: 5 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
     expect([res.status, builds.n]).toEqual([503, 0]);
-    expect(r.deps.drops.get('buffer-full')).toBe(6);
-    expect(r.buffer.snapshot().rejectedFull).toBe(6);
+    expect(r.deps.drops.get('buffer-full')).toBe(5);
+    expect(r.buffer.snapshot().rejectedFull).toBe(5);
     expect((await r.api('batch', { batch: [{ type: 'track', anonymousId: 'fits' }] })).status).toBe(200);
     expect(builds.n).toBe(1);
   });

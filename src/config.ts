@@ -96,7 +96,7 @@ export const ConfigSchema = T.Object({
   }),
   ack: opt(T.Union([T.Literal('buffered'), T.Literal('durable')], { default: 'buffered' }), {
     flag: 'ack', env: ['FOOTFALL_ACK'], kind: 'enum', shown: 'buffered',
-    help: 'buffered: answer once the event is in the write buffer; durable: once its batch committed.',
+    help: 'buffered: answer once the event is in the write buffer (a crash of the process loses what it holds); durable: once its batch committed (survives a crash of the process; a power cut may lose the last commits, as synchronous=NORMAL).',
   }),
   geoipDb: opt(T.String({ default: '' }), {
     flag: 'geoip-db', env: ['FOOTFALL_GEOIP_DB'], kind: 'string', shown: '(embedded country db)',

@@ -178,9 +178,9 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
     badOptions([unit.error], '(see footfall --help)\n');
     return EXIT_USAGE;
   }
-  // Drain time is bounded by the buffer: at the measured ~150k rows/s, a full buffer takes
-  // bufferMax/150k s; add a generous margin for slow disks.
-  const stopTimeoutS = Math.max(30, Math.ceil(config.bufferMax / 20_000) + 10);
+  // What a stop may take: 2 s for the answers in flight, the drain, and a margin; systemd kills
+  // the service past it.
+  const stopTimeoutS = Math.ceil(drainDeadlineMs(config.bufferMax) / 1000) + 10;
   process.stdout.write(systemdUnit({ binaryPath: resolve(process.execPath), args: unit.args, stateDirectory: unit.stateDirectory, stopTimeoutS }));
   return 0;
 }
@@ -322,7 +322,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         await events.close();
         db.close();
         lock.release();
-      }, fileLost);
+      }, config.bufferMax, fileLost);
       done(exitCode ?? (fileLost ? EXIT_DATABASE : drained));
     };
     stopServer = stop;
@@ -390,6 +390,15 @@ function statIdentity(path: string): FileIdentity | null | 'unknown' {
   }
 }
 
+/**
+ * How long the flush at exit may try: 20 s, or the time a full buffer takes at 20k events/s (a
+ * slow disk; ~150k/s is usual) when --buffer-max makes that longer. The systemd unit's
+ * TimeoutStopSec is this and a margin.
+ */
+function drainDeadlineMs(bufferMax: number): number {
+  return Math.max(20_000, Math.ceil(bufferMax / 20));
+}
+
 /** Reverse order of opening: stop accepting, drain the buffer, close the store. */
 async function shutdown(
   log: Logger,
@@ -398,6 +407,7 @@ async function shutdown(
   buffer: WriteBuffer,
   counters: () => Record<string, unknown>,
   closeStore: () => Promise<void>,
+  bufferMax: number,
   /** The database file was removed or replaced: nothing more is written into the old one. */
   fileLost?: string,
 ): Promise<number> {
@@ -415,7 +425,7 @@ async function shutdown(
     });
     return EXIT_DATABASE;
   }
-  const left = await buffer.drain();
+  const left = await buffer.drain(drainDeadlineMs(bufferMax));
   await closeStore();
   const stats = buffer.snapshot();
   if (left > 0) {

@@ -1,5 +1,5 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
@@ -285,8 +285,12 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // The database file deleted or replaced while running (a backup put back with `mv`): what is
   // written from then on goes to a file no path leads to, lost at exit. Stop instead, so that a
   // restart (the service manager's, or the operator's) writes to the file the path names.
-  let stopServer: ((signal: string, fileLost?: string) => Promise<void>) | null = null;
+  let stopServer: ((signal: string, fileLost?: string, exitCode?: number) => Promise<void>) | null = null;
   const opened = statIdentity(dbPath);
+  // A descriptor of our own on the file, to ask it whether any name still leads to it: renamed
+  // (`mv footfall.db elsewhere`), it lives on and takes what the buffer holds; unlinked, it dies
+  // at exit. (Only closed with the process: closing a descriptor drops SQLite's locks on the file.)
+  const ownFd = openSync(dbPath, 'r');
   const fileWatch = setInterval(() => {
     const now = statIdentity(dbPath);
     // A stat that failed for another reason than the file being gone (a permission changed on a
@@ -295,8 +299,14 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     const fate = fileFate(opened, now);
     if (fate === 'same') return;
     clearInterval(fileWatch);
-    log.error(`the database file was ${fate} while running: stopping, as what is stored from now on would be lost with the old file`, { path: resolve(dbPath) });
-    void stopServer?.('database-' + fate, fate);
+    const livesOn = fstatSync(ownFd).nlink > 0;
+    log.error(
+      livesOn
+        ? `the database file was ${fate === 'removed' ? 'moved' : 'moved away and another put in its place'} while running: stopping after writing what is buffered into it (under its new name); restarted, Footfall uses the file at the path`
+        : `the database file was ${fate} while running: stopping, as what is stored from now on would be lost with the old file`,
+      { path: resolve(dbPath) },
+    );
+    void stopServer?.('database-' + fate, livesOn ? undefined : fate, EXIT_DATABASE);
   }, DB_FILE_CHECK_MS);
   const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
   for (const origin of prisme.origins.uncovered()) {

@@ -126,6 +126,20 @@ describe('WriteBuffer', () => {
     expect(rows.length).toBe(1);
   });
 
+  it('answers late acks on its own timer, whatever the flush interval (here a minute)', async () => {
+    let now = 0;
+    const store = { insertPending: async () => Promise.reject(new Error('database is locked')), builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }) };
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 60_000, maxEvents: 1000, durable: true, retryBaseMs: 60_000, ackTimeoutMs: 10_000, now: () => now, lateCheckMs: 5 });
+    buffer.start();
+    try {
+      const ack = buffer.submit(makeEvent(1)) as Promise<string>;
+      now = 10_000;
+      expect(await ack).toBe('late');
+    } finally {
+      buffer.close();
+    }
+  });
+
   it('counts events that failed writes still hold against the cap', async () => {
     const store = flakyStore(100);
     const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 3, durable: false, retryBaseMs: 1000 });

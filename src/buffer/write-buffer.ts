@@ -45,8 +45,10 @@ export interface WriteBufferOptions {
   retryMaxMs?: number;
   /** Durable acks: how long a submit waits for its commit before it resolves 'late' (default DURABLE_ACK_TIMEOUT_MS). */
   ackTimeoutMs?: number;
-  /** The clock the ack deadline reads (tests drive it). */
+  /** The clock the ack deadline reads (tests drive it); a monotonic one by default. */
   now?: () => number;
+  /** How often durable acks are checked against the deadline (default LATE_CHECK_MS). */
+  lateCheckMs?: number;
 }
 
 /**
@@ -60,6 +62,8 @@ export type SubmitOutcome = 'ok' | 'full' | 'late';
 
 /** How long a durable ack waits for its commit (normally a few ms; ~0.3 s under a heavy flood). */
 export const DURABLE_ACK_TIMEOUT_MS = 10_000;
+/** How often durable acks are checked against that deadline. */
+const LATE_CHECK_MS = 1000;
 
 export interface BufferStats {
   waiting: number;
@@ -132,6 +136,9 @@ export class WriteBuffer {
   private readonly maxInFlight: number;
   private scheduled = false;
   private timer: ReturnType<typeof setInterval> | null = null;
+  private lateTimer: ReturnType<typeof setInterval> | null = null;
+  /** close(): the store is gone; nothing more is sent to it. */
+  private discarding = false;
   private retryAt = 0;
   private consecutiveFailures = 0;
   private closed = false;
@@ -181,7 +188,7 @@ export class WriteBuffer {
   }
 
   private now(): number {
-    return (this.opts.now ?? Date.now)();
+    return this.opts.now ? this.opts.now() : performance.now();
   }
 
   /**
@@ -251,14 +258,16 @@ export class WriteBuffer {
   }
 
   /**
-   * Whether `count` more events would pass the event cap. As for bytes, an empty buffer (nothing
-   * waiting, being written or held) takes any count: a RudderStack batch of more messages than
-   * --buffer-max (120k tiny ones fit rudder-server's 4,000 KB) would otherwise be refused for ever,
-   * its client told to retry what can never fit.
+   * Whether `count` more events would pass the event cap. A RudderStack batch of more messages
+   * than --buffer-max by itself (120k tiny ones fit rudder-server's 4,000 KB) would never fit, its
+   * client told to retry for ever: it is taken while the buffer is at most half full. Once taken
+   * (or held while built) the buffer is past half, so one such batch at a time: the overshoot is
+   * one request body's worth (its bytes still count against --buffer-max-mb).
    */
   private overCount(count: number): boolean {
     const taken = this.size + this.held;
-    return taken > 0 && taken + count > this.opts.maxEvents;
+    if (count > this.opts.maxEvents) return taken > this.opts.maxEvents / 2;
+    return taken + count > this.opts.maxEvents;
   }
 
   /**
@@ -275,8 +284,12 @@ export class WriteBuffer {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.pending.length) void this.flush();
-      if (this.waiterHead < this.waiters.length) this.expireLateAcks();
     }, this.opts.flushIntervalMs);
+    // Durable acks past their deadline are answered within a second of it, whatever the flush interval.
+    if (this.opts.durable) {
+      this.lateTimer = setInterval(() => this.waiterHead < this.waiters.length && this.expireLateAcks(), this.opts.lateCheckMs ?? LATE_CHECK_MS);
+      this.lateTimer.unref?.();
+    }
   }
 
   private schedule(): void {
@@ -321,7 +334,7 @@ export class WriteBuffer {
    * handled or its retry is not yet due.
    */
   private send(): void {
-    while (this.pending.length && this.sent.length < this.maxInFlight && Date.now() >= this.retryAt) {
+    while (!this.discarding && this.pending.length && this.sent.length < this.maxInFlight && Date.now() >= this.retryAt) {
       const { batch, sizes } = this.takeBatch();
       this.inFlight += batch.length;
       const result = this.opts.store.insertPending(batch);
@@ -391,6 +404,8 @@ export class WriteBuffer {
     const events = batches.flatMap((b) => b.batch);
     this.pending = events.concat(this.pending);
     this.pendingSizes = batches.flatMap((b) => b.sizes).concat(this.pendingSizes);
+    // The store went away on purpose (close()): no retry, and nothing to report but what main.ts says.
+    if (this.discarding) return;
     this.stats.flushFailures++;
     this.consecutiveFailures++;
     const delay = Math.min((this.opts.retryBaseMs ?? 100) * 2 ** (this.consecutiveFailures - 1), this.opts.retryMaxMs ?? 30_000);
@@ -418,11 +433,17 @@ export class WriteBuffer {
     this.compactWaiters();
   }
 
-  /** Refuses new events and stops flushing, writing nothing more (the store is gone: see main.ts). */
+  /** Refuses new events and sends nothing more to the store (it is gone: see main.ts); what is held stays unwritten. */
   close(): void {
     this.closed = true;
+    this.discarding = true;
+    this.stopTimers();
+  }
+
+  private stopTimers(): void {
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.lateTimer) clearInterval(this.lateTimer);
+    this.timer = this.lateTimer = null;
   }
 
   /**
@@ -431,8 +452,7 @@ export class WriteBuffer {
    */
   async drain(deadlineMs = 20_000): Promise<number> {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.stopTimers();
     const until = Date.now() + deadlineMs;
     while (this.size > 0 && Date.now() < until) {
       await this.flush();

@@ -36,8 +36,8 @@ It creates a fresh website (domain load-<tag>.bench.example, its write key) and 
 the management API, so every run's events are its own and can be counted exactly; both stay on
 the target with their events (the summary names them; delete them through the API when done).
 events/s counts the events acknowledged (2xx answers); --ack-check says how many were stored.
-Ctrl-C ends the run early (or, after it, the --ack-check read-back) and summarises it; a
-second Ctrl-C quits at once.
+Ctrl-C ends the phase under way — the load, then the --ack-check read-back — and the run is
+summarised; a second Ctrl-C in a phase already asked to end quits at once.
 Exit status: 0 for a clean run, 1 when an answer was not 2xx, a socket failed or --ack-check
 failed, 2 for bad options, 130 after Ctrl-C.
 `;

@@ -220,7 +220,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       t: (now - t0) / 1000, lengthS: prev.lengthS + (now - windowStart) / 1000, requests: prev.requests + winRequests, errors: prev.errors + winErrors,
       p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99),
     });
-    o.onSecond?.(prev, { elapsedS: prev.t, requests, errors, non2xx, p99_ms: latency.percentileMs(99) });
+    // Not reported again: onSecond had it, and a caller summing its windows would count it twice.
   } else closeWindow(now);
   const elapsedS = (now - t0) / 1000;
   const statuses: Record<string, Record<string, number>> = {};

@@ -167,19 +167,36 @@ async function countersOrThrow(target: string, token: string): Promise<ServerCou
 
 /** Lines of a streamed NDJSON export, counted without holding it. */
 async function countLines(target: string, path: string, token: string, signal?: AbortSignal): Promise<number> {
-  const r = await api(target, path, { token, signal });
-  if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
-  let n = 0;
+  // An export may stream for minutes, but not stall: no byte for EXPORT_IDLE_MS gives it up.
+  const stalled = new AbortController();
+  const both = signal ? AbortSignal.any([signal, stalled.signal]) : stalled.signal;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => stalled.abort(new Error(`no data for ${EXPORT_IDLE_MS / 1000} s`)), EXPORT_IDLE_MS);
+  };
+  arm();
   try {
-    for await (const chunk of r.body!) {
-      const b = chunk as Uint8Array;
-      for (let i = 0; i < b.length; i++) if (b[i] === 10) n++;
+    const r = await api(target, path, { token, signal: both });
+    if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
+    let n = 0;
+    try {
+      for await (const chunk of r.body!) {
+        arm();
+        const b = chunk as Uint8Array;
+        for (let i = 0; i < b.length; i++) if (b[i] === 10) n++;
+      }
+    } catch (e) {
+      throw new Error(`reading ${path}: ${both.aborted && both.reason instanceof Error ? both.reason.message : (e as Error).message}`);
     }
-  } catch (e) {
-    throw new Error(`reading ${path}: ${signal?.aborted && signal.reason instanceof Error ? signal.reason.message : (e as Error).message}`);
+    return n;
+  } finally {
+    clearTimeout(idle);
   }
-  return n;
 }
+
+/** How long an export being read back may send nothing before it is given up. */
+const EXPORT_IDLE_MS = 60_000;
 
 /** How long the read-back waits for the target's write buffer to empty (its --flush-interval may be long). */
 const DRAIN_WAIT_MS = 120_000;

@@ -135,6 +135,24 @@ describe('dist/footfall', () => {
     expect(log).not.toContain('stopped cleanly');
   }, 30_000);
 
+  it('writes what it buffered into its database file moved away while it runs (it lives on under its new name), then stops with status 3', async () => {
+    const ff = await startBinary(['--origins', 'example.com', '--flush-interval', '60s']);
+    for (const path of ['/a', '/b', '/c']) {
+      const res = await fetch(`${ff.url}/api/v1/events/pageviews`, {
+        method: 'POST',
+        headers: { origin: 'https://example.com', 'x-prisme-referrer': `https://example.com${path}`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' },
+      });
+      expect(res.status).toBe(200);
+    }
+    const db = join(ff.dataDir, 'footfall.db');
+    renameSync(db, `${db}.moved`);
+    expect(await ff.proc.exited).toBe(3);
+    expect(await ff.finalLog).toContain('the database file was moved while running: stopping after writing what is buffered into it');
+    const moved = new Database(`${db}.moved`, { readonly: true });
+    expect((moved.query('SELECT count(*) AS n FROM events').get() as { n: number }).n).toBe(3);
+    moved.close();
+  }, 30_000);
+
   it('reports a data dir that is a file with the other bad options (status 2)', () => {
     const file = join(tempDir(), 'not-a-dir');
     writeFileSync(file, '');

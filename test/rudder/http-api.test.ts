@@ -39,12 +39,16 @@ describe('the RudderStack HTTP API', () => {
     expect(r.deps.drops.get('buffer-full')).toBe(0);
   });
 
-  it('takes a batch of more messages than --buffer-max when its buffer is empty, as rudder-server limits bytes only', async () => {
+  it('takes a batch of more messages than --buffer-max while its buffer is at most half full, one such batch at a time, as rudder-server limits bytes only', async () => {
     const r = rudderApp(['--buffer-max', '1000', '--flush-size', '1000']);
-    const batch = Array.from({ length: 3000 }, (_, i) => ({ type: 'track', userId: String(i), event: 'e' }));
-    const res = await r.api('batch', { batch });
-    expect([res.status, await res.text()]).toEqual([200, 'OK']);
-    expect((await r.stored()).length).toBe(3000);
+    // Other traffic keeps the buffer from being empty.
+    expect((await r.api('track', { anonymousId: 'other' })).status).toBe(200);
+    const batch = (tag: string) => Array.from({ length: 3000 }, (_, i) => ({ type: 'track', userId: `${tag}${i}`, event: 'e' }));
+    const [a, b] = await Promise.all([r.api('batch', { batch: batch('a') }), r.api('batch', { batch: batch('b') })]);
+    expect([a.status, b.status].sort()).toEqual([200, 503]);
+    expect((await r.stored()).length).toBe(3001);
+    // Once written, the next one fits.
+    expect((await r.api('batch', { batch: batch('c') })).status).toBe(200);
   });
 
   it('accepts a batch and stores every message in it', async () => {

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { openDatabase } from './open-database.ts';
 import { SqliteMetaStore } from './sqlite-meta-store.ts';
 import { SaltKeeper } from '../../ingest/visitor-id.ts';
@@ -76,6 +79,22 @@ describe('SqliteMetaStore', () => {
     clock.advance(2 * 86_400_000);
     new SaltKeeper(new SqliteMetaStore(db).salts, clock).saltFor();
     expect((db.query('SELECT day FROM salts ORDER BY day').all() as { day: string }[]).map((r) => r.day)).toEqual(['2026-01-03']);
+  });
+
+  it('leaves no copy of a deleted salt in the database file (overwritten before the delete)', () => {
+    const path = join(tempDir(), 'footfall.db');
+    const db = openDatabase(path);
+    const salts = new SqliteMetaStore(db).salts;
+    const old = crypto.getRandomValues(new Uint8Array(32));
+    salts.save('2026-01-01', old);
+    salts.save('2026-01-03', crypto.getRandomValues(new Uint8Array(32)));
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(path).includes(Buffer.from(old))).toBe(true);
+    salts.deleteBefore('2026-01-02');
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(path).includes(Buffer.from(old))).toBe(false);
+    expect(salts.load('2026-01-01')).toBeNull();
+    db.close();
   });
 
   it('pages newest first with a stable order when creation times tie', () => {

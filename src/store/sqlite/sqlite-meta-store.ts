@@ -342,7 +342,13 @@ export class SqliteMetaStore implements MetaStore {
         return r ? new Uint8Array(r.salt) : null;
       },
       save: (day, salt) => void this.q('INSERT OR REPLACE INTO salts (day, salt) VALUES (?, ?)').run(day, salt),
-      deleteBefore: (day) => void this.q('DELETE FROM salts WHERE day < ?').run(day),
+      // Overwritten with zeros before the delete: a DELETE alone leaves the bytes in the freed page
+      // of the file, where a copy of it would still hold the salt (and so the day's visitor ids).
+      deleteBefore: (day) =>
+        this.db.transaction(() => {
+          this.q('UPDATE salts SET salt = zeroblob(length(salt)) WHERE day < ?').run(day);
+          this.q('DELETE FROM salts WHERE day < ?').run(day);
+        }).immediate(),
     };
   }
 }

@@ -288,12 +288,24 @@ function dataDirIssue(dir: string): string | null {
   }
 }
 
-/** One row per option: what --help and the README table print. */
+/** One row per option: what --help and the README table print, the range a number takes included. */
 export function optionRows(): { flag: string; env: string; default: string; help: string }[] {
   return CONFIG_KEYS.map((k) => {
     const m = optionMeta(k);
-    return { flag: `--${m.flag}`, env: m.env.join(', '), default: m.shown, help: m.help };
+    return { flag: `--${m.flag}`, env: m.env.join(', '), default: m.shown, help: m.help + rangeText(k) };
   });
+}
+
+/** ` (1000 to 5000000)` for an option whose schema bounds it, in its own units; '' otherwise. */
+function rangeText(key: ConfigKey): string {
+  const kind = optionMeta(key).kind;
+  if (kind !== 'int' && kind !== 'duration') return '';
+  const schema = ConfigSchema.properties[key] as { minimum?: number; maximum?: number };
+  const show = (n: number) => (kind === 'duration' ? formatDuration(n) : String(n));
+  const { minimum: lo, maximum: hi } = schema;
+  if (lo !== undefined && hi !== undefined) return ` (${show(lo)} to ${show(hi)})`;
+  if (lo !== undefined) return ` (at least ${show(lo)})`;
+  return hi !== undefined ? ` (at most ${show(hi)})` : '';
 }
 
 export { formatDuration };

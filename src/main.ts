@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
-import { systemdUnit, unitArgs } from './cli/systemd-unit.ts';
+import { systemdUnit, unitArgs, unitCannotRead } from './cli/systemd-unit.ts';
 import { userCommand } from './cli/user.ts';
 import { bootstrapAdmin } from './accounts/bootstrap.ts';
 import { passwordHasher } from './accounts/passwords.ts';
@@ -174,8 +174,9 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
   // The unit carries the options the environment gives as flags: a misspelt name would be lost quietly.
   for (const name of unknownEnvNames(env)) process.stderr.write(`footfall: ${name} ignored: no option has this name (see footfall --help)\n`);
   const unit = unitArgs(args, env);
-  if ('error' in unit) {
-    badOptions([unit.error], '(see footfall --help)\n');
+  const unreadable = config.geoipDb ? unitCannotRead('geoip-db', config.geoipDb) : null;
+  if ('error' in unit || unreadable) {
+    badOptions([...('error' in unit ? [unit.error] : []), ...(unreadable ? [unreadable] : [])], '(see footfall --help)\n');
     return EXIT_USAGE;
   }
   // What a stop may take: 2 s for the answers in flight, the drain, and a margin; systemd kills
@@ -215,6 +216,15 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   } catch (e) {
     badOptions([`--data-dir: cannot create ${config.dataDir}: ${(e as Error).message}`]);
     return EXIT_USAGE;
+  }
+  try {
+    accessSync(config.dataDir, constants.W_OK);
+  } catch (e) {
+    // Files owned by another user after a manual deploy, a read-only mount: say so, not SQLite's "unable to open".
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EROFS' ? 'it is on a read-only filesystem' : `this user (uid ${process.getuid?.() ?? '?'}) may not write in it (${code})`;
+    operatorLines(config.logFormat, 'error')(`footfall: cannot use the data directory ${resolve(config.dataDir)}: ${why}\n`);
+    return EXIT_DATABASE;
   }
   let lock: DataDirLock | null;
   try {

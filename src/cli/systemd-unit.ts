@@ -63,6 +63,20 @@ export function unitArgs(args: readonly string[], env: Record<string, string | u
   return { args: out, stateDirectory: m[1]! };
 }
 
+/** Where the unit's sandbox hides the host's files from the service (PrivateTmp, ProtectHome, PrivateDevices). */
+const HIDDEN_FROM_UNIT = ['/tmp/', '/var/tmp/', '/home/', '/root/', '/run/user/', '/dev/'];
+
+/**
+ * Why the service the unit runs could not read a file the options name (--geoip-db), or null:
+ * a relative path (the unit has no working directory of the shell's), or one under a directory
+ * its sandbox hides. The service would exit 2 at start and restart for ever.
+ */
+export function unitCannotRead(flag: string, path: string): string | null {
+  if (!path.startsWith('/')) return `--${flag}: the service starts elsewhere than this shell: give an absolute path; got ${path}`;
+  const hidden = HIDDEN_FROM_UNIT.find((d) => path.startsWith(d));
+  return hidden ? `--${flag}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}` : null;
+}
+
 export function systemdUnit(o: UnitOptions): string {
   // --data-dir is the StateDirectory, so the service writes only there.
   const dataDir = `/var/lib/${o.stateDirectory}`;

@@ -47,6 +47,16 @@ describe('OriginRegistry', () => {
     expect(r.allows('https://shop.example')).toBe(false);
   });
 
+  it('accepts an Origin on a subdomain of a website\'s domain (www.), as its pages count under it, but no address as a subdomain', () => {
+    const r = new OriginRegistry([]);
+    r.setWebsites([{ id: 'w1', domain: 'blog.example.com' }, { id: 'w2', domain: '2.3' }]);
+    expect(r.allows('https://www.blog.example.com')).toBe(true);
+    expect(r.allows('https://a.b.blog.example.com:8443')).toBe(true);
+    expect(r.allows('https://example.com')).toBe(false);
+    expect(r.allows('https://evilblog.example.com')).toBe(false);
+    expect(r.allows('http://10.1.2.3')).toBe(false);
+  });
+
   it('names the configured origins whose pages no website covers', () => {
     const r = new OriginRegistry(['shop.example', 'blog.shop.example', 'other.example', '*.cdn.example', '*.apps.example']);
     expect(r.uncovered()).toEqual(['shop.example', 'blog.shop.example', 'other.example', '*.cdn.example', '*.apps.example']);

@@ -41,6 +41,8 @@ export function originHost(origin: string): string | null {
   return o.toLowerCase();
 }
 
+const IP_HOST = /^\[|^\d{1,3}(?:\.\d{1,3}){3}$/;
+
 export class OriginRegistry {
   private readonly staticExact = new Set<string>();
   private readonly staticSuffixes: string[] = [];
@@ -69,13 +71,18 @@ export class OriginRegistry {
     this.websites = next;
   }
 
-  /** Whether an Origin header value is registered. */
+  /**
+   * Whether an Origin header value is registered: a configured origin (exact, or under a `*.`
+   * wildcard), or a website's domain or a subdomain of it (a site set up as `example.com` is
+   * served from `www.example.com` too, as its events are counted under it: websiteFor()).
+   */
   allows(origin: string | null): boolean {
     const host = origin === null ? null : originHost(origin);
     if (!host) return false;
     if (this.staticExact.has(host) || this.websites.has(host)) return true;
     for (const s of this.staticSuffixes) if (host.endsWith(s)) return true;
-    return false;
+    // An address is its own origin only: `10.1.2.3` is no subdomain of a website `2.3`.
+    return !IP_HOST.test(host) && this.websiteFor(host) !== null;
   }
 
   /**

@@ -3,7 +3,7 @@ import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../../src/config.ts';
-import { runBinary, startBinary, tempDir } from '../helpers/binary.ts';
+import { ensureBinary, runBinary, startBinary, tempDir } from '../helpers/binary.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -111,6 +111,14 @@ describe('dist/footfall', () => {
     // The operating system let go of the lock with the process: no stale lock to remove by hand.
     const third = await startBinary([], {}, first.dataDir);
     expect(await third.stop()).toBe(0);
+  });
+
+  it('says which data directory it cannot write in, and why, with status 3 (here a read-only mount)', () => {
+    const dir = tempDir();
+    const r = Bun.spawnSync(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+      `mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$1" serve --port 0 --data-dir "$0"`, dir, ensureBinary()], { env: { PATH: process.env.PATH ?? '' } });
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.toString()).toContain(`footfall: cannot use the data directory ${dir}: it is on a read-only filesystem`);
   });
 
   it('says in one line which database it cannot use, and why, with status 3 (not a database, not writable)', () => {
@@ -223,6 +231,11 @@ describe('dist/footfall', () => {
 
   it('rejects bad options for systemd-unit too', () => {
     expect(runBinary(['systemd-unit', '--port', 'x']).code).toBe(2);
+    // A database its service could not see: the sandbox hides /tmp.
+    const geo = join(tempDir(), 'geo.mmdb');
+    writeFileSync(geo, 'x');
+    const hidden = runBinary(['systemd-unit', '--geoip-db', geo]);
+    expect([hidden.code, hidden.stderr.includes("--geoip-db: the unit's sandbox hides /tmp/ from the service")]).toEqual([2, true]);
     const elsewhere = runBinary(['systemd-unit', '--data-dir', '/srv/footfall']);
     expect([elsewhere.code, elsewhere.stderr.includes('/var/lib/NAME; got /srv/footfall')]).toEqual([2, true]);
     // A misspelt variable would not reach the unit: said, not lost quietly.
@@ -231,10 +244,13 @@ describe('dist/footfall', () => {
   });
 
   it('puts options from the environment and awkward paths in the unit as systemd will read them', () => {
-    const geo = join(tempDir(), 'a%hb$HOME\\x.mmdb');
-    writeFileSync(geo, 'not read by systemd-unit beyond being readable');
-    const r = runBinary(['systemd-unit', '--geoip-db', geo, '--data-dir', '/var/lib/footfall-eu'], { FOOTFALL_PORT: '7000', FOOTFALL_TRUST_PROXY: 'true' });
-    expect(r.code).toBe(0);
+    // Not under /tmp (the unit's sandbox hides it from the service): a tmpfs on /mnt, in a mount namespace of its own.
+    const geo = '/mnt/a%hb$HOME\\x.mmdb';
+    const spawned = Bun.spawnSync(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+      'mount -t tmpfs tmpfs /mnt && echo "not read by systemd-unit beyond being readable" > "$0" && exec "$1" systemd-unit --geoip-db "$0" --data-dir /var/lib/footfall-eu', geo, ensureBinary()],
+      { env: { PATH: process.env.PATH ?? '', FOOTFALL_PORT: '7000', FOOTFALL_TRUST_PROXY: 'true' } });
+    const r = { code: spawned.exitCode, stdout: spawned.stdout.toString(), stderr: spawned.stderr.toString() };
+    expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toContain(`--geoip-db "${geo.replace(/\\/g, '\\\\').replace(/%/g, '%%').replace(/\$/g, '$$$$')}" --port=7000 --trust-proxy=true`);
     expect(r.stdout).toContain('StateDirectory=footfall-eu');
     const analyze = Bun.which('systemd-analyze');

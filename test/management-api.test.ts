@@ -121,6 +121,21 @@ describe('login, tokens and API keys', () => {
     expect((await request('/api/auth/login', json('POST', { username: 'owner', password: 'a brand new password' }))).status).toBe(200);
     expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(401);
   });
+
+  it('changes the caller\'s own password through Umami\'s POST /api/me/password, given the current one', async () => {
+    const { request, w } = await world();
+    const wrong = await request('/api/me/password', json('POST', { currentPassword: 'not it at all', newPassword: 'a brand new password' }, w.auth.owner));
+    expect([wrong.status, ((await wrong.json()) as { error: { message: string } }).error.message]).toEqual([400, 'Current password is incorrect']);
+    const short = await request('/api/me/password', json('POST', { currentPassword: PASSWORD, newPassword: 'short' }, w.auth.owner));
+    expect(short.status).toBe(400);
+    expect((await request('/api/me/password', json('POST', { currentPassword: PASSWORD, newPassword: 'a brand new password' }))).status).toBe(401);
+    const res = await request('/api/me/password', json('POST', { currentPassword: PASSWORD, newPassword: 'a brand new password' }, w.auth.owner));
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { id: string; username: string })).toMatchObject({ id: w.ids.owner, username: 'owner' });
+    expect((await request('/api/me', get(w.auth.owner))).status).toBe(200);
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: 'a brand new password' }))).status).toBe(200);
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(401);
+  });
 });
 
 describe('validation comes before authentication and bad input never gets a 500', () => {

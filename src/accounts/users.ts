@@ -77,6 +77,17 @@ export async function updateUser(
   return updated;
 }
 
+/**
+ * Umami's POST /api/me/password: the caller's own password, given the current one (400 `Current
+ * password is incorrect` otherwise). Their other sessions end, as on any password change.
+ */
+export async function changeOwnPassword(d: AccountsDeps, p: Principal, currentPassword: string, newPassword: string): Promise<UserRecord> {
+  const u = d.meta.users.byId(p.user.id);
+  if (!u) throw new ApiError('unauthorized');
+  if (!(await d.passwords.verify(currentPassword, u.passwordHash))) throw new ApiError('bad-request', 'Current password is incorrect');
+  return updateUser(d, p, p.user.id, { password: newPassword });
+}
+
 export function deleteUser(d: AccountsDeps, p: Principal, id: string): void {
   if (!canDeleteUser(p)) throw new ApiError('unauthorized');
   if (id === p.user.id) throw new ApiError('bad-request', 'You cannot delete yourself.');

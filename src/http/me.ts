@@ -1,10 +1,11 @@
-/** @module The caller's own views: GET /api/me, /api/me/websites, /api/me/teams. */
+/** @module The caller's own views: GET /api/me, /api/me/websites, /api/me/teams, and POST /api/me/password. */
 import { Elysia, t } from 'elysia';
 import { listTeams } from '../accounts/teams.ts';
+import { changeOwnPassword } from '../accounts/users.ts';
 import { listWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
-import { PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, User, userJson, Website, websiteJson } from './management-schemas.ts';
+import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
+import { PagedOf, paged, pageQuery, PagingQuery, Password, Team, teamJson, User, userJson, Website, websiteJson } from './management-schemas.ts';
 
 export function meRoutes(ctx: ManagementContext) {
   return new Elysia()
@@ -25,5 +26,25 @@ export function meRoutes(ctx: ManagementContext) {
       query: PagingQuery,
       detail: { summary: 'The teams the caller is a member of', tags: ['Teams'], security: BEARER },
       response: { 200: PagedOf(Team), ...errorResponses(400, 401) },
-    });
+    })
+    .post(
+      '/api/me/password',
+      async ({ headers, body }) => userJson(await changeOwnPassword(ctx, requirePrincipal(ctx, headers.authorization), body.currentPassword, body.newPassword)),
+      {
+        parse: umamiJsonBody,
+        body: t.Object(
+          { currentPassword: t.String({ maxLength: 255 }), newPassword: Password },
+          { examples: [{ currentPassword: 'correct horse battery staple', newPassword: 'a new long passphrase' }] },
+        ),
+        detail: {
+          summary: 'Change my password',
+          description:
+            'Umami\'s route: the current password, then the new one (8 to 255 characters). 400 `Current password is incorrect`. ' +
+            'The caller\'s other sessions end; this one and API keys stay. 429 when too many password hashes are already waiting (Retry-After: 1).',
+          tags: ['Users'],
+          security: BEARER,
+        },
+        response: { 200: User, ...errorResponses(400, 401, 413, 429) },
+      },
+    );
 }

@@ -84,7 +84,7 @@ export const ConfigSchema = T.Object({
   }),
   flushSize: opt(T.Integer({ default: 2000, minimum: 1, maximum: 100_000 }), {
     flag: 'flush-size', env: ['FOOTFALL_FLUSH_SIZE'], kind: 'int', shown: '2000',
-    help: 'Write buffer flushes as soon as it holds this many events.',
+    help: 'Write buffer flushes as soon as it holds this many events; at most --buffer-max.',
   }),
   bufferMax: opt(T.Integer({ default: 100_000, minimum: 1, maximum: 10_000_000 }), {
     flag: 'buffer-max', env: ['FOOTFALL_BUFFER_MAX'], kind: 'int', shown: '100000',

@@ -203,13 +203,27 @@ describe('WriteBuffer', () => {
     expect(buffer.submit(long(0))).toBe('ok');
   });
 
-  it('refuses a whole batch that would pass the byte cap, keeping none of it', () => {
+  it('refuses a whole batch that would pass the byte cap while it holds more than half of it, keeping none of it', () => {
     const { buffer } = sqliteBuffer({ maxBytes: 64 * 1024 });
-    expect(buffer.submit(makeEvent(0))).toBe('ok');
     const big = Array.from({ length: 10 }, (_, i) => makeEvent(i, { properties: { text: 'y'.repeat(8000) } }));
-    expect(buffer.submitAll(big)).toBe('full');
-    expect(buffer.snapshot()).toMatchObject({ waiting: 1, rejectedFull: 10 });
+    // ~40 KB: past half the cap.
     expect(buffer.submitAll(big.slice(0, 5))).toBe('ok');
+    expect(buffer.submitAll(big)).toBe('full');
+    expect(buffer.snapshot()).toMatchObject({ waiting: 5, rejectedFull: 10 });
+    expect(buffer.submit(makeEvent(99))).toBe('ok');
+  });
+
+  it('takes a batch that does not fit while it holds at most half its cap, whatever the batch\'s size: one such overshoot at a time', () => {
+    const { buffer } = sqliteBuffer({ maxEvents: 100, flushSize: 100 });
+    for (let i = 0; i < 40; i++) buffer.submit(makeEvent(i));
+    // A batch of 99 would not fit beside 40, nor one of 101 by itself: both would be refused for ever.
+    expect(buffer.hold(99)).toBe(true);
+    buffer.release(99);
+    expect(buffer.hold(101)).toBe(true);
+    // Held, it leaves the buffer past half: the next batch that does not fit waits.
+    expect(buffer.hold(99)).toBe(false);
+    expect(buffer.submitAll(Array.from({ length: 101 }, (_, i) => makeEvent(100 + i)), 101)).toBe('ok');
+    expect(buffer.submitAll([makeEvent(300)])).toBe('full');
   });
 
   it('takes one request larger than its byte cap when it holds nothing, so that request is not refused for ever', async () => {

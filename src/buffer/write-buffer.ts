@@ -218,7 +218,7 @@ export class WriteBuffer {
    * to release() if it gives up. submitAll() still decides on the bytes, known only once built.
    */
   hold(count: number): boolean {
-    if (this.closed || this.overCount(count) || (this.stats.bytes > 0 && this.stats.bytes >= this.maxBytes)) {
+    if (this.closed || this.overCount(count) || this.overBytes(0)) {
       this.stats.rejectedFull += count;
       return false;
     }
@@ -258,25 +258,25 @@ export class WriteBuffer {
   }
 
   /**
-   * Whether `count` more events would pass the event cap. A RudderStack batch of more messages
-   * than --buffer-max by itself (120k tiny ones fit rudder-server's 4,000 KB) would never fit, its
-   * client told to retry for ever: it is taken while the buffer is at most half full. Once taken
-   * (or held while built) the buffer is past half, so one such batch at a time: the overshoot is
-   * one request body's worth (its bytes still count against --buffer-max-mb).
+   * Whether `count` more events would pass the event cap: they do not fit, and the buffer is past
+   * half full. A RudderStack batch of more messages than --buffer-max by itself (120k tiny ones fit
+   * rudder-server's 4,000 KiB), or one that does not fit beside steady traffic, would otherwise be
+   * refused for ever, its client told to retry: it is taken while the buffer is at most half full.
+   * Taken (or held while built), it leaves the buffer past half, so one such overshoot at a time,
+   * of one request body's worth.
    */
   private overCount(count: number): boolean {
     const taken = this.size + this.held;
-    if (count > this.opts.maxEvents) return taken > this.opts.maxEvents / 2;
-    return taken + count > this.opts.maxEvents;
+    return taken + count > this.opts.maxEvents && taken > this.opts.maxEvents / 2;
   }
 
   /**
-   * Whether `bytes` more would pass the byte cap. An empty buffer takes anything: one request
-   * larger than the cap by itself (a 4 MB batch of 54k tiny messages is counted ~70 MB) would
-   * otherwise be refused for ever, its client retrying it behind everything else it has to send.
+   * Whether `bytes` more would pass the byte cap, by the same rule: a request larger than what is
+   * left (a 4 MB batch of 54k tiny messages is counted ~70 MB) is taken while the buffer holds at
+   * most half the cap.
    */
   private overBytes(bytes: number): boolean {
-    return this.stats.bytes > 0 && this.stats.bytes + bytes > this.maxBytes;
+    return this.stats.bytes + bytes > this.maxBytes && this.stats.bytes > this.maxBytes / 2;
   }
 
   /** Starts the interval flush. Not called by tests that drive flush() themselves. */

@@ -1,4 +1,5 @@
 /** @module `footfall systemd-unit`: a hardened unit file for this binary, with the options it was given (flags and FOOTFALL_* variables alike). */
+import { realpathSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../config.ts';
 import { readFlags } from '../lib/argv.ts';
 
@@ -73,8 +74,15 @@ const HIDDEN_FROM_UNIT = ['/tmp/', '/var/tmp/', '/home/', '/root/', '/run/user/'
  */
 export function unitCannotRead(flag: string, path: string): string | null {
   if (!path.startsWith('/')) return `--${flag}: the service starts elsewhere than this shell: give an absolute path; got ${path}`;
-  const hidden = HIDDEN_FROM_UNIT.find((d) => path.startsWith(d));
-  return hidden ? `--${flag}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}` : null;
+  // Where the file really is: `//tmp/x`, `/usr/../tmp/x` and a link into /tmp are all in /tmp.
+  let real = path;
+  try {
+    real = realpathSync(path);
+  } catch {
+    // Not there: the options' own check says so.
+  }
+  const hidden = HIDDEN_FROM_UNIT.find((d) => real.startsWith(d));
+  return hidden ? `--${flag}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}${real !== path ? ` (${real})` : ''}` : null;
 }
 
 export function systemdUnit(o: UnitOptions): string {

@@ -47,11 +47,13 @@ describe('OriginRegistry', () => {
     expect(r.allows('https://shop.example')).toBe(false);
   });
 
-  it('accepts an Origin on a subdomain of a website\'s domain (www.), as its pages count under it, but no address as a subdomain', () => {
+  it('accepts an Origin on the www. of a website\'s domain, but no other subdomain (a website on github.io must not open every site under it)', () => {
     const r = new OriginRegistry([]);
-    r.setWebsites([{ id: 'w1', domain: 'blog.example.com' }, { id: 'w2', domain: '2.3' }]);
+    r.setWebsites([{ id: 'w1', domain: 'blog.example.com' }, { id: 'w2', domain: 'github.io' }, { id: 'w3', domain: '2.3' }]);
     expect(r.allows('https://www.blog.example.com')).toBe(true);
-    expect(r.allows('https://a.b.blog.example.com:8443')).toBe(true);
+    expect(r.allows('https://WWW.blog.example.com:8443')).toBe(true);
+    expect(r.allows('https://a.blog.example.com')).toBe(false);
+    expect(r.allows('https://victim.github.io')).toBe(false);
     expect(r.allows('https://example.com')).toBe(false);
     expect(r.allows('https://evilblog.example.com')).toBe(false);
     expect(r.allows('http://10.1.2.3')).toBe(false);

@@ -41,8 +41,6 @@ export function originHost(origin: string): string | null {
   return o.toLowerCase();
 }
 
-const IP_HOST = /^\[|^\d{1,3}(?:\.\d{1,3}){3}$/;
-
 export class OriginRegistry {
   private readonly staticExact = new Set<string>();
   private readonly staticSuffixes: string[] = [];
@@ -73,16 +71,16 @@ export class OriginRegistry {
 
   /**
    * Whether an Origin header value is registered: a configured origin (exact, or under a `*.`
-   * wildcard), or a website's domain or a subdomain of it (a site set up as `example.com` is
-   * served from `www.example.com` too, as its events are counted under it: websiteFor()).
+   * wildcard), or a website's domain, with or without `www.` (a site set up as `example.com` is
+   * served from `www.example.com` too). Other subdomains take `--origins *.example.com`: a
+   * website on a shared suffix (`github.io`, `co.uk`) must not open every site under it.
    */
   allows(origin: string | null): boolean {
     const host = origin === null ? null : originHost(origin);
     if (!host) return false;
     if (this.staticExact.has(host) || this.websites.has(host)) return true;
     for (const s of this.staticSuffixes) if (host.endsWith(s)) return true;
-    // An address is its own origin only: `10.1.2.3` is no subdomain of a website `2.3`.
-    return !IP_HOST.test(host) && this.websiteFor(host) !== null;
+    return host.startsWith('www.') && this.websites.has(host.slice(4));
   }
 
   /**

@@ -51,6 +51,15 @@ describe('the RudderStack HTTP API', () => {
     expect((await r.api('batch', { batch: batch('c') })).status).toBe(200);
   });
 
+  it('takes a batch whose estimated bytes pass --buffer-max-mb beside other traffic, as its body is within the 4,000 KiB', async () => {
+    const r = rudderApp(['--buffer-max-mb', '16']);
+    expect((await r.api('track', { anonymousId: 'other' })).status).toBe(200);
+    // 40k tiny messages (1.2 MB of JSON) are counted at least 512 B each: ~20 MB.
+    const res = await r.api('batch', { batch: Array.from({ length: 40_000 }, (_, i) => ({ type: 'page', userId: String(i) })) });
+    expect(res.status).toBe(200);
+    expect((await r.stored()).length).toBe(40_001);
+  });
+
   it('accepts a batch and stores every message in it', async () => {
     const r = rudderApp();
     const batch = Array.from({ length: 10_000 }, (_, i) => ({ type: i % 2 ? 'track' : 'page', anonymousId: `a${i}`, event: `e${i}`, properties: { i } }));
@@ -187,18 +196,18 @@ describe('the RudderStack HTTP API', () => {
     expect(await r.stored()).toEqual([]);
   });
 
-  it('answers 503 with Retry-After and stores nothing of a batch that does not fit beside what the buffer holds', async () => {
+  it('answers 503 with Retry-After and stores nothing of a batch that does not fit beside what the buffer holds, past half full', async () => {
     const r = rudderApp(['--buffer-max', '5', '--flush-size', '5']);
-    expect((await r.api('track', { anonymousId: 'first' })).status).toBe(200);
+    for (const id of ['first', 'second', 'third']) expect((await r.api('track', { anonymousId: id })).status).toBe(200);
     const res = await r.api('batch', { batch: Array.from({ length: 5 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
-    expect(r.buffer.size).toBe(1);
+    expect(r.buffer.size).toBe(3);
   });
 
   it('refuses a batch the buffer cannot take before building its events', async () => {
     const r = rudderApp(['--buffer-max', '5', '--flush-size', '5']);
-    expect((await r.api('track', { anonymousId: 'first' })).status).toBe(200);
+    for (const id of ['first', 'second', 'third']) expect((await r.api('track', { anonymousId: id })).status).toBe(200);
     const builds = countBuilds(r);
     const res = await r.api('batch', { batch: Array.from({ length: 5 }, (_, i) => ({ type: 'track', anonymousId: `a${i}` })) });
     expect([res.status, builds.n]).toEqual([503, 0]);

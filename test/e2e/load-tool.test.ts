@@ -11,6 +11,18 @@ async function run(args: string[], env: Record<string, string> = {}) {
   return { stdout, stderr, code };
 }
 
+/** Waits until the target's write buffer has taken `n` events (the bench is driving it), reading /api/metrics as the admin. */
+async function targetHasTaken(url: string, n: number): Promise<void> {
+  const login = await fetch(`${url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
+  const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+  for (let i = 0; ; i++) {
+    const m = (await (await fetch(`${url}/api/metrics`, { headers: auth })).json()) as { buffer: { accepted: number } };
+    if (m.buffer.accepted >= n) return;
+    if (i > 500) throw new Error('the bench never reached the target');
+    await Bun.sleep(20);
+  }
+}
+
 describe('footfall bench (the load tool inside the binary)', () => {
   it('drives the realistic mix at a running Footfall and finds every acknowledged event stored', async () => {
     const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
@@ -70,14 +82,7 @@ describe('footfall bench (the load tool inside the binary)', () => {
       const stdout = new Response(p.stdout).text();
       const stderr = new Response(p.stderr).text();
       // Once it is driving load (the target has taken hits), the target stops.
-      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
-      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
-      for (let i = 0; ; i++) {
-        const m = (await (await fetch(`${ff.url}/api/metrics`, { headers: auth })).json()) as { buffer: { accepted: number } };
-        if (m.buffer.accepted > 0) break;
-        if (i > 300) throw new Error('the bench never reached the target');
-        await Bun.sleep(20);
-      }
+      await targetHasTaken(ff.url, 1);
       expect(await ff.stop()).toBe(0);
       await Bun.sleep(1000);
       // It reconnects with a growing wait, one attempt per connection at a time (it had 1,700 descriptors 0.3 s after the target went).
@@ -138,14 +143,7 @@ describe('footfall bench (the load tool inside the binary)', () => {
     try {
       const stdout = new Response(p.stdout).text();
       const stderr = new Response(p.stderr).text();
-      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
-      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
-      for (let i = 0; ; i++) {
-        const m = (await (await fetch(`${ff.url}/api/metrics`, { headers: auth })).json()) as { buffer: { accepted: number } };
-        if (m.buffer.accepted > 100) break;
-        if (i > 500) throw new Error('the bench never reached the target');
-        await Bun.sleep(20);
-      }
+      await targetHasTaken(ff.url, 101);
       p.kill('SIGINT');
       expect(await p.exited).toBe(130);
       expect(performance.now() - started).toBeLessThan(30_000);

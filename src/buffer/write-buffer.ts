@@ -160,7 +160,8 @@ export class WriteBuffer {
 
   /**
    * Accepts one event. Resolves 'ok' once it is safe by the configured ack mode, or 'full' at once
-   * when the buffer is at its cap (the caller answers 503 or, for GIF endpoints, counts the drop).
+   * when the buffer is at its cap (the caller answers 503 or, for GIF endpoints, counts the drop),
+   * or with durable acks 'late' past the deadline (SubmitOutcome).
    */
   submit(event: PendingEvent): SubmitOutcome | Promise<SubmitOutcome> {
     const bytes = pendingBytes(event);
@@ -192,8 +193,8 @@ export class WriteBuffer {
   }
 
   /**
-   * Resolves 'late' the durable acks that have waited past the deadline (called from the flush
-   * timer; tests call it with their clock). Waiters are in arrival order, so the late ones lead.
+   * Resolves 'late' the durable acks that have waited past the deadline (called each second by
+   * start()'s timer; tests call it with their clock). Waiters are in arrival order, so the late ones lead.
    */
   expireLateAcks(): void {
     const deadline = this.now() - (this.opts.ackTimeoutMs ?? DURABLE_ACK_TIMEOUT_MS);

@@ -259,7 +259,7 @@ export function unknownEnvNames(env: Record<string, string | undefined>): string
 }
 
 /** Why `path` cannot be read as a file, or null. */
-function readableFileIssue(path: string): string | null {
+export function readableFileIssue(path: string): string | null {
   try {
     if (!statSync(path).isFile()) return `${path} is not a file`;
     accessSync(path, constants.R_OK);

@@ -1,7 +1,7 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
 import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { adminPasswordIssue, loadConfig, unknownEnvNames, type Config } from './config.ts';
+import { adminPasswordIssue, loadConfig, readableFileIssue, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnit, unitArgs, unitCannotRead } from './cli/systemd-unit.ts';
@@ -88,16 +88,27 @@ const HEAP_SETTINGS: Readonly<Record<string, string>> = {
   MIMALLOC_PURGE_DELAY: '0',
 };
 
+/** The engine settings sizeHeapForService() would add, or none when it will not replace the process image. */
+function missingHeapSettings(env: Record<string, string | undefined>): [string, string][] {
+  if (process.platform !== 'linux' || typeof process.execve !== 'function') return [];
+  return Object.entries(HEAP_SETTINGS).filter(([k]) => env[k] === undefined);
+}
+
+/** Whether `serve` is about to replace its process image (and start over with these options). */
+function replacesImage(env: Record<string, string | undefined>): boolean {
+  return missingHeapSettings(env).length > 0;
+}
+
 function sizeHeapForService(env: Record<string, string | undefined>): void {
-  const missing = Object.entries(HEAP_SETTINGS).filter(([k]) => env[k] === undefined);
-  if (process.platform !== 'linux' || missing.length === 0 || typeof process.execve !== 'function') return;
+  const missing = missingHeapSettings(env);
+  if (missing.length === 0) return;
   // A compiled binary lists its embedded entry point as argv[1]; run from source, argv[1] is the
   // script. Runtime flags (`bun --cpu-prof src/main.ts`) are in execArgv and must come along;
   // a compiled binary's execArgv are the ones built into it (package.json), applied again by
   // the new image itself, and would reach it as arguments of ours.
   const argv = isCompiled() ? [process.execPath, ...process.argv.slice(2)] : [process.execPath, ...process.execArgv, ...process.argv.slice(1)];
   try {
-    process.execve(process.execPath, argv, { ...env, ...Object.fromEntries(missing) } as Record<string, string>);
+    process.execve!(process.execPath, argv, { ...env, ...Object.fromEntries(missing) } as Record<string, string>);
   } catch {
     // execve returns only on failure (the binary replaced on disk, a sandbox refusing it): run as we are.
   }
@@ -155,9 +166,11 @@ function workerUrls(ack: Config['ack']): WorkerUrls {
  * argv and env → the config, or null once every problem is reported: the options', stray
  * arguments, and those `more` finds in what could be read (all at once, not one fix at a time).
  */
-function configOrExit(args: string[], env: Record<string, string | undefined>, more: (config: Config) => (string | null)[] = () => []): Config | null {
+/** `more`: the caller's own checks, told how many problems the options already have. */
+function configOrExit(args: string[], env: Record<string, string | undefined>, more: (config: Config, others: number) => (string | null)[] = () => []): Config | null {
   const r = loadConfig(args, env);
-  const problems = [...(r.ok ? [] : r.errors), ...r.rest.map((a) => `unexpected argument "${a}"`), ...more(r.config).filter((p) => p !== null)];
+  const found = [...(r.ok ? [] : r.errors), ...r.rest.map((a) => `unexpected argument "${a}"`)];
+  const problems = [...found, ...more(r.config, found.length).filter((p) => p !== null)];
   if (problems.length === 0) return r.config;
   badOptions(problems, '(see footfall --help)\n');
   return null;
@@ -189,25 +202,33 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
 async function serve(args: string[], env: Record<string, string | undefined>): Promise<number> {
   // The first start (no database yet) will make the admin with FOOTFALL_ADMIN_PASSWORD, and a
   // --geoip-db must be a MaxMind database: both checked with the rest, so that every problem is
-  // said at once.
+  // said at once. The database is opened once: here when the options have other problems (or no
+  // new image follows), else by the new image sizeHeapForService() replaces this one with.
   let geo: GeoReader | null = null;
-  const config = configOrExit(args, env, (c) => [
+  const notMaxMind = (path: string): string | null => {
+    try {
+      geo = openGeoReader(path);
+      return null;
+    } catch (e) {
+      return `--geoip-db: ${path} is not a MaxMind database: ${(e as Error).message}`;
+    }
+  };
+  const config = configOrExit(args, env, (c, others) => [
     existsSync(join(c.dataDir, 'footfall.db')) ? null : adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD),
-    (() => {
-      // An unreadable path is already reported as such.
-      if (!c.geoipDb || !isReadableFile(c.geoipDb)) return null;
-      try {
-        geo = openGeoReader(c.geoipDb);
-        return null;
-      } catch (e) {
-        return `--geoip-db: ${c.geoipDb} is not a MaxMind database: ${(e as Error).message}`;
-      }
-    })(),
+    // An unreadable path is already one of the others.
+    c.geoipDb && readableFileIssue(c.geoipDb) === null && (others > 0 || !replacesImage(env)) ? notMaxMind(c.geoipDb) : null,
   ]);
   if (!config) return EXIT_USAGE;
   sizeHeapForService(env);
   const log = createLogger(config.logLevel, config.logFormat);
   for (const name of unknownEnvNames(env)) log.warn('environment variable ignored: no option has this name (see footfall --help)', { name });
+  if (!geo && config.geoipDb) {
+    const problem = notMaxMind(config.geoipDb);
+    if (problem) {
+      badOptions([problem]);
+      return EXIT_USAGE;
+    }
+  }
   geo ??= openGeoReader(await loadDefaultGeoDatabase());
   log.info('geoip database', { type: geo.info.databaseType, built: geo.info.buildDate, source: config.geoipDb || 'embedded' });
 
@@ -388,15 +409,6 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       if (!running && config.ack === 'durable') log.warn('the WAL checkpointer thread did not start; the writer checkpoints by itself', { error: events.checkpointerError });
     });
   });
-}
-
-function isReadableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.R_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** The file at `path` (device, inode), null when nothing is there, 'unknown' when the stat failed otherwise. */

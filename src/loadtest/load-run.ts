@@ -129,8 +129,7 @@ export async function setupTarget(target: string, username: string, password: st
   }
   const { token } = await footfallJson<{ token: string }>(login, 'login', ['token']);
   if (readsCounters) {
-    const c = await serverCounters(target, token);
-    if (typeof c === 'string') throw new Error(`--ack-check reads the server's drop counters, and ${c}: log in as an admin (--user)`);
+    await checkableCounters(target, token);
   }
   const domain = `load-${tag}.bench.example`;
   const w = await api(target, '/api/websites', { method: 'POST', token, body: JSON.stringify({ name: `load ${tag}`, domain }) });
@@ -162,6 +161,13 @@ async function serverCounters(target: string, token: string): Promise<ServerCoun
 async function countersOrThrow(target: string, token: string): Promise<ServerCounters> {
   const c = await serverCounters(target, token);
   if (typeof c === 'string') throw new Error(c);
+  return c;
+}
+
+/** The counters --ack-check starts from, or an error saying why this user cannot have them. */
+async function checkableCounters(target: string, token: string): Promise<ServerCounters> {
+  const c = await serverCounters(target, token);
+  if (typeof c === 'string') throw new Error(`--ack-check reads the server's drop counters, and ${c}: log in as an admin (--user)`);
   return c;
 }
 
@@ -217,9 +223,7 @@ async function readBack(target: string, s: SetupResult, expected: number, slack:
   };
   try {
     for (const until = performance.now() + DRAIN_WAIT_MS; ; ) {
-      const c = await serverCounters(target, s.token);
-      if (typeof c === 'string') throw new Error(c);
-      if (c.waiting === 0) break;
+      if ((await countersOrThrow(target, s.token)).waiting === 0) break;
       if (performance.now() > until) throw new Error(`the target's write buffer did not empty within ${DRAIN_WAIT_MS / 1000} s`);
       await pause(100);
     }
@@ -253,8 +257,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   if (o.ackCheck && !token) throw new Error('--ack-check needs the setup (admin credentials)');
   // The check subtracts what the server answered without storing (its drop counters), which only
   // an admin may read: better said now than after the load.
-  const before = token ? await serverCounters(o.target, token) : null;
-  if (typeof before === 'string') throw new Error(`--ack-check reads the server's drop counters, and ${before}: log in as an admin (--user)`);
+  const before = token ? await checkableCounters(o.target, token) : null;
   o.beforeDrive?.();
   const r: DriveResult = await drive({
     url: o.target,

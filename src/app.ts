@@ -16,6 +16,7 @@ import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './h
 import { docsRoutes } from './http/docs.ts';
 import { healthcheck, healthRoutes, isHealthcheckPath } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
+import { prismeScriptRoutes } from './http/prisme-script.ts';
 import { rudderRoutes, rudderUnmatched } from './http/rudder.ts';
 import { rudderSourceConfigRoutes } from './http/rudder-source-config.ts';
 import { pixelHitRoutes } from './http/pixel-hit.ts';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps) {
       .use(docsRoutes(deps.version))
       .use(healthRoutes(requestIdHeader))
       .use(prisme.routes)
+      .use(prismeScriptRoutes(requestIdHeader))
       .use(rudderRoutes({
         websiteForWriteKey: (key) => deps.meta.websites.byWriteKey(key)?.id ?? null,
         ua: deps.prisme.ua, geo: deps.prisme.geo, clock: deps.clock,

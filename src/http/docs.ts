@@ -57,6 +57,8 @@ export function docsRoutes(version: string) {
     specPath: '/docs/json',
     provider: 'swagger-ui',
     exclude: ['/docs', '/docs/json', /^\/docs\/assets\//],
+    // Its default drops every path with a dot in it, and /static/wa.js is a documented route.
+    excludeStaticFile: false,
     documentation: {
       // The generator says 3.0.3, but its schemas are JSON Schema 2020-12 (numeric
       // exclusiveMinimum, `examples` arrays, `type: 'null'`, `const`): they are 3.1's.

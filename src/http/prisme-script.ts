@@ -20,7 +20,7 @@ export interface PrismeScript {
   gzip: Variant;
 }
 
-/** The script as browsers get it: whitespace and dead syntax gone (Bun's transpiler), plus a gzip copy. */
+/** The script as browsers get it: comments and whitespace gone (Bun's transpiler), plus a gzip copy. */
 export function buildPrismeScript(js: string = source): PrismeScript {
   const minified = new Bun.Transpiler({ loader: 'js', minifyWhitespace: true }).transformSync(js);
   const body = new TextEncoder().encode(minified);
@@ -68,7 +68,9 @@ const scriptDetail = (name: string) => ({
   'x-footfall-never-fails': true,
 });
 
-export function prismeScriptRoutes(requestIdHeader: string | null, script: PrismeScript = buildPrismeScript()) {
+let built: PrismeScript | undefined;
+
+export function prismeScriptRoutes(requestIdHeader: string | null, script: PrismeScript = (built ??= buildPrismeScript())) {
   const serve = ({ request }: { request: Request }): Response => {
     const h = request.headers;
     const variant = acceptsGzip(h.get('accept-encoding')) ? script.gzip : script.identity;

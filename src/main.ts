@@ -310,7 +310,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const drops = new DropCounter();
   const buffer = writeBufferFromConfig(config, events, (tally) => drops.addTally(tally), log);
   buffer.start();
-  const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts);
+  const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts, log);
   // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
   const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
   // The database file deleted or replaced while running (a backup put back with `mv`): what is

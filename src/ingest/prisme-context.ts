@@ -38,6 +38,8 @@ export function createPrismeContext(o: {
   saltStore: SaltStore;
   eventsTimeoutMs: number;
   maxDevices?: number;
+  /** Where the salt keeper reports a failed save. */
+  warn?: (msg: string, fields?: Record<string, unknown>) => void;
 }): PrismeContext {
   return {
     clock: o.clock,
@@ -45,7 +47,7 @@ export function createPrismeContext(o: {
     geo: o.geo,
     origins: o.origins,
     sessions: new PrismeSessionStore({ clock: o.clock, maxDevices: o.maxDevices ?? MAX_DEVICES }),
-    salts: new SaltKeeper(o.saltStore, o.clock),
+    salts: new SaltKeeper(o.saltStore, o.clock, o.warn),
     processSalt: newProcessSalt(),
     eventsTimeoutMs: o.eventsTimeoutMs,
     parseUrl: cachedUrlParser(),

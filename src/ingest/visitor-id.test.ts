@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { manualClock } from '../lib/clock.ts';
-import { SaltKeeper, type SaltStore, deviceId, prismeHex, utcDay, visitorId } from './visitor-id.ts';
+import { SALT_RETRY_MS, SaltKeeper, type SaltStore, deviceId, prismeHex, utcDay, visitorId } from './visitor-id.ts';
 
 const salt = new Uint8Array(16).fill(7);
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0';
@@ -99,6 +99,66 @@ describe('SaltKeeper', () => {
     const before = new SaltKeeper(store, clock).saltFor();
     clock.advance(60_000);
     expect(new SaltKeeper(store, clock).saltFor()).toEqual(before);
+  });
+
+  it('goes on with the salt from memory when the store cannot save it, and saves that same salt on a later call once 30 s have passed', () => {
+    const clock = manualClock(Date.UTC(2026, 2, 3, 0, 0, 5));
+    const store = memoryStore();
+    let broken = true;
+    let attempts = 0;
+    const flaky: SaltStore = {
+      ...store,
+      save: (d, salt) => {
+        attempts++;
+        if (broken) throw new Error('SQLITE_BUSY: database is locked');
+        store.save(d, salt);
+      },
+    };
+    const warnings: string[] = [];
+    const keeper = new SaltKeeper(flaky, clock, (msg) => warnings.push(msg));
+    const salt = keeper.saltFor();
+    expect(attempts).toBe(1);
+    expect(warnings).toEqual([expect.stringContaining("could not save the day's salt")]);
+    clock.advance(SALT_RETRY_MS - 1);
+    expect(keeper.saltFor()).toBe(salt);
+    expect(attempts).toBe(1); // not retried on every hit
+    clock.advance(1);
+    expect(keeper.saltFor()).toBe(salt);
+    expect(attempts).toBe(2);
+    broken = false;
+    clock.advance(SALT_RETRY_MS);
+    expect(keeper.saltFor()).toBe(salt);
+    expect(store.days.get('2026-03-03')).toBe(salt);
+    expect(warnings.at(-1)).toBe('daily salt saved after failing');
+    clock.advance(SALT_RETRY_MS);
+    keeper.saltFor();
+    expect(attempts).toBe(3);
+  });
+
+  it("retries the delete of old salts too when it fails, so they do not outlive their day", () => {
+    const clock = manualClock(Date.UTC(2026, 2, 1, 12));
+    const store = memoryStore();
+    const keeper = new SaltKeeper(store, clock);
+    keeper.saltFor();
+    clock.advance(86_400_000);
+    keeper.saltFor();
+    let broken = true;
+    const failingDeletes: SaltStore = {
+      ...store,
+      deleteBefore: (d) => {
+        if (broken) throw new Error('SQLITE_BUSY: database is locked');
+        store.deleteBefore(d);
+      },
+    };
+    // A restart on the third day, with the database busy: the first of March's salt stays until the retry.
+    const restarted = new SaltKeeper(failingDeletes, clock);
+    clock.advance(86_400_000);
+    restarted.saltFor();
+    expect([...store.days.keys()]).toEqual(['2026-03-01', '2026-03-02', '2026-03-03']);
+    broken = false;
+    clock.advance(SALT_RETRY_MS);
+    restarted.saltFor();
+    expect([...store.days.keys()]).toEqual(['2026-03-02', '2026-03-03']);
   });
 
   it('names days in UTC', () => {

@@ -93,27 +93,42 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/** How long after a failed save of the day's salt (the database busy or not writable) the next attempt waits. */
+export const SALT_RETRY_MS = 30_000;
+
 /**
  * Hands out the salt of the current UTC day: loaded from the store (so a restart does not split
  * the day's visitors in two), else created and saved. When a day starts, salts older than
  * yesterday are deleted: yesterday's is kept for events straddling midnight, nothing older
  * is needed, and deleting it makes old visitor ids unlinkable.
+ *
+ * The save happens on the request that starts the day. When it fails (another process holds the
+ * database's write lock, the disk is full) the hit is not failed: the salt is used from memory
+ * and the save (and the delete) tried again by a request at least SALT_RETRY_MS later, so an
+ * outage costs one request's wait per attempt, not every request's. Until it is saved, a restart
+ * would make the day a new salt.
  */
 export class SaltKeeper {
   // At most two entries (today and yesterday), pruned at each day change.
   private readonly known = new Map<string, Uint8Array>();
   /** The current day's bounds and salt: the hot path compares two numbers instead of formatting a date. */
   private current: { from: number; to: number; salt: Uint8Array } | null = null;
+  /** What the store still lacks: the day's new salt (null once saved) and the delete of older days. */
+  private unsaved: { day: string; salt: Uint8Array | null; deleteBefore: string; retryAt: number; failures: number } | null = null;
 
   constructor(
     private readonly store: SaltStore,
     private readonly clock: Clock,
+    private readonly warn: (msg: string, fields?: Record<string, unknown>) => void = () => {},
   ) {}
 
   /** The salt for the UTC day containing `nowMs` (default: the injected clock's now). */
   saltFor(nowMs: number = this.clock()): Uint8Array {
     const c = this.current;
-    if (c && nowMs >= c.from && nowMs < c.to) return c.salt;
+    if (c && nowMs >= c.from && nowMs < c.to) {
+      if (this.unsaved !== null && nowMs >= this.unsaved.retryAt) this.save(nowMs);
+      return c.salt;
+    }
     const salt = this.saltForDay(nowMs);
     const from = nowMs - (nowMs % DAY_MS);
     this.current = { from, to: from + DAY_MS, salt };
@@ -124,15 +139,34 @@ export class SaltKeeper {
     const day = utcDay(nowMs);
     const cached = this.known.get(day);
     if (cached) return cached;
-    let salt = this.store.load(day);
-    if (!salt) {
-      salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-      this.store.save(day, salt);
-    }
+    // A read: in WAL mode it does not wait for another connection's write.
+    const stored = this.store.load(day);
+    const salt = stored ?? crypto.getRandomValues(new Uint8Array(SALT_BYTES));
     const yesterday = utcDay(Date.parse(day) - DAY_MS);
-    this.store.deleteBefore(yesterday);
     for (const d of this.known.keys()) if (d < yesterday) this.known.delete(d);
     this.known.set(day, salt);
+    this.unsaved = { day, salt: stored ? null : salt, deleteBefore: yesterday, retryAt: nowMs, failures: 0 };
+    this.save(nowMs);
     return salt;
+  }
+
+  private save(nowMs: number): void {
+    const u = this.unsaved!;
+    try {
+      if (u.salt !== null) {
+        this.store.save(u.day, u.salt);
+        u.salt = null;
+      }
+      this.store.deleteBefore(u.deleteBefore);
+      this.unsaved = null;
+      if (u.failures > 0) this.warn('daily salt saved after failing', { day: u.day, failures: u.failures });
+    } catch (error) {
+      u.failures++;
+      u.retryAt = nowMs + SALT_RETRY_MS;
+      this.warn(
+        u.salt !== null ? "could not save the day's salt: visitor ids go on from memory (a restart before it is saved would split the day's visitors)" : 'could not delete old salts',
+        { day: u.day, error: String(error), retryInMs: SALT_RETRY_MS },
+      );
+    }
   }
 }

@@ -113,6 +113,40 @@ describe('dist/footfall management API', () => {
     }
   }, 30_000);
 
+  it("takes the day's first Prisme and pixel hits while another process holds the write lock (the day's salt is kept in memory), and stores them once it lets go", async () => {
+    const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' });
+    const shell = new Database(join(ff.dataDir, 'footfall.db'));
+    try {
+      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+      const headers = { authorization: `Bearer ${((await login.json()) as { token: string }).token}`, 'content-type': 'application/json' };
+      const site = (await (await call(ff.url, 'POST', '/api/websites', headers.authorization.slice(7), { name: 'Locked', domain: 'locked.example' })).json()) as { id: string };
+      const pixel = (await (await call(ff.url, 'POST', '/api/pixels', headers.authorization.slice(7), { name: 'News', slug: 'locked-news' })).json()) as { id: string };
+      const browser = { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36', 'x-forwarded-for': '203.0.113.7' };
+      // No hit yet, so no salt for today: the first hit creates it, and cannot save it now.
+      expect(shell.query('SELECT count(*) AS n FROM salts').get()).toEqual({ n: 0 });
+      shell.exec('BEGIN IMMEDIATE');
+      const pixelHit = await fetch(`${ff.url}/p/locked-news`, { headers: browser });
+      const pageview = await fetch(`${ff.url}/api/v1/events/pageviews`, { method: 'POST', headers: { ...browser, origin: 'https://locked.example', 'x-prisme-referrer': 'https://locked.example/a' } });
+      const noscript = await fetch(`${ff.url}/api/v1/noscript/events/pageviews?referrer=https://locked.example/b`, { headers: { ...browser, origin: 'https://locked.example' } });
+      expect([pixelHit.status, pixelHit.headers.get('content-type'), pageview.status, noscript.status, noscript.headers.get('content-type')]).toEqual([200, 'image/gif', 200, 200, 'image/gif']);
+      expect(ff.log()).toContain("could not save the day's salt");
+      shell.exec('ROLLBACK');
+      const exported = async (path: string) => (await (await fetch(`${ff.url}${path}`, { headers })).text()).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; path: string; visitorId: string });
+      let pageviews = await exported(`/api/websites/${site.id}/export`);
+      for (let i = 0; i < 100 && pageviews.length < 2; i++) {
+        await Bun.sleep(100);
+        pageviews = await exported(`/api/websites/${site.id}/export`);
+      }
+      expect(pageviews.map((e) => e.path).toSorted()).toEqual(['/a', '/b']);
+      // One visitor (same UA, address and host, same day's salt) on both pages.
+      expect(new Set(pageviews.map((e) => e.visitorId)).size).toBe(1);
+      expect(await exported(`/api/pixels/${pixel.id}/export`)).toHaveLength(1);
+    } finally {
+      shell.close();
+      expect(await ff.stop()).toBe(0);
+    }
+  }, 30_000);
+
   it('prints a random admin password once when none is given, and reset-password prints a new one that works', async () => {
     const dir = tempDir();
     const first = await startBinary([], {}, dir);

@@ -20,7 +20,7 @@ const COMMON_ERRORS = {
   429: { description: 'Rate limited (token bucket per client address); Retry-After says when', content: { 'text/plain': { schema: { type: 'string' as const, example: 'Too Many Requests' } } } },
 };
 const JS_RESPONSES = { 200: empty('Stored (or a reload that stores nothing)'), 204: empty('CORS preflight'), ...COMMON_ERRORS, 503: empty('Write buffer full, or (--ack durable) the event not committed within 10–11 s, the database taking no writes (not acknowledged; it stays queued and may still be stored, so a retry may add a copy); Retry-After: 1') };
-const GIF_RESPONSES = { 200: gif('The 35-byte Prisme GIF'), ...COMMON_ERRORS, 400: gif('Invalid input (a query that is not UTF-8 included) or no session: the GIF with status 400 (origin and rate-limit errors have no body)') };
+const GIF_RESPONSES = { 200: gif('The 35-byte Prisme GIF'), ...COMMON_ERRORS, 400: gif('Invalid input (a query that is not UTF-8 included) or no session: the GIF with status 400. An unregistered origin (or none, and no Referer) gets 400 with an empty body, as Prisme\'s origin check answers before the handler') };
 
 const tags = ['Prisme'];
 type Detail = { summary: string; description?: string; tags: string[]; parameters: OpenAPIV3.ParameterObject[]; requestBody?: OpenAPIV3.RequestBodyObject; responses: OpenAPIV3.ResponsesObject };

@@ -4,6 +4,19 @@ import type { OpenAPIV3 } from 'openapi-types';
 const q = (name: string, description: string, required = false): OpenAPIV3.ParameterObject => ({ name, in: 'query', required, description, schema: { type: 'string' } });
 const plain = (description: string, example: string): OpenAPIV3.ResponseObject => ({ description, content: { 'text/plain': { schema: { type: 'string', example } } } });
 
+/** The 400s of the HTTP API, as a batch and as a single call meet them. */
+function badRequest(batch: boolean): OpenAPIV3.ResponseObject {
+  return plain(
+    'The first problem found: `invalid json` (not JSON, or nested over 10,000 levels); ' +
+      (batch
+        ? '`empty batch payload` (batch missing, null or empty; any other non-array value is a batch of one); ' +
+          '`event is not a valid rudder event` (a message that is not an object or has no known `type`); '
+        : '`event is not a valid rudder event` (an array as the body; a string, number or null body is read as an empty message, as rudder-server does, and so lacks an id); ') +
+      '`request neither has anonymousId nor userId`. Nothing of the request is stored.',
+    'invalid json',
+  );
+}
+
 export const rudderDocs = {
   pixel(type: 'page' | 'track') {
     return {
@@ -18,7 +31,7 @@ export const rudderDocs = {
         q('writeKey', "A website's write key", true),
         q('anonymousId', 'Anonymous id (one pair of surrounding quotes is removed)'),
         q('userId', 'User id'),
-        ...(type === 'track' ? [q('event', 'Event name (empty: not stored)', true)] : [q('name', 'Page name (empty: "Unknown Page")')]),
+        ...(type === 'track' ? [q('event', 'Event name (empty: not stored; left out: stored without a name, as rudder-server does)')] : [q('name', 'Page name (empty: "Unknown Page")')]),
         q('context.page.url', 'Page URL'),
         q('properties.<key>', 'A property'),
       ],
@@ -50,12 +63,7 @@ export const rudderDocs = {
       },
       responses: {
         200: plain('Stored', 'OK'),
-        400: plain(
-          'The first problem found: `invalid json` (not JSON, or nested over 10,000 levels); `empty batch payload` (batch missing or empty); ' +
-            '`event is not a valid rudder event` (an array as the message, or a message that is not an object or has no known `type`); ' +
-            '`request neither has anonymousId nor userId`. Nothing of the request is stored.',
-          'invalid json',
-        ),
+        400: badRequest(batch),
         401: plain('No or unknown write key', 'invalid write key'),
         413: plain('Body over 4000 KB (before or after gunzip)', 'request size exceeds max limit'),
         503: plain('Write buffer full (service unavailable: write buffer full), or (--ack durable) not committed within 10–11 s, the database taking no writes (service unavailable: not stored in time; not acknowledged, it stays queued and may still be stored, so a retry may add a copy); Retry-After: 1', 'service unavailable: write buffer full'),
@@ -76,12 +84,7 @@ export const rudderDocs = {
       },
       responses: {
         200: plain('Stored', 'OK'),
-        400: plain(
-          'The first problem found: `invalid json` (not JSON, or nested over 10,000 levels); `empty batch payload` (batch missing or empty); ' +
-            '`event is not a valid rudder event` (an array as the message, or a message that is not an object or has no known `type`); ' +
-            '`request neither has anonymousId nor userId`. Nothing of the request is stored.',
-          'invalid json',
-        ),
+        400: badRequest(true),
         401: plain('No write key in the query, or an unknown one', 'failed to read writekey from query params'),
         413: plain('Body over 4000 KB (before or after gunzip)', 'request size exceeds max limit'),
         503: plain('Write buffer full (service unavailable: write buffer full), or (--ack durable) not committed within 10–11 s, the database taking no writes (service unavailable: not stored in time; not acknowledged, it stays queued and may still be stored, so a retry may add a copy); Retry-After: 1', 'service unavailable: write buffer full'),

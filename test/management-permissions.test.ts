@@ -60,6 +60,9 @@ const ROWS: Row[] = [
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, expect: only(200, 'admin', 'teamOwner', 'teamManager') },
   { method: 'POST', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, body: () => ({ role: 'team-view-only' }), expect: only(200, 'admin', 'teamOwner', 'teamManager') },
   { method: 'DELETE', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, expect: only(200, 'admin', 'teamOwner', 'teamManager', 'teamMember') },
+  // The owner: removed or given another role only by an admin or themself (Umami lets a manager do both).
+  { method: 'POST', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamOwner}`, body: () => ({ role: 'team-member' }), expect: only(200, 'admin', 'teamOwner') },
+  { method: 'DELETE', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamOwner}`, expect: only(200, 'admin', 'teamOwner') },
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}/websites`, expect: only(200, 'admin', ...TEAM) },
 
   { method: 'GET', path: () => '/api/websites', expect: anySignedIn(200) },

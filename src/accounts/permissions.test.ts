@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import type { UserRole } from '../store/meta-store.ts';
-import { canCreateOwned, canDeleteOwned, canRemoveTeamMember, canUpdateOwned, canViewOwned } from './permissions.ts';
+import { canCreateOwned, canDeleteOwned, canRemoveTeamMember, canSetTeamMemberRole, canUpdateOwned, canViewOwned } from './permissions.ts';
 import type { Principal } from './principal.ts';
 
 const who = (id: string, role: UserRole = 'user'): Principal => ({ user: { id, username: id, role }, isAdmin: role === 'admin', via: 'token' });
@@ -32,7 +32,19 @@ describe('permission rules', () => {
   });
 
   it('lets a member leave a team on their own', () => {
-    expect(canRemoveTeamMember(who('u3'), 'team-view-only', 'u3')).toBe(true);
-    expect(canRemoveTeamMember(who('u3'), 'team-view-only', 'u4')).toBe(false);
+    expect(canRemoveTeamMember(who('u3'), 'team-view-only', 'u3', 'team-view-only')).toBe(true);
+    expect(canRemoveTeamMember(who('u3'), 'team-view-only', 'u4', 'team-member')).toBe(false);
+  });
+
+  it("lets no team-manager remove or demote the team's owner (Umami does, and the manager takes the team); the owner and admins can", () => {
+    expect(canRemoveTeamMember(who('m'), 'team-manager', 'o', 'team-owner')).toBe(false);
+    expect(canSetTeamMemberRole(who('m'), 'team-manager', 'o', 'team-owner')).toBe(false);
+    expect(canRemoveTeamMember(who('m'), 'team-manager', 'x', 'team-member')).toBe(true);
+    expect(canSetTeamMemberRole(who('m'), 'team-manager', 'x', 'team-manager')).toBe(true);
+    expect(canRemoveTeamMember(who('o'), 'team-owner', 'o', 'team-owner')).toBe(true);
+    expect(canRemoveTeamMember(who('a', 'admin'), null, 'o', 'team-owner')).toBe(true);
+    expect(canSetTeamMemberRole(who('a', 'admin'), null, 'o', 'team-owner')).toBe(true);
+    // A member cannot raise their own role.
+    expect(canSetTeamMemberRole(who('x'), 'team-member', 'x', 'team-member')).toBe(false);
   });
 });

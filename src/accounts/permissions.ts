@@ -70,9 +70,25 @@ export function canAddTeamMember(p: Principal, teamRole: TeamRole | null): boole
   return canUpdateTeam(p, teamRole);
 }
 
-/** Admin; the member leaving themself; or a member whose role has `team:update`. */
-export function canRemoveTeamMember(p: Principal, teamRole: TeamRole | null, removeUserId: string): boolean {
-  return p.isAdmin || removeUserId === p.user.id || hasPermission(teamRole, 'team:update');
+/**
+ * Admin; the member leaving themself; or a member whose role has `team:update` — but not against
+ * the team's owner. Umami lets a team-manager remove or demote the owner (team:update covers every
+ * member), and no role can make anyone owner again: the manager takes the team. Here only an
+ * admin, or the owner themself, removes the owner or changes their role.
+ */
+export function canChangeTeamMember(p: Principal, teamRole: TeamRole | null, targetUserId: string, targetRole: TeamRole | null): boolean {
+  if (p.isAdmin || targetUserId === p.user.id) return true;
+  return targetRole !== 'team-owner' && hasPermission(teamRole, 'team:update');
+}
+
+/** Leaving is open to every member; removing someone else follows canChangeTeamMember. */
+export function canRemoveTeamMember(p: Principal, teamRole: TeamRole | null, removeUserId: string, removeRole: TeamRole | null): boolean {
+  return canChangeTeamMember(p, teamRole, removeUserId, removeRole);
+}
+
+/** A role change: as canChangeTeamMember, for a member whose role has `team:update` (one cannot promote oneself). */
+export function canSetTeamMemberRole(p: Principal, teamRole: TeamRole | null, targetUserId: string, targetRole: TeamRole | null): boolean {
+  return canUpdateTeam(p, teamRole) && canChangeTeamMember(p, teamRole, targetUserId, targetRole);
 }
 
 export function canListUsers(p: Principal): boolean {

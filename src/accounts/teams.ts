@@ -3,7 +3,7 @@ import { ApiError } from '../http/errors.ts';
 import type { MemberRecord, Page, PageQuery, TeamRecord, TeamRole } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import {
-  canAddTeamMember, canCreateTeam, canDeleteTeam, canRemoveTeamMember, canUpdateTeam, canViewTeam,
+  canAddTeamMember, canCreateTeam, canDeleteTeam, canRemoveTeamMember, canSetTeamMemberRole, canUpdateTeam, canViewTeam,
 } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import { newAccessCode } from './secrets.ts';
@@ -93,7 +93,7 @@ export function getMember(d: AccountsDeps, p: Principal, teamId: string, userId:
 }
 
 export function setMemberRole(d: AccountsDeps, p: Principal, teamId: string, userId: string, role: TeamRole): MemberRecord {
-  if (!canUpdateTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized');
+  if (!canSetTeamMemberRole(p, roleIn(d, p, teamId), userId, d.meta.members.roleOf(teamId, userId))) throw new ApiError('unauthorized');
   liveTeam(d, teamId);
   const m = d.meta.members.setRole(teamId, userId, role, d.clock());
   if (!m) throw new ApiError('not-found', 'The User does not exists on this team.');
@@ -101,7 +101,7 @@ export function setMemberRole(d: AccountsDeps, p: Principal, teamId: string, use
 }
 
 export function removeMember(d: AccountsDeps, p: Principal, teamId: string, userId: string): void {
-  if (!canRemoveTeamMember(p, roleIn(d, p, teamId), userId)) throw new ApiError('unauthorized');
+  if (!canRemoveTeamMember(p, roleIn(d, p, teamId), userId, d.meta.members.roleOf(teamId, userId))) throw new ApiError('unauthorized');
   liveTeam(d, teamId);
   if (!d.meta.members.remove(teamId, userId)) throw new ApiError('not-found', 'The User does not exists on this team.');
 }

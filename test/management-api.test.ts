@@ -361,6 +361,23 @@ describe('websites and teams', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('That share ID is already taken.');
   });
 
+  it("refuses a domain another live website has (www. or not, any case, as a URL), and one that is no host name, on create and update", async () => {
+    const { request, w } = await world();
+    const message = async (res: Response) => [res.status, ((await res.json()) as { error: { message: string } }).error.message];
+    const taken = [400, 'That domain is already used by another website.'];
+    const first = (await (await request('/api/websites', json('POST', { name: 'Shop', domain: 'shop.example' }, w.auth.owner))).json()) as { id: string };
+    // Another user first of all: the Prisme API would count the shop's visits under the older website.
+    for (const domain of ['shop.example', 'SHOP.example', 'www.shop.example', 'https://shop.example:8443/cart'])
+      expect(await message(await request('/api/websites', json('POST', { name: 'Squat', domain }, w.auth.other)))).toEqual(taken);
+    const second = (await (await request('/api/websites', json('POST', { name: 'Blog', domain: 'blog.shop.example' }, w.auth.other))).json()) as { id: string };
+    expect(await message(await request(`/api/websites/${second.id}`, json('POST', { domain: 'www.shop.example' }, w.auth.other)))).toEqual(taken);
+    expect(await message(await request('/api/websites', json('POST', { name: 'Bad', domain: 'not a host' }, w.auth.other)))).toEqual([400, 'That domain is not a host name (example.com or www.example.com).']);
+    // A website keeps its own domain on update, and a deleted one frees it.
+    expect((await request(`/api/websites/${first.id}`, json('POST', { name: 'Shop 2', domain: 'www.shop.example' }, w.auth.owner))).status).toBe(200);
+    await request(`/api/websites/${first.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } });
+    expect((await request('/api/websites', json('POST', { name: 'Shop again', domain: 'shop.example' }, w.auth.other))).status).toBe(200);
+  });
+
   it('makes a team creator its team-owner and lets others join by access code as team-member', async () => {
     const { request, w } = await world();
     const team = (await (await request('/api/teams', json('POST', { name: 'Growth' }, w.auth.owner))).json()) as { id: string; accessCode: string };

@@ -6,6 +6,7 @@ import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned, type Owne
 import { viewableTeam } from './teams.ts';
 import type { Principal } from './principal.ts';
 import { newWriteKey } from './secrets.ts';
+import { domainHost } from '../ingest/origin-registry.ts';
 
 /** The caller's role in the team owning `o`, if a team owns it. */
 export function teamRoleFor(d: AccountsDeps, p: Principal, o: Owned): TeamRole | null {
@@ -40,12 +41,34 @@ export interface WebsiteInput {
   teamId?: string | null;
 }
 
+/** A domain's host without a leading `www.`: the site it names (the Prisme API takes both forms as one). */
+function siteOf(domain: string): string | null {
+  const host = domainHost(domain);
+  return host === null ? null : host.replace(/^www\./, '');
+}
+
+/**
+ * A website's domain must be a host (a URL's is taken: `https://Example.com/x` → example.com), and
+ * no other live website's. Two websites on one domain would split nothing: the Prisme API counts
+ * every event under the oldest of them, and the other stays empty — and a user who set up someone
+ * else's domain first would receive that site's visits. Umami takes any text, twice.
+ */
+function checkDomain(d: AccountsDeps, domain: string | null | undefined, websiteId?: string): void {
+  if (!domain) return;
+  const site = siteOf(domain);
+  if (site === null) throw new ApiError('bad-request', 'That domain is not a host name (example.com or www.example.com).');
+  for (const other of d.meta.websites.domains()) {
+    if (other.id !== websiteId && siteOf(other.domain) === site) throw new ApiError('bad-request', 'That domain is already used by another website.');
+  }
+}
+
 export function createWebsite(d: AccountsDeps, p: Principal, input: WebsiteInput): WebsiteRecord {
   const teamId = input.teamId ?? null;
   if (!canCreateOwned(p, teamId, teamId ? d.meta.members.roleOf(teamId, p.user.id) : null)) throw new ApiError('unauthorized');
   if (teamId && !d.meta.teams.byId(teamId)) throw new ApiError('not-found', 'Team not found.');
   if (input.id && d.meta.websites.byId(input.id, true)) throw new ApiError('bad-request', 'That website id is already taken.');
   if (input.shareId && d.meta.websites.shareIdTaken(input.shareId)) throw new ApiError('bad-request', 'That share ID is already taken.');
+  checkDomain(d, input.domain);
   return d.meta.websites.create(
     {
       id: input.id ?? crypto.randomUUID(),
@@ -66,6 +89,7 @@ export function updateWebsite(d: AccountsDeps, p: Principal, id: string, patch: 
   if (!w) throw new ApiError('not-found');
   if (!canUpdateOwned(p, w, teamRoleFor(d, p, w))) throw new ApiError('unauthorized');
   if (patch.shareId && d.meta.websites.shareIdTaken(patch.shareId, id)) throw new ApiError('bad-request', 'That share ID is already taken.');
+  checkDomain(d, patch.domain, id);
   const updated = d.meta.websites.update(id, patch, d.clock());
   if (!updated) throw new ApiError('not-found');
   return updated;

@@ -57,6 +57,15 @@ describe('login, tokens and API keys', () => {
     expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(200);
   });
 
+  it("lets a name's owner log in from their own address while a stranger's address is held for failing five times on it", async () => {
+    const t = testApp(['--trust-proxy']);
+    await accountsWorld(t.meta, t.deps.passwords!, t.clock);
+    const from = (ip: string, password: string) => t.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ username: 'owner', password }) });
+    for (let i = 0; i < 5; i++) expect((await from('198.51.100.7', 'nope nope')).status).toBe(401);
+    expect((await from('198.51.100.7', PASSWORD)).status).toBe(429);
+    expect((await from('203.0.113.9', PASSWORD)).status).toBe(200);
+  });
+
   it('stops one client address after 20 failures whatever names it tries', async () => {
     const { request } = await world();
     for (let i = 0; i < 20; i++) await request('/api/auth/login', json('POST', { username: `guess${i}`, password: 'nope nope' }));

@@ -1,16 +1,19 @@
-/** @module Failed-login throttle: token buckets per client IP and per user name that only failures drain; bounded LRU map, clock injected. */
+/** @module Failed-login throttle: token buckets per (name, client), per client and per name that only failures drain, and the clients each name logged in from; bounded LRU maps, clock injected. */
 import type { Clock } from '../lib/clock.ts';
 import { Lru } from '../lib/lru.ts';
 import { takeToken, type BucketPolicy } from '../limit/token-bucket.ts';
+import { ipBytes } from '../lib/ip.ts';
 
 export interface LoginThrottleOptions {
   clock: Clock;
-  /** Failures allowed in a burst per user name, refilled over `periodMs`. */
+  /** Failures allowed in a burst for one name from one client (address, or IPv6 /64), refilled over `periodMs`. */
+  perUserAndClient?: number;
+  /** Failures allowed in a burst per client, whatever the names (higher: offices share an address). */
+  perClient?: number;
+  /** Failures allowed in a burst per name from every client together (many addresses guessing one account). */
   perUser?: number;
-  /** Failures allowed in a burst per client IP (higher: offices share an address). */
-  perIp?: number;
   periodMs?: number;
-  /** Tracked keys (IPs and names together); the least recently failed are forgotten beyond it. */
+  /** Tracked keys (buckets and known clients together); the least recently used are forgotten beyond it. */
   maxKeys?: number;
 }
 
@@ -21,39 +24,64 @@ interface Bucket {
   at: number;
 }
 
+/** The client a bucket counts: the address, or for IPv6 its /64 (one subscriber's whole network). */
+export function throttleClient(ip: string): string {
+  const b = ip.includes(':') ? ipBytes(ip) : null;
+  if (!b || (b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0))) return ip;
+  return Buffer.from(b.subarray(0, 8)).toString('hex') + '/64';
+}
+
 /**
- * 5 failures per name and 20 per IP, refilled over 15 minutes: a person mistyping is never
- * slowed, while guessing is held to one try per 3 minutes per name (~480 a day) and one per 45 s
- * per address. Successful logins take nothing. 20k tracked keys ≈ 2 MB at most.
+ * Buckets that only failures drain, refilled over 15 minutes: 5 failures for one name from one
+ * client, 20 per client whatever the names, 100 per name from every client together. A person
+ * mistyping is never slowed; one client guessing one name gets one try per 3 minutes, many clients
+ * one name together ~1 every 9 s. Five wrong passwords from anywhere no longer lock a name's owner
+ * out: a stranger's failures fill their own client's bucket, and only a flood across many clients
+ * fills the name's — which a client this name has logged in from before is not held by (kept in
+ * memory, as the buckets: an address is never written anywhere). Successful logins take nothing.
+ * 20k tracked keys ≈ 2 MB at most.
  */
 export class LoginThrottle {
   private readonly buckets: Lru<string, Bucket>;
+  private readonly known: Lru<string, true>;
+  private readonly pair: BucketPolicy;
+  private readonly client: BucketPolicy;
   private readonly user: BucketPolicy;
-  private readonly ip: BucketPolicy;
 
   constructor(private readonly opts: LoginThrottleOptions) {
     const periodMs = opts.periodMs ?? 15 * 60_000;
-    this.user = { capacity: opts.perUser ?? 5, periodMs };
-    this.ip = { capacity: opts.perIp ?? 20, periodMs };
+    this.pair = { capacity: opts.perUserAndClient ?? 5, periodMs };
+    this.client = { capacity: opts.perClient ?? 20, periodMs };
+    this.user = { capacity: opts.perUser ?? 100, periodMs };
     this.buckets = new Lru(opts.maxKeys ?? 20_000);
+    this.known = new Lru(opts.maxKeys ?? 20_000);
   }
 
   get size(): number {
-    return this.buckets.size;
+    return this.buckets.size + this.known.size;
   }
 
-  /** May this IP try this name now? Looks only; takes nothing. */
+  /** May this client try this name now? Looks only; takes nothing. */
   check(ip: string, username: string): ThrottleVerdict {
     const now = this.opts.clock();
-    const wait = Math.max(this.waitS(`ip:${ip}`, this.ip, now), this.waitS(`user:${username.toLowerCase()}`, this.user, now));
+    const k = keys(ip, username);
+    let wait = Math.max(this.waitS(k.pair, this.pair, now), this.waitS(k.client, this.client, now));
+    if (!this.known.peek(k.pair)) wait = Math.max(wait, this.waitS(k.user, this.user, now));
     return wait > 0 ? { allowed: false, retryAfterS: wait } : { allowed: true };
   }
 
-  /** Records a failed attempt against both the IP and the name. */
+  /** Records a failed attempt against the name from this client, the client, and the name. */
   fail(ip: string, username: string): void {
     const now = this.opts.clock();
-    this.take(`ip:${ip}`, this.ip, now);
-    this.take(`user:${username.toLowerCase()}`, this.user, now);
+    const k = keys(ip, username);
+    this.take(k.pair, this.pair, now);
+    this.take(k.client, this.client, now);
+    this.take(k.user, this.user, now);
+  }
+
+  /** Remembers that this client logged in as this name: a flood of failures on the name does not hold it. */
+  succeed(ip: string, username: string): void {
+    this.known.set(keys(ip, username).pair, true);
   }
 
   private waitS(key: string, policy: BucketPolicy, now: number): number {
@@ -69,4 +97,10 @@ export class LoginThrottle {
     const r = takeToken(policy, b ? b.tokens : policy.capacity, b ? b.at : now, now);
     this.buckets.set(key, { tokens: r.tokens, at: r.at });
   }
+}
+
+function keys(ip: string, username: string): { pair: string; client: string; user: string } {
+  const client = throttleClient(ip);
+  const name = username.toLowerCase();
+  return { pair: `pair:${client}\n${name}`, client: `ip:${client}`, user: `user:${name}` };
 }

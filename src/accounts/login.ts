@@ -25,6 +25,7 @@ export async function login(deps: LoginDeps, username: string, password: string,
     deps.throttle.fail(ip, username);
     throw new ApiError('unauthorized', 'Incorrect username and/or password.');
   }
+  deps.throttle.succeed(ip, username);
   return { token: issueToken(deps, user.id), user };
 }
 

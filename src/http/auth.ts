@@ -26,8 +26,9 @@ export function authRoutes(ctx: ManagementContext) {
         detail: {
           summary: 'Log in: a login token for `Authorization: Bearer`',
           description:
-            'Tokens last 7 days unless revoked by logout or a password change. Failed logins are throttled per client ' +
-            'address and per user name (429 with Retry-After).',
+            'Tokens last 7 days unless revoked by logout or a password change. Failed logins are throttled (429 with Retry-After) per ' +
+            'user name from one client address (5 in 15 minutes), per address (20) and per user name from all addresses (100; not for an ' +
+            'address the name logged in from before).',
           tags: ['Auth'],
         },
         response: {

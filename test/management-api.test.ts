@@ -114,6 +114,10 @@ describe('login, tokens and API keys', () => {
     const list = await (await request('/api/api-keys', get(w.auth.other))).text();
     expect(list).toContain(created.id);
     expect(list).not.toContain(created.key);
+    // Logging out with a key is refused, saying how to revoke it; the key still works.
+    const out = await request('/api/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${created.key}` } });
+    expect([out.status, ((await out.json()) as { error: { message: string } }).error.message]).toEqual([400, `An API key is not a login session and stays valid: revoke it with DELETE /api/api-keys/${created.id}.`]);
+    expect((await request('/api/me', get(`Bearer ${created.key}`))).status).toBe(200);
     const bearer = `Bearer ${created.key}`;
     expect(((await (await request('/api/me', get(bearer))).json()) as { username: string }).username).toBe('other');
     // Scoped to its user's rights: other is no admin.

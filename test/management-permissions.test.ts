@@ -26,7 +26,8 @@ const UNKNOWN = '7d4f0c1e-0000-4000-8000-000000000000';
 const ROWS: Row[] = [
   { method: 'GET', path: () => '/api/auth/verify', expect: anySignedIn(200) },
   { method: 'POST', path: () => '/api/auth/verify', expect: anySignedIn(200) },
-  { method: 'POST', path: () => '/api/auth/logout', expect: anySignedIn(200) },
+  // An API key is no session: logging out with it is refused (it stays valid until revoked).
+  { method: 'POST', path: () => '/api/auth/logout', expect: anySignedIn(200, { apiKey: 400 }) },
   { method: 'GET', path: () => '/api/me', expect: anySignedIn(200) },
   { method: 'GET', path: () => '/api/me/websites', expect: anySignedIn(200) },
   { method: 'GET', path: () => '/api/me/teams', expect: anySignedIn(200) },

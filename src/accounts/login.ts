@@ -36,7 +36,11 @@ export function issueToken(deps: AccountsDeps & { tokenTtlMs?: number }, userId:
   return token;
 }
 
-/** Revokes the login token used for this request; an API key stays valid (revoke it with DELETE /api/api-keys/:id). */
+/**
+ * Revokes the login token used for this request. An API key is no session: logging out with one
+ * is refused (it answered "ok" and the key went on working), and names the way to revoke it.
+ */
 export function logout(deps: AccountsDeps, p: Principal): void {
+  if (p.via === 'api-key') throw new ApiError('bad-request', `An API key is not a login session and stays valid: revoke it with DELETE /api/api-keys/${p.apiKeyId}.`);
   if (p.tokenHash) deps.meta.tokens.revoke(p.tokenHash, deps.clock());
 }

@@ -15,7 +15,8 @@ const USAGE = 'usage: footfall user reset-password NAME [--data-dir DIR]\n';
 
 /**
  * Works on the database file directly, so it needs no running server and no login (the way
- * back in when every admin password is lost). Ends the user's login sessions; API keys stay.
+ * back in when every admin password is lost). Ends the user's login sessions; API keys stay, and
+ * are listed on standard error so the ones nobody knows can be revoked.
  */
 export async function userCommand(
   args: string[],
@@ -51,6 +52,16 @@ export async function userCommand(
     meta.users.update(user.id, { passwordHash: await passwords.hash(password) }, now);
     meta.tokens.revokeAllOf(user.id, now);
     io.out(`new password for "${name}": ${password}\n`);
+    // Keys are no sessions and stay: if the password was reset because someone else had it,
+    // a key they made still works. Name them, so the ones nobody knows get revoked.
+    const keys = meta.apiKeys.listForUser(user.id);
+    if (keys.length) {
+      io.err(`footfall: ${keys.length} API key${keys.length === 1 ? '' : 's'} of "${name}" still work${keys.length === 1 ? 's' : ''}; revoke any you do not know with DELETE /api/api-keys/ID:\n`);
+      for (const k of keys) {
+        const used = k.lastUsedAt === null ? 'never used' : `last used ${new Date(k.lastUsedAt).toISOString()}`;
+        io.err(`  ${k.id}  ${k.prefix}…  "${k.name}"  created ${new Date(k.createdAt).toISOString()}, ${used}\n`);
+      }
+    }
     return 0;
   } finally {
     db.close();

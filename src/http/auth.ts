@@ -46,8 +46,13 @@ export function authRoutes(ctx: ManagementContext) {
         return { ok: true as const };
       },
       {
-        detail: { summary: 'Log out: revokes the login token used (an API key stays valid)', tags: ['Auth'], security: BEARER },
-        response: { 200: Ok, ...errorResponses(401) },
+        detail: {
+          summary: 'Log out: revokes the login token used',
+          description: 'An API key is not a session: logging out with one gets 400, naming `DELETE /api/api-keys/{keyId}`, which revokes it.',
+          tags: ['Auth'],
+          security: BEARER,
+        },
+        response: { 200: Ok, ...errorResponses(400, 401) },
       },
     );
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'bun:test';
+import { join } from 'node:path';
+import { passwordHasher, TEST_PASSWORD_COST } from '../accounts/passwords.ts';
+import { openDatabase } from '../store/sqlite/open-database.ts';
+import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
+import { userCommand } from './user.ts';
+
+describe('footfall user reset-password', () => {
+  it("prints a new password, ends the user's sessions and names the API keys that still work", async () => {
+    const dir = tempDir();
+    const passwords = passwordHasher(TEST_PASSWORD_COST);
+    const db = openDatabase(join(dir, 'footfall.db'));
+    const meta = new SqliteMetaStore(db);
+    const now = Date.UTC(2026, 10, 26, 12);
+    const admin = meta.users.create({ id: crypto.randomUUID(), username: 'admin', passwordHash: await passwords.hash('old password 1'), role: 'admin' }, now);
+    meta.tokens.create({ tokenHash: 'h1', userId: admin.id, expiresAt: now + 86_400_000 }, now);
+    const key = meta.apiKeys.create({ id: crypto.randomUUID(), userId: admin.id, name: 'deploy bot', keyHash: 'k1', prefix: 'footfall_abcdefgh' }, now);
+    db.close();
+
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await userCommand(['reset-password', 'admin', '--data-dir', dir], {}, { out: (s) => out.push(s), err: (s) => err.push(s) }, passwords, now + 1000);
+    expect(code).toBe(0);
+    const fresh = /^new password for "admin": (\S+)\n$/.exec(out.join(''))![1]!;
+    expect(err.join('')).toBe(
+      'footfall: 1 API key of "admin" still works; revoke any you do not know with DELETE /api/api-keys/ID:\n' +
+        `  ${key.id}  footfall_abcdefgh…  "deploy bot"  created 2026-11-26T12:00:00.000Z, never used\n`,
+    );
+    const reopened = openDatabase(join(dir, 'footfall.db'));
+    const after = new SqliteMetaStore(reopened);
+    expect(await passwords.verify(fresh, after.users.byUsername('admin')!.passwordHash)).toBe(true);
+    expect(after.tokens.live('h1', now + 2000)).toBeNull();
+    expect(after.apiKeys.byHash('k1')).not.toBeNull();
+    reopened.close();
+  });
+});

@@ -402,6 +402,31 @@ describe('websites and teams', () => {
     expect((await request('/api/teams/join', json('POST', { accessCode: 'team_doesnotexist00' }, w.auth.other))).status).toBe(404);
   });
 
+  it("shows a team's access code to its owner, managers and admins only, in the team, the team list and /api/me/teams", async () => {
+    const { request, w } = await world();
+    const codes = async (auth: string | undefined) => {
+      const one = ((await (await request(`/api/teams/${w.teamId}`, get(auth))).json()) as { accessCode: string | null }).accessCode;
+      const listed = ((await (await request('/api/teams', get(auth))).json()) as { data: { id: string; accessCode: string | null }[] }).data.find((t) => t.id === w.teamId)?.accessCode;
+      const mine = ((await (await request('/api/me/teams', get(auth))).json()) as { data: { id: string; accessCode: string | null }[] }).data.find((t) => t.id === w.teamId)?.accessCode;
+      return [one, listed, mine];
+    };
+    for (const who of ['teamOwner', 'teamManager'] as const) expect(await codes(w.auth[who])).toEqual([w.accessCode, w.accessCode, w.accessCode]);
+    // A view-only member who saw it could leave and join again as team-member.
+    for (const who of ['teamMember', 'teamViewOnly'] as const) expect(await codes(w.auth[who])).toEqual([null, null, null]);
+    expect(((await (await request(`/api/teams/${w.teamId}`, get(w.auth.admin))).json()) as { accessCode: string }).accessCode).toBe(w.accessCode);
+  });
+
+  it('throttles wrong access codes per caller: the sixth try in a burst gets 429, even with the right code, until the bucket refills', async () => {
+    const { request, w, clock } = await world();
+    for (let i = 0; i < 5; i++) expect((await request('/api/teams/join', json('POST', { accessCode: `guess${i}` }, w.auth.other))).status).toBe(404);
+    const held = await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.other));
+    expect([held.status, held.headers.get('retry-after')]).toEqual([429, '180']);
+    // Another caller is not held by these failures.
+    expect((await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.owner))).status).toBe(200);
+    clock.advance(180_000);
+    expect((await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.other))).status).toBe(200);
+  });
+
   it('rejects an export range that ends before it starts', async () => {
     const { request, w } = await world();
     expect((await request(`/api/websites/${w.ownWebsiteId}/export?startAt=2000&endAt=1000`, get(w.auth.owner))).status).toBe(400);

@@ -39,6 +39,15 @@ export function createTeam(d: AccountsDeps, p: Principal, name: string): TeamRec
   return d.meta.teams.create({ id: crypto.randomUUID(), name, accessCode: newAccessCode() }, p.user.id, d.clock());
 }
 
+/**
+ * Whether the caller sees a team's access code: those who may add members (its owner, a manager,
+ * an admin). Umami shows it to every member, so a team-view-only member could leave and join
+ * again as team-member with it, or pass it on.
+ */
+export function seesAccessCode(d: AccountsDeps, p: Principal, teamId: string): boolean {
+  return canUpdateTeam(p, roleIn(d, p, teamId));
+}
+
 export function getTeam(d: AccountsDeps, p: Principal, teamId: string): { team: TeamRecord; members: MemberRecord[] } {
   const team = viewableTeam(d, p, teamId);
   return { team, members: d.meta.members.list(teamId, { page: 1, pageSize: 1000 }).data };
@@ -62,11 +71,27 @@ export function deleteTeam(d: AccountsDeps, p: Principal, teamId: string): void 
   d.meta.teams.delete(teamId, d.clock());
 }
 
-/** Any signed-in user with the code joins as `team-member`. */
-export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string): MemberRecord {
+/** Counts a caller's wrong access codes (the login throttle's buckets, under a name of their own). */
+export interface JoinThrottle {
+  check(client: string, name: string): { allowed: true } | { allowed: false; retryAfterS: number };
+  fail(client: string, name: string): void;
+}
+
+/**
+ * Any signed-in user with the code joins as `team-member`. Wrong codes are throttled as wrong
+ * passwords are (per caller and client address): a code an owner set may be short.
+ */
+export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string, client?: { ip: string; throttle: JoinThrottle }): MemberRecord {
   if (!canCreateTeam(p)) throw new ApiError('unauthorized');
+  const name = `\u0000join:${p.user.id}`;
+  const verdict = client?.throttle.check(client.ip, name);
+  if (verdict && !verdict.allowed)
+    throw new ApiError('too-many-requests', 'Too many wrong access codes; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
   const team = d.meta.teams.byAccessCode(accessCode);
-  if (!team) throw new ApiError('not-found', 'Team not found.');
+  if (!team) {
+    client?.throttle.fail(client.ip, name);
+    throw new ApiError('not-found', 'Team not found.');
+  }
   if (d.meta.members.get(team.id, p.user.id)) throw new ApiError('bad-request', 'User is already a team member.');
   return d.meta.members.add(team.id, p.user.id, 'team-member', d.clock());
 }

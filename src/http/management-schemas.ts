@@ -98,14 +98,18 @@ export const Password = t.String({ minLength: 8, maxLength: 255, examples: ['cor
 export const Team = t.Object({
   id: Id(),
   name: t.String(),
-  accessCode: t.String({ description: 'Lets a user join with POST /api/teams/join', examples: ['team_3fR9kQ2mZx7LbN1c'] }),
+  accessCode: t.Union([t.String(), t.Null()], {
+    description: 'Lets a user join with POST /api/teams/join. Null unless the caller may add members (the team-owner, a team-manager, an admin): with it, a team-view-only member could leave and join again as team-member.',
+    examples: ['team_3fR9kQ2mZx7LbN1c'],
+  }),
   logoUrl: t.Union([t.String(), t.Null()]),
   createdAt: Time,
   updatedAt: Time,
   deletedAt: NullableTime,
 });
-export const teamJson = (x: TeamRecord) => ({
-  id: x.id, name: x.name, accessCode: x.accessCode, logoUrl: x.logoUrl, createdAt: iso(x.createdAt), updatedAt: iso(x.updatedAt), deletedAt: iso(x.deletedAt),
+/** `showCode`: whether the caller may see the access code (seesAccessCode). */
+export const teamJson = (x: TeamRecord, showCode: boolean) => ({
+  id: x.id, name: x.name, accessCode: showCode ? x.accessCode : null, logoUrl: x.logoUrl, createdAt: iso(x.createdAt), updatedAt: iso(x.updatedAt), deletedAt: iso(x.deletedAt),
 });
 
 export const Member = t.Object({

@@ -1,6 +1,6 @@
 /** @module The caller's own views: GET /api/me, /api/me/websites, /api/me/teams, and POST /api/me/password. */
 import { Elysia, t } from 'elysia';
-import { listTeams } from '../accounts/teams.ts';
+import { listTeams, seesAccessCode } from '../accounts/teams.ts';
 import { changeOwnPassword } from '../accounts/users.ts';
 import { listWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
@@ -22,7 +22,10 @@ export function meRoutes(ctx: ManagementContext) {
         response: { 200: PagedOf(Website), ...errorResponses(400, 401) },
       },
     )
-    .get('/api/me/teams', ({ headers, query }) => paged(listTeams(ctx, requirePrincipal(ctx, headers.authorization), pageQuery(query)), query, teamJson), {
+    .get('/api/me/teams', ({ headers, query }) => {
+      const p = requirePrincipal(ctx, headers.authorization);
+      return paged(listTeams(ctx, p, pageQuery(query)), query, (team) => teamJson(team, seesAccessCode(ctx, p, team.id)));
+    }, {
       query: PagingQuery,
       detail: { summary: 'The teams the caller is a member of', tags: ['Teams'], security: BEARER },
       response: { 200: PagedOf(Team), ...errorResponses(400, 401) },

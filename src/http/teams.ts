@@ -1,11 +1,11 @@
 /** @module Team routes (Umami-shaped): teams, join by access code, members, and a team's websites. */
 import { Elysia, t } from 'elysia';
 import {
-  addMember, createTeam, deleteTeam, getMember, getTeam, joinTeam, listMembers, listTeams, removeMember, setMemberRole, updateTeam,
+  addMember, createTeam, deleteTeam, getMember, getTeam, joinTeam, listMembers, listTeams, removeMember, seesAccessCode, setMemberRole, updateTeam,
 } from '../accounts/teams.ts';
 import { listTeamWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
+import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
   AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
 } from './management-schemas.ts';
@@ -18,28 +18,37 @@ const AccessCode = t.String({ minLength: 1, maxLength: 50, examples: ['team_3fR9
 export function teamRoutes(ctx: ManagementContext) {
   const me = (h: string | undefined) => requirePrincipal(ctx, h);
   return new Elysia()
-    .get('/api/teams', ({ headers, query }) => paged(listTeams(ctx, me(headers.authorization), pageQuery(query), query.all ?? false), query, teamJson), {
+    .get('/api/teams', ({ headers, query }) => {
+      const p = me(headers.authorization);
+      return paged(listTeams(ctx, p, pageQuery(query), query.all ?? false), query, (team) => teamJson(team, seesAccessCode(ctx, p, team.id)));
+    }, {
       query: t.Composite([PagingQuery, t.Object({ all: t.Optional(t.Boolean({ description: 'Every team (admin only)' })) })]),
       detail: { summary: "The caller's teams (admins: every team with all=true)", tags: ['Teams'], security: BEARER },
       response: { 200: PagedOf(Team), ...errorResponses(400, 401) },
     })
-    .post('/api/teams', ({ headers, body }) => teamJson(createTeam(ctx, me(headers.authorization), body.name)), {
+    .post('/api/teams', ({ headers, body }) => teamJson(createTeam(ctx, me(headers.authorization), body.name), true), {
       parse: umamiJsonBody,
       body: t.Object({ name: TeamName }, { examples: [{ name: 'Marketing' }] }),
       detail: { summary: 'Create a team (the caller becomes its team-owner)', tags: ['Teams'], security: BEARER },
       response: { 200: Team, ...errorResponses(400, 401, 413) },
     })
-    .post('/api/teams/join', ({ headers, body }) => memberJson(joinTeam(ctx, me(headers.authorization), body.accessCode)), {
+    .post('/api/teams/join', ({ headers, body, request, server }) => memberJson(joinTeam(ctx, me(headers.authorization), body.accessCode, { ip: requestIp(ctx, server, request), throttle: ctx.throttle })), {
       parse: umamiJsonBody,
       body: t.Object({ accessCode: AccessCode }),
-      detail: { summary: 'Join a team by its access code (as team-member)', tags: ['Teams'], security: BEARER },
-      response: { 200: Member, ...errorResponses(400, 401, 404, 413) },
+      detail: {
+        summary: 'Join a team by its access code (as team-member)',
+        description: 'Wrong codes are throttled as wrong passwords are: 5 per caller from one address, refilling over 15 minutes (429 with Retry-After).',
+        tags: ['Teams'],
+        security: BEARER,
+      },
+      response: { 200: Member, ...errorResponses(400, 401, 404, 413, 429) },
     })
     .get(
       '/api/teams/:teamId',
       ({ headers, params }) => {
-        const r = getTeam(ctx, me(headers.authorization), params.teamId);
-        return { ...teamJson(r.team), members: r.members.map(memberJson) };
+        const p = me(headers.authorization);
+        const r = getTeam(ctx, p, params.teamId);
+        return { ...teamJson(r.team, seesAccessCode(ctx, p, r.team.id)), members: r.members.map(memberJson) };
       },
       {
         params: TeamParams,
@@ -47,7 +56,7 @@ export function teamRoutes(ctx: ManagementContext) {
         response: { 200: TeamWithMembers, ...errorResponses(400, 401, 404) },
       },
     )
-    .post('/api/teams/:teamId', ({ headers, params, body }) => teamJson(updateTeam(ctx, me(headers.authorization), params.teamId, body)), {
+    .post('/api/teams/:teamId', ({ headers, params, body }) => teamJson(updateTeam(ctx, me(headers.authorization), params.teamId, body), true), {
       parse: umamiJsonBody,
       params: TeamParams,
       body: t.Object({ name: t.Optional(TeamName), accessCode: t.Optional(AccessCode) }, { examples: [{ name: 'Growth' }] }),

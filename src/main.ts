@@ -232,6 +232,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   geo ??= openGeoReader(await loadDefaultGeoDatabase());
   log.info('geoip database', { type: geo.info.databaseType, built: geo.info.buildDate, source: config.geoipDb || 'embedded' });
 
+  // The database holds every user's password hash and every site's events: what this process
+  // creates (the directory if new, footfall.db, its -wal and -shm, the lock) is its user's alone,
+  // as the systemd unit's UMask=0077 makes it. A directory or file that exists keeps its mode.
+  process.umask(0o077);
   try {
     mkdirSync(config.dataDir, { recursive: true });
   } catch (e) {

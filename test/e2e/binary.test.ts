@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../../src/config.ts';
 import { ensureBinary, runBinary, startBinary, tempDir } from '../helpers/binary.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
@@ -65,6 +65,28 @@ describe('dist/footfall', () => {
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');
     expect(await ff.stop()).toBe(0);
     expect(ff.log()).toContain('stopped cleanly');
+  });
+
+  it("keeps what it creates to its own user (directory 0700, database files 0600), and leaves an existing directory's mode alone", async () => {
+    const parent = tempDir();
+    const fresh = join(parent, 'new', 'data');
+    const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' }, fresh);
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    try {
+      expect(mode(fresh)).toBe('700');
+      for (const f of readdirSync(fresh)) expect([f, mode(join(fresh, f))]).toEqual([f, '600']);
+      expect(readdirSync(fresh)).toContain('footfall.db');
+    } finally {
+      expect(await ff.stop()).toBe(0);
+    }
+    const existing = tempDir();
+    chmodSync(existing, 0o750);
+    const again = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' }, existing);
+    try {
+      expect([mode(existing), mode(join(existing, 'footfall.db'))]).toEqual(['750', '600']);
+    } finally {
+      expect(await again.stop()).toBe(0);
+    }
   });
 
   it('sizes its heap for 1 GiB with a 1.6× growth step, bounds growth during a collection, and returns freed memory at once, in the same process (same pid, same arguments), unless the operator chose', async () => {

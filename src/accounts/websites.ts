@@ -49,16 +49,19 @@ function siteOf(domain: string): string | null {
 
 /**
  * A website's domain must be a host (a URL's is taken: `https://Example.com/x` → example.com), and
- * no other live website's. Two websites on one domain would split nothing: the Prisme API counts
- * every event under the oldest of them, and the other stays empty — and a user who set up someone
- * else's domain first would receive that site's visits. Umami takes any text, twice.
+ * no other owner's live website's. The Prisme API counts a domain's events under one website (the
+ * oldest), so a user who set up someone else's domain first would receive that site's visits, and
+ * its owner would see an empty website. One owner (a user, or a team) may give several websites
+ * one domain (their RudderStack write keys tell them apart). Umami takes any text, for anyone.
  */
-function checkDomain(d: AccountsDeps, domain: string | null | undefined, websiteId?: string): void {
+function checkDomain(d: AccountsDeps, domain: string | null | undefined, owner: Owned, websiteId?: string): void {
   if (!domain) return;
   const site = siteOf(domain);
   if (site === null) throw new ApiError('bad-request', 'That domain is not a host name (example.com or www.example.com).');
   for (const other of d.meta.websites.domains()) {
-    if (other.id !== websiteId && siteOf(other.domain) === site) throw new ApiError('bad-request', 'That domain is already used by another website.');
+    if (other.id === websiteId || siteOf(other.domain) !== site) continue;
+    const w = d.meta.websites.byId(other.id);
+    if (w && (w.userId !== owner.userId || w.teamId !== owner.teamId)) throw new ApiError('bad-request', 'That domain is already used by another website.');
   }
 }
 
@@ -68,7 +71,7 @@ export function createWebsite(d: AccountsDeps, p: Principal, input: WebsiteInput
   if (teamId && !d.meta.teams.byId(teamId)) throw new ApiError('not-found', 'Team not found.');
   if (input.id && d.meta.websites.byId(input.id, true)) throw new ApiError('bad-request', 'That website id is already taken.');
   if (input.shareId && d.meta.websites.shareIdTaken(input.shareId)) throw new ApiError('bad-request', 'That share ID is already taken.');
-  checkDomain(d, input.domain);
+  checkDomain(d, input.domain, { userId: teamId ? null : p.user.id, teamId });
   return d.meta.websites.create(
     {
       id: input.id ?? crypto.randomUUID(),
@@ -89,7 +92,7 @@ export function updateWebsite(d: AccountsDeps, p: Principal, id: string, patch: 
   if (!w) throw new ApiError('not-found');
   if (!canUpdateOwned(p, w, teamRoleFor(d, p, w))) throw new ApiError('unauthorized');
   if (patch.shareId && d.meta.websites.shareIdTaken(patch.shareId, id)) throw new ApiError('bad-request', 'That share ID is already taken.');
-  checkDomain(d, patch.domain, id);
+  checkDomain(d, patch.domain, w, id);
   const updated = d.meta.websites.update(id, patch, d.clock());
   if (!updated) throw new ApiError('not-found');
   return updated;

@@ -4,11 +4,15 @@
 (function (win, doc) {
   'use strict';
   var script = doc.currentScript;
-  // Loaded twice on one page (a theme and a plugin both add the tag): the first copy tracks alone.
-  if (!script || (win.prisme && win.prisme.footfall)) return;
+  if (!script) return;
   var data = script.dataset;
   var loc = win.location;
-  var base = (data.prismeUrl || new URL(script.src, loc.href).origin).replace(/\/+$/, '');
+  // The same tag twice on one page (a theme and a plugin both add it): the first copy tracks
+  // alone. Two different tags both track, as Prisme's do.
+  var config = JSON.stringify([script.src, data]);
+  if (win.prisme && win.prisme.footfall === config) return;
+  var server = new URL(data.prismeUrl || script.src, loc.href);
+  var base = (data.prismeUrl ? server.origin + server.pathname : server.origin).replace(/\/+$/, '');
   var eventsUrl = base + '/api/v1/events';
   var domain = data.domain || loc.host;
   var firstPath = data.path || loc.pathname;
@@ -67,14 +71,18 @@
     var target = event.target;
     var anchor = target instanceof Element ? target.closest('a') : null;
     if (!anchor) return;
+    var href = anchor.href;
+    // An SVG link's href is an SVGAnimatedString.
+    if (href && typeof href === 'object') href = href.baseVal;
+    if (!href) return; // an anchor with no href is no link
     var url;
     try {
-      url = new URL(anchor.href || '', loc.origin);
+      url = new URL(href || '', loc.href);
     } catch (e) {
-      return; // an SVG link's href is no string
+      return;
     }
-    // mailto:, tel:, javascript: are no pages; the server would refuse them.
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
+    // mailto:, tel:, javascript:, data:, blob: name no host; the server refuses them.
+    if (!url.host) return;
     url.search = '';
     if (outboundLinks && url.host !== loc.host) post('/outbound-links', pageOf(), {}, url.href);
     if (fileDownloads && anchor.hasAttribute('download')) post('/file-downloads', pageOf(), {}, url.href);
@@ -86,17 +94,25 @@
   }
 
   // Links that ping this server themselves (`<a ping>`, the no-JavaScript way) would count twice.
+  function toThisServer(u) {
+    try {
+      var target = new URL(u, loc.href);
+      return (target.origin + target.pathname).indexOf(base + '/') === 0;
+    } catch (e) {
+      return false;
+    }
+  }
   var pinging = doc.querySelectorAll('a[ping]');
   for (var i = 0; i < pinging.length; i++) {
     pinging[i].ping = pinging[i].ping
       .split(' ')
       .filter(function (u) {
-        return u.indexOf(base) === -1;
+        return !toThisServer(u);
       })
       .join(' ');
   }
 
-  var api = { trigger: trigger, footfall: true };
+  var api = { trigger: trigger, footfall: config };
   if (manual) api.pageview = pageview;
   win.prisme = api;
 

@@ -155,6 +155,32 @@ run("an existing Prisme tag (<script src=…/static/wa.js>) pointed at dist/foot
     expect(paths).toContainEqual(['/not-found-page', 404]);
   }, 30_000);
 
+  it('tracks once when a page has the same tag twice, both tags when they differ, and links of any scheme with a host, SVG links too', async () => {
+    // The page keeps every click (capture phase, before the tag's listener sees the bubbling click).
+    const stay = `<script>document.addEventListener('click', (e) => e.preventDefault(), true)</script>`;
+    pages.set('/twice', `<!doctype html>${stay}${tag()}${tag()}
+      <a id="ftp" href="ftp://files.example.com/pub/a.zip?x=1">ftp</a> <a id="mail" href="mailto:sales@example.com">mail</a>
+      <svg width="50" height="20"><a id="svg" href="https://svg.example/about"><text x="0" y="15">svg</text></a></svg>
+      <a id="pinged" href="https://other.example/" ping="${ff.url.toUpperCase()}/api/v1/events/outbound-links ${ff.url}0/look-alike https://elsewhere.example/p">pinged</a>`);
+    let pings = '';
+    const twice = await visit('/twice', 4, async (page) => {
+      for (const id of ['#ftp', '#mail', '#svg text']) await page.click(id);
+      pings = await page.evaluate(() => (globalThis as any).document.getElementById('pinged').ping);
+    });
+    // The tag counts this link's click itself, so its ping to Footfall goes (whatever the case); others stay.
+    expect(pings).toBe(`${ff.url}0/look-alike https://elsewhere.example/p`);
+    const posts = (seen: { asked: string[] }) => seen.asked.filter((a) => a.startsWith('POST'));
+    expect(twice.problems).toEqual([]);
+    expect(posts(twice)).toEqual(['POST /api/v1/events/pageviews', 'POST /api/v1/events/outbound-links', 'POST /api/v1/events/outbound-links']);
+    const targets = (await exported(10)).filter((e) => e.type === 'outbound-link' && e.path === '/twice').map((e) => e.target);
+    expect(targets.toSorted()).toEqual(['ftp://files.example.com/pub/a.zip', 'https://svg.example/about']);
+
+    // A manual tag, then an automatic one with other attributes: both run, as Prisme's would.
+    pages.set('/two-tags', `<!doctype html>${tag('data-manual="true"')}${tag('data-status="201"')}`);
+    const two = await visit('/two-tags', 2);
+    expect(posts(two)).toEqual(['POST /api/v1/events/pageviews']);
+  }, 30_000);
+
   it('sends nothing once the visitor opted out in localStorage, as Prisme\'s tag', async () => {
     pages.set('/private', `<!doctype html><script>localStorage.setItem('prismeAnalytics.tracking.enable', 'false')</script>${tag()}`);
     const seen = await visit('/private', 2, async (page) => {

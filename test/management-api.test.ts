@@ -66,6 +66,22 @@ describe('login, tokens and API keys', () => {
     expect((await from('203.0.113.9', PASSWORD)).status).toBe(200);
   });
 
+  it('counts wrong logins sent all at once: of 60 concurrent tries for one name from one address, 5 are checked and 55 get 429', async () => {
+    const { request } = await world();
+    const statuses = await Promise.all(Array.from({ length: 60 }, () => request('/api/auth/login', json('POST', { username: 'owner', password: 'nope nope' })).then((r) => r.status)));
+    expect([statuses.filter((s) => s === 401).length, statuses.filter((s) => s === 429).length]).toEqual([5, 55]);
+  });
+
+  it("keeps letting a name's owner in from an address they logged in from while many addresses together exhaust the name's 100 tries", async () => {
+    const t = testApp(['--trust-proxy']);
+    await accountsWorld(t.meta, t.deps.passwords!, t.clock);
+    const from = (ip: string, password: string) => t.request('/api/auth/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ username: 'owner', password }) });
+    expect((await from('203.0.113.9', PASSWORD)).status).toBe(200);
+    for (let i = 0; i < 100; i++) expect((await from(`198.51.100.${i}`, 'nope nope')).status).toBe(401);
+    expect((await from('192.0.2.1', PASSWORD)).status).toBe(429);
+    expect((await from('203.0.113.9', PASSWORD)).status).toBe(200);
+  });
+
   it('stops one client address after 20 failures whatever names it tries', async () => {
     const { request } = await world();
     for (let i = 0; i < 20; i++) await request('/api/auth/login', json('POST', { username: `guess${i}`, password: 'nope nope' }));

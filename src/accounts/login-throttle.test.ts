@@ -2,54 +2,68 @@ import { describe, expect, it } from 'bun:test';
 import { manualClock } from '../lib/clock.ts';
 import { LoginThrottle, throttleClient } from './login-throttle.ts';
 
+/** `n` tries that fail (taken, never given back). */
+const failures = (th: LoginThrottle, ip: string, name: string, n: number) => {
+  for (let i = 0; i < n; i++) expect(th.attempt(ip, name).allowed).toBe(true);
+};
+
 describe('LoginThrottle', () => {
   it('lets five failures for a name from one address through, then says how long to wait', () => {
     const clock = manualClock();
     const th = new LoginThrottle({ clock });
-    for (let i = 0; i < 5; i++) {
-      expect(th.check('1.2.3.4', 'bob').allowed).toBe(true);
-      th.fail('1.2.3.4', 'bob');
-    }
-    expect(th.check('1.2.3.4', 'BOB')).toEqual({ allowed: false, retryAfterS: 180 });
+    failures(th, '1.2.3.4', 'bob', 5);
+    expect(th.attempt('1.2.3.4', 'BOB')).toEqual({ allowed: false, retryAfterS: 180 });
     clock.advance(180_000);
-    expect(th.check('1.2.3.4', 'bob').allowed).toBe(true);
+    expect(th.attempt('1.2.3.4', 'bob').allowed).toBe(true);
+  });
+
+  it('takes a try when it starts, so tries made at once (all waiting on the hash) cannot all pass', () => {
+    const th = new LoginThrottle({ clock: manualClock() });
+    const verdicts = Array.from({ length: 60 }, () => th.attempt('1.2.3.4', 'admin').allowed);
+    expect(verdicts.filter(Boolean)).toHaveLength(5);
+  });
+
+  it('gives a successful try back, so logging in costs nothing however often', () => {
+    const th = new LoginThrottle({ clock: manualClock() });
+    for (let i = 0; i < 1000; i++) {
+      expect(th.attempt('1.2.3.4', 'bob').allowed).toBe(true);
+      th.succeed('1.2.3.4', 'bob');
+    }
+    expect(th.size).toBe(1); // the known client, no bucket
   });
 
   it("does not lock a name's owner out when a stranger fails five times: another address still may try", () => {
     const th = new LoginThrottle({ clock: manualClock() });
-    for (let i = 0; i < 5; i++) th.fail('198.51.100.7', 'admin');
+    failures(th, '198.51.100.7', 'admin', 5);
     expect(th.check('198.51.100.7', 'admin').allowed).toBe(false);
     expect(th.check('203.0.113.9', 'admin').allowed).toBe(true);
   });
 
   it('holds many addresses guessing one name to 100 failures together, except an address the name logged in from', () => {
     const th = new LoginThrottle({ clock: manualClock() });
+    th.attempt('203.0.113.9', 'admin');
     th.succeed('203.0.113.9', 'admin');
-    for (let i = 0; i < 100; i++) th.fail(`198.51.${i >> 8}.${i & 255}`, 'admin');
+    for (let i = 0; i < 100; i++) failures(th, `198.51.${i >> 8}.${i & 255}`, 'admin', 1);
     expect(th.check('192.0.2.1', 'admin')).toEqual({ allowed: false, retryAfterS: 9 });
     expect(th.check('203.0.113.9', 'ADMIN').allowed).toBe(true);
     expect(th.check('192.0.2.1', 'bob').allowed).toBe(true);
   });
 
-  it('counts an IPv6 client by its /64, so rotating addresses within a network does not reset its buckets', () => {
+  it('counts an IPv6 client by its /56, so one line cannot act as many clients; an IPv4-mapped one as its IPv4', () => {
     const th = new LoginThrottle({ clock: manualClock() });
-    for (let i = 1; i <= 5; i++) th.fail(`2001:db8:1:2::${i.toString(16)}`, 'bob');
-    expect(th.check('2001:db8:1:2:ffff::1', 'bob').allowed).toBe(false);
-    expect(th.check('2001:db8:1:3::1', 'bob').allowed).toBe(true);
-    expect(throttleClient('::ffff:1.2.3.4')).toBe('::ffff:1.2.3.4');
-  });
-
-  it('only looks when checking: successful attempts cost nothing', () => {
-    const th = new LoginThrottle({ clock: manualClock() });
-    for (let i = 0; i < 1000; i++) expect(th.check('1.2.3.4', 'bob').allowed).toBe(true);
-    expect(th.size).toBe(0);
+    for (let i = 1; i <= 5; i++) failures(th, `2001:db8:1:2${i}::1`, 'bob', 1);
+    expect(th.check('2001:db8:1:ff::1', 'bob').allowed).toBe(false);
+    expect(th.check('2001:db8:1:100::1', 'bob').allowed).toBe(true);
+    expect(throttleClient('::ffff:1.2.3.4')).toBe('1.2.3.4');
+    expect(throttleClient('::ffff:0102:0304')).toBe('1.2.3.4');
+    expect(throttleClient('1.2.3.4')).toBe('1.2.3.4');
   });
 
   it('stays bounded under a flood of distinct addresses and names', () => {
     const th = new LoginThrottle({ clock: manualClock(), maxKeys: 1000 });
-    for (let i = 0; i < 10_000; i++) th.fail(`10.0.${i >> 8}.${i & 255}`, `user${i}`);
+    for (let i = 0; i < 10_000; i++) th.attempt(`10.0.${i >> 8}.${i & 255}`, `user${i}`);
     expect(th.size).toBe(1000);
-    for (let i = 0; i < 10_000; i++) th.succeed(`10.1.${i >> 8}.${i & 255}`, `user${i}`);
+    for (let i = 0; i < 10_000; i++) th.succeed(`10.1.${i >> 8}.${i & 255}`, `known${i}`);
     expect(th.size).toBe(2000);
   });
 });

@@ -15,16 +15,20 @@ export interface LoginDeps extends AccountsDeps {
 }
 
 export async function login(deps: LoginDeps, username: string, password: string, ip: string): Promise<{ token: string; user: UserRecord }> {
-  const verdict = deps.throttle.check(ip, username);
+  // Taken before the hash, so concurrent tries cannot all pass a check made before any failed.
+  const verdict = deps.throttle.attempt(ip, username);
   if (!verdict.allowed)
     throw new ApiError('too-many-requests', 'Too many failed logins; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
   const user = deps.meta.users.byUsername(username);
   // One argon2 verify on both paths: a missing user costs the same as a wrong password.
-  const ok = await deps.passwords.verify(password, user?.passwordHash ?? null);
-  if (!user || !ok) {
-    deps.throttle.fail(ip, username);
-    throw new ApiError('unauthorized', 'Incorrect username and/or password.');
+  let ok: boolean;
+  try {
+    ok = await deps.passwords.verify(password, user?.passwordHash ?? null);
+  } catch (e) {
+    deps.throttle.release(ip, username);
+    throw e;
   }
+  if (!user || !ok) throw new ApiError('unauthorized', 'Incorrect username and/or password.');
   deps.throttle.succeed(ip, username);
   return { token: issueToken(deps, user.id), user };
 }

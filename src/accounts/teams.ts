@@ -71,10 +71,10 @@ export function deleteTeam(d: AccountsDeps, p: Principal, teamId: string): void 
   d.meta.teams.delete(teamId, d.clock());
 }
 
-/** Counts a caller's wrong access codes (the login throttle's buckets, under a name of their own). */
+/** Counts a caller's wrong access codes (a LoginThrottle of its own: per caller and client, per client, per caller). */
 export interface JoinThrottle {
-  check(client: string, name: string): { allowed: true } | { allowed: false; retryAfterS: number };
-  fail(client: string, name: string): void;
+  attempt(client: string, name: string): { allowed: true } | { allowed: false; retryAfterS: number };
+  release(client: string, name: string): void;
 }
 
 /**
@@ -83,15 +83,12 @@ export interface JoinThrottle {
  */
 export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string, client?: { ip: string; throttle: JoinThrottle }): MemberRecord {
   if (!canCreateTeam(p)) throw new ApiError('unauthorized');
-  const name = `\u0000join:${p.user.id}`;
-  const verdict = client?.throttle.check(client.ip, name);
+  const verdict = client?.throttle.attempt(client.ip, p.user.id);
   if (verdict && !verdict.allowed)
     throw new ApiError('too-many-requests', 'Too many wrong access codes; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
   const team = d.meta.teams.byAccessCode(accessCode);
-  if (!team) {
-    client?.throttle.fail(client.ip, name);
-    throw new ApiError('not-found', 'Team not found.');
-  }
+  if (!team) throw new ApiError('not-found', 'Team not found.');
+  client?.throttle.release(client.ip, p.user.id);
   if (d.meta.members.get(team.id, p.user.id)) throw new ApiError('bad-request', 'User is already a team member.');
   return d.meta.members.add(team.id, p.user.id, 'team-member', d.clock());
 }

@@ -20,6 +20,8 @@ export interface ManagementContext {
   log: Logger;
   passwords: PasswordHasher;
   throttle: LoginThrottle;
+  /** Wrong team access codes, in buckets of their own (a login name cannot drain a caller's joins, nor joins a client's logins). */
+  joinThrottle: LoginThrottle;
   ipPolicy: ClientIpPolicy;
   tokenTtlMs?: number;
 }
@@ -32,6 +34,7 @@ export function managementContext(deps: AppDeps): ManagementContext {
     log: deps.log,
     passwords: deps.passwords ?? passwordHasher(),
     throttle: new LoginThrottle({ clock: deps.clock }),
+    joinThrottle: new LoginThrottle({ clock: deps.clock }),
     ipPolicy: clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies),
   };
 }

@@ -32,7 +32,7 @@ export function teamRoutes(ctx: ManagementContext) {
       detail: { summary: 'Create a team (the caller becomes its team-owner)', tags: ['Teams'], security: BEARER },
       response: { 200: Team, ...errorResponses(400, 401, 413) },
     })
-    .post('/api/teams/join', ({ headers, body, request, server }) => memberJson(joinTeam(ctx, me(headers.authorization), body.accessCode, { ip: requestIp(ctx, server, request), throttle: ctx.throttle })), {
+    .post('/api/teams/join', ({ headers, body, request, server }) => memberJson(joinTeam(ctx, me(headers.authorization), body.accessCode, { ip: requestIp(ctx, server, request), throttle: ctx.joinThrottle })), {
       parse: umamiJsonBody,
       body: t.Object({ accessCode: AccessCode }),
       detail: {

@@ -398,9 +398,17 @@ describe('websites and teams', () => {
     // Another user first of all: the Prisme API would count the shop's visits under the older website.
     for (const domain of ['shop.example', 'SHOP.example', 'www.shop.example', 'https://shop.example:8443/cart'])
       expect(await message(await request('/api/websites', json('POST', { name: 'Squat', domain }, w.auth.other)))).toEqual(taken);
-    const second = (await (await request('/api/websites', json('POST', { name: 'Blog', domain: 'blog.shop.example' }, w.auth.other))).json()) as { id: string };
+    // Nor a subdomain of it: its pages would count under the closer domain, the other user's.
+    expect(await message(await request('/api/websites', json('POST', { name: 'Blog', domain: 'blog.shop.example' }, w.auth.other)))).toEqual([400, "That domain is under another owner's website."]);
+    const second = (await (await request('/api/websites', json('POST', { name: 'Blog', domain: 'blog.elsewhere.example' }, w.auth.other))).json()) as { id: string };
     expect(await message(await request(`/api/websites/${second.id}`, json('POST', { domain: 'www.shop.example' }, w.auth.other)))).toEqual(taken);
+    // Its owner may put a subdomain under it, and a parent of another's domain is no one's (its own pages stay its own).
+    expect((await request('/api/websites', json('POST', { name: 'Shop blog', domain: 'blog.shop.example' }, w.auth.owner))).status).toBe(200);
+    expect((await request('/api/websites', json('POST', { name: 'Parent', domain: 'elsewhere.example' }, w.auth.owner))).status).toBe(200);
     expect(await message(await request('/api/websites', json('POST', { name: 'Bad', domain: 'not a host' }, w.auth.other)))).toEqual([400, 'That domain is not a host name (example.com or www.example.com).']);
+    // Two owners' websites sharing a domain from before the rule (the fixture's site.example): both stay editable with it.
+    for (const [id, auth] of [[w.ownWebsiteId, w.auth.owner], [w.teamWebsiteId, w.auth.teamOwner]] as const)
+      expect((await request(`/api/websites/${id}`, json('POST', { name: 'Renamed', domain: 'site.example' }, auth))).status).toBe(200);
     // A website keeps its own domain on update; its owner may give another website the domain; a deleted one frees it.
     expect((await request(`/api/websites/${first.id}`, json('POST', { name: 'Shop 2', domain: 'www.shop.example' }, w.auth.owner))).status).toBe(200);
     const twin = (await (await request('/api/websites', json('POST', { name: 'Shop app', domain: 'shop.example' }, w.auth.owner))).json()) as { id: string };

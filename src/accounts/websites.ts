@@ -49,19 +49,25 @@ function siteOf(domain: string): string | null {
 
 /**
  * A website's domain must be a host (a URL's is taken: `https://Example.com/x` → example.com), and
- * no other owner's live website's. The Prisme API counts a domain's events under one website (the
- * oldest), so a user who set up someone else's domain first would receive that site's visits, and
- * its owner would see an empty website. One owner (a user, or a team) may give several websites
- * one domain (their RudderStack write keys tell them apart). Umami takes any text, for anyone.
+ * neither another owner's live website's domain nor under it. The Prisme API counts a page under
+ * the website whose domain is the page's host or its closest parent, so a user who set up someone
+ * else's domain first — or a subdomain of it (`blog.site.example` under `site.example`) — would
+ * receive that site's visits. One owner (a user, or a team) may give several websites one domain
+ * (their RudderStack write keys tell them apart). A domain that does not change is not checked:
+ * a database with such a pair from before keeps both websites editable. Umami takes any text.
  */
-function checkDomain(d: AccountsDeps, domain: string | null | undefined, owner: Owned, websiteId?: string): void {
+function checkDomain(d: AccountsDeps, domain: string | null | undefined, owner: Owned, website?: WebsiteRecord): void {
   if (!domain) return;
   const site = siteOf(domain);
   if (site === null) throw new ApiError('bad-request', 'That domain is not a host name (example.com or www.example.com).');
+  if (website?.domain && siteOf(website.domain) === site) return;
   for (const other of d.meta.websites.domains()) {
-    if (other.id === websiteId || siteOf(other.domain) !== site) continue;
+    if (other.id === website?.id) continue;
+    const otherSite = siteOf(other.domain);
+    if (otherSite === null || (otherSite !== site && !site.endsWith(`.${otherSite}`))) continue;
     const w = d.meta.websites.byId(other.id);
-    if (w && (w.userId !== owner.userId || w.teamId !== owner.teamId)) throw new ApiError('bad-request', 'That domain is already used by another website.');
+    if (w && (w.userId !== owner.userId || w.teamId !== owner.teamId))
+      throw new ApiError('bad-request', otherSite === site ? 'That domain is already used by another website.' : "That domain is under another owner's website.");
   }
 }
 
@@ -92,7 +98,7 @@ export function updateWebsite(d: AccountsDeps, p: Principal, id: string, patch: 
   if (!w) throw new ApiError('not-found');
   if (!canUpdateOwned(p, w, teamRoleFor(d, p, w))) throw new ApiError('unauthorized');
   if (patch.shareId && d.meta.websites.shareIdTaken(patch.shareId, id)) throw new ApiError('bad-request', 'That share ID is already taken.');
-  checkDomain(d, patch.domain, w, id);
+  checkDomain(d, patch.domain, w, w);
   const updated = d.meta.websites.update(id, patch, d.clock());
   if (!updated) throw new ApiError('not-found');
   return updated;

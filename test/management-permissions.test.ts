@@ -61,9 +61,10 @@ const ROWS: Row[] = [
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, expect: only(200, 'admin', 'teamOwner', 'teamManager') },
   { method: 'POST', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, body: () => ({ role: 'team-view-only' }), expect: only(200, 'admin', 'teamOwner', 'teamManager') },
   { method: 'DELETE', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamMember}`, expect: only(200, 'admin', 'teamOwner', 'teamManager', 'teamMember') },
-  // The owner: removed or given another role only by an admin or themself (Umami lets a manager do both).
-  { method: 'POST', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamOwner}`, body: () => ({ role: 'team-member' }), expect: only(200, 'admin', 'teamOwner') },
-  { method: 'DELETE', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamOwner}`, expect: only(200, 'admin', 'teamOwner') },
+  // The owner stays the owner: nobody may remove or demote them (a manager may not even try: 401), as no role
+  // could make anyone owner again (Umami lets a manager, the owner and an admin do both).
+  { method: 'POST', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamOwner}`, body: () => ({ role: 'team-member' }), expect: only(400, 'admin', 'teamOwner') },
+  { method: 'DELETE', path: (w) => `/api/teams/${w.teamId}/users/${w.ids.teamOwner}`, expect: only(400, 'admin', 'teamOwner') },
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}/websites`, expect: only(200, 'admin', ...TEAM) },
 
   { method: 'GET', path: () => '/api/websites', expect: anySignedIn(200) },

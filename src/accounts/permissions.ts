@@ -71,10 +71,10 @@ export function canAddTeamMember(p: Principal, teamRole: TeamRole | null): boole
 }
 
 /**
- * Admin; the member leaving themself; or a member whose role has `team:update` — but not against
+ * Admin; the member acting on themself; or a member whose role has `team:update` — but not against
  * the team's owner. Umami lets a team-manager remove or demote the owner (team:update covers every
- * member), and no role can make anyone owner again: the manager takes the team. Here only an
- * admin, or the owner themself, removes the owner or changes their role.
+ * member), and no role can make anyone owner again: the manager takes the team. (Who passes here
+ * still cannot remove or demote the owner: teams.ts keeps the owner's membership, with a 400.)
  */
 export function canChangeTeamMember(p: Principal, teamRole: TeamRole | null, targetUserId: string, targetRole: TeamRole | null): boolean {
   if (p.isAdmin || targetUserId === p.user.id) return true;

@@ -114,16 +114,29 @@ export function getMember(d: AccountsDeps, p: Principal, teamId: string, userId:
   return m;
 }
 
+/**
+ * No role makes anyone a team's owner again (Umami's schema has none to give), so the owner's
+ * membership is not removed or changed, by themself or an admin: the team would be left with no
+ * one able to delete it but an admin. Umami allows both.
+ */
+function keepOwner(targetRole: TeamRole | null): void {
+  if (targetRole === 'team-owner') throw new ApiError('bad-request', "A team's owner stays its owner: delete the team instead.");
+}
+
 export function setMemberRole(d: AccountsDeps, p: Principal, teamId: string, userId: string, role: TeamRole): MemberRecord {
-  if (!canSetTeamMemberRole(p, roleIn(d, p, teamId), userId, d.meta.members.roleOf(teamId, userId))) throw new ApiError('unauthorized');
+  const targetRole = d.meta.members.roleOf(teamId, userId);
+  if (!canSetTeamMemberRole(p, roleIn(d, p, teamId), userId, targetRole)) throw new ApiError('unauthorized');
   liveTeam(d, teamId);
+  keepOwner(targetRole);
   const m = d.meta.members.setRole(teamId, userId, role, d.clock());
   if (!m) throw new ApiError('not-found', 'The User does not exists on this team.');
   return m;
 }
 
 export function removeMember(d: AccountsDeps, p: Principal, teamId: string, userId: string): void {
-  if (!canRemoveTeamMember(p, roleIn(d, p, teamId), userId, d.meta.members.roleOf(teamId, userId))) throw new ApiError('unauthorized');
+  const targetRole = d.meta.members.roleOf(teamId, userId);
+  if (!canRemoveTeamMember(p, roleIn(d, p, teamId), userId, targetRole)) throw new ApiError('unauthorized');
   liveTeam(d, teamId);
+  keepOwner(targetRole);
   if (!d.meta.members.remove(teamId, userId)) throw new ApiError('not-found', 'The User does not exists on this team.');
 }

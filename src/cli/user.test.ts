@@ -16,6 +16,8 @@ describe('footfall user reset-password', () => {
     const admin = meta.users.create({ id: crypto.randomUUID(), username: 'admin', passwordHash: await passwords.hash('old password 1'), role: 'admin' }, now);
     meta.tokens.create({ tokenHash: 'h1', userId: admin.id, expiresAt: now + 86_400_000 }, now);
     const key = meta.apiKeys.create({ id: crypto.randomUUID(), userId: admin.id, name: 'deploy bot', keyHash: 'k1', prefix: 'footfall_abcdefgh' }, now);
+    // A name that would move the terminal's cursor up and erase the line: printed escaped.
+    const sly = meta.apiKeys.create({ id: crypto.randomUUID(), userId: admin.id, name: 'x\u001b[1A\u001b[2K\r\n', keyHash: 'k2', prefix: 'footfall_ijklmnop' }, now - 1000);
     db.close();
 
     const out: string[] = [];
@@ -24,8 +26,9 @@ describe('footfall user reset-password', () => {
     expect(code).toBe(0);
     const fresh = /^new password for "admin": (\S+)\n$/.exec(out.join(''))![1]!;
     expect(err.join('')).toBe(
-      'footfall: 1 API key of "admin" still works; revoke any you do not know with DELETE /api/api-keys/ID:\n' +
-        `  ${key.id}  footfall_abcdefgh…  "deploy bot"  created 2026-11-26T12:00:00.000Z, never used\n`,
+      'footfall: 2 API keys of "admin" still work; revoke any you do not know with DELETE /api/api-keys/ID:\n' +
+        `  ${key.id}  footfall_abcdefgh…  "deploy bot"  created 2026-11-26T12:00:00.000Z, never used\n` +
+        `  ${sly.id}  footfall_ijklmnop…  "x\\u001b[1A\\u001b[2K\\r\\n"  created 2026-11-26T11:59:59.000Z, never used\n`,
     );
     const reopened = openDatabase(join(dir, 'footfall.db'));
     const after = new SqliteMetaStore(reopened);

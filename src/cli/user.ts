@@ -59,7 +59,8 @@ export async function userCommand(
       io.err(`footfall: ${keys.length} API key${keys.length === 1 ? '' : 's'} of "${name}" still work${keys.length === 1 ? 's' : ''}; revoke any you do not know with DELETE /api/api-keys/ID:\n`);
       for (const k of keys) {
         const used = k.lastUsedAt === null ? 'never used' : `last used ${new Date(k.lastUsedAt).toISOString()}`;
-        io.err(`  ${k.id}  ${k.prefix}…  "${k.name}"  created ${new Date(k.createdAt).toISOString()}, ${used}\n`);
+        // The name as JSON: a key's name is anyone's text, and control characters in it must not reach the terminal.
+        io.err(`  ${k.id}  ${k.prefix}…  ${JSON.stringify(k.name)}  created ${new Date(k.createdAt).toISOString()}, ${used}\n`);
       }
     }
     return 0;

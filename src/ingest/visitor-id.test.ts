@@ -135,6 +135,28 @@ describe('SaltKeeper', () => {
     expect(attempts).toBe(3);
   });
 
+  it("keeps a day's unsaved salt pending when a hit stamped the day before comes in, and says so when a day ends with its salt unsaved", () => {
+    const clock = manualClock(Date.UTC(2026, 2, 3, 0, 0, 5));
+    const store = memoryStore();
+    let broken = true;
+    const flaky: SaltStore = { ...store, save: (d, salt) => (broken ? (() => { throw new Error('SQLITE_BUSY'); })() : store.save(d, salt)) };
+    const warnings: string[] = [];
+    const keeper = new SaltKeeper(flaky, clock, (msg) => warnings.push(msg));
+    const today = keeper.saltFor();
+    keeper.saltFor(Date.UTC(2026, 2, 2, 23, 59, 59)); // a hit stamped before midnight, its day new to the keeper
+    broken = false;
+    clock.advance(SALT_RETRY_MS);
+    expect(keeper.saltFor()).toBe(today);
+    expect(store.days.get('2026-03-03')).toBe(today);
+    // A day whose salt is never saved: the next day's start says it gave up.
+    broken = true;
+    clock.advance(86_400_000);
+    keeper.saltFor();
+    clock.advance(86_400_000);
+    keeper.saltFor();
+    expect(warnings).toContain("gave up saving a day's salt: the day is over");
+  });
+
   it("retries the delete of old salts too when it fails, so they do not outlive their day", () => {
     const clock = manualClock(Date.UTC(2026, 2, 1, 12));
     const store = memoryStore();

@@ -105,8 +105,9 @@ export const SALT_RETRY_MS = 30_000;
  * The save happens on the request that starts the day. When it fails (another process holds the
  * database's write lock, the disk is full) the hit is not failed: the salt is used from memory
  * and the save (and the delete) tried again by a request at least SALT_RETRY_MS later, so an
- * outage costs one request's wait per attempt, not every request's. Until it is saved, a restart
- * would make the day a new salt.
+ * outage costs one wait (up to the connection's busy timeout, the whole thread's) per attempt,
+ * not one per request. Until it is saved, a restart would make the day a new salt; when the day
+ * ends first, the save is given up (logged).
  */
 export class SaltKeeper {
   // At most two entries (today and yesterday), pruned at each day change.
@@ -124,11 +125,9 @@ export class SaltKeeper {
 
   /** The salt for the UTC day containing `nowMs` (default: the injected clock's now). */
   saltFor(nowMs: number = this.clock()): Uint8Array {
+    if (this.unsaved !== null && nowMs >= this.unsaved.retryAt) this.save(nowMs);
     const c = this.current;
-    if (c && nowMs >= c.from && nowMs < c.to) {
-      if (this.unsaved !== null && nowMs >= this.unsaved.retryAt) this.save(nowMs);
-      return c.salt;
-    }
+    if (c && nowMs >= c.from && nowMs < c.to) return c.salt;
     const salt = this.saltForDay(nowMs);
     const from = nowMs - (nowMs % DAY_MS);
     this.current = { from, to: from + DAY_MS, salt };
@@ -143,6 +142,21 @@ export class SaltKeeper {
     const stored = this.store.load(day);
     const salt = stored ?? crypto.getRandomValues(new Uint8Array(SALT_BYTES));
     const yesterday = utcDay(Date.parse(day) - DAY_MS);
+    const pending = this.unsaved;
+    if (pending && pending.day > day) {
+      // A hit stamped before a later day whose salt still waits to be saved (the clock stepped
+      // back over midnight): that save stays pending; this day's is tried once.
+      this.known.set(day, salt);
+      if (!stored) {
+        try {
+          this.store.save(day, salt);
+        } catch (error) {
+          this.warn("could not save an earlier day's salt", { day, error: String(error) });
+        }
+      }
+      return salt;
+    }
+    if (pending?.salt) this.warn("gave up saving a day's salt: the day is over", { day: pending.day, failures: pending.failures });
     for (const d of this.known.keys()) if (d < yesterday) this.known.delete(d);
     this.known.set(day, salt);
     this.unsaved = { day, salt: stored ? null : salt, deleteBefore: yesterday, retryAt: nowMs, failures: 0 };

@@ -402,6 +402,9 @@ describe('websites and teams', () => {
     expect(await message(await request('/api/websites', json('POST', { name: 'Blog', domain: 'blog.shop.example' }, w.auth.other)))).toEqual([400, "That domain is under another owner's website."]);
     const second = (await (await request('/api/websites', json('POST', { name: 'Blog', domain: 'blog.elsewhere.example' }, w.auth.other))).json()) as { id: string };
     expect(await message(await request(`/api/websites/${second.id}`, json('POST', { domain: 'www.shop.example' }, w.auth.other)))).toEqual(taken);
+    // What covers no page under it blocks nothing: a single label, an address's tail.
+    for (const domain of ['com', 'localhost', '0.1']) expect((await request('/api/websites', json('POST', { name: domain, domain }, w.auth.other))).status).toBe(200);
+    for (const domain of ['shop.com', 'app.localhost', '10.0.0.1']) expect([domain, (await request('/api/websites', json('POST', { name: domain, domain }, w.auth.owner))).status]).toEqual([domain, 200]);
     // Its owner may put a subdomain under it, and a parent of another's domain is no one's (its own pages stay its own).
     expect((await request('/api/websites', json('POST', { name: 'Shop blog', domain: 'blog.shop.example' }, w.auth.owner))).status).toBe(200);
     expect((await request('/api/websites', json('POST', { name: 'Parent', domain: 'elsewhere.example' }, w.auth.owner))).status).toBe(200);

@@ -6,7 +6,7 @@ import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned, type Owne
 import { viewableTeam } from './teams.ts';
 import type { Principal } from './principal.ts';
 import { newWriteKey } from './secrets.ts';
-import { domainHost } from '../ingest/origin-registry.ts';
+import { domainHost, isParentDomain } from '../ingest/origin-registry.ts';
 
 /** The caller's role in the team owning `o`, if a team owns it. */
 export function teamRoleFor(d: AccountsDeps, p: Principal, o: Owned): TeamRole | null {
@@ -58,16 +58,19 @@ function siteOf(domain: string): string | null {
  */
 function checkDomain(d: AccountsDeps, domain: string | null | undefined, owner: Owned, website?: WebsiteRecord): void {
   if (!domain) return;
+  const host = domainHost(domain);
   const site = siteOf(domain);
-  if (site === null) throw new ApiError('bad-request', 'That domain is not a host name (example.com or www.example.com).');
+  if (host === null || site === null) throw new ApiError('bad-request', 'That domain is not a host name (example.com or www.example.com).');
   if (website?.domain && siteOf(website.domain) === site) return;
   for (const other of d.meta.websites.domains()) {
     if (other.id === website?.id) continue;
-    const otherSite = siteOf(other.domain);
-    if (otherSite === null || (otherSite !== site && !site.endsWith(`.${otherSite}`))) continue;
+    const otherHost = domainHost(other.domain);
+    if (otherHost === null) continue;
+    const same = siteOf(other.domain) === site;
+    if (!same && !isParentDomain(otherHost, host)) continue;
     const w = d.meta.websites.byId(other.id);
     if (w && (w.userId !== owner.userId || w.teamId !== owner.teamId))
-      throw new ApiError('bad-request', otherSite === site ? 'That domain is already used by another website.' : "That domain is under another owner's website.");
+      throw new ApiError('bad-request', same ? 'That domain is already used by another website.' : "That domain is under another owner's website.");
   }
 }
 

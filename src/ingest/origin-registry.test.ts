@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { OriginRegistry, domainHost, originHost, parseOriginEntry } from './origin-registry.ts';
+import { isParentDomain, OriginRegistry, domainHost, originHost, parseOriginEntry } from './origin-registry.ts';
 
 describe('OriginRegistry', () => {
   it('refuses the entries Prisme refuses, listing them all', () => {
@@ -45,6 +45,16 @@ describe('OriginRegistry', () => {
     expect(r.websiteFor('www.shop.example.')).toBe('w1');
     r.setWebsites([]);
     expect(r.allows('https://shop.example')).toBe(false);
+  });
+
+  it('gives an address page only to a website on that very address (10.0.0.1 is not under a website 0.1)', () => {
+    const r = new OriginRegistry([]);
+    r.setWebsites([{ id: 'tail', domain: '0.1' }, { id: 'ip', domain: '10.0.0.2' }]);
+    expect(r.websiteFor('10.0.0.1')).toBeNull();
+    expect(r.websiteFor('10.0.0.2:8080')).toBe('ip');
+    expect(isParentDomain('shop.example', 'blog.shop.example')).toBe(true);
+    expect(isParentDomain('com', 'shop.com')).toBe(false);
+    expect(isParentDomain('0.1', '10.0.0.1')).toBe(false);
   });
 
   it('accepts an Origin on the www. of a website\'s domain, but no other subdomain (a website on github.io must not open every site under it)', () => {

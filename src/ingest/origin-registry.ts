@@ -5,6 +5,17 @@ const MAX_ORIGIN = 256;
 const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const HOST_RE = new RegExp(`^(?:${LABEL})(?:\\.${LABEL})*$|^\\[[0-9a-f:.]+\\]$|^\\d{1,3}(?:\\.\\d{1,3}){3}$`);
 
+const IPV4_RE = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/**
+ * Whether pages on `host` count under a website whose domain is `parent` though not equal to it:
+ * the parent relation websiteFor walks — a name of two labels or more that `host` ends with after
+ * a dot, `host` not an address (`com` covers nothing, `0.1` no address).
+ */
+export function isParentDomain(parent: string, host: string): boolean {
+  return parent.includes('.') && host.endsWith('.' + parent) && !IPV4_RE.test(host);
+}
+
 /**
  * Validates one configured entry: a host name, or `*.` followed by a name with at least one dot
  * (`*.example.com`, not `*.com`). Returns the normalised entry or null (Prisme master's rules:
@@ -101,6 +112,8 @@ export class OriginRegistry {
     if (h.includes(':')) h = h.replace(/:\d+$/, '');
     // A fully qualified name's root dot (`shop.example.`) names the same host.
     if (h.endsWith('.')) h = h.slice(0, -1);
+    // An address has no parents (10.0.0.1 is not under a website `0.1`).
+    if (IPV4_RE.test(h)) return this.websites.get(h) ?? null;
     for (;;) {
       const id = this.websites.get(h);
       if (id !== undefined) return id;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { testApp } from './helpers/test-app.ts';
 import { accountsWorld, PASSWORD } from './helpers/accounts-fixture.ts';
-import { PasswordQueueFullError, passwordHasher } from '../src/accounts/passwords.ts';
+import { PasswordQueueFullError, passwordHasher, TEST_PASSWORD_COST } from '../src/accounts/passwords.ts';
 
 const json = (method: string, body: unknown, authorization?: string): RequestInit => ({
   method,
@@ -24,6 +24,18 @@ describe('login, tokens and API keys', () => {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('too-many-requests');
+  });
+
+  it('charges no try for a login the server was too busy to check: five wrong passwords still get 401 after ten busy answers', async () => {
+    const real = passwordHasher(TEST_PASSWORD_COST);
+    let busyFor = 10;
+    const flaky = { hash: real.hash, verify: (p: string, h: string | null) => (busyFor-- > 0 ? Promise.reject(new PasswordQueueFullError()) : real.verify(p, h)) };
+    const t = testApp([], { passwords: flaky });
+    await accountsWorld(t.meta, flaky, t.clock);
+    const wrong = () => t.request('/api/auth/login', json('POST', { username: 'owner', password: 'nope nope' })).then((r) => r.status);
+    for (let i = 0; i < 10; i++) expect(await wrong()).toBe(429);
+    for (let i = 0; i < 5; i++) expect(await wrong()).toBe(401);
+    expect(await wrong()).toBe(429);
   });
 
   it('logs in with name and password and the token then works as a bearer', async () => {
@@ -455,6 +467,13 @@ describe('websites and teams', () => {
     expect((await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.owner))).status).toBe(200);
     clock.advance(180_000);
     expect((await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.other))).status).toBe(200);
+  });
+
+  it('counts wrong access codes apart from wrong passwords: 20 wrong codes from one address leave its logins alone', async () => {
+    const { request, w } = await world();
+    for (const who of ['owner', 'other', 'teamMember', 'admin'] as const)
+      for (let i = 0; i < 5; i++) expect((await request('/api/teams/join', json('POST', { accessCode: `guess${i}` }, w.auth[who]))).status).toBe(404);
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(200);
   });
 
   it('rejects an export range that ends before it starts', async () => {

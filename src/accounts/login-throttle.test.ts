@@ -2,9 +2,19 @@ import { describe, expect, it } from 'bun:test';
 import { manualClock } from '../lib/clock.ts';
 import { LoginThrottle, throttleClient } from './login-throttle.ts';
 
-/** `n` tries that fail (taken, never given back). */
+/** `n` tries that fail, one after the other. */
 const failures = (th: LoginThrottle, ip: string, name: string, n: number) => {
-  for (let i = 0; i < n; i++) expect(th.attempt(ip, name).allowed).toBe(true);
+  for (let i = 0; i < n; i++) {
+    const v = th.attempt(ip, name);
+    if (!v.allowed) throw new Error(`try ${i + 1} refused`);
+    th.fail(v.ticket);
+  }
+};
+/** A try that succeeds. */
+const success = (th: LoginThrottle, ip: string, name: string) => {
+  const v = th.attempt(ip, name);
+  if (!v.allowed) throw new Error('refused');
+  th.succeed(v.ticket);
 };
 
 describe('LoginThrottle', () => {
@@ -17,19 +27,38 @@ describe('LoginThrottle', () => {
     expect(th.attempt('1.2.3.4', 'bob').allowed).toBe(true);
   });
 
-  it('takes a try when it starts, so tries made at once (all waiting on the hash) cannot all pass', () => {
+  it('counts a try from when it starts, so tries made at once (all waiting on the hash) cannot all pass', () => {
     const th = new LoginThrottle({ clock: manualClock() });
-    const verdicts = Array.from({ length: 60 }, () => th.attempt('1.2.3.4', 'admin').allowed);
-    expect(verdicts.filter(Boolean)).toHaveLength(5);
+    const verdicts = Array.from({ length: 60 }, () => th.attempt('1.2.3.4', 'admin'));
+    expect(verdicts.filter((v) => v.allowed)).toHaveLength(5);
+    // One of them succeeds: its place is free again; the others fail and stay counted.
+    const [first, ...rest] = verdicts.filter((v) => v.allowed) as { allowed: true; ticket: import('./login-throttle.ts').ThrottleTicket }[];
+    th.succeed(first!.ticket);
+    for (const v of rest) th.fail(v.ticket);
+    expect(th.attempt('1.2.3.4', 'admin').allowed).toBe(true);
+    expect(th.attempt('1.2.3.4', 'admin').allowed).toBe(false);
   });
 
-  it('gives a successful try back, so logging in costs nothing however often', () => {
+  it('charges a successful try nothing, so logging in costs nothing however often, and ends a ticket once', () => {
     const th = new LoginThrottle({ clock: manualClock() });
-    for (let i = 0; i < 1000; i++) {
-      expect(th.attempt('1.2.3.4', 'bob').allowed).toBe(true);
-      th.succeed('1.2.3.4', 'bob');
-    }
-    expect(th.size).toBe(1); // the known client, no bucket
+    for (let i = 0; i < 1000; i++) success(th, '1.2.3.4', 'bob');
+    expect(th.size).toBe(1); // the known client; no bucket, nothing in flight
+    const v = th.attempt('1.2.3.4', 'carol');
+    if (!v.allowed) throw new Error('refused');
+    th.fail(v.ticket);
+    th.fail(v.ticket);
+    th.succeed(v.ticket);
+    failures(th, '1.2.3.4', 'carol', 4);
+    expect(th.check('1.2.3.4', 'carol').allowed).toBe(false);
+  });
+
+  it("gives a known client's successes nothing back to the name's bucket: a flood's 100 failures stay 100", () => {
+    const clock = manualClock();
+    const th = new LoginThrottle({ clock });
+    success(th, '203.0.113.9', 'admin');
+    for (let i = 0; i < 100; i++) failures(th, `198.51.${i >> 8}.${i & 255}`, 'admin', 1);
+    for (let i = 0; i < 60; i++) success(th, '203.0.113.9', 'admin');
+    expect(th.check('192.0.2.1', 'admin').allowed).toBe(false);
   });
 
   it("does not lock a name's owner out when a stranger fails five times: another address still may try", () => {
@@ -41,8 +70,7 @@ describe('LoginThrottle', () => {
 
   it('holds many addresses guessing one name to 100 failures together, except an address the name logged in from', () => {
     const th = new LoginThrottle({ clock: manualClock() });
-    th.attempt('203.0.113.9', 'admin');
-    th.succeed('203.0.113.9', 'admin');
+    success(th, '203.0.113.9', 'admin');
     for (let i = 0; i < 100; i++) failures(th, `198.51.${i >> 8}.${i & 255}`, 'admin', 1);
     expect(th.check('192.0.2.1', 'admin')).toEqual({ allowed: false, retryAfterS: 9 });
     expect(th.check('203.0.113.9', 'ADMIN').allowed).toBe(true);
@@ -61,9 +89,9 @@ describe('LoginThrottle', () => {
 
   it('stays bounded under a flood of distinct addresses and names', () => {
     const th = new LoginThrottle({ clock: manualClock(), maxKeys: 1000 });
-    for (let i = 0; i < 10_000; i++) th.attempt(`10.0.${i >> 8}.${i & 255}`, `user${i}`);
+    for (let i = 0; i < 10_000; i++) failures(th, `10.0.${i >> 8}.${i & 255}`, `user${i}`, 1);
     expect(th.size).toBe(1000);
-    for (let i = 0; i < 10_000; i++) th.succeed(`10.1.${i >> 8}.${i & 255}`, `known${i}`);
+    for (let i = 0; i < 10_000; i++) success(th, `10.1.${i >> 8}.${i & 255}`, `known${i}`);
     expect(th.size).toBe(2000);
   });
 });

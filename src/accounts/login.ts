@@ -15,7 +15,7 @@ export interface LoginDeps extends AccountsDeps {
 }
 
 export async function login(deps: LoginDeps, username: string, password: string, ip: string): Promise<{ token: string; user: UserRecord }> {
-  // Taken before the hash, so concurrent tries cannot all pass a check made before any failed.
+  // Counted from before the hash, so concurrent tries cannot all pass a check made before any failed.
   const verdict = deps.throttle.attempt(ip, username);
   if (!verdict.allowed)
     throw new ApiError('too-many-requests', 'Too many failed logins; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
@@ -25,11 +25,14 @@ export async function login(deps: LoginDeps, username: string, password: string,
   try {
     ok = await deps.passwords.verify(password, user?.passwordHash ?? null);
   } catch (e) {
-    deps.throttle.release(ip, username);
+    deps.throttle.release(verdict.ticket);
     throw e;
   }
-  if (!user || !ok) throw new ApiError('unauthorized', 'Incorrect username and/or password.');
-  deps.throttle.succeed(ip, username);
+  if (!user || !ok) {
+    deps.throttle.fail(verdict.ticket);
+    throw new ApiError('unauthorized', 'Incorrect username and/or password.');
+  }
+  deps.throttle.succeed(verdict.ticket);
   return { token: issueToken(deps, user.id), user };
 }
 

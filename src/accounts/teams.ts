@@ -7,6 +7,7 @@ import {
 } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import { newAccessCode } from './secrets.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 
 /**
  * The team, or 404. Called after the permission check, as Umami checks: a caller who is not a
@@ -72,10 +73,7 @@ export function deleteTeam(d: AccountsDeps, p: Principal, teamId: string): void 
 }
 
 /** Counts a caller's wrong access codes (a LoginThrottle of its own: per caller and client, per client, per caller). */
-export interface JoinThrottle {
-  attempt(client: string, name: string): { allowed: true } | { allowed: false; retryAfterS: number };
-  release(client: string, name: string): void;
-}
+export type JoinThrottle = Pick<LoginThrottle, 'attempt' | 'fail' | 'release'>;
 
 /**
  * Any signed-in user with the code joins as `team-member`. Wrong codes are throttled as wrong
@@ -87,8 +85,9 @@ export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string, clie
   if (verdict && !verdict.allowed)
     throw new ApiError('too-many-requests', 'Too many wrong access codes; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
   const team = d.meta.teams.byAccessCode(accessCode);
+  if (verdict && team) client!.throttle.release(verdict.ticket);
+  else if (verdict) client!.throttle.fail(verdict.ticket);
   if (!team) throw new ApiError('not-found', 'Team not found.');
-  client?.throttle.release(client.ip, p.user.id);
   if (d.meta.members.get(team.id, p.user.id)) throw new ApiError('bad-request', 'User is already a team member.');
   return d.meta.members.add(team.id, p.user.id, 'team-member', d.clock());
 }

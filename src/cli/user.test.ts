@@ -4,7 +4,7 @@ import { passwordHasher, TEST_PASSWORD_COST } from '../accounts/passwords.ts';
 import { openDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
-import { userCommand } from './user.ts';
+import { printable, userCommand } from './user.ts';
 
 describe('footfall user reset-password', () => {
   it("prints a new password, ends the user's sessions and names the API keys that still work", async () => {
@@ -36,5 +36,10 @@ describe('footfall user reset-password', () => {
     expect(after.tokens.live('h1', now + 2000)).toBeNull();
     expect(after.apiKeys.byHash('k1')).not.toBeNull();
     reopened.close();
+  });
+
+  it('prints a key name with every control and format character escaped, C1 and bidi ones too', () => {
+    expect(printable('ok name')).toBe('"ok name"');
+    expect(printable('a\u009b2Kb\u007f\u202ec\u0007')).toBe('"a\\u009b2Kb\\u007f\\u202ec\\u0007"');
   });
 });

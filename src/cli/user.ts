@@ -59,12 +59,20 @@ export async function userCommand(
       io.err(`footfall: ${keys.length} API key${keys.length === 1 ? '' : 's'} of "${name}" still work${keys.length === 1 ? 's' : ''}; revoke any you do not know with DELETE /api/api-keys/ID:\n`);
       for (const k of keys) {
         const used = k.lastUsedAt === null ? 'never used' : `last used ${new Date(k.lastUsedAt).toISOString()}`;
-        // The name as JSON: a key's name is anyone's text, and control characters in it must not reach the terminal.
-        io.err(`  ${k.id}  ${k.prefix}…  ${JSON.stringify(k.name)}  created ${new Date(k.createdAt).toISOString()}, ${used}\n`);
+        io.err(`  ${k.id}  ${k.prefix}…  ${printable(k.name)}  created ${new Date(k.createdAt).toISOString()}, ${used}\n`);
       }
     }
     return 0;
   } finally {
     db.close();
   }
+}
+
+/**
+ * A key's name as a JSON string with every control and format character escaped too (C1 controls
+ * such as U+009B, DEL, bidi overrides): the name is anyone's text, and none of it may move the
+ * terminal's cursor or reorder the line that lists it.
+ */
+export function printable(name: string): string {
+  return JSON.stringify(name).replace(/[\p{Cc}\p{Cf}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -7,10 +7,6 @@
   if (!script) return;
   var data = script.dataset;
   var loc = win.location;
-  // The same tag twice on one page (a theme and a plugin both add it): the first copy tracks
-  // alone. Two different tags both track, as Prisme's do.
-  var config = JSON.stringify([script.src, data]);
-  if (win.prisme && win.prisme.footfall === config) return;
   var server = new URL(data.prismeUrl || script.src, loc.href);
   var base = (data.prismeUrl ? server.origin + server.pathname : server.origin).replace(/\/+$/, '');
   var eventsUrl = base + '/api/v1/events';
@@ -22,6 +18,12 @@
   var outboundLinks = data.outboundLinks !== 'false';
   var fileDownloads = data.fileDownloads !== 'false';
   var defaultStatus = data.status || '200';
+  // The same tag twice on one page (a theme and a plugin both add it, one as wa.js?ver=6.4): a
+  // copy whose settings an earlier copy already tracks with stays idle. Tags with other settings
+  // all track, as Prisme's do.
+  var settings = JSON.stringify([base, domain, firstPath, manual, defaultVisitorId, outboundLinks, fileDownloads, defaultStatus]);
+  var running = win.prisme && Array.isArray(win.prisme.footfall) ? win.prisme.footfall : [];
+  if (running.indexOf(settings) !== -1) return;
   var optedOut = false;
   try {
     optedOut = win.localStorage.getItem('prismeAnalytics.tracking.enable') === 'false';
@@ -77,7 +79,7 @@
     if (!href) return; // an anchor with no href is no link
     var url;
     try {
-      url = new URL(href || '', loc.href);
+      url = new URL(href, anchor.baseURI);
     } catch (e) {
       return;
     }
@@ -112,7 +114,7 @@
       .join(' ');
   }
 
-  var api = { trigger: trigger, footfall: config };
+  var api = { trigger: trigger, footfall: running.concat([settings]) };
   if (manual) api.pageview = pageview;
   win.prisme = api;
 

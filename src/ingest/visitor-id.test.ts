@@ -148,12 +148,17 @@ describe('SaltKeeper', () => {
     clock.advance(SALT_RETRY_MS);
     expect(keeper.saltFor()).toBe(today);
     expect(store.days.get('2026-03-03')).toBe(today);
-    // A day whose salt is never saved: the next day's start says it gave up.
+    // A day whose salt is never saved: the next day's start says it gave up, and tries that day's once.
     broken = true;
+    let saves = 0;
+    const counting: SaltStore = { ...flaky, save: (d, salt) => (saves++, flaky.save(d, salt)) };
+    const next = new SaltKeeper(counting, clock, (msg) => warnings.push(msg));
     clock.advance(86_400_000);
-    keeper.saltFor();
+    next.saltFor();
     clock.advance(86_400_000);
-    keeper.saltFor();
+    saves = 0;
+    next.saltFor();
+    expect(saves).toBe(1);
     expect(warnings).toContain("gave up saving a day's salt: the day is over");
   });
 

@@ -115,7 +115,7 @@ export class SaltKeeper {
   /** The current day's bounds and salt: the hot path compares two numbers instead of formatting a date. */
   private current: { from: number; to: number; salt: Uint8Array } | null = null;
   /** What the store still lacks: the day's new salt (null once saved) and the delete of older days. */
-  private unsaved: { day: string; salt: Uint8Array | null; deleteBefore: string; retryAt: number; failures: number } | null = null;
+  private unsaved: { day: string; until: number; salt: Uint8Array | null; deleteBefore: string; retryAt: number; failures: number } | null = null;
 
   constructor(
     private readonly store: SaltStore,
@@ -125,7 +125,9 @@ export class SaltKeeper {
 
   /** The salt for the UTC day containing `nowMs` (default: the injected clock's now). */
   saltFor(nowMs: number = this.clock()): Uint8Array {
-    if (this.unsaved !== null && nowMs >= this.unsaved.retryAt) this.save(nowMs);
+    // Not once the pending day is over: the day change below gives that save up and makes its own
+    // (one wait for the day's first hit, not two).
+    if (this.unsaved !== null && nowMs >= this.unsaved.retryAt && nowMs < this.unsaved.until) this.save(nowMs);
     const c = this.current;
     if (c && nowMs >= c.from && nowMs < c.to) return c.salt;
     const salt = this.saltForDay(nowMs);
@@ -159,7 +161,7 @@ export class SaltKeeper {
     if (pending?.salt) this.warn("gave up saving a day's salt: the day is over", { day: pending.day, failures: pending.failures });
     for (const d of this.known.keys()) if (d < yesterday) this.known.delete(d);
     this.known.set(day, salt);
-    this.unsaved = { day, salt: stored ? null : salt, deleteBefore: yesterday, retryAt: nowMs, failures: 0 };
+    this.unsaved = { day, until: Date.parse(day) + DAY_MS, salt: stored ? null : salt, deleteBefore: yesterday, retryAt: nowMs, failures: 0 };
     this.save(nowMs);
     return salt;
   }

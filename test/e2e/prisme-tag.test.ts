@@ -98,9 +98,16 @@ run("an existing Prisme tag (<script src=…/static/wa.js>) pointed at dist/foot
     pages.set('/docs/pricing', `<!doctype html><title>Pricing</title>${tag()}
       <a id="dl" href="/files/report.pdf?v=2" download>report</a> <a id="out" href="https://other.example/offer?ref=x">offer</a>`);
     const seen = await visit('/docs/pricing?utm_source=newsletter', 6, async (page) => {
-      await page.evaluate(() => (globalThis as any).prisme.trigger('signup', { plan: 'pro', seats: 3 }));
-      await page.evaluate(() => (globalThis as any).history.pushState({}, '', '/docs/next'));
-      await page.click('#dl');
+      // Each step waits for Footfall's answer before the next: leaving the page (the outbound click) while a
+      // request still waits for its CORS preflight cancels it — a page's own race, not the tag's.
+      const step = async (path: string, act: () => Promise<unknown>) => {
+        const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(path));
+        await act();
+        await answered;
+      };
+      await step('/custom/signup', () => page.evaluate(() => (globalThis as any).prisme.trigger('signup', { plan: 'pro', seats: 3 })));
+      await step('/pageviews', () => page.evaluate(() => (globalThis as any).history.pushState({}, '', '/docs/next')));
+      await step('/file-downloads', () => page.click('#dl'));
       await page.click('#out', { noWaitAfter: true });
     });
     // The outbound click is the last thing the page does: it leaves for the link, and the renderer calls its
@@ -150,7 +157,9 @@ run("an existing Prisme tag (<script src=…/static/wa.js>) pointed at dist/foot
     });
     const once = { asked: ['GET /static/wa.js', 'POST /api/v1/events/pageviews'], answered: ['GET /static/wa.js 200', 'POST /api/v1/events/pageviews 200'], problems: [] };
     expect([manual, missing]).toEqual([once, once]);
-    const paths = (await exported(7)).filter((e) => e.type === 'pageview').map((e) => [e.path, e.status]);
+    const all = await exported(7);
+    expect(all).toHaveLength(7);
+    const paths = all.filter((e) => e.type === 'pageview').map((e) => [e.path, e.status]);
     expect(paths).toContainEqual(['/virtual/step-1', 200]);
     expect(paths).toContainEqual(['/not-found-page', 404]);
   }, 30_000);
@@ -158,7 +167,9 @@ run("an existing Prisme tag (<script src=…/static/wa.js>) pointed at dist/foot
   it('tracks once when a page has the same tag twice, both tags when they differ, and links of any scheme with a host, SVG links too', async () => {
     // The page keeps every click (capture phase, before the tag's listener sees the bubbling click).
     const stay = `<script>document.addEventListener('click', (e) => e.preventDefault(), true)</script>`;
-    pages.set('/twice', `<!doctype html>${stay}${tag()}${tag()}
+    // The second copy as WordPress enqueues a theme's script: a version query, an attribute of its own.
+    const wordpress = `<script defer src="${ff.url}/static/wa.js?ver=6.4" data-wp-strategy="defer"></script>`;
+    pages.set('/twice', `<!doctype html>${stay}${tag()}${wordpress}
       <a id="ftp" href="ftp://files.example.com/pub/a.zip?x=1">ftp</a> <a id="mail" href="mailto:sales@example.com">mail</a>
       <svg width="50" height="20"><a id="svg" href="https://svg.example/about"><text x="0" y="15">svg</text></a></svg>
       <a id="pinged" href="https://other.example/" ping="${ff.url.toUpperCase()}/api/v1/events/outbound-links ${ff.url}0/look-alike https://elsewhere.example/p">pinged</a>`);
@@ -172,11 +183,15 @@ run("an existing Prisme tag (<script src=…/static/wa.js>) pointed at dist/foot
     const posts = (seen: { asked: string[] }) => seen.asked.filter((a) => a.startsWith('POST'));
     expect(twice.problems).toEqual([]);
     expect(posts(twice)).toEqual(['POST /api/v1/events/pageviews', 'POST /api/v1/events/outbound-links', 'POST /api/v1/events/outbound-links']);
-    const targets = (await exported(10)).filter((e) => e.type === 'outbound-link' && e.path === '/twice').map((e) => e.target);
+    const all = await exported(10);
+    expect(all).toHaveLength(10);
+    const targets = all.filter((e) => e.type === 'outbound-link' && e.path === '/twice').map((e) => e.target);
     expect(targets.toSorted()).toEqual(['ftp://files.example.com/pub/a.zip', 'https://svg.example/about']);
+    expect(twice.asked.filter((a) => a.startsWith('GET /static/wa.js'))).not.toHaveLength(0);
 
-    // A manual tag, then an automatic one with other attributes: both run, as Prisme's would.
-    pages.set('/two-tags', `<!doctype html>${tag('data-manual="true"')}${tag('data-status="201"')}`);
+    // An automatic tag, a manual one, the automatic one again: the two differing tags both run (as Prisme's
+    // would), the repeated one once.
+    pages.set('/two-tags', `<!doctype html>${tag('data-status="201"')}${tag('data-manual="true"')}${tag('data-status="201"')}`);
     const two = await visit('/two-tags', 2);
     expect(posts(two)).toEqual(['POST /api/v1/events/pageviews']);
   }, 30_000);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'bun:test';
 import type { Browser, Page } from 'playwright-core';
 import type { Server } from 'bun';
-import { browserDescribe, launchChromium } from '../helpers/browser.ts';
-import { startBinary, type Running } from '../helpers/binary.ts';
+import { browserDescribe, customerSite, type CustomerSite } from '../helpers/browser.ts';
+import type { Running } from '../helpers/binary.ts';
 
 // In CI the browser is installed by .ci/run, so its absence is a failure there, a skip elsewhere.
 const run = browserDescribe('prisme-tag');
@@ -10,38 +10,24 @@ const PASSWORD = 'prisme-tag-password';
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 run("an existing Prisme tag (<script src=…/static/wa.js>) pointed at dist/footfall, in headless Chromium", () => {
+  let w: CustomerSite;
   let ff: Running;
   let site: Server<unknown>;
   let browser: Browser;
-  let token: string;
+  let pages: Map<string, string>;
   let websiteId: string;
-  const pages = new Map<string, string>();
 
   beforeAll(async () => {
-    ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
-    const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
-    token = ((await login.json()) as { token: string }).token;
-    // The customer's site on another port: every call the tag makes to Footfall is cross-origin.
-    site = Bun.serve({
-      hostname: '127.0.0.1',
-      port: 0,
-      fetch(req) {
-        const html = pages.get(new URL(req.url).pathname);
-        if (html) return new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } });
-        return new Response(req.url.endsWith('.ico') ? null : 'file', { status: req.url.endsWith('.ico') ? 204 : 200 });
-      },
-    });
+    // The download link's file is the site's too.
+    w = await customerSite(PASSWORD, (path) => (path.startsWith('/files/') ? new Response('file') : null));
+    ({ ff, site, browser, pages } = w);
     // Its domain makes the site's origin one Footfall accepts (the port is not compared, as in Prisme).
-    const res = await fetch(`${ff.url}/api/websites`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Tagged site', domain: '127.0.0.1' }) });
+    const res = await fetch(`${ff.url}/api/websites`, { method: 'POST', headers: { authorization: `Bearer ${w.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Tagged site', domain: '127.0.0.1' }) });
     websiteId = ((await res.json()) as { id: string }).id;
-    // Anything but loopback goes to a closed proxy port and fails (an outbound link's navigation included).
-    browser = await launchChromium(['--proxy-server=http://127.0.0.1:9']);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    site?.stop(true);
-    if (ff) expect(await ff.stop()).toBe(0);
+    if (w) expect(await w.close()).toBe(0);
   });
 
   const tag = (attrs = '') => `<script defer src="${ff.url}/static/wa.js" ${attrs}></script>`;
@@ -83,16 +69,7 @@ run("an existing Prisme tag (<script src=…/static/wa.js>) pointed at dist/foot
     return { asked, answered: answered.toSorted(), problems };
   }
 
-  /** The website's export, polled until it holds `count` events (the write buffer flushes every 250 ms). */
-  async function exported(count: number): Promise<Record<string, any>[]> {
-    let events: Record<string, any>[] = [];
-    for (let i = 0; i < 100 && events.length < count; i++) {
-      if (i) await Bun.sleep(100);
-      const text = await (await fetch(`${ff.url}/api/websites/${websiteId}/export`, { headers: { authorization: `Bearer ${token}` } })).text();
-      events = text.trim() ? text.trim().split('\n').map((l) => JSON.parse(l)) : [];
-    }
-    return events;
-  }
+  const exported = (count: number) => w.exported(websiteId, count);
 
   it('records the pageview, a custom event, a pushState page, a file download and an outbound click, all in one session', async () => {
     pages.set('/docs/pricing', `<!doctype html><title>Pricing</title>${tag()}

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'bun:test';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { browserDescribe, launchChromium } from '../helpers/browser.ts';
+import { browserDescribe, customerSite, type CustomerSite } from '../helpers/browser.ts';
 import type { Server } from 'bun';
-import { ROOT, startBinary, type Running } from '../helpers/binary.ts';
+import { ROOT, type Running } from '../helpers/binary.ts';
 
 // In CI the browser is installed by .ci/run, so its absence is a failure there, a skip elsewhere.
 const run = browserDescribe('rudder-browser-sdk');
@@ -27,37 +27,20 @@ window.rudder.page('Docs', 'Pricing', { section: 'plans' });
 }
 
 run('the official RudderStack browser SDK (@rudderstack/analytics-js) against dist/footfall in headless Chromium', () => {
+  let w: CustomerSite;
   let ff: Running;
   let site: Server<unknown>;
   let browser: Browser;
   let token: string;
-  const pages = new Map<string, string>();
+  let pages: Map<string, string>;
 
   beforeAll(async () => {
-    ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
-    const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
-    token = ((await login.json()) as { token: string }).token;
-    // A second origin (another port) for the customer's site, so every call to Footfall is cross-origin.
-    site = Bun.serve({
-      hostname: '127.0.0.1',
-      port: 0,
-      fetch(req) {
-        const path = new URL(req.url).pathname;
-        if (path === '/rsa.js') return new Response(Bun.file(SDK_BUNDLE), { headers: { 'content-type': 'text/javascript' } });
-        if (path === '/favicon.ico') return new Response(null, { status: 204 });
-        const html = pages.get(path);
-        return html ? new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } }) : new Response('not found', { status: 404 });
-      },
-    });
-    // No route interception: Playwright would answer CORS preflights itself, and Footfall's must be the ones the
-    // browser obeys. Instead everything but loopback goes to a closed proxy port and fails; requests are recorded below.
-    browser = await launchChromium(['--proxy-server=http://127.0.0.1:9']);
+    w = await customerSite(PASSWORD, (path) => (path === '/rsa.js' ? new Response(Bun.file(SDK_BUNDLE), { headers: { 'content-type': 'text/javascript' } }) : null));
+    ({ ff, site, browser, token, pages } = w);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    site?.stop(true);
-    if (ff) expect(await ff.stop()).toBe(0);
+    if (w) expect(await w.close()).toBe(0);
   });
 
   async function createWebsite(name: string): Promise<{ id: string; writeKey: string }> {
@@ -90,16 +73,7 @@ run('the official RudderStack browser SDK (@rudderstack/analytics-js) against di
     return { pageUrl, anonymousId, seen: { ...seen, answered: seen.answered.toSorted() } };
   }
 
-  /** The website's export, polled until it holds `count` events (the write buffer flushes every 250 ms). */
-  async function exported(websiteId: string, count: number): Promise<Record<string, any>[]> {
-    let events: Record<string, any>[] = [];
-    for (let i = 0; i < 100 && events.length < count; i++) {
-      if (i) await Bun.sleep(100);
-      const text = await (await fetch(`${ff.url}/api/websites/${websiteId}/export`, { headers: { authorization: `Bearer ${token}` } })).text();
-      events = text.trim() ? text.trim().split('\n').map((l) => JSON.parse(l)) : [];
-    }
-    return events;
-  }
+  const exported = (websiteId: string, count: number) => w.exported(websiteId, count);
 
   function expectTheThreeCalls(events: Record<string, any>[], anonymousId: string, pageUrl: string) {
     expect(events.map((e) => e.type).toSorted()).toEqual(['identify', 'page', 'track']);

@@ -38,6 +38,18 @@ describe('login, tokens and API keys', () => {
     expect(await wrong()).toBe(429);
   });
 
+  it('charges no try for a login the database failed (503), so five such failures leave the password good', async () => {
+    const { request, meta } = await world();
+    const byUsername = meta.users.byUsername.bind(meta.users);
+    let failing = 5;
+    meta.users.byUsername = (name: string) => {
+      if (failing-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return byUsername(name);
+    };
+    for (let i = 0; i < 5; i++) expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(503);
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(200);
+  });
+
   it('logs in with name and password and the token then works as a bearer', async () => {
     const { request } = await world();
     const res = await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }));
@@ -466,6 +478,18 @@ describe('websites and teams', () => {
     // Another caller is not held by these failures.
     expect((await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.owner))).status).toBe(200);
     clock.advance(180_000);
+    expect((await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.other))).status).toBe(200);
+  });
+
+  it('charges no join try for a lookup the database failed', async () => {
+    const { request, meta, w } = await world();
+    const byAccessCode = meta.teams.byAccessCode.bind(meta.teams);
+    let failing = 5;
+    meta.teams.byAccessCode = (code: string) => {
+      if (failing-- > 0) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+      return byAccessCode(code);
+    };
+    for (let i = 0; i < 5; i++) expect((await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.other))).status).toBe(503);
     expect((await request('/api/teams/join', json('POST', { accessCode: w.accessCode }, w.auth.other))).status).toBe(200);
   });
 

@@ -39,6 +39,12 @@ describe('LoginThrottle', () => {
     expect(th.attempt('1.2.3.4', 'admin').allowed).toBe(false);
   });
 
+  it('asks a client held only by tries still under way to come back in a second, not when an empty bucket would refill', () => {
+    const th = new LoginThrottle({ clock: manualClock() });
+    for (let i = 0; i < 5; i++) expect(th.attempt('1.2.3.4', 'bob').allowed).toBe(true);
+    expect(th.attempt('1.2.3.4', 'bob')).toEqual({ allowed: false, retryAfterS: 1 });
+  });
+
   it('charges a successful try nothing, so logging in costs nothing however often, and ends a ticket once', () => {
     const th = new LoginThrottle({ clock: manualClock() });
     for (let i = 0; i < 1000; i++) success(th, '1.2.3.4', 'bob');

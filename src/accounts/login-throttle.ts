@@ -143,7 +143,10 @@ export class LoginThrottle {
       const b = this.buckets.peek(k);
       const tokens = b ? Math.min(policy.capacity, b.tokens + Math.max(0, now - b.at) * rate) : policy.capacity;
       const free = tokens - (this.inFlight.get(k) ?? 0);
-      if (free < 1) wait = Math.max(wait, Math.max(1, Math.ceil((1 - free) / rate / 1000)));
+      if (free >= 1) continue;
+      // Held only by tries still under way: most end in a moment (and a success frees its place), so
+      // ask again in a second; an empty bucket says when it has a token again.
+      wait = Math.max(wait, tokens >= 1 ? 1 : Math.max(1, Math.ceil((1 - tokens) / rate / 1000)));
     }
     return wait;
   }

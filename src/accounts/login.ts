@@ -19,21 +19,21 @@ export async function login(deps: LoginDeps, username: string, password: string,
   const verdict = deps.throttle.attempt(ip, username);
   if (!verdict.allowed)
     throw new ApiError('too-many-requests', 'Too many failed logins; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
-  const user = deps.meta.users.byUsername(username);
-  // One argon2 verify on both paths: a missing user costs the same as a wrong password.
-  let ok: boolean;
   try {
-    ok = await deps.passwords.verify(password, user?.passwordHash ?? null);
-  } catch (e) {
+    const user = deps.meta.users.byUsername(username);
+    // One argon2 verify on both paths: a missing user costs the same as a wrong password.
+    const ok = await deps.passwords.verify(password, user?.passwordHash ?? null);
+    if (!user || !ok) {
+      deps.throttle.fail(verdict.ticket);
+      throw new ApiError('unauthorized', 'Incorrect username and/or password.');
+    }
+    deps.throttle.succeed(verdict.ticket);
+    return { token: issueToken(deps, user.id), user };
+  } finally {
+    // A try that ended in neither (the hasher's queue full, the database failing) is charged nothing;
+    // after fail or succeed this does nothing.
     deps.throttle.release(verdict.ticket);
-    throw e;
   }
-  if (!user || !ok) {
-    deps.throttle.fail(verdict.ticket);
-    throw new ApiError('unauthorized', 'Incorrect username and/or password.');
-  }
-  deps.throttle.succeed(verdict.ticket);
-  return { token: issueToken(deps, user.id), user };
 }
 
 export function issueToken(deps: AccountsDeps & { tokenTtlMs?: number }, userId: string): string {

@@ -84,9 +84,14 @@ export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string, clie
   const verdict = client?.throttle.attempt(client.ip, p.user.id);
   if (verdict && !verdict.allowed)
     throw new ApiError('too-many-requests', 'Too many wrong access codes; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
-  const team = d.meta.teams.byAccessCode(accessCode);
-  if (verdict && team) client!.throttle.release(verdict.ticket);
-  else if (verdict) client!.throttle.fail(verdict.ticket);
+  let team: TeamRecord | null;
+  try {
+    team = d.meta.teams.byAccessCode(accessCode);
+    if (!team && verdict) client!.throttle.fail(verdict.ticket);
+  } finally {
+    // Found, or the lookup threw: nothing charged (after fail this does nothing).
+    if (verdict) client!.throttle.release(verdict.ticket);
+  }
   if (!team) throw new ApiError('not-found', 'Team not found.');
   if (d.meta.members.get(team.id, p.user.id)) throw new ApiError('bad-request', 'User is already a team member.');
   return d.meta.members.add(team.id, p.user.id, 'team-member', d.clock());

@@ -41,5 +41,7 @@ describe('footfall user reset-password', () => {
   it('prints a key name with every control and format character escaped, C1 and bidi ones too', () => {
     expect(printable('ok name')).toBe('"ok name"');
     expect(printable('a\u009b2Kb\u007f\u202ec\u0007')).toBe('"a\\u009b2Kb\\u007f\\u202ec\\u0007"');
+    // An astral format character as both halves (two different ones must not print alike), a line separator too.
+    expect(printable('a\u{E0041}\u{E0042}\u2028b')).toBe('"a\\udb40\\udc41\\udb40\\udc42\\u2028b"');
   });
 });

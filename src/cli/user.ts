@@ -69,10 +69,11 @@ export async function userCommand(
 }
 
 /**
- * A key's name as a JSON string with every control and format character escaped too (C1 controls
- * such as U+009B, DEL, bidi overrides): the name is anyone's text, and none of it may move the
+ * A key's name as a JSON string with every control, format and line-separator character escaped
+ * too (C1 controls such as U+009B, DEL, bidi overrides, U+2028; an astral one as its two halves): the name is anyone's text, and none of it may move the
  * terminal's cursor or reorder the line that lists it.
  */
 export function printable(name: string): string {
-  return JSON.stringify(name).replace(/[\p{Cc}\p{Cf}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escape = (c: string) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+  return JSON.stringify(name).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, escape);
 }

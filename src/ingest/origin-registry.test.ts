@@ -55,6 +55,8 @@ describe('OriginRegistry', () => {
     expect(isParentDomain('shop.example', 'blog.shop.example')).toBe(true);
     expect(isParentDomain('com', 'shop.com')).toBe(false);
     expect(isParentDomain('0.1', '10.0.0.1')).toBe(false);
+    // An IPv6 address with a port, as a URL writes it.
+    expect(domainHost('http://[::1]:8080/')).toBe('[::1]');
   });
 
   it('accepts an Origin on the www. of a website\'s domain, but no other subdomain (a website on github.io must not open every site under it)', () => {

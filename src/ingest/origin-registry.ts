@@ -37,7 +37,7 @@ export function domainHost(domain: string): string | null {
   d = d.split(/[/?#]/, 1)[0]!;
   const at = d.lastIndexOf('@');
   if (at >= 0) d = d.slice(at + 1);
-  if (!d.startsWith('[')) d = d.replace(/:\d*$/, '');
+  d = d.startsWith('[') ? d.replace(/^(\[[^\]]*\]):\d*$/, '$1') : d.replace(/:\d*$/, '');
   return d && HOST_RE.test(d) ? d : null;
 }
 

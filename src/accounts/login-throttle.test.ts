@@ -96,8 +96,16 @@ describe('LoginThrottle', () => {
   it('stays bounded under a flood of distinct addresses and names', () => {
     const th = new LoginThrottle({ clock: manualClock(), maxKeys: 1000 });
     for (let i = 0; i < 10_000; i++) failures(th, `10.0.${i >> 8}.${i & 255}`, `user${i}`, 1);
-    expect(th.size).toBe(1000);
+    expect(th.size).toBe(3000); // 1000 of each kind of bucket
     for (let i = 0; i < 10_000; i++) success(th, `10.1.${i >> 8}.${i & 255}`, `known${i}`);
-    expect(th.size).toBe(2000);
+    expect(th.size).toBe(4000);
+  });
+
+  it("keeps a drained name bucket while a flood of failures on made-up names from other addresses fills the others", () => {
+    const th = new LoginThrottle({ clock: manualClock(), maxKeys: 300 });
+    for (let i = 0; i < 100; i++) failures(th, `198.51.${i >> 8}.${i & 255}`, 'victim', 1);
+    // 250 addresses × 1 made-up name each: 250 more name buckets would not fit beside the victim's in one shared map of 300.
+    for (let i = 0; i < 250; i++) failures(th, `203.0.${i >> 8}.${i & 255}`, `madeup${i}`, 1);
+    expect(th.check('192.0.2.1', 'victim').allowed).toBe(false);
   });
 });

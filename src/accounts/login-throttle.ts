@@ -13,7 +13,7 @@ export interface LoginThrottleOptions {
   /** Failures allowed in a burst per name from every client together (many addresses guessing one account). */
   perUser?: number;
   periodMs?: number;
-  /** Buckets kept, and known clients kept (two maps of this size); the least recently used are forgotten beyond it. */
+  /** Buckets kept of each kind, and known clients kept (four maps of this size); the least recently used are forgotten beyond it. */
   maxKeys?: number;
 }
 
@@ -54,7 +54,8 @@ export function throttleClient(ip: string): string {
  * never written anywhere). Tries in flight are bounded by the password hasher's queue.
  */
 export class LoginThrottle {
-  private readonly buckets: Lru<string, Bucket>;
+  /** One map per kind: failures on made-up names (each a new name bucket) must not push a drained pair or client bucket out, nor the other way round. */
+  private readonly buckets: Record<'pair' | 'client' | 'user', Lru<string, Bucket>>;
   private readonly known: Lru<string, true>;
   private readonly inFlight = new Map<string, number>();
   private readonly policies: Record<'pair' | 'client' | 'user', BucketPolicy>;
@@ -66,12 +67,13 @@ export class LoginThrottle {
       client: { capacity: opts.perClient ?? 20, periodMs },
       user: { capacity: opts.perUser ?? 100, periodMs },
     };
-    this.buckets = new Lru(opts.maxKeys ?? 20_000);
-    this.known = new Lru(opts.maxKeys ?? 20_000);
+    const max = opts.maxKeys ?? 20_000;
+    this.buckets = { pair: new Lru(max), client: new Lru(max), user: new Lru(max) };
+    this.known = new Lru(max);
   }
 
   get size(): number {
-    return this.buckets.size + this.known.size + this.inFlight.size;
+    return this.buckets.pair.size + this.buckets.client.size + this.buckets.user.size + this.known.size + this.inFlight.size;
   }
 
   /** May this client try this name now? Looks only. */
@@ -94,10 +96,11 @@ export class LoginThrottle {
     if (!this.end(ticket)) return;
     const now = this.opts.clock();
     for (const k of ticket.keys) {
-      const b = this.buckets.get(k);
-      const policy = this.policyOf(k);
+      const kind = kindOf(k);
+      const b = this.buckets[kind].get(k);
+      const policy = this.policies[kind];
       const r = takeToken(policy, b ? b.tokens : policy.capacity, b ? b.at : now, now);
-      this.buckets.set(k, { tokens: r.tokens, at: r.at });
+      this.buckets[kind].set(k, { tokens: r.tokens, at: r.at });
     }
   }
 
@@ -131,16 +134,13 @@ export class LoginThrottle {
     return keys;
   }
 
-  private policyOf(key: string): BucketPolicy {
-    return key.startsWith('pair:') ? this.policies.pair : key.startsWith('ip:') ? this.policies.client : this.policies.user;
-  }
-
   private waitS(keys: readonly string[], now: number): number {
     let wait = 0;
     for (const k of keys) {
-      const policy = this.policyOf(k);
+      const kind = kindOf(k);
+      const policy = this.policies[kind];
       const rate = policy.capacity / policy.periodMs;
-      const b = this.buckets.peek(k);
+      const b = this.buckets[kind].peek(k);
       const tokens = b ? Math.min(policy.capacity, b.tokens + Math.max(0, now - b.at) * rate) : policy.capacity;
       const free = tokens - (this.inFlight.get(k) ?? 0);
       if (free >= 1) continue;
@@ -150,6 +150,10 @@ export class LoginThrottle {
     }
     return wait;
   }
+}
+
+function kindOf(key: string): 'pair' | 'client' | 'user' {
+  return key.startsWith('pair:') ? 'pair' : key.startsWith('ip:') ? 'client' : 'user';
 }
 
 function pairKey(ip: string, username: string): string {

@@ -37,7 +37,14 @@ export function domainHost(domain: string): string | null {
   d = d.split(/[/?#]/, 1)[0]!;
   const at = d.lastIndexOf('@');
   if (at >= 0) d = d.slice(at + 1);
-  d = d.startsWith('[') ? d.replace(/^(\[[^\]]*\]):\d*$/, '$1') : d.replace(/:\d*$/, '');
+  if (d.startsWith('[')) {
+    // An IPv6 address, as a URL parser reads it (`[0:0::1]:8080` → `[::1]`; `[:]`, `[1.2.3.4]` refused).
+    try {
+      d = new URL(`http://${d}`).hostname;
+    } catch {
+      return null;
+    }
+  } else d = d.replace(/:\d*$/, '');
   return d && HOST_RE.test(d) ? d : null;
 }
 

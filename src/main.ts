@@ -278,7 +278,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   };
   let db;
   try {
-    db = openDatabase(dbPath);
+    db = openDatabase(dbPath, undefined, (msg, fields) => log.warn(msg, fields));
   } catch (e) {
     return unusable(e);
   }

@@ -415,7 +415,7 @@ describe('websites and teams', () => {
   });
 
   it("refuses a domain another owner's live website has (www. or not, any case, as a URL), and one that is no host name, on create and update", async () => {
-    const { request, w } = await world();
+    const { request, w, meta } = await world();
     const message = async (res: Response) => [res.status, ((await res.json()) as { error: { message: string } }).error.message];
     const taken = [400, 'That domain is already used by another website.'];
     const first = (await (await request('/api/websites', json('POST', { name: 'Shop', domain: 'shop.example' }, w.auth.owner))).json()) as { id: string };
@@ -433,6 +433,10 @@ describe('websites and teams', () => {
     expect((await request('/api/websites', json('POST', { name: 'Shop blog', domain: 'blog.shop.example' }, w.auth.owner))).status).toBe(200);
     expect((await request('/api/websites', json('POST', { name: 'Parent', domain: 'elsewhere.example' }, w.auth.owner))).status).toBe(200);
     expect(await message(await request('/api/websites', json('POST', { name: 'Bad', domain: 'not a host' }, w.auth.other)))).toEqual([400, 'That domain is not a host name (example.com or www.example.com).']);
+    // A website from before the rules whose domain is no host name stays editable with it resent.
+    meta.websites.update(first.id, { domain: 'My Website' }, Date.now());
+    expect((await request(`/api/websites/${first.id}`, json('POST', { name: 'Shop', domain: 'My Website' }, w.auth.owner))).status).toBe(200);
+    meta.websites.update(first.id, { domain: 'shop.example' }, Date.now());
     // Two owners' websites sharing a domain from before the rule (the fixture's site.example): both stay editable with it.
     for (const [id, auth] of [[w.ownWebsiteId, w.auth.owner], [w.teamWebsiteId, w.auth.teamOwner]] as const)
       expect((await request(`/api/websites/${id}`, json('POST', { name: 'Renamed', domain: 'site.example' }, auth))).status).toBe(200);

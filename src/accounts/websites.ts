@@ -47,6 +47,13 @@ function siteOf(domain: string): string | null {
   return host === null ? null : host.replace(/^www\./, '');
 }
 
+/** The same text (any case), or two spellings of one site (`www.`, a URL, a port). */
+function sameDomain(a: string, b: string): boolean {
+  if (a.trim().toLowerCase() === b.trim().toLowerCase()) return true;
+  const site = siteOf(a);
+  return site !== null && site === siteOf(b);
+}
+
 /**
  * A website's domain must be a host (a URL's is taken: `https://Example.com/x` → example.com), and
  * neither another owner's live website's domain nor under it. The Prisme API counts a page under
@@ -58,10 +65,12 @@ function siteOf(domain: string): string | null {
  */
 function checkDomain(d: AccountsDeps, domain: string | null | undefined, owner: Owned, website?: WebsiteRecord): void {
   if (!domain) return;
+  // Resent as it is (Umami's settings form sends the domain with every save): not checked, so a
+  // website from before these rules, even one whose domain is no host name, stays editable.
+  if (website?.domain && sameDomain(website.domain, domain)) return;
   const host = domainHost(domain);
   const site = siteOf(domain);
   if (host === null || site === null) throw new ApiError('bad-request', 'That domain is not a host name (example.com or www.example.com).');
-  if (website?.domain && siteOf(website.domain) === site) return;
   for (const other of d.meta.websites.domains()) {
     if (other.id === website?.id) continue;
     const otherHost = domainHost(other.domain);

@@ -40,7 +40,8 @@ export async function userCommand(
     io.err(`footfall: no database at ${path} (pass --data-dir)\n`);
     return 1;
   }
-  const db = openDatabase(path);
+  // A database of an older Footfall is upgraded first (and said so: the older binary cannot open it after).
+  const db = openDatabase(path, undefined, (msg, fields) => io.err(`footfall: ${msg} (${fields.fromVersion} → ${fields.toVersion})\n`));
   try {
     const meta = new SqliteMetaStore(db);
     const user = meta.users.byUsername(name);

@@ -18,8 +18,11 @@ export function schemaVersion(db: Database): number {
 /** Each connection's page cache, KiB. */
 export const CACHE_KIB = 256;
 
-/** ':memory:' works too (tests). */
-export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS): Database {
+/** What a migration run says: that it starts (it may take a while), and when it is done. */
+export type MigrationReport = (msg: string, fields: Record<string, unknown>) => void;
+
+/** ':memory:' works too (tests). `report` hears of a migration run, if one is needed. */
+export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS, report?: MigrationReport): Database {
   const db = new Database(path, { create: true, strict: true });
   try {
     // Wait rather than fail when a backup or sqlite3 shell holds a lock for a moment.
@@ -36,7 +39,7 @@ export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS)
     // per exported event either way; with three connections (server, writer, checkpointer) the
     // 1M-address load ran 2–3 MB lower and its export read-back 1–5 MB lower.
     db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
-    migrate(db, path, migrations);
+    migrate(db, path, migrations, report);
     return db;
   } catch (e) {
     db.close();
@@ -44,15 +47,28 @@ export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS)
   }
 }
 
-function migrate(db: Database, path: string, migrations: Migration[]): void {
+function migrate(db: Database, path: string, migrations: Migration[], report?: MigrationReport): void {
   const current = schemaVersion(db);
   const latest = migrations.length ? migrations[migrations.length - 1]!.version : LATEST_VERSION;
   if (current > latest) throw new DatabaseTooNewError(current, latest, path);
-  for (const m of migrations) {
-    if (m.version <= current) continue;
+  const pending = migrations.filter((m) => m.version > current);
+  if (!pending.length) return;
+  // A fresh database (version 0) is only being created: nothing to tell.
+  const tell = current > 0 ? report : undefined;
+  tell?.('upgrading the database to this version (a large one may take a minute; stopped, it starts over at the next start)', {
+    path, fromVersion: current, toVersion: latest, steps: pending.map((m) => m.name),
+  });
+  const started = performance.now();
+  for (const m of pending) {
     db.transaction(() => {
       db.exec(m.sql);
       db.exec(`PRAGMA user_version = ${m.version}`);
     }).immediate();
   }
+  // Every page the migration wrote went through the write-ahead log, which would otherwise stay
+  // that size (as large as the database, after a rewrite of its events) until a clean stop.
+  db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  tell?.('database upgraded; a Footfall older than this one can no longer open it', {
+    path, fromVersion: current, toVersion: latest, seconds: Math.round(performance.now() - started) / 1000,
+  });
 }

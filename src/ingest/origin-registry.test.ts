@@ -58,7 +58,7 @@ describe('OriginRegistry', () => {
     // An IPv6 address with a port, as a URL writes it.
     expect(domainHost('http://[::1]:8080/')).toBe('[::1]');
     expect(domainHost('[0:0:0:0:0:0:0:1]')).toBe('[::1]');
-    for (const bad of ['[:]', '[1.2.3.4]', '[zzz]:80', '[::1]]:80']) expect([bad, domainHost(bad)]).toEqual([bad, null]);
+    for (const bad of ['[:]', '[1.2.3.4]', '[zzz]:80', '[::1]]:80', '[::1]\\evil.example', '[::\t1]']) expect([bad, domainHost(bad)]).toEqual([bad, null]);
   });
 
   it('accepts an Origin on the www. of a website\'s domain, but no other subdomain (a website on github.io must not open every site under it)', () => {

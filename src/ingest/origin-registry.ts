@@ -38,7 +38,9 @@ export function domainHost(domain: string): string | null {
   const at = d.lastIndexOf('@');
   if (at >= 0) d = d.slice(at + 1);
   if (d.startsWith('[')) {
-    // An IPv6 address, as a URL parser reads it (`[0:0::1]:8080` → `[::1]`; `[:]`, `[1.2.3.4]` refused).
+    // An IPv6 address, as a URL parser reads it (`[0:0::1]:8080` → `[::1]`; `[:]`, `[1.2.3.4]` refused),
+    // but without the leniencies it has for whole URLs (a backslash as a slash, white space dropped).
+    if (/[\\\s]/.test(d)) return null;
     try {
       d = new URL(`http://${d}`).hostname;
     } catch {

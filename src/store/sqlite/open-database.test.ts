@@ -32,7 +32,7 @@ describe('openDatabase', () => {
   it('says when it upgrades a database and when it is done, and leaves no write-ahead log the size of the rewrite', () => {
     const path = tempDb();
     const m1 = { version: 1, name: 'a', sql: 'CREATE TABLE a (x TEXT);' };
-    const m2 = { version: 2, name: 'rewrite a', sql: "UPDATE a SET x = upper(x);" };
+    const m2 = { version: 2, name: 'rewrite a', sql: 'UPDATE a SET x = lower(x);' };
     const first = openDatabase(path, [m1], () => {
       throw new Error('a new database is not an upgrade');
     });
@@ -42,7 +42,7 @@ describe('openDatabase', () => {
     const db = openDatabase(path, [m1, m2], (msg, fields) => said.push([msg, fields]));
     expect(said.map(([msg]) => msg)).toEqual([expect.stringContaining('upgrading the database'), expect.stringContaining('database upgraded')]);
     expect(said[0]![1]).toMatchObject({ fromVersion: 1, toVersion: 2, steps: ['rewrite a'] });
-    expect(said[1]![1].seconds).toEqual(expect.any(Number));
+    expect(said[1]![1]).toMatchObject({ seconds: expect.any(Number), walTruncated: true });
     expect(Bun.file(`${path}-wal`).size).toBe(0);
     db.close();
   });

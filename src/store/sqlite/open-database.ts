@@ -67,8 +67,9 @@ function migrate(db: Database, path: string, migrations: Migration[], report?: M
   }
   // Every page the migration wrote went through the write-ahead log, which would otherwise stay
   // that size (as large as the database, after a rewrite of its events) until a clean stop.
-  db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+  // Another process reading (a backup, a sqlite3 shell) keeps it from truncating: said, not fatal.
+  const checkpoint = db.query('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number } | null;
   tell?.('database upgraded; a Footfall older than this one can no longer open it', {
-    path, fromVersion: current, toVersion: latest, seconds: Math.round(performance.now() - started) / 1000,
+    path, fromVersion: current, toVersion: latest, seconds: Math.round(performance.now() - started) / 1000, walTruncated: checkpoint?.busy === 0,
   });
 }

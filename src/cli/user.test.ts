@@ -44,4 +44,15 @@ describe('footfall user reset-password', () => {
     // An astral format character as both halves (two different ones must not print alike), a line separator too.
     expect(printable('a\u{E0041}\u{E0042}\u2028b')).toBe('"a\\udb40\\udc41\\udb40\\udc42\\u2028b"');
   });
+
+  it("refuses a newer Footfall's database in one line with status 3, as serve does", async () => {
+    const dir = tempDir();
+    const db = openDatabase(join(dir, 'footfall.db'));
+    db.exec('PRAGMA user_version = 99');
+    db.close();
+    const err: string[] = [];
+    const code = await userCommand(['reset-password', 'admin', '--data-dir', dir], {}, { out: () => {}, err: (s) => err.push(s) }, passwordHasher(TEST_PASSWORD_COST));
+    expect(code).toBe(3);
+    expect(err.join('')).toMatch(/^footfall: .*footfall\.db has schema version 99, but this Footfall knows versions up to \d+: .*refusing to start\.\n$/);
+  });
 });

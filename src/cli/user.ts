@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { passwordHasher, randomPassword, type PasswordHasher } from '../accounts/passwords.ts';
-import { openDatabase } from '../store/sqlite/open-database.ts';
+import { DatabaseTooNewError, openDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
 
 export interface CliIo {
@@ -41,7 +41,15 @@ export async function userCommand(
     return 1;
   }
   // A database of an older Footfall is upgraded first (and said so: the older binary cannot open it after).
-  const db = openDatabase(path, undefined, (msg, fields) => io.err(`footfall: ${msg} (${fields.fromVersion} → ${fields.toVersion})\n`));
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(path, undefined, (msg, fields) => io.err(`footfall: ${msg} (${fields.fromVersion} → ${fields.toVersion})\n`));
+  } catch (e) {
+    // A newer Footfall's database, or one SQLite cannot use: one line and serve's status for it, no stack trace.
+    if (!(e instanceof DatabaseTooNewError) && !/^SQLITE_/.test(String((e as { code?: unknown } | null)?.code))) throw e;
+    io.err(`footfall: ${e instanceof DatabaseTooNewError ? e.message : `cannot use the database ${path}: ${(e as Error).message}`}\n`);
+    return 3;
+  }
   try {
     const meta = new SqliteMetaStore(db);
     const user = meta.users.byUsername(name);

@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './lib/log.ts';
 import { systemClock } from './lib/clock.ts';
 import { writeBufferFromConfig, type WriteBuffer } from './buffer/write-buffer.ts';
 import { DropCounter } from './ingest/drop-reasons.ts';
-import { DatabaseTooNewError, openDatabase } from './store/sqlite/open-database.ts';
+import { openDatabase, unusableDatabase } from './store/sqlite/open-database.ts';
 import { sourceWorkerUrls, ThreadedSqliteEventStore, type WorkerUrls } from './store/sqlite/threaded-event-store.ts';
 import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
@@ -270,8 +270,8 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
    * trace. Only SQLite's own errors are that; anything else is a bug, and thrown on.
    */
   const unusable = (e: unknown): number => {
-    if (!(e instanceof DatabaseTooNewError) && !/^SQLITE_/.test(String((e as { code?: unknown } | null)?.code))) throw e;
-    const why = e instanceof DatabaseTooNewError ? e.message : `cannot use the database ${resolve(dbPath)}: ${(e as Error).message}`;
+    const why = unusableDatabase(e, resolve(dbPath));
+    if (why === null) throw e;
     operatorLines(config.logFormat, 'error')(`footfall: ${why}\n`);
     lock.release();
     return EXIT_DATABASE;

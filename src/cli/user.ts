@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.ts';
 import { passwordHasher, randomPassword, type PasswordHasher } from '../accounts/passwords.ts';
-import { DatabaseTooNewError, openDatabase } from '../store/sqlite/open-database.ts';
+import { openDatabase, unusableDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
 
 export interface CliIo {
@@ -46,8 +46,9 @@ export async function userCommand(
     db = openDatabase(path, undefined, (msg, fields) => io.err(`footfall: ${msg} (${fields.fromVersion} → ${fields.toVersion})\n`));
   } catch (e) {
     // A newer Footfall's database, or one SQLite cannot use: one line and serve's status for it, no stack trace.
-    if (!(e instanceof DatabaseTooNewError) && !/^SQLITE_/.test(String((e as { code?: unknown } | null)?.code))) throw e;
-    io.err(`footfall: ${e instanceof DatabaseTooNewError ? e.message : `cannot use the database ${path}: ${(e as Error).message}`}\n`);
+    const why = unusableDatabase(e, path);
+    if (why === null) throw e;
+    io.err(`footfall: ${why}\n`);
     return 3;
   }
   try {

@@ -11,6 +11,17 @@ export class DatabaseTooNewError extends Error {
   }
 }
 
+/**
+ * Why the database at `path` cannot be used, in one line naming the file, when `e` says so: a
+ * newer Footfall's schema, or one of SQLite's own errors (not a database, not writable, locked).
+ * Null for anything else: that is a bug, to be thrown on, not a message for the operator.
+ */
+export function unusableDatabase(e: unknown, path: string): string | null {
+  if (e instanceof DatabaseTooNewError) return e.message;
+  if (/^SQLITE_/.test(String((e as { code?: unknown } | null)?.code))) return `cannot use the database ${path}: ${(e as Error).message}`;
+  return null;
+}
+
 export function schemaVersion(db: Database): number {
   return (db.query('PRAGMA user_version').get() as { user_version: number }).user_version;
 }

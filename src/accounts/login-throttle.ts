@@ -19,8 +19,8 @@ export interface LoginThrottleOptions {
 
 /** A try under way: the buckets it counts against until it ends (`fail`, `succeed` or `release`). */
 export interface ThrottleTicket {
+  /** The (client, name) pair's key first, then the client's, then the name's unless the client is known. */
   readonly keys: readonly string[];
-  readonly pair: string;
   ended: boolean;
 }
 
@@ -88,7 +88,7 @@ export class LoginThrottle {
     const wait = this.waitS(keys, this.opts.clock());
     if (wait > 0) return { allowed: false, retryAfterS: wait };
     for (const k of keys) this.inFlight.set(k, (this.inFlight.get(k) ?? 0) + 1);
-    return { allowed: true, ticket: { keys, pair: pairKey(ip, username), ended: false } };
+    return { allowed: true, ticket: { keys, ended: false } };
   }
 
   /** The try failed: each of its buckets loses a token. */
@@ -106,7 +106,8 @@ export class LoginThrottle {
 
   /** The try succeeded: nothing is charged, and this client is known for this name from now on. */
   succeed(ticket: ThrottleTicket): void {
-    if (this.end(ticket)) this.known.set(ticket.pair, true);
+    // The first key is the (client, name) pair's.
+    if (this.end(ticket)) this.known.set(ticket.keys[0]!, true);
   }
 
   /** The try got no answer (the server too busy to hash): nothing is charged. */
@@ -129,8 +130,9 @@ export class LoginThrottle {
   private keysFor(ip: string, username: string): string[] {
     const client = throttleClient(ip);
     const name = username.toLowerCase();
-    const keys = [`pair:${client}\n${name}`, `ip:${client}`];
-    if (!this.known.peek(pairKey(ip, username))) keys.push(`user:${name}`);
+    const pair = `pair:${client}\n${name}`;
+    const keys = [pair, `ip:${client}`];
+    if (!this.known.peek(pair)) keys.push(`user:${name}`);
     return keys;
   }
 
@@ -154,8 +156,4 @@ export class LoginThrottle {
 
 function kindOf(key: string): 'pair' | 'client' | 'user' {
   return key.startsWith('pair:') ? 'pair' : key.startsWith('ip:') ? 'client' : 'user';
-}
-
-function pairKey(ip: string, username: string): string {
-  return `pair:${throttleClient(ip)}\n${username.toLowerCase()}`;
 }

@@ -43,7 +43,10 @@ export interface WebsiteInput {
 
 /** A domain's host without a leading `www.`: the site it names (the Prisme API takes both forms as one). */
 function siteOf(domain: string): string | null {
-  const host = domainHost(domain);
+  return siteOfHost(domainHost(domain));
+}
+
+function siteOfHost(host: string | null): string | null {
   return host === null ? null : host.replace(/^www\./, '');
 }
 
@@ -69,13 +72,13 @@ function checkDomain(d: AccountsDeps, domain: string | null | undefined, owner: 
   // website from before these rules, even one whose domain is no host name, stays editable.
   if (website?.domain && sameDomain(website.domain, domain)) return;
   const host = domainHost(domain);
-  const site = siteOf(domain);
+  const site = siteOfHost(host);
   if (host === null || site === null) throw new ApiError('bad-request', 'That domain is not a host name (example.com or www.example.com).');
   for (const other of d.meta.websites.domains()) {
     if (other.id === website?.id) continue;
     const otherHost = domainHost(other.domain);
     if (otherHost === null) continue;
-    const same = siteOf(other.domain) === site;
+    const same = siteOfHost(otherHost) === site;
     if (!same && !isParentDomain(otherHost, host)) continue;
     const w = d.meta.websites.byId(other.id);
     if (w && (w.userId !== owner.userId || w.teamId !== owner.teamId))

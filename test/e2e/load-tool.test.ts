@@ -5,9 +5,15 @@ import { ensureBinary, startBinary, tempDir } from '../helpers/binary.ts';
 
 const PASSWORD = 'load-tool-e2e-password';
 
-async function run(args: string[], env: Record<string, string> = {}) {
+/** Starts `footfall bench` with these arguments; its output is read as it comes. */
+function spawnBench(args: string[], env: Record<string, string> = {}) {
   const p = Bun.spawn([ensureBinary(), 'bench', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdout: 'pipe', stderr: 'pipe' });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { p, stdout: new Response(p.stdout).text(), stderr: new Response(p.stderr).text() };
+}
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const b = spawnBench(args, env);
+  const [stdout, stderr, code] = await Promise.all([b.stdout, b.stderr, b.p.exited]);
   return { stdout, stderr, code };
 }
 
@@ -75,12 +81,8 @@ describe('footfall bench (the load tool inside the binary)', () => {
   it('keeps a handful of sockets and still reports its run when the target goes away mid-run', async () => {
     const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
     const dir = tempDir();
-    const p = Bun.spawn([ensureBinary(), 'bench', '--target', ff.url, '--duration', '4s', '--connections', '8', '--quiet', '--json', join(dir, 'run.json')], {
-      env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: PASSWORD }, stdout: 'pipe', stderr: 'pipe',
-    });
+    const { p, stdout, stderr } = spawnBench(['--target', ff.url, '--duration', '4s', '--connections', '8', '--quiet', '--json', join(dir, 'run.json')], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
     try {
-      const stdout = new Response(p.stdout).text();
-      const stderr = new Response(p.stderr).text();
       // Once it is driving load (the target has taken hits), the target stops.
       await targetHasTaken(ff.url, 1);
       expect(await ff.stop()).toBe(0);
@@ -137,12 +139,8 @@ describe('footfall bench (the load tool inside the binary)', () => {
     const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
     const dir = tempDir();
     const started = performance.now();
-    const p = Bun.spawn([ensureBinary(), 'bench', '--target', ff.url, '--duration', '60s', '--connections', '4', '--ack-check', '--json', join(dir, 'run.json')], {
-      env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: PASSWORD }, stdout: 'pipe', stderr: 'pipe',
-    });
+    const { p, stdout, stderr } = spawnBench(['--target', ff.url, '--duration', '60s', '--connections', '4', '--ack-check', '--json', join(dir, 'run.json')], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
     try {
-      const stdout = new Response(p.stdout).text();
-      const stderr = new Response(p.stderr).text();
       await targetHasTaken(ff.url, 101);
       p.kill('SIGINT');
       expect(await p.exited).toBe(130);

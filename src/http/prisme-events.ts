@@ -2,7 +2,6 @@
 import { Elysia } from 'elysia';
 import type { Server } from 'bun';
 import type { SubmitOutcome, WriteBuffer } from '../buffer/write-buffer.ts';
-import type { CanonicalEvent } from '../ingest/event.ts';
 import type { DropCounter } from '../ingest/drop-reasons.ts';
 import type { PrismeContext } from '../ingest/prisme-context.ts';
 import { customBodyProperties, customBodyTypeOk, noscriptProps, prismeClick, prismeCustom, prismePageview, type PrismeClient, type PrismeResult } from '../ingest/prisme-hits.ts';
@@ -58,10 +57,16 @@ export function prismeRoutes(d: PrismeRouteDeps) {
    * durable ack is not: the event stays queued). Synchronous unless the write buffer makes the
    * request wait (durable acks).
    */
-  const store = (event: CanonicalEvent | null): SubmitOutcome | Promise<SubmitOutcome> => {
-    if (!event) return 'ok';
-    const r = d.buffer.submit(event);
-    return r instanceof Promise ? r.then(counted) : counted(r);
+  const store = (r: PrismeResult & { ok: true }): SubmitOutcome | Promise<SubmitOutcome> => {
+    if (!r.event) {
+      r.commit?.();
+      return 'ok';
+    }
+    const outcome = d.buffer.submit(r.event);
+    // Taken (a durable ack's promise is taken too, only not yet committed): the pageview's session
+    // change stands. Refused: the sessions stay as they were, for the client's retry.
+    if (outcome !== 'full') r.commit?.();
+    return outcome instanceof Promise ? outcome.then(counted) : counted(outcome);
   };
   const counted = (outcome: SubmitOutcome): SubmitOutcome => {
     if (outcome === 'full') d.drops.add('buffer-full');
@@ -75,7 +80,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
       return prismeAnswer(400, headers, r.reason);
     }
     if (r.drop) d.drops.add(r.drop);
-    const ok = store(r.event);
+    const ok = store(r);
     return ok instanceof Promise ? ok.then((v) => storedAnswer(headers, v)) : storedAnswer(headers, ok);
   };
   const storedAnswer = (headers: Headers, outcome: SubmitOutcome): Response => {
@@ -92,7 +97,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
       return prismeAnswer(400, headers, r.reason, PRISME_GIF);
     }
     if (r.drop) d.drops.add(r.drop);
-    await store(r.event);
+    await store(r);
     return prismeAnswer(200, headers, undefined, PRISME_GIF);
   };
 
@@ -195,7 +200,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
         return prismeAnswer(400, e.headers, r.reason);
       }
       // The visitor is on their way out: send them on even when the buffer is full (the drop is counted).
-      await store(r.event);
+      await store(r);
       e.headers.set('location', r.location!);
       return prismeAnswer(302, e.headers);
     });

@@ -19,7 +19,18 @@ export interface PrismeClient {
 }
 
 export type PrismeResult =
-  | { ok: true; event: CanonicalEvent | null; drop?: DropReason; location?: string }
+  | {
+      ok: true;
+      event: CanonicalEvent | null;
+      drop?: DropReason;
+      location?: string;
+      /**
+       * A pageview's change to its sessions, for the caller to make once the event is taken (at
+       * once when there is none): refused for a full buffer, it must leave the sessions as they
+       * were, so that the client's retry is not read as a reload (planPageview).
+       */
+      commit?: () => void;
+    }
   | { ok: false; reason: string; drop: DropReason };
 
 const fail = (reason: string, drop: DropReason = 'invalid-input'): PrismeResult => ({ ok: false, reason, drop });
@@ -49,7 +60,7 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
   const parsed = ctx.ua.parse(client.userAgent, client.hints);
   const device = deviceId(ctx.processSalt, client.userAgent, client.ip, page.host);
   const now = ctx.clock();
-  const outcome = ctx.sessions.pageview({
+  const plan = ctx.sessions.planPageview({
     device: deviceKey(device),
     page,
     referrer,
@@ -59,18 +70,19 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
     isBot: parsed.isBot,
     geo: () => ctx.geo.lookup(client.ip),
   });
+  const outcome = plan.outcome;
   switch (outcome.kind) {
     case 'bot':
       return fail('bot session filtered', 'bot');
     case 'clone-nothing-stored':
       // A reload or a duplicated tab: Prisme answers 200 and stores nothing.
-      return { ok: true, event: null, drop: 'duplicate-pageview' };
+      return { ok: true, event: null, drop: 'duplicate-pageview', commit: plan.apply };
     default: {
       const e = sessionEvent(ctx, 'pageview', outcome.session, page, page.path, now);
       e.status = status;
       e.referrer = referrer?.href ?? null;
       e.referrerDomain = referrerDomain(referrer);
-      return { ok: true, event: e };
+      return { ok: true, event: e, commit: plan.apply };
     }
   }
 }

@@ -55,6 +55,15 @@ export type PageviewOutcome =
   | { kind: 'clone-nothing-stored' }
   | { kind: 'bot' };
 
+/** A pageview's outcome, and the change to the sessions that makes it so (planPageview). */
+export interface PageviewPlan {
+  outcome: PageviewOutcome;
+  apply: () => void;
+}
+
+const CLONED: PageviewOutcome = { kind: 'clone-nothing-stored' };
+const BOT: PageviewPlan = { outcome: { kind: 'bot' }, apply: () => {} };
+
 export interface PrismeSessionOptions {
   clock: Clock;
   /** Hard cap on devices held; the least recently active device is dropped beyond it. */
@@ -140,6 +149,19 @@ export class PrismeSessionStore {
 
   /** Applies Prisme's pageview algorithm (upstream.md §3.4) and says what to store. */
   pageview(input: PageviewInput): PageviewOutcome {
+    const plan = this.planPageview(input);
+    plan.apply();
+    return plan.outcome;
+  }
+
+  /**
+   * Prisme's pageview algorithm without its effect: what to store, and `apply`, the change to the
+   * sessions that makes it so. The caller applies it only once the pageview's event is taken (a
+   * pageview refused for a full buffer must not move its session: its retry would read as a
+   * reload, stored as nothing, and the page's events would wait on a page the visitor never got
+   * to), and in the same turn, before any other pageview reaches this store.
+   */
+  planPageview(input: PageviewInput): PageviewPlan {
     const now = this.clock();
     const { device, page, referrer } = input;
     const internal = referrer !== null && referrer.host === page.host;
@@ -157,21 +179,17 @@ export class PrismeSessionStore {
           lastSeen: now,
           visitorId: input.visitorId || from.visitorId,
         };
-        // To the end of the device's list, as Prisme keeps it (updateDeviceSessionExpiry): of two
-        // sessions on one path, events and next pageviews join the one moved there first.
-        list!.splice(at, 1);
-        list!.push(moved);
-        this.heldBytes += sessionBytes(moved) - sessionBytes(from);
-        this.enforceCaps(device);
-        return { kind: 'moved', session: this.publish(device, moved) };
+        return { outcome: { kind: 'moved', session: moved }, apply: () => this.move(device, from, moved) };
       }
       // Reload or duplicated tab of an inner page: follow the copy from now on, store nothing.
-      if (this.cloneIfOnPage(device, page, now)) return { kind: 'clone-nothing-stored' };
-      if (input.isBot) return { kind: 'bot' };
+      const clone = this.cloneOnPage(device, page, now);
+      if (clone) return { outcome: CLONED, apply: () => this.add(device, clone) };
+      if (input.isBot) return BOT;
     } else {
-      if (input.isBot) return { kind: 'bot' };
+      if (input.isBot) return BOT;
       // A reload of the landing page is not a new visit.
-      if (this.cloneIfOnPage(device, page, now)) return { kind: 'clone-nothing-stored' };
+      const clone = this.cloneOnPage(device, page, now);
+      if (clone) return { outcome: CLONED, apply: () => this.add(device, clone) };
     }
 
     const utm = utmFrom(page);
@@ -190,8 +208,28 @@ export class PrismeSessionStore {
       pageviews: 1,
       lastSeen: now,
     };
+    return { outcome: { kind: 'new', session }, apply: () => this.add(device, session) };
+  }
+
+  /** A planned move: `moved` replaces `from` at the end of the device's list, as Prisme keeps it. */
+  private move(device: DeviceKey, from: PrismeSession, moved: PrismeSession): void {
+    const list = this.devices.get(device);
+    const at = list ? list.indexOf(from) : -1;
+    // Planned in this turn, so `from` is still there; were it not, the move stands as a session of its own.
+    if (at < 0) return this.add(device, moved);
+    // To the end of the device's list (updateDeviceSessionExpiry): of two sessions on one path,
+    // events and next pageviews join the one moved there first.
+    list!.splice(at, 1);
+    list!.push(moved);
+    this.heldBytes += sessionBytes(moved) - sessionBytes(from);
+    this.enforceCaps(device);
+    this.publish(device, moved);
+  }
+
+  /** A planned new session or copy joins its device and wakes the events waiting on its page. */
+  private add(device: DeviceKey, session: PrismeSession): void {
     this.insert(device, session);
-    return { kind: 'new', session: this.publish(device, session) };
+    this.publish(device, session);
   }
 
   /** The first live session of this device whose latest path is `path`, or null. */
@@ -266,14 +304,11 @@ export class PrismeSessionStore {
     return -1;
   }
 
-  private cloneIfOnPage(device: DeviceKey, page: PageUrl, now: number): boolean {
+  /** A copy of the device's session on this page, if there is one (a reload or a duplicated tab), not yet added. */
+  private cloneOnPage(device: DeviceKey, page: PageUrl, now: number): PrismeSession | null {
     const on = this.find(device, page.path, now);
-    if (!on) return false;
     // The copy keeps the pageview count: two tabs that then diverge each continue at version 2.
-    const clone: PrismeSession = { ...on, sessionId: uuidv7(now), lastSeen: now };
-    this.insert(device, clone);
-    this.publish(device, clone);
-    return true;
+    return on ? { ...on, sessionId: uuidv7(now), lastSeen: now } : null;
   }
 
   private insert(device: DeviceKey, session: PrismeSession): void {
@@ -319,13 +354,12 @@ export class PrismeSessionStore {
     while ((this.sessionCount > this.maxSessions || this.heldBytes > this.maxBytes) && this.devices.size > 1) this.devices.evictOldest();
   }
 
-  /** Wakes the waiters for the session's new path and returns it to the caller. */
-  private publish(device: DeviceKey, session: PrismeSession): Readonly<PrismeSession> {
+  /** Wakes the waiters for the session's new path. */
+  private publish(device: DeviceKey, session: PrismeSession): void {
     // Building the key costs more than the lookup: skip both while nobody waits (the usual case).
-    if (this.waiterCount === 0) return session;
+    if (this.waiterCount === 0) return;
     const set = this.waiters.get(waitKey(device, session.latestPath));
     if (set) for (const w of [...set]) this.settle(w, { session, path: session.latestPath });
-    return session;
   }
 
   private waitAny(

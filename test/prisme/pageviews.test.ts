@@ -198,6 +198,37 @@ describe('POST /api/v1/events/pageviews', () => {
     expect(p.deps.drops.get('buffer-full')).toBe(1);
   });
 
+  it('leaves the session where it was when a pageview is refused for a full buffer, so that the page’s custom events join it and the retry is stored, not taken for a reload', async () => {
+    const p = prismeApp(['--buffer-max', '1', '--flush-size', '1']);
+    const ip = randomIp();
+    expect((await p.pageview(ip, `${SITE}/a`)).status).toBe(200);
+    // The buffer holds /a: the move to /b is refused.
+    expect((await p.pageview(ip, `${SITE}/b`, { 'x-prisme-document-referrer': `${SITE}/a` })).status).toBe(503);
+    await p.buffer.flush();
+    // The visitor is still on /a: an event there joins at once (no wait, no 400).
+    const custom = await p.post('/api/v1/events/custom/signup', p.browser(ip, { 'x-prisme-referrer': `${SITE}/a` }));
+    expect(custom.status).toBe(200);
+    await p.buffer.flush();
+    // The client's retry of /b is a move, stored, not a reload stored as nothing.
+    expect((await p.pageview(ip, `${SITE}/b`, { 'x-prisme-document-referrer': `${SITE}/a` })).status).toBe(200);
+    expect(p.deps.drops.get('duplicate-pageview')).toBe(0);
+    const events = await p.stored();
+    expect(events.map((e) => [e.type, e.path])).toEqual([['pageview', '/a'], ['custom', '/a'], ['pageview', '/b']]);
+    expect(new Set(events.map((e) => e.sessionId)).size).toBe(1);
+  });
+
+  it('starts no session for a landing pageview refused for a full buffer: its retry opens the visit', async () => {
+    const p = prismeApp(['--buffer-max', '1', '--flush-size', '1']);
+    expect((await p.pageview(randomIp(), `${SITE}/`)).status).toBe(200);
+    const ip = randomIp();
+    expect((await p.pageview(ip, `${SITE}/landing?utm_source=news`)).status).toBe(503);
+    await p.buffer.flush();
+    expect((await p.pageview(ip, `${SITE}/landing?utm_source=news`)).status).toBe(200);
+    const events = await p.stored();
+    expect(events.map((e) => [e.path, e.utmSource])).toEqual([['/', null], ['/landing', 'news']]);
+    expect(p.deps.drops.get('duplicate-pageview')).toBe(0);
+  });
+
   it('answers 503 with Retry-After, and counts no drop, when in durable mode its event has not committed by the ack deadline (a full disk): the event stays queued', async () => {
     const stuck = stuckDurableBuffer();
     const p = prismeApp(['--ack', 'durable'], { buffer: stuck.buffer });

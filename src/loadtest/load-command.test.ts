@@ -35,8 +35,23 @@ describe('footfall bench options', () => {
   it('exits 2 before any load for a target that is not http://, a zero duration and an output file it cannot write', async () => {
     const r = await run(['--target', 'ftp://127.0.0.1:1', '--duration', '0s', '--json', '/nonexistent-dir/run.json', '--svg', '/']);
     expect(r.code).toBe(2);
-    for (const what of ['--target: expected an http:// URL', '--duration: expected a length above zero', '--json: cannot write /nonexistent-dir/run.json', '--svg: cannot write /']) expect(r.err).toContain(what);
+    for (const what of ['--target: expected an http:// URL', '--duration: expected a length of at least 1ms', '--json: cannot write /nonexistent-dir/run.json', '--svg: cannot write /']) expect(r.err).toContain(what);
     expect((await run(['--target', 'https://127.0.0.1:1'])).err).toContain('--target: expected an http:// URL');
+  });
+
+  it('exits 2 for no --target, a duration under 1 ms, an empty output file name, one file for both --json and --svg, a family given twice and an empty --mix entry', async () => {
+    for (const [args, says] of [
+      [['--duration', '1s'], '--target is required'],
+      [['--target', 'http://127.0.0.1:1', '--duration', '0.1ms'], '--duration: expected a length of at least 1ms'],
+      [['--target', 'http://127.0.0.1:1', '--json', ''], '--json: expected a file name, got an empty one'],
+      [['--target', 'http://127.0.0.1:1', '--svg='], '--svg: expected a file name, got an empty one'],
+      [['--target', 'http://127.0.0.1:1', '--json', '/tmp/same.out', '--svg', '/tmp/../tmp/same.out'], '--json and --svg: one file each'],
+      [['--target', 'http://127.0.0.1:1', '--mix', 'pageview=1,pageview=0,pixel=2'], '--mix: pageview is given twice'],
+      [['--target', 'http://127.0.0.1:1', '--mix', 'pageview=70,,pixel=5'], '--mix: "" is not family=weight'],
+    ] as const) {
+      const r = await run([...args]);
+      expect([args, r.code, r.err]).toEqual([args, 2, expect.stringContaining(says)]);
+    }
   });
 
   it('prints its help and exits 0, for -h too, but not for a value that is -h', async () => {

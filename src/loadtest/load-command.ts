@@ -1,8 +1,8 @@
 /**
  * @module `footfall bench` (and `bun run bench:load`): argv → a realistic Prisme / RudderStack /
  * Umami-pixel mix against a running Footfall, live progress on stderr, one summary on stdout;
- * exit 1 when the run did not go cleanly (--ack-check finds stored ≠ acknowledged, an answer was
- * not 2xx, a socket failed), 2 on bad options, 130 when stopped by Ctrl-C (summarised all the same).
+ * exit 1 when the run did not go cleanly (the setup failed, --ack-check finds stored ≠
+ * acknowledged, an answer was not 2xx, the target dropped answered events, a socket failed), 2 on bad options, 130 when stopped by Ctrl-C (summarised all the same).
  */
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -35,11 +35,13 @@ export const LOAD_HELP = `footfall bench: a realistic Prisme / RudderStack / Uma
 It creates a fresh website (domain load-<tag>.bench.example, its write key) and a pixel through
 the management API, so every run's events are its own and can be counted exactly; both stay on
 the target with their events (the summary names them; delete them through the API when done).
-events/s counts the events acknowledged (2xx answers); --ack-check says how many were stored.
+events/s counts the events the target took: its 2xx answers, less what its counters say it
+answered without storing (admins only); --ack-check reads them back from the exports.
 Ctrl-C ends the phase under way — the load, then the --ack-check read-back — and the run is
 summarised; a second Ctrl-C in a phase already asked to end quits at once.
-Exit status: 0 for a clean run, 1 when an answer was not 2xx, a socket failed or --ack-check
-failed, 2 for bad options, 130 after Ctrl-C.
+Exit status: 0 for a clean run; 1 when the setup failed (login, website, pixel), an answer was
+not 2xx, a socket failed, the target dropped events it answered (pixel hits while its write
+buffer was full) or --ack-check failed; 2 for bad options; 130 after Ctrl-C.
 `;
 
 export interface LoadIo {
@@ -117,15 +119,18 @@ export async function loadCommand(args: string[], env: Record<string, string | u
   }
   const target = get('target');
   // Plain HTTP only: the generator writes requests on a raw socket (a TLS proxy in front is the operator's).
-  const badTarget = targetProblem(target);
+  const badTarget = target === undefined ? '--target is required: the Footfall to drive, as http://127.0.0.1:8000' : targetProblem(target);
   if (badTarget) problems.push(badTarget);
   const durationMs = get('duration') !== undefined ? parseDuration(get('duration')!) : LOAD_DEFAULTS.durationMs;
-  if (durationMs === null || durationMs <= 0) problems.push('--duration: expected a length above zero: 10s, 1m, …');
+  // Whole milliseconds: 0.1ms would be a run of no time at all.
+  if (durationMs === null || durationMs < 1) problems.push('--duration: expected a length of at least 1ms: 10s, 1m, …');
   for (const out of ['json', 'svg']) {
     const file = get(out);
     if (file === '-') problems.push(`--${out}: expected a file name (the summary is what goes to standard output)`);
+    else if (file === '') problems.push(`--${out}: expected a file name, got an empty one`);
     else if (file !== undefined && !writable(file)) problems.push(`--${out}: cannot write ${file}`);
   }
+  if (get('json') && get('svg') && resolve(get('json')!) === resolve(get('svg')!)) problems.push('--json and --svg: one file each (the chart would overwrite the run)');
   const connections = positiveInt(get('connections'), LOAD_DEFAULTS.connections, MAX_CONNECTIONS);
   if (connections === null) problems.push(`--connections: expected a whole number from 1 to ${MAX_CONNECTIONS}`);
   const addresses = positiveInt(get('addresses'), LOAD_DEFAULTS.addresses, MAX_ADDRESSES);
@@ -146,15 +151,18 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     return 2;
   }
   let report;
-  // Ctrl-C ends the phase under way (the load, then the --ack-check read-back) and the run is
-  // summarised; Ctrl-C again in a phase already asked to end quits at once.
+  // Ctrl-C ends the phase under way (the setup, the load, then the --ack-check read-back): a
+  // setup stopped ends the run there; a load or read-back stopped is summarised. Ctrl-C again
+  // in a phase already asked to end quits at once.
   let interrupted = false;
-  let phase: 'load' | 'read-back' = 'load';
+  let phase: 'setup' | 'load' | 'read-back' = 'setup';
   let endPhase = false;
+  const setupStopped = new AbortController();
   const stopListening = signals.onInterrupt(() => {
     if (endPhase) process.exit(130);
     interrupted = endPhase = true;
     io.err(`\nfootfall bench: stopping the ${phase} (Ctrl-C again to quit at once)\n`);
+    if (phase === 'setup') setupStopped.abort(new Error('interrupted (Ctrl-C) during the setup'));
   });
   try {
     report = await runLoad({
@@ -169,12 +177,17 @@ export async function loadCommand(args: string[], env: Record<string, string | u
       username: get('user') ?? 'admin',
       password: get('password') ?? env.FOOTFALL_ADMIN_PASSWORD ?? '',
       progress: !has('quiet'),
+      setupSignal: setupStopped.signal,
+      beforeDrive: () => {
+        phase = 'load';
+      },
       stop: () => endPhase,
       afterDrive: () => {
         phase = 'read-back';
         endPhase = false;
       },
       stopReadBack: () => endPhase,
+      onReadBack: has('quiet') ? undefined : (what) => io.err(`${what}\n`),
     });
   } catch (e) {
     // The setup (login, website, pixel) failed: say so in one line.
@@ -186,8 +199,15 @@ export async function loadCommand(args: string[], env: Record<string, string | u
   io.out(summary(report) + '\n');
   const limited = Object.values(report.statuses).reduce((a, s) => a + (s['429'] ?? 0), 0);
   if (limited > report.requests * 0.01) {
-    const few = addresses! < 10_000 ? `, or --addresses (${addresses}) is too few for this rate: each address may send 60 Prisme requests a minute` : '';
-    io.err(`footfall bench: ${limited} of ${report.requests} requests were rate limited (429): start the target with --trust-proxy, so that each simulated visitor has its own address${few}\n`);
+    // The limiter allows each client address 60 Prisme requests a minute, and the tool keeps each
+    // visitor well under it: many 429s mean the target saw fewer addresses than the tool sent.
+    const causes = [
+      'the target runs without --trust-proxy (it then sees one address, the tool\'s)',
+      'a proxy in front of it appends its own peer address to X-Forwarded-For (as nginx\'s $proxy_add_x_forwarded_for does): the target takes the right-most address it does not trust, so that proxy\'s address must be in the target\'s --trusted-proxies (and the tool\'s too, when the tool is not on a private network), or the proxy must pass the header through',
+    ];
+    if (seedText !== undefined) causes.push(`the same --seed (${report.seed}) ran against this target less than a minute ago: a seed draws the same addresses`);
+    if (addresses! < 10_000) causes.push(`--addresses (${addresses}) is too few for this rate`);
+    io.err(`footfall bench: ${limited} of ${report.requests} requests were rate limited (429): the simulated visitors did not reach the target with addresses of their own. Either\n${causes.map((c) => `  - ${c}`).join('\n')}\n`);
   }
   if (report.requests === 0) io.err('footfall bench: no request was answered\n');
   else if (report.non2xx > 0) {
@@ -196,6 +216,14 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     for (const [st, n] of other) byStatus.set(st, (byStatus.get(st) ?? 0) + n);
     io.err(`footfall bench: ${report.non2xx} of ${report.requests} answers were not 2xx (${[...byStatus].map(([st, n]) => `${st}: ${n}`).join(', ')})\n`);
   }
+  const lost = report.answeredNotStored?.bufferFull ?? 0;
+  if (lost > 0) {
+    io.err(`footfall bench: ${lost} pixel hits were answered with the GIF but not stored: the target's write buffer was full (--buffer-max), so it did not store what this load sent; its 503s, if any, are the Prisme side of the same\n`);
+  }
+  const check = report.ackCheck;
+  if (check && check.done && !check.ok && check.lost === 0) {
+    io.err(`footfall bench: --ack-check: the exports hold ${check.stored} of this run's events, not the ${check.acknowledged - check.reloads} acknowledged (see the summary)\n`);
+  } else if (check?.error && check.done === false && !interrupted) io.err(`footfall bench: --ack-check failed: ${check.error}\n`);
   let failed = false;
   for (const [out, text] of [['json', () => JSON.stringify(report, null, 2)], ['svg', () => chartSvg(report)]] as const) {
     const file = get(out);
@@ -208,7 +236,7 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     }
   }
   if (interrupted) return 130;
-  return failed || (report.ackCheck && !report.ackCheck.ok) || report.socketErrors || report.non2xx || report.requests === 0 ? 1 : 0;
+  return failed || (report.ackCheck && !report.ackCheck.ok) || lost > 0 || report.socketErrors || report.non2xx || report.requests === 0 ? 1 : 0;
 }
 
 /** Whether `file` can be written: the file itself if it exists, else its directory. */

@@ -15,7 +15,10 @@ export interface Second {
   /** The window's length in seconds: 1 but for the last (requests / lengthS is its rate). */
   lengthS: number;
   requests: number;
+  /** Socket errors in the window. */
   errors: number;
+  /** Answers in the window whose status was not 2xx. */
+  non2xx: number;
   p50_ms: number;
   p99_ms: number;
 }
@@ -68,6 +71,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   let non2xx = 0;
   let winRequests = 0;
   let winErrors = 0;
+  let winNon2xx = 0;
   const seconds: Second[] = [];
   const t0 = performance.now();
   const deadline = t0 + o.durationMs;
@@ -78,7 +82,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const noteError = (e: Error) => {
     errors++;
     winErrors++;
-    if (errorSamples.length < 5) errorSamples.push(e.message);
+    // Distinct messages: a target that restarts gives "connection closed" first, then "refused".
+    if (errorSamples.length < 5 && !errorSamples.includes(e.message)) errorSamples.push(e.message);
   };
 
   /** After a failed connect, the wait before the next: doubling from 50 ms to 1 s while the target stays away. */
@@ -127,7 +132,10 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       awaiting = false;
       failures = 0;
       answeredSinceConnect = true;
-      if (status < 200 || status > 299) non2xx++;
+      if (status < 200 || status > 299) {
+        non2xx++;
+        winNon2xx++;
+      }
       const us = (performance.now() - sentAt) * 1000;
       latency.record(us);
       window.record(us);
@@ -189,7 +197,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   /** Closes the current window as a Second (and reports it). */
   const closeWindow = (now: number) => {
     const s: Second = {
-      t: (now - t0) / 1000, lengthS: (now - windowStart) / 1000, requests: winRequests, errors: winErrors,
+      t: (now - t0) / 1000, lengthS: (now - windowStart) / 1000, requests: winRequests, errors: winErrors, non2xx: winNon2xx,
       p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99),
     };
     seconds.push(s);
@@ -198,6 +206,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     window.reset();
     winRequests = 0;
     winErrors = 0;
+    winNon2xx = 0;
     windowStart = now;
     o.onSecond?.(s, { elapsedS: s.t, requests, errors, non2xx, p99_ms: latency.percentileMs(99) });
   };
@@ -218,7 +227,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     window.add(lastWindow);
     Object.assign(prev, {
       t: (now - t0) / 1000, lengthS: prev.lengthS + (now - windowStart) / 1000, requests: prev.requests + winRequests, errors: prev.errors + winErrors,
-      p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99),
+      non2xx: prev.non2xx + winNon2xx, p50_ms: window.percentileMs(50), p99_ms: window.percentileMs(99),
     });
     // Not reported again: onSecond had it, and a caller summing its windows would count it twice.
   } else closeWindow(now);

@@ -32,6 +32,10 @@ export interface LoadOptions {
   stop?: () => boolean;
   /** Give up the --ack-check read-back once this says so (Ctrl-C during it): reported as not done. */
   stopReadBack?: () => boolean;
+  /** Aborts the setup's management calls (Ctrl-C before the load started). */
+  setupSignal?: AbortSignal;
+  /** What the --ack-check read-back is waiting for, now and then (the progress output). */
+  onReadBack?: (what: string) => void;
 }
 
 export const LOAD_DEFAULTS = { durationMs: 30_000, connections: 64, mix: DEFAULT_MIX, addresses: 200_000, ackCheck: false, username: 'admin', setup: true, progress: true };
@@ -46,7 +50,19 @@ export interface LoadReport {
   'req/s': number;
   /** 2xx answers that store one event each. */
   acknowledged: Record<Family, number>;
+  /**
+   * The events the target took, per second: the 2xx answers, less what its drop counters say it
+   * answered 2xx without storing (`answeredNotStored`), when this user may read them.
+   */
   'events/s': number;
+  /**
+   * 2xx answers the target says it did not store, from its drop counters before and after the
+   * load (admins only; absent otherwise): GIF hits (RudderStack and Umami pixels, always answered
+   * 200) dropped because its write buffer was full, which are lost events, and Prisme reloads,
+   * which Prisme stores as nothing (the tool never reloads, but two visitors may share an address
+   * and a user agent, and so a device).
+   */
+  answeredNotStored?: { bufferFull: number; reloads: number };
   latency_ms: { p50: number; p90: number; p99: number; max: number };
   statuses: Record<string, Record<string, number>>;
   socketErrors: number;
@@ -59,16 +75,22 @@ export interface LoadReport {
   /** What the setup created on the target and left there (its events are the run's), when it ran. */
   created?: { websiteId: string; domain: string; pixelId: string; slug: string };
   /**
-   * `answeredNotStored`: 200s the server reports it did not store, as it documents (a GIF hit
-   * while its write buffer was full, a Prisme reload), from its drop counters before and after
-   * the load; 0 when the user may not read them. ok: stored = acknowledged − answeredNotStored.
+   * ok: nothing acknowledged was lost: stored = acknowledged − reloads (give or take the
+   * unanswered requests), and no GIF hit was dropped for a full buffer (`lost`).
    */
   ackCheck?: {
-    stored: number; acknowledged: number; answeredNotStored: number; websiteStored: number; pixelStored: number;
+    stored: number; acknowledged: number;
+    /** Prisme reloads (answeredNotStored.reloads): answered 200 and stored as nothing, as Prisme does. */
+    reloads: number;
+    /** GIF hits answered 200 and dropped because the target's write buffer was full (answeredNotStored.bufferFull). */
+    lost: number;
+    websiteStored: number; pixelStored: number;
     /** Requests without an answer, whose events may or may not be stored: ok allows stored up to expected + this. */
     unanswered: number;
     ok: boolean;
-    /** Why the read-back could not be made (the target went away…): ok is false. */
+    /** False when the read-back was not made: Ctrl-C stopped it (ok is false then too). */
+    done: boolean;
+    /** Why the read-back could not be made (the target went away, Ctrl-C…): ok is false. */
     error?: string;
   };
   seconds: Second[];
@@ -121,22 +143,22 @@ export interface SetupResult extends MixTarget {
  * and pixel. With `readsCounters` (--ack-check), first makes sure this user may read the server's
  * drop counters, so that a run that could not be checked leaves nothing behind.
  */
-export async function setupTarget(target: string, username: string, password: string, tag: string, readsCounters = false): Promise<SetupResult> {
-  const login = await api(target, '/api/auth/login', { method: 'POST', body: JSON.stringify({ username, password }) });
+export async function setupTarget(target: string, username: string, password: string, tag: string, readsCounters = false, signal?: AbortSignal): Promise<SetupResult> {
+  const login = await api(target, '/api/auth/login', { method: 'POST', body: JSON.stringify({ username, password }), signal });
   if (login.status !== 200) {
     const hint = password === '' ? ' (no password given: --password or FOOTFALL_ADMIN_PASSWORD)' : '';
     throw new Error(`login as ${username} at ${target} answered ${login.status}${hint}: ${await bodySnippet(login)}`);
   }
   const { token } = await footfallJson<{ token: string }>(login, 'login', ['token']);
   if (readsCounters) {
-    await checkableCounters(target, token);
+    await checkableCounters(target, token, signal);
   }
   const domain = `load-${tag}.bench.example`;
-  const w = await api(target, '/api/websites', { method: 'POST', token, body: JSON.stringify({ name: `load ${tag}`, domain }) });
+  const w = await api(target, '/api/websites', { method: 'POST', token, body: JSON.stringify({ name: `load ${tag}`, domain }), signal });
   if (w.status !== 200) throw new Error(`creating the run's website answered ${w.status}: ${await bodySnippet(w)}`);
   const site = await footfallJson<{ id: string; writeKey: string }>(w, 'creating the website', ['id', 'writeKey']);
   const slug = `load-${tag}`;
-  const p = await api(target, '/api/pixels', { method: 'POST', token, body: JSON.stringify({ name: slug, slug }) });
+  const p = await api(target, '/api/pixels', { method: 'POST', token, body: JSON.stringify({ name: slug, slug }), signal });
   if (p.status !== 200) throw new Error(`creating the run's pixel answered ${p.status}: ${await bodySnippet(p)}`);
   const pixel = await footfallJson<{ id: string }>(p, 'creating the pixel', ['id']);
   const u = new URL(target);
@@ -150,23 +172,23 @@ interface ServerCounters {
 }
 
 /** The server's counters (drops by reason, its write buffer), or why they cannot be read (admins only). */
-async function serverCounters(target: string, token: string): Promise<ServerCounters | string> {
-  const res = await api(target, '/api/metrics', { token });
+async function serverCounters(target: string, token: string, signal?: AbortSignal): Promise<ServerCounters | string> {
+  const res = await api(target, '/api/metrics', { token, signal });
   if (res.status !== 200) return `/api/metrics answered ${res.status}`;
   const m = (await res.json().catch(() => null)) as { drops?: Record<string, number>; buffer?: { waiting?: number } } | null;
   if (!m?.drops || typeof m.buffer?.waiting !== 'number') return '/api/metrics did not answer as Footfall does';
   return { drops: m.drops, waiting: m.buffer.waiting };
 }
 
-async function countersOrThrow(target: string, token: string): Promise<ServerCounters> {
-  const c = await serverCounters(target, token);
+async function countersOrThrow(target: string, token: string, signal?: AbortSignal): Promise<ServerCounters> {
+  const c = await serverCounters(target, token, signal);
   if (typeof c === 'string') throw new Error(c);
   return c;
 }
 
 /** The counters --ack-check starts from, or an error saying why this user cannot have them. */
-async function checkableCounters(target: string, token: string): Promise<ServerCounters> {
-  const c = await serverCounters(target, token);
+async function checkableCounters(target: string, token: string, signal?: AbortSignal): Promise<ServerCounters> {
+  const c = await serverCounters(target, token, signal);
   if (typeof c === 'string') throw new Error(`--ack-check reads the server's drop counters, and ${c}: log in as an admin (--user)`);
   return c;
 }
@@ -201,6 +223,9 @@ async function countLines(target: string, path: string, token: string, signal?: 
   }
 }
 
+/** How a read-back stopped by Ctrl-C is told (reported as not done, not as failed). */
+const INTERRUPTED = 'interrupted (Ctrl-C)';
+
 /** How long an export being read back may send nothing before it is given up. */
 const EXPORT_IDLE_MS = 60_000;
 
@@ -213,20 +238,36 @@ const DRAIN_WAIT_MS = 120_000;
  * count is below `expected` and still moving: requests that were given up may still be stored.
  * `stop` (Ctrl-C) gives it up.
  */
-async function readBack(target: string, s: SetupResult, expected: number, slack: number, stop: () => boolean): Promise<{ websiteStored: number; pixelStored: number }> {
+async function readBack(
+  target: string,
+  s: SetupResult,
+  expected: number,
+  slack: number,
+  stop: () => boolean,
+  note: (what: string) => void = () => {},
+): Promise<{ websiteStored: number; pixelStored: number }> {
   const interrupted = new AbortController();
-  const watch = setInterval(() => stop() && interrupted.abort(new Error('interrupted (Ctrl-C) before the events were read back')), 50);
+  const watch = setInterval(() => stop() && interrupted.abort(new Error(`${INTERRUPTED} before the events were read back`)), 50);
   const signal = interrupted.signal;
   const pause = async (ms: number) => {
     await Bun.sleep(ms);
     signal.throwIfAborted();
   };
   try {
-    for (const until = performance.now() + DRAIN_WAIT_MS; ; ) {
-      if ((await countersOrThrow(target, s.token)).waiting === 0) break;
-      if (performance.now() > until) throw new Error(`the target's write buffer did not empty within ${DRAIN_WAIT_MS / 1000} s`);
+    let noted = 0;
+    for (const start = performance.now(); ; ) {
+      const { waiting } = await countersOrThrow(target, s.token, signal);
+      if (waiting === 0) break;
+      const now = performance.now();
+      if (now - start > DRAIN_WAIT_MS) throw new Error(`the target's write buffer did not empty within ${DRAIN_WAIT_MS / 1000} s`);
+      // Said at once, then every 5 s: a target flushing once a minute keeps the tool waiting that long.
+      if (now - noted >= 5000) {
+        note(`read-back: waiting for the target to store the ${waiting} events still in its write buffer (${((now - start) / 1000).toFixed(0)} s)`);
+        noted = now;
+      }
       await pause(100);
     }
+    note('read-back: counting the events in the exports');
     let last = -1;
     let stable = 0;
     for (let i = 0; i < 240; i++) {
@@ -250,14 +291,16 @@ async function readBack(target: string, s: SetupResult, expected: number, slack:
 
 export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<SetupResult>): Promise<LoadReport> {
   const tag = `${o.seed.toString(36)}-${Date.now().toString(36)}`;
-  const setup = target ?? (o.setup ? await setupTarget(o.target, o.username, o.password, tag, o.ackCheck) : { host: new URL(o.target).host, domain: 'baseline.example', writeKey: 'none', slug: 'baseline-pixel' });
+  const setup = target ?? (o.setup ? await setupTarget(o.target, o.username, o.password, tag, o.ackCheck, o.setupSignal) : { host: new URL(o.target).host, domain: 'baseline.example', writeKey: 'none', slug: 'baseline-pixel' });
   const source = new MixSource(setup, { connections: o.connections, mix: o.mix, addresses: o.addresses, seed: o.seed, visitLength: o.visitLength });
   const tty = o.progress && process.stderr.isTTY;
-  const token = o.ackCheck && 'token' in setup ? setup.token : undefined;
+  const token = 'token' in setup ? setup.token : undefined;
   if (o.ackCheck && !token) throw new Error('--ack-check needs the setup (admin credentials)');
-  // The check subtracts what the server answered without storing (its drop counters), which only
-  // an admin may read: better said now than after the load.
-  const before = token ? await checkableCounters(o.target, token) : null;
+  // What the server answered 2xx without storing is in its drop counters, which only an admin
+  // may read: --ack-check needs them (better said now than after the load); without it they are
+  // read when they may be.
+  const before = token ? (o.ackCheck ? await checkableCounters(o.target, token, o.setupSignal) : await serverCounters(o.target, token, o.setupSignal)) : null;
+  const counters = typeof before === 'string' ? null : before;
   o.beforeDrive?.();
   const r: DriveResult = await drive({
     url: o.target,
@@ -270,7 +313,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
           o.onVisitors?.(source.visitors);
           if (!o.progress) return;
           const rate = s.lengthS > 0 ? s.requests / s.lengthS : 0;
-          const text = `${t.elapsedS.toFixed(0).padStart(4)} s  ${rate.toFixed(0).padStart(7)} req/s  non-2xx ${t.non2xx}  socket errors ${t.errors}  p99 so far ${t.p99_ms.toFixed(2)} ms`;
+          const text = `${t.elapsedS.toFixed(1).padStart(6)} s  ${rate.toFixed(0).padStart(7)} req/s  non-2xx ${t.non2xx}  socket errors ${t.errors}  p99 so far ${f2(t.p99_ms)} ms`;
           process.stderr.write(tty ? `\r${text}   ` : `${text}\n`);
         }
       : undefined,
@@ -280,6 +323,24 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   const ok = (f: string) => Object.entries(r.statuses[f] ?? {}).reduce((a, [s, n]) => a + (s.startsWith('2') ? n : 0), 0);
   const acknowledged = { pageview: ok('pageview'), custom: ok('custom'), rudder: ok('rudder'), pixel: ok('pixel') };
   const ackTotal = Object.values(acknowledged).reduce((a, b) => a + b, 0);
+  let answeredNotStored: LoadReport['answeredNotStored'];
+  let countersAfter = "the server's drop counters could not be read after the load";
+  if (counters) {
+    // A 503 is counted buffer-full too, and is no acknowledgement; a GIF endpoint answers 200
+    // with the buffer full. (Every request of the mix carries one event, so one 503 is one
+    // buffer-full.) The counters are the server's: other traffic meanwhile would be counted too
+    // (the README says to avoid it).
+    // The target may have gone away during the load: then there is nothing to subtract, and
+    // --ack-check says why it could not be made.
+    const after = await serverCounters(o.target, token!).catch((e: Error) => e.message);
+    if (typeof after === 'string') countersAfter = after;
+    else {
+      const delta = (reason: string) => (after.drops[reason] ?? 0) - (counters.drops[reason] ?? 0);
+      const refused = Object.values(r.statuses).reduce((a, st) => a + (st['503'] ?? 0), 0);
+      answeredNotStored = { bufferFull: Math.max(0, delta('buffer-full') - refused), reloads: delta('duplicate-pageview') };
+    }
+  }
+  const notStored = answeredNotStored ? answeredNotStored.bufferFull + answeredNotStored.reloads : 0;
   const report: LoadReport = {
     target: o.target,
     durationS: r.elapsedS,
@@ -289,7 +350,8 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
     requests: r.requests,
     'req/s': r.requests / r.elapsedS,
     acknowledged,
-    'events/s': ackTotal / r.elapsedS,
+    'events/s': (ackTotal - notStored) / r.elapsedS,
+    ...(answeredNotStored ? { answeredNotStored } : {}),
     latency_ms: { p50: r.latency.percentileMs(50), p90: r.latency.percentileMs(90), p99: r.latency.percentileMs(99), max: r.latency.percentileMs(100) },
     statuses: r.statuses,
     socketErrors: r.errors,
@@ -300,26 +362,24 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
     ...('websiteId' in setup && setup.websiteId && setup.pixelId ? { created: { websiteId: setup.websiteId, domain: setup.domain, pixelId: setup.pixelId, slug: setup.slug } } : {}),
     seconds: r.seconds,
   };
-  if (o.ackCheck && before) {
-    // A 503 is counted buffer-full too, and is no acknowledgement; a GIF endpoint answers 200
-    // with the buffer full, and a Prisme reload is answered 200 and stored as nothing. (Every
-    // request of the mix carries one event, so one 503 is one buffer-full.) The counters are the
-    // server's: other traffic meanwhile would be counted too (the README says to avoid it).
-    const check = { stored: 0, acknowledged: ackTotal, answeredNotStored: 0, websiteStored: 0, pixelStored: 0, unanswered: r.unanswered, ok: false };
+  if (o.ackCheck) {
+    const lost = answeredNotStored?.bufferFull ?? 0;
+    const reloads = answeredNotStored?.reloads ?? 0;
+    const check = { stored: 0, acknowledged: ackTotal, reloads, lost, websiteStored: 0, pixelStored: 0, unanswered: r.unanswered, ok: false, done: false };
+    const stop = o.stopReadBack ?? (() => false);
     try {
-      const after = await countersOrThrow(o.target, token!);
-      const delta = (reason: string) => (after.drops[reason] ?? 0) - (before.drops[reason] ?? 0);
-      const refused = Object.values(r.statuses).reduce((a, st) => a + (st['503'] ?? 0), 0);
-      check.answeredNotStored = Math.max(0, delta('buffer-full') - refused) + delta('duplicate-pageview');
-      const expected = ackTotal - check.answeredNotStored;
+      if (!answeredNotStored) throw new Error(countersAfter);
+      const expected = ackTotal - lost - reloads;
       // A request that got no answer may have been stored all the same (or not).
-      const back = await readBack(o.target, setup as SetupResult, expected, r.unanswered, o.stopReadBack ?? (() => false));
+      const back = await readBack(o.target, setup as SetupResult, expected, r.unanswered, stop, o.onReadBack);
+      check.done = true;
       check.websiteStored = back.websiteStored;
       check.pixelStored = back.pixelStored;
       check.stored = back.websiteStored + back.pixelStored;
       // With nothing answered-but-dropped or unanswered, the pixel's events must match its own 200s too.
-      const exact = check.answeredNotStored === 0 && r.unanswered === 0;
-      check.ok = check.stored >= expected && check.stored <= expected + r.unanswered && (!exact || back.pixelStored === acknowledged.pixel);
+      const exact = lost === 0 && reloads === 0 && r.unanswered === 0;
+      // A GIF hit dropped for a full buffer is an event lost, however well the rest matches.
+      check.ok = lost === 0 && check.stored >= expected && check.stored <= expected + r.unanswered && (!exact || back.pixelStored === acknowledged.pixel);
       report.ackCheck = check;
     } catch (e) {
       report.ackCheck = { ...check, error: (e as Error).message };
@@ -341,12 +401,16 @@ export function summary(r: LoadReport): string {
   if (r.created) lines.push(`created     website ${r.created.websiteId} (${r.created.domain}), pixel ${r.created.pixelId} (${r.created.slug}): left on the target with this run's events`);
   if (r.ackCheck) {
     const a = r.ackCheck;
-    if (a.error) lines.push(`ack-check   could not read the events back: ${a.error}: FAILED`);
+    if (a.error && !a.done && a.error.startsWith(INTERRUPTED)) lines.push(`ack-check   not done: ${a.error}`);
+    else if (a.error) lines.push(`ack-check   could not read the events back: ${a.error}: FAILED`);
     else {
-      const dropped = a.answeredNotStored ? `, less ${a.answeredNotStored} answered but not stored, as the server documents (GIF hits while its write buffer was full, reloads)` : '';
+      const reloads = a.reloads ? `, less ${a.reloads} Prisme reloads (answered 200 and stored as nothing, as Prisme does)` : '';
+      const lost = a.lost ? `, less ${a.lost} pixel hits LOST (answered with the GIF, dropped: the target's write buffer was full)` : '';
       const maybe = a.unanswered ? `, give or take ${a.unanswered} requests that got no answer (stored or not)` : '';
-      lines.push(`ack-check   stored ${a.stored} (website ${a.websiteStored}, pixel ${a.pixelStored}) vs acknowledged ${a.acknowledged}${dropped}${maybe}: ${a.ok ? 'OK' : 'MISMATCH'}`);
+      lines.push(`ack-check   stored ${a.stored} (website ${a.websiteStored}, pixel ${a.pixelStored}) vs acknowledged ${a.acknowledged}${reloads}${lost}${maybe}: ${a.ok ? 'OK' : a.lost ? 'LOST EVENTS' : 'MISMATCH'}`);
     }
+  } else if (r.answeredNotStored?.bufferFull) {
+    lines.push(`dropped     ${r.answeredNotStored.bufferFull} pixel hits answered with the GIF but not stored: the target's write buffer was full`);
   }
   return lines.join('\n');
 }
@@ -354,11 +418,17 @@ export function summary(r: LoadReport): string {
 /** Text for an XML element: a target URL may hold `&` or `<`. */
 const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Throughput (req/s, left axis) and p50/p99 latency (ms, right axis) per second, as a standalone SVG. */
+/**
+ * Throughput (req/s, left axis), failures (answers not 2xx and socket errors per second, left
+ * axis, drawn when there were any) and p50/p99 latency (ms, right axis) per second, as a
+ * standalone SVG.
+ */
 export function chartSvg(r: LoadReport): string {
-  const W = 800, H = 320, L = 60, R = 60, T = 30, B = 40;
+  const W = 800, H = 320, L = 60, R = 60, T = 30, B = 52;
   const s = r.seconds;
   const rate = (p: Second) => (p.lengthS > 0 ? p.requests / p.lengthS : 0);
+  const failures = (p: Second) => (p.lengthS > 0 ? (p.non2xx + p.errors) / p.lengthS : 0);
+  const failed = s.some((p) => p.non2xx + p.errors > 0);
   const span = Math.max(1, ...s.map((p) => p.t));
   const maxRps = Math.max(1, ...s.map(rate)) * 1.1;
   const maxMs = Math.max(0.1, ...s.map((p) => (Number.isFinite(p.p99_ms) ? p.p99_ms : 0))) * 1.1;
@@ -368,25 +438,47 @@ export function chartSvg(r: LoadReport): string {
   const yr = (v: number) => H - B - ((H - T - B) * v) / maxMs;
   /**
    * A line through the windows that have a value: a window with no answer has no latency, and
-   * leaves a gap (not a fall to 0 ms); a point alone is drawn as a dot.
+   * leaves a gap (not a fall to 0 ms); a point alone is drawn as a mark, a ring for a left-axis
+   * series and a dot for a right-axis one, so that two at the same place both show.
    */
-  const series = (f: (p: Second) => number, y: (v: number) => number, color: string) => {
+  const series = (f: (p: Second) => number, y: (v: number) => number, color: string, ring: boolean) => {
     const runs: string[][] = [[]];
     for (const p of s) {
       const v = f(p);
       if (Number.isFinite(v)) runs[runs.length - 1]!.push(`${x(p).toFixed(1)},${y(v).toFixed(1)}`);
       else if (runs[runs.length - 1]!.length) runs.push([]);
     }
-    return runs.filter((pts) => pts.length).map((pts) => pts.length === 1
-      ? `<circle cx="${pts[0]!.split(',')[0]}" cy="${pts[0]!.split(',')[1]}" r="2.5" fill="${color}"/>`
-      : `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`).join('');
+    return runs.filter((pts) => pts.length).map((pts) => {
+      if (pts.length > 1) return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.join(' ')}"/>`;
+      const [cx, cy] = pts[0]!.split(',');
+      return ring ? `<circle cx="${cx}" cy="${cy}" r="5" fill="none" stroke="${color}" stroke-width="2"/>` : `<circle cx="${cx}" cy="${cy}" r="2.5" fill="${color}"/>`;
+    }).join('');
   };
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((q) => `<text x="${L - 6}" y="${yl(q * maxRps) + 4}" text-anchor="end">${Math.round(q * maxRps)}</text><text x="${W - R + 6}" y="${yr(q * maxMs) + 4}">${(q * maxMs).toFixed(maxMs < 1 ? 2 : 1)}</text><line x1="${L}" x2="${W - R}" y1="${yl(q * maxRps)}" y2="${yl(q * maxRps)}" stroke="#eee"/>`).join('');
+  // Seconds along the bottom, at a round step giving at most ~10 marks.
+  const step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600].find((d) => span / d <= 10) ?? Math.ceil(span / 10);
+  const xTicks: string[] = [];
+  for (let t = 0; t <= span + 1e-9; t += step) {
+    const px = L + ((W - L - R) * t) / span;
+    xTicks.push(`<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${H - B}" y2="${H - B + 4}" stroke="#999"/><text x="${px.toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${t}</text>`);
+  }
+  const failing = r.non2xx + r.socketErrors;
+  const title = `${xmlText(r.target)}: ${r['req/s'].toFixed(0)} req/s, p99 ${f2(r.latency_ms.p99)} ms, ${r.connections} connections${failing ? `, ${r.non2xx} not 2xx, ${r.socketErrors} socket errors` : ''}`;
+  const legend = [
+    ['#1f77b4', 'req/s (left)'], ...(failed ? [['#ff7f0e', 'not 2xx + socket errors /s (left)']] : []), ['#d62728', 'p99 ms (right)'], ['#ff9896', 'p50 ms (right)'],
+  ];
+  let lx = L;
+  const legendText = legend.map(([color, text]) => {
+    const el = `<text x="${lx}" y="${H - 8}" fill="${color}">${text}</text>`;
+    lx += text!.length * 6 + 18;
+    return el;
+  }).join('');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>${ticks}
-<text x="${L}" y="18" font-size="13">${xmlText(r.target)}: ${r['req/s'].toFixed(0)} req/s, p99 ${f2(r.latency_ms.p99)} ms, ${r.connections} connections</text>
-${series(rate, yl, '#1f77b4')}${series((p) => p.p99_ms, yr, '#d62728')}${series((p) => p.p50_ms, yr, '#ff9896')}
-<text x="${L}" y="${H - 10}" fill="#1f77b4">req/s (left)</text><text x="${L + 100}" y="${H - 10}" fill="#d62728">p99 ms (right)</text><text x="${L + 210}" y="${H - 10}" fill="#ff9896">p50 ms (right)</text><text x="${W - R}" y="${H - 10}" text-anchor="end">seconds → ${span.toFixed(1)}</text>
+<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#999"/>${xTicks.join('')}
+<text x="${L}" y="18" font-size="13">${title}</text>
+${series(rate, yl, '#1f77b4', true)}${failed ? series(failures, yl, '#ff7f0e', true) : ''}${series((p) => p.p99_ms, yr, '#d62728', false)}${series((p) => p.p50_ms, yr, '#ff9896', false)}
+${legendText}<text x="${W - R}" y="${H - 8}" text-anchor="end">seconds</text>
 </svg>
 `;
 }

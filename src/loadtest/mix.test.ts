@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { clientAddress, MAX_VISITOR_REQUESTS, MixSource, parseMix } from './mix.ts';
+import { rng } from './ua-corpus.ts';
 
 const target = { host: 'h', domain: 'load-x.bench.example', writeKey: 'wk', slug: 'load-slug' };
 
@@ -9,6 +10,28 @@ describe('the load mix', () => {
     for (let k = 0; k < 200_000; k++) seen.add(clientAddress(k));
     expect(seen.size).toBe(200_000);
     for (const ip of [...seen].slice(0, 1000)) expect(ip).not.toMatch(/^(10|127|192\.168|172\.(1[6-9]|2\d|3[01]))\./);
+  });
+
+  it('replays a seed connection by connection, however the connections\' answers interleave', () => {
+    const o = { connections: 4, mix: parseMix('pageview=50,custom=20,rudder=20,pixel=10'), addresses: 100_000, seed: 99 };
+    const sequences = (order: (i: number) => number) => {
+      const src = new MixSource(target, o);
+      const seq: string[][] = [[], [], [], []];
+      for (let i = 0; i < 4000; i++) {
+        const conn = order(i);
+        const { family, request } = src.next(conn);
+        seq[conn]!.push(request);
+        src.answered(conn, family, 200);
+      }
+      return seq.map((s) => s.slice(0, 500));
+    };
+    const roundRobin = sequences((i) => i % 4);
+    // Another interleaving: connection 3 answers in bursts, 0 seldom.
+    const draw = rng(5);
+    const skewed = sequences(() => (draw() < 0.5 ? 3 : [0, 1, 1, 2, 2][Math.floor(draw() * 5)]!));
+    for (let c = 0; c < 4; c++) expect(skewed[c]!.slice(0, 200)).toEqual(roundRobin[c]!.slice(0, 200));
+    // Connections draw apart from each other.
+    expect(roundRobin[0]!.slice(0, 50)).not.toEqual(roundRobin[1]!.slice(0, 50));
   });
 
   it('navigates without reloads: custom events go to the page the session is on, next pageviews elsewhere', () => {

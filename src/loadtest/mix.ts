@@ -14,9 +14,12 @@ export const DEFAULT_MIX: Record<Family, number> = { pageview: 70, custom: 15, r
 /** "pageview=70,custom=15,rudder=10,pixel=5" → weights (missing families get 0). */
 export function parseMix(text: string): Record<Family, number> {
   const out: Record<Family, number> = { pageview: 0, custom: 0, rudder: 0, pixel: 0 };
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  const seen = new Set<string>();
+  for (const part of text.split(',').map((s) => s.trim())) {
     const m = /^(\w+)=(\d+(?:\.\d+)?)$/.exec(part);
     if (!m || !(FAMILIES as readonly string[]).includes(m[1]!)) throw new Error(`--mix: "${part}" is not family=weight (families: ${FAMILIES.join(', ')})`);
+    if (seen.has(m[1]!)) throw new Error(`--mix: ${m[1]} is given twice`);
+    seen.add(m[1]!);
     out[m[1] as Family] = Number(m[2]);
   }
   if (!Object.values(out).some((w) => w > 0)) throw new Error('--mix: every weight is 0');
@@ -85,7 +88,15 @@ export class MixSource implements RequestSource {
   visitors = 0;
   private readonly visitor: (Visitor | null)[];
   private readonly cumulative: number[];
-  private readonly r: () => number;
+  /**
+   * One random stream per connection, from the seed and the connection's index: a connection's
+   * requests depend only on the seed and its own answers, not on how the connections' answers
+   * interleave, so a seed replays each connection's sequence.
+   */
+  private readonly rs: (() => number)[];
+  /** Visitors each connection has started: its next visitor's address follows from it. */
+  private readonly started: number[];
+  private readonly connections: number;
   private readonly uas: string[];
   private readonly uaHeader: string[];
   private readonly origin: string;
@@ -96,10 +107,12 @@ export class MixSource implements RequestSource {
 
   constructor(private readonly t: MixTarget, o: { connections: number; mix: Record<Family, number>; addresses: number; seed: number; uaCount?: number; visitLength?: number }) {
     this.visitor = Array.from({ length: o.connections }, () => null);
+    this.connections = o.connections;
+    this.rs = Array.from({ length: o.connections }, (_, i) => rng((o.seed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0));
+    this.started = Array.from({ length: o.connections }, () => 0);
     const total = FAMILIES.reduce((a, f) => a + o.mix[f], 0);
     let acc = 0;
     this.cumulative = FAMILIES.map((f) => (acc += o.mix[f] / total));
-    this.r = rng(o.seed);
     this.uas = userAgentCorpus(o.uaCount ?? 4000);
     this.uaHeader = this.uas.map((u) => `User-Agent: ${u}\r\n`);
     this.origin = `https://${t.domain}`;
@@ -116,25 +129,26 @@ export class MixSource implements RequestSource {
   /** Pageviews per visit: uniform in 1..visitLength (mean 3 by default). */
   private readonly visitLength: number;
 
-  private pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.r() * xs.length)]!;
+  private pick<T>(r: () => number, xs: readonly T[]): T {
+    return xs[Math.floor(r() * xs.length)]!;
   }
 
-  private ua(): number {
-    return zipfIndex(this.r, this.uas.length);
+  private ua(r: () => number): number {
+    return zipfIndex(r, this.uas.length);
   }
 
-  private randomAddress(): string {
-    return clientAddress(this.offset + Math.floor(this.r() * this.addresses));
+  private randomAddress(r: () => number): string {
+    return clientAddress(this.offset + Math.floor(r() * this.addresses));
   }
 
   next(conn: number): { family: number; request: string } {
-    const u = this.r();
+    const r = this.rs[conn]!;
+    const u = r();
     let f = 0;
     while (u > this.cumulative[f]! && f < FAMILIES.length - 1) f++;
     if (f === 0 || f === 1) return this.prisme(conn, f === 1);
-    if (f === 2) return { family: 2, request: this.rudder() };
-    return { family: 3, request: this.pixel() };
+    if (f === 2) return { family: 2, request: this.rudder(r) };
+    return { family: 3, request: this.pixel(r) };
   }
 
   answered(conn: number, family: number, status: number): void {
@@ -149,8 +163,11 @@ export class MixSource implements RequestSource {
   }
 
   private newVisitor(conn: number): Visitor {
-    const k = this.visitors++ % this.addresses;
-    const v: Visitor = { ip: clientAddress(this.offset + k), ua: this.uaHeader[this.ua()]!, page: null, pending: '', views: 0, sent: 0, maxViews: 1 + Math.floor(this.r() * this.visitLength) };
+    const r = this.rs[conn]!;
+    this.visitors++;
+    // Connection i takes addresses i, i + N, i + 2N…: its own, whatever the others do.
+    const k = (conn + this.connections * this.started[conn]!++) % this.addresses;
+    const v: Visitor = { ip: clientAddress(this.offset + k), ua: this.uaHeader[this.ua(r)]!, page: null, pending: '', views: 0, sent: 0, maxViews: 1 + Math.floor(r() * this.visitLength) };
     this.visitor[conn] = v;
     return v;
   }
@@ -167,12 +184,13 @@ export class MixSource implements RequestSource {
   }
 
   private prisme(conn: number, custom: boolean): { family: number; request: string } {
+    const r = this.rs[conn]!;
     const going = this.ongoing(conn, custom);
     if (custom && going) {
       // A custom event on the page the session is on.
       going.sent++;
-      const name = this.pick(CUSTOM);
-      const body = `{"plan":"${this.pick(['free', 'pro', 'team'])}","value":${Math.floor(this.r() * 100)},"currency":"EUR"}`;
+      const name = this.pick(r, CUSTOM);
+      const body = `{"plan":"${this.pick(r, ['free', 'pro', 'team'])}","value":${Math.floor(r() * 100)},"currency":"EUR"}`;
       return {
         family: 1,
         request: `POST ${this.base}/api/v1/events/custom/${name} HTTP/1.1\r\n${this.hostLine}Origin: ${this.origin}\r\nX-Prisme-Referrer: ${this.site}${going.page}\r\n${going.ua}X-Forwarded-For: ${going.ip}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
@@ -187,15 +205,15 @@ export class MixSource implements RequestSource {
       // Navigate: the document referrer is the page the session is on, the new page differs.
       v = next;
       const from = next.page;
-      do page = this.pick(PATHS);
+      do page = this.pick(r, PATHS);
       while (page === from.split('?')[0]);
       docRef = `X-Prisme-Document-Referrer: ${this.site}${from}\r\n`;
     } else {
       v = this.newVisitor(conn);
-      page = this.pick(PATHS);
-      const r = this.r();
-      if (r < 0.1) page += `?utm_source=newsletter&utm_medium=email&utm_campaign=${this.pick(CAMPAIGNS)}`;
-      if (r > 0.55) docRef = `X-Prisme-Document-Referrer: ${this.pick(REFS)}\r\n`;
+      page = this.pick(r, PATHS);
+      const u = r();
+      if (u < 0.1) page += `?utm_source=newsletter&utm_medium=email&utm_campaign=${this.pick(r, CAMPAIGNS)}`;
+      if (u > 0.55) docRef = `X-Prisme-Document-Referrer: ${this.pick(r, REFS)}\r\n`;
     }
     v.pending = page;
     v.sent++;
@@ -205,23 +223,23 @@ export class MixSource implements RequestSource {
     };
   }
 
-  private rudder(): string {
-    const i = this.ua();
-    const p = `/amp/story-${Math.floor(this.r() * 40)}`;
-    const q = `writeKey=${this.t.writeKey}&anonymousId=anon-${Math.floor(this.r() * 200_000)}` +
+  private rudder(r: () => number): string {
+    const i = this.ua(r);
+    const p = `/amp/story-${Math.floor(r() * 40)}`;
+    const q = `writeKey=${this.t.writeKey}&anonymousId=anon-${Math.floor(r() * 200_000)}` +
       '&context.library.name=RudderstackAMPSDK&context.library.version=1.0.0&context.platform=AMP&context.locale=en-US' +
       `&context.userAgent=${encodeURIComponent(this.uas[i]!)}&context.page.path=${encodeURIComponent(p)}` +
-      `&context.page.url=${encodeURIComponent(`${this.site}${p}?utm_source=amp`)}&context.page.referrer=${encodeURIComponent(this.pick(REFS))}` +
-      `&context.page.title=Story&context.screen.width=1280&context.screen.height=720&properties.price=${Math.floor(this.r() * 100)}`;
-    const target = this.r() < 0.5 ? `${this.base}/pixel/v1/track?${q}&event=${encodeURIComponent(this.pick(RUDDER_EVENTS))}` : `${this.base}/pixel/v1/page?${q}&name=Story`;
-    return `GET ${target} HTTP/1.1\r\n${this.hostLine}${this.uaHeader[i]}X-Forwarded-For: ${this.randomAddress()}\r\n\r\n`;
+      `&context.page.url=${encodeURIComponent(`${this.site}${p}?utm_source=amp`)}&context.page.referrer=${encodeURIComponent(this.pick(r, REFS))}` +
+      `&context.page.title=Story&context.screen.width=1280&context.screen.height=720&properties.price=${Math.floor(r() * 100)}`;
+    const target = r() < 0.5 ? `${this.base}/pixel/v1/track?${q}&event=${encodeURIComponent(this.pick(r, RUDDER_EVENTS))}` : `${this.base}/pixel/v1/page?${q}&name=Story`;
+    return `GET ${target} HTTP/1.1\r\n${this.hostLine}${this.uaHeader[i]}X-Forwarded-For: ${this.randomAddress(r)}\r\n\r\n`;
   }
 
-  private pixel(): string {
-    const r = this.r();
+  private pixel(r: () => number): string {
+    const u = r();
     const pixel = `${this.base}/p/${this.t.slug}`;
-    const path = r < 0.7 ? `${pixel}?utm_source=newsletter&utm_medium=email&utm_campaign=${this.pick(CAMPAIGNS)}` : pixel;
-    const ref = r > 0.8 ? `Referer: ${this.pick(MAIL_REFS)}\r\n` : '';
-    return `GET ${path} HTTP/1.1\r\n${this.hostLine}${this.uaHeader[this.ua()]}${ref}X-Forwarded-For: ${this.randomAddress()}\r\n\r\n`;
+    const path = u < 0.7 ? `${pixel}?utm_source=newsletter&utm_medium=email&utm_campaign=${this.pick(r, CAMPAIGNS)}` : pixel;
+    const ref = u > 0.8 ? `Referer: ${this.pick(r, MAIL_REFS)}\r\n` : '';
+    return `GET ${path} HTTP/1.1\r\n${this.hostLine}${this.uaHeader[this.ua(r)]}${ref}X-Forwarded-For: ${this.randomAddress(r)}\r\n\r\n`;
   }
 }

@@ -38,7 +38,7 @@ describe('footfall bench (the load tool inside the binary)', () => {
         '--json', join(dir, 'run.json'), '--svg', join(dir, 'run.svg')], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
       expect(r.code).toBe(0);
       // The live progress line, once a second (a line each when stderr is not a terminal).
-      expect(r.stderr).toMatch(/^\s*\d+ s\s+\d+ req\/s\s+non-2xx 0\s+socket errors 0\s+p99 so far \d+\.\d\d ms$/m);
+      expect(r.stderr).toMatch(/^\s*\d+\.\d s\s+\d+ req\/s\s+non-2xx 0\s+socket errors 0\s+p99 so far \d+\.\d\d ms$/m);
       expect(r.stdout).toContain('seed 42');
       expect(r.stdout).toMatch(/^requests\/s \d+\s+events\/s \d+\s+\(\d+ requests\)$/m);
       expect(r.stdout).toMatch(/^latency ms\s+p50 \d+\.\d\d\s+p90 \d+\.\d\d\s+p99 \d+\.\d\d\s+max \d+\.\d\d$/m);
@@ -63,18 +63,40 @@ describe('footfall bench (the load tool inside the binary)', () => {
     }
   }, 60_000);
 
-  it('counts the 200s a full write buffer answers without storing (GIF hits) as the server reports them, not as a mismatch', async () => {
+  it('fails the run when the target answered pixel hits with the GIF but dropped them for a full write buffer: those events are lost, and events/s leaves them out', async () => {
     const ff = await startBinary(['--trust-proxy', '--buffer-max', '200', '--flush-size', '200', '--flush-interval', '500ms'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
     try {
       const dir = tempDir();
       const r = await run(['--target', ff.url, '--duration', '2s', '--connections', '16', '--mix', 'rudder=50,pixel=50', '--ack-check', '--quiet', '--json', join(dir, 'run.json')], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
-      const report = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { ackCheck: { ok: boolean; stored: number; acknowledged: number; answeredNotStored: number } };
-      expect(report.ackCheck.answeredNotStored).toBeGreaterThan(0);
-      expect(report.ackCheck.stored).toBe(report.ackCheck.acknowledged - report.ackCheck.answeredNotStored);
-      expect(r.stdout).toMatch(/ack-check\s+stored \d+ .*less \d+ answered but not stored.*: OK/);
-      expect(r.code).toBe(0);
+      type Report = { durationS: number; 'events/s': number; answeredNotStored: { bufferFull: number; reloads: number }; ackCheck: { ok: boolean; stored: number; acknowledged: number; lost: number; reloads: number } };
+      const report = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as Report;
+      expect(report.answeredNotStored.bufferFull).toBeGreaterThan(0);
+      expect(report.ackCheck.lost).toBe(report.answeredNotStored.bufferFull);
+      // Everything else it answered is stored: the check tells lost from missing.
+      expect(report.ackCheck.stored).toBe(report.ackCheck.acknowledged - report.ackCheck.lost - report.ackCheck.reloads);
+      expect(report.ackCheck.ok).toBe(false);
+      expect(report['events/s'] * report.durationS).toBeCloseTo(report.ackCheck.stored, 0);
+      expect(r.stdout).toMatch(/ack-check\s+stored \d+ .*less \d+ pixel hits LOST .*: LOST EVENTS/);
+      expect(r.stderr).toMatch(/\d+ pixel hits were answered with the GIF but not stored: the target's write buffer was full/);
+      expect(r.code).toBe(1);
     } finally {
       expect(await ff.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it('stops at Ctrl-C during the setup without waiting out a target that does not answer', async () => {
+    const silent = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Promise<Response>(() => {}) });
+    try {
+      const { p, stderr } = spawnBench(['--target', `http://127.0.0.1:${silent.port}`, '--duration', '5s', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+      await Bun.sleep(500);
+      const asked = performance.now();
+      p.kill('SIGINT');
+      expect(await p.exited).toBe(130);
+      // The login waits up to 15 s for an answer; Ctrl-C ends it at once.
+      expect(performance.now() - asked).toBeLessThan(5_000);
+      expect(await stderr).toContain('stopping the setup (Ctrl-C again to quit at once)');
+    } finally {
+      silent.stop(true);
     }
   }, 60_000);
 
@@ -162,7 +184,7 @@ describe('footfall bench (the load tool inside the binary)', () => {
       const limited = await run(['--target', ff.url, '--duration', '1s', '--connections', '4', '--mix', 'pageview=100', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
       expect(limited.code).toBe(1);
       expect(limited.stderr).toMatch(/answers were not 2xx \(429: \d+\)/);
-      expect(limited.stderr).toContain('start the target with --trust-proxy');
+      expect(limited.stderr).toContain('the target runs without --trust-proxy');
 
       const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
       const token = ((await login.json()) as { token: string }).token;

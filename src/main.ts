@@ -1,6 +1,6 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
 import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, readableFileIssue, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
@@ -176,6 +176,44 @@ function configOrExit(args: string[], env: Record<string, string | undefined>, m
   return null;
 }
 
+const prefixed = (head: string, problem: string | null): string | null => (problem === null ? null : head + problem);
+
+/** Why listening failed, in the operator's words. */
+function listenFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'EADDRINUSE' ? 'the address is in use'
+    : code === 'EACCES' ? 'permission denied'
+    : code === 'ENOENT' || code === 'EADDRNOTAVAIL' ? 'not an address of this machine, or a name that does not resolve'
+    : (e as Error).message;
+}
+
+/**
+ * Why the server could not listen on host:port, found by listening there a moment before
+ * anything is created (port 0 always can), or null.
+ */
+function listenIssue(host: string, port: number): string | null {
+  if (port === 0) return null;
+  try {
+    Bun.listen({ hostname: host, port, socket: { data() {} } }).stop(true);
+    return null;
+  } catch (e) {
+    return listenFailure(e);
+  }
+}
+
+/** Why this user could neither write in the data directory nor create it, or null (a path that is no directory is config's). */
+function dataDirAccessIssue(dir: string): string | null {
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    accessSync(at, constants.W_OK);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return at === resolve(dir) ? `--data-dir: this user may not write in ${dir} (${code})` : `--data-dir: this user may not create ${dir} (${code} on ${at})`;
+  }
+}
+
 /** Reports options that cannot be used (exit EXIT_USAGE follows), one problem a line. */
 function badOptions(problems: string[], hint = ''): void {
   process.stderr.write(`footfall: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n${hint}`);
@@ -217,6 +255,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     existsSync(join(c.dataDir, 'footfall.db')) ? null : adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD),
     // An unreadable path is already one of the others.
     c.geoipDb && readableFileIssue(c.geoipDb) === null && (others > 0 || !replacesImage(env)) ? notMaxMind(c.geoipDb) : null,
+    // With other problems to fix anyway, these are said with them (all at once); alone, each
+    // is said below with its own status (3, 4).
+    others > 0 ? dataDirAccessIssue(c.dataDir) : null,
+    others > 0 ? prefixed(`--host/--port: cannot listen on ${c.host}:${c.port}: `, listenIssue(c.host, c.port)) : null,
   ]);
   if (!config) return EXIT_USAGE;
   sizeHeapForService(env);
@@ -235,12 +277,19 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // The database holds every user's password hash and every site's events: what this process
   // creates (the directory if new, footfall.db, its -wal and -shm, the lock) is its user's alone,
   // as the systemd unit's UMask=0077 makes it. A directory or file that exists keeps its mode.
+  // The address first: a first start that cannot listen must not have made the database and the
+  // admin, whose one-time password it would print and then exit on (the next start prints none).
+  const cannotListen = listenIssue(config.host, config.port);
+  if (cannotListen) {
+    operatorLines(config.logFormat, 'error')(`footfall: cannot listen on ${config.host}:${config.port}: ${cannotListen}\n`);
+    return EXIT_LISTEN;
+  }
   process.umask(0o077);
   try {
     mkdirSync(config.dataDir, { recursive: true });
   } catch (e) {
-    badOptions([`--data-dir: cannot create ${config.dataDir}: ${(e as Error).message}`]);
-    return EXIT_USAGE;
+    operatorLines(config.logFormat, 'error')(`footfall: cannot use the data directory ${resolve(config.dataDir)}: cannot create it: ${(e as Error).message}\n`);
+    return EXIT_DATABASE;
   }
   try {
     accessSync(config.dataDir, constants.W_OK);
@@ -393,13 +442,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     try {
       app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: MAX_REQUEST_BODY, development: false, reusePort: false });
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why =
-        code === 'EADDRINUSE' ? 'the address is in use'
-        : code === 'EACCES' ? 'permission denied'
-        : code === 'ENOENT' || code === 'EADDRNOTAVAIL' ? 'not an address of this machine, or a name that does not resolve'
-        : (e as Error).message;
-      operatorLines(config.logFormat, 'error')(`footfall: cannot listen on ${config.host}:${config.port}: ${why}\n`);
+      operatorLines(config.logFormat, 'error')(`footfall: cannot listen on ${config.host}:${config.port}: ${listenFailure(e)}\n`);
       void stop('listen-failed', undefined, EXIT_LISTEN);
       return;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { chmodSync, copyFileSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../../src/config.ts';
 import { ensureBinary, runBinary, startBinary, tempDir } from '../helpers/binary.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
@@ -117,6 +117,25 @@ describe('dist/footfall', () => {
       expect(second.code).toBe(4);
       expect(second.stderr).toContain(`footfall: cannot listen on 127.0.0.1:${first.port}: the address is in use`);
       expect((await fetch(`${first.url}/api/v1/healthcheck`)).status).toBe(200);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+  });
+
+  it('checks the address before making anything: a first start that cannot listen creates no database and shows no admin password it would then lose, and says so with the other bad options', async () => {
+    const first = await startBinary();
+    try {
+      const dir = join(tempDir(), 'fresh');
+      const second = runBinary(['serve', '--host', '127.0.0.1', '--port', String(first.port), '--data-dir', dir]);
+      expect(second.code).toBe(4);
+      expect(second.stderr).toContain(`footfall: cannot listen on 127.0.0.1:${first.port}: the address is in use`);
+      expect(second.stderr).not.toContain('password');
+      expect(existsSync(dir)).toBe(false);
+      // With another problem, both are said at once (status 2).
+      const both = runBinary(['serve', '--host', '127.0.0.1', '--port', String(first.port), '--data-dir', dir, '--flush-size', 'lots']);
+      expect(both.code).toBe(2);
+      expect(both.stderr).toContain('--flush-size');
+      expect(both.stderr).toContain(`--host/--port: cannot listen on 127.0.0.1:${first.port}: the address is in use`);
     } finally {
       expect(await first.stop()).toBe(0);
     }

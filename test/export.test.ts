@@ -236,6 +236,42 @@ describe('website export', () => {
   });
 });
 
+describe('how many exports stream at once', () => {
+  it('streams at most two per user and four in all, answers 503 with Retry-After past that, and gives a slot back when an export ends or its client goes away', async () => {
+    const { request, meta, deps, clock, events } = testApp();
+    const w = await accountsWorld(meta, deps.passwords!, clock);
+    // More than one chunk of NDJSON: an export not read stays open.
+    await events.insertBatch(Array.from({ length: 2000 }, (_, i) => eventAt(w.ownWebsiteId, i)));
+    const exp = (who: 'admin' | 'owner' | 'teamOwner', path = `/api/websites/${w.ownWebsiteId}/export`) => request(path, { headers: { authorization: w.auth[who]! } });
+    const a1 = await exp('admin');
+    const a2 = await exp('admin');
+    expect([a1.status, a2.status]).toEqual([200, 200]);
+    // Every export route takes from the same slots.
+    const a3 = await exp('admin', `/api/pixels/${w.ownPixelId}/export`);
+    expect((await exp('admin', '/api/events/unassigned/export')).status).toBe(503);
+    expect([a3.status, a3.headers.get('retry-after')]).toEqual([503, '5']);
+    expect(((await a3.json()) as { error: { message: string } }).error.message).toStartWith('you have 2 exports streaming, the most one user may');
+    const o1 = await exp('owner');
+    const o2 = await exp('owner');
+    expect([o1.status, o2.status]).toEqual([200, 200]);
+    const t1 = await exp('teamOwner', `/api/websites/${w.teamWebsiteId}/export`);
+    expect(t1.status).toBe(503);
+    expect(((await t1.json()) as { error: { message: string } }).error.message).toStartWith('4 exports are streaming, the most at once');
+    // One client goes away, another reads its export to the end: both slots come back.
+    await a1.body!.cancel();
+    expect((await o1.text()).split('\n')).toHaveLength(2001);
+    const a4 = await exp('admin');
+    const t2 = await exp('teamOwner', `/api/websites/${w.teamWebsiteId}/export`);
+    expect([a4.status, t2.status]).toEqual([200, 200]);
+    for (const r of [a2, o2, a4, t2]) await r.body!.cancel();
+    // HEAD answers the headers and streams nothing: it holds no slot.
+    for (let i = 0; i < 5; i++) expect((await request(`/api/websites/${w.ownWebsiteId}/export`, { method: 'HEAD', headers: { authorization: w.auth.admin! } })).status).toBe(200);
+    const after = [await exp('admin'), await exp('admin')];
+    expect(await Promise.all(after.map(async (r) => [r.status, r.status === 200 ? '' : await r.text()]))).toEqual([[200, ''], [200, '']]);
+    for (const r of after) await r.body!.cancel();
+  });
+});
+
 describe('export of the events of no website', () => {
   it('gives an admin the Prisme events of a host only --origins lists (as a Prisme deployment is set up), and nobody else', async () => {
     const p = prismeApp(['--origins', 'other.example']);

@@ -3,6 +3,8 @@ import { t } from 'elysia';
 import { EVENT_FIELDS, type CanonicalEvent } from '../ingest/event.ts';
 import type { EventFilter, EventStore } from '../store/event-store.ts';
 import { ErrorBody } from './errors.ts';
+import type { ExportSlots } from './export-slots.ts';
+import type { Principal } from '../accounts/principal.ts';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
@@ -29,6 +31,7 @@ export function exportResponsesDoc(of: 'one' | 'admins' = 'one'): Record<string,
       },
     },
     400: err('Invalid query (bad-request)'),
+    503: err('Too many exports streaming at once, in all or for this user (service-unavailable); Retry-After says when to try again'),
     ...(of === 'one'
       ? { 401: err('Not signed in, or not allowed to view this website or pixel (unauthorized)'), 404: err('Unknown id (not-found)') }
       : { 401: err('Not signed in, or not an admin (unauthorized)') }),
@@ -94,6 +97,15 @@ export function exportFilename(kind: string, id: string, format: ExportFormat, s
   return `footfall-${kind}-${id}${range}.${format}`;
 }
 
+/**
+ * The ExportSlots slot of an export about to stream, as the function that gives it back, or 503.
+ * A HEAD streams nothing (its body is never read, so its slot would never come back): it takes
+ * none, and its lines are never read either.
+ */
+export function exportSlot(ctx: { exports: ExportSlots }, request: Request, principal: Principal): () => void {
+  return request.method === 'HEAD' ? () => {} : ctx.exports.take(principal.user.id);
+}
+
 /** Lines are gathered into chunks of about this many characters before being handed to the socket. */
 const CHUNK_CHARS = 64 * 1024;
 
@@ -119,9 +131,10 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Each chunk after the first waits for a turn of the event loop: a fast client otherwise pulls
  * chunk after chunk in one run of promise callbacks, and the whole server answered nothing else
  * until the export ended (4.4 s for 413k events). Cancelling (client gone) returns the
- * iterator, which releases the store's statement.
+ * iterator, which releases the store's statement. `done` is called once the export has ended,
+ * however (its last chunk, a failure, the client gone): it gives back its ExportSlots slot.
  */
-export function exportResponse(lines: AsyncIterable<string>, format: ExportFormat, filename: string): Response {
+export function exportResponse(lines: AsyncIterable<string>, format: ExportFormat, filename: string, done: () => void = () => {}): Response {
   const it = lines[Symbol.asyncIterator]();
   const enc = new TextEncoder();
   let pending = format === 'csv' ? CSV_HEADER : '';
@@ -133,18 +146,25 @@ export function exportResponse(lines: AsyncIterable<string>, format: ExportForma
         else await nextTurn();
         let buf = pending;
         pending = '';
-        while (buf.length < CHUNK_CHARS) {
-          const r = await it.next();
-          if (r.done) {
-            if (buf) controller.enqueue(enc.encode(buf));
-            controller.close();
-            return;
+        try {
+          while (buf.length < CHUNK_CHARS) {
+            const r = await it.next();
+            if (r.done) {
+              if (buf) controller.enqueue(enc.encode(buf));
+              controller.close();
+              done();
+              return;
+            }
+            buf += r.value;
           }
-          buf += r.value;
+        } catch (e) {
+          done();
+          throw e;
         }
         controller.enqueue(enc.encode(buf));
       },
       async cancel() {
+        done();
         await it.return?.();
       },
     },

@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia';
 import { viewableWebsite } from '../accounts/websites.ts';
 import { ApiError } from './errors.ts';
-import { exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc } from './export-stream.ts';
+import { exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot } from './export-stream.ts';
 import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
 import { UuidParam } from './management-schemas.ts';
 
@@ -13,12 +13,14 @@ function checkRange(query: { startAt?: number; endAt?: number }): void {
 export function exportRoutes(ctx: ManagementContext) {
   return new Elysia().get(
     '/api/websites/:websiteId/export',
-    ({ headers, params, query }) => {
+    ({ headers, params, query, request }) => {
       checkRange(query);
-      const w = viewableWebsite(ctx, requirePrincipal(ctx, headers.authorization), params.websiteId, true);
+      const principal = requirePrincipal(ctx, headers.authorization);
+      const w = viewableWebsite(ctx, principal, params.websiteId, true);
       const format = query.format ?? 'ndjson';
+      const done = exportSlot(ctx, request, principal);
       const lines = exportLines(ctx.events, { websiteId: w.id, startAt: query.startAt, endAt: query.endAt }, format);
-      return exportResponse(lines, format, exportFilename('website', w.id, format, query.startAt, query.endAt));
+      return exportResponse(lines, format, exportFilename('website', w.id, format, query.startAt, query.endAt), done);
     },
     {
       params: UuidParam('websiteId'),
@@ -35,12 +37,14 @@ export function exportRoutes(ctx: ManagementContext) {
     },
   ).get(
     '/api/events/unassigned/export',
-    ({ headers, query }) => {
+    ({ headers, query, request }) => {
       checkRange(query);
-      if (!requirePrincipal(ctx, headers.authorization).isAdmin) throw new ApiError('unauthorized');
+      const principal = requirePrincipal(ctx, headers.authorization);
+      if (!principal.isAdmin) throw new ApiError('unauthorized');
       const format = query.format ?? 'ndjson';
+      const done = exportSlot(ctx, request, principal);
       const lines = exportLines(ctx.events, { unassigned: true, startAt: query.startAt, endAt: query.endAt }, format);
-      return exportResponse(lines, format, exportFilename('unassigned', 'events', format, query.startAt, query.endAt));
+      return exportResponse(lines, format, exportFilename('unassigned', 'events', format, query.startAt, query.endAt), done);
     },
     {
       query: ExportQuery,

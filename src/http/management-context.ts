@@ -1,4 +1,5 @@
 /** @module What every management route family shares: stores, clock, password hasher, login throttle, client-IP policy, and the bearer check. */
+import { ExportSlots } from './export-slots.ts';
 import type { AppDeps } from '../app.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
@@ -24,6 +25,8 @@ export interface ManagementContext {
   joinThrottle: LoginThrottle;
   ipPolicy: ClientIpPolicy;
   tokenTtlMs?: number;
+  /** Exports streaming at once (export-slots.ts), shared by every export route. */
+  exports: ExportSlots;
 }
 
 export function managementContext(deps: AppDeps): ManagementContext {
@@ -36,6 +39,7 @@ export function managementContext(deps: AppDeps): ManagementContext {
     throttle: new LoginThrottle({ clock: deps.clock }),
     joinThrottle: new LoginThrottle({ clock: deps.clock }),
     ipPolicy: clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies),
+    exports: new ExportSlots(),
   };
 }
 

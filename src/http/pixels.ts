@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, viewablePixel } from '../accounts/pixels.ts';
 import { ApiError, errorResponses } from './errors.ts';
-import { exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc } from './export-stream.ts';
+import { exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot } from './export-stream.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidIn, UuidParam } from './management-schemas.ts';
 
@@ -84,13 +84,15 @@ export function pixelRoutes(ctx: ManagementContext) {
     )
     .get(
       '/api/pixels/:pixelId/export',
-      ({ headers, params, query }) => {
+      ({ headers, params, query, request }) => {
         if (query.startAt !== undefined && query.endAt !== undefined && query.endAt < query.startAt)
           throw new ApiError('bad-request', 'endAt must not be before startAt');
-        const px = viewablePixel(ctx, me(headers.authorization), params.pixelId, true);
+        const principal = me(headers.authorization);
+        const px = viewablePixel(ctx, principal, params.pixelId, true);
         const format = query.format ?? 'ndjson';
+        const done = exportSlot(ctx, request, principal);
         const lines = exportLines(ctx.events, { pixelId: px.id, startAt: query.startAt, endAt: query.endAt }, format);
-        return exportResponse(lines, format, exportFilename('pixel', px.id, format, query.startAt, query.endAt));
+        return exportResponse(lines, format, exportFilename('pixel', px.id, format, query.startAt, query.endAt), done);
       },
       {
         params: PixelParams,

@@ -241,6 +241,28 @@ describe('validation comes before authentication and bad input never gets a 500'
     }
   });
 
+  it('refuses a body nested deeper than 32 levels with a 400 before reading it, on every route with a body, in milliseconds', async () => {
+    const { request } = await world();
+    // 30,000 levels took 18 s and 2.5 GB before a 500; 5,000 in a string field overflowed the stack.
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    for (const [path, body] of [
+      ['/api/websites', `{"name":"n","domain":${deep(30_000)}}`],
+      ['/api/auth/login', `{"username":${deep(5_000)},"password":"x"}`],
+      ['/api/users', `{"username":"u","password":${deep(5_000)}}`],
+      ['/api/teams', `{"name":${deep(33)}}`],
+    ] as const) {
+      const started = performance.now();
+      const res = await request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect([path, res.status]).toEqual([path, 400]);
+      expect(((await res.json()) as { error: { errors: string[] } }).error.errors).toEqual(['Invalid input: nested deeper than 32 levels']);
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    // 32 levels is still read (and refused for its type, as Umami would).
+    const res = await request('/api/teams', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"name":${deep(31)}}` });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).not.toContain('nested deeper');
+  });
+
   it('reads an invalid UTF-8 byte in a body as U+FFFD, as request.json() does', async () => {
     const { request, w } = await world();
     const body = new Uint8Array([...new TextEncoder().encode('{"name":"Caf'), 0xe9, ...new TextEncoder().encode('"}')]);

@@ -1,4 +1,5 @@
 /** @module What every management route family shares: stores, clock, password hasher, login throttle, client-IP policy, and the bearer check. */
+import { jsonTooDeep } from '../lib/json-depth.ts';
 import { ExportSlots } from './export-slots.ts';
 import type { AppDeps } from '../app.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -62,6 +63,9 @@ export const BEARER = [{ bearer: [] as string[] }];
 /** Largest management request body: a user, team, website or pixel is a few hundred bytes. */
 export const MANAGEMENT_MAX_BODY = 1024 * 1024;
 
+/** Deepest nesting a management body may have: every one is a flat object of a few fields. */
+export const MANAGEMENT_MAX_DEPTH = 32;
+
 /**
  * Umami's body parsing (`request.json()`, Content-Type unchecked, anything unparsable is
  * `undefined`) with zod's root error for a body that is not an object, for every management
@@ -74,6 +78,10 @@ export async function umamiJsonBody({ request }: { request: Request }): Promise<
   const text = await readBody(request, MANAGEMENT_MAX_BODY, true, MANAGEMENT_BODIES);
   if (!text.ok && text.error === 'too-large') throw new ApiError('payload-too-large', `Request body over ${MANAGEMENT_MAX_BODY} bytes`);
   if (!text.ok && text.error === 'busy') throw new ApiError('service-unavailable', 'Too many request bodies are being read; try again shortly.', {}, { 'retry-after': '1' });
+  // Checked before parsing: validating (and describing the errors of) a value nested thousands
+  // deep took seconds and gigabytes, or overflowed the stack (a 500), before any login is asked.
+  if (text.ok && jsonTooDeep(text.text, MANAGEMENT_MAX_DEPTH))
+    throw new ApiError('bad-request', undefined, { errors: [`Invalid input: nested deeper than ${MANAGEMENT_MAX_DEPTH} levels`] });
   let body: unknown;
   try {
     body = text.ok ? JSON.parse(text.text) : undefined;

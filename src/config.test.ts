@@ -50,6 +50,21 @@ describe('loadConfig', () => {
     expect(both.ok && both.config.origins).toEqual(['new.example']);
   });
 
+  it('refuses a duration without its unit (3 would have run as 3 ms), but for 0, as Go reads Prisme\'s variables', () => {
+    for (const [args, env] of [[['--events-timeout', '3'], {}], [[], { PRISME_API_EVENTS_TIMEOUT: '3' }], [['--flush-interval', '250'], {}]] as const) {
+      const r = loadConfig([...args], env);
+      expect(r.ok).toBe(false);
+      expect(r.ok ? '' : r.errors.join('\n')).toMatch(/expected a duration with its unit, such as (3|250)ms or (3|250)s/);
+    }
+    const zero = loadConfig(['--events-timeout', '0'], {});
+    expect(zero.ok && zero.config.eventsTimeout).toBe(0);
+  });
+
+  it('says a value out of its range in the option\'s own units', () => {
+    const r = loadConfig(['--events-timeout', '2m', '--max-sessions', '5'], {});
+    expect(r.ok ? [] : r.errors.toSorted()).toEqual(['--events-timeout: must be 0ms to 1m (got 2m)', '--max-sessions: must be 1000 to 5000000 (got 5)']);
+  });
+
   it('accepts --flag=value, bare booleans and --no-flag', () => {
     const r = loadConfig(['--flush-interval=1s', '--trust-proxy', '--rate-limit', '10/1m', '--no-keep-ip', '--origins', 'a.com, *.b.com'], {});
     if (!r.ok) throw new Error(r.errors.join('\n'));

@@ -151,7 +151,10 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
       if (/^(0|false|no|off)$/i.test(t)) return { value: false };
       return { error: `expected true or false, got "${text}"` };
     case 'duration': {
-      const ms = parseDuration(t) ?? (/^\d+$/.test(t) ? Number(t) : null);
+      // A number alone is no duration (as for Go's time.ParseDuration, which Prisme's variables
+      // were read with): "3" meant as seconds must not run as 3 ms. Only 0 needs no unit.
+      if (/^\d+$/.test(t) && Number(t) !== 0) return { error: `expected a duration with its unit, such as ${t}ms or ${t}s, got "${text}"` };
+      const ms = parseDuration(t) ?? (/^0+$/.test(t) ? 0 : null);
       return ms === null ? { error: `expected a duration such as 250ms, 3s or 1m, got "${text}"` } : { value: ms };
     }
     case 'list': {
@@ -240,7 +243,13 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     }
     const schema = ConfigSchema.properties[key] as TSchema;
     const first = [...Value.Errors(schema, v)][0];
-    if (first && !allowed) errors.push(`${nameOf(key)}: ${first.message} (got ${JSON.stringify(v)})`);
+    if (first && !allowed) {
+      // Out of its range: said in the option's own units (a duration as typed, not in ms).
+      const range = rangeText(key).trim();
+      const kind = optionMeta(key).kind;
+      const got = kind === 'duration' && typeof v === 'number' ? formatDuration(v) : JSON.stringify(v);
+      errors.push(range && typeof v === 'number' ? `${nameOf(key)}: must be ${range.slice(1, -1)} (got ${got})` : `${nameOf(key)}: ${first.message} (got ${got})`);
+    }
   }
   if (config.flushSize > config.bufferMax)
     errors.push(`${nameOf('flushSize')} (${config.flushSize}) must not exceed ${nameOf('bufferMax')} (${config.bufferMax})`);

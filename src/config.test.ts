@@ -75,6 +75,15 @@ describe('loadConfig', () => {
     expect(r.config.origins).toEqual(['a.com', '*.b.com']);
   });
 
+  it('takes a boolean given as a word of its own in every form the = form and the environment take, and refuses a value after --no-', () => {
+    for (const [word, value] of [['yes', true], ['on', true], ['1', true], ['no', false], ['off', false], ['0', false], ['FALSE', false]] as const) {
+      const r = loadConfig(['--trust-proxy', word, '--port', '9000'], {});
+      expect([word, r.ok && r.config.trustProxy, r.ok && r.config.port]).toEqual([word, value, 9000]);
+    }
+    const r = loadConfig(['--no-trust-proxy=true'], {});
+    expect(r.ok ? [] : r.errors).toEqual(['--no-trust-proxy: takes no value (--trust-proxy=true says what to set)']);
+  });
+
   it('bounds the in-memory maps by default and lets --max-sessions and --limiter-max-keys move the bounds', () => {
     const d = loadConfig([], {});
     expect(d.ok && [d.config.maxSessions, d.config.limiterMaxKeys]).toEqual([20_000, 50_000]);

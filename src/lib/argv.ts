@@ -1,6 +1,6 @@
 /** @module Command-line flags → (flag, text) pairs in order, by one set of rules for every command. */
 
-/** What a flag takes: `bool` (`--x`, `--x=false`, `--x false`, `--no-x`) or `value` (`--x v`, `--x=v`). */
+/** What a flag takes: `bool` (`--x`, `--x=false`, `--x false`, `--x no`, `--no-x`) or `value` (`--x v`, `--x=v`). */
 export type FlagKind = 'bool' | 'value';
 
 export interface ReadFlags {
@@ -11,6 +11,9 @@ export interface ReadFlags {
   /** An unknown flag, a value missing: one line each. */
   errors: string[];
 }
+
+/** A boolean's value as a word of its own. */
+export const BOOL_WORD = /^(1|0|true|false|yes|no|on|off)$/i;
 
 /** Reads `argv`; `kindOf` says what a flag name takes, or undefined for none known. */
 export function readFlags(argv: readonly string[], kindOf: (flag: string) => FlagKind | undefined): ReadFlags {
@@ -26,6 +29,10 @@ export function readFlags(argv: readonly string[], kindOf: (flag: string) => Fla
     let text: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
     let kind = kindOf(flag);
     if (!kind && flag.startsWith('no-') && kindOf(flag.slice(3)) === 'bool') {
+      if (text !== undefined) {
+        out.errors.push(`--${flag}: takes no value (--${flag.slice(3)}=${text} says what to set)`);
+        continue;
+      }
       flag = flag.slice(3);
       kind = 'bool';
       text = 'false';
@@ -37,7 +44,9 @@ export function readFlags(argv: readonly string[], kindOf: (flag: string) => Fla
     if (text === undefined) {
       if (kind === 'bool') {
         const next = argv[i + 1];
-        text = next !== undefined && /^(true|false)$/i.test(next) ? (i++, next) : 'true';
+        // The words the = form and the environment take too (config.ts): `--trust-proxy yes` is
+        // that flag's value, not a stray argument.
+        text = next !== undefined && BOOL_WORD.test(next) ? (i++, next) : 'true';
       } else if (i + 1 < argv.length) {
         text = argv[++i]!;
       } else {

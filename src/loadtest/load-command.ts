@@ -78,8 +78,8 @@ export function parseLoadArgs(args: string[]): { values: Map<string, string>; fl
   const problems = [...read.errors, ...read.rest.map((a) => `unexpected argument "${a}"`)];
   for (const { flag, text } of read.flags) {
     if (!FLAGS.has(flag)) values.set(flag, text);
-    else if (/^true$/i.test(text)) flags.add(flag);
-    else if (/^false$/i.test(text)) flags.delete(flag);
+    else if (/^(1|true|yes|on)$/i.test(text)) flags.add(flag);
+    else if (/^(0|false|no|off)$/i.test(text)) flags.delete(flag);
     else problems.push(`--${flag}: expected true or false, got "${text}"`);
   }
   return { values, flags, problems };

@@ -23,6 +23,9 @@ function opt<S extends TSchema>(schema: S, meta: OptionMeta): S & { 'x-option': 
   return Object.assign(schema, { 'x-option': meta });
 }
 
+/** Where footfall.db lives unless --data-dir says otherwise (also the user command's default). */
+export const DEFAULT_DATA_DIR = './data';
+
 export const RateLimit = T.Union([
   T.Literal('off'),
   T.Object({ capacity: T.Integer({ minimum: 1 }), periodMs: T.Integer({ minimum: 1 }) }),
@@ -38,7 +41,7 @@ export const ConfigSchema = T.Object({
     flag: 'port', env: ['FOOTFALL_PORT', 'PRISME_PORT'], kind: 'int', shown: '8000',
     help: 'TCP port to listen on (0 picks a free one).',
   }),
-  dataDir: opt(T.String({ default: './data', minLength: 1 }), {
+  dataDir: opt(T.String({ default: DEFAULT_DATA_DIR, minLength: 1 }), {
     flag: 'data-dir', env: ['FOOTFALL_DATA_DIR'], kind: 'string', shown: './data',
     help: 'Directory holding footfall.db (SQLite, WAL mode).',
   }),

@@ -38,6 +38,25 @@ describe('footfall user reset-password', () => {
     reopened.close();
   });
 
+  it("reads only where the database is: a bad server option in the service's environment does not stand in its way, FOOTFALL_DATA_DIR does name the directory, and a server flag is refused", async () => {
+    const dir = tempDir();
+    const passwords = passwordHasher(TEST_PASSWORD_COST);
+    const db = openDatabase(join(dir, 'footfall.db'));
+    new SqliteMetaStore(db).users.create({ id: crypto.randomUUID(), username: 'dave', passwordHash: await passwords.hash('old password 1'), role: 'user' }, 1);
+    db.close();
+    const run = async (args: string[], env: Record<string, string>) => {
+      let out = '';
+      let err = '';
+      const code = await userCommand(args, env, { out: (s) => void (out += s), err: (s) => void (err += s) }, passwords);
+      return { code, out, err };
+    };
+    const ok = await run(['reset-password', 'dave'], { FOOTFALL_DATA_DIR: dir, FOOTFALL_LOG_LEVEL: 'trace', FOOTFALL_GEOIP_DB: '/nonexistent.mmdb', FOOTFALL_PORT: 'x' });
+    expect([ok.code, ok.out]).toEqual([0, expect.stringMatching(/^new password for "dave": \S+\n$/)]);
+    const refused = await run(['reset-password', 'dave', '--data-dir', dir, '--port', '1'], {});
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain('--port: unknown option (this command takes only --data-dir)');
+  });
+
   it('prints a key name with every control and format character escaped, C1 and bidi ones too', () => {
     expect(printable('ok name')).toBe('"ok name"');
     expect(printable('a\u009b2Kb\u007f\u202ec\u0007')).toBe('"a\\u009b2Kb\\u007f\\u202ec\\u0007"');

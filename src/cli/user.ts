@@ -1,7 +1,8 @@
 /** @module `footfall user reset-password NAME [--data-dir DIR]`: sets a new random password offline and prints it once. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config.ts';
+import { DEFAULT_DATA_DIR } from '../config.ts';
+import { readFlags } from '../lib/argv.ts';
 import { passwordHasher, randomPassword, type PasswordHasher } from '../accounts/passwords.ts';
 import { openDatabase, unusableDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
@@ -25,9 +26,13 @@ export async function userCommand(
   passwords: PasswordHasher = passwordHasher(),
   now: number = Date.now(),
 ): Promise<number> {
-  const r = loadConfig(args, env);
-  if (!r.ok) {
-    io.err(`footfall: invalid options:\n${r.errors.map((e) => `  - ${e}`).join('\n')}\n`);
+  // Only where the database is: the server's other options (and a bad one in the environment
+  // of the service, often why one is here) are no business of this command.
+  const r = readFlags(args, (flag) => (flag === 'data-dir' ? 'value' : undefined));
+  const dataDir = r.flags.findLast((f) => f.flag === 'data-dir')?.text ?? (env.FOOTFALL_DATA_DIR?.trim() || DEFAULT_DATA_DIR);
+  if (r.errors.length || dataDir === '') {
+    const problems = [...r.errors.map((e) => e.replace('(see --help)', '(this command takes only --data-dir)')), ...(dataDir === '' ? ['--data-dir: expected a directory, got ""'] : [])];
+    io.err(`footfall: invalid options:\n${problems.map((e) => `  - ${e}`).join('\n')}\n${USAGE}`);
     return 2;
   }
   const [action, name, ...extra] = r.rest;
@@ -35,7 +40,7 @@ export async function userCommand(
     io.err(USAGE);
     return 2;
   }
-  const path = join(r.config.dataDir, 'footfall.db');
+  const path = join(dataDir, 'footfall.db');
   if (!existsSync(path)) {
     io.err(`footfall: no database at ${path} (pass --data-dir)\n`);
     return 1;

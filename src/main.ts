@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, readableFileIssue, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
-import { systemdUnit, unitArgs, unitCannotRead } from './cli/systemd-unit.ts';
+import { systemdUnit, unitArgs, unitCannotRead, unitCannotRun } from './cli/systemd-unit.ts';
 import { userCommand } from './cli/user.ts';
 import { bootstrapAdmin } from './accounts/bootstrap.ts';
 import { passwordHasher } from './accounts/passwords.ts';
@@ -225,15 +225,30 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
   // The unit carries the options the environment gives as flags: a misspelt name would be lost quietly.
   for (const name of unknownEnvNames(env)) process.stderr.write(`footfall: ${name} ignored: no option has this name (see footfall --help)\n`);
   const unit = unitArgs(args, env);
-  const unreadable = config.geoipDb ? unitCannotRead('geoip-db', config.geoipDb) : null;
-  if ('error' in unit || unreadable) {
-    badOptions([...('error' in unit ? [unit.error] : []), ...(unreadable ? [unreadable] : [])], '(see footfall --help)\n');
+  const binaryPath = resolve(process.execPath);
+  // What serve would refuse at start, the service would be restarted on for ever: said now.
+  let notGeo: string | null = null;
+  if (config.geoipDb) {
+    try {
+      openGeoReader(config.geoipDb);
+    } catch (e) {
+      notGeo = `--geoip-db: ${config.geoipDb} is not a MaxMind database: ${(e as Error).message}`;
+    }
+  }
+  const problems = [
+    'error' in unit ? unit.error : null,
+    config.geoipDb ? unitCannotRead('geoip-db', config.geoipDb) : null,
+    notGeo,
+    unitCannotRun(binaryPath),
+  ].filter((p): p is string => p !== null);
+  if ('error' in unit || problems.length) {
+    badOptions(problems, '(see footfall --help)\n');
     return EXIT_USAGE;
   }
   // What a stop may take: 2 s for the answers in flight, the drain, and a margin; systemd kills
   // the service past it.
   const stopTimeoutS = Math.ceil(drainDeadlineMs(config.bufferMax) / 1000) + 10;
-  process.stdout.write(systemdUnit({ binaryPath: resolve(process.execPath), args: unit.args, stateDirectory: unit.stateDirectory, stopTimeoutS }));
+  process.stdout.write(systemdUnit({ binaryPath, args: unit.args, stateDirectory: unit.stateDirectory, stopTimeoutS }));
   return 0;
 }
 

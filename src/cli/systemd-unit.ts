@@ -85,6 +85,24 @@ export function unitCannotRead(flag: string, path: string): string | null {
   return hidden ? `--${flag}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}${real !== path ? ` (${real})` : ''}` : null;
 }
 
+/**
+ * Why the unit could not start this binary, or null: under a directory its sandbox hides (a
+ * binary run from ~/footfall/dist or /tmp; 203/EXEC at every start), or with a `$` in its path,
+ * which systemd does not undo in the program's name as it does in its arguments.
+ */
+export function unitCannotRun(binaryPath: string): string | null {
+  let real = binaryPath;
+  try {
+    real = realpathSync(binaryPath);
+  } catch {
+    // It is running: it is there.
+  }
+  const hidden = HIDDEN_FROM_UNIT.find((d) => real.startsWith(d));
+  if (hidden) return `the unit's sandbox hides ${hidden} from the service, and this binary is there (${real}): install it elsewhere, such as /usr/local/bin/footfall, and run its systemd-unit from there`;
+  if (real.includes('$')) return `systemd cannot name a program whose path holds a $ (${real}): install the binary elsewhere, such as /usr/local/bin/footfall`;
+  return null;
+}
+
 export function systemdUnit(o: UnitOptions): string {
   // --data-dir is the StateDirectory, so the service writes only there.
   const dataDir = `/var/lib/${o.stateDirectory}`;
@@ -107,6 +125,8 @@ StateDirectoryMode=0700
 WorkingDirectory=${dataDir}
 Restart=on-failure
 RestartSec=2
+# Bad options (2) and a database it cannot use (3) stay so until someone acts: no restart loop.
+RestartPreventExitStatus=2 3
 # SIGTERM makes Footfall stop accepting, flush its write buffer and close the database.
 KillSignal=SIGTERM
 TimeoutStopSec=${o.stopTimeoutS}

@@ -3,7 +3,8 @@ import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../../src/config.ts';
-import { ensureBinary, runBinary, startBinary, tempDir } from '../helpers/binary.ts';
+import { defaultGeoDatabase } from '../../src/ingest/geo.ts';
+import { ensureBinary, runBinary, runBinaryFrom, startBinary, tempDir } from '../helpers/binary.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -249,20 +250,21 @@ describe('dist/footfall', () => {
   });
 
   it('prints a hardened systemd unit for its own path that systemd-analyze accepts', () => {
-    const r = runBinary(['systemd-unit', '--port', '8080', '--trust-proxy']);
+    const r = runBinaryFrom(['systemd-unit', '--port', '8080', '--trust-proxy']);
     expect(r.code).toBe(0);
-    for (const line of ['DynamicUser=yes', 'StateDirectory=footfall', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'Restart=on-failure'])
+    for (const line of ['DynamicUser=yes', 'StateDirectory=footfall', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'Restart=on-failure', 'RestartPreventExitStatus=2 3'])
       expect(r.stdout).toContain(line);
-    expect(r.stdout).toMatch(/ExecStart=\S+\/dist\/footfall serve --data-dir \/var\/lib\/footfall --port 8080 --trust-proxy/);
+    expect(r.stdout).toMatch(/ExecStart=\/mnt\/footfall\/footfall serve --data-dir \/var\/lib\/footfall --port 8080 --trust-proxy/);
     expect(Number(/TimeoutStopSec=(\d+)/.exec(r.stdout)![1])).toBe(30);
     // A buffer that takes longer than 20 s to flush at 20k events a second: the flush at exit may take that, and systemd waits for it.
-    const big = runBinary(['systemd-unit', '--buffer-max', '1000000']);
+    const big = runBinaryFrom(['systemd-unit', '--buffer-max', '1000000']);
     expect(Number(/TimeoutStopSec=(\d+)/.exec(big.stdout)![1])).toBe(60);
     const analyze = Bun.which('systemd-analyze');
     if (!analyze) return; // the tool is optional; the assertions above still ran
     const dir = tempDir();
     const unit = join(dir, 'footfall.service');
-    writeFileSync(unit, r.stdout);
+    // The binary was at /mnt/footfall in its own mount namespace only: verify names the real one.
+    writeFileSync(unit, r.stdout.replace('ExecStart=/mnt/footfall/footfall ', `ExecStart=${ensureBinary()} `));
     const v = Bun.spawnSync([analyze, 'verify', unit], { env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' } });
     const out = v.stderr.toString() + v.stdout.toString();
     // Only complaints about this unit count; a container without a running systemd may warn about others.
@@ -271,33 +273,42 @@ describe('dist/footfall', () => {
   });
 
   it('rejects bad options for systemd-unit too', () => {
-    expect(runBinary(['systemd-unit', '--port', 'x']).code).toBe(2);
+    expect(runBinaryFrom(['systemd-unit', '--port', 'x']).code).toBe(2);
     // A database its service could not see: the sandbox hides /tmp.
     const geo = join(tempDir(), 'geo.mmdb');
     writeFileSync(geo, 'x');
-    const hidden = runBinary(['systemd-unit', '--geoip-db', geo]);
+    const hidden = runBinaryFrom(['systemd-unit', '--geoip-db', geo]);
     expect([hidden.code, hidden.stderr.includes("--geoip-db: the unit's sandbox hides /tmp/ from the service")]).toEqual([2, true]);
-    const elsewhere = runBinary(['systemd-unit', '--data-dir', '/srv/footfall']);
+    // One serve would refuse at every start, so that the service restarted for ever.
+    const notGeo = runBinaryFrom(['systemd-unit', '--geoip-db', '/mnt/geo.mmdb'], {}, '/mnt/footfall', 'echo x > /mnt/geo.mmdb');
+    expect([notGeo.code, notGeo.stderr.includes('--geoip-db: /mnt/geo.mmdb is not a MaxMind database')]).toEqual([2, true]);
+    const elsewhere = runBinaryFrom(['systemd-unit', '--data-dir', '/srv/footfall']);
     expect([elsewhere.code, elsewhere.stderr.includes('/var/lib/NAME; got /srv/footfall')]).toEqual([2, true]);
     // A misspelt variable would not reach the unit: said, not lost quietly.
-    const misspelt = runBinary(['systemd-unit'], { FOOTFALL_ACKS: 'durable' });
+    const misspelt = runBinaryFrom(['systemd-unit'], { FOOTFALL_ACKS: 'durable' });
     expect([misspelt.code, misspelt.stderr]).toEqual([0, 'footfall: FOOTFALL_ACKS ignored: no option has this name (see footfall --help)\n']);
   });
 
+  it('refuses to print a unit that could not start its binary: one under a directory the sandbox hides, or with a $ in its path', () => {
+    const inTmp = runBinaryFrom(['systemd-unit'], {}, '/tmp/footfall-unit-test-bin');
+    expect([inTmp.code, inTmp.stdout]).toEqual([2, '']);
+    expect(inTmp.stderr).toContain("the unit's sandbox hides /tmp/ from the service, and this binary is there (/tmp/footfall-unit-test-bin/footfall): install it elsewhere, such as /usr/local/bin/footfall");
+    const dollar = runBinaryFrom(['systemd-unit'], {}, '/mnt/a$b');
+    expect([dollar.code, dollar.stderr.includes('systemd cannot name a program whose path holds a $ (/mnt/a$b/footfall)')]).toEqual([2, true]);
+  });
+
   it('puts options from the environment and awkward paths in the unit as systemd will read them', () => {
-    // Not under /tmp (the unit's sandbox hides it from the service): a tmpfs on /mnt, in a mount namespace of its own.
+    // Not under /tmp (the unit's sandbox hides it from the service): on the tmpfs runBinaryFrom puts on /mnt.
     const geo = '/mnt/a%hb$HOME\\x.mmdb';
-    const spawned = Bun.spawnSync(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
-      'mount -t tmpfs tmpfs /mnt && echo "not read by systemd-unit beyond being readable" > "$0" && exec "$1" systemd-unit --geoip-db "$0" --data-dir /var/lib/footfall-eu', geo, ensureBinary()],
-      { env: { PATH: process.env.PATH ?? '', FOOTFALL_PORT: '7000', FOOTFALL_TRUST_PROXY: 'true' } });
-    const r = { code: spawned.exitCode, stdout: spawned.stdout.toString(), stderr: spawned.stderr.toString() };
+    const r = runBinaryFrom(['systemd-unit', '--geoip-db', geo, '--data-dir', '/var/lib/footfall-eu'], { FOOTFALL_PORT: '7000', FOOTFALL_TRUST_PROXY: 'true', GEO: geo, MMDB: defaultGeoDatabase() }, '/mnt/footfall', 'cp "$MMDB" "$GEO"');
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toContain(`--geoip-db "${geo.replace(/\\/g, '\\\\').replace(/%/g, '%%').replace(/\$/g, '$$$$')}" --port=7000 --trust-proxy=true`);
     expect(r.stdout).toContain('StateDirectory=footfall-eu');
     const analyze = Bun.which('systemd-analyze');
     if (!analyze) return;
     const unit = join(tempDir(), 'footfall.service');
-    writeFileSync(unit, r.stdout);
+    // The binary was at /mnt/footfall in its own mount namespace only: verify names the real one.
+    writeFileSync(unit, r.stdout.replace('ExecStart=/mnt/footfall/footfall ', `ExecStart=${ensureBinary()} `));
     const v = Bun.spawnSync([analyze, 'verify', unit], { env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' } });
     expect((v.stderr.toString() + v.stdout.toString()).split('\n').filter((l) => l.includes('footfall.service') || l.includes('escape'))).toEqual([]);
   });

@@ -1,6 +1,6 @@
 /** @module Test helper: builds (if needed) and runs the compiled dist/footfall on a free port with a temporary data dir. */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Subprocess } from 'bun';
 import { tempDir } from './temp-dir.ts';
 
@@ -98,6 +98,23 @@ export async function startBinary(args: string[] = [], env: Record<string, strin
       return await proc.exited;
     },
   };
+}
+
+/**
+ * Runs the binary as if installed in `dir` (default /mnt/footfall): in a mount namespace of its
+ * own, a tmpfs on /mnt, and the build's directory bound on `dir`, so that its own path is `dir`/footfall
+ * wherever the checkout is (systemd-unit refuses a binary under /tmp or /home, where a CI clone
+ * may be). `before` is shell run first there (it may use $0, the binary's directory, e.g. to
+ * put files on /mnt).
+ */
+export function runBinaryFrom(args: string[], env: Record<string, string> = {}, dir = '/mnt/footfall', before = ''): { code: number; stdout: string; stderr: string } {
+  // sh -c SCRIPT BUILD_DIR DIR ARGS…: $0 is the build's directory, $1 where it goes; then the arguments.
+  const script = `mount -t tmpfs tmpfs /mnt && mkdir -p "$1" && mount --bind "$0" "$1" && ${before ? `${before} && ` : ''}bin="$1/footfall" && shift && exec "$bin" "$@"`;
+  const r = Bun.spawnSync(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, dirname(ensureBinary()), dir, ...args], {
+    cwd: tempDir('footfall-cwd-'),
+    env: { PATH: process.env.PATH ?? '', ...env },
+  });
+  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
 export function runBinary(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {

@@ -236,6 +236,31 @@ describe('website export', () => {
   });
 });
 
+describe('the export query', () => {
+  it('refuses a bound that is not plain decimal digits, a parameter given twice or as an array, rather than widening the export', async () => {
+    const { request, meta, deps, clock, events } = testApp();
+    const w = await accountsWorld(meta, deps.passwords!, clock);
+    await events.insertBatch(Array.from({ length: 5 }, (_, i) => eventAt(w.ownWebsiteId, i)));
+    for (const [q, says] of [
+      ['startAt[]=9999999999999', 'startAt takes one value, not startAt[]'],
+      ['startAt=0x10', 'startAt must be milliseconds since the epoch in decimal digits, got "0x10"'],
+      ['endAt=%2B1', 'endAt must be milliseconds since the epoch in decimal digits, got "+1"'],
+      ['startAt=1e3', 'startAt must be milliseconds since the epoch in decimal digits, got "1e3"'],
+      ['startAt=%201', 'startAt must be milliseconds since the epoch in decimal digits, got " 1"'],
+      ['format=ndjson&format=csv', 'format is given 2 times'],
+      ['startAt=1&startAt=2', 'startAt is given 2 times'],
+    ] as const) {
+      for (const path of [`/api/websites/${w.ownWebsiteId}/export`, `/api/pixels/${w.ownPixelId}/export`, '/api/events/unassigned/export']) {
+        const res = await request(`${path}?${q}`, { headers: { authorization: w.auth.admin! } });
+        expect([q, path, res.status]).toEqual([q, path, 400]);
+        expect(((await res.json()) as { error: { message: string } }).error.message).toBe(says);
+      }
+    }
+    const plain = await request(`/api/websites/${w.ownWebsiteId}/export?startAt=${T0}&endAt=${T0 + 14}&format=ndjson&other=1`, { headers: { authorization: w.auth.owner! } });
+    expect((await plain.text()).trim().split('\n')).toHaveLength(3);
+  });
+});
+
 describe('how many exports stream at once', () => {
   it('streams at most two per user and four in all, answers 503 with Retry-After past that, and gives a slot back when an export ends or its client goes away', async () => {
     const { request, meta, deps, clock, events } = testApp();

@@ -2,7 +2,7 @@
 import { t } from 'elysia';
 import { EVENT_FIELDS, type CanonicalEvent } from '../ingest/event.ts';
 import type { EventFilter, EventStore } from '../store/event-store.ts';
-import { ErrorBody } from './errors.ts';
+import { ApiError, ErrorBody } from './errors.ts';
 import type { ExportSlots } from './export-slots.ts';
 import type { Principal } from '../accounts/principal.ts';
 
@@ -17,6 +17,28 @@ export const ExportQuery = t.Object({
   endAt: t.Optional(t.Integer({ minimum: 0, maximum: MAX_DATE_MS, title: 'endAt', description: 'Inclusive upper bound, ms since epoch', examples: [1769904000000] })),
   format: t.Optional(t.Union([t.Literal('ndjson'), t.Literal('csv')], { default: 'ndjson', description: 'ndjson (default): one canonical event per line; csv: RFC 4180 with a header row' })),
 });
+
+/**
+ * What every export route checks beyond ExportQuery, which reads a bound as Number() does: a
+ * bound must be plain decimal digits (`0x10`, `+1`, `1e3` and ` 1` were read as numbers), no
+ * parameter of the query may be given twice or as an array (`startAt[]=…` was ignored: a full
+ * export for a narrow one asked), and endAt may not come before startAt. 400 otherwise.
+ */
+export function checkExportQuery(request: Request, query: { startAt?: number; endAt?: number }): void {
+  const params = new URL(request.url).searchParams;
+  for (const name of params.keys()) {
+    const base = name.replace(/\[.*$/, '');
+    if (base !== name && EXPORT_PARAMS.includes(base)) throw new ApiError('bad-request', `${base} takes one value, not ${name}`);
+  }
+  for (const name of EXPORT_PARAMS) {
+    const values = params.getAll(name);
+    if (values.length > 1) throw new ApiError('bad-request', `${name} is given ${values.length} times`);
+    if (name !== 'format' && values.length === 1 && !/^\d+$/.test(values[0]!)) throw new ApiError('bad-request', `${name} must be milliseconds since the epoch in decimal digits, got "${values[0]}"`);
+  }
+  if (query.startAt !== undefined && query.endAt !== undefined && query.endAt < query.startAt) throw new ApiError('bad-request', 'endAt must not be before startAt');
+}
+
+const EXPORT_PARAMS = ['startAt', 'endAt', 'format'];
 
 /** OpenAPI responses of an export route: the two streamed bodies and the Umami-shaped errors. */
 export function exportResponsesDoc(of: 'one' | 'admins' = 'one'): Record<string, unknown> {

@@ -2,19 +2,15 @@
 import { Elysia } from 'elysia';
 import { viewableWebsite } from '../accounts/websites.ts';
 import { ApiError } from './errors.ts';
-import { exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot } from './export-stream.ts';
+import { checkExportQuery, exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot } from './export-stream.ts';
 import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
 import { UuidParam } from './management-schemas.ts';
-
-function checkRange(query: { startAt?: number; endAt?: number }): void {
-  if (query.startAt !== undefined && query.endAt !== undefined && query.endAt < query.startAt) throw new ApiError('bad-request', 'endAt must not be before startAt');
-}
 
 export function exportRoutes(ctx: ManagementContext) {
   return new Elysia().get(
     '/api/websites/:websiteId/export',
     ({ headers, params, query, request }) => {
-      checkRange(query);
+      checkExportQuery(request, query);
       const principal = requirePrincipal(ctx, headers.authorization);
       const w = viewableWebsite(ctx, principal, params.websiteId, true);
       const format = query.format ?? 'ndjson';
@@ -38,7 +34,7 @@ export function exportRoutes(ctx: ManagementContext) {
   ).get(
     '/api/events/unassigned/export',
     ({ headers, query, request }) => {
-      checkRange(query);
+      checkExportQuery(request, query);
       const principal = requirePrincipal(ctx, headers.authorization);
       if (!principal.isAdmin) throw new ApiError('unauthorized');
       const format = query.format ?? 'ndjson';

@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, viewablePixel } from '../accounts/pixels.ts';
 import { ApiError, errorResponses } from './errors.ts';
-import { exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot } from './export-stream.ts';
+import { checkExportQuery, exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot } from './export-stream.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidIn, UuidParam } from './management-schemas.ts';
 
@@ -85,8 +85,7 @@ export function pixelRoutes(ctx: ManagementContext) {
     .get(
       '/api/pixels/:pixelId/export',
       ({ headers, params, query, request }) => {
-        if (query.startAt !== undefined && query.endAt !== undefined && query.endAt < query.startAt)
-          throw new ApiError('bad-request', 'endAt must not be before startAt');
+        checkExportQuery(request, query);
         const principal = me(headers.authorization);
         const px = viewablePixel(ctx, principal, params.pixelId, true);
         const format = query.format ?? 'ndjson';

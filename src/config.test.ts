@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { unknownEnvNames, loadConfig, type Config } from './config.ts';
+import { shadowedEnvNames, unknownEnvNames, loadConfig, type Config } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults with no flags and no env', () => {
@@ -63,6 +63,14 @@ describe('loadConfig', () => {
   it('says a value out of its range in the option\'s own units', () => {
     const r = loadConfig(['--events-timeout', '2m', '--max-sessions', '5'], {});
     expect(r.ok ? [] : r.errors.toSorted()).toEqual(['--events-timeout: must be 0ms to 1m (got 2m)', '--max-sessions: must be 1000 to 5000000 (got 5)']);
+  });
+
+  it('names the environment variables another name of the same option shadows with a different value, and not those that agree', () => {
+    expect(shadowedEnvNames({ PRISME_ORIGINS: 'a.com', PRISME_ORIGIN_REGISTRY_ORIGINS: 'b.com', FOOTFALL_PORT: '9000', PRISME_PORT: ' 9000 ' })).toEqual([
+      { used: 'PRISME_ORIGINS', ignored: 'PRISME_ORIGIN_REGISTRY_ORIGINS' },
+    ]);
+    const r = loadConfig([], { PRISME_ORIGINS: 'a.com', PRISME_ORIGIN_REGISTRY_ORIGINS: 'b.com' });
+    expect(r.ok && r.config.origins).toEqual(['a.com']);
   });
 
   it('accepts --flag=value, bare booleans and --no-flag', () => {

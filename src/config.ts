@@ -270,6 +270,20 @@ export function unknownEnvNames(env: Record<string, string | undefined>): string
   return Object.keys(env).filter((name) => name.startsWith('FOOTFALL_') && !known.has(name)).sort();
 }
 
+/**
+ * Environment names of one option set to different values (FOOTFALL_PORT and PRISME_PORT, or the
+ * two Prisme generations' names): the first in the option's list is used and the others are not,
+ * which a deployment carried over from Prisme may not expect (a second origin list dropped).
+ */
+export function shadowedEnvNames(env: Record<string, string | undefined>): { used: string; ignored: string }[] {
+  const out: { used: string; ignored: string }[] = [];
+  for (const key of CONFIG_KEYS) {
+    const set = optionMeta(key).env.filter((n) => env[n] !== undefined && env[n]!.trim() !== '');
+    for (const other of set.slice(1)) if (env[other]!.trim() !== env[set[0]!]!.trim()) out.push({ used: set[0]!, ignored: other });
+  }
+  return out;
+}
+
 /** Why `path` cannot be read as a file, or null. */
 export function readableFileIssue(path: string): string | null {
   try {

@@ -1,7 +1,7 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
 import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { adminPasswordIssue, loadConfig, readableFileIssue, unknownEnvNames, type Config } from './config.ts';
+import { adminPasswordIssue, loadConfig, readableFileIssue, shadowedEnvNames, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnit, unitArgs, unitCannotRead, unitCannotRun } from './cli/systemd-unit.ts';
@@ -224,6 +224,7 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
   if (!config) return EXIT_USAGE;
   // The unit carries the options the environment gives as flags: a misspelt name would be lost quietly.
   for (const name of unknownEnvNames(env)) process.stderr.write(`footfall: ${name} ignored: no option has this name (see footfall --help)\n`);
+  for (const { used, ignored } of shadowedEnvNames(env)) process.stderr.write(`footfall: ${ignored} ignored: ${used} sets the same option to another value, and comes first\n`);
   const unit = unitArgs(args, env);
   const binaryPath = resolve(process.execPath);
   // What serve would refuse at start, the service would be restarted on for ever: said now.
@@ -279,6 +280,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   sizeHeapForService(env);
   const log = createLogger(config.logLevel, config.logFormat);
   for (const name of unknownEnvNames(env)) log.warn('environment variable ignored: no option has this name (see footfall --help)', { name });
+  for (const { used, ignored } of shadowedEnvNames(env)) log.warn('environment variable ignored: another name of the same option comes first', { name: ignored, used });
   if (!geo && config.geoipDb) {
     const problem = notMaxMind(config.geoipDb);
     if (problem) {

@@ -1,4 +1,5 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
+import { writeStderr } from './lib/stderr.ts';
 import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { adminPasswordIssue, loadConfig, readableFileIssue, shadowedEnvNames, unknownEnvNames, type Config } from './config.ts';
@@ -40,7 +41,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
   if (argv[0] === 'bench') {
     // Loaded only for this command: the server's start-up does not pay for the load tool.
     const { loadCommand } = await import('./loadtest/load-command.ts');
-    return loadCommand(argv.slice(1), env, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+    return loadCommand(argv.slice(1), env, { out: (s) => process.stdout.write(s), err: (s) => writeStderr(s) });
   }
   if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
     process.stdout.write(helpText());
@@ -59,9 +60,9 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     case 'systemd-unit':
       return printUnit(args, env);
     case 'user':
-      return userCommand(args, env, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+      return userCommand(args, env, { out: (s) => process.stdout.write(s), err: (s) => writeStderr(s) });
     default:
-      process.stderr.write(`footfall: unknown command "${sub}" (see footfall --help)\n`);
+      writeStderr(`footfall: unknown command "${sub}" (see footfall --help)\n`);
       return EXIT_USAGE;
   }
 }
@@ -124,7 +125,7 @@ function operatorLines(format: Config['logFormat'], level: 'warn' | 'error'): (t
     for (const line of text.split('\n')) {
       if (!line) continue;
       if (format === 'json') json[level](line.replace(/^footfall: /, ''));
-      else process.stderr.write(line + '\n');
+      else writeStderr(line + '\n');
     }
   };
 }
@@ -216,15 +217,15 @@ function dataDirAccessIssue(dir: string): string | null {
 
 /** Reports options that cannot be used (exit EXIT_USAGE follows), one problem a line. */
 function badOptions(problems: string[], hint = ''): void {
-  process.stderr.write(`footfall: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n${hint}`);
+  writeStderr(`footfall: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n${hint}`);
 }
 
 function printUnit(args: string[], env: Record<string, string | undefined>): number {
   const config = configOrExit(args, env);
   if (!config) return EXIT_USAGE;
   // The unit carries the options the environment gives as flags: a misspelt name would be lost quietly.
-  for (const name of unknownEnvNames(env)) process.stderr.write(`footfall: ${name} ignored: no option has this name (see footfall --help)\n`);
-  for (const { used, ignored } of shadowedEnvNames(env)) process.stderr.write(`footfall: ${ignored} ignored: ${used} sets the same option to another value, and comes first\n`);
+  for (const name of unknownEnvNames(env)) writeStderr(`footfall: ${name} ignored: no option has this name (see footfall --help)\n`);
+  for (const { used, ignored } of shadowedEnvNames(env)) writeStderr(`footfall: ${ignored} ignored: ${used} sets the same option to another value, and comes first\n`);
   const unit = unitArgs(args, env);
   const binaryPath = resolve(process.execPath);
   // What serve would refuse at start, the service would be restarted on for ever: said now.
@@ -535,7 +536,7 @@ async function shutdown(
 main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),
   (err) => {
-    process.stderr.write(`footfall: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    writeStderr(`footfall: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     process.exit(1);
   },
 );

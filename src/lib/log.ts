@@ -1,4 +1,5 @@
 /** @module A tiny leveled logger writing text or JSON lines to stderr. */
+import { writeStderr } from './stderr.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -13,7 +14,7 @@ export interface Logger {
 export function createLogger(
   level: LogLevel,
   format: 'text' | 'json',
-  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  write: (line: string) => void = (l) => writeStderr(l + '\n'),
   clock: () => number = Date.now,
 ): Logger {
   const min = ORDER[level];

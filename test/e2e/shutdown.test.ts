@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBinary } from '../helpers/binary.ts';
+import { ensureBinary, startBinary, tempDir } from '../helpers/binary.ts';
 
 const SITE = 'http://mywebsite.localhost';
 
@@ -108,6 +108,42 @@ describe('shutdown of dist/footfall', () => {
     // Every acknowledged event is stored; a request cut off mid-answer may be stored unacknowledged.
     expect(rows(ff.dataDir)).toBeGreaterThanOrEqual(acked);
   });
+});
+
+describe('dist/footfall whose log cannot be written', () => {
+  it('stores every acknowledged event at SIGTERM when its standard error is a pipe nobody reads any more', async () => {
+    const dir = tempDir();
+    const fifo = join(dir, 'log.fifo');
+    expect(Bun.spawnSync(['mkfifo', fifo]).exitCode).toBe(0);
+    const reader = Bun.spawn(['cat', fifo], { stdout: 'pipe', stderr: 'ignore' });
+    const dataDir = join(dir, 'data');
+    const server = Bun.spawn(['sh', '-c', 'exec "$0" serve --host 127.0.0.1 --port 0 --data-dir "$1" --log-format json --origins mywebsite.localhost --trust-proxy --rate-limit off --flush-interval 60s --flush-size 50000 2>"$2"', ensureBinary(), dataDir, fifo], {
+      env: { PATH: process.env.PATH ?? '', FOOTFALL_ADMIN_PASSWORD: 'a-long-enough-password' }, stdout: 'ignore', stderr: 'ignore',
+    });
+    try {
+      let text = '';
+      const decoder = new TextDecoder();
+      const lines = reader.stdout.getReader();
+      let url: string | undefined;
+      while (!url) {
+        const { done, value } = await lines.read();
+        if (done) throw new Error(`the log ended before listening:\n${text}`);
+        text += decoder.decode(value, { stream: true });
+        url = /"msg":"footfall listening","url":"(http:\/\/[^"]+)"/.exec(text)?.[1];
+      }
+      // The log's reader goes away (a closed terminal, a dead log collector): each line now fails to be written.
+      reader.kill('SIGKILL');
+      await reader.exited;
+      const acked = await burst(url, 500, 16);
+      expect(acked).toBe(500);
+      server.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(rows(dataDir)).toBe(500);
+    } finally {
+      server.kill('SIGKILL');
+      reader.kill('SIGKILL');
+    }
+  }, 60_000);
 });
 
 describe('SIGHUP to dist/footfall', () => {

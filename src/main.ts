@@ -427,6 +427,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       if (stopping) return;
       stopping = true;
       log.info('shutting down', { signal, waiting: buffer.size });
+      // The file is gone: from now on nothing is acknowledged (503s, not 200s for events written
+      // into a file no path leads to), and what the buffer holds now is what is lost with it.
+      const lostWaiting = fileLost ? buffer.size : 0;
+      if (fileLost) buffer.close();
       clearInterval(sweeper);
       clearInterval(fileWatch);
       prisme.sessions.close();
@@ -434,7 +438,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         await events.close();
         db.close();
         lock.release();
-      }, config.bufferMax, fileLost);
+      }, config.bufferMax, fileLost ? { fate: fileLost, waiting: lostWaiting } : undefined);
       done(exitCode ?? (fileLost ? EXIT_DATABASE : drained));
     };
     stopServer = stop;
@@ -505,8 +509,8 @@ async function shutdown(
   counters: () => Record<string, unknown>,
   closeStore: () => Promise<void>,
   bufferMax: number,
-  /** The database file was removed or replaced: nothing more is written into the old one. */
-  fileLost?: string,
+  /** The database file was removed or replaced (`fate`), and what the buffer held then: nothing more is written into the old one. */
+  fileLost?: { fate: string; waiting: number },
 ): Promise<number> {
   // Give in-flight requests a moment to finish answering, then cut idle keep-alive connections.
   if (server) {
@@ -514,11 +518,10 @@ async function shutdown(
     void server.stop(true);
   }
   if (fileLost) {
-    const waiting = buffer.size;
     buffer.close();
     await closeStore();
-    log.error(`events lost with the database file ${fileLost} while running`, {
-      waiting, alsoLost: `what was stored in the ${DB_FILE_CHECK_MS / 1000} s before the change was seen`, committed: buffer.snapshot().committed,
+    log.error(`events lost with the database file ${fileLost.fate} while running`, {
+      waiting: fileLost.waiting, alsoLost: `what was stored in the ${DB_FILE_CHECK_MS / 1000} s before the change was seen`, committed: buffer.snapshot().committed,
     });
     return EXIT_DATABASE;
   }

@@ -323,6 +323,20 @@ describe('WriteBuffer, durable acks with an ordered sink', () => {
     expect(buffer.snapshot()).toMatchObject({ accepted: 3, committed: 3, waiting: 0, flushes: 2 });
   });
 
+  it('answers every durable ack still waiting late once closed (its store is gone), even when a batch already handed over commits afterwards', async () => {
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 250, maxEvents: 1000, durable: true });
+    const handedOver = buffer.submit(makeEvent(0, { name: 'a' }));
+    await turn();
+    const held = buffer.submit(makeEvent(0, { name: 'b' }));
+    expect(sink.open.map((b) => b.names)).toEqual([['a']]);
+    buffer.close();
+    // The batch with the store commits, into a file no path leads to: its 200 would be a lie.
+    sink.writeNext();
+    expect([await handedOver, await held]).toEqual(['late', 'late']);
+    expect(buffer.submit(makeEvent(0, { name: 'c' }))).toBe('full');
+  });
+
   it(`keeps at most ${MAX_IN_FLIGHT} batches in flight, and sends what waited meanwhile as one batch once one is stored`, async () => {
     const sink = handSettledSink();
     const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 250, maxEvents: 1000, durable: true });

@@ -434,11 +434,19 @@ export class WriteBuffer {
     this.compactWaiters();
   }
 
-  /** Refuses new events and sends nothing more to the store (it is gone: see main.ts); what is held stays unwritten. */
+  /**
+   * Refuses new events and sends nothing more to the store (it is gone: see main.ts); what is
+   * held stays unwritten. The durable acks still waiting are answered 'late' (503) at once: a
+   * batch already with the store may still commit, but into a file no path leads to, and its
+   * 200s would have promised events that are lost.
+   */
   close(): void {
     this.closed = true;
     this.discarding = true;
     this.stopTimers();
+    const w = this.waiters;
+    while (this.waiterHead < w.length) w[this.waiterHead++]!.resolve('late');
+    this.compactWaiters();
   }
 
   private stopTimers(): void {

@@ -190,12 +190,13 @@ function listenFailure(e: unknown): string {
 
 /**
  * Why the server could not listen on host:port, found by listening there a moment before
- * anything is created (port 0 always can), or null.
+ * anything is created, or null.
  */
 function listenIssue(host: string, port: number): string | null {
-  if (port === 0) return null;
   try {
-    Bun.listen({ hostname: host, port, socket: { data() {} } }).stop(true);
+    // The very call the server listens with (Bun.listen refuses a bracketed [::1] that it takes);
+    // port 0 too, which proves the host.
+    Bun.serve({ hostname: host, port, reusePort: false, development: false, fetch: () => new Response(null, { status: 503 }) }).stop(true);
     return null;
   } catch (e) {
     return listenFailure(e);

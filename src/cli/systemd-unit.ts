@@ -125,8 +125,9 @@ StateDirectoryMode=0700
 WorkingDirectory=${dataDir}
 Restart=on-failure
 RestartSec=2
-# Bad options (2) and a database it cannot use (3) stay so until someone acts: no restart loop.
-RestartPreventExitStatus=2 3
+# Bad options (2) stay so until someone edits them: no restart loop. (3, the database, may pass:
+# a lock held at start, a backup put back in its place; restarted, it uses the file at the path.)
+RestartPreventExitStatus=2
 # SIGTERM makes Footfall stop accepting, flush its write buffer and close the database.
 KillSignal=SIGTERM
 TimeoutStopSec=${o.stopTimeoutS}

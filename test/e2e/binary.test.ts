@@ -137,8 +137,21 @@ describe('dist/footfall', () => {
       expect(both.code).toBe(2);
       expect(both.stderr).toContain('--flush-size');
       expect(both.stderr).toContain(`--host/--port: cannot listen on 127.0.0.1:${first.port}: the address is in use`);
+      // Port 0 too: a host that is not this machine's is found before anything is made.
+      const foreign = runBinary(['serve', '--host', '192.0.2.1', '--port', '0', '--data-dir', dir]);
+      expect([foreign.code, foreign.stderr.includes('cannot listen on 192.0.2.1:0: not an address of this machine'), existsSync(dir)]).toEqual([4, true, false]);
     } finally {
       expect(await first.stop()).toBe(0);
+    }
+  });
+
+  it('listens on a bracketed IPv6 host, as it always has (the check before it listens takes what the listen takes)', async () => {
+    const v6 = await startBinary(['--host', '[::1]']);
+    try {
+      expect(v6.url).toStartWith('http://[::1]:');
+      expect((await fetch(`${v6.url}/api/v1/healthcheck`)).status).toBe(200);
+    } finally {
+      expect(await v6.stop()).toBe(0);
     }
   });
 
@@ -288,7 +301,7 @@ describe('dist/footfall', () => {
   it('prints a hardened systemd unit for its own path that systemd-analyze accepts', () => {
     const r = runBinaryFrom(['systemd-unit', '--port', '8080', '--trust-proxy']);
     expect(r.code).toBe(0);
-    for (const line of ['DynamicUser=yes', 'StateDirectory=footfall', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'Restart=on-failure', 'RestartPreventExitStatus=2 3'])
+    for (const line of ['DynamicUser=yes', 'StateDirectory=footfall', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'Restart=on-failure', 'RestartPreventExitStatus=2\n'])
       expect(r.stdout).toContain(line);
     expect(r.stdout).toMatch(/ExecStart=\/mnt\/footfall\/footfall serve --data-dir \/var\/lib\/footfall --port 8080 --trust-proxy/);
     expect(Number(/TimeoutStopSec=(\d+)/.exec(r.stdout)![1])).toBe(30);

@@ -146,7 +146,11 @@ describe('dist/footfall', () => {
   });
 
   it('listens on a bracketed IPv6 host, as it always has (the check before it listens takes what the listen takes)', async () => {
-    const v6 = await startBinary(['--host', '[::1]']);
+    // A port of its own (not 0), as a deployment gives one.
+    const probe = Bun.serve({ hostname: '::1', port: 0, fetch: () => new Response() });
+    const port = probe.port;
+    probe.stop(true);
+    const v6 = await startBinary(['--host', '[::1]', '--port', String(port)]);
     try {
       expect(v6.url).toStartWith('http://[::1]:');
       expect((await fetch(`${v6.url}/api/v1/healthcheck`)).status).toBe(200);

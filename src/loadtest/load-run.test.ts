@@ -26,6 +26,29 @@ describe('the load run', () => {
     }
   });
 
+  it('counts as dropped GIF hits no more than the run sent, nor reloads beyond its pageviews: the counters are the whole server\'s', async () => {
+    let asked = 0;
+    // Between the two reads another client's 2000-message batch was refused, and 10^6 reloads came from elsewhere.
+    const server = Bun.serve({
+      hostname: '127.0.0.1', port: 0,
+      fetch: (req) => new URL(req.url).pathname === '/api/metrics'
+        ? Response.json({ drops: asked++ === 0 ? {} : { 'buffer-full': 2000, 'duplicate-pageview': 1_000_000 }, buffer: { waiting: 0 } })
+        : new Response(''),
+    });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      const target = { host: `127.0.0.1:${server.port}`, domain: 'x.example', writeKey: 'k', slug: 's', token: 't', websiteId: 'w', pixelId: 'p' };
+      const pageviews = await runLoad({ ...LOAD_DEFAULTS, target: url, durationMs: 300, connections: 2, progress: false, seed: 1, password: '', mix: { pageview: 1, custom: 0, rudder: 0, pixel: 0 } }, target);
+      expect(pageviews.answeredNotStored).toEqual({ bufferFull: 0, reloads: pageviews.acknowledged.pageview });
+      asked = 0;
+      const pixels = await runLoad({ ...LOAD_DEFAULTS, target: url, durationMs: 300, connections: 2, progress: false, seed: 1, password: '', mix: { pageview: 0, custom: 0, rudder: 1, pixel: 1 } }, target);
+      expect(pixels.answeredNotStored!.bufferFull).toBe(Math.min(2000, pixels.acknowledged.rudder + pixels.acknowledged.pixel));
+      expect(pixels.answeredNotStored!.reloads).toBe(0);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   const second = (t: number, requests: number, non2xx = 0, errors = 0) => ({ t, lengthS: 1, requests, errors, non2xx, p50_ms: 2, p99_ms: 9 });
   const report = (seconds: LoadReport['seconds'], non2xx = 0): LoadReport => ({
     target: 'http://127.0.0.1:8000', durationS: seconds.length, connections: 8, mix: LOAD_DEFAULTS.mix, seed: 1, requests: 0, 'req/s': 100, acknowledged: { pageview: 0, custom: 0, rudder: 0, pixel: 0 },

@@ -337,7 +337,13 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
     else {
       const delta = (reason: string) => (after.drops[reason] ?? 0) - (counters.drops[reason] ?? 0);
       const refused = Object.values(r.statuses).reduce((a, st) => a + (st['503'] ?? 0), 0);
-      answeredNotStored = { bufferFull: Math.max(0, delta('buffer-full') - refused), reloads: delta('duplicate-pageview') };
+      // The counters are the whole server's: what another client's refused batch or reload adds
+      // is no hit of this run. At most the run's own GIF hits can have been dropped, and its own
+      // pageviews taken for reloads.
+      answeredNotStored = {
+        bufferFull: Math.min(acknowledged.rudder + acknowledged.pixel, Math.max(0, delta('buffer-full') - refused)),
+        reloads: Math.min(acknowledged.pageview, Math.max(0, delta('duplicate-pageview'))),
+      };
     }
   }
   const notStored = answeredNotStored ? answeredNotStored.bufferFull + answeredNotStored.reloads : 0;

@@ -53,6 +53,37 @@ describe('export formats', () => {
     expect(released).toBe(true);
   });
 
+  it('gives up an export whose client takes under the minimum in a window, and gives its slot back once', async () => {
+    let now = 0;
+    let released = 0;
+    let returned = false;
+    async function* lines() {
+      try {
+        for (let i = 0; ; i++) yield `${'x'.repeat(1000)} ${i}\n`;
+      } finally {
+        returned = true;
+      }
+    }
+    const res = exportResponse(lines(), 'ndjson', 'x', () => void released++, { windowMs: 60_000, minBytes: 1024 * 1024, now: () => now });
+    const reader = res.body!.getReader();
+    // A trickle: one 64 KB chunk a minute.
+    expect((await reader.read()).value!.length).toBeGreaterThan(60_000);
+    now += 30_000;
+    expect((await reader.read()).done).toBe(false);
+    now += 31_000;
+    await expect(reader.read()).rejects.toThrow('export read too slowly');
+    expect([released, returned]).toEqual([1, true]);
+    // A client that keeps up is not cut: 2 MB within the window.
+    now = 0;
+    const fast = exportResponse(lines(), 'ndjson', 'x', () => {}, { windowMs: 60_000, minBytes: 1024 * 1024, now: () => now });
+    const r2 = fast.body!.getReader();
+    for (let i = 0; i < 40; i++) {
+      now += 2_000;
+      expect((await r2.read()).done).toBe(false);
+    }
+    await r2.cancel();
+  });
+
   it("takes NDJSON lines from the store when it writes them itself, and formats scanned events otherwise", async () => {
     const e = blankEvent('id1', '2026-01-01T00:00:00.000Z', 'pixel', 'pixel');
     async function* one<T>(v: T) {

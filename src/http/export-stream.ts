@@ -128,6 +128,10 @@ export function exportSlot(ctx: { exports: ExportSlots }, request: Request, prin
   return request.method === 'HEAD' ? () => {} : ctx.exports.take(principal.user.id);
 }
 
+/** An export's client must take at least EXPORT_MIN_BYTES in each EXPORT_RATE_WINDOW_MS (~17 KB/s), or the export is given up. */
+export const EXPORT_RATE_WINDOW_MS = 60_000;
+export const EXPORT_MIN_BYTES = 1024 * 1024;
+
 /** Lines are gathered into chunks of about this many characters before being handed to the socket. */
 const CHUNK_CHARS = 64 * 1024;
 
@@ -156,16 +160,38 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * iterator, which releases the store's statement. `done` is called once the export has ended,
  * however (its last chunk, a failure, the client gone): it gives back its ExportSlots slot.
  */
-export function exportResponse(lines: AsyncIterable<string>, format: ExportFormat, filename: string, done: () => void = () => {}): Response {
+export function exportResponse(
+  lines: AsyncIterable<string>,
+  format: ExportFormat,
+  filename: string,
+  done: () => void = () => {},
+  rate: { windowMs: number; minBytes: number; now: () => number } = { windowMs: EXPORT_RATE_WINDOW_MS, minBytes: EXPORT_MIN_BYTES, now: () => performance.now() },
+): Response {
   const it = lines[Symbol.asyncIterator]();
   const enc = new TextEncoder();
   let pending = format === 'csv' ? CSV_HEADER : '';
   let first = true;
+  let windowStart = rate.now();
+  let windowBytes = 0;
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         if (first) first = false;
         else await nextTurn();
+        // A client that reads too slowly would hold its slot (ExportSlots) for as long as it
+        // likes: under rate.minBytes in a rate.windowMs, the export is given up (a client that
+        // reads nothing at all is closed by the server's idle timeout instead).
+        const now = rate.now();
+        if (now - windowStart >= rate.windowMs) {
+          if (windowBytes < rate.minBytes) {
+            done();
+            await it.return?.();
+            controller.error(new Error('export read too slowly'));
+            return;
+          }
+          windowStart = now;
+          windowBytes = 0;
+        }
         let buf = pending;
         pending = '';
         try {
@@ -183,7 +209,9 @@ export function exportResponse(lines: AsyncIterable<string>, format: ExportForma
           done();
           throw e;
         }
-        controller.enqueue(enc.encode(buf));
+        const bytes = enc.encode(buf);
+        windowBytes += bytes.length;
+        controller.enqueue(bytes);
       },
       async cancel() {
         done();

@@ -49,6 +49,35 @@ describe('the load run', () => {
     }
   });
 
+  it('waits as told and tries an export again when every export slot of the target is taken (503), instead of failing the check', async () => {
+    let served = 0;
+    let busy = 2;
+    const server = Bun.serve({
+      hostname: '127.0.0.1', port: 0,
+      fetch: (req) => {
+        const path = new URL(req.url).pathname;
+        if (path === '/api/metrics') return Response.json({ drops: {}, buffer: { waiting: 0 } });
+        if (path.endsWith('/export')) {
+          if (path.startsWith('/api/websites/') && busy-- > 0) return Response.json({ error: { message: 'exports are streaming' } }, { status: 503, headers: { 'retry-after': '1' } });
+          return new Response(path.startsWith('/api/websites/') ? '{}\n'.repeat(served) : '');
+        }
+        served++;
+        return new Response('');
+      },
+    });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      const r = await runLoad(
+        { ...LOAD_DEFAULTS, target: url, durationMs: 200, connections: 2, ackCheck: true, progress: false, seed: 1, password: '', mix: { pageview: 1, custom: 0, rudder: 0, pixel: 0 } },
+        { host: `127.0.0.1:${server.port}`, domain: 'x.example', writeKey: 'k', slug: 's', token: 't', websiteId: 'w', pixelId: 'p' },
+      );
+      expect(busy).toBeLessThan(0);
+      expect(r.ackCheck).toMatchObject({ ok: true, done: true, stored: r.requests });
+    } finally {
+      server.stop(true);
+    }
+  }, 20_000);
+
   const second = (t: number, requests: number, non2xx = 0, errors = 0) => ({ t, lengthS: 1, requests, errors, non2xx, p50_ms: 2, p99_ms: 9 });
   const report = (seconds: LoadReport['seconds'], non2xx = 0): LoadReport => ({
     target: 'http://127.0.0.1:8000', durationS: seconds.length, connections: 8, mix: LOAD_DEFAULTS.mix, seed: 1, requests: 0, 'req/s': 100, acknowledged: { pageview: 0, custom: 0, rudder: 0, pixel: 0 },

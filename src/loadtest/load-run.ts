@@ -205,7 +205,19 @@ async function countLines(target: string, path: string, token: string, signal?: 
   };
   arm();
   try {
-    const r = await api(target, path, { token, signal: both });
+    let r = await api(target, path, { token, signal: both });
+    // Every export slot taken (other exports streaming): wait as told, a minute at most.
+    for (let tries = 0; r.status === 503 && tries < 12; tries++) {
+      await r.body?.cancel();
+      const wait = Math.min(30, Math.max(1, Number(r.headers.get('retry-after')) || 5));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, wait * 1000);
+        both.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+      both.throwIfAborted();
+      arm();
+      r = await api(target, path, { token, signal: both });
+    }
     if (r.status !== 200) throw new Error(`${path} answered ${r.status}`);
     let n = 0;
     try {

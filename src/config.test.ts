@@ -71,6 +71,9 @@ describe('loadConfig', () => {
     ]);
     const r = loadConfig([], { PRISME_ORIGINS: 'a.com', PRISME_ORIGIN_REGISTRY_ORIGINS: 'b.com' });
     expect(r.ok && r.config.origins).toEqual(['a.com']);
+    // The same meaning written otherwise, or a flag that overrides both: nothing to say.
+    expect(shadowedEnvNames({ FOOTFALL_EVENTS_TIMEOUT: '3s', PRISME_API_EVENTS_TIMEOUT: '3000ms', PRISME_ORIGINS: 'a.com,b.com', PRISME_ORIGIN_REGISTRY_ORIGINS: 'b.com, a.com' })).toEqual([]);
+    expect(shadowedEnvNames({ PRISME_ORIGINS: 'a.com', PRISME_ORIGIN_REGISTRY_ORIGINS: 'b.com' }, ['--origins', 'c.com'])).toEqual([]);
   });
 
   it('accepts --flag=value, bare booleans and --no-flag', () => {

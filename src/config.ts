@@ -275,11 +275,21 @@ export function unknownEnvNames(env: Record<string, string | undefined>): string
  * two Prisme generations' names): the first in the option's list is used and the others are not,
  * which a deployment carried over from Prisme may not expect (a second origin list dropped).
  */
-export function shadowedEnvNames(env: Record<string, string | undefined>): { used: string; ignored: string }[] {
+export function shadowedEnvNames(env: Record<string, string | undefined>, argv: readonly string[] = []): { used: string; ignored: string }[] {
   const out: { used: string; ignored: string }[] = [];
+  const kinds = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, optionMeta(k).kind === 'bool' ? ('bool' as const) : ('value' as const)]));
+  const flagged = new Set(readFlags(argv, (flag) => kinds.get(flag)).flags.map((f) => f.flag));
+  /** What a value means (3s and 3000ms alike, a list in any order), or its text when it cannot be read. */
+  const meaning = (key: ConfigKey, text: string): string => {
+    const c = convert(key, text);
+    if ('error' in c) return `text:${text.trim()}`;
+    return JSON.stringify(Array.isArray(c.value) ? [...(c.value as unknown[])].map(String).sort() : c.value);
+  };
   for (const key of CONFIG_KEYS) {
+    // A flag wins over every name: none of them is used.
+    if (flagged.has(optionMeta(key).flag)) continue;
     const set = optionMeta(key).env.filter((n) => env[n] !== undefined && env[n]!.trim() !== '');
-    for (const other of set.slice(1)) if (env[other]!.trim() !== env[set[0]!]!.trim()) out.push({ used: set[0]!, ignored: other });
+    for (const other of set.slice(1)) if (meaning(key, env[other]!) !== meaning(key, env[set[0]!]!)) out.push({ used: set[0]!, ignored: other });
   }
   return out;
 }

@@ -226,7 +226,7 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
   if (!config) return EXIT_USAGE;
   // The unit carries the options the environment gives as flags: a misspelt name would be lost quietly.
   for (const name of unknownEnvNames(env)) writeStderr(`footfall: ${name} ignored: no option has this name (see footfall --help)\n`);
-  for (const { used, ignored } of shadowedEnvNames(env)) writeStderr(`footfall: ${ignored} ignored: ${used} sets the same option to another value, and comes first\n`);
+  for (const { used, ignored } of shadowedEnvNames(env, args)) writeStderr(`footfall: ${ignored} ignored: ${used} sets the same option to another value, and comes first\n`);
   const unit = unitArgs(args, env);
   const binaryPath = resolve(process.execPath);
   // What serve would refuse at start, the service would be restarted on for ever: said now.
@@ -282,7 +282,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   sizeHeapForService(env);
   const log = createLogger(config.logLevel, config.logFormat);
   for (const name of unknownEnvNames(env)) log.warn('environment variable ignored: no option has this name (see footfall --help)', { name });
-  for (const { used, ignored } of shadowedEnvNames(env)) log.warn('environment variable ignored: another name of the same option comes first', { name: ignored, used });
+  for (const { used, ignored } of shadowedEnvNames(env, args)) log.warn('environment variable ignored: another name of the same option comes first', { name: ignored, used });
   if (!geo && config.geoipDb) {
     const problem = notMaxMind(config.geoipDb);
     if (problem) {

@@ -71,6 +71,9 @@ describe('loadConfig', () => {
     ]);
     const r = loadConfig([], { PRISME_ORIGINS: 'a.com', PRISME_ORIGIN_REGISTRY_ORIGINS: 'b.com' });
     expect(r.ok && r.config.origins).toEqual(['a.com']);
+    // A blank name is unset for both: the other is used, and there is nothing to say.
+    const blank = loadConfig([], { FOOTFALL_PORT: '  ', PRISME_PORT: '9001' });
+    expect([blank.ok && blank.config.port, shadowedEnvNames({ FOOTFALL_PORT: '  ', PRISME_PORT: '9001' })]).toEqual([9001, []]);
     // The same meaning written otherwise, or a flag that overrides both: nothing to say.
     expect(shadowedEnvNames({ FOOTFALL_EVENTS_TIMEOUT: '3s', PRISME_API_EVENTS_TIMEOUT: '3000ms', PRISME_ORIGINS: 'a.com,b.com', PRISME_ORIGIN_REGISTRY_ORIGINS: 'b.com, a.com' })).toEqual([]);
     expect(shadowedEnvNames({ PRISME_ORIGINS: 'a.com', PRISME_ORIGIN_REGISTRY_ORIGINS: 'b.com' }, ['--origins', 'c.com'])).toEqual([]);

@@ -213,7 +213,8 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   for (const key of CONFIG_KEYS) {
     for (const name of optionMeta(key).env) {
       const v = env[name];
-      if (v === undefined || v === '') continue;
+      // Blank is unset (FOOTFALL_PORT=" " falls through to PRISME_PORT), as shadowedEnvNames reads it.
+      if (v === undefined || v.trim() === '') continue;
       const c = convert(key, v);
       if ('error' in c) envErrors.set(key, `${name}: ${c.error}`);
       else (raw[key] = c.value), source.set(key, name);

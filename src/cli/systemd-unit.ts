@@ -112,6 +112,10 @@ Description=Footfall web analytics collector
 Documentation=https://github.com/footfall/footfall
 After=network-online.target
 Wants=network-online.target
+# Five failed starts within two minutes (a database a downgraded binary cannot use, say) stop
+# the restarts; systemctl reset-failed footfall and a start try again.
+StartLimitIntervalSec=120
+StartLimitBurst=5
 
 [Service]
 Type=simple
@@ -126,7 +130,8 @@ WorkingDirectory=${dataDir}
 Restart=on-failure
 RestartSec=2
 # Bad options (2) stay so until someone edits them: no restart loop. (3, the database, may pass:
-# a lock held at start, a backup put back in its place; restarted, it uses the file at the path.)
+# a lock held at start, a backup put back in its place; restarted, it uses the file at the path.
+# If it does not, the start limit in [Unit] ends the loop.)
 RestartPreventExitStatus=2
 # SIGTERM makes Footfall stop accepting, flush its write buffer and close the database.
 KillSignal=SIGTERM

@@ -53,35 +53,36 @@ describe('export formats', () => {
     expect(released).toBe(true);
   });
 
-  it('gives up an export whose client takes under the minimum in a window, and gives its slot back once', async () => {
+  it('gives up an export whose client takes under the minimum on average, by a timer too when it pulls nothing, gives its slot back once, and spares a fast client that stalls once', async () => {
     let now = 0;
-    let released = 0;
-    let returned = false;
-    async function* lines() {
+    async function* lines(done: { returned: boolean }) {
       try {
         for (let i = 0; ; i++) yield `${'x'.repeat(1000)} ${i}\n`;
       } finally {
-        returned = true;
+        done.returned = true;
       }
     }
-    const res = exportResponse(lines(), 'ndjson', 'x', () => void released++, { windowMs: 60_000, minBytes: 1024 * 1024, now: () => now });
-    const reader = res.body!.getReader();
-    // A trickle: one 64 KB chunk a minute.
+    const rate = { windowMs: 60_000, minBytes: 1024 * 1024, checkMs: 1, now: () => now };
+    // A trickle: one 64 KB chunk, then a minute of nothing; the timer cuts it without a pull.
+    let released = 0;
+    const slow = { returned: false };
+    const reader = exportResponse(lines(slow), 'ndjson', 'x', () => void released++, rate).body!.getReader();
     expect((await reader.read()).value!.length).toBeGreaterThan(60_000);
-    now += 30_000;
-    expect((await reader.read()).done).toBe(false);
-    now += 31_000;
+    now += 61_000;
+    await Bun.sleep(20);
     await expect(reader.read()).rejects.toThrow('export read too slowly');
-    expect([released, returned]).toEqual([1, true]);
-    // A client that keeps up is not cut: 2 MB within the window.
+    expect([released, slow.returned]).toEqual([1, true]);
+    // 40 chunks (2.6 MB) in the first 40 s, then a 61 s stall: 2.6 MB in 101 s is over 1 MiB a minute on average.
     now = 0;
-    const fast = exportResponse(lines(), 'ndjson', 'x', () => {}, { windowMs: 60_000, minBytes: 1024 * 1024, now: () => now });
-    const r2 = fast.body!.getReader();
+    const fast = exportResponse(lines({ returned: false }), 'ndjson', 'x', () => {}, rate).body!.getReader();
     for (let i = 0; i < 40; i++) {
-      now += 2_000;
-      expect((await r2.read()).done).toBe(false);
+      now += 1_000;
+      expect((await fast.read()).done).toBe(false);
     }
-    await r2.cancel();
+    now += 61_000;
+    await Bun.sleep(20);
+    expect((await fast.read()).done).toBe(false);
+    await fast.cancel();
   });
 
   it("takes NDJSON lines from the store when it writes them itself, and formats scanned events otherwise", async () => {

@@ -128,9 +128,16 @@ export function exportSlot(ctx: { exports: ExportSlots }, request: Request, prin
   return request.method === 'HEAD' ? () => {} : ctx.exports.take(principal.user.id);
 }
 
-/** An export's client must take at least EXPORT_MIN_BYTES in each EXPORT_RATE_WINDOW_MS (~17 KB/s), or the export is given up. */
-export const EXPORT_RATE_WINDOW_MS = 60_000;
-export const EXPORT_MIN_BYTES = 1024 * 1024;
+/** How slowly an export's client may read (exportResponse): on average at least minBytes per windowMs, checked every checkMs. */
+export interface ExportRate {
+  windowMs: number;
+  minBytes: number;
+  checkMs: number;
+  now: () => number;
+}
+
+/** 1 MiB a minute (~17 KB/s), on average since the export began, checked every 5 s. */
+export const EXPORT_RATE: ExportRate = { windowMs: 60_000, minBytes: 1024 * 1024, checkMs: 5_000, now: () => performance.now() };
 
 /** Lines are gathered into chunks of about this many characters before being handed to the socket. */
 const CHUNK_CHARS = 64 * 1024;
@@ -165,33 +172,54 @@ export function exportResponse(
   format: ExportFormat,
   filename: string,
   done: () => void = () => {},
-  rate: { windowMs: number; minBytes: number; now: () => number } = { windowMs: EXPORT_RATE_WINDOW_MS, minBytes: EXPORT_MIN_BYTES, now: () => performance.now() },
+  rate: ExportRate = EXPORT_RATE,
 ): Response {
   const it = lines[Symbol.asyncIterator]();
   const enc = new TextEncoder();
   let pending = format === 'csv' ? CSV_HEADER : '';
   let first = true;
-  let windowStart = rate.now();
-  let windowBytes = 0;
+  const started = rate.now();
+  let sent = 0;
+  let ended = false;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Once, however the export ends: the watch stops and the slot goes back. */
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(watch);
+    done();
+  };
+  /**
+   * A client that reads too slowly would hold its slot (ExportSlots) for as long as it likes:
+   * once a window has passed, an export whose client has taken less than rate.minBytes per
+   * rate.windowMs on average since it began is given up. On average, so that a fast client that
+   * stalls once is not cut; by a timer too, as pulls stop while the socket's buffers are full.
+   */
+  const tooSlow = (): boolean => {
+    const elapsed = rate.now() - started;
+    return elapsed >= rate.windowMs && sent * rate.windowMs < rate.minBytes * elapsed;
+  };
+  const cut = () => {
+    finish();
+    void it.return?.();
+    try {
+      controller.error(new Error('export read too slowly'));
+    } catch {
+      // Already closed or errored.
+    }
+  };
+  const watch = setInterval(() => tooSlow() && cut(), rate.checkMs);
+  watch.unref?.();
   const body = new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
+      start(c) {
+        controller = c;
+      },
+      async pull() {
         if (first) first = false;
         else await nextTurn();
-        // A client that reads too slowly would hold its slot (ExportSlots) for as long as it
-        // likes: under rate.minBytes in a rate.windowMs, the export is given up (a client that
-        // reads nothing at all is closed by the server's idle timeout instead).
-        const now = rate.now();
-        if (now - windowStart >= rate.windowMs) {
-          if (windowBytes < rate.minBytes) {
-            done();
-            await it.return?.();
-            controller.error(new Error('export read too slowly'));
-            return;
-          }
-          windowStart = now;
-          windowBytes = 0;
-        }
+        if (ended) return;
+        if (tooSlow()) return cut();
         let buf = pending;
         pending = '';
         try {
@@ -200,21 +228,21 @@ export function exportResponse(
             if (r.done) {
               if (buf) controller.enqueue(enc.encode(buf));
               controller.close();
-              done();
+              finish();
               return;
             }
             buf += r.value;
           }
         } catch (e) {
-          done();
+          finish();
           throw e;
         }
         const bytes = enc.encode(buf);
-        windowBytes += bytes.length;
+        sent += bytes.length;
         controller.enqueue(bytes);
       },
       async cancel() {
-        done();
+        finish();
         await it.return?.();
       },
     },

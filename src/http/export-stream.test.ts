@@ -70,15 +70,20 @@ describe('export formats', () => {
     expect((await reader.read()).value!.length).toBeGreaterThan(60_000);
     now += 61_000;
     await Bun.sleep(20);
-    await expect(reader.read()).rejects.toThrow('export read too slowly');
+    // Cut by the timer, before any further read asked for a chunk.
     expect([released, slow.returned]).toEqual([1, true]);
-    // 40 chunks (2.6 MB) in the first 40 s, then a 61 s stall: 2.6 MB in 101 s is over 1 MiB a minute on average.
+    await expect(reader.read()).rejects.toThrow('export read too slowly');
+    expect(released).toBe(1);
+    // 40 chunks (2.6 MB) in the first 40 s, one more at 61 s, then a 61 s stall: 2.7 MB in
+    // 122 s is over 1 MiB a minute on average (a fixed window would see 64 KB in the last one).
     now = 0;
     const fast = exportResponse(lines({ returned: false }), 'ndjson', 'x', () => {}, rate).body!.getReader();
     for (let i = 0; i < 40; i++) {
       now += 1_000;
       expect((await fast.read()).done).toBe(false);
     }
+    now += 21_000;
+    expect((await fast.read()).done).toBe(false);
     now += 61_000;
     await Bun.sleep(20);
     expect((await fast.read()).done).toBe(false);

@@ -293,9 +293,6 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   geo ??= openGeoReader(await loadDefaultGeoDatabase());
   log.info('geoip database', { type: geo.info.databaseType, built: geo.info.buildDate, source: config.geoipDb || 'embedded' });
 
-  // The database holds every user's password hash and every site's events: what this process
-  // creates (the directory if new, footfall.db, its -wal and -shm, the lock) is its user's alone,
-  // as the systemd unit's UMask=0077 makes it. A directory or file that exists keeps its mode.
   // The address first: a first start that cannot listen must not have made the database and the
   // admin, whose one-time password it would print and then exit on (the next start prints none).
   const cannotListen = listenIssue(config.host, config.port);
@@ -303,6 +300,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     operatorLines(config.logFormat, 'error')(`footfall: cannot listen on ${config.host}:${config.port}: ${cannotListen}\n`);
     return EXIT_LISTEN;
   }
+  // The database holds every user's password hash and every site's events: what this process
+  // creates (the directory if new, footfall.db, its -wal and -shm, the lock) is its user's alone,
+  // as the systemd unit's UMask=0077 makes it. A directory or file that exists keeps its mode.
   process.umask(0o077);
   try {
     mkdirSync(config.dataDir, { recursive: true });

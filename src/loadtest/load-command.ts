@@ -2,7 +2,8 @@
  * @module `footfall bench` (and `bun run bench:load`): argv → a realistic Prisme / RudderStack /
  * Umami-pixel mix against a running Footfall, live progress on stderr, one summary on stdout;
  * exit 1 when the run did not go cleanly (the setup failed, --ack-check finds stored ≠
- * acknowledged, an answer was not 2xx, the target dropped answered events, a socket failed), 2 on bad options, 130 when stopped by Ctrl-C (summarised all the same).
+ * acknowledged, an answer was not 2xx, the target dropped answered events, a socket failed),
+ * 2 on bad options, 130 when stopped by Ctrl-C (summarised all the same).
  */
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -37,8 +38,8 @@ the management API, so every run's events are its own and can be counted exactly
 the target with their events (the summary names them; delete them through the API when done).
 events/s counts the events the target took: its 2xx answers, less what its counters say it
 answered without storing (admins only); --ack-check reads them back from the exports.
-Ctrl-C ends the phase under way — the load, then the --ack-check read-back — and the run is
-summarised; a second Ctrl-C in a phase already asked to end quits at once.
+Ctrl-C ends the phase under way: the setup (the run ends there), the load or the --ack-check
+read-back (the run is summarised); a second Ctrl-C in a phase already asked to end quits at once.
 Exit status: 0 for a clean run; 1 when the setup failed (login, website, pixel), an answer was
 not 2xx, a socket failed, the target dropped events it answered (pixel hits while its write
 buffer was full) or --ack-check failed; 2 for bad options; 130 after Ctrl-C.

@@ -5,7 +5,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { parseDuration, formatDuration } from './lib/duration.ts';
 import { parseCidr, LOOPBACK_AND_PRIVATE } from './lib/ip.ts';
 import { parseOriginEntry } from './ingest/origin-registry.ts';
-import { readFlags } from './lib/argv.ts';
+import { readFlags, type FlagKind } from './lib/argv.ts';
 
 /** How an option's text (from argv or env) becomes a value. */
 type Kind = 'string' | 'int' | 'bool' | 'duration' | 'list' | 'enum' | 'rate';
@@ -211,21 +211,14 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   /** An environment value that cannot be read is a problem only if no flag gives the option. */
   const envErrors = new Map<ConfigKey, string>();
   for (const key of CONFIG_KEYS) {
-    for (const name of optionMeta(key).env) {
-      const v = env[name];
-      // Blank is unset (FOOTFALL_PORT=" " falls through to PRISME_PORT), as shadowedEnvNames reads it.
-      if (v === undefined || v.trim() === '') continue;
-      const c = convert(key, v);
-      if ('error' in c) envErrors.set(key, `${name}: ${c.error}`);
-      else (raw[key] = c.value), source.set(key, name);
-      break;
-    }
+    const name = envNamesSet(key, env)[0];
+    if (name === undefined) continue;
+    const c = convert(key, env[name]!);
+    if ('error' in c) envErrors.set(key, `${name}: ${c.error}`);
+    else (raw[key] = c.value), source.set(key, name);
   }
 
-  const read = readFlags(argv, (flag) => {
-    const key = byFlag.get(flag);
-    return key === undefined ? undefined : optionMeta(key).kind === 'bool' ? 'bool' : 'value';
-  });
+  const read = readFlags(argv, optionFlagKind);
   errors.push(...read.errors);
   for (const { flag, text } of read.flags) {
     const key = byFlag.get(flag)!;
@@ -271,6 +264,21 @@ export function unknownEnvNames(env: Record<string, string | undefined>): string
   return Object.keys(env).filter((name) => name.startsWith('FOOTFALL_') && !known.has(name)).sort();
 }
 
+const FLAG_KINDS = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, optionMeta(k).kind === 'bool' ? ('bool' as const) : ('value' as const)]));
+
+/** What the flag of one of serve's options takes (readFlags), or undefined for no option of serve's. */
+export function optionFlagKind(flag: string): FlagKind | undefined {
+  return FLAG_KINDS.get(flag);
+}
+
+/**
+ * The environment names of an option that are set, first the one that wins. Blank is unset
+ * (FOOTFALL_PORT=" " falls through to PRISME_PORT).
+ */
+export function envNamesSet(key: ConfigKey, env: Record<string, string | undefined>): string[] {
+  return optionMeta(key).env.filter((n) => env[n] !== undefined && env[n]!.trim() !== '');
+}
+
 /**
  * Environment names of one option set to different values (FOOTFALL_PORT and PRISME_PORT, or the
  * two Prisme generations' names): the first in the option's list is used and the others are not,
@@ -278,8 +286,7 @@ export function unknownEnvNames(env: Record<string, string | undefined>): string
  */
 export function shadowedEnvNames(env: Record<string, string | undefined>, argv: readonly string[] = []): { used: string; ignored: string }[] {
   const out: { used: string; ignored: string }[] = [];
-  const kinds = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, optionMeta(k).kind === 'bool' ? ('bool' as const) : ('value' as const)]));
-  const flagged = new Set(readFlags(argv, (flag) => kinds.get(flag)).flags.map((f) => f.flag));
+  const flagged = new Set(readFlags(argv, optionFlagKind).flags.map((f) => f.flag));
   /** What a value means (3s and 3000ms alike, a list in any order), or its text when it cannot be read. */
   const meaning = (key: ConfigKey, text: string): string => {
     const c = convert(key, text);
@@ -289,7 +296,7 @@ export function shadowedEnvNames(env: Record<string, string | undefined>, argv: 
   for (const key of CONFIG_KEYS) {
     // A flag wins over every name: none of them is used.
     if (flagged.has(optionMeta(key).flag)) continue;
-    const set = optionMeta(key).env.filter((n) => env[n] !== undefined && env[n]!.trim() !== '');
+    const set = envNamesSet(key, env);
     for (const other of set.slice(1)) if (meaning(key, env[other]!) !== meaning(key, env[set[0]!]!)) out.push({ used: set[0]!, ignored: other });
   }
   return out;

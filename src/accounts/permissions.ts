@@ -76,7 +76,7 @@ export function canAddTeamMember(p: Principal, teamRole: TeamRole | null): boole
  * member), and no role can make anyone owner again: the manager takes the team. (Who passes here
  * still cannot remove or demote the owner: teams.ts keeps the owner's membership, with a 400.)
  */
-export function canChangeTeamMember(p: Principal, teamRole: TeamRole | null, targetUserId: string, targetRole: TeamRole | null): boolean {
+function canChangeTeamMember(p: Principal, teamRole: TeamRole | null, targetUserId: string, targetRole: TeamRole | null): boolean {
   if (p.isAdmin || targetUserId === p.user.id) return true;
   return targetRole !== 'team-owner' && hasPermission(teamRole, 'team:update');
 }

@@ -1,6 +1,6 @@
 /** @module `footfall systemd-unit`: a hardened unit file for this binary, with the options it was given (flags and FOOTFALL_* variables alike). */
 import { realpathSync } from 'node:fs';
-import { CONFIG_KEYS, optionMeta } from '../config.ts';
+import { CONFIG_KEYS, envNamesSet, optionFlagKind, optionMeta } from '../config.ts';
 import { readFlags } from '../lib/argv.ts';
 
 export interface UnitOptions {
@@ -36,8 +36,7 @@ export function unitWord(s: string): string {
  */
 export function unitArgs(args: readonly string[], env: Record<string, string | undefined>): { args: string[]; stateDirectory: string } | { error: string } {
   // The flags given, read as `serve` reads them (a value that looks like a flag is a value).
-  const kinds = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, optionMeta(k).kind === 'bool' ? ('bool' as const) : ('value' as const)]));
-  const flagged = new Set(readFlags(args, (flag) => kinds.get(flag)).flags.map((f) => f.flag));
+  const flagged = new Set(readFlags(args, optionFlagKind).flags.map((f) => f.flag));
   const given = (flag: string) => flagged.has(flag);
   const out: string[] = [];
   let dataDir: string | null = null;
@@ -50,7 +49,7 @@ export function unitArgs(args: readonly string[], env: Record<string, string | u
   for (const key of CONFIG_KEYS) {
     const m = optionMeta(key);
     if (given(m.flag)) continue;
-    const name = m.env.find((n) => env[n] !== undefined && env[n] !== '');
+    const name = envNamesSet(key, env)[0];
     if (!name) continue;
     if (key === 'dataDir') dataDir = env[name]!.trim();
     else out.push(`--${m.flag}=${env[name]!.trim()}`);

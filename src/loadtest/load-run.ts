@@ -151,7 +151,7 @@ export async function setupTarget(target: string, username: string, password: st
   }
   const { token } = await footfallJson<{ token: string }>(login, 'login', ['token']);
   if (readsCounters) {
-    await checkableCounters(target, token, signal);
+    await countersOrThrow(target, token, signal, ACK_CHECK_NEEDS_ADMIN);
   }
   const domain = `load-${tag}.bench.example`;
   const w = await api(target, '/api/websites', { method: 'POST', token, body: JSON.stringify({ name: `load ${tag}`, domain }), signal });
@@ -180,18 +180,15 @@ async function serverCounters(target: string, token: string, signal?: AbortSigna
   return { drops: m.drops, waiting: m.buffer.waiting };
 }
 
-async function countersOrThrow(target: string, token: string, signal?: AbortSignal): Promise<ServerCounters> {
+/** The server's counters, or an error saying why not (`explain` words it for the caller). */
+async function countersOrThrow(target: string, token: string, signal?: AbortSignal, explain: (why: string) => string = (why) => why): Promise<ServerCounters> {
   const c = await serverCounters(target, token, signal);
-  if (typeof c === 'string') throw new Error(c);
+  if (typeof c === 'string') throw new Error(explain(c));
   return c;
 }
 
-/** The counters --ack-check starts from, or an error saying why this user cannot have them. */
-async function checkableCounters(target: string, token: string, signal?: AbortSignal): Promise<ServerCounters> {
-  const c = await serverCounters(target, token, signal);
-  if (typeof c === 'string') throw new Error(`--ack-check reads the server's drop counters, and ${c}: log in as an admin (--user)`);
-  return c;
-}
+/** Why --ack-check cannot start, worded for its user: the drop counters it needs are an admin's to read. */
+const ACK_CHECK_NEEDS_ADMIN = (why: string) => `--ack-check reads the server's drop counters, and ${why}: log in as an admin (--user)`;
 
 /** Lines of a streamed NDJSON export, counted without holding it. */
 async function countLines(target: string, path: string, token: string, signal?: AbortSignal): Promise<number> {
@@ -311,7 +308,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   // What the server answered 2xx without storing is in its drop counters, which only an admin
   // may read: --ack-check needs them (better said now than after the load); without it they are
   // read when they may be.
-  const before = token ? (o.ackCheck ? await checkableCounters(o.target, token, o.setupSignal) : await serverCounters(o.target, token, o.setupSignal)) : null;
+  const before = token ? (o.ackCheck ? await countersOrThrow(o.target, token, o.setupSignal, ACK_CHECK_NEEDS_ADMIN) : await serverCounters(o.target, token, o.setupSignal)) : null;
   const counters = typeof before === 'string' ? null : before;
   o.beforeDrive?.();
   const r: DriveResult = await drive({

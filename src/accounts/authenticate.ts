@@ -1,5 +1,5 @@
 /** @module `Authorization` header → Principal (login token or `footfall_` API key), or null. */
-import type { MetaStore } from '../store/meta-store.ts';
+import type { MetaStore, UserRecord } from '../store/meta-store.ts';
 import type { Principal } from './principal.ts';
 import { API_KEY_PREFIX, sha256Hex } from './secrets.ts';
 
@@ -26,11 +26,28 @@ export function authenticate(meta: MetaStore, header: string | null | undefined,
     const user = meta.users.byId(key.userId);
     if (!user) return null;
     if (key.lastUsedAt === null || now - key.lastUsedAt >= TOUCH_EVERY_MS) meta.apiKeys.touch(key.id, now);
-    return { user: { id: user.id, username: user.username, role: user.role }, isAdmin: user.role === 'admin', via: 'api-key', apiKeyId: key.id };
+    return principalOf(user, { via: 'api-key', apiKeyId: key.id });
   }
   const token = meta.tokens.live(hash, now);
   if (!token) return null;
   const user = meta.users.byId(token.userId);
-  if (!user) return null;
-  return { user: { id: user.id, username: user.username, role: user.role }, isAdmin: user.role === 'admin', via: 'token', tokenHash: hash };
+  return user ? principalOf(user, { via: 'token', tokenHash: hash }) : null;
+}
+
+/**
+ * The same caller as it stands now: its login token still live (or its API key not revoked), its
+ * user not deleted, the role read again; null otherwise. For a service that waited (a password
+ * hash takes ~100 ms) between checking the caller's rights and writing: a session revoked, or an
+ * admin deleted or demoted, meanwhile must not complete the write.
+ */
+export function currentPrincipal(meta: MetaStore, p: Principal, now: number): Principal | null {
+  const userId = p.via === 'api-key'
+    ? (p.apiKeyId ? meta.apiKeys.byId(p.apiKeyId)?.userId : undefined)
+    : (p.tokenHash ? meta.tokens.live(p.tokenHash, now)?.userId : undefined);
+  const user = userId === p.user.id ? meta.users.byId(userId) : null;
+  return user ? principalOf(user, p.via === 'api-key' ? { via: 'api-key', apiKeyId: p.apiKeyId } : { via: 'token', tokenHash: p.tokenHash }) : null;
+}
+
+function principalOf(user: UserRecord, how: Pick<Principal, 'via' | 'tokenHash' | 'apiKeyId'>): Principal {
+  return { user: { id: user.id, username: user.username, role: user.role }, isAdmin: user.role === 'admin', ...how };
 }

@@ -23,12 +23,15 @@ export async function login(deps: LoginDeps, username: string, password: string,
     const user = deps.meta.users.byUsername(username);
     // One argon2 verify on both paths: a missing user costs the same as a wrong password.
     const ok = await deps.passwords.verify(password, user?.passwordHash ?? null);
-    if (!user || !ok) {
+    // Read again after the wait: a password changed (or the user deleted) while this one was
+    // checked makes it a wrong one, so no token outlives the change that was meant to end them.
+    const now = user && ok ? deps.meta.users.byId(user.id) : null;
+    if (!now || now.passwordHash !== user!.passwordHash) {
       deps.throttle.fail(verdict.ticket);
       throw new ApiError('unauthorized', 'Incorrect username and/or password.');
     }
     deps.throttle.succeed(verdict.ticket);
-    return { token: issueToken(deps, user.id), user };
+    return { token: issueToken(deps, now.id), user: now };
   } finally {
     // A try that ended in neither (the hasher's queue full, the database failing) is charged nothing;
     // after fail or succeed this does nothing.

@@ -3,6 +3,7 @@ import { ApiError } from '../http/errors.ts';
 import type { PageQuery, Page, UserRecord, UserRole } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import { canCreateUser, canDeleteUser, canListUsers, canUpdateUser, canViewUser } from './permissions.ts';
+import { currentPrincipal } from './authenticate.ts';
 import type { Principal } from './principal.ts';
 
 export function listUsers(d: AccountsDeps, p: Principal, q: PageQuery): Page<UserRecord> {
@@ -15,14 +16,24 @@ export async function createUser(
   p: Principal,
   input: { id?: string; username: string; password: string; role?: UserRole },
 ): Promise<UserRecord> {
-  if (!canCreateUser(p)) throw new ApiError('unauthorized');
-  const taken = () => !!d.meta.users.byUsername(input.username) || (!!input.id && !!d.meta.users.byId(input.id));
-  if (taken()) throw new ApiError('bad-request', 'User already exists');
+  const check = (who: Principal) => {
+    if (!canCreateUser(who)) throw new ApiError('unauthorized');
+    if (d.meta.users.byUsername(input.username) || (input.id && d.meta.users.byId(input.id))) throw new ApiError('bad-request', 'User already exists');
+  };
+  check(p);
   const passwordHash = await d.passwords.hash(input.password);
-  // Asked again once the hash is made (~100 ms of waiting): another request may have taken the
-  // name or id meanwhile, and the insert would then fail on the unique index (a 500).
-  if (taken()) throw new ApiError('bad-request', 'User already exists');
+  // Asked again once the hash is made (~100 ms of waiting): the caller may have been deleted,
+  // demoted or logged out meanwhile, and another request may have taken the name or id (the
+  // insert would then fail on the unique index, a 500).
+  check(callerNow(d, p));
   return createOrTaken(() => d.meta.users.create({ id: input.id ?? crypto.randomUUID(), username: input.username, passwordHash, role: input.role ?? 'user' }, d.clock()));
+}
+
+/** The caller as it stands after a wait, or 401 when their session, key or account ended meanwhile. */
+function callerNow(d: AccountsDeps, p: Principal): Principal {
+  const now = currentPrincipal(d.meta, p, d.clock());
+  if (!now) throw new ApiError('unauthorized');
+  return now;
 }
 
 /**
@@ -48,44 +59,55 @@ export function getUser(d: AccountsDeps, p: Principal, id: string): UserRecord {
 /**
  * Umami: anyone may change their own password; only an admin changes `username` and `role`
  * (silently ignored otherwise). A password change ends the user's other login sessions.
+ * With a password, everything is decided again once its hash is made, from the caller and the
+ * user as they are then; `passwordWas` (a change that proved the current password) also requires
+ * that no other change landed meanwhile.
  */
 export async function updateUser(
   d: AccountsDeps,
   p: Principal,
   id: string,
   input: { username?: string; password?: string; role?: UserRole },
+  passwordWas?: string,
 ): Promise<UserRecord> {
-  if (!canUpdateUser(p, id)) throw new ApiError('unauthorized');
-  const u = d.meta.users.byId(id);
-  if (!u) throw new ApiError('not-found');
-  const patch: { username?: string; passwordHash?: string; role?: UserRole } = {};
-  if (p.isAdmin && input.role) patch.role = input.role;
-  if (p.isAdmin && input.username && input.username !== u.username) {
-    if (d.meta.users.byUsername(input.username)) throw new ApiError('bad-request', 'User already exists');
-    patch.username = input.username;
-  }
-  if (p.isAdmin && id === p.user.id && patch.role && patch.role !== 'admin') throw new ApiError('bad-request', 'You cannot remove your own admin role.');
+  const plan = (who: Principal) => {
+    if (!canUpdateUser(who, id)) throw new ApiError('unauthorized');
+    const u = d.meta.users.byId(id);
+    if (!u) throw new ApiError('not-found');
+    if (passwordWas !== undefined && u.passwordHash !== passwordWas) throw new ApiError('bad-request', 'Current password is incorrect');
+    const patch: { username?: string; passwordHash?: string; role?: UserRole } = {};
+    if (who.isAdmin && input.role) patch.role = input.role;
+    if (who.isAdmin && input.username && input.username !== u.username) {
+      if (d.meta.users.byUsername(input.username)) throw new ApiError('bad-request', 'User already exists');
+      patch.username = input.username;
+    }
+    if (who.isAdmin && id === who.user.id && patch.role && patch.role !== 'admin') throw new ApiError('bad-request', 'You cannot remove your own admin role.');
+    return patch;
+  };
+  let patch = plan(p);
+  let who = p;
   if (input.password) {
-    patch.passwordHash = await d.passwords.hash(input.password);
-    // As in createUser: the name may have been taken while the hash was made.
-    if (patch.username && d.meta.users.byUsername(patch.username)) throw new ApiError('bad-request', 'User already exists');
+    const passwordHash = await d.passwords.hash(input.password);
+    who = callerNow(d, p);
+    patch = { ...plan(who), passwordHash };
   }
   const now = d.clock();
   const updated = d.meta.users.update(id, patch, now);
   if (!updated) throw new ApiError('not-found');
-  if (patch.passwordHash) d.meta.tokens.revokeAllOf(id, now, id === p.user.id ? p.tokenHash : undefined);
+  if (patch.passwordHash) d.meta.tokens.revokeAllOf(id, now, id === who.user.id ? who.tokenHash : undefined);
   return updated;
 }
 
 /**
  * Umami's POST /api/me/password: the caller's own password, given the current one (400 `Current
- * password is incorrect` otherwise). Their other sessions end, as on any password change.
+ * password is incorrect` otherwise, also when another change landed while it was checked). Their
+ * other sessions end, as on any password change.
  */
 export async function changeOwnPassword(d: AccountsDeps, p: Principal, currentPassword: string, newPassword: string): Promise<UserRecord> {
   const u = d.meta.users.byId(p.user.id);
   if (!u) throw new ApiError('unauthorized');
   if (!(await d.passwords.verify(currentPassword, u.passwordHash))) throw new ApiError('bad-request', 'Current password is incorrect');
-  return updateUser(d, p, p.user.id, { password: newPassword });
+  return updateUser(d, p, p.user.id, { password: newPassword }, u.passwordHash);
 }
 
 export function deleteUser(d: AccountsDeps, p: Principal, id: string): void {

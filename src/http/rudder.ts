@@ -194,6 +194,13 @@ export function rudderRoutes(d: RudderRouteDeps) {
       d.buffer.release(count);
       throw e;
     }
+    // The key is asked again: reading the body and building took time (a slow upload, minutes), and
+    // a key rotated or a website deleted meanwhile stops working at once, for requests in flight too.
+    if (d.websiteForWriteKey(key) !== websiteId) {
+      d.buffer.release(count);
+      d.drops.add('unknown-write-key');
+      return text(401, 'invalid write key', cors);
+    }
     const r = d.buffer.submitAll(events, count);
     const outcome = r instanceof Promise ? await r : r;
     if (outcome === 'full') return full();

@@ -257,6 +257,25 @@ describe('the RudderStack HTTP API', () => {
     expect((await track(4)).status).toBe(200);
   });
 
+  it('answers 401 and stores nothing when the write key is rotated while the body is still arriving', async () => {
+    const r = rudderApp();
+    const body = new TextEncoder().encode(JSON.stringify({ batch: [{ type: 'track', anonymousId: 'a1', event: 'Slow upload' }] }));
+    let send!: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({ start: (c) => void (send = c) });
+    const answer = r.request('/v1/batch', { method: 'POST', headers: { authorization: r.auth(), 'content-type': 'application/json' }, body: stream });
+    send.enqueue(body.subarray(0, 10));
+    await Bun.sleep(0);
+    expect(r.meta.websites.setWriteKey(WEBSITE_ID, 'wk_rotated_0123456789', r.clock())).not.toBeNull();
+    send.enqueue(body.subarray(10));
+    send.close();
+    const res = await answer;
+    expect([res.status, await res.text()]).toEqual([401, 'invalid write key\n']);
+    expect(await r.stored()).toEqual([]);
+    expect(r.buffer.size).toBe(0);
+    // The new key works, and the room the refused batch held was given back.
+    expect((await r.api('track', { anonymousId: 'a2', event: 'After' }, { authorization: r.auth('wk_rotated_0123456789') })).status).toBe(200);
+  });
+
   it('answers 405 to GET on an API path', async () => {
     const r = rudderApp();
     expect((await r.request('/v1/track')).status).toBe(405);

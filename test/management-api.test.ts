@@ -482,6 +482,15 @@ describe('websites and teams', () => {
     expect((await request('/api/teams/join', json('POST', { accessCode: 'team_doesnotexist00' }, w.auth.other))).status).toBe(404);
   });
 
+  it("answers 400, not 500, to an access code a deleted team had, and the deleted team's code joins nobody", async () => {
+    const { request, w } = await world();
+    const gone = (await (await request('/api/teams', json('POST', { name: 'Gone' }, w.auth.owner))).json()) as { id: string; accessCode: string };
+    expect((await request(`/api/teams/${gone.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } })).status).toBe(200);
+    const res = await request(`/api/teams/${w.teamId}`, json('POST', { accessCode: gone.accessCode }, w.auth.teamOwner));
+    expect([res.status, ((await res.json()) as { error: { message: string } }).error.message]).toEqual([400, 'That access code is already taken.']);
+    expect((await request('/api/teams/join', json('POST', { accessCode: gone.accessCode }, w.auth.other))).status).toBe(404);
+  });
+
   it("shows a team's access code to its owner, managers and admins only, in the team, the team list and /api/me/teams", async () => {
     const { request, w } = await world();
     const codes = async (auth: string | undefined) => {

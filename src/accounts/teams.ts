@@ -7,6 +7,7 @@ import {
 } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import { newAccessCode } from './secrets.ts';
+import { unlessTaken } from './unless-taken.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 
 /**
@@ -61,7 +62,8 @@ export function updateTeam(d: AccountsDeps, p: Principal, teamId: string, patch:
     const other = d.meta.teams.byAccessCode(patch.accessCode);
     if (other && other.id !== teamId) throw new ApiError('bad-request', 'That access code is already taken.');
   }
-  const team = d.meta.teams.update(teamId, patch, d.clock());
+  // A deleted team's code is still held by its row, which the check above (live teams) does not see.
+  const team = unlessTaken(() => d.meta.teams.update(teamId, patch, d.clock()), 'That access code is already taken.');
   if (!team) throw new ApiError('not-found');
   return team;
 }

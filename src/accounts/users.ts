@@ -4,6 +4,7 @@ import type { PageQuery, Page, UserRecord, UserRole } from '../store/meta-store.
 import type { AccountsDeps } from './accounts-deps.ts';
 import { canCreateUser, canDeleteUser, canListUsers, canUpdateUser, canViewUser } from './permissions.ts';
 import { currentPrincipal } from './authenticate.ts';
+import { unlessTaken } from './unless-taken.ts';
 import type { Principal } from './principal.ts';
 
 export function listUsers(d: AccountsDeps, p: Principal, q: PageQuery): Page<UserRecord> {
@@ -26,7 +27,9 @@ export async function createUser(
   // demoted or logged out meanwhile, and another request may have taken the name or id (the
   // insert would then fail on the unique index, a 500).
   check(callerNow(d, p));
-  return createOrTaken(() => d.meta.users.create({ id: input.id ?? crypto.randomUUID(), username: input.username, passwordHash, role: input.role ?? 'user' }, d.clock()));
+  // An id may belong to a deleted user (ids are never reused), which the checks above, about live
+  // users, do not see.
+  return unlessTaken(() => d.meta.users.create({ id: input.id ?? crypto.randomUUID(), username: input.username, passwordHash, role: input.role ?? 'user' }, d.clock()), 'User already exists');
 }
 
 /** The caller as it stands after a wait, or 401 when their session, key or account ended meanwhile. */
@@ -34,19 +37,6 @@ function callerNow(d: AccountsDeps, p: Principal): Principal {
   const now = currentPrincipal(d.meta, p, d.clock());
   if (!now) throw new ApiError('unauthorized');
   return now;
-}
-
-/**
- * The create, or 400 when the unique index refuses it: an id may belong to a deleted user (ids
- * are never reused), which the checks above, about live users, do not see.
- */
-function createOrTaken(create: () => UserRecord): UserRecord {
-  try {
-    return create();
-  } catch (e) {
-    if (String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT')) throw new ApiError('bad-request', 'User already exists');
-    throw e;
-  }
 }
 
 export function getUser(d: AccountsDeps, p: Principal, id: string): UserRecord {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'bun:test';
+import { describe, expect, it, setSystemTime } from 'bun:test';
 import type { CanonicalEvent } from '../ingest/event.ts';
 import { openDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
@@ -80,6 +80,21 @@ describe('WriteBuffer', () => {
     expect(store.rows.length).toBe(30);
     expect(store.rows.map((e) => e.id)).toEqual(Array.from({ length: 30 }, (_, i) => store.rows[i]!.id));
     expect(buffer.snapshot().flushFailures).toBe(2);
+  });
+
+  it('retries on time when the wall clock is set back an hour after a failed write', async () => {
+    const store = flakyStore(1);
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 0, retryMaxMs: 0 });
+    for (let i = 0; i < 3; i++) buffer.submit(makeEvent(i));
+    await buffer.flush();
+    expect(buffer.snapshot()).toMatchObject({ flushFailures: 1, waiting: 3 });
+    setSystemTime(new Date(Date.now() - 3_600_000));
+    try {
+      await buffer.flush();
+      expect(store.rows.length).toBe(3);
+    } finally {
+      setSystemTime();
+    }
   });
 
   it('says when flushes start failing and when they recover', async () => {

@@ -139,6 +139,7 @@ export class WriteBuffer {
   private lateTimer: ReturnType<typeof setInterval> | null = null;
   /** close(): the store is gone; nothing more is sent to it. */
   private discarding = false;
+  /** When a failed batch may go again, on the monotonic clock (a wall clock set back would stall the retries). */
   private retryAt = 0;
   private consecutiveFailures = 0;
   private closed = false;
@@ -335,7 +336,7 @@ export class WriteBuffer {
    * handled or its retry is not yet due.
    */
   private send(): void {
-    while (!this.discarding && this.pending.length && this.sent.length < this.maxInFlight && Date.now() >= this.retryAt) {
+    while (!this.discarding && this.pending.length && this.sent.length < this.maxInFlight && performance.now() >= this.retryAt) {
       const { batch, sizes } = this.takeBatch();
       this.inFlight += batch.length;
       const result = this.opts.store.insertPending(batch);
@@ -410,7 +411,7 @@ export class WriteBuffer {
     this.stats.flushFailures++;
     this.consecutiveFailures++;
     const delay = Math.min((this.opts.retryBaseMs ?? 100) * 2 ** (this.consecutiveFailures - 1), this.opts.retryMaxMs ?? 30_000);
-    this.retryAt = Date.now() + delay;
+    this.retryAt = performance.now() + delay;
     this.opts.log?.error('flush failed; batch kept for retry', {
       events: events.length, retryInMs: delay, failures: this.stats.flushFailures, error: String(err),
     });
@@ -462,10 +463,10 @@ export class WriteBuffer {
   async drain(deadlineMs = 20_000): Promise<number> {
     this.closed = true;
     this.stopTimers();
-    const until = Date.now() + deadlineMs;
-    while (this.size > 0 && Date.now() < until) {
+    const until = performance.now() + deadlineMs;
+    while (this.size > 0 && performance.now() < until) {
       await this.flush();
-      if (this.pending.length && this.retryAt > Date.now()) await Bun.sleep(Math.min(this.retryAt, until) - Date.now());
+      if (this.pending.length && this.retryAt > performance.now()) await Bun.sleep(Math.min(this.retryAt, until) - performance.now());
     }
     return this.size;
   }

@@ -352,6 +352,19 @@ describe('PrismeSessionStore waiting events', () => {
     expect(await first).toBeNull();
   });
 
+  it('once closed (shutdown) answers the waiting events null, and a later one at once, but still finds a session that is there', async () => {
+    const { view, store } = setup();
+    const waiting = store.waitForSession(1n, '/a', 60_000);
+    store.close();
+    expect(await waiting).toBeNull();
+    const started = performance.now();
+    expect(await store.waitForSession(1n, '/b', 60_000)).toBeNull();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    view('/c');
+    expect((await store.waitForSession(1n, '/c', 60_000))?.latestPath).toBe('/c');
+    expect(store.stats().waiters).toBe(0);
+  });
+
   it('answers null at once when what waiting events hold would pass the byte cap, and frees it when they are answered', async () => {
     const { view, store } = setup({ maxWaiterBytes: 64 * 1024 });
     const first = store.waitForSession(1n, '/a', 1000, () => 60_000);

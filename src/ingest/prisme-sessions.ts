@@ -124,6 +124,7 @@ export class PrismeSessionStore {
   private readonly ttl: number;
   private readonly maxWaiters: number;
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private closed = false;
   private waiterCount = 0;
   private waiterBytes = 0;
   private readonly maxWaiterBytes: number;
@@ -285,8 +286,9 @@ export class PrismeSessionStore {
     return { devices: this.devices.size, sessions: this.sessionCount, waiters: this.waiterCount, bytes: this.heldBytes, waiterBytes: this.waiterBytes };
   }
 
-  /** Answers every pending wait with null (shutdown). */
+  /** Answers every pending wait with null, and every later one at once (shutdown). */
   close(): void {
+    this.closed = true;
     for (const set of [...this.waiters.values()]) for (const w of [...set]) this.settle(w, null);
   }
 
@@ -373,7 +375,7 @@ export class PrismeSessionStore {
       const s = this.find(device, path, now);
       if (s) return Promise.resolve({ session: s, path });
     }
-    if (timeoutMs <= 0 || this.waiterCount >= this.maxWaiters) return Promise.resolve(null);
+    if (timeoutMs <= 0 || this.closed || this.waiterCount >= this.maxWaiters) return Promise.resolve(null);
     const keys = paths.map((p) => waitKey(device, p));
     let bytes = WAITER_BYTES + held();
     for (const k of keys) bytes += k.length;

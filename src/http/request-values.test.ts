@@ -131,6 +131,26 @@ describe('the bytes the bodies being read at once may hold', () => {
     expect(pool.bytes).toBe(0);
   });
 
+  it('keeps a reserve for small bodies that big ones cannot take: with the pool held by big uploads, a small body is still read', async () => {
+    const pool = new BodyPool(10_000, 1_000);
+    const big = [hanging(50_000, 5_000), hanging(50_000, 5_000)];
+    const bigReads = big.map((h) => readBody(h.request, 50_000, false, pool));
+    await Bun.sleep(0);
+    expect(pool.bytes).toBe(10_000);
+    const third = hanging(50_000, 5_000);
+    expect(await readBody(third.request, 50_000, false, pool)).toEqual({ ok: false, error: 'busy' });
+    expect(await readBody(post('{"a":1}', { 'content-length': '7' }), 100, false, pool)).toEqual({ ok: true, text: '{"a":1}' });
+    // Small bodies held open fill the reserve in turn.
+    const small = Array.from({ length: 4 }, () => hanging(4_000, 250));
+    const smallReads = small.map((h) => readBody(h.request, 4_000, false, pool));
+    await Bun.sleep(0);
+    expect(pool.bytes).toBe(11_000);
+    expect(await readBody(post('{"a":1}', { 'content-length': '7' }), 100, false, pool)).toEqual({ ok: false, error: 'busy' });
+    for (const h of [...big, ...small]) h.abort();
+    await Promise.all([...bigReads, ...smallReads]);
+    expect(pool.bytes).toBe(0);
+  });
+
   it('reads a body whose Content-Length is a list of the same length, as Bun passes it on', async () => {
     const req = new Request('http://footfall.test/', { method: 'POST', body: '{"a":1}', headers: { 'content-length': '7' } });
     const twice = Object.defineProperty(req, 'headers', { value: new Headers({ 'content-length': '7, 7' }) });

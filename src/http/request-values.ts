@@ -35,13 +35,22 @@ const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
  * are charged as they arrive, not as declared, so connections that only announce a body hold
  * nothing. The management API has a pool of its own, so that an ingestion flood cannot keep an
  * admin from logging in.
+ *
+ * Past `maxBytes`, a `reserve` is kept for small bodies (up to SMALL_BODY_BYTES so far): a login,
+ * a custom event, a single RudderStack call. Without it, ~17 connections trickling 1 MiB bodies
+ * held the management pool and every login got 503; now that takes ~1,000 more, each holding a
+ * small body open.
  */
 export class BodyPool {
   private held = 0;
-  constructor(readonly maxBytes: number) {}
-  /** Takes `n` bytes, or refuses them (false) when the pool would pass its cap. */
-  take(n: number): boolean {
-    if (this.held + n > this.maxBytes) return false;
+  constructor(readonly maxBytes: number, readonly reserve = 0) {}
+  /**
+   * Takes `n` more bytes of a body that has `bodyBytes` (these included), or refuses them (false)
+   * when the pool would pass its cap: the reserve's too for a small body.
+   */
+  take(n: number, bodyBytes = Infinity): boolean {
+    const cap = bodyBytes <= SMALL_BODY_BYTES ? this.maxBytes + this.reserve : this.maxBytes;
+    if (this.held + n > cap) return false;
     this.held += n;
     return true;
   }
@@ -53,11 +62,13 @@ export class BodyPool {
   }
 }
 
+/** Bodies up to this size may use their pool's reserve. */
+export const SMALL_BODY_BYTES = 4096;
 export const BODY_BUDGET_BYTES = 64 * 1024 * 1024;
 /** Every ingestion API's bodies (Prisme, RudderStack). */
-export const INGEST_BODIES = new BodyPool(BODY_BUDGET_BYTES);
+export const INGEST_BODIES = new BodyPool(BODY_BUDGET_BYTES, 8 * 1024 * 1024);
 /** The management API's bodies (each at most 1 MiB). */
-export const MANAGEMENT_BODIES = new BodyPool(16 * 1024 * 1024);
+export const MANAGEMENT_BODIES = new BodyPool(16 * 1024 * 1024, 4 * 1024 * 1024);
 
 /**
  * Reads the body as UTF-8, refusing more than `max` bytes whether or not Content-Length was
@@ -89,7 +100,7 @@ export async function readBytes(request: Request, max: number, pool: BodyPool = 
     for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       if (size > max) return 'too-large';
-      if (!pool.take(chunk.byteLength)) return 'busy';
+      if (!pool.take(chunk.byteLength, size)) return 'busy';
       chunks.push(chunk);
     }
   } catch (e) {

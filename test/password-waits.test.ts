@@ -77,9 +77,9 @@ describe('a request that waits on a password hash', () => {
 
   it("cannot undo another change of one's password: the current password it proved is no longer current", async () => {
     const { request, w, h, login } = await world();
-    const mine = await (await login('owner', PASSWORD)).json() as { token: string };
     h.hold('verify');
-    const undo = request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: PASSWORD }, `Bearer ${mine.token}`));
+    // With an API key, which the other change leaves working (a login session it would end: 401).
+    const undo = request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: PASSWORD }, w.auth.apiKey));
     await h.held(1);
     expect((await request(`/api/users/${w.ids.owner}`, post({ password: 'set by the admin' }, w.auth.admin))).status).toBe(200);
     h.release();
@@ -102,6 +102,39 @@ describe('a request that waits on a password hash', () => {
     expect((await undo).status).toBe(401);
     expect((await login('owner', 'mine, again and long')).status).toBe(401);
     expect((await login('owner', 'set by the admin')).status).toBe(200);
+  });
+
+  it('cannot undo a change made while its new password was hashed, when its own credential survives that change (an API key)', async () => {
+    const { request, w, h, login } = await world();
+    h.hold('hash');
+    const undo = request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: 'mine, again and long' }, w.auth.apiKey));
+    await h.held(1);
+    expect((await request(`/api/users/${w.ids.owner}`, post({ password: 'set by the admin' }, w.auth.admin))).status).toBe(200);
+    h.release();
+    const res = await undo;
+    expect([res.status, ((await res.json()) as { error: { message: string } }).error.message]).toEqual([400, 'Current password is incorrect']);
+    expect((await login('owner', 'set by the admin')).status).toBe(200);
+  });
+
+  it('answers 401 to a change of password whose user was deleted while the current one was checked', async () => {
+    const { request, w, h } = await world();
+    h.hold('verify');
+    const change = request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: 'mine, again and long' }, w.auth.apiKey));
+    await h.held(1);
+    expect((await request(`/api/users/${w.ids.owner}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
+    h.release();
+    expect((await change).status).toBe(401);
+  });
+
+  it('does not finish a password change made with an API key revoked while it was hashed', async () => {
+    const { request, w, h, login } = await world();
+    h.hold('hash');
+    const change = request(`/api/users/${w.ids.owner}`, post({ password: 'mine, again and long' }, w.auth.apiKey));
+    await h.held(1);
+    expect((await request(`/api/api-keys/${w.apiKeyId}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
+    h.release();
+    expect((await change).status).toBe(401);
+    expect((await login('owner', PASSWORD)).status).toBe(200);
   });
 
   it('does not let an admin deleted meanwhile create an admin', async () => {

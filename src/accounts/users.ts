@@ -97,7 +97,7 @@ export async function changeOwnPassword(d: AccountsDeps, p: Principal, currentPa
   const u = d.meta.users.byId(p.user.id);
   if (!u) throw new ApiError('unauthorized');
   if (!(await d.passwords.verify(currentPassword, u.passwordHash))) throw new ApiError('bad-request', 'Current password is incorrect');
-  return updateUser(d, p, p.user.id, { password: newPassword }, u.passwordHash);
+  return updateUser(d, callerNow(d, p), p.user.id, { password: newPassword }, u.passwordHash);
 }
 
 export function deleteUser(d: AccountsDeps, p: Principal, id: string): void {

@@ -9,7 +9,8 @@ export function unlessTaken<T>(write: () => T, message: string): T {
   try {
     return write();
   } catch (e) {
-    if (String((e as { code?: unknown }).code ?? '').startsWith('SQLITE_CONSTRAINT')) throw new ApiError('bad-request', message);
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ApiError('bad-request', message);
     throw e;
   }
 }

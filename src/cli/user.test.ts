@@ -38,6 +38,20 @@ describe('footfall user reset-password', () => {
     reopened.close();
   });
 
+  it('prints no password, and exits 1, when the user is deleted (by a running server) while the new hash is made', async () => {
+    const dir = tempDir();
+    const real = passwordHasher(TEST_PASSWORD_COST);
+    const db = openDatabase(join(dir, 'footfall.db'));
+    const server = new SqliteMetaStore(db);
+    const erin = server.users.create({ id: crypto.randomUUID(), username: 'erin', passwordHash: await real.hash('old password 1'), role: 'user' }, 1);
+    const deleting = { hash: async (p: string) => (server.users.delete(erin.id, 2), real.hash(p)), verify: real.verify };
+    let out = '';
+    let err = '';
+    const code = await userCommand(['reset-password', 'erin', '--data-dir', dir], {}, { out: (s) => void (out += s), err: (s) => void (err += s) }, deleting);
+    db.close();
+    expect([code, out, err]).toEqual([1, '', 'footfall: no user named "erin" (deleted meanwhile)\n']);
+  });
+
   it("reads only where the database is: a bad server option in the service's environment does not stand in its way, FOOTFALL_DATA_DIR does name the directory, and a server flag is refused", async () => {
     const dir = tempDir();
     const passwords = passwordHasher(TEST_PASSWORD_COST);

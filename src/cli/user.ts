@@ -64,7 +64,11 @@ export async function userCommand(
       return 1;
     }
     const password = randomPassword();
-    meta.users.update(user.id, { passwordHash: await passwords.hash(password) }, now);
+    // A running server may delete the user while the hash is made: then there is no new password to print.
+    if (!meta.users.update(user.id, { passwordHash: await passwords.hash(password) }, now)) {
+      io.err(`footfall: no user named "${name}" (deleted meanwhile)\n`);
+      return 1;
+    }
     meta.tokens.revokeAllOf(user.id, now);
     io.out(`new password for "${name}": ${password}\n`);
     // Keys are no sessions and stay: if the password was reset because someone else had it,

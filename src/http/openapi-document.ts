@@ -15,8 +15,9 @@
  *   `status`, the metrics' counters): the integer schema alone, as clients send and get it.
  *
  * And one answer every management route may give (app.ts): 503 with Retry-After when another
- * process holds the database's write lock past the request thread's wait. It is added to each
- * operation that answers 401 (the routes that read or write accounts), with that error's schema.
+ * process holds the database's write lock past the request thread's wait (or, for a route with a
+ * body, when the bodies being read at once fill their pool). It is added to each operation that
+ * answers 401 (the routes that read or write accounts), with that error's schema.
  */
 
 type Json = Record<string, unknown>;
@@ -43,7 +44,7 @@ export function tidyOpenApi(source: Json): Json {
       if (isObject(op.responses)) {
         for (const [status, r] of Object.entries(op.responses)) if (isObject(r)) tidyResponse(status, r);
         const unauthorized = op.responses['401'];
-        if (isObject(unauthorized) && op.responses['503'] === undefined) op.responses['503'] = databaseBusy(unauthorized);
+        if (isObject(unauthorized) && op.responses['503'] === undefined) op.responses['503'] = databaseBusy(unauthorized, op.requestBody !== undefined);
       }
     }
   }
@@ -95,9 +96,10 @@ function tidyResponse(status: string, r: Json): void {
   r.description = schemaDescription ?? REASON[status] ?? 'Response';
 }
 
-function databaseBusy(unauthorized: Json): Json {
+function databaseBusy(unauthorized: Json, withBody: boolean): Json {
+  const bodies = withBody ? '; or the request bodies being read at once hold all the room they may (slow uploads): try again shortly' : '';
   return {
-    description: 'The database is busy: another process (a sqlite3 shell, a backup tool) holds its write lock; nothing was written. Retry-After: 1',
+    description: `The database is busy: another process (a sqlite3 shell, a backup tool) holds its write lock; nothing was written${bodies}. Retry-After: 1`,
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before trying again' } },
     ...(isObject(unauthorized.content) ? { content: structuredClone(unauthorized.content) } : {}),
   };

@@ -87,8 +87,9 @@ export async function readBody(request: Request, max: number, lenient = false, p
  * The body's bytes, or why not: 'too-large' past `max` (declared, or counted as they arrive);
  * 'busy' when the bodies being read in `pool` would pass its cap; 'aborted' when the client went
  * away mid-body. Each chunk is charged to the pool as it arrives and given back once read.
+ * `mayUseReserve` false: the bytes are compressed, so the pool's reserve for small bodies is not theirs.
  */
-export async function readBytes(request: Request, max: number, pool: BodyPool = INGEST_BODIES): Promise<Uint8Array | BodyRefusal> {
+export async function readBytes(request: Request, max: number, pool: BodyPool = INGEST_BODIES, mayUseReserve = true): Promise<Uint8Array | BodyRefusal> {
   const declaredText = request.headers.get('content-length');
   // A list of identical lengths ("55, 55", which Bun passes on) is left to the count below.
   const declared = declaredText === null ? NaN : Number(declaredText);
@@ -100,7 +101,9 @@ export async function readBytes(request: Request, max: number, pool: BodyPool = 
     for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       if (size > max) return 'too-large';
-      if (!pool.take(chunk.byteLength, size)) return 'busy';
+      // A body is small by what has arrived and what it announced; a compressed one
+      // (`mayUseReserve` false) never is, as a few KiB of gzip can inflate to megabytes.
+      if (!pool.take(chunk.byteLength, mayUseReserve ? Math.max(size, declared > 0 ? declared : 0) : Infinity)) return 'busy';
       chunks.push(chunk);
     }
   } catch (e) {

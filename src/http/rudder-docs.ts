@@ -66,7 +66,7 @@ export const rudderDocs = {
         400: badRequest(batch),
         401: plain('No or unknown write key', 'invalid write key'),
         413: plain('Body over 4000 KB (before or after gunzip)', 'request size exceeds max limit'),
-        503: plain('Write buffer full (service unavailable: write buffer full), or (--ack durable) not committed within 10–11 s, the database taking no writes (service unavailable: not stored in time; not acknowledged, it stays queued and may still be stored, so a retry may add a copy); Retry-After: 1', 'service unavailable: write buffer full'),
+        503: plain('Write buffer full (service unavailable: write buffer full), or (--ack durable) not committed within 10–11 s, the database taking no writes (service unavailable: not stored in time; not acknowledged, it stays queued and may still be stored, so a retry may add a copy), or the bodies being read at once fill their pool (service unavailable: too many bodies being read); Retry-After: 1', 'service unavailable: write buffer full'),
       } as OpenAPIV3.ResponsesObject,
     };
   },
@@ -87,7 +87,7 @@ export const rudderDocs = {
         400: badRequest(true),
         401: plain('No write key in the query, or an unknown one', 'failed to read writekey from query params'),
         413: plain('Body over 4000 KB (before or after gunzip)', 'request size exceeds max limit'),
-        503: plain('Write buffer full (service unavailable: write buffer full), or (--ack durable) not committed within 10–11 s, the database taking no writes (service unavailable: not stored in time; not acknowledged, it stays queued and may still be stored, so a retry may add a copy); Retry-After: 1', 'service unavailable: write buffer full'),
+        503: plain('Write buffer full (service unavailable: write buffer full), or (--ack durable) not committed within 10–11 s, the database taking no writes (service unavailable: not stored in time; not acknowledged, it stays queued and may still be stored, so a retry may add a copy), or the bodies being read at once fill their pool (service unavailable: too many bodies being read); Retry-After: 1', 'service unavailable: write buffer full'),
       } as OpenAPIV3.ResponsesObject,
     };
   },

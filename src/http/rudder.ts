@@ -16,7 +16,7 @@ import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { RUDDER_GIF } from './gifs.ts';
-import { decodeUtf8, endsWithSlash, pathOf, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
+import { decodeUtf8, endsWithSlash, INGEST_BODIES, pathOf, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
 import { jsonTooDeep } from '../lib/json-depth.ts';
@@ -198,7 +198,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     // a key rotated or a website deleted meanwhile stops working at once, for requests in flight too.
     if (d.websiteForWriteKey(key) !== websiteId) {
       d.buffer.release(count);
-      d.drops.add('unknown-write-key');
+      d.drops.add('unknown-write-key', count);
       return text(401, 'invalid write key', cors);
     }
     const r = d.buffer.submitAll(events, count);
@@ -262,7 +262,7 @@ function isObject(v: unknown): v is JsonObject {
 async function readJsonBody(request: Request): Promise<unknown | 'too-large' | 'busy' | 'invalid'> {
   const encoding = request.headers.get('content-encoding')?.toLowerCase();
   if (encoding === 'gzip') {
-    const raw = await readBytes(request, RUDDER_MAX_BODY);
+    const raw = await readBytes(request, RUDDER_MAX_BODY, INGEST_BODIES, false);
     if (typeof raw === 'string') return raw === 'aborted' ? 'invalid' : raw;
     let inflated: Uint8Array;
     try {

@@ -258,8 +258,10 @@ describe('the RudderStack HTTP API', () => {
   });
 
   it('answers 401 and stores nothing when the write key is rotated while the body is still arriving', async () => {
-    const r = rudderApp();
-    const body = new TextEncoder().encode(JSON.stringify({ batch: [{ type: 'track', anonymousId: 'a1', event: 'Slow upload' }] }));
+    // Room for 100 messages: the next batch fits only if the refused one gave back the room it held.
+    const r = rudderApp(['--buffer-max', '100', '--flush-size', '100']);
+    const batch = (tag: string) => ({ batch: Array.from({ length: 100 }, (_, i) => ({ type: 'track', anonymousId: `${tag}${i}`, event: 'Slow upload' })) });
+    const body = new TextEncoder().encode(JSON.stringify(batch('a')));
     let send!: ReadableStreamDefaultController<Uint8Array>;
     const stream = new ReadableStream<Uint8Array>({ start: (c) => void (send = c) });
     const answer = r.request('/v1/batch', { method: 'POST', headers: { authorization: r.auth(), 'content-type': 'application/json' }, body: stream });
@@ -272,8 +274,9 @@ describe('the RudderStack HTTP API', () => {
     expect([res.status, await res.text()]).toEqual([401, 'invalid write key\n']);
     expect(await r.stored()).toEqual([]);
     expect(r.buffer.size).toBe(0);
+    expect(r.deps.drops.get('unknown-write-key')).toBe(100);
     // The new key works, and the room the refused batch held was given back.
-    expect((await r.api('track', { anonymousId: 'a2', event: 'After' }, { authorization: r.auth('wk_rotated_0123456789') })).status).toBe(200);
+    expect((await r.api('batch', batch('b'), { authorization: r.auth('wk_rotated_0123456789') })).status).toBe(200);
   });
 
   it('answers 405 to GET on an API path', async () => {

@@ -20,7 +20,7 @@ const Count = t.Integer({ minimum: 0 });
 const Metrics = t.Object(
   {
     uptimeSeconds: t.Number(),
-    buffer: t.Object({ waiting: Count, waitingBytes: t.Integer({ minimum: 0, description: 'What the events held take, as the --buffer-max-mb cap counts it' }), accepted: Count, committed: Count, rejectedFull: Count, flushes: Count, flushFailures: Count }),
+    buffer: t.Object({ waiting: Count, waitingBytes: t.Integer({ minimum: 0, description: 'What the events held take, as the --buffer-max-mb cap counts it' }), accepted: t.Integer({ minimum: 0, description: 'Events and hits the buffer took' }), committed: t.Integer({ minimum: 0, description: 'Rows written. Less than accepted by what waits and by the pixel hits the writer thread built and found it does not store (a bot, an unknown write key, an empty event), which are counted under their reason in drops' }), rejectedFull: Count, flushes: Count, flushFailures: Count }),
     drops: t.Object(Object.fromEntries(DROP_REASONS.map((r) => [r, Count])), { description: 'Hits answered but not stored, by reason' }),
     userAgentCache: t.Object({ hits: Count, misses: Count, size: Count }, { description: 'The request thread\'s: Prisme hits and the RudderStack HTTP API' }),
     pixelUserAgentCache: t.Object({ hits: Count, misses: Count, size: Count }, { description: 'The writer thread\'s: RudderStack and Umami pixel hits (as of its last batch)' }),

@@ -47,43 +47,41 @@ async function world() {
   const t = testApp([], { passwords: h.hasher });
   const w = await accountsWorld(t.meta, h.hasher, t.clock);
   const login = (username: string, password: string) => t.request('/api/auth/login', post({ username, password }));
-  return { ...t, w, h, login };
+  /**
+   * Sends `send` with its next password call of `kind` held, runs `meanwhile` (each of its answers
+   * must be 200), then lets the held call go and returns the first request's answer.
+   */
+  const whileHeld = async (kind: Kind, send: () => Promise<Response>, ...meanwhile: (() => Promise<Response>)[]): Promise<Response> => {
+    h.hold(kind);
+    const answer = send();
+    await h.held(1);
+    for (const other of meanwhile) expect((await other()).status).toBe(200);
+    h.release();
+    return answer;
+  };
+  const del = (path: string, authorization: string | undefined) => () => t.request(path, { method: 'DELETE', headers: { authorization: authorization! } });
+  return { ...t, w, h, login, whileHeld, del };
 }
 
 describe('a request that waits on a password hash', () => {
   it('gets no token for a login whose password was changed while it was being checked', async () => {
-    const { request, w, h, login } = await world();
-    h.hold('verify');
-    const stale = login('owner', PASSWORD);
-    await h.held(1);
-    const reset = await request(`/api/users/${w.ids.owner}`, post({ password: 'the new one, long' }, w.auth.admin));
-    expect(reset.status).toBe(200);
-    h.release();
-    const res = await stale;
+    const { request, w, login, whileHeld } = await world();
+    const res = await whileHeld('verify', () => login('owner', PASSWORD), () => request(`/api/users/${w.ids.owner}`, post({ password: 'the new one, long' }, w.auth.admin)));
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Incorrect username and/or password.');
     expect((await login('owner', 'the new one, long')).status).toBe(200);
   });
 
   it('gets no token for a login whose user was deleted while it was being checked', async () => {
-    const { request, w, h, login } = await world();
-    h.hold('verify');
-    const stale = login('owner', PASSWORD);
-    await h.held(1);
-    expect((await request(`/api/users/${w.ids.owner}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
-    h.release();
-    expect((await stale).status).toBe(401);
+    const { w, login, whileHeld, del } = await world();
+    expect((await whileHeld('verify', () => login('owner', PASSWORD), del(`/api/users/${w.ids.owner}`, w.auth.admin))).status).toBe(401);
   });
 
   it("cannot undo another change of one's password: the current password it proved is no longer current", async () => {
-    const { request, w, h, login } = await world();
-    h.hold('verify');
+    const { request, w, login, whileHeld } = await world();
     // With an API key, which the other change leaves working (a login session it would end: 401).
-    const undo = request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: PASSWORD }, w.auth.apiKey));
-    await h.held(1);
-    expect((await request(`/api/users/${w.ids.owner}`, post({ password: 'set by the admin' }, w.auth.admin))).status).toBe(200);
-    h.release();
-    const res = await undo;
+    const undo = () => request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: PASSWORD }, w.auth.apiKey));
+    const res = await whileHeld('verify', undo, () => request(`/api/users/${w.ids.owner}`, post({ password: 'set by the admin' }, w.auth.admin)));
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Current password is incorrect');
     expect((await login('owner', PASSWORD)).status).toBe(401);
@@ -91,62 +89,42 @@ describe('a request that waits on a password hash', () => {
   });
 
   it('cannot undo another change landed while its new password was being hashed', async () => {
-    const { request, w, h, login } = await world();
+    const { request, w, login, whileHeld } = await world();
     const mine = await (await login('owner', PASSWORD)).json() as { token: string };
-    h.hold('hash');
-    const undo = request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: 'mine, again and long' }, `Bearer ${mine.token}`));
-    await h.held(1);
-    expect((await request(`/api/users/${w.ids.owner}`, post({ password: 'set by the admin' }, w.auth.admin))).status).toBe(200);
-    h.release();
+    const undo = () => request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: 'mine, again and long' }, `Bearer ${mine.token}`));
     // The admin's change ended that session: the write is refused as the session's.
-    expect((await undo).status).toBe(401);
+    expect((await whileHeld('hash', undo, () => request(`/api/users/${w.ids.owner}`, post({ password: 'set by the admin' }, w.auth.admin)))).status).toBe(401);
     expect((await login('owner', 'mine, again and long')).status).toBe(401);
     expect((await login('owner', 'set by the admin')).status).toBe(200);
   });
 
   it('cannot undo a change made while its new password was hashed, when its own credential survives that change (an API key)', async () => {
-    const { request, w, h, login } = await world();
-    h.hold('hash');
-    const undo = request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: 'mine, again and long' }, w.auth.apiKey));
-    await h.held(1);
-    expect((await request(`/api/users/${w.ids.owner}`, post({ password: 'set by the admin' }, w.auth.admin))).status).toBe(200);
-    h.release();
-    const res = await undo;
+    const { request, w, login, whileHeld } = await world();
+    const undo = () => request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: 'mine, again and long' }, w.auth.apiKey));
+    const res = await whileHeld('hash', undo, () => request(`/api/users/${w.ids.owner}`, post({ password: 'set by the admin' }, w.auth.admin)));
     expect([res.status, ((await res.json()) as { error: { message: string } }).error.message]).toEqual([400, 'Current password is incorrect']);
     expect((await login('owner', 'set by the admin')).status).toBe(200);
   });
 
   it('answers 401 to a change of password whose user was deleted while the current one was checked', async () => {
-    const { request, w, h } = await world();
-    h.hold('verify');
-    const change = request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: 'mine, again and long' }, w.auth.apiKey));
-    await h.held(1);
-    expect((await request(`/api/users/${w.ids.owner}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
-    h.release();
-    expect((await change).status).toBe(401);
+    const { request, w, whileHeld, del } = await world();
+    const change = () => request('/api/me/password', post({ currentPassword: PASSWORD, newPassword: 'mine, again and long' }, w.auth.apiKey));
+    expect((await whileHeld('verify', change, del(`/api/users/${w.ids.owner}`, w.auth.admin))).status).toBe(401);
   });
 
   it('does not finish a password change made with an API key revoked while it was hashed', async () => {
-    const { request, w, h, login } = await world();
-    h.hold('hash');
-    const change = request(`/api/users/${w.ids.owner}`, post({ password: 'mine, again and long' }, w.auth.apiKey));
-    await h.held(1);
-    expect((await request(`/api/api-keys/${w.apiKeyId}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
-    h.release();
-    expect((await change).status).toBe(401);
+    const { request, w, login, whileHeld, del } = await world();
+    const change = () => request(`/api/users/${w.ids.owner}`, post({ password: 'mine, again and long' }, w.auth.apiKey));
+    expect((await whileHeld('hash', change, del(`/api/api-keys/${w.apiKeyId}`, w.auth.admin))).status).toBe(401);
     expect((await login('owner', PASSWORD)).status).toBe(200);
   });
 
   it('does not let an admin deleted meanwhile create an admin', async () => {
-    const { request, w, h, meta } = await world();
+    const { request, w, meta, whileHeld, del } = await world();
     const second = await (await request('/api/users', post({ username: 'second-admin', password: 'long enough one', role: 'admin' }, w.auth.admin))).json() as { id: string };
     const token = await (await request('/api/auth/login', post({ username: 'second-admin', password: 'long enough one' }))).json() as { token: string };
-    h.hold('hash');
-    const backdoor = request('/api/users', post({ username: 'backdoor', password: 'long enough two', role: 'admin' }, `Bearer ${token.token}`));
-    await h.held(1);
-    expect((await request(`/api/users/${second.id}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(200);
-    h.release();
-    expect((await backdoor).status).toBe(401);
+    const backdoor = () => request('/api/users', post({ username: 'backdoor', password: 'long enough two', role: 'admin' }, `Bearer ${token.token}`));
+    expect((await whileHeld('hash', backdoor, del(`/api/users/${second.id}`, w.auth.admin))).status).toBe(401);
     expect(meta.users.byUsername('backdoor')).toBeNull();
   });
 
@@ -168,13 +146,9 @@ describe('a request that waits on a password hash', () => {
   });
 
   it('does not finish a password reset whose caller logged out meanwhile', async () => {
-    const { request, w, h, login } = await world();
-    h.hold('hash');
-    const reset = request(`/api/users/${w.ids.owner}`, post({ password: 'the new one, long' }, w.auth.admin));
-    await h.held(1);
-    expect((await request('/api/auth/logout', { method: 'POST', headers: { authorization: w.auth.admin! } })).status).toBe(200);
-    h.release();
-    expect((await reset).status).toBe(401);
+    const { request, w, login, whileHeld } = await world();
+    const reset = () => request(`/api/users/${w.ids.owner}`, post({ password: 'the new one, long' }, w.auth.admin));
+    expect((await whileHeld('hash', reset, () => request('/api/auth/logout', { method: 'POST', headers: { authorization: w.auth.admin! } }))).status).toBe(401);
     expect((await login('owner', PASSWORD)).status).toBe(200);
   });
 });

@@ -216,6 +216,15 @@ function dataDirAccessIssue(dir: string): string | null {
   }
 }
 
+/** The --geoip-db file opened, or why it is not a MaxMind database (serve and systemd-unit refuse it alike). */
+function openGeoDb(path: string): GeoReader | string {
+  try {
+    return openGeoReader(path);
+  } catch (e) {
+    return `--geoip-db: ${path} is not a MaxMind database: ${(e as Error).message}`;
+  }
+}
+
 /** Reports options that cannot be used (exit EXIT_USAGE follows), one problem a line. */
 function badOptions(problems: string[], hint = ''): void {
   writeStderr(`footfall: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n${hint}`);
@@ -230,18 +239,11 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
   const unit = unitArgs(args, env);
   const binaryPath = resolve(process.execPath);
   // What serve would refuse at start, the service would be restarted on for ever: said now.
-  let notGeo: string | null = null;
-  if (config.geoipDb) {
-    try {
-      openGeoReader(config.geoipDb);
-    } catch (e) {
-      notGeo = `--geoip-db: ${config.geoipDb} is not a MaxMind database: ${(e as Error).message}`;
-    }
-  }
+  const geo = config.geoipDb ? openGeoDb(config.geoipDb) : null;
   const problems = [
     'error' in unit ? unit.error : null,
     config.geoipDb ? unitCannotRead('geoip-db', config.geoipDb) : null,
-    notGeo,
+    typeof geo === 'string' ? geo : null,
     unitCannotRun(binaryPath),
   ].filter((p): p is string => p !== null);
   if ('error' in unit || problems.length) {
@@ -262,12 +264,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // new image follows), else by the new image sizeHeapForService() replaces this one with.
   let geo: GeoReader | null = null;
   const notMaxMind = (path: string): string | null => {
-    try {
-      geo = openGeoReader(path);
-      return null;
-    } catch (e) {
-      return `--geoip-db: ${path} is not a MaxMind database: ${(e as Error).message}`;
-    }
+    const opened = openGeoDb(path);
+    if (typeof opened === 'string') return opened;
+    geo = opened;
+    return null;
   };
   const config = configOrExit(args, env, (c, others) => [
     existsSync(join(c.dataDir, 'footfall.db')) ? null : adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD),

@@ -22,9 +22,9 @@ function url(s: string) {
 function setup(opts: { maxDevices?: number; maxSessionsPerDevice?: number; maxSessions?: number; maxBytes?: number; maxWaiters?: number; maxWaiterBytes?: number } = {}) {
   const clock = manualClock();
   const store = new PrismeSessionStore({ clock, maxDevices: opts.maxDevices ?? 100, ...opts });
-  /** One pageview on `path`, with `ref` as document referrer (a path on the same site, a full URL, or none). */
-  const view = (path: string, ref?: string, extra: Partial<PageviewInput> = {}): PageviewOutcome =>
-    store.pageview({
+  /** One pageview on `path`, with `ref` as document referrer (a path on the same site, a full URL, or none), its change applied. */
+  const view = (path: string, ref?: string, extra: Partial<PageviewInput> = {}): PageviewOutcome => {
+    const plan = store.planPageview({
       device: 1n,
       page: url(path),
       referrer: ref === undefined ? null : url(ref),
@@ -35,6 +35,9 @@ function setup(opts: { maxDevices?: number; maxSessionsPerDevice?: number; maxSe
       geo: () => FRANCE,
       ...extra,
     });
+    plan.apply();
+    return plan.outcome;
+  };
   return { clock, store, view };
 }
 

@@ -148,15 +148,8 @@ export class PrismeSessionStore {
     this.maxWaiters = opts.maxWaiters ?? 10_000;
   }
 
-  /** Applies Prisme's pageview algorithm (upstream.md §3.4) and says what to store. */
-  pageview(input: PageviewInput): PageviewOutcome {
-    const plan = this.planPageview(input);
-    plan.apply();
-    return plan.outcome;
-  }
-
   /**
-   * Prisme's pageview algorithm without its effect: what to store, and `apply`, the change to the
+   * Prisme's pageview algorithm (upstream.md §3.4) without its effect: what to store, and `apply`, the change to the
    * sessions that makes it so. The caller applies it only once the pageview's event is taken (a
    * pageview refused for a full buffer must not move its session: its retry would read as a
    * reload, stored as nothing, and the page's events would wait on a page the visitor never got

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
 import { passwordHasher, TEST_PASSWORD_COST } from '../accounts/passwords.ts';
-import { openDatabase } from '../store/sqlite/open-database.ts';
+import { openDatabase, schemaVersion } from '../store/sqlite/open-database.ts';
+import { LATEST_VERSION, MIGRATIONS } from '../store/sqlite/migrations.ts';
+import { lockDataDir } from '../store/sqlite/data-dir-lock.ts';
 import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { printable, userCommand } from './user.ts';
@@ -87,5 +89,54 @@ describe('footfall user reset-password', () => {
     const code = await userCommand(['reset-password', 'admin', '--data-dir', dir], {}, { out: () => {}, err: (s) => err.push(s) }, passwordHasher(TEST_PASSWORD_COST));
     expect(code).toBe(3);
     expect(err.join('')).toMatch(/^footfall: .*footfall\.db has schema version 99, but this Footfall knows versions up to \d+: .*refusing to start\.\n$/);
+  });
+  /** A data directory whose database an older Footfall made (one migration short), with a user "admin", and the lock file a server leaves. */
+  async function olderDataDir(): Promise<string> {
+    const dir = tempDir();
+    const db = openDatabase(join(dir, 'footfall.db'), MIGRATIONS.slice(0, -1));
+    new SqliteMetaStore(db).users.create({ id: crypto.randomUUID(), username: 'admin', passwordHash: await passwordHasher(TEST_PASSWORD_COST).hash('old-password-123'), role: 'admin' }, 1);
+    db.close();
+    lockDataDir(dir)!.release();
+    return dir;
+  }
+  const versionOf = (dir: string) => {
+    const db = openDatabase(join(dir, 'footfall.db'), []);
+    try {
+      return schemaVersion(db);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('does not upgrade an older database under the running server that uses it: status 3, and the schema left as that server knows it', async () => {
+    const dir = await olderDataDir();
+    const server = lockDataDir(dir)!;
+    try {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await userCommand(['reset-password', 'admin', '--data-dir', dir], {}, { out: (s) => out.push(s), err: (s) => err.push(s) }, passwordHasher(TEST_PASSWORD_COST));
+      expect(code).toBe(3);
+      expect(out).toEqual([]);
+      expect(err.join('')).toBe(`footfall: ${join(dir, 'footfall.db')} has schema version ${LATEST_VERSION - 1} and this Footfall would upgrade it to ${LATEST_VERSION}, but a footfall serve is using this data directory: stop it first, or reset the password with the footfall binary that server runs\n`);
+      expect(versionOf(dir)).toBe(LATEST_VERSION - 1);
+    } finally {
+      server.release();
+    }
+  });
+
+  it('upgrades an older database when no server holds it, taking the lock only while it opens the database', async () => {
+    const dir = await olderDataDir();
+    const out: string[] = [];
+    const err: string[] = [];
+    let lockedWhileHashing: boolean | undefined;
+    const passwords = passwordHasher(TEST_PASSWORD_COST);
+    const watching = { ...passwords, hash: async (p: string) => ((lockedWhileHashing = lockDataDir(dir) === null), passwords.hash(p)) };
+    const code = await userCommand(['reset-password', 'admin', '--data-dir', dir], {}, { out: (s) => out.push(s), err: (s) => err.push(s) }, watching);
+    expect(code).toBe(0);
+    expect(out.join('')).toMatch(/^new password for "admin": \S+\n$/);
+    expect(err.join('')).toContain(`upgrading the database to this version`);
+    expect(versionOf(dir)).toBe(LATEST_VERSION);
+    // The lock is held only while the database is opened (and upgraded), not for the whole command.
+    expect(lockedWhileHashing).toBe(false);
   });
 });

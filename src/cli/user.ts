@@ -6,6 +6,7 @@ import { readFlags } from '../lib/argv.ts';
 import { passwordHasher, randomPassword, type PasswordHasher } from '../accounts/passwords.ts';
 import { openDatabase, unusableDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
+import { LOCK_FILE, lockDataDir, type DataDirLock } from '../store/sqlite/data-dir-lock.ts';
 
 export interface CliIo {
   out(s: string): void;
@@ -45,16 +46,27 @@ export async function userCommand(
     io.err(`footfall: no database at ${path} (pass --data-dir)\n`);
     return 1;
   }
-  // A database of an older Footfall is upgraded first (and said so: the older binary cannot open it after).
+  // A database of an older Footfall is upgraded first (and said so: the older binary cannot open
+  // it after), but never under a running server: that server, of the older version, would go on
+  // writing to a schema it does not know. The data directory's lock tells (only a server takes
+  // it); held here while opening, it also keeps a server from starting mid-upgrade.
+  const held = serverHolds(dataDir);
   let db: ReturnType<typeof openDatabase>;
   try {
-    db = openDatabase(path, undefined, (msg, fields) => io.err(`footfall: ${msg} (${fields.fromVersion} → ${fields.toVersion})\n`));
+    db = openDatabase(
+      path, undefined, (msg, fields) => io.err(`footfall: ${msg} (${fields.fromVersion} → ${fields.toVersion})\n`),
+      typeof held === 'object' || held === 'free' ? undefined : held === 'held'
+        ? 'a footfall serve is using this data directory: stop it first, or reset the password with the footfall binary that server runs'
+        : `the data directory's lock (${LOCK_FILE}) cannot be checked, so a server may be using it: stop any footfall serve of this data directory, then run this as the user the server runs as`,
+    );
   } catch (e) {
     // A newer Footfall's database, or one SQLite cannot use: one line and serve's status for it, no stack trace.
     const why = unusableDatabase(e, path);
     if (why === null) throw e;
     io.err(`footfall: ${why}\n`);
     return 3;
+  } finally {
+    if (typeof held === 'object') held.release();
   }
   try {
     const meta = new SqliteMetaStore(db);
@@ -84,6 +96,21 @@ export async function userCommand(
     return 0;
   } finally {
     db.close();
+  }
+}
+
+/**
+ * Whether a `footfall serve` holds the data directory: 'held' when one does; the lock itself when
+ * none does (taken by this command for a moment: release it); 'free' when there is no lock file
+ * (no server ever ran here: creating it, as root, would leave it unusable for the service's
+ * user); 'unknown' when the lock file cannot be opened (another user's, unreadable).
+ */
+function serverHolds(dataDir: string): DataDirLock | 'held' | 'free' | 'unknown' {
+  if (!existsSync(join(dataDir, LOCK_FILE))) return 'free';
+  try {
+    return lockDataDir(dataDir) ?? 'held';
+  } catch {
+    return 'unknown';
   }
 }
 

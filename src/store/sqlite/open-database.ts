@@ -11,13 +11,20 @@ export class DatabaseTooNewError extends Error {
   }
 }
 
+/** The database needs upgrading and `openDatabase` was told not to (a server of the older version is using it). */
+export class UpgradeRefusedError extends Error {
+  constructor(readonly found: number, readonly latest: number, path: string, why: string) {
+    super(`${path} has schema version ${found} and this Footfall would upgrade it to ${latest}, but ${why}`);
+  }
+}
+
 /**
  * Why the database at `path` cannot be used, in one line naming the file, when `e` says so: a
  * newer Footfall's schema, or one of SQLite's own errors (not a database, not writable, locked).
  * Null for anything else: that is a bug, to be thrown on, not a message for the operator.
  */
 export function unusableDatabase(e: unknown, path: string): string | null {
-  if (e instanceof DatabaseTooNewError) return e.message;
+  if (e instanceof DatabaseTooNewError || e instanceof UpgradeRefusedError) return e.message;
   if (/^SQLITE_/.test(String((e as { code?: unknown } | null)?.code))) return `cannot use the database ${path}: ${(e as Error).message}`;
   return null;
 }
@@ -32,8 +39,12 @@ export const CACHE_KIB = 256;
 /** What a migration run says: that it starts (it may take a while), and when it is done. */
 export type MigrationReport = (msg: string, fields: Record<string, unknown>) => void;
 
-/** ':memory:' works too (tests). `report` hears of a migration run, if one is needed. */
-export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS, report?: MigrationReport): Database {
+/**
+ * ':memory:' works too (tests). `report` hears of a migration run, if one is needed.
+ * `refuseUpgrade`: why the pending migrations must not run now; with it, a database that needs
+ * them is not changed and UpgradeRefusedError says so.
+ */
+export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS, report?: MigrationReport, refuseUpgrade?: string): Database {
   const db = new Database(path, { create: true, strict: true });
   try {
     // Wait rather than fail when a backup or sqlite3 shell holds a lock for a moment.
@@ -50,7 +61,7 @@ export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS,
     // per exported event either way; with three connections (server, writer, checkpointer) the
     // 1M-address load ran 2–3 MB lower and its export read-back 1–5 MB lower.
     db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
-    migrate(db, path, migrations, report);
+    migrate(db, path, migrations, report, refuseUpgrade);
     return db;
   } catch (e) {
     db.close();
@@ -58,12 +69,13 @@ export function openDatabase(path: string, migrations: Migration[] = MIGRATIONS,
   }
 }
 
-function migrate(db: Database, path: string, migrations: Migration[], report?: MigrationReport): void {
+function migrate(db: Database, path: string, migrations: Migration[], report?: MigrationReport, refuseUpgrade?: string): void {
   const current = schemaVersion(db);
   const latest = migrations.length ? migrations[migrations.length - 1]!.version : LATEST_VERSION;
   if (current > latest) throw new DatabaseTooNewError(current, latest, path);
   const pending = migrations.filter((m) => m.version > current);
   if (!pending.length) return;
+  if (refuseUpgrade !== undefined) throw new UpgradeRefusedError(current, latest, path, refuseUpgrade);
   // A fresh database (version 0) is only being created: nothing to tell.
   const tell = current > 0 ? report : undefined;
   tell?.('upgrading the database to this version (a large one may take a minute; stopped, it starts over at the next start)', {

@@ -5,7 +5,7 @@ import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedWrk } from './lib/paired.ts';
 import { writePixelLua } from './lib/pixel-lua.ts';
 import { check, line } from './lib/report.ts';
-import { cpuFields } from './lib/cpu-split.ts';
+import { ceilingFields, cpuFields } from './lib/cpu-split.ts';
 import { wrk, wrkScenario } from './lib/wrk.ts';
 
 const { durationS: DURATION, rounds: ROUNDS, connections: CONNS } = wrkScenario('pixel-hits');
@@ -51,7 +51,7 @@ try {
     p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p50_ms: f.baselineP50ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb,
     ua_cache_hit: end.pixelUaCache.hits / Math.max(1, end.pixelUaCache.hits + end.pixelUaCache.misses), // the writer thread's
     stored: end.committed, bots, acknowledged: acked,
-    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'),
+    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'), ...ceilingFields(f.cpu, f.baselineCpu, f.baselineRps), target_ratio: 0.4,
   });
 } finally {
   await base.stop();

@@ -5,7 +5,7 @@ import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedWrk } from './lib/paired.ts';
 import { writePrismeLua } from './lib/prisme-lua.ts';
 import { check, line } from './lib/report.ts';
-import { cpuFields } from './lib/cpu-split.ts';
+import { ceilingFields, cpuFields } from './lib/cpu-split.ts';
 import { wrk, wrkScenario } from './lib/wrk.ts';
 
 const { durationS: DURATION, rounds: ROUNDS, connections: CONNS } = wrkScenario('prisme-pageviews');
@@ -49,7 +49,7 @@ try {
     ratios: f.ratios.map((r) => r.toFixed(2)).join('/'), 'events/s': (f.requests - f.non2xx) / (ROUNDS * DURATION),
     p50_ms: f.p50ms, p99_ms: f.p99ms, peak_rss_mb: f.peakMb,
     ua_cache_hit: hitRate, stored: end.committed, reloads: dupes, non2xx: f.non2xx, bots, acknowledged: acked,
-    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'),
+    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'), ...ceilingFields(f.cpu, f.baselineCpu, f.baselineRps), target_ratio: 0.35,
   });
 } finally {
   await base.stop();

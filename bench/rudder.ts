@@ -5,7 +5,7 @@ import { adminSession, createWebsite } from './lib/admin-api.ts';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedWrk } from './lib/paired.ts';
 import { check, line } from './lib/report.ts';
-import { cpuFields } from './lib/cpu-split.ts';
+import { ceilingFields, cpuFields } from './lib/cpu-split.ts';
 import { writeRudderBatchLua, writeRudderPixelLua } from './lib/rudder-lua.ts';
 import { wrk, wrkScenario } from './lib/wrk.ts';
 
@@ -39,7 +39,7 @@ try {
     connections: CONNS, rounds: ROUNDS, 'baseline_req/s': f.baselineRps, 'footfall_req/s': f.footfallRps, ratio: f.ratio,
     ratios: f.ratios.map((r) => r.toFixed(2)).join('/'), 'events/s': (f.requests - f.non2xx) / (ROUNDS * DURATION),
     p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb, stored: end.committed, acknowledged: acked, target_ratio: 0.4,
-    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'),
+    ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'), ...ceilingFields(f.cpu, f.baselineCpu, f.baselineRps),
   });
 
   // /v1/batch with 100 messages per request, on a fresh data dir.

@@ -63,7 +63,7 @@ describe('footfall bench options', () => {
     expect([password.code, password.out]).toEqual([2, '']);
   });
 
-  it('takes counts as plain digits within their range only (no 1e1, 0x2, " 2"; at most 10,000 connections, the addresses it has, a 32-bit seed)', async () => {
+  it('takes counts as plain digits within their range only (no 1e1, 0x2, " 2"; at most 10,000 connections, the addresses it has, a 32-bit seed, a rate above 0 written out in decimals)', async () => {
     for (const [option, value, says] of [
       ['--connections', '1e1', '--connections: expected a whole number from 1 to 10000'],
       ['--connections', '0x2', '--connections: expected a whole number from 1 to 10000'],
@@ -71,6 +71,11 @@ describe('footfall bench options', () => {
       ['--connections', '10001', '--connections: expected a whole number from 1 to 10000'],
       ['--addresses', '300000000', '--addresses: expected a whole number from 1 to 262144000'],
       ['--seed', '4294967296', '--seed: expected a whole number from 0 to 4294967295'],
+      ['--rate', '0', '--rate: expected requests a second, a number above 0 and at most 1000000'],
+      ['--rate', '1e3', '--rate: expected requests a second, a number above 0 and at most 1000000'],
+      ['--rate', '-5', '--rate: expected requests a second, a number above 0 and at most 1000000'],
+      ['--rate', '2000000', '--rate: expected requests a second, a number above 0 and at most 1000000'],
+      ['--rate', '.5', '--rate: expected requests a second, a number above 0 and at most 1000000'],
     ] as const) {
       const r = await run(['--target', 'http://127.0.0.1:1', option, value]);
       expect([option, value, r.code, r.err.includes(says)]).toEqual([option, value, 2, true]);

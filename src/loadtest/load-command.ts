@@ -2,7 +2,8 @@
  * @module `footfall bench` (and `bun run bench:load`): argv → a realistic Prisme / RudderStack /
  * Umami-pixel mix against a running Footfall, live progress on stderr, one summary on stdout;
  * exit 1 when the run did not go cleanly (the setup failed, --ack-check finds stored ≠
- * acknowledged, an answer was not 2xx, the target dropped answered events, a socket failed),
+ * acknowledged, an answer was not 2xx, the target dropped answered events, a socket failed,
+ * a --rate was not held),
  * 2 on bad options, 130 when stopped by Ctrl-C (summarised all the same).
  */
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,10 @@ export const LOAD_HELP = `footfall bench: a realistic Prisme / RudderStack / Uma
                         a path (http://host/footfall) is kept in front of every request
   --duration D          how long to drive it (default 30s)
   --connections N       keep-alive connections, one request in flight each (default 64, at most 10000)
+  --rate R              send R requests a second on a fixed schedule, whatever the answers take,
+                        and count latency from when each was due (default: as fast as it answers);
+                        a run whose answers fall short of R (the target, or too few connections
+                        for its latency) says so and exits 1
   --mix SPEC            family weights (default pageview=70,custom=15,rudder=10,pixel=5)
   --addresses N         distinct client addresses the visitors cycle through (default 200000)
   --seed N              workload seed, 0 to 4294967295 (default: random; printed in the summary)
@@ -42,7 +47,7 @@ Ctrl-C ends the phase under way: the setup (the run ends there), the load or the
 read-back (the run is summarised); a second Ctrl-C in a phase already asked to end quits at once.
 Exit status: 0 for a clean run; 1 when the setup failed (login, website, pixel), an answer was
 not 2xx, a socket failed, the target dropped events it answered (pixel hits while its write
-buffer was full) or --ack-check failed; 2 for bad options; 130 after Ctrl-C.
+buffer was full), --ack-check failed or a --rate was not held; 2 for bad options; 130 after Ctrl-C.
 `;
 
 export interface LoadIo {
@@ -60,10 +65,12 @@ const positiveInt = (v: string | undefined, fallback: number, max: number): numb
 
 /** The most connections one run may open: each is a socket (and a file descriptor) on both sides. */
 export const MAX_CONNECTIONS = 10_000;
+/** The highest --rate: one request a microsecond, far past what one generator sends. */
+const MAX_RATE = 1_000_000;
 const MAX_SEED = 2 ** 32 - 1;
 
 /** Options that take a value (`--name value` or `--name=value`), and those that take none. */
-const VALUE_OPTIONS = new Set(['target', 'duration', 'connections', 'mix', 'addresses', 'seed', 'user', 'password', 'json', 'svg']);
+const VALUE_OPTIONS = new Set(['target', 'duration', 'connections', 'rate', 'mix', 'addresses', 'seed', 'user', 'password', 'json', 'svg']);
 const FLAGS = new Set(['ack-check', 'quiet', 'help']);
 
 /**
@@ -134,6 +141,10 @@ export async function loadCommand(args: string[], env: Record<string, string | u
   if (get('json') && get('svg') && resolve(get('json')!) === resolve(get('svg')!)) problems.push('--json and --svg: one file each (the chart would overwrite the run)');
   const connections = positiveInt(get('connections'), LOAD_DEFAULTS.connections, MAX_CONNECTIONS);
   if (connections === null) problems.push(`--connections: expected a whole number from 1 to ${MAX_CONNECTIONS}`);
+  const rateText = get('rate');
+  // A plain decimal (0.5 is one request every 2 s), at most one a microsecond.
+  const rate = rateText === undefined ? undefined : /^\d{1,7}(\.\d{1,6})?$/.test(rateText) && Number(rateText) > 0 && Number(rateText) <= MAX_RATE ? Number(rateText) : null;
+  if (rate === null) problems.push(`--rate: expected requests a second, a number above 0 and at most ${MAX_RATE}`);
   const addresses = positiveInt(get('addresses'), LOAD_DEFAULTS.addresses, MAX_ADDRESSES);
   if (addresses === null) problems.push(`--addresses: expected a whole number from 1 to ${MAX_ADDRESSES} (the public addresses it draws from)`);
   const seedText = get('seed');
@@ -171,6 +182,7 @@ export async function loadCommand(args: string[], env: Record<string, string | u
       target: target!.replace(/\/+$/, ''),
       durationMs: durationMs!,
       connections: connections!,
+      ...(rate != null ? { rate } : {}),
       mix,
       addresses: addresses!,
       seed: seed!,
@@ -210,6 +222,9 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     if (addresses! < 10_000) causes.push(`--addresses (${addresses}) is too few for this rate`);
     io.err(`footfall bench: ${limited} of ${report.requests} requests were rate limited (429): the simulated visitors did not reach the target with addresses of their own. Either\n${causes.map((c) => `  - ${c}`).join('\n')}\n`);
   }
+  if (report.rate && !report.rate.held && report.requests > 0 && !interrupted) {
+    io.err(`footfall bench: --rate ${report.rate.asked} was not held: ${report['req/s'].toFixed(0)} answers a second; either the target cannot take that rate, or ${report.connections} connections are too few for it at the latency it answered with (p99 ${report.latency_ms.p99.toFixed(1)} ms): --connections should be at least the rate times the latency in seconds\n`);
+  }
   if (report.requests === 0) io.err('footfall bench: no request was answered\n');
   else if (report.non2xx > 0) {
     const other = Object.values(report.statuses).flatMap((m) => Object.entries(m)).filter(([st]) => !st.startsWith('2'));
@@ -237,7 +252,8 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     }
   }
   if (interrupted) return 130;
-  return failed || (report.ackCheck && !report.ackCheck.ok) || lost > 0 || report.socketErrors || report.non2xx || report.requests === 0 ? 1 : 0;
+  const rateMissed = report.rate !== undefined && !report.rate.held;
+  return failed || (report.ackCheck && !report.ackCheck.ok) || lost > 0 || report.socketErrors || report.non2xx || report.requests === 0 || rateMissed ? 1 : 0;
 }
 
 /** Whether `file` can be written: the file itself if it exists, else its directory. */

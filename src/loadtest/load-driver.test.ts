@@ -81,3 +81,54 @@ describe('the load driver against a target that misbehaves', () => {
     }
   });
 });
+
+describe('the load driver at a fixed rate (--rate)', () => {
+  it('sends on a schedule, not as fast as answers come: 200 a second for 1.5 s is ~300 requests', async () => {
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('ok') });
+    try {
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 8, durationMs: 1_500, source, rate: 200 });
+      expect(r.requests).toBeGreaterThanOrEqual(285);
+      expect(r.requests).toBeLessThanOrEqual(301);
+      expect([r.errors, r.unanswered]).toEqual([0, 0]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it('counts each latency from when the request was due, so a target that stalls once shows it in every request that had to wait', async () => {
+    let n = 0;
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: async () => {
+      // The tenth request takes 300 ms; the rest are answered at once.
+      if (++n === 10) await Bun.sleep(300);
+      return new Response('ok');
+    } });
+    try {
+      // One connection, a request due every 5 ms: ~60 fall due during the stall and are sent late.
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 1, durationMs: 1_000, source, rate: 200 });
+      // The schedule is caught up after the stall: about the 200 requests it asked for.
+      expect(r.requests).toBeGreaterThanOrEqual(180);
+      // Measured from each send instead, one answer in 200 would be slow and p90 well under 10 ms.
+      expect(r.latency.percentileMs(90)).toBeGreaterThan(50);
+      expect(r.latency.percentileMs(100)).toBeGreaterThan(290);
+      expect(r.errors).toBe(0);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it('ends a connection still waiting for its due time when the run is stopped, without counting it as an error', async () => {
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('ok') });
+    try {
+      let stop = false;
+      setTimeout(() => (stop = true), 300);
+      // One request a second over 4 connections: three of them wait seconds for their first turn.
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 4, durationMs: 60_000, source, rate: 1, until: () => stop });
+      expect(r.requests).toBe(1);
+      expect([r.errors, r.unanswered]).toEqual([0, 0]);
+      // Ended at the next tick of the run's clock, not after the 2 s given to answers still due.
+      expect(r.elapsedS).toBeLessThan(1.9);
+    } finally {
+      server.stop(true);
+    }
+  });
+});

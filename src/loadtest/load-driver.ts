@@ -48,6 +48,13 @@ export interface DriveOptions {
   source: RequestSource;
   /** Stop early (as at the deadline) once this says so. */
   until?: () => boolean;
+  /**
+   * Requests a second over all connections, sent on a fixed schedule whatever the answers take
+   * (open loop), each one's latency counted from when it was due: a target that stalls shows it
+   * in the latencies of the requests that waited, not only the one it stalled on. Unset: each
+   * connection sends again as soon as it is answered (closed loop, the most the target takes).
+   */
+  rate?: number;
   /** Called once a second with the running figures (the live progress line). */
   onSecond?: (s: Second, total: { elapsedS: number; requests: number; errors: number; non2xx: number; p99_ms: number }) => void;
 }
@@ -76,6 +83,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const t0 = performance.now();
   const deadline = t0 + o.durationMs;
   let live = 0;
+  /** Requests put on the schedule so far (rate only): the k-th is due at t0 + k / rate. */
+  let scheduled = 0;
+  const interval = o.rate ? 1000 / o.rate : 0;
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
 
@@ -90,6 +100,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const backoffMs = (failures: number) => Math.min(1000, 50 * 2 ** Math.max(0, failures - 1));
   /** Ends each connection still open once the run is over and a grace period has passed (a target that stopped answering). */
   const abandon: (() => void)[] = [];
+  /** Ends, once the run is over, each connection that only waits for its next due time (rate only). */
+  const stopWaiting: (() => void)[] = [];
 
   async function runConnection(i: number): Promise<void> {
     let sentAt = 0;
@@ -114,15 +126,43 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       if (--live === 0) finish();
     };
     const pastDeadline = () => performance.now() >= deadline || !!o.until?.();
+    /** The wait for this connection's next due time (rate only). */
+    let pacing: ReturnType<typeof setTimeout> | undefined;
+    const unpace = () => {
+      clearTimeout(pacing);
+      pacing = undefined;
+    };
     const fire = () => {
       if (pastDeadline()) {
         conn!.close();
         end();
         return;
       }
+      if (!interval) return send(performance.now());
+      const due = t0 + scheduled++ * interval;
+      if (due >= deadline) {
+        conn!.close();
+        end();
+        return;
+      }
+      const wait = due - performance.now();
+      if (wait <= 0) return send(due);
+      pacing = setTimeout(() => {
+        pacing = undefined;
+        if (ended) return;
+        if (pastDeadline()) {
+          conn!.close();
+          end();
+          return;
+        }
+        send(due);
+      }, wait);
+    };
+    /** Sends the next request; its latency counts from `due` (now, or when the schedule wanted it). */
+    const send = (due: number) => {
       const r = o.source.next(i);
       family = r.family;
-      sentAt = performance.now();
+      sentAt = due;
       awaiting = true;
       conn!.send(r.request);
     };
@@ -160,13 +200,23 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     const onError = (e: Error) => {
       noteError(e);
       lose();
+      // A send waiting for its due time belongs to the connection that failed; the new one takes the schedule's next.
+      unpace();
       if (!answeredSinceConnect) failures++;
       reconnect(failures ? backoffMs(failures) : 0);
     };
+    stopWaiting.push(() => {
+      if (pacing === undefined || ended) return;
+      unpace();
+      conn?.close();
+      end();
+    });
     abandon.push(() => {
+      unpace();
       if (ended) return;
       if (conn && !conn.closed) {
-        noteError(new Error('no answer by the end of the run'));
+        // With --rate, a connection may be between requests, waiting for its next due time.
+        if (awaiting) noteError(new Error('no answer by the end of the run'));
         lose();
         conn.close();
       }
@@ -213,6 +263,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const ticker = setInterval(() => {
     const now = performance.now();
     if (endedAt === null && (now >= deadline || o.until?.())) endedAt = now;
+    if (endedAt !== null) stopWaiting.forEach((f) => f());
     if (endedAt !== null && now - endedAt >= ABANDON_AFTER_MS) abandon.forEach((a) => a());
     closeWindow(now);
   }, 1000);

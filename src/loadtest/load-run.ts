@@ -18,6 +18,8 @@ export interface LoadOptions {
   setup: boolean;
   /** Print the live progress line on stderr. */
   progress: boolean;
+  /** Requests a second on a fixed schedule (load-driver.ts); unset: as fast as the target answers. */
+  rate?: number;
   /** Pageviews per visit, uniform in 1..visitLength (default 5). */
   visitLength?: number;
   /** Called once a second with the visitors started so far. */
@@ -48,6 +50,11 @@ export interface LoadReport {
   seed: number;
   requests: number;
   'req/s': number;
+  /**
+   * With --rate: the rate asked for, and whether it was held (answers at ≥ 97 % of it; latencies
+   * then count from each request's due time).
+   */
+  rate?: { asked: number; held: boolean };
   /** 2xx answers that store one event each. */
   acknowledged: Record<Family, number>;
   /**
@@ -315,6 +322,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
     url: o.target,
     connections: o.connections,
     durationMs: o.durationMs,
+    rate: o.rate,
     source,
     until: o.maxVisitors || o.stop ? () => (o.maxVisitors !== undefined && source.visitors >= o.maxVisitors) || !!o.stop?.() : undefined,
     onSecond: o.progress || o.onVisitors
@@ -364,6 +372,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
     seed: o.seed,
     requests: r.requests,
     'req/s': r.requests / r.elapsedS,
+    ...(o.rate ? { rate: { asked: o.rate, held: r.requests / r.elapsedS >= o.rate * RATE_HELD } } : {}),
     acknowledged,
     'events/s': (ackTotal - notStored) / r.elapsedS,
     ...(answeredNotStored ? { answeredNotStored } : {}),
@@ -405,12 +414,15 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
 
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
 
+/** A --rate is held when the answers come at this share of it or more (the last requests of a run are still in flight at its end). */
+export const RATE_HELD = 0.97;
+
 export function summary(r: LoadReport): string {
   const st = Object.entries(r.statuses).map(([f, m]) => `${f} ${Object.entries(m).map(([s, n]) => `${s}:${n}`).join(' ')}`).join(', ');
   const lines = [
     `target ${r.target}  ${r.connections} connections  ${r.durationS.toFixed(1)} s  seed ${r.seed}  visitors ${r.visitors}`,
-    `requests/s ${r['req/s'].toFixed(0)}  events/s ${r['events/s'].toFixed(0)}  (${r.requests} requests)`,
-    `latency ms  p50 ${f2(r.latency_ms.p50)}  p90 ${f2(r.latency_ms.p90)}  p99 ${f2(r.latency_ms.p99)}  max ${f2(r.latency_ms.max)}`,
+    `requests/s ${r['req/s'].toFixed(0)}  events/s ${r['events/s'].toFixed(0)}  (${r.requests} requests)${r.rate ? `  --rate ${r.rate.asked}: ${r.rate.held ? 'held' : 'NOT HELD'}` : ''}`,
+    `latency ms${r.rate ? ' (from each request\'s due time)' : ''}  p50 ${f2(r.latency_ms.p50)}  p90 ${f2(r.latency_ms.p90)}  p99 ${f2(r.latency_ms.p99)}  max ${f2(r.latency_ms.max)}`,
     `statuses    ${st}  socket errors ${r.socketErrors}${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}`,
   ];
   if (r.created) lines.push(`created     website ${r.created.websiteId} (${r.created.domain}), pixel ${r.created.pixelId} (${r.created.slug}): left on the target with this run's events`);
@@ -478,7 +490,7 @@ export function chartSvg(r: LoadReport): string {
     xTicks.push(`<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${H - B}" y2="${H - B + 4}" stroke="#999"/><text x="${px.toFixed(1)}" y="${H - B + 16}" text-anchor="middle">${t}</text>`);
   }
   const failing = r.non2xx + r.socketErrors;
-  const title = `${xmlText(r.target)}: ${r['req/s'].toFixed(0)} req/s, p99 ${f2(r.latency_ms.p99)} ms, ${r.connections} connections${failing ? `, ${r.non2xx} not 2xx, ${r.socketErrors} socket errors` : ''}`;
+  const title = `${xmlText(r.target)}: ${r['req/s'].toFixed(0)} req/s${r.rate ? ` (--rate ${r.rate.asked})` : ''}, p99 ${f2(r.latency_ms.p99)} ms, ${r.connections} connections${failing ? `, ${r.non2xx} not 2xx, ${r.socketErrors} socket errors` : ''}`;
   const legend = [
     ['#1f77b4', 'req/s (left)'], ...(failed ? [['#ff7f0e', 'not 2xx + socket errors /s (left)']] : []), ['#d62728', 'p99 ms (right)'], ['#ff9896', 'p50 ms (right)'],
   ];

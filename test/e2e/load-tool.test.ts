@@ -63,6 +63,27 @@ describe('footfall bench (the load tool inside the binary)', () => {
     }
   }, 60_000);
 
+  it('sends at a fixed --rate, counting latency from each due time, and fails a run whose rate was not held', async () => {
+    const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+    try {
+      const held = await run(['--target', ff.url, '--duration', '2s', '--connections', '8', '--rate', '150', '--ack-check', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+      expect([held.code, held.stderr]).toEqual([0, '']);
+      const requests = Number(/\((\d+) requests\)/.exec(held.stdout)?.[1]);
+      expect(requests).toBeGreaterThanOrEqual(285);
+      expect(requests).toBeLessThanOrEqual(301);
+      expect(held.stdout).toMatch(/^requests\/s \d+\s+events\/s \d+\s+\(\d+ requests\)\s+--rate 150: held$/m);
+      expect(held.stdout).toMatch(/^latency ms \(from each request's due time\)\s+p50 /m);
+      expect(held.stdout).toMatch(/ack-check\s+stored \d+ .* OK/);
+      // Two connections cannot carry a million requests a second: said, and exit 1.
+      const missed = await run(['--target', ff.url, '--duration', '1s', '--connections', '2', '--rate', '1000000', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
+      expect(missed.code).toBe(1);
+      expect(missed.stdout).toMatch(/--rate 1000000: NOT HELD$/m);
+      expect(missed.stderr).toMatch(/^footfall bench: --rate 1000000 was not held: \d+ answers a second; either the target cannot take that rate, or 2 connections are too few/m);
+    } finally {
+      expect(await ff.stop()).toBe(0);
+    }
+  }, 60_000);
+
   it('fails the run when the target answered pixel hits with the GIF but dropped them for a full write buffer: those events are lost, and events/s leaves them out', async () => {
     const ff = await startBinary(['--trust-proxy', '--buffer-max', '200', '--flush-size', '200', '--flush-interval', '500ms'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
     try {

@@ -9,6 +9,8 @@ const SUITE: string[][] = [
   ['load-generator.ts'],
   // What ratio a given amount of code per request can reach on this machine at all.
   ['work-ceiling.ts'],
+  // What a question to another thread costs (the price of state shared by request threads).
+  ['thread-handoff.ts'],
   // 1–4: mixed workload buffered, durable, with 10M events stored, 1M distinct addresses.
   ['mixed-load.ts', 'buffered'],
   ['mixed-load.ts', 'durable'],

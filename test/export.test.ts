@@ -297,6 +297,63 @@ describe('how many exports stream at once', () => {
   });
 });
 
+describe('an export under way', () => {
+  /** Reads an export to its end; its lines, or the error that cut it and the lines before it. */
+  async function readAll(res: Response): Promise<{ lines: number; error: string | null }> {
+    const reader = res.body!.getReader();
+    let lines = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return { lines, error: null };
+        for (const b of value) if (b === 10) lines++;
+      }
+    } catch (e) {
+      return { lines, error: (e as Error).message };
+    }
+  }
+
+  it('is cut short once its caller logs out, has its API key revoked, loses the team that let it view, or is no longer an admin; a caller still allowed reads to the end', async () => {
+    const { request, meta, deps, clock, events } = testApp();
+    const w = await accountsWorld(meta, deps.passwords!, clock);
+    // ~1 MB of NDJSON: many chunks of ~64 KB.
+    await events.insertBatch(Array.from({ length: 2000 }, (_, i) => eventAt(w.ownWebsiteId, i)));
+    await events.insertBatch(Array.from({ length: 2000 }, (_, i) => eventAt(w.teamWebsiteId, i)));
+    await events.insertBatch(Array.from({ length: 2000 }, (_, i) => ({ ...eventAt(w.ownWebsiteId, i), id: crypto.randomUUID(), websiteId: null })));
+    /** Starts an export, reads its first chunk, makes the change, and reads on. */
+    const exportThen = async (who: keyof typeof w.auth, path: string, change: () => unknown) => {
+      const res = await request(path, { headers: { authorization: w.auth[who]! } });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      expect(first.done).toBe(false);
+      await change();
+      reader.releaseLock();
+      const rest = await readAll(res);
+      return { ...rest, lines: rest.lines + (first.value as Uint8Array).filter((b) => b === 10).length };
+    };
+    const own = `/api/websites/${w.ownWebsiteId}/export`;
+    const cut = { lines: expect.any(Number), error: 'the caller may no longer read this export' };
+
+    const untouched = await exportThen('owner', own, () => {});
+    expect(untouched).toEqual({ lines: 2000, error: null });
+
+    const loggedOut = await exportThen('owner', own, async () => expect((await request('/api/auth/logout', { method: 'POST', headers: { authorization: w.auth.owner! } })).status).toBe(200));
+    expect(loggedOut).toEqual(cut);
+    expect(loggedOut.lines).toBeLessThan(2000);
+
+    const keyRevoked = await exportThen('apiKey', own, () => meta.apiKeys.revoke(w.apiKeyId, clock()));
+    expect(keyRevoked).toEqual(cut);
+
+    const leftTeam = await exportThen('teamMember', `/api/websites/${w.teamWebsiteId}/export`, () => meta.members.remove(w.teamId, w.ids.teamMember));
+    expect(leftTeam).toEqual(cut);
+
+    const demoted = await exportThen('admin', '/api/events/unassigned/export', () => meta.users.update(w.ids.admin, { role: 'user' }, clock()));
+    expect(demoted).toEqual(cut);
+    expect(demoted.lines).toBeLessThan(2000);
+  });
+});
+
 describe('export of the events of no website', () => {
   it('gives an admin the Prisme events of a host only --origins lists (as a Prisme deployment is set up), and nobody else', async () => {
     const p = prismeApp(['--origins', 'other.example']);

@@ -5,6 +5,8 @@ import type { EventFilter, EventStore } from '../store/event-store.ts';
 import { ApiError, ErrorBody } from './errors.ts';
 import type { ExportSlots } from './export-slots.ts';
 import type { Principal } from '../accounts/principal.ts';
+import { currentPrincipal } from '../accounts/authenticate.ts';
+import type { MetaStore } from '../store/meta-store.ts';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
@@ -128,6 +130,27 @@ export function exportSlot(ctx: { exports: ExportSlots }, request: Request, prin
   return request.method === 'HEAD' ? () => {} : ctx.exports.take(principal.user.id);
 }
 
+/**
+ * For exportResponse's `allowed`: whether the caller that started an export may still read it,
+ * asked again before each chunk (~64 KB): its login token still live (not logged out, not ended
+ * by a password change or reset) or its API key not revoked, its user not deleted, and `may`
+ * (what the route checked at the start: may view this website, is an admin…) still passing for
+ * the caller as it stands now. A stolen token revoked mid-export stops there, not minutes later.
+ */
+export function whileAllowed(ctx: { meta: MetaStore; clock: () => number }, principal: Principal, may: (now: Principal) => unknown): () => boolean {
+  return () => {
+    const now = currentPrincipal(ctx.meta, principal, ctx.clock());
+    if (!now) return false;
+    try {
+      may(now);
+      return true;
+    } catch (e) {
+      if (e instanceof ApiError) return false;
+      throw e;
+    }
+  };
+}
+
 /** How slowly an export's client may read (exportResponse): on average at least minBytes per windowMs, checked every checkMs. */
 export interface ExportRate {
   windowMs: number;
@@ -173,6 +196,8 @@ export function exportResponse(
   filename: string,
   done: () => void = () => {},
   rate: ExportRate = EXPORT_RATE,
+  /** Asked before each chunk: false ends the export there (whileAllowed). */
+  allowed: () => boolean = () => true,
 ): Response {
   const it = lines[Symbol.asyncIterator]();
   const enc = new TextEncoder();
@@ -199,16 +224,16 @@ export function exportResponse(
     const elapsed = rate.now() - started;
     return elapsed >= rate.windowMs && sent * rate.windowMs < rate.minBytes * elapsed;
   };
-  const cut = () => {
+  const cut = (why: string) => {
     finish();
     void it.return?.();
     try {
-      controller.error(new Error('export read too slowly'));
+      controller.error(new Error(why));
     } catch {
       // Already closed or errored.
     }
   };
-  const watch = setInterval(() => tooSlow() && cut(), rate.checkMs);
+  const watch = setInterval(() => tooSlow() && cut('export read too slowly'), rate.checkMs);
   watch.unref?.();
   const body = new ReadableStream<Uint8Array>(
     {
@@ -219,7 +244,8 @@ export function exportResponse(
         if (first) first = false;
         else await nextTurn();
         if (ended) return;
-        if (tooSlow()) return cut();
+        if (tooSlow()) return cut('export read too slowly');
+        if (!allowed()) return cut('the caller may no longer read this export');
         let buf = pending;
         pending = '';
         try {

@@ -2,7 +2,7 @@
 import { Elysia } from 'elysia';
 import { viewableWebsite } from '../accounts/websites.ts';
 import { ApiError } from './errors.ts';
-import { checkExportQuery, exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot } from './export-stream.ts';
+import { checkExportQuery, EXPORT_RATE, exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot, whileAllowed } from './export-stream.ts';
 import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
 import { UuidParam } from './management-schemas.ts';
 
@@ -16,7 +16,8 @@ export function exportRoutes(ctx: ManagementContext) {
       const format = query.format ?? 'ndjson';
       const done = exportSlot(ctx, request, principal);
       const lines = exportLines(ctx.events, { websiteId: w.id, startAt: query.startAt, endAt: query.endAt }, format);
-      return exportResponse(lines, format, exportFilename('website', w.id, format, query.startAt, query.endAt), done);
+      const allowed = whileAllowed(ctx, principal, (now) => viewableWebsite(ctx, now, w.id, true));
+      return exportResponse(lines, format, exportFilename('website', w.id, format, query.startAt, query.endAt), done, EXPORT_RATE, allowed);
     },
     {
       params: UuidParam('websiteId'),
@@ -25,7 +26,9 @@ export function exportRoutes(ctx: ManagementContext) {
         summary: "Export a website's events (NDJSON or CSV, streamed)",
         description:
           'Canonical events, oldest first, streamed in constant memory. Anyone who may view the website may export it; ' +
-          'admins can also export a deleted website, whose events are kept.',
+          'admins can also export a deleted website, whose events are kept. The caller is checked again before each ~64 KB ' +
+          'of the stream: once its token is logged out or revoked (or its API key), its user deleted, or it may no longer ' +
+          'view the website, the download is cut short (the connection ends before the body does).',
         tags: ['Export'],
         security: BEARER,
         responses: exportResponsesDoc() as never,
@@ -40,7 +43,10 @@ export function exportRoutes(ctx: ManagementContext) {
       const format = query.format ?? 'ndjson';
       const done = exportSlot(ctx, request, principal);
       const lines = exportLines(ctx.events, { unassigned: true, startAt: query.startAt, endAt: query.endAt }, format);
-      return exportResponse(lines, format, exportFilename('unassigned', 'events', format, query.startAt, query.endAt), done);
+      const allowed = whileAllowed(ctx, principal, (now) => {
+        if (!now.isAdmin) throw new ApiError('unauthorized');
+      });
+      return exportResponse(lines, format, exportFilename('unassigned', 'events', format, query.startAt, query.endAt), done, EXPORT_RATE, allowed);
     },
     {
       query: ExportQuery,
@@ -49,7 +55,8 @@ export function exportRoutes(ctx: ManagementContext) {
         description:
           'Prisme events whose page is on a host no website\'s domain covers: accepted because `--origins` lists their origin ' +
           '(as Prisme deployments configure it) but stored under no website. Create a website with that domain to have the next ones ' +
-          'counted under it; these stay here. Oldest first, streamed in constant memory, as the website export.',
+          'counted under it; these stay here. Oldest first, streamed in constant memory, and cut short once the caller is no ' +
+          'longer an admin (or logged out), as the website export.',
         tags: ['Export'],
         security: BEARER,
         responses: exportResponsesDoc('admins') as never,

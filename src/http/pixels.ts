@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, viewablePixel } from '../accounts/pixels.ts';
 import { ApiError, errorResponses } from './errors.ts';
-import { checkExportQuery, exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot } from './export-stream.ts';
+import { checkExportQuery, EXPORT_RATE, exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot, whileAllowed } from './export-stream.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidIn, UuidParam } from './management-schemas.ts';
 
@@ -91,7 +91,8 @@ export function pixelRoutes(ctx: ManagementContext) {
         const format = query.format ?? 'ndjson';
         const done = exportSlot(ctx, request, principal);
         const lines = exportLines(ctx.events, { pixelId: px.id, startAt: query.startAt, endAt: query.endAt }, format);
-        return exportResponse(lines, format, exportFilename('pixel', px.id, format, query.startAt, query.endAt), done);
+        const allowed = whileAllowed(ctx, principal, (now) => viewablePixel(ctx, now, px.id, true));
+        return exportResponse(lines, format, exportFilename('pixel', px.id, format, query.startAt, query.endAt), done, EXPORT_RATE, allowed);
       },
       {
         params: PixelParams,
@@ -100,7 +101,8 @@ export function pixelRoutes(ctx: ManagementContext) {
           summary: "Export a pixel's hits (NDJSON or CSV, streamed)",
           description:
             'Canonical `pixel` events, oldest first, streamed in constant memory. Anyone who may view the pixel may export it; ' +
-            'admins can also export a deleted pixel, whose hits are kept.',
+            'admins can also export a deleted pixel, whose hits are kept. The caller is checked again before each ~64 KB of the ' +
+            'stream, as for a website export: once it may no longer view the pixel, the download is cut short.',
           tags: ['Export'],
           security: BEARER,
           responses: exportResponsesDoc() as never,

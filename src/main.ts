@@ -328,7 +328,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   }
   if (!lock) {
     operatorLines(config.logFormat, 'error')(
-      `footfall: another footfall serve is using the data directory ${resolve(config.dataDir)} (it holds ${LOCK_FILE} there): stop it first, or give this one a --data-dir of its own\n`,
+      `footfall: another footfall serve is using the data directory ${resolve(config.dataDir)} (it holds ${LOCK_FILE} there; \`footfall user\` holds it too, for the moment it opens the database): stop it first, or give this one a --data-dir of its own\n`,
     );
     return EXIT_DATA_DIR_IN_USE;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { passwordHasher, TEST_PASSWORD_COST } from '../accounts/passwords.ts';
 import { openDatabase, schemaVersion } from '../store/sqlite/open-database.ts';
@@ -122,6 +123,18 @@ describe('footfall user reset-password', () => {
     } finally {
       server.release();
     }
+  });
+
+  it('does not upgrade an older database whose data directory has no lock file: a server from before the lock takes none, and may be running', async () => {
+    const dir = await olderDataDir();
+    rmSync(join(dir, 'footfall.lock'));
+    const err: string[] = [];
+    const code = await userCommand(['reset-password', 'admin', '--data-dir', dir], {}, { out: () => {}, err: (s) => err.push(s) }, passwordHasher(TEST_PASSWORD_COST));
+    expect(code).toBe(3);
+    expect(err.join('')).toContain(`but the data directory has no footfall.lock, so it was last served by a Footfall older than that lock, which takes none and may be running still: stop any footfall serve of this data directory, start this version's footfall serve once`);
+    expect(versionOf(dir)).toBe(LATEST_VERSION - 1);
+    // Nothing was made in the directory: a lock file made by root would be the service user's no longer.
+    expect(existsSync(join(dir, 'footfall.lock'))).toBe(false);
   });
 
   it('upgrades an older database when no server holds it, taking the lock only while it opens the database', async () => {

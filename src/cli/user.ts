@@ -48,16 +48,20 @@ export async function userCommand(
   }
   // A database of an older Footfall is upgraded first (and said so: the older binary cannot open
   // it after), but never under a running server: that server, of the older version, would go on
-  // writing to a schema it does not know. The data directory's lock tells (only a server takes
-  // it); held here while opening, it also keeps a server from starting mid-upgrade.
+  // writing to a schema it does not know. The data directory's lock tells (a server holds it
+  // while it runs); taken here while opening, it also keeps a server from starting mid-upgrade.
+  // Without a lock file nothing can be told (servers from before the lock take none), and no
+  // upgrade is made.
   const held = serverHolds(dataDir);
   let db: ReturnType<typeof openDatabase>;
   try {
     db = openDatabase(
       path, undefined, (msg, fields) => io.err(`footfall: ${msg} (${fields.fromVersion} → ${fields.toVersion})\n`),
-      typeof held === 'object' || held === 'free' ? undefined : held === 'held'
-        ? 'a footfall serve is using this data directory: stop it first, or reset the password with the footfall binary that server runs'
-        : `the data directory's lock (${LOCK_FILE}) cannot be checked, so a server may be using it: stop any footfall serve of this data directory, then run this as the user the server runs as`,
+      typeof held === 'object' ? undefined
+        : held === 'held' ? 'a footfall serve is using this data directory: stop it first, or reset the password with the footfall binary that server runs'
+        : held === 'no-lock'
+          ? `the data directory has no ${LOCK_FILE}, so it was last served by a Footfall older than that lock, which takes none and may be running still: stop any footfall serve of this data directory, start this version's footfall serve once (it upgrades the database and takes the lock), then run this again`
+          : `the data directory's lock (${LOCK_FILE}) cannot be checked, so a server may be using it: stop any footfall serve of this data directory, then run this as the user the server runs as`,
     );
   } catch (e) {
     // A newer Footfall's database, or one SQLite cannot use: one line and serve's status for it, no stack trace.
@@ -101,12 +105,13 @@ export async function userCommand(
 
 /**
  * Whether a `footfall serve` holds the data directory: 'held' when one does; the lock itself when
- * none does (taken by this command for a moment: release it); 'free' when there is no lock file
- * (no server ever ran here: creating it, as root, would leave it unusable for the service's
- * user); 'unknown' when the lock file cannot be opened (another user's, unreadable).
+ * none does (taken by this command for a moment: release it); 'no-lock' when there is no lock
+ * file (the directory was last served by a Footfall older than the lock, or the file was removed:
+ * a server may run there all the same, and creating the file, as root, would leave it unusable
+ * for the service's user); 'unknown' when the lock file cannot be opened (another user's).
  */
-function serverHolds(dataDir: string): DataDirLock | 'held' | 'free' | 'unknown' {
-  if (!existsSync(join(dataDir, LOCK_FILE))) return 'free';
+function serverHolds(dataDir: string): DataDirLock | 'held' | 'no-lock' | 'unknown' {
+  if (!existsSync(join(dataDir, LOCK_FILE))) return 'no-lock';
   try {
     return lockDataDir(dataDir) ?? 'held';
   } catch {

@@ -168,7 +168,7 @@ describe('dist/footfall', () => {
     const first = await startBinary();
     const second = runBinary(['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', first.dataDir, '--log-level', 'warn']);
     expect(second.code).toBe(5);
-    expect(second.stderr).toContain(`footfall: another footfall serve is using the data directory ${first.dataDir} (it holds footfall.lock there)`);
+    expect(second.stderr).toContain(`footfall: another footfall serve is using the data directory ${first.dataDir} (it holds footfall.lock there; \`footfall user\` holds it too, for the moment it opens the database)`);
     expect((await fetch(`${first.url}/api/v1/healthcheck`)).status).toBe(200);
     first.proc.kill('SIGKILL');
     await first.proc.exited;

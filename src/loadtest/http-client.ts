@@ -55,6 +55,11 @@ export class HttpConnection {
     this.socket?.end();
   }
 
+  /** Part of an answer has arrived and the rest not yet. */
+  get answering(): boolean {
+    return this.pending !== null;
+  }
+
   private flush(): void {
     if (!this.unsent) return;
     const n = this.socket!.write(this.unsent);

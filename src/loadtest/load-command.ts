@@ -223,7 +223,7 @@ export async function loadCommand(args: string[], env: Record<string, string | u
     io.err(`footfall bench: ${limited} of ${report.requests} requests were rate limited (429): the simulated visitors did not reach the target with addresses of their own. Either\n${causes.map((c) => `  - ${c}`).join('\n')}\n`);
   }
   if (report.rate && !report.rate.held && report.requests > 0 && !interrupted) {
-    io.err(`footfall bench: --rate ${report.rate.asked} was not held: ${report['req/s'].toFixed(0)} answers a second; either the target cannot take that rate, or ${report.connections} connections are too few for it at the latency it answered with (p99 ${report.latency_ms.p99.toFixed(1)} ms): --connections should be at least the rate times the latency in seconds\n`);
+    io.err(`footfall bench: --rate ${report.rate.asked} was not held: ${report.requests} of the ${report.rate.due} requests due were answered; either the target cannot take that rate, or ${report.connections} connections are too few for it: each carries one request at a time, so the rate times the target's answer time in seconds must stay well under --connections\n`);
   }
   if (report.requests === 0) io.err('footfall bench: no request was answered\n');
   else if (report.non2xx > 0) {

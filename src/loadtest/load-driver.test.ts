@@ -82,6 +82,33 @@ describe('the load driver against a target that misbehaves', () => {
   });
 });
 
+describe('the load driver and a connection closed under a request', () => {
+  it('sends a request again, once, on a new connection when the target closed the connection it reused before any byte of the answer (a keep-alive timeout racing the send), counting the first as unanswered', async () => {
+    // A raw server that answers the first request on each connection and closes it at the second, unanswered.
+    const server = Bun.listen<{ served: number }>({
+      hostname: '127.0.0.1', port: 0,
+      socket: {
+        open: (sock) => void (sock.data = { served: 0 }),
+        data: (sock) => {
+          if (sock.data.served++ === 0) sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+          else sock.end();
+        },
+      },
+    });
+    try {
+      let answered = 0;
+      const counting: RequestSource = { ...source, answered: () => void answered++ };
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 1, durationMs: 10_000, source: counting, until: () => answered >= 6 });
+      expect(r.errors).toBe(0);
+      expect(r.requests).toBeGreaterThanOrEqual(6);
+      // Every answer after the first is a request sent again; the first attempt of each may have been taken.
+      expect(r.unanswered).toBe(r.requests - 1);
+    } finally {
+      server.stop(true);
+    }
+  });
+});
+
 describe('the load driver at a fixed rate (--rate)', () => {
   it('sends on a schedule, not as fast as answers come: 200 a second for 1.5 s is ~300 requests', async () => {
     const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('ok') });
@@ -115,6 +142,37 @@ describe('the load driver at a fixed rate (--rate)', () => {
       server.stop(true);
     }
   });
+
+  it('keeps its schedule when the target closes connections that wait idle between requests (its keep-alive timeout): no error, no request lost', async () => {
+    const ports = new Set<number>();
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, idleTimeout: 1, fetch: (req, srv) => {
+      ports.add(srv.requestIP(req)!.port);
+      return new Response('ok');
+    } });
+    try {
+      // 8 connections at 2 a second: each waits ~4 s between its requests, past the target's 1 s.
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 8, durationMs: 6_000, source, rate: 2 });
+      // (A close that races a send has it sent again on a new connection, counted unanswered: see below.)
+      expect([r.requests, r.due, r.errors]).toEqual([12, 12, 0]);
+      // The target did close idle connections: more were opened than the 8 the run began with.
+      expect(ports.size).toBeGreaterThan(8);
+    } finally {
+      server.stop(true);
+    }
+  }, 20_000);
+
+  it('counts the requests due before the end, which a held rate is judged by, not the run\'s length with its wait for the last answers', async () => {
+    let n = 0;
+    const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => (++n === 50 ? new Promise<Response>(() => {}) : new Response('ok')) });
+    try {
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 8, durationMs: 2_000, source, rate: 100 });
+      // One request never answered: the run waits 2 s for it, yet 199 of the 200 due were answered.
+      expect([r.due, r.requests, r.unanswered]).toEqual([200, 199, 1]);
+      expect(r.elapsedS).toBeGreaterThan(3.5);
+    } finally {
+      server.stop(true);
+    }
+  }, 20_000);
 
   it('ends a connection still waiting for its due time when the run is stopped, without counting it as an error', async () => {
     const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('ok') });

@@ -39,6 +39,8 @@ export interface DriveResult {
   /** family → status → count */
   statuses: Record<string, Record<string, number>>;
   seconds: Second[];
+  /** With a rate: the requests the schedule had due before the run ended (what answers are held against). */
+  due?: number;
 }
 
 export interface DriveOptions {
@@ -61,6 +63,8 @@ export interface DriveOptions {
 
 /** A run's last part-second shorter than this joins the window before it (see drive()). */
 const SHORT_TAIL_MS = 250;
+/** The longest wait one timer takes (setTimeout holds up to 2^31 − 1 ms and fires at once past it). */
+const MAX_TIMER_MS = 2 ** 30;
 /** How long past the run's end a request may still be answered before its connection is given up. */
 const ABANDON_AFTER_MS = 2_000;
 
@@ -86,6 +90,17 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   /** Requests put on the schedule so far (rate only): the k-th is due at t0 + k / rate. */
   let scheduled = 0;
   const interval = o.rate ? 1000 / o.rate : 0;
+  /** When `until` first said stop (the run's end, if before the deadline). */
+  let stoppedAt: number | null = null;
+  const pastDeadline = () => {
+    const now = performance.now();
+    if (now >= deadline) return true;
+    if (o.until?.()) {
+      stoppedAt ??= now;
+      return true;
+    }
+    return false;
+  };
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
 
@@ -125,38 +140,57 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       ended = true;
       if (--live === 0) finish();
     };
-    const pastDeadline = () => performance.now() >= deadline || !!o.until?.();
     /** The wait for this connection's next due time (rate only). */
     let pacing: ReturnType<typeof setTimeout> | undefined;
+    /** The due time this connection took from the schedule and has not sent yet (rate only): kept across a reconnect. */
+    let slot: number | null = null;
+    /** A request went out on this connection since it was opened. */
+    let used = false;
+    /** The request in flight, kept to send again once (see onError). */
+    let inFlight: { request: string; reused: boolean; again: boolean } | null = null;
+    /** A request to send again on the next connection, first thing. */
+    let resend: { request: string; family: number; sentAt: number } | null = null;
     const unpace = () => {
       clearTimeout(pacing);
       pacing = undefined;
     };
+    const closeAndEnd = () => {
+      conn!.close();
+      end();
+    };
     const fire = () => {
-      if (pastDeadline()) {
-        conn!.close();
-        end();
+      if (resend) {
+        // Due before the run's end, whatever the time now: it goes out as it was.
+        const r = resend;
+        resend = null;
+        family = r.family;
+        sentAt = r.sentAt;
+        awaiting = true;
+        used = true;
+        inFlight = { request: r.request, reused: false, again: true };
+        conn!.send(r.request);
         return;
       }
+      if (pastDeadline()) return closeAndEnd();
       if (!interval) return send(performance.now());
-      const due = t0 + scheduled++ * interval;
-      if (due >= deadline) {
-        conn!.close();
-        end();
-        return;
+      slot ??= t0 + scheduled++ * interval;
+      if (slot >= deadline) return closeAndEnd();
+      pace();
+    };
+    /** Sends the slot once it is due; a wait past what a timer holds (~24.8 days) is taken in steps. */
+    const pace = () => {
+      const wait = slot! - performance.now();
+      if (wait <= 0) {
+        const due = slot!;
+        slot = null;
+        return send(due);
       }
-      const wait = due - performance.now();
-      if (wait <= 0) return send(due);
       pacing = setTimeout(() => {
         pacing = undefined;
         if (ended) return;
-        if (pastDeadline()) {
-          conn!.close();
-          end();
-          return;
-        }
-        send(due);
-      }, wait);
+        if (pastDeadline()) return closeAndEnd();
+        pace();
+      }, Math.min(wait, MAX_TIMER_MS));
     };
     /** Sends the next request; its latency counts from `due` (now, or when the schedule wanted it). */
     const send = (due: number) => {
@@ -164,6 +198,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       family = r.family;
       sentAt = due;
       awaiting = true;
+      inFlight = { request: r.request, reused: answeredSinceConnect, again: false };
+      used = true;
       conn!.send(r.request);
     };
     const onResponse = (status: number) => {
@@ -198,10 +234,28 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     // The request in flight is lost (counted as an error, never as acknowledged); reconnect: at
     // once after a connection the server closed, with a growing wait while it refuses new ones.
     const onError = (e: Error) => {
+      // The send waiting for its due time moves to the next connection, its slot with it.
+      unpace();
+      if (awaiting && inFlight?.reused && !inFlight.again && !conn!.answering && !pastDeadline()) {
+        // Sent on a connection that had served before and closed before any byte of its answer:
+        // the target closed the connection for being idle as the request went out (a keep-alive
+        // timeout racing the send), as HTTP clients expect; sent again once, on a new connection.
+        // Counted as unanswered all the same (the first may have been taken: a target that died
+        // after storing it looks alike), so that --ack-check allows for both.
+        lose();
+        resend = { request: inFlight.request, family, sentAt };
+        reconnect(0);
+        return;
+      }
+      if (interval && !awaiting && used) {
+        // Nothing in flight on a connection that served: the target closed it for being idle
+        // (its keep-alive timeout; at a low --rate a connection waits long between requests).
+        // No error: a new one takes over, and sends the slot when it falls due.
+        reconnect(0);
+        return;
+      }
       noteError(e);
       lose();
-      // A send waiting for its due time belongs to the connection that failed; the new one takes the schedule's next.
-      unpace();
       if (!answeredSinceConnect) failures++;
       reconnect(failures ? backoffMs(failures) : 0);
     };
@@ -227,6 +281,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       try {
         conn = await HttpConnection.open(host, port, onResponse, onError);
         answeredSinceConnect = false;
+        used = false;
         fire();
       } catch (e) {
         noteError(e as Error);
@@ -262,7 +317,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   };
   const ticker = setInterval(() => {
     const now = performance.now();
-    if (endedAt === null && (now >= deadline || o.until?.())) endedAt = now;
+    if (endedAt === null && pastDeadline()) endedAt = now;
     if (endedAt !== null) stopWaiting.forEach((f) => f());
     if (endedAt !== null && now - endedAt >= ABANDON_AFTER_MS) abandon.forEach((a) => a());
     closeWindow(now);
@@ -287,5 +342,15 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   o.source.families.forEach((f, i) => {
     if (statusCounts[i]!.size) statuses[f] = Object.fromEntries([...statusCounts[i]!].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
   });
-  return { elapsedS, requests, errors, unanswered, non2xx, errorSamples, latency, statuses, seconds };
+  // With --rate: the requests the schedule had due before the run ended (its deadline, or `until`).
+  const due = interval ? slotsBefore(t0, interval, Math.min(deadline, stoppedAt ?? deadline)) : undefined;
+  return { elapsedS, requests, errors, unanswered, non2xx, errorSamples, latency, statuses, seconds, ...(due !== undefined ? { due } : {}) };
+}
+
+/** How many slots t0 + k·interval (k = 0, 1, …) fall before `end`: the same sums the schedule makes, so floating point agrees with it. */
+function slotsBefore(t0: number, interval: number, end: number): number {
+  let n = Math.max(0, Math.ceil((end - t0) / interval));
+  while (n > 0 && t0 + (n - 1) * interval >= end) n--;
+  while (t0 + n * interval < end) n++;
+  return n;
 }

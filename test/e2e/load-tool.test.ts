@@ -78,7 +78,7 @@ describe('footfall bench (the load tool inside the binary)', () => {
       const missed = await run(['--target', ff.url, '--duration', '1s', '--connections', '2', '--rate', '1000000', '--quiet'], { FOOTFALL_ADMIN_PASSWORD: PASSWORD });
       expect(missed.code).toBe(1);
       expect(missed.stdout).toMatch(/--rate 1000000: NOT HELD$/m);
-      expect(missed.stderr).toMatch(/^footfall bench: --rate 1000000 was not held: \d+ answers a second; either the target cannot take that rate, or 2 connections are too few/m);
+      expect(missed.stderr).toMatch(/^footfall bench: --rate 1000000 was not held: \d+ of the 1000000 requests due were answered; either the target cannot take that rate, or 2 connections are too few/m);
     } finally {
       expect(await ff.stop()).toBe(0);
     }

@@ -137,22 +137,22 @@ describe('cpu-split', () => {
       await Promise.all([late.exited, idle.exited]);
     }
   });
-  it('puts the ceiling where two cores run out: Footfall\'s user µs of every thread plus the bare server\'s kernel and generator µs per request', () => {
+  it('puts the ceiling where two cores run out: Footfall\'s own µs (request thread user time, every other thread\'s) plus the bare server\'s kernel and generator µs per request', () => {
     const split = (o: Partial<CpuSplit>): CpuSplit => ({
       requestUs: 0, requestKernelUs: 0, writerUs: 0, gcUs: 0, otherUs: 0, generatorUs: 0,
       requestBusy: 1, requestWaiting: 0, writerWaiting: 0, machineBusy: 1, ...o,
     });
-    // Footfall: 60 µs on the request thread (20 of it kernel), 15 on the writer, 3 collecting, 2 else → 60 µs of user-space work.
+    // Footfall: 60 µs on the request thread (20 of it kernel), 15 on the writer, 3 collecting, 2 else → 60 µs of its own.
     const footfall = split({ requestUs: 60, requestKernelUs: 20, writerUs: 15, gcUs: 3, otherUs: 2, generatorUs: 30 });
     // The bare server: 10 µs of kernel per answer, the generator 20 µs per request, at 50k req/s.
     const baseline = split({ requestUs: 14, requestKernelUs: 10, generatorUs: 20 });
     const c = cpuCeiling(footfall, baseline, 50_000, 2);
-    expect(c.footfallUserUs).toBe(60);
+    expect(c.footfallOwnUs).toBe(60);
     expect(c.perRequestUs).toBe(90);
     expect(c.ceilingRps).toBeCloseTo(2e6 / 90, 6);
     expect(c.ceilingRatio).toBeCloseTo(2e6 / 90 / 50_000, 6);
     // Twice the cores, twice the ceiling: threads can use them; on two, they only share the same cost.
     expect(cpuCeiling(footfall, baseline, 50_000, 4).ceilingRatio).toBeCloseTo(2 * c.ceilingRatio, 6);
-    expect(ceilingFields(footfall, baseline, 50_000, 2)).toEqual({ cores: 2, footfall_user_us_all_threads: 60, ceiling_ratio: c.ceilingRatio });
+    expect(ceilingFields(footfall, baseline, 50_000, 2)).toEqual({ cores: 2, footfall_own_us: 60, ceiling_ratio: c.ceilingRatio });
   });
 });

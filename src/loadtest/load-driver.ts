@@ -65,6 +65,8 @@ export interface DriveOptions {
 const SHORT_TAIL_MS = 250;
 /** The longest wait one timer takes (setTimeout holds up to 2^31 − 1 ms and fires at once past it). */
 const MAX_TIMER_MS = 2 ** 30;
+/** With --rate, a connection the target closed while it waited is opened again this long before its slot falls due. */
+const CONNECT_AHEAD_MS = 100;
 /** How long past the run's end a request may still be answered before its connection is given up. */
 const ABANDON_AFTER_MS = 2_000;
 
@@ -144,8 +146,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     let pacing: ReturnType<typeof setTimeout> | undefined;
     /** The due time this connection took from the schedule and has not sent yet (rate only): kept across a reconnect. */
     let slot: number | null = null;
-    /** A request went out on this connection since it was opened. */
-    let used = false;
     /** The request in flight, kept to send again once (see onError). */
     let inFlight: { request: string; reused: boolean; again: boolean } | null = null;
     /** A request to send again on the next connection, first thing. */
@@ -166,7 +166,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         family = r.family;
         sentAt = r.sentAt;
         awaiting = true;
-        used = true;
         inFlight = { request: r.request, reused: false, again: true };
         conn!.send(r.request);
         return;
@@ -199,7 +198,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       sentAt = due;
       awaiting = true;
       inFlight = { request: r.request, reused: answeredSinceConnect, again: false };
-      used = true;
       conn!.send(r.request);
     };
     const onResponse = (status: number) => {
@@ -247,11 +245,11 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         reconnect(0);
         return;
       }
-      if (interval && !awaiting && used) {
-        // Nothing in flight on a connection that served: the target closed it for being idle
-        // (its keep-alive timeout; at a low --rate a connection waits long between requests).
-        // No error: a new one takes over, and sends the slot when it falls due.
-        reconnect(0);
+      if (interval && !awaiting) {
+        // Nothing in flight: the target closed the connection for being idle (its keep-alive
+        // timeout; at a low --rate a connection waits long for its turn). No error: a new one is
+        // opened shortly before the slot falls due, and sends it then.
+        reconnect(Math.min(MAX_TIMER_MS, Math.max(0, (slot ?? 0) - performance.now() - CONNECT_AHEAD_MS)));
         return;
       }
       noteError(e);
@@ -281,7 +279,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       try {
         conn = await HttpConnection.open(host, port, onResponse, onError);
         answeredSinceConnect = false;
-        used = false;
         fire();
       } catch (e) {
         noteError(e as Error);

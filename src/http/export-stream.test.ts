@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { blankEvent, EVENT_FIELDS } from '../ingest/event.ts';
 import type { EventStore } from '../store/event-store.ts';
-import { CSV_HEADER, csvField, csvLine, exportFilename, exportLines, exportResponse, ndjsonLine } from './export-stream.ts';
+import { CSV_HEADER, csvField, csvLine, EXPORT_RATE, exportFilename, exportLines, exportResponse, ndjsonLine } from './export-stream.ts';
 
 describe('export formats', () => {
   it('quotes CSV fields only when RFC 4180 needs it and keeps null apart from the empty string', () => {
@@ -88,6 +88,31 @@ describe('export formats', () => {
     await Bun.sleep(20);
     expect((await fast.read()).done).toBe(false);
     await fast.cancel();
+  });
+
+  it('cuts an export whose caller may no longer read it, or whose check fails, giving its slot and the store back once', async () => {
+    for (const check of ['refuses', 'throws'] as const) {
+      const state = { returned: false };
+      async function* lines() {
+        try {
+          for (let i = 0; ; i++) yield `${'x'.repeat(1000)} ${i}\n`;
+        } finally {
+          state.returned = true;
+        }
+      }
+      let calls = 0;
+      // Allowed for the first chunk; then refused, or the check itself fails (the database busy).
+      const allowed = () => {
+        if (++calls === 1) return true;
+        if (check === 'throws') throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        return false;
+      };
+      let released = 0;
+      const reader = exportResponse(lines(), 'ndjson', 'x', () => void released++, EXPORT_RATE, allowed).body!.getReader();
+      expect((await reader.read()).value!.length).toBeGreaterThan(60_000);
+      await expect(reader.read()).rejects.toThrow('the caller may no longer read this export');
+      expect([check, released, state.returned]).toEqual([check, 1, true]);
+    }
   });
 
   it("takes NDJSON lines from the store when it writes them itself, and formats scanned events otherwise", async () => {

@@ -245,7 +245,15 @@ export function exportResponse(
         else await nextTurn();
         if (ended) return;
         if (tooSlow()) return cut('export read too slowly');
-        if (!allowed()) return cut('the caller may no longer read this export');
+        // A check that fails (the database busy, or closed at shutdown) cuts the export too: its
+        // slot and the store's statement go back either way.
+        let mayRead = false;
+        try {
+          mayRead = allowed();
+        } catch {
+          // mayRead stays false.
+        }
+        if (!mayRead) return cut('the caller may no longer read this export');
         let buf = pending;
         pending = '';
         try {

@@ -83,26 +83,41 @@ describe('the load driver against a target that misbehaves', () => {
 });
 
 describe('the load driver and a connection closed under a request', () => {
-  it('sends a request again, once, on a new connection when the target closed the connection it reused before any byte of the answer (a keep-alive timeout racing the send), counting the first as unanswered', async () => {
-    // A raw server that answers the first request on each connection and closes it at the second, unanswered.
-    const server = Bun.listen<{ served: number }>({
-      hostname: '127.0.0.1', port: 0,
-      socket: {
-        open: (sock) => void (sock.data = { served: 0 }),
-        data: (sock) => {
-          if (sock.data.served++ === 0) sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
-          else sock.end();
-        },
+  /** A raw server that answers the first request on each connection and closes it at the second, unanswered. */
+  const closingAtSecond = () => Bun.listen<{ served: number }>({
+    hostname: '127.0.0.1', port: 0,
+    socket: {
+      open: (sock) => void (sock.data = { served: 0 }),
+      data: (sock) => {
+        if (sock.data.served++ === 0) sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+        else sock.end();
       },
-    });
+    },
+  });
+
+  it('with --rate, sends a request again, once, on a new connection when the connection it reused after an idle wait was closed before any byte of the answer (a keep-alive timeout racing the send), counting it resent and the first unanswered', async () => {
+    const server = closingAtSecond();
+    try {
+      // One connection, a request every 1.1 s: each after the first goes out on a connection idle for over a second.
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 1, durationMs: 4_000, source, rate: 0.9 });
+      expect([r.due, r.requests, r.errors]).toEqual([4, 4, 0]);
+      // Every answer after the first is a request sent again; the first attempt of each may have been taken.
+      expect([r.resent, r.unanswered]).toEqual([3, 3]);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it('without --rate, counts such a close as the error it is: a connection that is never idle cannot meet a keep-alive timeout', async () => {
+    const server = closingAtSecond();
     try {
       let answered = 0;
       const counting: RequestSource = { ...source, answered: () => void answered++ };
       const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 1, durationMs: 10_000, source: counting, until: () => answered >= 6 });
-      expect(r.errors).toBe(0);
       expect(r.requests).toBeGreaterThanOrEqual(6);
-      // Every answer after the first is a request sent again; the first attempt of each may have been taken.
-      expect(r.unanswered).toBe(r.requests - 1);
+      expect(r.resent).toBe(0);
+      expect(r.errors).toBeGreaterThanOrEqual(r.requests - 1);
+      expect(r.errorSamples).toContain('connection closed by server');
     } finally {
       server.stop(true);
     }
@@ -145,25 +160,25 @@ describe('the load driver at a fixed rate (--rate)', () => {
 
   it('keeps its schedule when the target closes connections that wait idle (its keep-alive timeout), before their first request or between two: no error, no request lost', async () => {
     let closedIdle = 0;
-    // A raw server that answers every request and closes a connection idle for 300 ms.
+    // A raw server that answers every request and closes a connection idle for 1.2 s.
     const server = Bun.listen<{ timer?: ReturnType<typeof setTimeout> }>({
       hostname: '127.0.0.1', port: 0,
       socket: {
         open: (sock) => {
           sock.data = {};
-          sock.data.timer = setTimeout(() => (closedIdle++, sock.end()), 300);
+          sock.data.timer = setTimeout(() => (closedIdle++, sock.end()), 1_200);
         },
         data: (sock) => {
           clearTimeout(sock.data.timer);
           sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
-          sock.data.timer = setTimeout(() => (closedIdle++, sock.end()), 300);
+          sock.data.timer = setTimeout(() => (closedIdle++, sock.end()), 1_200);
         },
         close: (sock) => clearTimeout(sock.data.timer),
       },
     });
     try {
-      // 8 connections at 4 a second: each waits up to 1.75 s for its first turn, then 2 s between turns.
-      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 8, durationMs: 3_000, source, rate: 4 });
+      // 8 connections at 2 a second: each waits up to 3.5 s for its first turn, then 4 s between turns.
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 8, durationMs: 6_000, source, rate: 2 });
       // (A close that races a send has it sent again on a new connection, counted unanswered: see above.)
       expect([r.requests, r.due, r.errors]).toEqual([12, 12, 0]);
       // The target did close idle connections, fresh ones and used ones.
@@ -185,6 +200,42 @@ describe('the load driver at a fixed rate (--rate)', () => {
       server.stop(true);
     }
   }, 20_000);
+
+  it('backs off from a target that closes every connection at once, as without --rate, counting each as an error', async () => {
+    let accepted = 0;
+    const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { open: (sock) => void (accepted++, sock.end()), data: () => {} } });
+    try {
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 4, durationMs: 2_000, source, rate: 10 });
+      expect(r.requests).toBe(0);
+      expect(r.errors).toBeGreaterThan(4);
+      // Backing off from 50 ms to 1 s: a few connects a connection a second, not a loop.
+      expect(accepted).toBeLessThan(60);
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  it('ends at once, when stopped, a connection waiting to connect again for its turn after the target closed it idle', async () => {
+    const server = Bun.listen<{ timer?: ReturnType<typeof setTimeout> }>({
+      hostname: '127.0.0.1', port: 0,
+      socket: {
+        open: (sock) => void (sock.data = { timer: setTimeout(() => sock.end(), 1_100) }),
+        data: (sock) => void sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'),
+        close: (sock) => clearTimeout(sock.data.timer),
+      },
+    });
+    try {
+      let stop = false;
+      setTimeout(() => (stop = true), 1_500);
+      // The second connection's first turn is at 5 s; the target closes it at 1.1 s, and it waits to connect again.
+      const r = await drive({ url: `http://127.0.0.1:${server.port}`, connections: 2, durationMs: 60_000, source, rate: 0.2, until: () => stop });
+      expect([r.requests, r.errors, r.unanswered]).toEqual([1, 0, 0]);
+      // Ended at the run clock's next tick (2 s), not 2 s later, nor at the 5 s turn.
+      expect(r.elapsedS).toBeLessThan(2.5);
+    } finally {
+      server.stop(true);
+    }
+  });
 
   it('ends a connection still waiting for its due time when the run is stopped, without counting it as an error', async () => {
     const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('ok') });

@@ -32,6 +32,8 @@ export interface DriveResult {
    * the target may or may not have taken their events.
    */
   unanswered: number;
+  /** Requests sent again on a new connection after the target's keep-alive timeout closed the idle one under them (rate only; each also counted unanswered). */
+  resent: number;
   /** Answers whose status was not 2xx. */
   non2xx: number;
   errorSamples: string[];
@@ -65,6 +67,12 @@ export interface DriveOptions {
 const SHORT_TAIL_MS = 250;
 /** The longest wait one timer takes (setTimeout holds up to 2^31 − 1 ms and fires at once past it). */
 const MAX_TIMER_MS = 2 ** 30;
+/**
+ * With --rate: a connection idle this long may meet the target's keep-alive timeout. A request
+ * sent on one that had waited so long, closed under it before any answer, is sent again; a fresh
+ * connection closed with nothing in flight after this long was closed for being idle, not refused.
+ */
+const IDLE_RACE_MS = 1000;
 /** With --rate, a connection the target closed while it waited is opened again this long before its slot falls due. */
 const CONNECT_AHEAD_MS = 100;
 /** How long past the run's end a request may still be answered before its connection is given up. */
@@ -80,6 +88,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const errorSamples: string[] = [];
   let requests = 0;
   let errors = 0;
+  /** Requests sent again after a keep-alive close met them (rate only; see onError). */
+  let resent = 0;
   let unanswered = 0;
   let non2xx = 0;
   let winRequests = 0;
@@ -127,6 +137,10 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     let ended = false;
     /** At most one reconnect waiting at a time. */
     let reconnecting = false;
+    let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+    /** When the connection now open was opened, and when it last had an answer (performance.now()). */
+    let openedAt = 0;
+    let lastAnswerAt = 0;
     /** Connects in a row that failed, or were closed before any answer (a proxy whose backend is gone). */
     let failures = 0;
     let answeredSinceConnect = false;
@@ -140,6 +154,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     const end = () => {
       if (ended) return;
       ended = true;
+      clearTimeout(pacing);
+      clearTimeout(reconnectTimer);
+      reconnecting = false;
       if (--live === 0) finish();
     };
     /** The wait for this connection's next due time (rate only). */
@@ -197,13 +214,15 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       family = r.family;
       sentAt = due;
       awaiting = true;
-      inFlight = { request: r.request, reused: answeredSinceConnect, again: false };
+      // Reused after an idle wait: only then can a keep-alive timeout race the send (onError).
+      inFlight = { request: r.request, reused: answeredSinceConnect && performance.now() - lastAnswerAt >= IDLE_RACE_MS, again: false };
       conn!.send(r.request);
     };
     const onResponse = (status: number) => {
       // Given up by the watchdog: a late answer is not counted as well.
       if (ended) return;
       awaiting = false;
+      lastAnswerAt = performance.now();
       failures = 0;
       answeredSinceConnect = true;
       if (status < 200 || status > 299) {
@@ -224,7 +243,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       if (reconnecting || ended) return;
       if (pastDeadline()) return end();
       reconnecting = true;
-      setTimeout(() => {
+      reconnectTimer = setTimeout(() => {
         reconnecting = false;
         void open();
       }, delayMs);
@@ -234,32 +253,37 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     const onError = (e: Error) => {
       // The send waiting for its due time moves to the next connection, its slot with it.
       unpace();
-      if (awaiting && inFlight?.reused && !inFlight.again && !conn!.answering && !pastDeadline()) {
-        // Sent on a connection that had served before and closed before any byte of its answer:
-        // the target closed the connection for being idle as the request went out (a keep-alive
-        // timeout racing the send), as HTTP clients expect; sent again once, on a new connection.
-        // Counted as unanswered all the same (the first may have been taken: a target that died
-        // after storing it looks alike), so that --ack-check allows for both.
+      if (interval && awaiting && inFlight?.reused && !inFlight.again && !conn!.answering && !pastDeadline()) {
+        // --rate: sent on a connection that had waited idle since its last answer, and closed
+        // before any byte of this one: the target's keep-alive timeout closed it as the request
+        // went out. Sent again once, on a new connection, and counted (resent). Counted as
+        // unanswered all the same (a target that died after taking it looks alike), so that
+        // --ack-check allows for both. Without --rate a connection never waits, and such a close
+        // is a fault of the target's, counted as an error below.
         lose();
+        resent++;
         resend = { request: inFlight.request, family, sentAt };
         reconnect(0);
         return;
       }
-      if (interval && !awaiting) {
-        // Nothing in flight: the target closed the connection for being idle (its keep-alive
-        // timeout; at a low --rate a connection waits long for its turn). No error: a new one is
-        // opened shortly before the slot falls due, and sends it then.
+      if (interval && !awaiting && (answeredSinceConnect || performance.now() - openedAt >= IDLE_RACE_MS)) {
+        // --rate, nothing in flight: the target closed the connection for being idle (its
+        // keep-alive timeout; at a low rate a connection waits long for its turn). No error: a
+        // new one is opened shortly before the slot falls due, and sends it then. (One closed
+        // sooner, before any answer, is a target refusing connections: an error, below.)
         reconnect(Math.min(MAX_TIMER_MS, Math.max(0, (slot ?? 0) - performance.now() - CONNECT_AHEAD_MS)));
         return;
       }
       noteError(e);
       lose();
       if (!answeredSinceConnect) failures++;
-      reconnect(failures ? backoffMs(failures) : 0);
+      const backoff = failures ? backoffMs(failures) : 0;
+      // With --rate, a slot not yet due waits for its time anyway.
+      reconnect(slot === null ? backoff : Math.min(MAX_TIMER_MS, Math.max(backoff, slot - performance.now() - CONNECT_AHEAD_MS)));
     };
+    // Nothing in flight (waiting for a due time, or to connect again): nothing to wait for.
     stopWaiting.push(() => {
-      if (pacing === undefined || ended) return;
-      unpace();
+      if (ended || awaiting || resend) return;
       conn?.close();
       end();
     });
@@ -278,7 +302,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       if (ended) return;
       try {
         conn = await HttpConnection.open(host, port, onResponse, onError);
+        if (ended) return conn.close();
         answeredSinceConnect = false;
+        openedAt = performance.now();
         fire();
       } catch (e) {
         noteError(e as Error);
@@ -341,7 +367,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   });
   // With --rate: the requests the schedule had due before the run ended (its deadline, or `until`).
   const due = interval ? slotsBefore(t0, interval, Math.min(deadline, stoppedAt ?? deadline)) : undefined;
-  return { elapsedS, requests, errors, unanswered, non2xx, errorSamples, latency, statuses, seconds, ...(due !== undefined ? { due } : {}) };
+  return { elapsedS, requests, errors, unanswered, resent, non2xx, errorSamples, latency, statuses, seconds, ...(due !== undefined ? { due } : {}) };
 }
 
 /** How many slots t0 + k·interval (k = 0, 1, …) fall before `end`: the same sums the schedule makes, so floating point agrees with it. */

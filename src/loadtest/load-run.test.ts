@@ -81,7 +81,7 @@ describe('the load run', () => {
   const second = (t: number, requests: number, non2xx = 0, errors = 0) => ({ t, lengthS: 1, requests, errors, non2xx, p50_ms: 2, p99_ms: 9 });
   const report = (seconds: LoadReport['seconds'], non2xx = 0): LoadReport => ({
     target: 'http://127.0.0.1:8000', durationS: seconds.length, connections: 8, mix: LOAD_DEFAULTS.mix, seed: 1, requests: 0, 'req/s': 100, acknowledged: { pageview: 0, custom: 0, rudder: 0, pixel: 0 },
-    'events/s': 100, latency_ms: { p50: 2, p90: 5, p99: 9, max: 12 }, statuses: {}, socketErrors: 0, unanswered: 0, non2xx, errorSamples: [], visitors: 0, seconds,
+    'events/s': 100, latency_ms: { p50: 2, p90: 5, p99: 9, max: 12 }, statuses: {}, socketErrors: 0, unanswered: 0, resent: 0, non2xx, errorSamples: [], visitors: 0, seconds,
   });
 
   it('charts the answers that were not 2xx, so that a failing run does not look clean', () => {

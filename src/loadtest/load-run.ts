@@ -76,6 +76,8 @@ export interface LoadReport {
   socketErrors: number;
   /** Requests sent and never answered (connection lost, or given up at the end): their events may or may not be stored. */
   unanswered: number;
+  /** With --rate: requests sent again after the target's keep-alive timeout closed an idle connection under them (each also counted unanswered). */
+  resent: number;
   /** Answers that were not 2xx. */
   non2xx: number;
   errorSamples: string[];
@@ -381,6 +383,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
     statuses: r.statuses,
     socketErrors: r.errors,
     unanswered: r.unanswered,
+    resent: r.resent,
     non2xx: r.non2xx,
     errorSamples: r.errorSamples,
     visitors: source.visitors,
@@ -424,7 +427,7 @@ export function summary(r: LoadReport): string {
     `target ${r.target}  ${r.connections} connections  ${r.durationS.toFixed(1)} s  seed ${r.seed}  visitors ${r.visitors}`,
     `requests/s ${r['req/s'].toFixed(0)}  events/s ${r['events/s'].toFixed(0)}  (${r.requests} requests)${r.rate ? `  --rate ${r.rate.asked}: ${r.rate.held ? 'held' : 'NOT HELD'}` : ''}`,
     `latency ms${r.rate ? ' (from each request\'s due time)' : ''}  p50 ${f2(r.latency_ms.p50)}  p90 ${f2(r.latency_ms.p90)}  p99 ${f2(r.latency_ms.p99)}  max ${f2(r.latency_ms.max)}`,
-    `statuses    ${st}  socket errors ${r.socketErrors}${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}`,
+    `statuses    ${st}  socket errors ${r.socketErrors}${r.errorSamples.length ? ` (${r.errorSamples.join('; ')})` : ''}${r.resent ? `  sent again ${r.resent} (an idle connection closed under them)` : ''}`,
   ];
   if (r.created) lines.push(`created     website ${r.created.websiteId} (${r.created.domain}), pixel ${r.created.pixelId} (${r.created.slug}): left on the target with this run's events`);
   if (r.ackCheck) {

@@ -11,7 +11,9 @@ const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)/i;
 const CHUNKED = /\r\ntransfer-encoding:[ \t]*chunked/i;
 
 export type OnResponse = (status: number) => void;
-export type OnError = (err: Error) => void;
+/** How a connection was lost: the target closed it (a clean end), a socket error, or an answer that broke HTTP. */
+export type LossKind = 'closed' | 'error' | 'protocol';
+export type OnError = (err: Error, kind: LossKind) => void;
 
 /** One TCP connection. `send` only after the previous answer arrived (or right after open). */
 export class HttpConnection {
@@ -32,8 +34,8 @@ export class HttpConnection {
       socket: {
         data: (s, chunk) => s.data.receive(chunk),
         drain: (s) => s.data.flush(),
-        close: (s) => s.data.lost(new Error('connection closed by server')),
-        error: (s, err) => s.data.lost(err),
+        close: (s) => s.data.lost(new Error('connection closed by server'), 'closed'),
+        error: (s, err) => s.data.lost(err, 'error'),
         // A failed connect is the rejected promise's to report, once (not onError's too).
         connectError: () => {},
       },
@@ -66,10 +68,10 @@ export class HttpConnection {
     this.unsent = n < this.unsent.length ? this.unsent.subarray(Math.max(0, n)) : null;
   }
 
-  private lost(err: Error): void {
+  private lost(err: Error, kind: LossKind): void {
     if (this.closed) return;
     this.closed = true;
-    this.onError(err);
+    this.onError(err, kind);
   }
 
   private receive(chunk: Buffer): void {
@@ -99,11 +101,11 @@ export class HttpConnection {
       return;
     }
     if (buf.length > end) {
-      this.lost(new Error(`${buf.length - end} unexpected bytes after a response (no pipelining)`));
+      this.lost(new Error(`${buf.length - end} unexpected bytes after a response (no pipelining)`), 'protocol');
       return;
     }
     if (!this.inFlight) {
-      this.lost(new Error('a response arrived with no request in flight'));
+      this.lost(new Error('a response arrived with no request in flight'), 'protocol');
       return;
     }
     this.inFlight = false;

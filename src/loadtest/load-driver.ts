@@ -1,6 +1,6 @@
 /** @module Drives N keep-alive connections for a duration from a request source; collects latency histograms, status counts per family and a per-second series. */
 import { Histogram } from './histogram.ts';
-import { HttpConnection } from './http-client.ts';
+import { HttpConnection, type LossKind } from './http-client.ts';
 
 /** Where requests come from. `conn` is the connection index: a source may keep per-connection state (a visitor's session). */
 export interface RequestSource {
@@ -113,6 +113,11 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     }
     return false;
   };
+  /** The run's end as the schedule sees it: its deadline, or when `until` said stop (rate: slots from then on are not sent). */
+  const runEnd = () => {
+    pastDeadline();
+    return Math.min(deadline, stoppedAt ?? Infinity);
+  };
   let finish!: () => void;
   const finished = new Promise<void>((r) => (finish = r));
 
@@ -180,6 +185,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         // Due before the run's end, whatever the time now: it goes out as it was.
         const r = resend;
         resend = null;
+        resent++;
         family = r.family;
         sentAt = r.sentAt;
         awaiting = true;
@@ -187,10 +193,10 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         conn!.send(r.request);
         return;
       }
-      if (pastDeadline()) return closeAndEnd();
-      if (!interval) return send(performance.now());
+      if (!interval) return pastDeadline() ? closeAndEnd() : send(performance.now());
+      // By the slot, not the clock: a slot due before the end is sent (late, if need be), as `due` counts it.
       slot ??= t0 + scheduled++ * interval;
-      if (slot >= deadline) return closeAndEnd();
+      if (slot >= runEnd()) return closeAndEnd();
       pace();
     };
     /** Sends the slot once it is due; a wait past what a timer holds (~24.8 days) is taken in steps. */
@@ -204,7 +210,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       pacing = setTimeout(() => {
         pacing = undefined;
         if (ended) return;
-        if (pastDeadline()) return closeAndEnd();
+        if (slot! >= runEnd()) return closeAndEnd();
         pace();
       }, Math.min(wait, MAX_TIMER_MS));
     };
@@ -250,10 +256,10 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     };
     // The request in flight is lost (counted as an error, never as acknowledged); reconnect: at
     // once after a connection the server closed, with a growing wait while it refuses new ones.
-    const onError = (e: Error) => {
+    const onError = (e: Error, kind: LossKind) => {
       // The send waiting for its due time moves to the next connection, its slot with it.
       unpace();
-      if (interval && awaiting && inFlight?.reused && !inFlight.again && !conn!.answering && !pastDeadline()) {
+      if (interval && kind === 'closed' && awaiting && inFlight?.reused && !inFlight.again && !conn!.answering && !pastDeadline()) {
         // --rate: sent on a connection that had waited idle since its last answer, and closed
         // before any byte of this one: the target's keep-alive timeout closed it as the request
         // went out. Sent again once, on a new connection, and counted (resent). Counted as
@@ -261,12 +267,11 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         // --ack-check allows for both. Without --rate a connection never waits, and such a close
         // is a fault of the target's, counted as an error below.
         lose();
-        resent++;
         resend = { request: inFlight.request, family, sentAt };
         reconnect(0);
         return;
       }
-      if (interval && !awaiting && (answeredSinceConnect || performance.now() - openedAt >= IDLE_RACE_MS)) {
+      if (interval && kind === 'closed' && !awaiting && (answeredSinceConnect || performance.now() - openedAt >= IDLE_RACE_MS)) {
         // --rate, nothing in flight: the target closed the connection for being idle (its
         // keep-alive timeout; at a low rate a connection waits long for its turn). No error: a
         // new one is opened shortly before the slot falls due, and sends it then. (One closed
@@ -283,7 +288,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
     };
     // Nothing in flight (waiting for a due time, or to connect again): nothing to wait for.
     stopWaiting.push(() => {
-      if (ended || awaiting || resend) return;
+      if (ended || awaiting || resend || (slot !== null && slot < runEnd())) return;
       conn?.close();
       end();
     });
@@ -307,6 +312,8 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         openedAt = performance.now();
         fire();
       } catch (e) {
+        // Given up meanwhile (the run is over): its failure is no longer the run's.
+        if (ended) return;
         noteError(e as Error);
         reconnect(backoffMs(++failures));
       }

@@ -199,7 +199,12 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       if (slot >= runEnd()) return closeAndEnd();
       pace();
     };
-    /** Sends the slot once it is due; a wait past what a timer holds (~24.8 days) is taken in steps. */
+    /**
+     * Sends the slot once it is due, never before: a timer may fire up to a millisecond early (a
+     * fractional delay is rounded down), so each wake-up checks the time again (the first version
+     * sent early, and read latencies counted from the due time as zero). A wait past what a timer
+     * holds (~24.8 days) is taken in steps the same way.
+     */
     const pace = () => {
       const wait = slot! - performance.now();
       if (wait <= 0) {

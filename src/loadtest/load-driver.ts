@@ -132,7 +132,7 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
   const backoffMs = (failures: number) => Math.min(1000, 50 * 2 ** Math.max(0, failures - 1));
   /** Ends each connection still open once the run is over and a grace period has passed (a target that stopped answering). */
   const abandon: (() => void)[] = [];
-  /** Ends, once the run is over, each connection that only waits for its next due time (rate only). */
+  /** Ends, once the run is over, each connection with nothing in flight (waiting for its due time, or to connect again). */
   const stopWaiting: (() => void)[] = [];
 
   async function runConnection(i: number): Promise<void> {
@@ -259,6 +259,9 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         void open();
       }, delayMs);
     };
+    /** reconnect() after at least `atLeast` ms, and with --rate no sooner than shortly before the slot this connection holds. */
+    const reconnectForSlot = (atLeast: number) =>
+      reconnect(slot === null ? atLeast : Math.min(MAX_TIMER_MS, Math.max(atLeast, slot - performance.now() - CONNECT_AHEAD_MS)));
     // The request in flight is lost (counted as an error, never as acknowledged); reconnect: at
     // once after a connection the server closed, with a growing wait while it refuses new ones.
     const onError = (e: Error, kind: LossKind) => {
@@ -281,15 +284,14 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
         // keep-alive timeout; at a low rate a connection waits long for its turn). No error: a
         // new one is opened shortly before the slot falls due, and sends it then. (One closed
         // sooner, before any answer, is a target refusing connections: an error, below.)
-        reconnect(Math.min(MAX_TIMER_MS, Math.max(0, (slot ?? 0) - performance.now() - CONNECT_AHEAD_MS)));
+        reconnectForSlot(0);
         return;
       }
       noteError(e);
       lose();
       if (!answeredSinceConnect) failures++;
-      const backoff = failures ? backoffMs(failures) : 0;
       // With --rate, a slot not yet due waits for its time anyway.
-      reconnect(slot === null ? backoff : Math.min(MAX_TIMER_MS, Math.max(backoff, slot - performance.now() - CONNECT_AHEAD_MS)));
+      reconnectForSlot(failures ? backoffMs(failures) : 0);
     };
     // Nothing in flight (waiting for a due time, or to connect again): nothing to wait for.
     stopWaiting.push(() => {
@@ -298,7 +300,6 @@ export async function drive(o: DriveOptions): Promise<DriveResult> {
       end();
     });
     abandon.push(() => {
-      unpace();
       if (ended) return;
       if (conn && !conn.closed) {
         // With --rate, a connection may be between requests, waiting for its next due time.

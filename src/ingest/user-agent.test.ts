@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'bun:test';
-import { clientHintsFrom, createUserAgentParser, cutUserAgent } from './user-agent.ts';
+import { clientHintsFrom, createUserAgentParser, cutUserAgent, type ClientHints } from './user-agent.ts';
 import { flatText, heapKept } from '../../test/helpers/retained.ts';
+import { UAParser } from 'ua-parser-js';
+import { isBot } from 'ua-parser-js/bot-detection';
+import { Bots } from 'ua-parser-js/extensions';
+import { userAgentCorpus } from '../loadtest/ua-corpus.ts';
 
 const WINDOWS_CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
@@ -107,5 +111,42 @@ describe('createUserAgentParser', () => {
     expect(cutUserAgent(short)).toBe(short);
     expect(parser.parse(cutUserAgent(long))).toEqual(parser.parse(long));
     expect(clientHintsFrom({ 'sec-ch-ua-platform': '"Windows"'.padEnd(2000, ' ') })?.['sec-ch-ua-platform']?.length).toBe(500);
+  });
+
+  it('parses every UA of the load corpus, bots and client-hint combinations as the full result of ua-parser does', () => {
+    // The straightforward use of the library: a parser per call, the whole result, hints applied to it.
+    const reference = (ua: string, hints?: ClientHints) => {
+      const result = new UAParser(ua, Bots, hints ? { ...hints } : undefined).getResult();
+      const bot = ua !== '' && (isBot(result) || /bot|spider|crawl|headless/i.test(result.browser.name ?? ''));
+      const r = hints ? (result.withClientHints() as typeof result) : result;
+      return {
+        browser: r.browser.name ?? null, browserVersion: r.browser.version ?? null, os: r.os.name ?? null,
+        osVersion: r.os.version ?? null, device: r.device.type ?? 'desktop', isBot: bot || /bot|spider|crawl|headless/i.test(r.browser.name ?? ''),
+      };
+    };
+    const hintSets: (ClientHints | undefined)[] = [
+      undefined,
+      { 'sec-ch-ua': '"Chromium";v="131", "Google Chrome";v="131", "Not_A Brand";v="24"', 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': '"Windows"' },
+      { 'sec-ch-ua': '"Microsoft Edge";v="131", "Chromium";v="131"', 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': '"macOS"', 'sec-ch-ua-platform-version': '"14.5.0"' },
+      { 'sec-ch-ua': '"Chromium";v="120"', 'sec-ch-ua-mobile': '?1', 'sec-ch-ua-platform': '"Android"', 'sec-ch-ua-model': '"Pixel 8"',
+        'sec-ch-ua-full-version-list': '"Chromium";v="120.0.6099.230", "Google Chrome";v="120.0.6099.230"' },
+    ];
+    const uas = [...userAgentCorpus(), GOOGLEBOT, HEADLESS, 'curl/8.4.0', 'Googlebot', '', 'python-requests/2.31.0',
+      'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)', 'facebookexternalhit/1.1'];
+    // Capacity 1: every call below parses (the corpus has no two equal UAs in a row), and plain
+    // and hinted parses interleave on the parsers the module keeps.
+    const parser = createUserAgentParser({ capacity: 1 });
+    let compared = 0;
+    let bots = 0;
+    uas.forEach((ua, i) => {
+      const hints = hintSets[i % hintSets.length];
+      const want = reference(ua, hints);
+      expect(parser.parse(ua, hints)).toEqual(want);
+      compared++;
+      if (want.isBot) bots++;
+    });
+    expect(compared).toBe(4008);
+    expect(bots).toBeGreaterThanOrEqual(6);
+    expect(parser.stats().misses).toBe(4008);
   });
 });

@@ -70,6 +70,62 @@ describe('WriteBuffer', () => {
     expect(buffer.snapshot().flushes).toBe(1);
   });
 
+  it('under a steady load follows a stored batch at once only with a full flush-size waiting, leaving fewer for the interval or flush()', async () => {
+    // A sink whose batches are stored when the test says so.
+    const batches: { size: number; store: () => void }[] = [];
+    const sink = {
+      insertPending: (batch: readonly PendingEvent[]) =>
+        new Promise<DropTally | null>((resolve) => batches.push({ size: batch.length, store: () => resolve(null) })),
+      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
+    };
+    const buffer = new WriteBuffer({ store: sink, flushSize: 10, flushIntervalMs: 250, maxEvents: 1000, durable: false });
+    const turn = () => new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 10; i++) buffer.submit(makeEvent(i));
+    await turn();
+    expect(batches.map((b) => b.size)).toEqual([10]);
+    // 12 arrive while the first is being stored: a full flush-size, so they go as soon as it is.
+    for (let i = 10; i < 22; i++) buffer.submit(makeEvent(i));
+    await turn();
+    expect(batches.length).toBe(1);
+    batches[0]!.store();
+    await turn();
+    expect(batches.map((b) => b.size)).toEqual([10, 12]);
+    // 3 arrive while the second is being stored: they wait for the interval (here: flush()),
+    // rather than going as a batch of 3.
+    for (let i = 22; i < 25; i++) buffer.submit(makeEvent(i));
+    batches[1]!.store();
+    await turn();
+    await turn();
+    expect(batches.length).toBe(2);
+    expect(buffer.snapshot()).toMatchObject({ committed: 22, waiting: 3 });
+    const flushed = buffer.flush();
+    await turn();
+    expect(batches.map((b) => b.size)).toEqual([10, 12, 3]);
+    batches[2]!.store();
+    await flushed;
+    expect(buffer.snapshot()).toMatchObject({ committed: 25, waiting: 0, flushes: 3 });
+  });
+
+  it('writes everything that waits on flush(), batch after batch, even what arrives while it writes', async () => {
+    const batches: { size: number; store: () => void }[] = [];
+    const sink = {
+      insertPending: (batch: readonly PendingEvent[]) =>
+        new Promise<DropTally | null>((resolve) => batches.push({ size: batch.length, store: () => resolve(null) })),
+      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
+    };
+    const buffer = new WriteBuffer({ store: sink, flushSize: 10, flushIntervalMs: 250, maxEvents: 1000, durable: false });
+    const turn = () => new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 4; i++) buffer.submit(makeEvent(i));
+    const flushed = buffer.flush();
+    for (let i = 4; i < 6; i++) buffer.submit(makeEvent(i));
+    batches[0]!.store();
+    await turn();
+    expect(batches.map((b) => b.size)).toEqual([4, 2]);
+    batches[1]!.store();
+    await flushed;
+    expect(buffer.snapshot()).toMatchObject({ committed: 6, waiting: 0 });
+  });
+
   it('keeps a batch whose write failed, retries it with backoff and loses nothing', async () => {
     const store = flakyStore(2);
     const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 1, retryMaxMs: 4 });

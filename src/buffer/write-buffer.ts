@@ -135,6 +135,12 @@ export class WriteBuffer {
   /** MAX_IN_FLIGHT with durable acks and an ordered sink; otherwise one batch at a time. */
   private readonly maxInFlight: number;
   private scheduled = false;
+  /**
+   * Set by flush() until the queue is empty: each stored batch is followed at once by the next.
+   * Otherwise (the interval, or --flush-size reached) a stored batch is followed at once only by
+   * a full --flush-size of waiting events (or by any, with durable acks, whose requests wait).
+   */
+  private draining = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private lateTimer: ReturnType<typeof setInterval> | null = null;
   /** close(): the store is gone; nothing more is sent to it. */
@@ -285,7 +291,7 @@ export class WriteBuffer {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (this.pending.length) void this.flush();
+      if (this.pending.length) void this.write();
     }, this.opts.flushIntervalMs);
     // Durable acks past their deadline are answered within a second of it, whatever the flush interval.
     if (this.opts.durable) {
@@ -299,7 +305,7 @@ export class WriteBuffer {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      void this.write();
     });
   }
 
@@ -310,14 +316,32 @@ export class WriteBuffer {
    * next batch goes out once the last is stored.
    */
   flush(): Promise<void> {
+    this.draining = true;
+    return this.write();
+  }
+
+  /** Sends what waits (up to maxInFlight batches) and takes in their results; see `draining` for what follows. */
+  private write(): Promise<void> {
     this.send();
     if (this.flushing) return this.flushing;
     this.flushing = this.takeResults().finally(() => {
       this.flushing = null;
       // A batch sent after takeResults() found none left but before this ran has no one to take it in.
-      if (this.sent.length) void this.flush();
+      if (this.sent.length) void this.write();
+      else this.draining = false;
     });
     return this.flushing;
+  }
+
+  /**
+   * Whether a stored batch is followed at once by the next. Under a steady load, sending whatever
+   * arrived while the last batch was being stored made batches of ~90 Prisme pageviews at ~10k
+   * a second, whatever --flush-size said: each then paid the JSON text, the message and the
+   * commit for a few, and the main thread's share of writing a pageview was ~5 µs, against ~1 µs
+   * in batches of 2,000.
+   */
+  private sendsNext(): boolean {
+    return this.draining || this.opts.durable || this.pending.length >= this.opts.flushSize;
   }
 
   /** The next batch off the front of the queue: its events and their sizes. */
@@ -375,7 +399,7 @@ export class WriteBuffer {
       this.sent.shift();
       this.inFlight -= head.batch.length;
       this.committed(head.batch, head.sizes, dropped);
-      if (this.pending.length) {
+      if (this.pending.length && this.sendsNext()) {
         if (this.maxInFlight === 1) this.send();
         else this.schedule();
       }

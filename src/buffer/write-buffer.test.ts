@@ -126,6 +126,63 @@ describe('WriteBuffer', () => {
     expect(buffer.snapshot()).toMatchObject({ committed: 6, waiting: 0 });
   });
 
+  it('keeps writing batch after batch while a full batch of bytes waits, whatever flush-size says', async () => {
+    const batches: { size: number; store: () => void }[] = [];
+    const sink = {
+      insertPending: (batch: readonly PendingEvent[]) =>
+        new Promise<DropTally | null>((resolve) => batches.push({ size: batch.length, store: () => resolve(null) })),
+      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
+    };
+    // --flush-size 20000 with ~4.6 KB events: ~900 of them fill a batch's 4 MiB first.
+    const buffer = new WriteBuffer({ store: sink, flushSize: 20_000, flushIntervalMs: 250, maxEvents: 100_000, maxBytes: 64 * 1024 * 1024, durable: false });
+    const turn = () => new Promise((r) => setImmediate(r));
+    const page = (i: number) => makeEvent(i, { url: 'https://site.example/' + 'x'.repeat(4000) });
+    for (let i = 0; i < 2000; i++) buffer.submit(page(i));
+    await turn();
+    expect(batches.length).toBe(1);
+    const first = batches[0]!.size;
+    expect(first).toBeGreaterThan(800);
+    expect(first).toBeLessThan(1000);
+    batches[0]!.store();
+    await turn();
+    // More than a batch's bytes still waited: the next went at once…
+    expect(batches.length).toBe(2);
+    batches[1]!.store();
+    await turn();
+    await turn();
+    // …and what is left, less than that, waits for the interval.
+    expect(batches.length).toBe(2);
+    const left = 2000 - first - batches[1]!.size;
+    expect(left).toBeGreaterThan(0);
+    expect(buffer.snapshot()).toMatchObject({ waiting: left });
+    const flushed = buffer.flush();
+    batches[2]!.store();
+    await flushed;
+    expect(batches[2]!.size).toBe(left);
+    expect(buffer.snapshot()).toMatchObject({ committed: 2000, waiting: 0 });
+  });
+
+  it('sends a batch as soon as the most bytes a batch takes wait, without waiting for the interval or flush-size', async () => {
+    const batches: number[] = [];
+    const sink = {
+      insertPending: async (batch: readonly PendingEvent[]) => (batches.push(batch.length), null),
+      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
+    };
+    const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 250, maxEvents: 1000, maxBytes: 64 * 1024 * 1024, durable: false });
+    const turn = () => new Promise((r) => setImmediate(r));
+    const big = (i: number) => makeEvent(i, { url: 'https://site.example/' + 'x'.repeat(1_500_000) });
+    buffer.submit(big(0));
+    buffer.submit(big(1));
+    await turn();
+    expect(batches).toEqual([]);
+    buffer.submit(big(2)); // 4.5 MB wait now: over a batch's 4 MiB
+    await turn();
+    await turn();
+    // The batch takes what fits in 4 MiB; the one left waits for the interval.
+    expect(batches).toEqual([2]);
+    expect(buffer.snapshot()).toMatchObject({ committed: 2, waiting: 1 });
+  });
+
   it('keeps a batch whose write failed, retries it with backoff and loses nothing', async () => {
     const store = flakyStore(2);
     const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 1, retryMaxMs: 4 });

@@ -53,11 +53,17 @@ describe('shutdown of dist/footfall', () => {
     });
   }
 
-  it('answers 503 once the events held would pass --buffer-max-mb, and stores every one it acknowledged', async () => {
-    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '60s', '--flush-size', '50000', '--buffer-max-mb', '16']);
+  it('answers 503 once the events held would pass --buffer-max-mb while another process holds the write lock, and stores every one it acknowledged', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--buffer-max-mb', '16']);
+    // The writer cannot write meanwhile (it waits up to its 5 s busy timeout, then retries), so
+    // the buffer keeps what it acknowledges, in flight or waiting.
+    const locker = new Database(join(ff.dataDir, 'footfall.db'));
+    locker.exec('BEGIN IMMEDIATE');
     const statuses: Record<number, number> = {};
     // 8 KB URLs, ~17 KB an event as the cap counts it (URL and path): ~1000 fit in 16 MiB, far below --buffer-max.
     const acked = await burst(ff.url, 1500, 16, 8000, statuses);
+    locker.exec('COMMIT');
+    locker.close();
     expect(acked).toBeGreaterThan(900);
     expect(acked).toBeLessThan(1100);
     expect(statuses).toEqual({ 200: acked, 503: 1500 - acked });

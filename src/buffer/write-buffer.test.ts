@@ -36,6 +36,20 @@ function flakyStore(failures: number) {
   };
 }
 
+/** A sink that stores each batch it is handed only when the test calls that batch's `store()`. */
+function heldSink() {
+  const batches: { size: number; store: () => void }[] = [];
+  const sink = {
+    insertPending: (batch: readonly PendingEvent[]) =>
+      new Promise<DropTally | null>((resolve) => batches.push({ size: batch.length, store: () => resolve(null) })),
+    builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
+  };
+  return { batches, sink };
+}
+
+/** The next turn of the event loop (a scheduled write runs on it). */
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
 describe('WriteBuffer', () => {
   it('holds accepted events until a flush writes them all in order', async () => {
     const { store, buffer } = sqliteBuffer();
@@ -72,14 +86,8 @@ describe('WriteBuffer', () => {
 
   it('under a steady load follows a stored batch at once only with a full flush-size waiting, leaving fewer for the interval or flush()', async () => {
     // A sink whose batches are stored when the test says so.
-    const batches: { size: number; store: () => void }[] = [];
-    const sink = {
-      insertPending: (batch: readonly PendingEvent[]) =>
-        new Promise<DropTally | null>((resolve) => batches.push({ size: batch.length, store: () => resolve(null) })),
-      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
-    };
+    const { batches, sink } = heldSink();
     const buffer = new WriteBuffer({ store: sink, flushSize: 10, flushIntervalMs: 250, maxEvents: 1000, durable: false });
-    const turn = () => new Promise((r) => setImmediate(r));
     for (let i = 0; i < 10; i++) buffer.submit(makeEvent(i));
     await turn();
     expect(batches.map((b) => b.size)).toEqual([10]);
@@ -107,14 +115,8 @@ describe('WriteBuffer', () => {
   });
 
   it('writes everything that waits on flush(), batch after batch, even what arrives while it writes', async () => {
-    const batches: { size: number; store: () => void }[] = [];
-    const sink = {
-      insertPending: (batch: readonly PendingEvent[]) =>
-        new Promise<DropTally | null>((resolve) => batches.push({ size: batch.length, store: () => resolve(null) })),
-      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
-    };
+    const { batches, sink } = heldSink();
     const buffer = new WriteBuffer({ store: sink, flushSize: 10, flushIntervalMs: 250, maxEvents: 1000, durable: false });
-    const turn = () => new Promise((r) => setImmediate(r));
     for (let i = 0; i < 4; i++) buffer.submit(makeEvent(i));
     const flushed = buffer.flush();
     for (let i = 4; i < 6; i++) buffer.submit(makeEvent(i));
@@ -127,15 +129,9 @@ describe('WriteBuffer', () => {
   });
 
   it('keeps writing batch after batch while a full batch of bytes waits, whatever flush-size says', async () => {
-    const batches: { size: number; store: () => void }[] = [];
-    const sink = {
-      insertPending: (batch: readonly PendingEvent[]) =>
-        new Promise<DropTally | null>((resolve) => batches.push({ size: batch.length, store: () => resolve(null) })),
-      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
-    };
+    const { batches, sink } = heldSink();
     // --flush-size 20000 with ~4.6 KB events: ~900 of them fill a batch's 4 MiB first.
     const buffer = new WriteBuffer({ store: sink, flushSize: 20_000, flushIntervalMs: 250, maxEvents: 100_000, maxBytes: 64 * 1024 * 1024, durable: false });
-    const turn = () => new Promise((r) => setImmediate(r));
     const page = (i: number) => makeEvent(i, { url: 'https://site.example/' + 'x'.repeat(4000) });
     for (let i = 0; i < 2000; i++) buffer.submit(page(i));
     await turn();
@@ -169,7 +165,6 @@ describe('WriteBuffer', () => {
       builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
     };
     const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 250, maxEvents: 1000, maxBytes: 64 * 1024 * 1024, durable: false });
-    const turn = () => new Promise((r) => setImmediate(r));
     const big = (i: number) => makeEvent(i, { url: 'https://site.example/' + 'x'.repeat(1_500_000) });
     buffer.submit(big(0));
     buffer.submit(big(1));
@@ -426,8 +421,6 @@ function handSettledSink() {
     builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
   };
 }
-
-const turn = () => new Promise<void>((r) => setImmediate(r));
 
 describe('WriteBuffer, durable acks with an ordered sink', () => {
   it('hands over the next batch before the last one is stored, and acks each event only once its own batch is', async () => {

@@ -271,7 +271,9 @@ export class WriteBuffer {
 
   /**
    * A full batch waits: --flush-size events, or as many as one batch takes (by count or bytes).
-   * So an interval never finds more than one batch's worth waiting, and sends it all.
+   * Each stored batch is followed by the next while one is due, so what is left for the interval
+   * is less than a batch, and it goes in one (after failed writes, or while a batch is in flight
+   * at the tick, the batches before it take the rest down to that first).
    */
   private batchDue(): boolean {
     return this.pending.length >= Math.min(this.opts.flushSize, MAX_BATCH) || this.waitingBytes >= MAX_BATCH_BYTES;

@@ -85,7 +85,6 @@ describe('WriteBuffer', () => {
   });
 
   it('under a steady load follows a stored batch at once only with a full flush-size waiting, leaving fewer for the interval or flush()', async () => {
-    // A sink whose batches are stored when the test says so.
     const { batches, sink } = heldSink();
     const buffer = new WriteBuffer({ store: sink, flushSize: 10, flushIntervalMs: 250, maxEvents: 1000, durable: false });
     for (let i = 0; i < 10; i++) buffer.submit(makeEvent(i));

@@ -126,7 +126,7 @@ export function exportFilename(kind: string, id: string, format: ExportFormat, s
  * A HEAD streams nothing (its body is never read, so its slot would never come back): it takes
  * none, and its lines are never read either.
  */
-export function exportSlot(ctx: { exports: ExportSlots }, request: Request, principal: Principal): () => void {
+function exportSlot(ctx: { exports: ExportSlots }, request: Request, principal: Principal): () => void {
   return request.method === 'HEAD' ? () => {} : ctx.exports.take(principal.user.id);
 }
 
@@ -137,7 +137,7 @@ export function exportSlot(ctx: { exports: ExportSlots }, request: Request, prin
  * (what the route checked at the start: may view this website, is an admin…) still passing for
  * the caller as it stands now. A stolen token revoked mid-export stops there, not minutes later.
  */
-export function whileAllowed(ctx: { meta: MetaStore; clock: () => number }, principal: Principal, may: (now: Principal) => unknown): () => boolean {
+function whileAllowed(ctx: { meta: MetaStore; clock: () => number }, principal: Principal, may: (now: Principal) => unknown): () => boolean {
   return () => {
     const now = currentPrincipal(ctx.meta, principal, ctx.clock());
     if (!now) return false;
@@ -149,6 +149,26 @@ export function whileAllowed(ctx: { meta: MetaStore; clock: () => number }, prin
       throw e;
     }
   };
+}
+
+/**
+ * An export route's answer once it has found the caller allowed (`may`, which throws an ApiError
+ * when not): takes an export slot, streams the `scope`'s events in the query's range and format,
+ * and asks `may` again before each chunk (whileAllowed).
+ */
+export function exportAnswer(
+  ctx: { events: EventStore; exports: ExportSlots; meta: MetaStore; clock: () => number },
+  request: Request,
+  principal: Principal,
+  query: { format?: ExportFormat; startAt?: number; endAt?: number },
+  scope: { filter: Pick<EventFilter, 'websiteId' | 'pixelId' | 'unassigned'>; kind: string; id: string },
+  may: (now: Principal) => unknown,
+): Response {
+  const format = query.format ?? 'ndjson';
+  const done = exportSlot(ctx, request, principal);
+  const lines = exportLines(ctx.events, { ...scope.filter, startAt: query.startAt, endAt: query.endAt }, format);
+  const filename = exportFilename(scope.kind, scope.id, format, query.startAt, query.endAt);
+  return exportResponse(lines, format, filename, done, EXPORT_RATE, whileAllowed(ctx, principal, may));
 }
 
 /** How slowly an export's client may read (exportResponse): on average at least minBytes per windowMs, checked every checkMs. */

@@ -2,9 +2,15 @@
 import { Elysia } from 'elysia';
 import { viewableWebsite } from '../accounts/websites.ts';
 import { ApiError } from './errors.ts';
-import { checkExportQuery, EXPORT_RATE, exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot, whileAllowed } from './export-stream.ts';
+import { checkExportQuery, exportAnswer, ExportQuery, exportResponsesDoc } from './export-stream.ts';
+import type { Principal } from '../accounts/principal.ts';
 import { BEARER, requirePrincipal, type ManagementContext } from './management-context.ts';
 import { UuidParam } from './management-schemas.ts';
+
+/** The events of no website are for admins only. */
+function adminOnly(p: Principal): void {
+  if (!p.isAdmin) throw new ApiError('unauthorized');
+}
 
 export function exportRoutes(ctx: ManagementContext) {
   return new Elysia().get(
@@ -13,11 +19,7 @@ export function exportRoutes(ctx: ManagementContext) {
       checkExportQuery(request, query);
       const principal = requirePrincipal(ctx, headers.authorization);
       const w = viewableWebsite(ctx, principal, params.websiteId, true);
-      const format = query.format ?? 'ndjson';
-      const done = exportSlot(ctx, request, principal);
-      const lines = exportLines(ctx.events, { websiteId: w.id, startAt: query.startAt, endAt: query.endAt }, format);
-      const allowed = whileAllowed(ctx, principal, (now) => viewableWebsite(ctx, now, w.id, true));
-      return exportResponse(lines, format, exportFilename('website', w.id, format, query.startAt, query.endAt), done, EXPORT_RATE, allowed);
+      return exportAnswer(ctx, request, principal, query, { filter: { websiteId: w.id }, kind: 'website', id: w.id }, (now) => viewableWebsite(ctx, now, w.id, true));
     },
     {
       params: UuidParam('websiteId'),
@@ -39,14 +41,8 @@ export function exportRoutes(ctx: ManagementContext) {
     ({ headers, query, request }) => {
       checkExportQuery(request, query);
       const principal = requirePrincipal(ctx, headers.authorization);
-      if (!principal.isAdmin) throw new ApiError('unauthorized');
-      const format = query.format ?? 'ndjson';
-      const done = exportSlot(ctx, request, principal);
-      const lines = exportLines(ctx.events, { unassigned: true, startAt: query.startAt, endAt: query.endAt }, format);
-      const allowed = whileAllowed(ctx, principal, (now) => {
-        if (!now.isAdmin) throw new ApiError('unauthorized');
-      });
-      return exportResponse(lines, format, exportFilename('unassigned', 'events', format, query.startAt, query.endAt), done, EXPORT_RATE, allowed);
+      adminOnly(principal);
+      return exportAnswer(ctx, request, principal, query, { filter: { unassigned: true }, kind: 'unassigned', id: 'events' }, adminOnly);
     },
     {
       query: ExportQuery,

@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, viewablePixel } from '../accounts/pixels.ts';
 import { ApiError, errorResponses } from './errors.ts';
-import { checkExportQuery, EXPORT_RATE, exportFilename, exportLines, ExportQuery, exportResponse, exportResponsesDoc, exportSlot, whileAllowed } from './export-stream.ts';
+import { checkExportQuery, exportAnswer, ExportQuery, exportResponsesDoc } from './export-stream.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidIn, UuidParam } from './management-schemas.ts';
 
@@ -88,11 +88,7 @@ export function pixelRoutes(ctx: ManagementContext) {
         checkExportQuery(request, query);
         const principal = me(headers.authorization);
         const px = viewablePixel(ctx, principal, params.pixelId, true);
-        const format = query.format ?? 'ndjson';
-        const done = exportSlot(ctx, request, principal);
-        const lines = exportLines(ctx.events, { pixelId: px.id, startAt: query.startAt, endAt: query.endAt }, format);
-        const allowed = whileAllowed(ctx, principal, (now) => viewablePixel(ctx, now, px.id, true));
-        return exportResponse(lines, format, exportFilename('pixel', px.id, format, query.startAt, query.endAt), done, EXPORT_RATE, allowed);
+        return exportAnswer(ctx, request, principal, query, { filter: { pixelId: px.id }, kind: 'pixel', id: px.id }, (now) => viewablePixel(ctx, now, px.id, true));
       },
       {
         params: PixelParams,

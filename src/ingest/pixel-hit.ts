@@ -103,7 +103,7 @@ function seedsFor(salt: Uint8Array): { visitor: bigint; session: bigint } {
  * bigint formatting): pixel id ‖ 0 ‖ IP ‖ 0 ‖ UA as UTF-8 for the visitor; the visitor hash and the
  * clock hour as 16 bytes for the session.
  */
-let input = new Uint8Array(1024);
+let input = Buffer.alloc(1024);
 const HOUR_INPUT = new Uint8Array(16);
 const HOUR_VIEW = new DataView(HOUR_INPUT.buffer);
 const VISITOR_HASH = new Uint8Array(8);
@@ -124,7 +124,7 @@ export function pixelIds(salt: Uint8Array, pixelId: string, ip: string, ua: stri
   const seed = seedsFor(salt);
   // UTF-8 needs at most 3 bytes per UTF-16 unit.
   const need = (pixelId.length + ip.length + ua.length + 2) * 3;
-  if (need > input.length) input = new Uint8Array(need * 2);
+  if (need > input.length) input = Buffer.alloc(need * 2);
   let n = writeUtf8(pixelId, input, 0);
   input[n++] = 0;
   n = writeUtf8(ip, input, n);

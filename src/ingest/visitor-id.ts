@@ -10,7 +10,7 @@ import { writeUtf8 } from '../lib/write-utf8.ts';
  * Creating a typed-array view costs about as much as hashing 100 bytes, hence the few, cached views.
  */
 const SALT_SLOT = 32;
-let scratch = new Uint8Array(4096);
+let scratch = Buffer.alloc(4096);
 let written = { ua: '', ip: '', host: '', end: -1 };
 
 /** Writes UA ‖ IP ‖ host after the salt slot (unless already there) and returns where they end. */
@@ -19,7 +19,7 @@ function writeMiddle(ua: string, ip: string, host: string): number {
   // UTF-8 needs at most 3 bytes per UTF-16 unit.
   const need = SALT_SLOT + (ua.length + ip.length + host.length) * 3;
   if (need > scratch.length) {
-    scratch = new Uint8Array(need * 2);
+    scratch = Buffer.alloc(need * 2);
   }
   const end = writeUtf8(host, scratch, writeUtf8(ip, scratch, writeUtf8(ua, scratch, SALT_SLOT)));
   written = { ua, ip, host, end };

@@ -25,6 +25,14 @@ describe('pixel visitor and session ids', () => {
     ]) expect(other).not.toBe(v);
   });
 
+  it('is pixel_ and the 16 hex digits of xxHash64 of pixel id, IP and UA as UTF-8 (NUL between), seeded from the salt', () => {
+    for (const ua of ['UA', 'Mozilla/5.0 (Linux; Android 14; Téléphone 😀) Safari/537.36']) {
+      const bytes = new TextEncoder().encode(`${PX}\u0000203.0.113.7\u0000${ua}`);
+      const expected = 'pixel_' + Bun.hash.xxHash64(bytes, Bun.hash.xxHash64(salt)).toString(16).padStart(16, '0');
+      expect(visitor(salt, PX, '203.0.113.7', ua)).toBe(expected);
+    }
+  });
+
   it('hashes a UA with non-ASCII characters as its UTF-8 bytes, the same every time', () => {
     const ua = 'Mozilla/5.0 (Linux; Android 14; Téléphone 😀) Safari/537.36';
     const a = pixelIds(salt, PX, '203.0.113.7', ua, T);

@@ -77,11 +77,14 @@ export class SqliteEventStore implements EventStore {
           continue;
         }
         if (++grouped < ROWS_PER_INSERT) continue;
-        this.insertMany.run(...params);
+        // The array itself, not spread: bun:sqlite binds an array argument positionally, and
+        // spreading 16 rows × 36 values into the call cost ~0.9 µs a row (7.3–7.6 against
+        // 6.1–6.9 µs a row of 36 columns, 24 of them text, in a 32k-row microbenchmark).
+        this.insertMany.run(params);
         params.length = 0;
         grouped = 0;
       }
-      for (let i = 0; i < grouped; i++) this.insertOne.run(...params.slice(i * ROW_FIELDS.length, (i + 1) * ROW_FIELDS.length));
+      for (let i = 0; i < grouped; i++) this.insertOne.run(params.slice(i * ROW_FIELDS.length, (i + 1) * ROW_FIELDS.length));
     }).immediate();
   }
 

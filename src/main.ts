@@ -34,8 +34,15 @@ const EXIT_DATA_DIR_IN_USE = 5;
 const DB_FILE_CHECK_MS = 2000;
 /** How long the request thread's database connection waits for a lock another process holds. */
 const REQUEST_THREAD_BUSY_TIMEOUT_MS = 1000;
-/** Bun's own cap on a request body; each API then applies its own, lower limit with its own 413. */
-const MAX_REQUEST_BODY = 5 * 1024 * 1024;
+/**
+ * Bun's own cap on a request body, far above every API's own (4 MiB at most), which each applies
+ * with its own 413 as its upstream words it (RudderStack's `request size exceeds max limit`,
+ * Prisme's `Server: prisme` and CORS headers). Under Bun's cap a larger body got Bun's bare 413
+ * instead, with no body and no CORS headers, so a browser SDK could not read it. A body no route
+ * reads is not held in memory (Bun stops reading the socket), and every route that reads one
+ * counts it as it arrives against its own limit and the body pools (request-values.ts).
+ */
+const MAX_REQUEST_BODY = 1024 * 1024 * 1024;
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   if (argv[0] === 'bench') {

@@ -84,7 +84,8 @@ export async function umamiJsonBody({ request }: { request: Request }): Promise<
     throw new ApiError('bad-request', undefined, { errors: [`Invalid input: nested deeper than ${MANAGEMENT_MAX_DEPTH} levels`] });
   let body: unknown;
   try {
-    body = text.ok ? JSON.parse(text.text) : undefined;
+    // request.json() decodes as the Encoding standard's UTF-8 decode does: a leading BOM is dropped.
+    body = text.ok ? JSON.parse(text.text.charCodeAt(0) === 0xfeff ? text.text.slice(1) : text.text) : undefined;
   } catch {
     body = undefined;
   }

@@ -33,6 +33,22 @@ export const UuidIn = (description?: string) =>
     .Decode((v) => v.toLowerCase())
     .Encode((v) => v);
 
+const ZOD_UUID = '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$';
+
+/**
+ * A UUID in a request body, checked as Umami's zod 4 schemas check it (`z.uuid()`): 8-4-4-4-12
+ * hex digits with a version digit 1–8 and the RFC 9562 variant (8, 9, a or b), or the nil or max
+ * UUID; anything else is `Invalid UUID` (zod-messages.ts). The looser `format: 'uuid'` alone also
+ * takes a `urn:uuid:` prefix and any version and variant: `{"id":"urn:uuid:…"}` made a pixel
+ * whose id no other Umami client could read, beside the one of the bare UUID. Path ids keep
+ * that looser check, as PostgreSQL's uuid type reads them in Umami (any hex digits: not found).
+ */
+export const UuidBody = (description?: string) =>
+  t
+    .Transform(t.String({ format: 'uuid', pattern: ZOD_UUID, description, examples: ['0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001'] }))
+    .Decode((v) => v.toLowerCase())
+    .Encode((v) => v);
+
 export function UuidParam<K extends string>(name: K) {
   return t.Object({ [name]: UuidIn() } as Record<K, ReturnType<typeof UuidIn>>);
 }

@@ -4,7 +4,7 @@ import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, view
 import { ApiError, errorResponses } from './errors.ts';
 import { checkExportQuery, exportAnswer, ExportQuery, exportResponsesDoc } from './export-stream.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidIn, UuidParam } from './management-schemas.ts';
+import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidBody, UuidParam } from './management-schemas.ts';
 
 const PixelParams = UuidParam('pixelId');
 const Name = t.String({ maxLength: 100, examples: ['Umami Pixel'] });
@@ -25,8 +25,8 @@ export function pixelRoutes(ctx: ManagementContext) {
         {
           name: Name,
           slug: Slug,
-          teamId: t.Optional(t.Union([UuidIn(), t.Null()])),
-          id: t.Optional(t.Union([UuidIn(), t.Null()])),
+          teamId: t.Optional(t.Union([UuidBody(), t.Null()])),
+          id: t.Optional(t.Union([UuidBody(), t.Null()])),
         },
         { examples: [{ name: 'Umami Pixel', slug: 'pixel123' }] },
       ),

@@ -7,7 +7,7 @@ import { listTeamWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
-  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
+  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidBody, UuidIn, UuidParam, Website, websiteJson,
 } from './management-schemas.ts';
 
 const TeamParams = UuidParam('teamId');
@@ -87,7 +87,7 @@ export function teamRoutes(ctx: ManagementContext) {
       {
         parse: umamiJsonBody,
         params: TeamParams,
-        body: t.Object({ userId: UuidIn(), role: AssignableTeamRoleSchema }),
+        body: t.Object({ userId: UuidBody(), role: AssignableTeamRoleSchema }),
         detail: { summary: 'Add a member (team-owner, team-manager, admin; others join with the access code)', tags: ['Teams'], security: BEARER },
         response: { 200: Member, ...errorResponses(400, 401, 404, 413) },
       },

@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../accounts/users.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { Ok, PagedOf, paged, pageQuery, PagingQuery, Password, User, userJson, Username, UserRoleSchema, UuidIn, UuidParam } from './management-schemas.ts';
+import { Ok, PagedOf, paged, pageQuery, PagingQuery, Password, User, userJson, Username, UserRoleSchema, UuidBody, UuidParam } from './management-schemas.ts';
 
 export function userRoutes(ctx: ManagementContext) {
   return new Elysia()
@@ -15,7 +15,7 @@ export function userRoutes(ctx: ManagementContext) {
     .post('/api/users', async ({ headers, body }) => userJson(await createUser(ctx, requirePrincipal(ctx, headers.authorization), body)), {
       parse: umamiJsonBody,
       body: t.Object(
-        { id: t.Optional(UuidIn()), username: Username, password: Password, role: t.Optional(UserRoleSchema) },
+        { id: t.Optional(UuidBody()), username: Username, password: Password, role: t.Optional(UserRoleSchema) },
         { examples: [{ username: 'alice', password: 'correct horse battery staple', role: 'user' }] },
       ),
       detail: { summary: 'Create a user (admin)', description: '429 when too many password hashes are already waiting (Retry-After: 1).', tags: ['Users'], security: BEARER },

@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia';
 import { createWebsite, deleteWebsite, listWebsites, rotateWriteKey, updateWebsite, viewableWebsite } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { Ok, PagedOf, paged, pageQuery, PagingQuery, ShareId, UuidIn, UuidParam, Website, websiteJson } from './management-schemas.ts';
+import { Ok, PagedOf, paged, pageQuery, PagingQuery, ShareId, UuidBody, UuidParam, Website, websiteJson } from './management-schemas.ts';
 
 const WebsiteParams = UuidParam('websiteId');
 const Name = t.String({ minLength: 1, maxLength: 100, examples: ['Blog'] });
@@ -24,8 +24,8 @@ export function websiteRoutes(ctx: ManagementContext) {
           name: Name,
           domain: t.Optional(t.Union([Domain, t.Null()])),
           shareId: t.Optional(t.Union([ShareId, t.Null()])),
-          teamId: t.Optional(t.Union([UuidIn(), t.Null()])),
-          id: t.Optional(t.Union([UuidIn(), t.Null()])),
+          teamId: t.Optional(t.Union([UuidBody(), t.Null()])),
+          id: t.Optional(t.Union([UuidBody(), t.Null()])),
         },
         { examples: [{ name: 'Blog', domain: 'blog.example.com' }] },
       ),

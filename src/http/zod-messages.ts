@@ -53,6 +53,8 @@ export function zodMessage(e: Pick<ValueError, 'type' | 'schema' | 'value'>): st
     case ValueErrorType.StringMinLength:
       return `Too small: expected string to have >=${s.minLength} characters`;
     case ValueErrorType.StringPattern:
+      // A body UUID's pattern (UuidBody) is zod's own check of the format.
+      if (s.format === 'uuid') return 'Invalid UUID';
       return `Invalid string: must match pattern /${s.pattern}/`;
     case ValueErrorType.StringFormat:
     case ValueErrorType.StringFormatUnknown:

@@ -70,6 +70,27 @@ describe('pixels CRUD, modelled on the seed samples', () => {
     expect((await send('GET', `/api/teams/${w.teamId.toUpperCase()}/pixels`, undefined, w.auth.teamMember)).status).toBe(200);
   });
 
+  it('keeps a view-only user from creating a pixel in a team even as its team-member, as Umami (the global role must create too)', async () => {
+    const { send, w } = await pixelApp();
+    const added = await send('POST', `/api/teams/${w.teamId}/users`, { userId: w.ids.viewOnly, role: 'team-member' }, w.auth.teamOwner);
+    expect(added.status).toBe(200);
+    const refused = await send('POST', '/api/pixels', { name: 'Viewer pixel', slug: 'viewer-pixel-1', teamId: w.teamId }, w.auth.viewOnly);
+    expect(refused.status).toBe(401);
+    const teamList = (await (await send('GET', `/api/teams/${w.teamId}/pixels`, undefined, w.auth.viewOnly)).json()) as { data: PixelJson[] };
+    expect(teamList.data.map((p) => p.slug)).not.toContain('viewer-pixel-1');
+    expect((await send('POST', '/api/pixels', { name: 'Member pixel', slug: 'member-pixel-1', teamId: w.teamId }, w.auth.teamMember)).status).toBe(200);
+  });
+
+  it('takes as a client-given id every UUID zod takes: any version 1–8, the nil and the max UUID', async () => {
+    const { send } = await pixelApp();
+    const ids = ['0192f6a4-7b3c-7d2e-9f10-112233445566', '6ba7b810-9dad-11d1-80b4-00c04fd430c8', '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff'];
+    for (const [i, id] of ids.entries()) {
+      const res = await send('POST', '/api/pixels', { id, name: `Id ${i}`, slug: `client-id-${i}` });
+      expect([id, res.status]).toEqual([id, 200]);
+      expect(((await res.json()) as PixelJson).id).toBe(id);
+    }
+  });
+
   it('changes only updatedAt for an empty update', async () => {
     const { send, clock, w } = await pixelApp();
     const before = (await (await send('GET', `/api/pixels/${w.ownPixelId}`)).json()) as PixelJson;
@@ -124,6 +145,11 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
     ['a bad UUID in the path of a delete', 'DELETE', '/api/pixels/not-a-uuid', undefined, bad({ pixelId: ['Invalid UUID'] })],
     ['a bad UUID as id', 'POST', '/api/pixels', { id: 'nope', name: 'x', slug: 'pixel123' }, bad({ id: ['Invalid UUID'] })],
     ['a bad UUID as teamId', 'POST', '/api/pixels', { teamId: 'nope', name: 'x', slug: 'pixel123' }, bad({ teamId: ['Invalid UUID'] })],
+    // zod's z.uuid(): no urn: prefix, a version digit 1–8, the RFC 9562 variant.
+    ['a urn:uuid: id', 'POST', '/api/pixels', { id: 'urn:uuid:11111111-2222-4333-8444-555555555555', name: 'x', slug: 'pixel123' }, bad({ id: ['Invalid UUID'] })],
+    ['an id of another variant', 'POST', '/api/pixels', { id: '12345678-1234-1234-1234-123456789abc', name: 'x', slug: 'pixel123' }, bad({ id: ['Invalid UUID'] })],
+    ['an id of version 0', 'POST', '/api/pixels', { id: '12345678-1234-0234-8234-123456789abc', name: 'x', slug: 'pixel123' }, bad({ id: ['Invalid UUID'] })],
+    ['a urn:uuid: teamId', 'POST', '/api/pixels', { teamId: 'urn:uuid:11111111-2222-4333-8444-555555555555', name: 'x', slug: 'pixel123' }, bad({ teamId: ['Invalid UUID'] })],
     ['page=0', 'GET', '/api/pixels?page=0', undefined, bad({ page: ['Too small: expected number to be >0'] })],
     ['pageSize=abc', 'GET', '/api/pixels?pageSize=abc', undefined, bad({ pageSize: ['Invalid input: expected number, received NaN'] })],
     ['pageSize=1.5', 'GET', '/api/pixels?pageSize=1.5', undefined, bad({ pageSize: ['Invalid input: expected int, received number'] })],
@@ -145,6 +171,14 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
       }
     });
   }
+
+  it('reads a JSON body that starts with a byte-order mark, as request.json() does', async () => {
+    const { request, w } = await pixelApp();
+    const body = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(JSON.stringify({ name: 'Bom', slug: 'bom-slug-1' }))]);
+    const res = await request('/api/pixels', { method: 'POST', headers: { 'content-type': 'application/json', authorization: w.auth.owner! }, body });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as PixelJson).slug).toBe('bom-slug-1');
+  });
 
   it('takes a search of any length, as Umami', async () => {
     const { send, create } = await pixelApp();

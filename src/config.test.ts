@@ -145,6 +145,15 @@ describe('loadConfig', () => {
     expect(r.errors).toContain('FOOTFALL_FLUSH_SIZE (500) must not exceed --buffer-max (100)');
   });
 
+  it('refuses --rate-limit-pixels with --rate-limit off, which would leave it nothing to limit at, naming both as given', () => {
+    const r = loadConfig(['--rate-limit-pixels', '--rate-limit', 'off'], {});
+    if (r.ok) throw new Error('expected problems');
+    expect(r.errors).toEqual(['--rate-limit-pixels: /p/:slug hits are limited at the --rate-limit rate, which is off: give it a rate, or leave --rate-limit-pixels out']);
+    const env = loadConfig([], { FOOTFALL_RATE_LIMIT_PIXELS: 'true', FOOTFALL_RATE_LIMIT: 'off' });
+    expect(env.ok ? [] : env.errors).toEqual(['FOOTFALL_RATE_LIMIT_PIXELS: /p/:slug hits are limited at the FOOTFALL_RATE_LIMIT rate, which is off: give it a rate, or leave FOOTFALL_RATE_LIMIT_PIXELS out']);
+    expect(loadConfig(['--rate-limit-pixels', '--rate-limit', '10/1s'], {}).ok).toBe(true);
+  });
+
   it('reports a --geoip-db it cannot read with the other problems, and stray arguments beside them', () => {
     const r = loadConfig(['--geoip-db', '/nonexistent/geo.mmdb', '--port', 'x', 'stray'], {});
     if (r.ok) throw new Error('expected problems');

@@ -67,7 +67,7 @@ export const ConfigSchema = T.Object({
   }),
   rateLimitPixels: opt(T.Boolean({ default: false }), {
     flag: 'rate-limit-pixels', env: ['FOOTFALL_RATE_LIMIT_PIXELS'], kind: 'bool', shown: 'false',
-    help: 'Also rate limit Umami /p/:slug hits (off by default: mail image proxies fetch for many readers).',
+    help: 'Also rate limit Umami /p/:slug hits, at the --rate-limit rate with buckets of their own (off by default: mail image proxies fetch for many readers).',
   }),
   pixelMailProxies: opt(T.Boolean({ default: false }), {
     flag: 'pixel-mail-proxies', env: ['FOOTFALL_PIXEL_MAIL_PROXIES'], kind: 'bool', shown: 'false',
@@ -250,6 +250,9 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   }
   if (config.flushSize > config.bufferMax)
     errors.push(`${nameOf('flushSize')} (${config.flushSize}) must not exceed ${nameOf('bufferMax')} (${config.bufferMax})`);
+  // The pixel limiter takes --rate-limit's rate (buckets of its own): with none, the flag would do nothing, silently.
+  if (config.rateLimitPixels && config.rateLimit === 'off')
+    errors.push(`${nameOf('rateLimitPixels')}: /p/:slug hits are limited at the ${nameOf('rateLimit')} rate, which is off: give it a rate, or leave ${nameOf('rateLimitPixels')} out`);
   const dataDirProblem = dataDirIssue(config.dataDir);
   if (dataDirProblem) errors.push(`${nameOf('dataDir')}: ${dataDirProblem}`);
   // Only whether it can be read: whether it is a MaxMind database is known once it is opened.

@@ -12,6 +12,7 @@ import { PRISME_GIF } from './gifs.ts';
 import { prismeAnswer, runGate } from './prisme-gate.ts';
 import { endsWithSlash, headerBytes, headerText, NotUtf8Error, pathOf, readBody, requestClientIp, strictSearchParams, type BodyRefusal } from './request-values.ts';
 import { prismeDocs } from './prisme-docs.ts';
+import { headerSafeUrl } from '../lib/header-safe-url.ts';
 
 export interface PrismeRouteDeps {
   prisme: PrismeContext;
@@ -121,6 +122,12 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     }
   };
 
+  /** A non-zero Content-Length, or none with a body: chunked (fasthttp's ContentLength() != 0). */
+  const declaresBody = (request: Request) => {
+    const length = request.headers.get('content-length');
+    return length === null ? request.body !== null : Number(length) !== 0;
+  };
+
   const page = (h: Headers) => headerText(h, 'x-prisme-referrer') || headerText(h, 'referer');
 
   const pageview = (request: Request, e: { headers: Headers; client: PrismeClient }) => {
@@ -153,7 +160,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     if (e.response) return e.response;
     const body = await prismeBody(c.request, e.headers);
     if (body instanceof Response) return body;
-    if (!customBodyTypeOk(c.request.headers.get('content-type'), body.text)) {
+    if (!customBodyTypeOk(c.request.headers.get('content-type'), declaresBody(c.request))) {
       d.drops.add('invalid-input');
       return prismeAnswer(400, e.headers, 'content type must be application/json');
     }
@@ -201,7 +208,8 @@ export function prismeRoutes(d: PrismeRouteDeps) {
       }
       // The visitor is on their way out: send them on even when the buffer is full (the drop is counted).
       await store(r);
-      e.headers.set('location', r.location!);
+      // The target is kept as normalised; the header takes it percent-encoded (a 500 otherwise).
+      e.headers.set('location', headerSafeUrl(r.location!));
       return prismeAnswer(302, e.headers);
     });
   }

@@ -19,7 +19,12 @@ export const NOSCRIPT_CACHE_CONTROL = 'no-store, no-cache, max-age=0, must-reval
 
 export type GateResult = { pass: true; headers: Headers; origin: string | null } | { pass: false; response: Response };
 
-/** An empty-bodied Prisme answer; 4xx carry X-Footfall-Reason (decisions.md). */
+/**
+ * An empty-bodied Prisme answer; 4xx carry X-Footfall-Reason (decisions.md). An empty one has no
+ * Content-Type, as upstream's: fasthttp writes the header only for a non-empty body or one set
+ * explicitly (its ResponseHeader.AppendBytes), so its `text/plain; charset=utf-8` default never
+ * goes out on an empty error.
+ */
 export function prismeAnswer(status: number, headers: Headers, reason?: string, body: string | Uint8Array | null = null): Response {
   if (reason) headers.set('x-footfall-reason', reasonHeader(reason));
   return new Response(body, { status, headers });

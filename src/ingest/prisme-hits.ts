@@ -10,6 +10,7 @@ import { uuidv7 } from '../lib/uuid.ts';
 import { isoTime } from '../lib/clock.ts';
 import { jsonTooDeep } from '../lib/json-depth.ts';
 import { readJsonObjectPrefix } from '../lib/json-object-prefix.ts';
+import { holdsExactNumbers, parseJsonExact } from '../lib/exact-json.ts';
 
 /** The client as every Prisme handler sees it. */
 export interface PrismeClient {
@@ -128,9 +129,13 @@ export function prismeCustom(
   return now ? custom(now) : ctx.sessions.waitForSession(device, page.path, ctx.eventsTimeoutMs, () => input.heldBytes?.() ?? 0).then(custom);
 }
 
-/** Prisme master: a custom event that declares a body must declare exactly `application/json` (checked before anything else). */
-export function customBodyTypeOk(contentType: string | null, body: string): boolean {
-  return body.length === 0 || contentType === 'application/json';
+/**
+ * Prisme master: a custom event that declares a body (a non-zero Content-Length, or a chunked
+ * one, even if it turns out empty) must declare exactly `application/json` (checked before
+ * anything else).
+ */
+export function customBodyTypeOk(contentType: string | null, declaresBody: boolean): boolean {
+  return !declaresBody || contentType === 'application/json';
 }
 
 /**
@@ -154,12 +159,15 @@ export function noscriptProps(params: URLSearchParams): { ok: true; properties: 
     if (jsonTooDeep(v)) return { ok: false, reason: `property ${name} is nested too deeply` };
     let parsed: unknown;
     try {
-      parsed = JSON.parse(v);
+      parsed = parseJsonExact(v);
     } catch {
       return { ok: false, reason: `property ${name} is not a JSON value` };
     }
     // defineProperty: a plain assignment to `__proto__` would set the prototype, not a property.
-    if (!Object.hasOwn(properties, name)) Object.defineProperty(properties, name, { value: parsed, enumerable: true, writable: true, configurable: true });
+    if (!Object.hasOwn(properties, name)) {
+      Object.defineProperty(properties, name, { value: parsed, enumerable: true, writable: true, configurable: true });
+      holdsExactNumbers(properties, parsed);
+    }
   }
   return { ok: true, properties };
 }

@@ -3,6 +3,7 @@
  * decoder reads one (Prisme master's custom-event properties): names must not repeat within an
  * object, nesting is bounded, and whatever follows the object's closing brace is not read.
  */
+import { parseJsonExact } from './exact-json.ts';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, MAX_JSON_DEPTH, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-depth.ts';
 
 export type JsonObjectPrefix =
@@ -86,7 +87,7 @@ export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): J
   // The scan only found the end and the names; the parse checks everything else (commas,
   // colons, literals, escapes, mismatched brackets).
   try {
-    return { ok: true, value: JSON.parse(text.slice(start, end)) as Record<string, unknown> };
+    return { ok: true, value: parseJsonExact(text.slice(start, end)) as Record<string, unknown> };
   } catch {
     return { ok: false, reason: 'malformed JSON' };
   }

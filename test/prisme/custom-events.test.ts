@@ -23,6 +23,20 @@ describe('POST /api/v1/events/custom/:name', () => {
     expect(p.deps.drops.get('no-session')).toBe(1);
   });
 
+  it('checks the content type of a chunked body even when it turns out empty, and takes an empty body declared by length 0 without one', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    const chunked = (headers: Record<string, string>) =>
+      p.request('/api/v1/events/custom/chunked', { method: 'POST', headers: p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...headers }), body: new ReadableStream({ start: (c) => c.close() }), duplex: 'half' } as RequestInit);
+    const untyped = await chunked({});
+    expect([untyped.status, untyped.headers.get('x-footfall-reason')]).toEqual([400, 'content type must be application/json']);
+    expect((await chunked({ 'content-type': 'text/plain' })).status).toBe(400);
+    expect((await chunked(json)).status).toBe(200);
+    expect((await p.post('/api/v1/events/custom/empty', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, 'content-length': '0' }))).status).toBe(200);
+    expect((await p.stored()).filter((e) => e.type === 'custom').map((e) => [e.name, e.properties])).toEqual([['chunked', {}], ['empty', {}]]);
+  });
+
   for (const body of ['{"a":', 'not json', '1.23', '"a string"', 'true', 'null', 'false', '[1]', '["foo",1,2,true]']) {
     it(`answers 400 to the body ${body}`, async () => {
       const p = prismeApp();

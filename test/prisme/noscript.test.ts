@@ -134,6 +134,23 @@ describe('GET /api/v1/noscript/events/outbound-links', () => {
     expect((await p.stored())[1]).toMatchObject({ type: 'outbound-link', target: 'https://www.example.com/page1', path: '/' });
   });
 
+  it('redirects to a target with characters beyond ASCII percent-encoded, and stores the click once', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.get('/api/v1/noscript/events/pageviews', img(ip, `${SITE}/`));
+    for (const [target, location] of [
+      ['https://x.example/€', 'https://x.example/%E2%82%AC'],
+      ['https://x.example/café?q=ü', 'https://x.example/caf%C3%A9?q=%C3%BC'],
+    ]) {
+      const res = await p.get(`/api/v1/noscript/events/outbound-links?url=${encodeURIComponent(target!)}`, img(ip, `${SITE}/`));
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(location!);
+      expect(res.headers.get('server')).toBe('prisme');
+    }
+    const clicks = (await p.stored()).filter((e) => e.type === 'outbound-link');
+    expect(clicks.map((e) => e.target)).toEqual(['https://x.example/€', 'https://x.example/café?q=ü']);
+  });
+
   it('finds the session on the site root for a deeper Referer or referrer query', async () => {
     const p = prismeApp();
     const ip = randomIp();

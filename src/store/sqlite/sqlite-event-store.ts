@@ -2,6 +2,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { CanonicalEvent } from '../../ingest/event.ts';
 import type { EventFilter, EventStore } from '../event-store.ts';
+import { hasExactNumbers, parseJsonExact } from '../../lib/exact-json.ts';
 
 /** Canonical field → column, in table order after id/ts. */
 const COLUMNS: [keyof CanonicalEvent, string][] = [
@@ -163,8 +164,17 @@ export function eventRow(e: CanonicalEvent): EventRow {
     e.referrer, e.referrerDomain, e.target, e.status, e.visitorId, e.sessionId, e.anonymousId, e.userId,
     e.browser, e.browserVersion, e.os, e.osVersion, e.device, e.country, e.region, e.city,
     e.utmSource, e.utmMedium, e.utmCampaign, e.utmTerm, e.utmContent,
-    e.properties, e.payload,
+    jsonColumn(e.properties), jsonColumn(e.payload),
   ];
+}
+
+/**
+ * A JSON column's value as the row carries it: the value itself, or its JSON text when it holds
+ * numbers kept as received (exact-json.ts): a row crosses to the writer thread as JSON, and
+ * parsing it there would turn `1e400` back into a double (then `null`).
+ */
+function jsonColumn(v: Record<string, unknown> | null): Record<string, unknown> | string | null {
+  return v !== null && hasExactNumbers(v) ? JSON.stringify(v) : v;
 }
 
 /** The last two values of a row are the JSON columns. */
@@ -173,7 +183,11 @@ const JSON_FROM = ROW_FIELDS.length - 2;
 function pushRow(out: (string | number | null)[], row: EventRow): void {
   out.push(row[0] as string, Date.parse(row[1] as string));
   for (let i = 2; i < JSON_FROM; i++) out.push(row[i] as string | number | null);
-  for (let i = JSON_FROM; i < row.length; i++) out.push(row[i] === null ? null : JSON.stringify(row[i]));
+  for (let i = JSON_FROM; i < row.length; i++) {
+    const v = row[i]!;
+    // A JSON column is an object or null; a string is its text already (jsonColumn).
+    out.push(v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
+  }
 }
 
 /** Index of ts in both of scan()'s selections. */
@@ -210,8 +224,9 @@ function rowToEvent(r: Value[]): CanonicalEvent {
     referrer: r[11], referrerDomain: r[12], target: r[13], status: r[14], visitorId: r[15], sessionId: r[16], anonymousId: r[17], userId: r[18],
     browser: r[19], browserVersion: r[20], os: r[21], osVersion: r[22], device: r[23], country: r[24], region: r[25], city: r[26],
     utmSource: r[27], utmMedium: r[28], utmCampaign: r[29], utmTerm: r[30], utmContent: r[31],
-    properties: r[32] === null ? null : JSON.parse(r[32] as string),
-    payload: r[33] === null ? null : JSON.parse(r[33] as string),
+    // Numbers a double cannot give back stay as stored (exact-json.ts): a CSV export writes them as sent.
+    properties: r[32] === null ? null : parseJsonExact(r[32] as string),
+    payload: r[33] === null ? null : parseJsonExact(r[33] as string),
   } as CanonicalEvent;
 }
 

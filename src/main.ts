@@ -39,8 +39,12 @@ const REQUEST_THREAD_BUSY_TIMEOUT_MS = 1000;
  * with its own 413 as its upstream words it (RudderStack's `request size exceeds max limit`,
  * Prisme's `Server: prisme` and CORS headers). Under Bun's cap a larger body got Bun's bare 413
  * instead, with no body and no CORS headers, so a browser SDK could not read it. A body no route
- * reads is not held in memory (Bun stops reading the socket), and every route that reads one
- * counts it as it arrives against its own limit and the body pools (request-values.ts).
+ * reads is not held in memory: Bun leaves it on the socket while the handler runs, and once the
+ * answer is sent reads the rest and throws it away (~0.3 s of CPU a GiB, what the client spent
+ * sending it). Every route that reads a body counts it as it arrives against its own limit and
+ * the body pools (request-values.ts); none falls back to Elysia's whole-body parsers. 20
+ * connections uploading 200 MB each (declared and chunked) to every kind of route kept the
+ * binary's RSS at 77–126 MB, the top being the ingest pool's 64 MiB of chunked bodies.
  */
 const MAX_REQUEST_BODY = 1024 * 1024 * 1024;
 

@@ -7,6 +7,7 @@ import type { ExportSlots } from './export-slots.ts';
 import type { Principal } from '../accounts/principal.ts';
 import { currentPrincipal } from '../accounts/authenticate.ts';
 import type { MetaStore } from '../store/meta-store.ts';
+import { exactJsonText } from '../lib/exact-json.ts';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
@@ -96,7 +97,7 @@ const FORMULA_START = /^(?:[\t\r\n]|\s*[=+\-@])/;
  */
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  let s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s = typeof v === 'object' ? (exactJsonText(v) ?? JSON.stringify(v)) : String(v);
   if (s === '') return '""';
   if (typeof v === 'string' && FORMULA_START.test(s)) s = "'" + s;
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;

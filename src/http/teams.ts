@@ -87,7 +87,8 @@ export function teamRoutes(ctx: ManagementContext) {
       {
         parse: umamiJsonBody,
         params: TeamParams,
-        body: t.Object({ userId: UuidBody(), role: AssignableTeamRoleSchema }),
+        // A user that exists: read as a path id is (a user made by an earlier release may have any hex id), not as a new record's id.
+        body: t.Object({ userId: UuidIn(), role: AssignableTeamRoleSchema }),
         detail: { summary: 'Add a member (team-owner, team-manager, admin; others join with the access code)', tags: ['Teams'], security: BEARER },
         response: { 200: Member, ...errorResponses(400, 401, 404, 413) },
       },

@@ -10,7 +10,7 @@ import { uuidv7 } from '../lib/uuid.ts';
 import { isoTime } from '../lib/clock.ts';
 import { jsonTooDeep } from '../lib/json-depth.ts';
 import { readJsonObjectPrefix } from '../lib/json-object-prefix.ts';
-import { holdsExactNumbers, parseJsonExact } from '../lib/exact-json.ts';
+import { compactJson, jsonNeedsExactText, keepExactText } from '../lib/exact-json.ts';
 
 /** The client as every Prisme handler sees it. */
 export interface PrismeClient {
@@ -153,21 +153,27 @@ export function customBodyProperties(body: string): ReturnType<PropertiesReader>
 /** Noscript custom props: every `prop-<name>` parameter; each value must be JSON text. First value of a name wins. */
 export function noscriptProps(params: URLSearchParams): { ok: true; properties: Record<string, unknown> } | { ok: false; reason: string } {
   const properties: Record<string, unknown> = {};
+  /** Values whose numbers need their text (exact-json.ts), compacted, by name. */
+  let exactTexts: Map<string, string> | null = null;
   for (const [k, v] of params) {
     if (!k.startsWith('prop-') || k.length === 5) continue;
     const name = k.slice(5);
     if (jsonTooDeep(v)) return { ok: false, reason: `property ${name} is nested too deeply` };
     let parsed: unknown;
     try {
-      parsed = parseJsonExact(v);
+      parsed = JSON.parse(v);
     } catch {
       return { ok: false, reason: `property ${name} is not a JSON value` };
     }
     // defineProperty: a plain assignment to `__proto__` would set the prototype, not a property.
     if (!Object.hasOwn(properties, name)) {
       Object.defineProperty(properties, name, { value: parsed, enumerable: true, writable: true, configurable: true });
-      holdsExactNumbers(properties, parsed);
+      if (jsonNeedsExactText(v)) (exactTexts ??= new Map()).set(name, compactJson(v));
     }
+  }
+  if (exactTexts) {
+    const texts = exactTexts;
+    keepExactText(properties, `{${Object.keys(properties).map((k) => `${JSON.stringify(k)}:${texts.get(k) ?? JSON.stringify(properties[k])}`).join(',')}}`);
   }
   return { ok: true, properties };
 }

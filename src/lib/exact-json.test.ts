@@ -1,40 +1,53 @@
 import { describe, expect, it } from 'bun:test';
-import { hasExactNumbers, holdsExactNumbers, parseJsonExact } from './exact-json.ts';
+import { compactJson, exactJsonText, jsonNeedsExactText, keepExactText, numberNeedsText, parseStoredJson } from './exact-json.ts';
 
-describe('parseJsonExact', () => {
-  it('parses as JSON.parse when every number comes back as written, marking nothing', () => {
-    const text = '{"a":1,"b":-2.5,"c":[true,null,"1e400"],"d":{"e":0.1},"f":123456789012345}';
-    const v = parseJsonExact(text);
-    expect(v).toEqual(JSON.parse(text));
-    expect(hasExactNumbers(v)).toBe(false);
+const needs = (token: string) => numberNeedsText(token, 0, token.length);
+
+describe('numberNeedsText', () => {
+  it('is false for numbers String() writes back as they were sent', () => {
+    for (const t of ['0', '7', '-3', '1.5', '-0.25', '123456789012345', '9007199254740991', '0.1', '0.000001']) expect([t, needs(t)]).toEqual([t, false]);
   });
 
-  it('keeps the text of numbers a double cannot give back, at any depth, and JSON.stringify writes them as received', () => {
-    const text = '{"big":1e400,"neg":-1e400,"id":12345678901234567890,"deep":{"list":[1,9007199254740993]},"plain":2}';
-    const v = parseJsonExact(text) as Record<string, unknown>;
-    expect(JSON.stringify(v)).toBe(text);
-    expect([hasExactNumbers(v), hasExactNumbers(v.deep), hasExactNumbers((v.deep as { list: unknown }).list)]).toEqual([true, true, true]);
-    expect(v.plain).toBe(2);
+  it('is true for numbers a double does not give back as sent: out of range, past its precision, or written another way', () => {
+    for (const t of ['1e400', '-1e400', '12345678901234567890', '9007199254740993', '12345678.123456789', '1.50', '1.0', '1E2', '2.5e-3', '-0', '-0.0', '1e21']) expect([t, needs(t)]).toEqual([t, true]);
+  });
+});
+
+describe('jsonNeedsExactText', () => {
+  it('looks at numbers only, never inside strings', () => {
+    expect(jsonNeedsExactText('{"id":"0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001","a":[1,2.5,-3],"s":"1e400 12345678901234567890"}')).toBe(false);
+    expect(jsonNeedsExactText('{"s":"a \\" 1e400","n":1e400}')).toBe(true);
+    expect(jsonNeedsExactText('[[[12345678901234567890]]]')).toBe(true);
   });
 
-  it('keeps an exponent form as written once any number needs its text', () => {
-    expect(JSON.stringify(parseJsonExact('{"a":1E2,"b":2.50e-3}'))).toBe('{"a":1E2,"b":2.50e-3}');
-    expect(JSON.stringify(parseJsonExact('1e400'))).toBe('1e400');
-    expect(hasExactNumbers(parseJsonExact('1e400'))).toBe(true);
+  it('scans 100,000 levels of nesting without a stack of its own', () => {
+    const deep = '['.repeat(100_000) + '1e400' + ']'.repeat(100_000);
+    expect(jsonNeedsExactText(deep)).toBe(true);
+    expect(compactJson(deep)).toBe(deep);
+  });
+});
+
+describe('compactJson', () => {
+  it('drops the white space between tokens and keeps strings and numbers exactly as written', () => {
+    expect(compactJson('{ "a b" : 1e400 ,\n\t"c":[ 1.50 , "x \\" y\\n" ]\r\n}')).toBe('{"a b":1e400,"c":[1.50,"x \\" y\\n"]}');
+    expect(compactJson('{"a":1}')).toBe('{"a":1}');
+  });
+});
+
+describe('exactJsonText and parseStoredJson', () => {
+  it('keeps a text only for the value it was kept for', () => {
+    const v = { big: Infinity };
+    expect(exactJsonText(v)).toBeUndefined();
+    keepExactText(v, '{"big":1e400}');
+    expect(exactJsonText(v)).toBe('{"big":1e400}');
+    expect(exactJsonText(null)).toBeUndefined();
+    expect(exactJsonText('{"big":1e400}')).toBeUndefined();
   });
 
-  it('throws on malformed JSON, as JSON.parse does', () => {
-    expect(() => parseJsonExact('{"a":1e400')).toThrow(SyntaxError);
-    expect(() => parseJsonExact('{"a":1}x')).toThrow(SyntaxError);
-  });
-
-  it('marks a container built around a parsed value that holds kept texts', () => {
-    const holder: Record<string, unknown> = { big: parseJsonExact('1e400') };
-    expect(hasExactNumbers(holder)).toBe(false);
-    holdsExactNumbers(holder, holder.big);
-    expect(hasExactNumbers(holder)).toBe(true);
-    const other = { small: 1 };
-    holdsExactNumbers(other, 1);
-    expect(hasExactNumbers(other)).toBe(false);
+  it('parses a stored column and keeps its text only when a number needs it', () => {
+    const exact = parseStoredJson('{"big":1e400,"n":1}');
+    expect(exact).toEqual({ big: Infinity, n: 1 });
+    expect(exactJsonText(exact)).toBe('{"big":1e400,"n":1}');
+    expect(exactJsonText(parseStoredJson('{"n":1,"s":"1e400"}'))).toBeUndefined();
   });
 });

@@ -1,48 +1,104 @@
 /**
- * @module parseJsonExact(text) → JSON.parse's value, except that a number whose text a double
- * cannot give back (`1e400`, `12345678901234567890`) is kept as that text (JSON.rawJSON), so that
- * JSON.stringify writes it as received; hasExactNumbers(value) says whether a value holds one.
+ * @module Numbers kept as sent. Prisme stores each custom-event property's raw JSON text; a
+ * double cannot give back every number's text (`1e400` parses to Infinity and is written `null`,
+ * `12345678901234567890` loses its last digits, `1.50` comes back `1.5`). A parsed value whose
+ * text held such a number keeps that text beside it (exactJsonText), compacted: JSON.stringify's
+ * copy of it would not be the number sent. Linear scans, no recursion and no JSON.parse reviver
+ * (one costs ~14× a plain parse and overflows the stack ~4,000 levels deep).
  */
 
-/** JSON.rawJSON and JSON.isRawJSON (ES2025's JSON.parse source text access; in Bun), which TypeScript's lib does not declare yet. */
-const RawJson = JSON as JSON & { rawJSON(text: string): object; isRawJSON(value: unknown): boolean };
+/** Parsed values and the exact text to store for each (only those that need one). */
+const EXACT_TEXT = new WeakMap<object, string>();
 
-/** Containers that hold a kept number text, at any depth. */
-const HOLDERS = new WeakSet<object>();
+/** The text to store for `value` instead of JSON.stringify's, if its numbers need their own. */
+export function exactJsonText(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null ? EXACT_TEXT.get(value) : undefined;
+}
+
+/** Records `text` (valid, compact JSON of `value`) as the text to store for `value`. */
+export function keepExactText(value: object, text: string): void {
+  EXACT_TEXT.set(value, text);
+}
+
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/** A character of a JSON number token: digits, sign, point, exponent. */
+export function isNumberChar(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || c === MINUS || c === 43 || c === DOT || c === 101 || c === 69;
+}
 
 /**
- * Could `text` hold a number a double does not give back? An exponent, or 16 digits in a row
- * (a double has 15–17 significant digits). Most bodies have neither, and are parsed at full speed.
+ * Whether the number token text[from, to) is not what String() writes for its value. An integer
+ * of up to 15 characters always comes back (but `-0`); only a point, an exponent or more
+ * characters are worth a conversion.
  */
-const MAYBE_INEXACT = /[0-9][eE][+-]?[0-9]|[0-9]{16}/;
-
-/**
- * Parses as JSON.parse does (and throws as it does). A number whose text is not what
- * JSON.stringify writes for its value (Prisme keeps each property's raw JSON text) becomes a
- * raw JSON value of its text: `{"big":1e400}` stays `{"big":1e400}`, where a double would make it
- * `{"big":null}`, and an id of 20 digits keeps its last ones. Every container holding one, up to
- * the top, is marked for hasExactNumbers().
- */
-export function parseJsonExact(text: string): unknown {
-  if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
-  return JSON.parse(text, function (this: object, _key: string, value: unknown, context?: { source?: string }) {
-    if (typeof value === 'number') {
-      const source = context?.source;
-      if (source === undefined || JSON.stringify(value) === source) return value;
-      HOLDERS.add(this);
-      return RawJson.rawJSON(source);
+export function numberNeedsText(text: string, from: number, to: number): boolean {
+  if (to - from <= 15) {
+    let plain = true;
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      if (c === DOT || c === 101 || c === 69) {
+        plain = false;
+        break;
+      }
     }
-    if (typeof value === 'object' && value !== null && HOLDERS.has(value)) HOLDERS.add(this);
-    return value;
-  });
+    if (plain) return to - from === 2 && text.charCodeAt(from) === MINUS && text.charCodeAt(from + 1) === ZERO;
+  }
+  const token = text.slice(from, to);
+  const n = Number(token);
+  return !Number.isFinite(n) || String(n) !== token;
 }
 
-/** Whether `value` (or anything in it) holds a number text parseJsonExact kept; JSON.stringify is then the only faithful copy of it. */
-export function hasExactNumbers(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (HOLDERS.has(value) || RawJson.isRawJSON(value));
+/** Whether valid JSON `text` holds a number that needs its text (numberNeedsText); strings are skipped. */
+export function jsonNeedsExactText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(text, i);
+    else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+      let j = i + 1;
+      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
+      if (numberNeedsText(text, i, j)) return true;
+      i = j - 1;
+    }
+  }
+  return false;
 }
 
-/** Marks `holder` as holding `value`'s kept number texts, if it has any (for containers built by hand around parsed values). */
-export function holdsExactNumbers(holder: object, value: unknown): void {
-  if (hasExactNumbers(value)) HOLDERS.add(holder);
+/** Valid JSON `text` without the white space between its tokens: strings and numbers as written, on one line (an NDJSON line holds it). */
+export function compactJson(text: string): string {
+  let out = '';
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(text, i);
+    else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      out += text.slice(run, i);
+      run = i + 1;
+    }
+  }
+  return run === 0 ? text : out + text.slice(run);
+}
+
+/** Index of the quote that closes the string opening at `open`. */
+function stringEnd(text: string, open: number): number {
+  let i = open + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i += 2;
+    else if (c === QUOTE) return i;
+    else i++;
+  }
+  return i;
+}
+
+/** JSON.parse of a stored JSON column, keeping its text when its numbers need it (it was stored compact). */
+export function parseStoredJson(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (typeof value === 'object' && value !== null && jsonNeedsExactText(text)) keepExactText(value, text);
+  return value;
 }

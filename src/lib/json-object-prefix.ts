@@ -3,7 +3,7 @@
  * decoder reads one (Prisme master's custom-event properties): names must not repeat within an
  * object, nesting is bounded, and whatever follows the object's closing brace is not read.
  */
-import { parseJsonExact } from './exact-json.ts';
+import { compactJson, isNumberChar, keepExactText, numberNeedsText } from './exact-json.ts';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, MAX_JSON_DEPTH, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-depth.ts';
 
 export type JsonObjectPrefix =
@@ -32,6 +32,8 @@ export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): J
   const isObject: boolean[] = [];
   const nameNext: boolean[] = [];
   let end = -1;
+  /** A number a double would not give back was seen (exact-json.ts): the object keeps its text. */
+  let exact = false;
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
@@ -81,17 +83,29 @@ export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): J
     } else if (c === COMMA) {
       const top = names.length - 1;
       if (isObject[top]) nameNext[top] = true;
+    } else if (!exact && (c === MINUS || (c >= ZERO && c <= NINE))) {
+      let j = i + 1;
+      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
+      exact = numberNeedsText(text, i, j);
+      i = j - 1;
     }
   }
   if (end < 0) return { ok: false, reason: 'malformed JSON' };
   // The scan only found the end and the names; the parse checks everything else (commas,
   // colons, literals, escapes, mismatched brackets).
   try {
-    return { ok: true, value: parseJsonExact(text.slice(start, end)) as Record<string, unknown> };
+    const json = text.slice(start, end);
+    const value = JSON.parse(json) as Record<string, unknown>;
+    if (exact) keepExactText(value, compactJson(json));
+    return { ok: true, value };
   } catch {
     return { ok: false, reason: 'malformed JSON' };
   }
 }
+
+const MINUS = 45;
+const ZERO = 48;
+const NINE = 57;
 
 function isJsonSpace(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;

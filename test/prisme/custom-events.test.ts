@@ -157,6 +157,25 @@ describe('POST /api/v1/events/custom/:name', () => {
     expect(braces!.properties).toEqual({});
   });
 
+  it('stores property numbers as they were sent, even those a double cannot hold, and reads back deep bodies that hold them', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    const body = '{ "big": 1e400, "id": 12345678901234567890, "price": 1.50, "uuid": "0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001" }';
+    expect((await p.post('/api/v1/events/custom/exact', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), body)).status).toBe(200);
+    // 6,000 levels (the depth limit is 10,000), a number that needs its text at the bottom.
+    const deep = `{"uuid":"4e3a-9e3","deep":${'['.repeat(6000)}1e400${']'.repeat(6000)}}`;
+    expect((await p.post('/api/v1/events/custom/deep', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), deep)).status).toBe(200);
+    await p.buffer.flush();
+    const raw = async (format: string) => (await p.request(`/api/websites/${p.website.id}/export?format=${format}`, { headers: { authorization: p.adminAuth } })).text();
+    const ndjson = (await raw('ndjson')).trimEnd().split('\n');
+    expect(ndjson[1]).toContain('"properties":{"big":1e400,"id":12345678901234567890,"price":1.50,"uuid":"0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001"}');
+    expect(ndjson[2]).toContain(`"properties":${deep}`);
+    const csv = await raw('csv');
+    expect(csv).toContain('"{""big"":1e400,""id"":12345678901234567890,""price"":1.50,');
+    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
+  });
+
   it('finds the page from Referer, without a trailing slash, with the client of the session', async () => {
     const p = prismeApp();
     const ip = randomIp();

@@ -178,6 +178,15 @@ describe('the RudderStack HTTP API', () => {
     expect((await r.stored()).map((e) => e.anonymousId)).toEqual(['after']);
   });
 
+  it('reads back, as the CSV export does, a message nested 6,000 deep whose ids hold digit-e-digit runs', async () => {
+    const r = rudderApp();
+    const deep = `{"anonymousId":"a1","messageId":"0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001","event":"Deep","properties":{"tree":${'['.repeat(6000)}1${']'.repeat(6000)}}}`;
+    expect((await r.api('track', deep)).status).toBe(200);
+    const [e] = await r.stored();
+    expect(e).toMatchObject({ name: 'Deep', anonymousId: 'a1' });
+    expect(JSON.stringify(e!.properties)).toBe(`{"tree":${'['.repeat(6000)}1${']'.repeat(6000)}}`);
+  });
+
   it('answers 400 to a message without anonymousId or userId', async () => {
     const r = rudderApp();
     const res = await r.api('track', { event: 'x', anonymousId: '  ' });

@@ -7,6 +7,7 @@
 import type { CanonicalEvent } from '../ingest/event.ts';
 import { isDeferred, type PendingEvent } from '../ingest/pending-event.ts';
 import { jsonBytes, VALUE_BYTES } from '../lib/json-bytes.ts';
+import { exactJsonText } from '../lib/exact-json.ts';
 
 /**
  * The fixed part of an item: the object, its ids, times and short texts (browser, country…).
@@ -27,7 +28,8 @@ function canonicalBytes(e: CanonicalEvent): number {
   return ITEM_BYTES + len(e.name) + len(e.url) + len(e.hostname) + len(e.path) + len(e.query) + len(e.referrer) + len(e.referrerDomain)
     + len(e.target) + len(e.visitorId) + len(e.anonymousId) + len(e.userId)
     + len(e.utmSource) + len(e.utmMedium) + len(e.utmCampaign) + len(e.utmTerm) + len(e.utmContent)
-    + (e.properties === null || inPayload(e) ? 0 : jsonBytes(e.properties)) + (e.payload === null ? 0 : jsonBytes(e.payload));
+    + (e.properties === null || inPayload(e) ? 0 : jsonBytes(e.properties) + (exactJsonText(e.properties)?.length ?? 0))
+    + (e.payload === null ? 0 : jsonBytes(e.payload));
 }
 
 /** A RudderStack event's properties are its message's `properties` or `traits`: held once, counted once. */

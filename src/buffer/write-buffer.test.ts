@@ -9,6 +9,7 @@ import type { DropTally } from '../ingest/drop-reasons.ts';
 import type { PendingEvent } from '../ingest/pending-event.ts';
 import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 import { ITEM_BYTES, pendingBytes } from './pending-bytes.ts';
+import { readJsonObjectPrefix } from '../lib/json-object-prefix.ts';
 import { jsonBytes } from '../lib/json-bytes.ts';
 
 function sqliteBuffer(over: Partial<ConstructorParameters<typeof WriteBuffer>[0]> = {}) {
@@ -380,6 +381,10 @@ describe('WriteBuffer', () => {
     expect(base).toBeGreaterThan(ITEM_BYTES);
     expect(pendingBytes({ ...e, url: e.url + 'x'.repeat(10_000) })).toBe(base + 10_000);
     expect(pendingBytes({ ...e, properties: { k: 'v'.repeat(1000) } })).toBe(base + jsonBytes({ k: 'v'.repeat(1000) }));
+    // Properties that keep their text for their numbers (exact-json.ts) hold that text as well.
+    const exact = readJsonObjectPrefix(`{"p":1.50,"k":"${'v'.repeat(1000)}"}`);
+    if (!exact.ok) throw new Error('test body refused');
+    expect(pendingBytes({ ...e, properties: exact.value })).toBe(base + jsonBytes(exact.value) + `{"p":1.50,"k":"${'v'.repeat(1000)}"}`.length);
     // An object and an array (96 each), a key (32 + 2), a string (16 + 2), two primitives (16 each).
     expect(jsonBytes({ ab: ['cd', 1, null] })).toBe(96 + 34 + 96 + 18 + 16 + 16);
     let deep: unknown = 'leaf';

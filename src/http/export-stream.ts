@@ -69,7 +69,17 @@ export function exportResponsesDoc(of: 'one' | 'admins' = 'one'): Record<string,
  * object field by field, and an export is ~1M of these.
  */
 export function ndjsonLine(e: CanonicalEvent): string {
-  return JSON.stringify({
+  const exact = exactJsonText(e.properties);
+  if (exact === undefined) return JSON.stringify(lineFields(e, e.properties ?? null, e.payload ?? null)) + '\n';
+  // Properties whose numbers keep their text (exact-json.ts): that text, as scanNdjson writes the
+  // column. The two JSON fields come last: written as null, then cut off and written again.
+  const line = JSON.stringify(lineFields(e, null, null));
+  return `${line.slice(0, -JSON_FIELDS_AS_NULL.length)},"properties":${exact},"payload":${JSON.stringify(e.payload ?? null)}}\n`;
+}
+const JSON_FIELDS_AS_NULL = ',"properties":null,"payload":null}';
+
+function lineFields(e: CanonicalEvent, properties: unknown, payload: unknown): Record<keyof CanonicalEvent, unknown> {
+  return {
     id: e.id, timestamp: e.timestamp, source: e.source, type: e.type, websiteId: e.websiteId ?? null, pixelId: e.pixelId ?? null,
     name: e.name ?? null, url: e.url ?? null, hostname: e.hostname ?? null, path: e.path ?? null, query: e.query ?? null,
     referrer: e.referrer ?? null, referrerDomain: e.referrerDomain ?? null, target: e.target ?? null, status: e.status ?? null,
@@ -77,8 +87,8 @@ export function ndjsonLine(e: CanonicalEvent): string {
     browser: e.browser ?? null, browserVersion: e.browserVersion ?? null, os: e.os ?? null, osVersion: e.osVersion ?? null,
     device: e.device ?? null, country: e.country ?? null, region: e.region ?? null, city: e.city ?? null,
     utmSource: e.utmSource ?? null, utmMedium: e.utmMedium ?? null, utmCampaign: e.utmCampaign ?? null, utmTerm: e.utmTerm ?? null,
-    utmContent: e.utmContent ?? null, properties: e.properties ?? null, payload: e.payload ?? null,
-  } satisfies Record<keyof CanonicalEvent, unknown>) + '\n';
+    utmContent: e.utmContent ?? null, properties, payload,
+  };
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;

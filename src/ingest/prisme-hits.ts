@@ -168,6 +168,7 @@ export function noscriptProps(params: URLSearchParams): { ok: true; properties: 
     // defineProperty: a plain assignment to `__proto__` would set the prototype, not a property.
     if (!Object.hasOwn(properties, name)) {
       Object.defineProperty(properties, name, { value: parsed, enumerable: true, writable: true, configurable: true });
+      // Kept as its text, a value keeps all of it, repeated names inside included: Prisme stores each value's text as given.
       if (jsonNeedsExactText(v)) (exactTexts ??= new Map()).set(name, compactJson(v));
     }
   }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'bun:test';
 import type { EventStore } from '../../src/store/event-store.ts';
 import { makeEvent, T0 } from '../helpers/events.ts';
 import { ndjsonLine } from '../../src/http/export-stream.ts';
+import { readJsonObjectPrefix } from '../../src/lib/json-object-prefix.ts';
 
 export function eventStoreContract(name: string, open: () => Promise<EventStore>): void {
   describe(`EventStore contract: ${name}`, () => {
@@ -28,6 +29,10 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       );
       // Times before 1970 (negative ms), the last millisecond of a year, a whole second, and
       // one a store may not be able to write itself (year 10000; no clock gives one).
+      // Prisme properties whose numbers keep their text (exact-json.ts): as sent, in both writers.
+      const exact = readJsonObjectPrefix('{ "big": 1e400, "id": 12345678901234567890, "p": 1.50, "t": "x" }');
+      if (!exact.ok) throw new Error('test body refused');
+      events.push(makeEvent(12, { properties: exact.value, payload: { anonymousId: 'a', properties: { payload: 1 } } }), makeEvent(13, { properties: exact.value }));
       events.push(
         makeEvent(7, { timestamp: '1969-12-31T23:59:59.999Z' }), makeEvent(8, { timestamp: '2026-12-31T23:59:59.999Z' }), makeEvent(9, { timestamp: '2026-01-01T00:00:00.000Z' }),
         makeEvent(10, { timestamp: '0001-02-03T04:05:06.007Z' }), makeEvent(11, { timestamp: '1900-01-01T00:00:00.001Z' }),
@@ -47,6 +52,7 @@ export function eventStoreContract(name: string, open: () => Promise<EventStore>
       for (const piece of pieces) expect(piece.endsWith('\n')).toBe(true);
       expect(pieces.join('')).toBe(await expectedText());
       expect(pieces.join('').split('\n').length - 1).toBe(events.length);
+      expect(pieces.join('')).toContain('"properties":{"big":1e400,"id":12345678901234567890,"p":1.50,"t":"x"},"payload":{"anonymousId":"a","properties":{"payload":1}}}\n');
       // A page holding a time out of the store's own range is written all the same.
       await store.insertBatch([makeEvent(12, { timestamp: '+010000-01-01T00:00:00.000Z', name: 'far \u2028 future' })]);
       pieces = await writtenPieces();

@@ -8,6 +8,7 @@
  */
 
 import { detach } from './detach.ts';
+import { BACKSLASH, QUOTE } from './json-depth.ts';
 
 /** Parsed values and the exact text to store for each (only those that need one). */
 const EXACT_TEXT = new WeakMap<object, string>();
@@ -26,8 +27,11 @@ const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
-const QUOTE = 34;
-const BACKSLASH = 92;
+
+/** A character that starts a JSON number token (outside strings): a minus or a digit. */
+export function isNumberStart(c: number): boolean {
+  return c === MINUS || (c >= ZERO && c <= NINE);
+}
 
 /** A character of a JSON number token: digits, sign, point, exponent. */
 export function isNumberChar(c: number): boolean {
@@ -61,7 +65,7 @@ export function jsonNeedsExactText(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) i = stringEnd(text, i);
-    else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+    else if (isNumberStart(c)) {
       let j = i + 1;
       while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
       if (numberNeedsText(text, i, j)) return true;

@@ -3,7 +3,7 @@
  * decoder reads one (Prisme master's custom-event properties): names must not repeat within an
  * object, nesting is bounded, and whatever follows the object's closing brace is not read.
  */
-import { compactJson, isNumberChar, keepExactText, numberNeedsText } from './exact-json.ts';
+import { compactJson, isNumberChar, isNumberStart, keepExactText, numberNeedsText } from './exact-json.ts';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, MAX_JSON_DEPTH, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-depth.ts';
 
 export type JsonObjectPrefix =
@@ -83,7 +83,7 @@ export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): J
     } else if (c === COMMA) {
       const top = names.length - 1;
       if (isObject[top]) nameNext[top] = true;
-    } else if (!exact && (c === MINUS || (c >= ZERO && c <= NINE))) {
+    } else if (!exact && isNumberStart(c)) {
       let j = i + 1;
       while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
       exact = numberNeedsText(text, i, j);
@@ -102,10 +102,6 @@ export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): J
     return { ok: false, reason: 'malformed JSON' };
   }
 }
-
-const MINUS = 45;
-const ZERO = 48;
-const NINE = 57;
 
 function isJsonSpace(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;

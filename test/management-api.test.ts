@@ -312,8 +312,10 @@ describe('methods a route does not have', () => {
       ['PATCH', `/api/pixels/${id}`, 'DELETE, GET, HEAD, POST'],
       ['POST', `/api/pixels/${id}/export`, 'GET, HEAD'],
       ['DELETE', '/api/auth/login', 'POST'],
-      // the static route, not /api/teams/:teamId beside it
+      // the static route, not /api/teams/:teamId beside it, whose own methods these are
       ['PUT', '/api/teams/join', 'POST'],
+      ['GET', '/api/teams/join', 'POST'],
+      ['DELETE', '/api/teams/join', 'POST'],
     ] as const) {
       const res = await request(path, { method });
       expect(res.status).toBe(405);

@@ -10,6 +10,8 @@
  *   route reads or writes: only `application/json` is kept where it is one of them;
  * - parameters with a JSON-Schema `examples` array where OpenAPI wants a map of Example
  *   Objects: the first becomes the parameter's `example`;
+ * - request bodies marked `additionalProperties: false`, where the server drops unknown keys
+ *   (as Umami does) instead of refusing them: the mark goes;
  * - integers shown as `anyOf: [numeric string, integer]` (Elysia's coercion, with a
  *   contradictory default of 0), in parameters and in every body and answer schema (an error's
  *   `status`, the metrics' counters): the integer schema alone, as clients send and get it.
@@ -40,7 +42,10 @@ export function tidyOpenApi(source: Json): Json {
       const op = item[method];
       if (!isObject(op)) continue;
       if (Array.isArray(op.parameters)) for (const p of op.parameters) if (isObject(p)) tidyParameter(p);
-      if (isObject(op.requestBody)) jsonOnly(op.requestBody);
+      if (isObject(op.requestBody)) {
+        jsonOnly(op.requestBody);
+        op.requestBody = unknownKeysDropped(op.requestBody);
+      }
       if (isObject(op.responses)) {
         for (const [status, r] of Object.entries(op.responses)) if (isObject(r)) tidyResponse(status, r);
         const unauthorized = op.responses['401'];
@@ -71,6 +76,19 @@ function withoutNumericString(s: Json): Json {
   const merged: Json = {};
   for (const [k, v] of Object.entries(s)) if (k !== 'anyOf' && v !== undefined) merged[k] = v;
   return { ...merged, ...others[0] };
+}
+
+/**
+ * A request body's schemas without `additionalProperties: false`: the server drops a body's
+ * unknown keys, as Umami does (zod strips them), and a client or proxy generated from the
+ * document would otherwise refuse requests the server takes.
+ */
+function unknownKeysDropped<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(unknownKeysDropped) as T;
+  if (!isObject(node)) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) if (!(k === 'additionalProperties' && v === false)) out[k] = unknownKeysDropped(v);
+  return out as T;
 }
 
 /** withoutNumericString() everywhere below `node`. */

@@ -5,6 +5,7 @@ import {
 } from '../accounts/teams.ts';
 import { listTeamWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
+import { staticRouteOtherMethod } from './umami-api-headers.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
   AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidBody, UuidIn, UuidParam, Website, websiteJson,
@@ -43,6 +44,11 @@ export function teamRoutes(ctx: ManagementContext) {
       },
       response: { 200: Member, ...errorResponses(400, 401, 404, 413, 429) },
     })
+    // Next.js routes /api/teams/join (a static route) before /api/teams/[teamId], so the methods
+    // only the latter has get 405 there; without these a GET or DELETE reached /api/teams/:teamId
+    // (400 Invalid UUID). Hidden, they are left out of the Allow lists (routeMethods) too.
+    .get('/api/teams/join', ({ request }) => staticRouteOtherMethod(request, ['POST']), { parse: 'none', detail: { hide: true } })
+    .delete('/api/teams/join', ({ request }) => staticRouteOtherMethod(request, ['POST']), { parse: 'none', detail: { hide: true } })
     .get(
       '/api/teams/:teamId',
       ({ headers, params }) => {

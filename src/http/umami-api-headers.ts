@@ -52,6 +52,16 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
   return withApiHeaders(notFound());
 }
 
+/**
+ * A method a static management route does not take, where a route with a parameter in its place
+ * (`/api/teams/:teamId` beside `/api/teams/join`) would otherwise take it: a preflight's 204, or
+ * 405 with Allow, both with Umami's headers, as Next.js answers.
+ */
+export function staticRouteOtherMethod(request: Request, methods: string[]): Response {
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
+  return methodNotAllowed(methods, UMAMI_API_HEADERS);
+}
+
 /** A route that exists for other methods: Next.js answers 405, empty, with Allow. */
 function methodNotAllowed(methods: string[], headers: Readonly<Record<string, string>> = {}): Response {
   return new Response(null, { status: 405, headers: { ...headers, allow: methods.join(', ') } });
@@ -70,11 +80,12 @@ function pixelUnrouted(method: string, path: string, notFound: () => Response, a
 
 /**
  * Path → the methods routes declare for it, from the app's route list (`:param` matches one
- * segment, `*` the rest). Routes for any method (Elysia's ALL) are left out: they answer every method.
+ * segment, `*` the rest). Routes for any method (Elysia's ALL) are left out: they answer every
+ * method; so are hidden ones (the 405s a static route declares for its parameter twin's methods).
  */
-export function routeMethods(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+export function routeMethods(routes: readonly { method: string; path: string; hooks?: { detail?: { hide?: boolean } } }[]): (path: string) => string[] {
   const table = routes
-    .filter((r) => r.method !== 'ALL')
+    .filter((r) => r.method !== 'ALL' && r.hooks?.detail?.hide !== true)
     .map((r) => {
       const segments = r.path.split('/');
       return {

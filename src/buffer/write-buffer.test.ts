@@ -205,6 +205,24 @@ describe('WriteBuffer', () => {
     }
   });
 
+  it('retries a failed write after its backoff, not at the next interval tick, so a full buffer takes events again at once', async () => {
+    const store = flakyStore(1);
+    // An interval of a minute: only the retry's own timer can write within this test.
+    const buffer = new WriteBuffer({ store, flushSize: 5, flushIntervalMs: 60_000, maxEvents: 5, durable: false, retryBaseMs: 5, retryMaxMs: 5 });
+    buffer.start();
+    try {
+      for (let i = 0; i < 5; i++) expect(buffer.submit(makeEvent(i))).toBe('ok');
+      expect(buffer.submit(makeEvent(5))).toBe('full');
+      // The full batch went out at once and failed; the retry follows ~5 ms later.
+      const until = performance.now() + 5_000;
+      while (store.rows.length < 5 && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+      expect([store.calls, store.rows.length]).toEqual([2, 5]);
+      expect(buffer.submit(makeEvent(6))).toBe('ok');
+    } finally {
+      expect(await buffer.drain(5_000)).toBe(0);
+    }
+  });
+
   it('says when flushes start failing and when they recover', async () => {
     const lines: string[] = [];
     const record = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);

@@ -145,6 +145,8 @@ export class WriteBuffer {
   private waitingBytes = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private lateTimer: ReturnType<typeof setInterval> | null = null;
+  /** The next try after a failed write (failed()). */
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** close(): the store is gone; nothing more is sent to it. */
   private discarding = false;
   /** When a failed batch may go again, on the monotonic clock (a wall clock set back would stall the retries). */
@@ -457,7 +459,16 @@ export class WriteBuffer {
     this.opts.log?.error('flush failed; batch kept for retry', {
       events: events.length, retryInMs: delay, failures: this.stats.flushFailures, error: String(err),
     });
-    if (!this.timer) setTimeout(() => void this.flush(), delay).unref?.();
+    // The retry is armed whatever else runs: waiting for the next --flush-interval tick instead
+    // left a full buffer refusing events for up to that interval (a minute, if so configured)
+    // after the database took writes again. Once the interval runs, a retry writes as a tick does.
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.timer) void this.flush();
+      else if (this.pending.length) void this.write();
+    }, delay);
+    this.retryTimer.unref?.();
   }
 
   /** How many of the pending events the next batch takes: MAX_BATCH at most, and MAX_BATCH_BYTES after its first. */
@@ -495,7 +506,8 @@ export class WriteBuffer {
   private stopTimers(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.lateTimer) clearInterval(this.lateTimer);
-    this.timer = this.lateTimer = null;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timer = this.lateTimer = this.retryTimer = null;
   }
 
   /**

@@ -1,5 +1,6 @@
 /** @module Canonical events → a streamed NDJSON or CSV (RFC 4180) download, pulled on demand so memory stays constant. */
 import { t } from 'elysia';
+import type { Server } from 'bun';
 import { EVENT_FIELDS, type CanonicalEvent } from '../ingest/event.ts';
 import type { EventFilter, EventStore } from '../store/event-store.ts';
 import { ApiError, ErrorBody } from './errors.ts';
@@ -170,6 +171,7 @@ function whileAllowed(ctx: { meta: MetaStore; clock: () => number }, principal: 
 export function exportAnswer(
   ctx: { events: EventStore; exports: ExportSlots; meta: MetaStore; clock: () => number },
   request: Request,
+  server: Server<unknown> | null,
   principal: Principal,
   query: { format?: ExportFormat; startAt?: number; endAt?: number },
   scope: { filter: Pick<EventFilter, 'websiteId' | 'pixelId' | 'unassigned'>; kind: string; id: string },
@@ -177,6 +179,10 @@ export function exportAnswer(
 ): Response {
   const format = query.format ?? 'ndjson';
   const done = exportSlot(ctx, request, principal);
+  // Bun ends a connection idle for 30 s (Elysia's idleTimeout), a streamed answer its client has
+  // stopped reading included: a client pausing once (curl --limit-rate reads in bursts) lost its
+  // export. The export's own rate check (EXPORT_RATE) decides instead.
+  server?.timeout(request, 0);
   const lines = exportLines(ctx.events, { ...scope.filter, startAt: query.startAt, endAt: query.endAt }, format);
   const filename = exportFilename(scope.kind, scope.id, format, query.startAt, query.endAt);
   return exportResponse(lines, format, filename, done, EXPORT_RATE, whileAllowed(ctx, principal, may));

@@ -15,11 +15,11 @@ function adminOnly(p: Principal): void {
 export function exportRoutes(ctx: ManagementContext) {
   return new Elysia().get(
     '/api/websites/:websiteId/export',
-    ({ headers, params, query, request }) => {
+    ({ headers, params, query, request, server }) => {
       checkExportQuery(request, query);
       const principal = requirePrincipal(ctx, headers.authorization);
       const w = viewableWebsite(ctx, principal, params.websiteId, true);
-      return exportAnswer(ctx, request, principal, query, { filter: { websiteId: w.id }, kind: 'website', id: w.id }, (now) => viewableWebsite(ctx, now, w.id, true));
+      return exportAnswer(ctx, request, server, principal, query, { filter: { websiteId: w.id }, kind: 'website', id: w.id }, (now) => viewableWebsite(ctx, now, w.id, true));
     },
     {
       params: UuidParam('websiteId'),
@@ -38,11 +38,11 @@ export function exportRoutes(ctx: ManagementContext) {
     },
   ).get(
     '/api/events/unassigned/export',
-    ({ headers, query, request }) => {
+    ({ headers, query, request, server }) => {
       checkExportQuery(request, query);
       const principal = requirePrincipal(ctx, headers.authorization);
       adminOnly(principal);
-      return exportAnswer(ctx, request, principal, query, { filter: { unassigned: true }, kind: 'unassigned', id: 'events' }, adminOnly);
+      return exportAnswer(ctx, request, server, principal, query, { filter: { unassigned: true }, kind: 'unassigned', id: 'events' }, adminOnly);
     },
     {
       query: ExportQuery,

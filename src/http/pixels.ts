@@ -84,11 +84,11 @@ export function pixelRoutes(ctx: ManagementContext) {
     )
     .get(
       '/api/pixels/:pixelId/export',
-      ({ headers, params, query, request }) => {
+      ({ headers, params, query, request, server }) => {
         checkExportQuery(request, query);
         const principal = me(headers.authorization);
         const px = viewablePixel(ctx, principal, params.pixelId, true);
-        return exportAnswer(ctx, request, principal, query, { filter: { pixelId: px.id }, kind: 'pixel', id: px.id }, (now) => viewablePixel(ctx, now, px.id, true));
+        return exportAnswer(ctx, request, server, principal, query, { filter: { pixelId: px.id }, kind: 'pixel', id: px.id }, (now) => viewablePixel(ctx, now, px.id, true));
       },
       {
         params: PixelParams,

@@ -47,8 +47,8 @@ export function teamRoutes(ctx: ManagementContext) {
     // Next.js routes /api/teams/join (a static route) before /api/teams/[teamId], so the methods
     // only the latter has get 405 there; without these a GET or DELETE reached /api/teams/:teamId
     // (400 Invalid UUID). Hidden, they are left out of the Allow lists (routeMethods) too.
-    .get('/api/teams/join', ({ request }) => staticRouteOtherMethod(request, ['POST']), { parse: 'none', detail: { hide: true } })
-    .delete('/api/teams/join', ({ request }) => staticRouteOtherMethod(request, ['POST']), { parse: 'none', detail: { hide: true } })
+    .get('/api/teams/join', () => staticRouteOtherMethod(['POST']), { parse: 'none', detail: { hide: true } })
+    .delete('/api/teams/join', () => staticRouteOtherMethod(['POST']), { parse: 'none', detail: { hide: true } })
     .get(
       '/api/teams/:teamId',
       ({ headers, params }) => {

@@ -54,11 +54,10 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
 
 /**
  * A method a static management route does not take, where a route with a parameter in its place
- * (`/api/teams/:teamId` beside `/api/teams/join`) would otherwise take it: a preflight's 204, or
- * 405 with Allow, both with Umami's headers, as Next.js answers.
+ * (`/api/teams/:teamId` beside `/api/teams/join`) would otherwise take it: 405 with Allow and
+ * Umami's headers, as Next.js answers. (A preflight never gets here: unrouted() answers it.)
  */
-export function staticRouteOtherMethod(request: Request, methods: string[]): Response {
-  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
+export function staticRouteOtherMethod(methods: string[]): Response {
   return methodNotAllowed(methods, UMAMI_API_HEADERS);
 }
 

@@ -525,8 +525,13 @@ async function shutdown(
   fileLost?: { fate: string; waiting: number },
 ): Promise<number> {
   // Give in-flight requests a moment to finish answering, then cut idle keep-alive connections.
+  // Requests still waiting for their commit (--ack durable, the database not taking writes) get
+  // their 503 + Retry-After first, instead of a reset connection: their events stay queued and
+  // are written by the drain below, as every late ack's are.
   if (server) {
-    await Promise.race([server.stop(false), Bun.sleep(2_000)]);
+    const stopped = server.stop(false);
+    await Promise.race([stopped, Bun.sleep(2_000)]);
+    if (buffer.answerWaitingLate() > 0) await Promise.race([stopped, Bun.sleep(500)]);
     void server.stop(true);
   }
   if (fileLost) {

@@ -489,6 +489,18 @@ export class WriteBuffer {
   }
 
   /**
+   * Answers every durable ack still waiting 'late' (503: not acknowledged; the event stays queued
+   * and is still written), for a shutdown that is about to cut their connections. Returns how many.
+   */
+  answerWaitingLate(): number {
+    const w = this.waiters;
+    const n = w.length - this.waiterHead;
+    while (this.waiterHead < w.length) w[this.waiterHead++]!.resolve('late');
+    this.compactWaiters();
+    return n;
+  }
+
+  /**
    * Refuses new events and sends nothing more to the store (it is gone: see main.ts); what is
    * held stays unwritten. The durable acks still waiting are answered 'late' (503) at once: a
    * batch already with the store may still commit, but into a file no path leads to, and its
@@ -498,9 +510,7 @@ export class WriteBuffer {
     this.closed = true;
     this.discarding = true;
     this.stopTimers();
-    const w = this.waiters;
-    while (this.waiterHead < w.length) w[this.waiterHead++]!.resolve('late');
-    this.compactWaiters();
+    this.answerWaitingLate();
   }
 
   private stopTimers(): void {

@@ -77,6 +77,30 @@ describe('shutdown of dist/footfall', () => {
     expect(ff.log()).not.toContain("could not save the day's salt");
   });
 
+  it('answers 503 with Retry-After, not a reset, to a durable request still waiting for its commit at SIGTERM, then stores its event', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--ack', 'durable']);
+    // One pageview first, stored: the day's salt is saved with the first one, before the lock.
+    expect(await burst(ff.url, 1, 1)).toBe(1);
+    const locker = new Database(join(ff.dataDir, 'footfall.db'));
+    locker.exec('BEGIN IMMEDIATE');
+    try {
+      const waiting = Array.from({ length: 3 }, (_, i) =>
+        fetch(`${ff.url}/api/v1/events/pageviews`, {
+          method: 'POST',
+          headers: { origin: SITE, 'x-prisme-referrer': `${SITE}/waiting/${i}`, 'x-forwarded-for': `198.19.0.${i}`, 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0' },
+        }).then((r) => `${r.status} retry-after ${r.headers.get('retry-after')}`, (e: Error) => e.name));
+      // The three wait for a commit the lock holds back (up to 10 s); SIGTERM comes meanwhile.
+      await Bun.sleep(300);
+      ff.proc.kill('SIGTERM');
+      expect(await Promise.all(waiting)).toEqual(Array(3).fill('503 retry-after 1'));
+    } finally {
+      locker.exec('COMMIT');
+      locker.close();
+    }
+    expect(await ff.proc.exited).toBe(0);
+    expect(rows(ff.dataDir)).toBe(4);
+  });
+
   it('stores every event on a machine without the source tree it was built from (its writer thread is embedded)', async () => {
     const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '50ms']);
     const acked = await burst(ff.url, 200, 8);

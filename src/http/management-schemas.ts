@@ -22,16 +22,19 @@ export const AssignableTeamRoleSchema = t.Union([t.Literal('team-manager'), t.Li
 });
 
 // ------------------------------------------------------------------ params and paging
+/** A `format: 'uuid'` string (with `pattern` too, if given) that validation hands on in lower case. */
+const lowerCaseUuid = (description?: string, pattern?: string) =>
+  t
+    .Transform(t.String({ format: 'uuid', description, ...(pattern ? { pattern } : {}), examples: ['0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001'] }))
+    .Decode((v) => v.toLowerCase())
+    .Encode((v) => v);
+
 /**
  * A UUID the client sends (path or body), read in lower case: Umami keeps ids in PostgreSQL's
  * uuid type, which compares them case-insensitively and answers in lower case, so
  * `…/B154D949-…` names the same pixel as `…/b154d949-…` and cannot create a second one.
  */
-export const UuidIn = (description?: string) =>
-  t
-    .Transform(t.String({ format: 'uuid', description, examples: ['0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001'] }))
-    .Decode((v) => v.toLowerCase())
-    .Encode((v) => v);
+export const UuidIn = (description?: string) => lowerCaseUuid(description);
 
 const ZOD_UUID = '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$';
 
@@ -43,11 +46,7 @@ const ZOD_UUID = '^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0
  * whose id no other Umami client could read, beside the one of the bare UUID. Path ids keep
  * that looser check, as PostgreSQL's uuid type reads them in Umami (any hex digits: not found).
  */
-export const UuidBody = (description?: string) =>
-  t
-    .Transform(t.String({ format: 'uuid', pattern: ZOD_UUID, description, examples: ['0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001'] }))
-    .Decode((v) => v.toLowerCase())
-    .Encode((v) => v);
+export const UuidBody = (description?: string) => lowerCaseUuid(description, ZOD_UUID);
 
 export function UuidParam<K extends string>(name: K) {
   return t.Object({ [name]: UuidIn() } as Record<K, ReturnType<typeof UuidIn>>);

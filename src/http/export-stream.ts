@@ -70,12 +70,13 @@ export function exportResponsesDoc(of: 'one' | 'admins' = 'one'): Record<string,
  * object field by field, and an export is ~1M of these.
  */
 export function ndjsonLine(e: CanonicalEvent): string {
-  const exact = exactJsonText(e.properties);
-  if (exact === undefined) return JSON.stringify(lineFields(e, e.properties ?? null, e.payload ?? null)) + '\n';
-  // Properties whose numbers keep their text (exact-json.ts): that text, as scanNdjson writes the
+  const properties = exactJsonText(e.properties);
+  const payload = exactJsonText(e.payload);
+  if (properties === undefined && payload === undefined) return JSON.stringify(lineFields(e, e.properties ?? null, e.payload ?? null)) + '\n';
+  // JSON fields whose numbers keep their text (exact-json.ts): that text, as scanNdjson writes the
   // column. The two JSON fields come last: written as null, then cut off and written again.
   const line = JSON.stringify(lineFields(e, null, null));
-  return `${line.slice(0, -JSON_FIELDS_AS_NULL.length)},"properties":${exact},"payload":${JSON.stringify(e.payload ?? null)}}\n`;
+  return `${line.slice(0, -JSON_FIELDS_AS_NULL.length)},"properties":${properties ?? JSON.stringify(e.properties ?? null)},"payload":${payload ?? JSON.stringify(e.payload ?? null)}}\n`;
 }
 const JSON_FIELDS_AS_NULL = ',"properties":null,"payload":null}';
 

@@ -19,7 +19,7 @@ import { RUDDER_GIF } from './gifs.ts';
 import { decodeUtf8, endsWithSlash, INGEST_BODIES, pathOf, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
-import { jsonTooDeep } from '../lib/json-depth.ts';
+import { parseJsonKeepingNumbers } from '../lib/exact-json.ts';
 
 export interface RudderRouteDeps {
   /** Write key → website id, or null when no website has it. */
@@ -277,14 +277,13 @@ async function readJsonBody(request: Request): Promise<unknown | 'too-large' | '
   return parseJsonText(body.text);
 }
 
-/** JSON.parse, but 'invalid' for malformed text or nesting deeper than Go's decoder takes (json-depth.ts). */
+/**
+ * JSON.parse, but 'invalid' for malformed text or nesting deeper than Go's decoder takes
+ * (json-depth.ts), and numbers a double cannot give back kept as sent (exact-json.ts).
+ */
 function parseJsonText(text: string): unknown | 'invalid' {
-  if (jsonTooDeep(text)) return 'invalid';
-  try {
-    return JSON.parse(text);
-  } catch {
-    return 'invalid';
-  }
+  const parsed = parseJsonKeepingNumbers(text);
+  return parsed === null ? 'invalid' : parsed.value;
 }
 
 

@@ -5,6 +5,7 @@ import { liftRudderFields, urlParts } from './rudder-lift.ts';
 import type { JsonObject } from './sjson-path.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { uuidv7 } from '../lib/uuid.ts';
+import { isRawNumber } from '../lib/exact-json.ts';
 import { isoTime } from '../lib/clock.ts';
 
 export const RUDDER_TYPES = ['page', 'track', 'identify', 'screen', 'group', 'alias'] as const;
@@ -14,8 +15,9 @@ export function isRudderType(t: unknown): t is RudderType {
   return typeof t === 'string' && (RUDDER_TYPES as readonly string[]).includes(t);
 }
 
-const obj = (v: unknown): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : null);
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+const obj = (v: unknown): JsonObject | null => (typeof v === 'object' && v !== null && !Array.isArray(v) && !isRawNumber(v) ? (v as JsonObject) : null);
+/** A string, or a number as it was sent (a RawNumber's text is the one a double could not give back). */
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : isRawNumber(v) ? v.rawJSON : null);
 
 export interface RudderEnrichment {
   websiteId: string;

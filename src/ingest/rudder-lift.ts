@@ -1,4 +1,5 @@
 /** @module A mapped RudderStack message → the canonical event columns it carries (strings or null). */
+import { isRawNumber } from '../lib/exact-json.ts';
 import { detach } from '../lib/detach.ts';
 import type { JsonObject } from './sjson-path.ts';
 import { gjsonString } from './rudder-message.ts';
@@ -36,7 +37,7 @@ function idText(v: unknown): string | null {
 }
 
 function obj(v: unknown): JsonObject | null {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : null;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isRawNumber(v) ? (v as JsonObject) : null;
 }
 
 /**

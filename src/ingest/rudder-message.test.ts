@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
-import { addServerFields, hasIdentity, pixelQueryToMessage, rudderId, sanitizeUnicode, type PixelType } from './rudder-message.ts';
+import { addServerFields, formatFloatF, gjsonString, hasIdentity, pixelQueryToMessage, rudderId, sanitizeUnicode, type PixelType } from './rudder-message.ts';
+import { parseJsonKeepingNumbers } from '../lib/exact-json.ts';
 import { liftRudderFields } from './rudder-lift.ts';
 
 const NOW = Date.UTC(2024, 0, 2, 3, 4, 5, 600);
@@ -91,6 +92,20 @@ describe('query decoding and the rest of the mapping', () => {
   it('keeps __proto__ as a plain key', () => expect(body('__proto__.x=1')).toBe(',"__proto__":{"x":"1"}'));
   it('drops a non-numeric key into an array and caps padding', () => {
     expect(body('a.0=x&a.b=y&b.99999=z')).toBe(',"a":["x"]');
+  });
+});
+
+describe('gjsonString', () => {
+  it('reads a number as gjson does: an integer as sent, any other as Go formats a float, never with an exponent', () => {
+    const m = parseJsonKeepingNumbers('{"a":12345678901234567890,"b":-0,"c":1.50,"d":1e21,"e":2.5e-7,"f":1e400,"g":42,"h":0.1,"i":[1.50]}')!.value as Record<string, unknown>;
+    expect(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((k) => gjsonString(m[k]))).toEqual([
+      '12345678901234567890', '-0', '1.5', '1000000000000000000000', '0.00000025', '+Inf', '42', '0.1', '[1.50]',
+    ]);
+    expect([gjsonString(1e21), gjsonString(-1.5e-7), gjsonString(true), gjsonString(null), gjsonString('x')]).toEqual(['1000000000000000000000', '-0.00000015', 'true', '', 'x']);
+  });
+
+  it('formats floats as strconv.FormatFloat(n, \'f\', -1, 64)', () => {
+    expect([1.5, 1.2345e25, 1e-7, -Infinity, NaN, 123.456].map(formatFloatF)).toEqual(['1.5', '12345000000000000000000000', '0.0000001', '-Inf', 'NaN', '123.456']);
   });
 });
 

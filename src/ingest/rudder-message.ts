@@ -1,4 +1,5 @@
 /** @module RudderStack pixel query string → the event message upstream builds, plus the fields its gateway adds. */
+import { isRawNumber } from '../lib/exact-json.ts';
 import { formatUuid, uuidv4 } from '../lib/uuid.ts';
 import { truncateIp } from '../lib/ip.ts';
 import { parseGoQuery, queryGet } from './go-query.ts';
@@ -109,12 +110,39 @@ function isPrintableAscii(c: number): boolean {
  * What upstream reads with `gjson.Get(payload, key).String()`: strings as they are, missing or
  * null as '', containers as their JSON text (upstream: sjson's compact text, same content).
  */
-/** A message field as gjson's String() reads it: numbers and booleans as their text, objects and arrays as JSON. */
+/**
+ * A message field as gjson's String() reads it: booleans as their text, objects and arrays as
+ * JSON, an integer as sent (a 20-digit id kept as a RawNumber too), any other number as Go's
+ * FormatFloat(n, 'f', -1, 64) writes it (no exponent).
+ */
 export function gjsonString(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
+  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? String(v) : formatFloatF(v);
+  if (isRawNumber(v)) return INTEGER_TEXT.test(v.rawJSON) ? v.rawJSON : formatFloatF(Number(v.rawJSON));
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
+}
+const INTEGER_TEXT = /^-?[0-9]+$/;
+
+/** Go's strconv.FormatFloat(n, 'f', -1, 64): the shortest digits that read back as n, never an exponent. */
+export function formatFloatF(n: number): string {
+  if (n === Infinity) return '+Inf';
+  if (n === -Infinity) return '-Inf';
+  if (Number.isNaN(n)) return 'NaN';
+  const s = String(n);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  const sign = s[0] === '-' ? '-' : '';
+  const mantissa = s.slice(sign.length, e);
+  const exp = Number(s.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  // The point sits after the first digit; the exponent moves it.
+  const point = 1 + exp;
+  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
+  if (point <= 0) return sign + '0.' + '0'.repeat(-point) + digits;
+  return sign + digits.slice(0, point) + '.' + digits.slice(point);
 }
 
 const MD5_OUT = new Uint8Array(16); // reused: formatUuid copies the bytes out at once

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { compactJson, exactJsonText, jsonNeedsExactText, keepExactText, numberNeedsText, parseStoredJson } from './exact-json.ts';
+import { compactJson, exactJsonText, holdsRawNumbers, isRawNumber, jsonNeedsExactText, keepExactText, numberNeedsText, parseJsonKeepingNumbers, parseStoredJson } from './exact-json.ts';
 
 const needs = (token: string) => numberNeedsText(token, 0, token.length);
 
@@ -44,10 +44,56 @@ describe('exactJsonText and parseStoredJson', () => {
     expect(exactJsonText('{"big":1e400}')).toBeUndefined();
   });
 
-  it('parses a stored column and keeps its text only when a number needs it', () => {
+  it('parses a stored column and keeps its text, numbers as stored', () => {
     const exact = parseStoredJson('{"big":1e400,"n":1}');
     expect(exact).toEqual({ big: Infinity, n: 1 });
     expect(exactJsonText(exact)).toBe('{"big":1e400,"n":1}');
-    expect(exactJsonText(parseStoredJson('{"n":1,"s":"1e400"}'))).toBeUndefined();
+    expect(exactJsonText(parseStoredJson('{"n":1,"s":"1e400"}'))).toBe('{"n":1,"s":"1e400"}');
+    expect(exactJsonText(parseStoredJson('"text"'))).toBeUndefined();
+  });
+});
+
+describe('parseJsonKeepingNumbers', () => {
+  const value = (text: string) => parseJsonKeepingNumbers(text)!.value as Record<string, unknown>;
+
+  it('parses as JSON.parse does when every number comes back from a double, marking nothing', () => {
+    const text = '{"id":"0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001","n":[1,2.5,-3],"s":"1e400 12345678901234567890","o":{"t":true}}';
+    const v = value(text);
+    expect(v).toEqual(JSON.parse(text));
+    expect(holdsRawNumbers(v)).toBe(false);
+    expect(JSON.stringify(v)).toBe(text);
+  });
+
+  it('keeps each number a double cannot give back as sent, and marks every container above one', () => {
+    const text = '{"a":{"order_id":12345678901234567890,"ok":1},"b":[1.50,{"x":1e400}],"c":{"n":2},"z":-0}';
+    const v = value(text);
+    expect(JSON.stringify(v)).toBe(text);
+    const a = v.a as Record<string, unknown>;
+    expect(isRawNumber(a.order_id)).toBe(true);
+    expect(a.ok).toBe(1);
+    expect([holdsRawNumbers(v), holdsRawNumbers(a), holdsRawNumbers(v.b), holdsRawNumbers((v.b as object[])[1]), holdsRawNumbers(v.c)]).toEqual([true, true, true, true, false]);
+  });
+
+  it('leaves strings alone, even one that looks like the tag it uses', () => {
+    const text = '{"s":"\\u0000x:1","t":"\\u0000","n":12345678901234567890,"__proto__":1.50}';
+    const v = value(text);
+    expect(v.s).toBe('\u0000x:1');
+    expect(v.t).toBe('\u0000');
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(JSON.stringify(v)).toBe(text);
+  });
+
+  it('refuses malformed text and text nested deeper than the limit, and keeps a bare value as JSON.parse reads it', () => {
+    expect(parseJsonKeepingNumbers('{"a":1.50.3}')).toBeNull();
+    expect(parseJsonKeepingNumbers('{"a":')).toBeNull();
+    expect(parseJsonKeepingNumbers('[[[1]]]', 2)).toBeNull();
+    expect(JSON.stringify(parseJsonKeepingNumbers('[[1e400]]', 2)!.value)).toBe('[[1e400]]');
+    expect(parseJsonKeepingNumbers('null')).toEqual({ value: null });
+    expect(parseJsonKeepingNumbers('12345678901234567890')).toEqual({ value: 12345678901234567890 });
+  });
+
+  it('walks 9,000 levels of nesting without a stack of its own', () => {
+    const deep = '{"a":' + '['.repeat(9000) + '12345678901234567890' + ']'.repeat(9000) + '}';
+    expect(JSON.stringify(parseJsonKeepingNumbers(deep)!.value)).toBe(deep);
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'bun:test';
 import { gzipSync } from 'node:zlib';
 import { WEBSITE_ID, rudderApp } from '../helpers/rudder.ts';
 import { stuckDurableBuffer } from '../helpers/test-app.ts';
+import { csvField, ndjsonLine } from '../../src/http/export-stream.ts';
+import { rudderId } from '../../src/ingest/rudder-message.ts';
 
 /** Counts the events the app builds (each parses its user agent once): whether a batch was built, and how far. */
 function countBuilds(r: ReturnType<typeof rudderApp>, onBuild?: (n: number) => void): { n: number } {
@@ -79,6 +81,29 @@ describe('the RudderStack HTTP API', () => {
     expect([b!.userId, b!.anonymousId, b!.visitorId]).toEqual(['true', '987', '987']);
     // The payload keeps the values as sent.
     expect(a!.payload).toMatchObject({ userId: 12345 });
+  });
+
+  it('stores numbers a double cannot hold exactly as sent, in the payload, the properties and the id columns, as rudder-server keeps its raw bytes', async () => {
+    const r = rudderApp();
+    const props = '{"order_id":12345678901234567890,"revenue":10.50,"big":1e400,"items":[{"sku":9007199254740993}],"n":1}';
+    const body = `{"userId":98765432109876543210,"event":"Order Completed","properties":${props},"context":{"sessionId":17329873459823450001}}`;
+    expect((await r.api('track', body)).status).toBe(200);
+    expect((await r.api('batch', `{"batch":[{"type":"page","anonymousId":-0,"name":"Home","properties":{"price":19.90}}]}`)).status).toBe(200);
+    const [track, page] = await r.stored();
+    expect([track!.userId, track!.visitorId, track!.sessionId]).toEqual(['98765432109876543210', '98765432109876543210', '17329873459823450001']);
+    // rudderId hashes the id's text as sent (gjson's String()), not a rounded double's.
+    expect((track!.payload as Record<string, unknown>).rudderId).toBe(rudderId('98765432109876543210', ''));
+    expect(page!.anonymousId).toBe('-0');
+    const lines: string[] = [];
+    for await (const l of r.events.scanNdjson!({})) lines.push(l);
+    expect(lines[0]).toContain(`"properties":${props}`);
+    expect(lines[0]).toContain('"payload":{"userId":98765432109876543210,');
+    expect(lines[1]).toContain('"properties":{"price":19.90}');
+    expect(lines[1]).toContain('"anonymousId":-0,');
+    // The CSV export reads each event back from its row; its numbers keep their texts there too.
+    expect(csvField(track!.properties)).toBe(`"${props.replaceAll('"', '""')}"`);
+    expect(csvField(track!.payload)).toContain('98765432109876543210');
+    expect(ndjsonLine(track!)).toBe(lines[0]!);
   });
 
   it('stores nothing of a batch when one message has no id', async () => {

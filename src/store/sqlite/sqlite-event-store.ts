@@ -2,7 +2,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { CanonicalEvent } from '../../ingest/event.ts';
 import type { EventFilter, EventStore } from '../event-store.ts';
-import { exactJsonText, parseStoredJson } from '../../lib/exact-json.ts';
+import { exactJsonText, holdsRawNumbers, parseStoredJson } from '../../lib/exact-json.ts';
 
 /** Canonical field → column, in table order after id/ts. */
 const COLUMNS: [keyof CanonicalEvent, string][] = [
@@ -174,7 +174,9 @@ export function eventRow(e: CanonicalEvent): EventRow {
  * JSON.stringify there would write `1e400` as `null`.
  */
 function jsonColumn(v: Record<string, unknown> | null): Record<string, unknown> | string | null {
-  return v === null ? null : (exactJsonText(v) ?? v);
+  if (v === null) return null;
+  // A value holding RawNumbers (a RudderStack message) is written here, where they are still raw.
+  return exactJsonText(v) ?? (holdsRawNumbers(v) ? JSON.stringify(v) : v);
 }
 
 /** The last two values of a row are the JSON columns. */
@@ -224,11 +226,10 @@ function rowToEvent(r: Value[]): CanonicalEvent {
     referrer: r[11], referrerDomain: r[12], target: r[13], status: r[14], visitorId: r[15], sessionId: r[16], anonymousId: r[17], userId: r[18],
     browser: r[19], browserVersion: r[20], os: r[21], osVersion: r[22], device: r[23], country: r[24], region: r[25], city: r[26],
     utmSource: r[27], utmMedium: r[28], utmCampaign: r[29], utmTerm: r[30], utmContent: r[31],
-    // A Prisme event's properties keep their stored text when a double cannot give back one of
-    // their numbers (exact-json.ts): the CSV export writes that text. Other JSON columns were
-    // written by JSON.stringify, whose numbers always come back.
-    properties: r[32] === null ? null : r[2] === 'prisme' ? parseStoredJson(r[32] as string) : JSON.parse(r[32] as string),
-    payload: r[33] === null ? null : JSON.parse(r[33] as string),
+    // The JSON columns keep their stored text (exact-json.ts), which holds the numbers a double
+    // cannot give back (Prisme properties, RudderStack messages): the CSV export writes that text.
+    properties: r[32] === null ? null : parseStoredJson(r[32] as string),
+    payload: r[33] === null ? null : parseStoredJson(r[33] as string),
   } as CanonicalEvent;
 }
 

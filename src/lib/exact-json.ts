@@ -62,17 +62,29 @@ export function numberNeedsText(text: string, from: number, to: number): boolean
 
 /** Whether valid JSON `text` holds a number that needs its text (numberNeedsText); strings are skipped. */
 export function jsonNeedsExactText(text: string): boolean {
+  let found = false;
+  eachExactNumber(text, () => (found = true));
+  return found;
+}
+
+/** Calls `found(from, to)` for each number token of JSON `text` (outside strings) that needs its text, until it returns true. */
+function eachExactNumber(text: string, found: (from: number, to: number) => boolean | void): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) i = stringEnd(text, i);
     else if (isNumberStart(c)) {
-      let j = i + 1;
-      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
-      if (numberNeedsText(text, i, j)) return true;
+      const j = numberEnd(text, i);
+      if (numberNeedsText(text, i, j) && found(i, j)) return;
       i = j - 1;
     }
   }
-  return false;
+}
+
+/** Index just past the number token starting at `from`. */
+function numberEnd(text: string, from: number): number {
+  let j = from + 1;
+  while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
+  return j;
 }
 
 /**
@@ -186,8 +198,7 @@ function scanJson(text: string, maxDepth: number): 'too-deep' | 'exact-numbers' 
       if (++depth > maxDepth) return 'too-deep';
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--;
     else if (!exact && isNumberStart(c)) {
-      let j = i + 1;
-      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
+      const j = numberEnd(text, i);
       exact = numberNeedsText(text, i, j);
       i = j - 1;
     }
@@ -206,19 +217,10 @@ function parseWithRawNumbers(text: string): unknown {
   const parsedTag = JSON.parse(`"${tag}"`) as string;
   const parts: string[] = [];
   let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) i = stringEnd(text, i);
-    else if (isNumberStart(c)) {
-      let j = i + 1;
-      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
-      if (numberNeedsText(text, i, j)) {
-        parts.push(text.slice(run, i), '"', tag, text.slice(i, j), '"');
-        run = j;
-      }
-      i = j - 1;
-    }
-  }
+  eachExactNumber(text, (from, to) => {
+    parts.push(text.slice(run, from), '"', tag, text.slice(from, to), '"');
+    run = to;
+  });
   parts.push(text.slice(run));
   const value = JSON.parse(parts.join('')) as object;
   const nodes: object[] = [value];

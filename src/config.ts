@@ -47,7 +47,7 @@ export const ConfigSchema = T.Object({
   }),
   trustProxy: opt(T.Boolean({ default: false }), {
     flag: 'trust-proxy', env: ['FOOTFALL_TRUST_PROXY', 'PRISME_TRUST_PROXY', 'PRISME_PROXY_TRUST'], kind: 'bool', shown: 'false',
-    help: 'Read the client address from --proxy-header (right-most address not in --trusted-proxies).',
+    help: 'Read the client address from --proxy-header when the TCP peer is in --trusted-proxies (right-most address not in them; a peer that is not is the client).',
   }),
   proxyHeader: opt(T.String({ default: 'X-Forwarded-For', minLength: 1, pattern: '^[A-Za-z0-9-]+$' }), {
     flag: 'proxy-header', env: ['FOOTFALL_PROXY_HEADER', 'PRISME_PROXY_HEADER', 'PRISME_PROXY_HEADER_XFORWARDEDFOR'], kind: 'string', shown: 'X-Forwarded-For',

@@ -10,6 +10,21 @@ describe('clientIp', () => {
     expect(clientIp(untrusting, '203.0.113.9', '8.8.8.8')).toBe('203.0.113.9');
   });
 
+  it('takes the TCP peer as the client when it is no trusted proxy, whatever header it sends', () => {
+    expect(clientIp(trusting, '192.0.2.2', '81.2.69.142')).toBe('192.0.2.2');
+    expect(clientIp(trusting, '2001:db8::9', '81.2.69.142')).toBe('2001:db8::9');
+    expect(clientIp(trusting, '::ffff:192.0.2.2', '81.2.69.142')).toBe('192.0.2.2');
+    expect(clientIp(trusting, '::ffff:10.0.0.7', '81.2.69.142')).toBe('81.2.69.142');
+  });
+
+  it('stops at an entry that is no address: nothing left of it was written by a proxy that knew the client', () => {
+    expect(clientIp(trusting, '127.0.0.1', '81.2.69.142, unknown')).toBe('127.0.0.1');
+    expect(clientIp(trusting, '127.0.0.1', '81.2.69.142, unknown, 10.0.0.3')).toBe('127.0.0.1');
+    expect(clientIp(trusting, '127.0.0.1', '81.2.69.142, 256.1.1.1')).toBe('127.0.0.1');
+    // Empty entries say nothing and are passed over.
+    expect(clientIp(trusting, '127.0.0.1', '81.2.69.142, ,')).toBe('81.2.69.142');
+  });
+
   it('takes the right-most address that is not a trusted proxy', () => {
     expect(clientIp(trusting, '127.0.0.1', '8.8.8.8')).toBe('8.8.8.8');
     expect(clientIp(trusting, '127.0.0.1', '1.1.1.1, 8.8.8.8, 10.0.0.2')).toBe('8.8.8.8');
@@ -67,8 +82,10 @@ describe('clientIpFromHeader', () => {
       // The general rule, entry by entry (what clientIp did before the fast path).
       let expected: string | null = null;
       for (const raw of header.split(',').reverse()) {
+        if (raw.trim() === '') continue;
         const candidate = generalCandidate(raw);
-        if (candidate && !LOOPBACK_AND_PRIVATE.some((c) => inCidr(c, candidate))) {
+        if (!candidate) break;
+        if (!LOOPBACK_AND_PRIVATE.some((c) => inCidr(c, candidate))) {
           expected = candidate;
           break;
         }

@@ -34,9 +34,20 @@ function trustedV4(policy: ClientIpPolicy, v: number): boolean {
   return false;
 }
 
+/** Whether a (normalised) address is one of --trusted-proxies. */
+export function isTrustedProxy(policy: ClientIpPolicy, address: string): boolean {
+  const v4 = ipv4Number(address, 0, address.length);
+  if (v4 >= 0) return trustedV4(policy, v4);
+  const bytes = ipBytes(address);
+  return bytes !== null && policy.trusted.some((c) => cidrContains(c, bytes));
+}
+
 /**
  * The client address the proxy header names (the rule below), or null when it names none and the
  * TCP peer stands. The common case — plain IPv4 entries — allocates nothing but the result.
+ * An entry that is no address (`unknown`, a typo) ends the walk: what stands left of it was
+ * written by no proxy that could name the client, so nothing there can be trusted. Empty
+ * entries (`a,,b`, a trailing comma) say nothing and are passed over.
  */
 export function clientIpFromHeader(policy: ClientIpPolicy, headerValue: string): string | null {
   let end = headerValue.length;
@@ -49,11 +60,12 @@ export function clientIpFromHeader(policy: ClientIpPolicy, headerValue: string):
     const v4 = ipv4Number(headerValue, from, to);
     if (v4 >= 0) {
       if (!trustedV4(policy, v4)) return from === 0 && to === headerValue.length ? headerValue : headerValue.slice(from, to);
-    } else {
+    } else if (to > from) {
       // IPv6, a port, brackets, ::ffff: forms or garbage: the general rule for this entry.
       const candidate = stripPort(normaliseIp(headerValue.slice(from, to)));
       const bytes = ipBytes(candidate);
-      if (bytes && !policy.trusted.some((c) => cidrContains(c, bytes))) return candidate;
+      if (bytes === null) return null;
+      if (!policy.trusted.some((c) => cidrContains(c, bytes))) return candidate;
     }
     end = comma;
   }
@@ -61,13 +73,18 @@ export function clientIpFromHeader(policy: ClientIpPolicy, headerValue: string):
 }
 
 /**
- * Walks the header right to left (the right end is what our own proxy appended, the left end is
- * whatever the client claimed) and takes the first address that is not a trusted proxy. With no
- * valid candidate, the TCP peer: Prisme would return the raw header, which is spoofable and makes
- * header-less clients share one bucket.
+ * Walks the chain right to left — the TCP peer, then the header's entries (the right end is what
+ * our own proxy appended, the left end is whatever the client claimed) — and takes the first
+ * address that is not a trusted proxy. So a peer that is no trusted proxy is the client, whatever
+ * header it sends: with --trust-proxy on a server that clients can also reach directly (one
+ * listening on every interface), a header from them would otherwise name any address they like
+ * and dodge the limiter and the login throttle. With no valid candidate, the TCP peer: Prisme
+ * would return the raw header, which is spoofable and makes header-less clients share one bucket.
  */
 export function clientIp(policy: ClientIpPolicy, peer: string, headerValue: string | null): string {
-  return (policy.trustProxy && headerValue && clientIpFromHeader(policy, headerValue)) || normaliseIp(peer);
+  const p = normaliseIp(peer);
+  if (!policy.trustProxy || !headerValue || !isTrustedProxy(policy, p)) return p;
+  return clientIpFromHeader(policy, headerValue) ?? p;
 }
 
 /** "1.2.3.4:5678" → "1.2.3.4", "[::1]:80" → "::1"; a bare IPv6 address is left alone. */

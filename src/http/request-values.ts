@@ -1,21 +1,15 @@
 /** @module Turning a Request into the plain values handlers take: client address, bounded UTF-8 body. */
 import type { Server } from 'bun';
-import { clientIpFromHeader, type ClientIpPolicy } from './client-ip.ts';
-import { normaliseIp } from '../lib/ip.ts';
+import { clientIp, type ClientIpPolicy } from './client-ip.ts';
 
 /** The TCP peer, or loopback for in-process requests (tests call app.handle with no server). */
 export function peerAddress(server: Server<unknown> | null | undefined, request: Request): string {
   return server?.requestIP(request)?.address ?? '127.0.0.1';
 }
 
-/** clientIp() for a request; the TCP peer is asked for only when the proxy header names no client. */
+/** clientIp() for a request. */
 export function requestClientIp(policy: ClientIpPolicy, server: Server<unknown> | null | undefined, request: Request): string {
-  if (policy.trustProxy) {
-    const header = request.headers.get(policy.header);
-    const fromHeader = header ? clientIpFromHeader(policy, header) : null;
-    if (fromHeader) return fromHeader;
-  }
-  return normaliseIp(peerAddress(server, request));
+  return clientIp(policy, peerAddress(server, request), policy.trustProxy ? request.headers.get(policy.header) : null);
 }
 
 /**

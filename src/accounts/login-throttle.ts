@@ -2,7 +2,7 @@
 import type { Clock } from '../lib/clock.ts';
 import { Lru } from '../lib/lru.ts';
 import { takeToken, type BucketPolicy } from '../limit/token-bucket.ts';
-import { ipBytes } from '../lib/ip.ts';
+import { clientKey } from '../lib/ip.ts';
 
 export interface LoginThrottleOptions {
   clock: Clock;
@@ -36,10 +36,7 @@ interface Bucket {
  * a /64 key would let one subscriber act as 256 clients). An IPv4-mapped address counts as its IPv4.
  */
 export function throttleClient(ip: string): string {
-  const b = ip.includes(':') ? ipBytes(ip) : null;
-  if (!b) return ip;
-  if (b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0)) return b.subarray(12).join('.');
-  return Buffer.from(b.subarray(0, 7)).toString('hex') + '/56';
+  return clientKey(ip, 56);
 }
 
 /**

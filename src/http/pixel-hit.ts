@@ -6,7 +6,7 @@ import type { DropCounter } from '../ingest/drop-reasons.ts';
 import { deferPixelHit, type PixelHitDeps } from '../ingest/pixel-hit.ts';
 import { clientHintsFrom } from '../ingest/user-agent.ts';
 import type { Clock } from '../lib/clock.ts';
-import type { Limiter } from '../limit/limiter.ts';
+import { limiterKey, type Limiter } from '../limit/limiter.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { ApiError, ErrorBody, errorResponse } from './errors.ts';
@@ -72,7 +72,7 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
     if (endsWithSlash(request.url)) return toCanonicalPath(request.url);
     const ip = requestClientIp(d.ipPolicy, server, request);
     if (d.limiter) {
-      const r = d.limiter.take(ip);
+      const r = d.limiter.take(limiterKey(ip));
       if (!r.allowed) {
         d.drops.add('rate-limited');
         return errorResponse(new ApiError('too-many-requests', undefined, {}, { 'retry-after': String(r.retryAfterS) }));

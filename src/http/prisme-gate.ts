@@ -1,5 +1,5 @@
 /** @module The chain in front of every Prisme events route: CORS → limiter → origin (noscript: from Referer) — upstream's order. */
-import type { Limiter } from '../limit/limiter.ts';
+import { limiterKey, type Limiter } from '../limit/limiter.ts';
 import type { OriginRegistry } from '../ingest/origin-registry.ts';
 import type { DropCounter } from '../ingest/drop-reasons.ts';
 import { uuidv4 } from '../lib/uuid.ts';
@@ -78,7 +78,7 @@ export function runGate(d: GateDeps, request: Request, ip: string, noscript: boo
     }
   }
   if (d.limiter) {
-    const r = d.limiter.take(ip);
+    const r = d.limiter.take(limiterKey(ip));
     if (!r.allowed) {
       d.drops.add('rate-limited');
       headers.set('retry-after', String(r.retryAfterS));

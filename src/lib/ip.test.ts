@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { cidrContains, ipBytes, parseCidr, truncateIp } from './ip.ts';
+import { cidrContains, clientKey, ipBytes, parseCidr, truncateIp } from './ip.ts';
 
 describe('ip helpers', () => {
   it('matches IPv4 and IPv6 addresses against CIDRs', () => {
@@ -24,6 +24,20 @@ describe('ip helpers', () => {
     expect(truncateIp(' 8.8.8.8 ')).toBe('8.8.8.0');
     expect(truncateIp('08.8.8.8')).toBe('');
     expect(truncateIp('[::ffff:1.2.3.4]')).toBe('1.2.3.0');
+  });
+
+  it('keeps of a 6to4 address only the /40 that holds its IPv4 address\'s /24, since its /48 is that whole address', () => {
+    // 2002:5102:458e:: is 81.2.69.142's 6to4 prefix.
+    expect(truncateIp('2002:5102:458e::1')).toBe('2002:5102:4500::');
+    expect(truncateIp('2002:cb00:7100:1::5')).toBe('2002:cb00:7100::');
+    expect(truncateIp('2002:0a00:0001::1')).toBe('2002:a00::');
+  });
+
+  it('counts an IPv6 client by its network and an IPv4 one by its address (clientKey)', () => {
+    expect(clientKey('2a00:1450:4001:81b::1', 64)).toBe(clientKey('2a00:1450:4001:81b:ffff::9', 64));
+    expect(clientKey('2a00:1450:4001:81b::1', 64)).not.toBe(clientKey('2a00:1450:4001:81c::1', 64));
+    expect(clientKey('2a00:1450:4001:81b::1', 56)).toBe(clientKey('2a00:1450:4001:8ff::1', 56));
+    expect([clientKey('203.0.113.9', 64), clientKey('::ffff:203.0.113.9', 64)]).toEqual(['203.0.113.9', '203.0.113.9']);
   });
 
   it('writes a truncated IPv6 address in its one canonical form (RFC 5952)', () => {

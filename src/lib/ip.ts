@@ -129,7 +129,27 @@ export const LOOPBACK_AND_PRIVATE = [
   '169.254.0.0/16', 'fe80::/10',
 ];
 
-/** Privacy: what may be stored of an address — IPv4 /24, IPv6 /48 (decisions.md). */
+/**
+ * The key that counts one client: an IPv4 address as it is (an IPv4-mapped one as its IPv4), an
+ * IPv6 one as its network of `v6Bits` (a multiple of 8): a subscriber is given a whole IPv6 prefix
+ * (a /64 at least, a /56 on most home lines), and a key per address would make it as many clients
+ * as it likes.
+ */
+export function clientKey(ip: string, v6Bits: number): string {
+  const b = ip.includes(':') ? ipBytes(ip) : null;
+  if (!b) return ip;
+  if (b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0)) return b.subarray(12).join('.');
+  return Buffer.from(b.subarray(0, v6Bits >> 3)).toString('hex') + '/' + v6Bits;
+}
+
+/** 2002::/16, 6to4: the 32 bits after the prefix are the site's IPv4 address. */
+const SIX_TO_FOUR = 0x2002;
+
+/**
+ * Privacy: what may be stored of an address — IPv4 /24, IPv6 /48 (decisions.md). A 6to4 address
+ * (2002:wwxx:yyzz::/48) carries a whole IPv4 address in that /48, so it keeps only the /40 that
+ * holds that address's /24.
+ */
 export function truncateIp(ip: string): string {
   // The usual case, a plain dotted quad, without isIP and split/join.
   if (ipv4Number(ip) >= 0) return ip.slice(0, ip.lastIndexOf('.')) + '.0';
@@ -141,6 +161,7 @@ export function truncateIp(ip: string): string {
     // (2606:4700::, not 2606:4700:0::), so one network has one spelling.
     const b = ipv6Bytes(s)!;
     const groups = [0, 2, 4].map((i) => (b[i]! << 8) | b[i + 1]!);
+    if (groups[0] === SIX_TO_FOUR) groups[2] = groups[2]! & 0xff00;
     while (groups.length && groups[groups.length - 1] === 0) groups.pop();
     return groups.map((g) => g.toString(16)).join(':') + '::';
   }

@@ -1,6 +1,16 @@
 /** @module The bounded limiter map: client key → token bucket, with idle eviction and a CLOCK (approximate LRU) hard cap. */
 import type { Clock } from '../lib/clock.ts';
 import { takeToken, type BucketPolicy, type TakeResult } from './token-bucket.ts';
+import { clientKey } from '../lib/ip.ts';
+
+/**
+ * The key a client's hits are limited by: its address, or for IPv6 its /64, the smallest prefix
+ * a network hands one subscriber (Prisme keys by the address; one host could then send from as
+ * many addresses as it likes). The login throttle counts /56s, a whole home line.
+ */
+export function limiterKey(ip: string): string {
+  return clientKey(ip, 64);
+}
 
 export interface LimiterOptions extends BucketPolicy {
   /** Hard cap on tracked keys; beyond it a key not used since the clock hand last passed is evicted. */

@@ -21,6 +21,14 @@ describe('the Prisme events limiter', () => {
     expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
   });
 
+  it('counts an IPv6 client by its /64: a host cannot dodge the limit by sending from its prefix\'s other addresses', async () => {
+    const p = prismeApp(['--rate-limit', '3/1m']);
+    const statuses: number[] = [];
+    for (let i = 1; i <= 4; i++) statuses.push((await p.pageview(`2a00:1450:4001:81b::${i}`, `${SITE}/`)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect((await p.pageview('2a00:1450:4001:81c::1', `${SITE}/`)).status).toBe(200);
+  });
+
   it('counts 400s and 405s too, and shares one bucket between the JS and noscript prefixes', async () => {
     const p = prismeApp(['--rate-limit', '3/1m']);
     const ip = randomIp();

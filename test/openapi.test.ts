@@ -124,5 +124,7 @@ describe('the OpenAPI document', () => {
     expect(bundle.status).toBe(200);
     expect((await bundle.text()).length).toBeGreaterThan(500_000);
     expect((await request('/docs/assets/nope.js')).status).toBe(404);
+    // Names an object has by inheritance are no assets either.
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) expect([name, (await request(`/docs/assets/${name}`)).status]).toEqual([name, 404]);
   });
 });

@@ -107,7 +107,8 @@ export function docsRoutes(version: string) {
       .get(
         '/docs/assets/:file',
         ({ params, set }) => {
-          const a = ASSETS[params.file];
+          // Own keys only: `constructor` or `toString` would find Object.prototype's (a 500).
+          const a = Object.hasOwn(ASSETS, params.file) ? ASSETS[params.file] : undefined;
           if (!a) {
             set.status = 404;
             return 'Not found';

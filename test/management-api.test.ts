@@ -162,6 +162,17 @@ describe('login, tokens and API keys', () => {
     expect(((await (await request('/api/me', get(bearer))).json()) as { username: string }).username).toBe('other');
     // Scoped to its user's rights: other is no admin.
     expect((await request('/api/users', get(bearer))).status).toBe(401);
+    // A key cannot make keys, nor set its own user's password by either route: a leaked key does
+    // not become the account. A login token can.
+    const refused = async (path: string, body: unknown) => {
+      const r = await request(path, json('POST', body, bearer));
+      return [r.status, ((await r.json()) as { error: { message: string } }).error.message];
+    };
+    expect(await refused('/api/api-keys', { name: 'second' })).toEqual([401, 'An API key cannot make API keys: sign in (POST /api/auth/login) and use the login token.']);
+    expect(await refused(`/api/users/${w.ids.other}`, { password: 'taken over by a key' })).toEqual([401, "An API key cannot change its own user's password: sign in (POST /api/auth/login) and use the login token."]);
+    expect((await refused('/api/me/password', { currentPassword: PASSWORD, newPassword: 'taken over by a key' }))[0]).toBe(401);
+    expect((await request('/api/auth/login', json('POST', { username: 'other', password: PASSWORD }))).status).toBe(200);
+    expect((await request('/api/api-keys', json('POST', { name: 'second' }, w.auth.other))).status).toBe(200);
     expect((await request(`/api/api-keys/${created.id}`, { method: 'DELETE', headers: { authorization: w.auth.other! } })).status).toBe(200);
     expect((await request('/api/me', get(bearer))).status).toBe(401);
   });
@@ -188,6 +199,18 @@ describe('login, tokens and API keys', () => {
     expect((await request('/api/me', get(w.auth.owner))).status).toBe(200);
     expect((await request('/api/auth/login', json('POST', { username: 'owner', password: 'a brand new password' }))).status).toBe(200);
     expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(401);
+  });
+
+  it('throttles guesses of the current password as failed logins: a stolen session cannot find the password out', async () => {
+    const { request, w } = await world();
+    const guess = (currentPassword: string) => request('/api/me/password', json('POST', { currentPassword, newPassword: 'a brand new password' }, w.auth.owner));
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await guess(`wrong guess ${i}`)).status);
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    const throttled = await guess(PASSWORD);
+    expect([throttled.status, Number(throttled.headers.get('retry-after')) > 0]).toEqual([429, true]);
+    // The same buckets as the login form's.
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(429);
   });
 });
 

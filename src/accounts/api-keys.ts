@@ -2,13 +2,14 @@
 import { ApiError } from '../http/errors.ts';
 import type { ApiKeyRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
-import type { Principal } from './principal.ts';
+import { requireSession, type Principal } from './principal.ts';
 import { apiKeyPrefix, newApiKey, sha256Hex } from './secrets.ts';
 
 /** Keys per user: enough for every integration, small enough that a runaway script is noticed. */
 export const MAX_API_KEYS_PER_USER = 100;
 
 export function createApiKey(d: AccountsDeps, p: Principal, name: string): { record: ApiKeyRecord; key: string } {
+  requireSession(p, 'make API keys');
   if (d.meta.apiKeys.listForUser(p.user.id).length >= MAX_API_KEYS_PER_USER)
     throw new ApiError('bad-request', `At most ${MAX_API_KEYS_PER_USER} API keys per user; revoke one first.`);
   const key = newApiKey();

@@ -1,4 +1,5 @@
 /** @module Who is calling: the authenticated user and how they proved it (login token or API key). */
+import { ApiError } from '../http/errors.ts';
 import type { UserRole } from '../store/meta-store.ts';
 
 export interface Principal {
@@ -9,4 +10,13 @@ export interface Principal {
   tokenHash?: string;
   /** The API key's id, when `via` is `api-key`. */
   apiKeyId?: string;
+}
+
+/**
+ * What only a login session may do: set its own user's password, make API keys. An API key is
+ * for a script; one that leaks would otherwise become the account (a new password logs its owner
+ * out) or outlive its own revocation (keys it made).
+ */
+export function requireSession(p: Principal, what: string): void {
+  if (p.via === 'api-key') throw new ApiError('unauthorized', `An API key cannot ${what}: sign in (POST /api/auth/login) and use the login token.`);
 }

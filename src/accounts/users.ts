@@ -5,7 +5,8 @@ import type { AccountsDeps } from './accounts-deps.ts';
 import { canCreateUser, canDeleteUser, canListUsers, canUpdateUser, canViewUser } from './permissions.ts';
 import { currentPrincipal } from './authenticate.ts';
 import { unlessTaken } from './unless-taken.ts';
-import type { Principal } from './principal.ts';
+import { requireSession, type Principal } from './principal.ts';
+import type { LoginDeps } from './login.ts';
 
 export function listUsers(d: AccountsDeps, p: Principal, q: PageQuery): Page<UserRecord> {
   if (!canListUsers(p)) throw new ApiError('unauthorized');
@@ -62,6 +63,7 @@ export async function updateUser(
 ): Promise<UserRecord> {
   const plan = (who: Principal) => {
     if (!canUpdateUser(who, id)) throw new ApiError('unauthorized');
+    if (input.password && id === who.user.id) requireSession(who, 'change its own user\'s password');
     const u = d.meta.users.byId(id);
     if (!u) throw new ApiError('not-found');
     if (passwordWas !== undefined && u.passwordHash !== passwordWas) throw new ApiError('bad-request', 'Current password is incorrect');
@@ -93,10 +95,23 @@ export async function updateUser(
  * password is incorrect` otherwise, also when another change landed while it was checked). Their
  * other sessions end, as on any password change.
  */
-export async function changeOwnPassword(d: AccountsDeps, p: Principal, currentPassword: string, newPassword: string): Promise<UserRecord> {
+export async function changeOwnPassword(d: LoginDeps, p: Principal, currentPassword: string, newPassword: string, ip: string): Promise<UserRecord> {
+  requireSession(p, "change its own user's password");
   const u = d.meta.users.byId(p.user.id);
   if (!u) throw new ApiError('unauthorized');
-  if (!(await d.passwords.verify(currentPassword, u.passwordHash))) throw new ApiError('bad-request', 'Current password is incorrect');
+  // A wrong current password is a wrong login: the same buckets, so a stolen session cannot find
+  // out the password (to try elsewhere) faster than the login form would let it.
+  const verdict = d.throttle.attempt(ip, u.username);
+  if (!verdict.allowed) throw new ApiError('too-many-requests', 'Too many wrong passwords; try again later.', {}, { 'retry-after': String(verdict.retryAfterS) });
+  try {
+    if (!(await d.passwords.verify(currentPassword, u.passwordHash))) {
+      d.throttle.fail(verdict.ticket);
+      throw new ApiError('bad-request', 'Current password is incorrect');
+    }
+    d.throttle.succeed(verdict.ticket);
+  } finally {
+    d.throttle.release(verdict.ticket);
+  }
   return updateUser(d, callerNow(d, p), p.user.id, { password: newPassword }, u.passwordHash);
 }
 

@@ -22,7 +22,9 @@ export function apiKeyRoutes(ctx: ManagementContext) {
         body: t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { examples: [{ name: 'nightly export' }] }),
         detail: {
           summary: 'Create an API key (shown once)',
-          description: 'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user. Only its hash is stored.',
+          description:
+            'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user, except making API keys and ' +
+            'setting its own user\'s password, which need a login token (401 with a key). Only its hash is stored.',
           tags: ['Auth'],
           security: BEARER,
         },

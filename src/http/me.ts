@@ -4,7 +4,7 @@ import { listTeams, seesAccessCode } from '../accounts/teams.ts';
 import { changeOwnPassword } from '../accounts/users.ts';
 import { listWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
+import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { PagedOf, paged, pageQuery, PagingQuery, Password, Team, teamJson, User, userJson, Website, websiteJson } from './management-schemas.ts';
 
 export function meRoutes(ctx: ManagementContext) {
@@ -32,7 +32,8 @@ export function meRoutes(ctx: ManagementContext) {
     })
     .post(
       '/api/me/password',
-      async ({ headers, body }) => userJson(await changeOwnPassword(ctx, requirePrincipal(ctx, headers.authorization), body.currentPassword, body.newPassword)),
+      async ({ headers, body, request, server }) =>
+        userJson(await changeOwnPassword(ctx, requirePrincipal(ctx, headers.authorization), body.currentPassword, body.newPassword, requestIp(ctx, server, request))),
       {
         parse: umamiJsonBody,
         body: t.Object(
@@ -42,7 +43,8 @@ export function meRoutes(ctx: ManagementContext) {
         detail: {
           summary: 'Change my password',
           description:
-            'Umami\'s route: the current password, then the new one (8 to 255 characters). 400 `Current password is incorrect`. ' +
+            'Umami\'s route: the current password, then the new one (8 to 255 characters). 400 `Current password is incorrect`; ' +
+            'wrong ones count as failed logins of the caller (429 with Retry-After once throttled). Needs a login token: 401 with an API key. ' +
             'The caller\'s other sessions end; this one and API keys stay. 429 when too many password hashes are already waiting (Retry-After: 1).',
           tags: ['Users'],
           security: BEARER,

@@ -39,7 +39,8 @@ export function userRoutes(ctx: ManagementContext) {
         detail: {
           summary: 'Update a user',
           description:
-            'Anyone may change their own password (their other sessions end); only an admin changes username and role. ' +
+            'Anyone may change their own password (their other sessions end), with a login token (401 with an API key); ' +
+            'only an admin changes username and role. ' +
             '429 when too many password hashes are already waiting (Retry-After: 1).',
           tags: ['Users'],
           security: BEARER,

@@ -143,14 +143,17 @@ export function absoluteUrl(url: string): string {
   return url.charCodeAt(0) === 0x2f ? URL_BASE + url : url;
 }
 
-/** The path of a request URL as received (percent-escapes kept): no URL object on the hot path. */
+/**
+ * The path of a request URL as received (percent-escapes kept): no URL object on the hot path. A
+ * `#` stays in it: a request line carries no fragment, and Bun's router, like Go's and Next.js's,
+ * reads `/api/heartbeat#x` as a path of its own, which no route has (404, not a 405 for
+ * `/api/heartbeat`'s methods).
+ */
 export function pathOf(url: string): string {
   const from = url.charCodeAt(0) === 0x2f ? 0 : url.indexOf('/', url.indexOf('//') + 2);
   if (from < 0) return '/';
-  let to = url.indexOf('?', from);
-  if (to < 0) to = url.length;
-  const hash = url.indexOf('#', from);
-  return url.slice(from, hash >= 0 && hash < to ? hash : to);
+  const to = url.indexOf('?', from);
+  return to < 0 ? url.slice(from) : url.slice(from, to);
 }
 
 /** Whether the URL's path ends with `/`. Prisme's and RudderStack's routers are strict: that is another path. */

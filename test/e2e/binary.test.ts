@@ -61,6 +61,9 @@ describe('dist/footfall', () => {
       const withHost = await status(`${line} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       expect([line, await status(`${line} HTTP/1.0\r\n\r\n`), await status(`${line} HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n`)]).toEqual([line, withHost, withHost]);
     }
+    // A `#` in a request line is part of the path it names, which no route has: 404, not the 405 of the path before it.
+    for (const target of ['/api/heartbeat#x', '/api/metrics#', '/v1/track#x', '/api/v1/healthcheck#x'])
+      expect([target, await status(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)]).toEqual([target, 'HTTP/1.1 404 Not Found']);
     const docs = await fetch(`${ff.url}/docs/json`);
     expect(docs.status).toBe(200);
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');

@@ -2,7 +2,7 @@
 import { isRawNumber } from '../lib/exact-json.ts';
 import { detach } from '../lib/detach.ts';
 import type { JsonObject } from './sjson-path.ts';
-import { gjsonString } from './rudder-message.ts';
+import { stringifyAny } from './rudder-message.ts';
 import { NO_UTM, type Utm } from './url.ts';
 import { Lru } from '../lib/lru.ts';
 
@@ -33,7 +33,7 @@ function str(v: unknown): string | null {
 }
 
 function idText(v: unknown): string | null {
-  return v === undefined || v === null ? null : gjsonString(v);
+  return v === undefined || v === null ? null : stringifyAny(v);
 }
 
 function obj(v: unknown): JsonObject | null {

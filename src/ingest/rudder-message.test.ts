@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { addServerFields, formatFloatF, gjsonString, hasIdentity, pixelQueryToMessage, rudderId, sanitizeUnicode, type PixelType } from './rudder-message.ts';
+import { addServerFields, goFloat, hasIdentity, stringifyAny, pixelQueryToMessage, rudderId, sanitizeUnicode, type PixelType } from './rudder-message.ts';
 import { parseJsonKeepingNumbers } from '../lib/exact-json.ts';
 import { liftRudderFields } from './rudder-lift.ts';
 
@@ -95,17 +95,17 @@ describe('query decoding and the rest of the mapping', () => {
   });
 });
 
-describe('gjsonString', () => {
-  it('reads a number as gjson does: an integer as sent, any other as Go formats a float, never with an exponent', () => {
+describe('stringifyAny', () => {
+  it('reads an id as the gateway does: a number as json.Marshal writes a float64, even one sent with more digits than a double holds', () => {
     const m = parseJsonKeepingNumbers('{"a":12345678901234567890,"b":-0,"c":1.50,"d":1e21,"e":2.5e-7,"f":1e400,"g":42,"h":0.1,"i":[1.50]}')!.value as Record<string, unknown>;
-    expect(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((k) => gjsonString(m[k]))).toEqual([
-      '12345678901234567890', '-0', '1.5', '1000000000000000000000', '0.00000025', '+Inf', '42', '0.1', '[1.50]',
+    expect(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].map((k) => stringifyAny(m[k]))).toEqual([
+      '12345678901234567000', '-0', '1.5', '1e+21', '2.5e-7', '+Inf', '42', '0.1', '[1.50]',
     ]);
-    expect([gjsonString(1e21), gjsonString(-1.5e-7), gjsonString(true), gjsonString(null), gjsonString('x')]).toEqual(['1000000000000000000000', '-0.00000015', 'true', '', 'x']);
+    expect([stringifyAny(1e21), stringifyAny(-1.5e-7), stringifyAny(true), stringifyAny(null), stringifyAny(undefined), stringifyAny('x')]).toEqual(['1e+21', '-1.5e-7', 'true', '', '', 'x']);
   });
 
-  it('formats floats as strconv.FormatFloat(n, \'f\', -1, 64)', () => {
-    expect([1.5, 1.2345e25, 1e-7, -Infinity, NaN, 123.456].map(formatFloatF)).toEqual(['1.5', '12345000000000000000000000', '0.0000001', '-Inf', 'NaN', '123.456']);
+  it('writes a float64 as Go\'s json.Marshal does, and what it refuses as fmt.Sprint does', () => {
+    expect([1.5, 1.2345e25, 1e-7, 0.000001, -0, -Infinity, NaN, 123.456].map(goFloat)).toEqual(['1.5', '1.2345e+25', '1e-7', '0.000001', '-0', '-Inf', 'NaN', '123.456']);
   });
 });
 

@@ -107,42 +107,27 @@ function isPrintableAscii(c: number): boolean {
 }
 
 /**
- * What upstream reads with `gjson.Get(payload, key).String()`: strings as they are, missing or
- * null as '', containers as their JSON text (upstream: sjson's compact text, same content).
+ * An id as the gateway reads it for rudderId and its checks: rudder-go-kit's stringify.Any of
+ * the value gjson decoded (gateway/handle.go). A string as it is, missing or null as '', a
+ * boolean as its text, a number as Go's json.Marshal writes a float64: the shortest text that
+ * reads back (String() agrees, but for `-0`), so a 20-digit id sent as a number is read rounded,
+ * as upstream reads it (the payload keeps its digits: exact-json.ts), and a RawNumber likewise;
+ * ±Inf as fmt.Sprint writes it, json.Marshal refusing them. Objects and arrays as their JSON
+ * (Go would sort an object's keys; no SDK sends an id that is one).
  */
-/**
- * A message field as gjson's String() reads it: booleans as their text, objects and arrays as
- * JSON, an integer as sent (a 20-digit id kept as a RawNumber too), any other number as Go's
- * FormatFloat(n, 'f', -1, 64) writes it (no exponent).
- */
-export function gjsonString(v: unknown): string {
+export function stringifyAny(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 1e21 ? String(v) : formatFloatF(v);
-  if (isRawNumber(v)) return INTEGER_TEXT.test(v.rawJSON) ? v.rawJSON : formatFloatF(Number(v.rawJSON));
+  if (typeof v === 'number') return goFloat(v);
+  if (isRawNumber(v)) return goFloat(Number(v.rawJSON));
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 }
-const INTEGER_TEXT = /^-?[0-9]+$/;
 
-/** Go's strconv.FormatFloat(n, 'f', -1, 64): the shortest digits that read back as n, never an exponent. */
-export function formatFloatF(n: number): string {
-  if (n === Infinity) return '+Inf';
-  if (n === -Infinity) return '-Inf';
-  if (Number.isNaN(n)) return 'NaN';
-  const s = String(n);
-  const e = s.indexOf('e');
-  if (e < 0) return s;
-  const sign = s[0] === '-' ? '-' : '';
-  const mantissa = s.slice(sign.length, e);
-  const exp = Number(s.slice(e + 1));
-  const dot = mantissa.indexOf('.');
-  const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
-  // The point sits after the first digit; the exponent moves it.
-  const point = 1 + exp;
-  if (point >= digits.length) return sign + digits + '0'.repeat(point - digits.length);
-  if (point <= 0) return sign + '0.' + '0'.repeat(-point) + digits;
-  return sign + digits.slice(0, point) + '.' + digits.slice(point);
+/** A float64 as json.Marshal writes it (fmt.Sprint for the values it refuses). */
+export function goFloat(n: number): string {
+  if (Number.isFinite(n)) return Object.is(n, -0) ? '-0' : String(n);
+  return Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf';
 }
 
 const MD5_OUT = new Uint8Array(16); // reused: formatUuid copies the bytes out at once
@@ -168,7 +153,7 @@ export function sanitizeUnicode(s: string): string {
  * An id as the gateway compares and hashes it: sanitised, then trimmed. A lone surrogate
  * (`"\ud800"` in the JSON) is U+FFFD first, as gjson decodes it, and so kept as printable.
  */
-const cleanId = (v: unknown): string => goTrimSpace(sanitizeUnicode(gjsonString(v).toWellFormed()));
+const cleanId = (v: unknown): string => goTrimSpace(sanitizeUnicode(stringifyAny(v).toWellFormed()));
 
 /**
  * RudderStack's rudderId: MD5 of `userId:anonymousId` (each sanitised and trimmed: cleanId) as
@@ -212,7 +197,7 @@ export function addServerFields(message: JsonObject, opts: ServerFieldOptions): 
   if (given === '') message.messageId = (opts.messageIdFactory ?? uuidv4)();
   else if (given !== message.messageId) message.messageId = given;
 
-  message.rudderId = rudderId(gjsonString(message.userId), gjsonString(message.anonymousId));
+  message.rudderId = rudderId(stringifyAny(message.userId), stringifyAny(message.anonymousId));
   // Upstream layout 2006-01-02T15:04:05.000Z07:00 in UTC: exactly toISOString().
   if (!Object.hasOwn(message, 'receivedAt')) message.receivedAt = isoTime(opts.nowMs);
   if (!Object.hasOwn(message, 'request_ip')) message.request_ip = opts.requestIp;

@@ -83,16 +83,16 @@ describe('the RudderStack HTTP API', () => {
     expect(a!.payload).toMatchObject({ userId: 12345 });
   });
 
-  it('stores numbers a double cannot hold exactly as sent, in the payload, the properties and the id columns, as rudder-server keeps its raw bytes', async () => {
+  it('stores numbers a double cannot hold exactly as sent in the payload and the properties, and reads ids as the gateway does for rudderId', async () => {
     const r = rudderApp();
     const props = '{"order_id":12345678901234567890,"revenue":10.50,"big":1e400,"items":[{"sku":9007199254740993}],"n":1}';
     const body = `{"userId":98765432109876543210,"event":"Order Completed","properties":${props},"context":{"sessionId":17329873459823450001}}`;
     expect((await r.api('track', body)).status).toBe(200);
     expect((await r.api('batch', `{"batch":[{"type":"page","anonymousId":-0,"name":"Home","properties":{"price":19.90}}]}`)).status).toBe(200);
     const [track, page] = await r.stored();
-    expect([track!.userId, track!.visitorId, track!.sessionId]).toEqual(['98765432109876543210', '98765432109876543210', '17329873459823450001']);
-    // rudderId hashes the id's text as sent (gjson's String()), not a rounded double's.
-    expect((track!.payload as Record<string, unknown>).rudderId).toBe(rudderId('98765432109876543210', ''));
+    // The gateway reads an id through a float64 (stringify.Any): its rudderId, and the id columns, are the rounded number's.
+    expect([track!.userId, track!.visitorId, track!.sessionId]).toEqual(['98765432109876540000', '98765432109876540000', '17329873459823450001']);
+    expect((track!.payload as Record<string, unknown>).rudderId).toBe(rudderId('98765432109876540000', ''));
     expect(page!.anonymousId).toBe('-0');
     const lines: string[] = [];
     for await (const l of r.events.scanNdjson!({})) lines.push(l);

@@ -27,6 +27,14 @@ export interface RudderEnrichment {
 }
 
 /**
+ * A page's or screen's name: `name`, as the browser and server SDKs send it; the Android and iOS
+ * SDKs put a screen's in `event` and `properties.name` instead (their message has no `name`).
+ */
+function pageName(type: 'page' | 'screen', message: JsonObject, event: string | null, properties: JsonObject | null): string | null {
+  return str(message.name) ?? (type === 'screen' ? event : null) ?? str(properties?.name);
+}
+
+/**
  * The whole message goes to `payload`; url/path/referrer/name/properties and the context's ids
  * are lifted into columns. UTM comes from `context.campaign` (what the SDKs send), else from the
  * page URL's query.
@@ -37,7 +45,7 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   const context = obj(message.context);
   const campaign = obj(context?.campaign);
   e.websiteId = x.websiteId;
-  e.name = type === 'track' ? f.event : type === 'page' || type === 'screen' ? str(message.name) : null;
+  e.name = type === 'track' ? f.event : type === 'page' || type === 'screen' ? pageName(type, message, f.event, f.properties) : null;
   e.url = f.url;
   e.hostname = f.hostname;
   e.path = f.path ?? f.urlPath;

@@ -30,6 +30,20 @@ describe('the RudderStack HTTP API', () => {
     expect(events[0]!.properties).toEqual({ n: 1 });
   });
 
+  it('names a screen from the mobile SDKs, which send it as event and properties.name, and a page from properties.name when it has no name', async () => {
+    const r = rudderApp();
+    const batch = [
+      // Android's and iOS's screen(): no top-level name.
+      { type: 'screen', anonymousId: 'm1', event: 'CheckoutActivity', properties: { name: 'CheckoutActivity' } },
+      { type: 'screen', anonymousId: 'm1', properties: { name: 'Cart' } },
+      { type: 'screen', anonymousId: 'n1', name: 'Home', event: 'ignored' },
+      { type: 'page', anonymousId: 'w1', properties: { name: 'Pricing', url: 'https://shop.example/pricing' } },
+      { type: 'page', anonymousId: 'w1', event: 'not a page name' },
+    ];
+    expect((await r.api('batch', { batch })).status).toBe(200);
+    expect((await r.stored()).map((e) => e.name)).toEqual(['CheckoutActivity', 'Cart', 'Home', 'Pricing', null]);
+  });
+
   it('answers 503 with Retry-After, not OK, when in durable mode a message has not committed by the ack deadline (a full disk)', async () => {
     const stuck = stuckDurableBuffer();
     const r = rudderApp(['--ack', 'durable'], { buffer: stuck.buffer });

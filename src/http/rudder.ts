@@ -124,7 +124,10 @@ export function rudderRoutes(d: RudderRouteDeps) {
   /** navigator.sendBeacon cannot set headers: rudder-server's beacon interceptor takes the write key from the query, then hands over to the batch handler. */
   function beacon(c: Ctx): Promise<Response> {
     if (endsWithSlash(c.request.url)) return Promise.resolve(notAllowed(c.request));
-    const key = new URL(c.request.url, URL_BASE).searchParams.get('writeKey');
+    // As Go reads a query: a pair holding a `;` or a bad escape is skipped, the first value wins.
+    const url = c.request.url;
+    const q = url.indexOf('?');
+    const key = q < 0 ? undefined : queryFirstValue(url.slice(q + 1), 'writeKey');
     if (key) return ingest(c, 'batch', key);
     d.drops.add('unknown-write-key');
     return Promise.resolve(text(401, 'failed to read writekey from query params', corsHeaders(c.request)));
@@ -260,8 +263,8 @@ function isObject(v: unknown): v is JsonObject {
 
 /** Reads, gunzips (bounded: a 4 MB zip bomb stays a 413) and parses the body. */
 async function readJsonBody(request: Request): Promise<unknown | 'too-large' | 'busy' | 'invalid'> {
-  const encoding = request.headers.get('content-encoding')?.toLowerCase();
-  if (encoding === 'gzip') {
+  // rudder-server's middleware gunzips an exact `gzip` only; any other coding is read as it is.
+  if (request.headers.get('content-encoding') === 'gzip') {
     const raw = await readBytes(request, RUDDER_MAX_BODY, INGEST_BODIES, false);
     if (typeof raw === 'string') return raw === 'aborted' ? 'invalid' : raw;
     let inflated: Uint8Array;

@@ -21,6 +21,8 @@ describe('the RudderStack HTTP API', () => {
       const res = await r.api(type, { anonymousId: 'a1', userId: 'u1', type: 'ignored', event: 'Signed Up', name: 'Home', traits: { plan: 'pro' }, properties: { n: 1 } });
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('OK');
+      // A plain w.Write in Go: the sniffed type and no nosniff (http.Error's errors have it).
+      expect([res.headers.get('content-type'), res.headers.get('x-content-type-options')]).toEqual(['text/plain; charset=utf-8', null]);
     }
     const events = await r.stored();
     expect(events.map((e) => e.type)).toEqual(['identify', 'track', 'page', 'screen', 'group', 'alias']);
@@ -133,6 +135,9 @@ describe('the RudderStack HTTP API', () => {
     const body = gzipSync(JSON.stringify({ batch: [{ type: 'track', userId: 'u', event: 'zipped' }] }));
     expect((await r.api('batch', new Uint8Array(body), { 'content-encoding': 'gzip' })).status).toBe(200);
     expect((await r.stored())[0]!.name).toBe('zipped');
+    // rudder-server's middleware gunzips an exact `gzip` only: `GZIP` is read as it is, not JSON.
+    const upper = await r.api('batch', new Uint8Array(body), { 'content-encoding': 'GZIP' });
+    expect([upper.status, await upper.text()]).toEqual([400, 'invalid json\n']);
   });
 
   it('answers 401 without a usable write key, and for an unknown one', async () => {

@@ -64,6 +64,19 @@ describe('GET /pixel/v1/page and /pixel/v1/track', () => {
     expect(pre.headers.get('access-control-max-age')).toBe('900');
   });
 
+  it('answers as rs/cors does a preflight without an Origin or for a method other than GET, POST and HEAD, and a request with one: Vary alone', async () => {
+    const r = rudderApp();
+    const VARY = 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers';
+    const corsOf = (res: Response) => [res.status, res.headers.get('vary'), res.headers.get('access-control-allow-origin'), res.headers.get('access-control-allow-credentials')];
+    const preflight = (path: string, headers: Record<string, string>) => r.request(path, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST', ...headers } });
+    expect(corsOf(await preflight('/v1/track', {}))).toEqual([204, VARY, null, null]);
+    expect(corsOf(await preflight('/v1/track', { origin: 'https://shop.example', 'access-control-request-method': 'PUT' }))).toEqual([204, VARY, null, null]);
+    expect(corsOf(await preflight('/v1/track', { origin: 'https://shop.example', 'access-control-request-method': 'post' }))).toEqual([204, VARY, null, null]);
+    expect(corsOf(await preflight('/v1/track', { origin: 'https://shop.example' }))).toEqual([204, VARY, 'https://shop.example', 'true']);
+    const put = await r.request('/v1/track', { method: 'PUT', headers: { origin: 'https://shop.example' } });
+    expect(corsOf(put)).toEqual([405, 'Origin', null, null]);
+  });
+
   it('stores the message as upstream builds it, server fields added, with a fixed clock', async () => {
     const r = rudderApp();
     await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a1&random=random&messageId=m-1`, { 'x-forwarded-for': '8.8.8.8' });

@@ -63,7 +63,7 @@ export const ConfigSchema = T.Object({
   }),
   rateLimit: opt(T.Unsafe<RateLimit>({ ...RateLimit, default: { capacity: 60, periodMs: 60_000 } }), {
     flag: 'rate-limit', env: ['FOOTFALL_RATE_LIMIT'], kind: 'rate', shown: '60/60s',
-    help: 'Token bucket per client address for the Prisme events API: CAPACITY/PERIOD, or off.',
+    help: 'Token bucket per client address (an IPv6 client by its /64) for the Prisme events API: CAPACITY/PERIOD, or off.',
   }),
   rateLimitPixels: opt(T.Boolean({ default: false }), {
     flag: 'rate-limit-pixels', env: ['FOOTFALL_RATE_LIMIT_PIXELS'], kind: 'bool', shown: 'false',

@@ -169,12 +169,26 @@ describe('login, tokens and API keys', () => {
       return [r.status, ((await r.json()) as { error: { message: string } }).error.message];
     };
     expect(await refused('/api/api-keys', { name: 'second' })).toEqual([401, 'An API key cannot make API keys: sign in (POST /api/auth/login) and use the login token.']);
-    expect(await refused(`/api/users/${w.ids.other}`, { password: 'taken over by a key' })).toEqual([401, "An API key cannot change its own user's password: sign in (POST /api/auth/login) and use the login token."]);
+    expect(await refused(`/api/users/${w.ids.other}`, { password: 'taken over by a key' })).toEqual([401, 'An API key cannot set a password: sign in (POST /api/auth/login) and use the login token.']);
     expect((await refused('/api/me/password', { currentPassword: PASSWORD, newPassword: 'taken over by a key' }))[0]).toBe(401);
     expect((await request('/api/auth/login', json('POST', { username: 'other', password: PASSWORD }))).status).toBe(200);
     expect((await request('/api/api-keys', json('POST', { name: 'second' }, w.auth.other))).status).toBe(200);
     expect((await request(`/api/api-keys/${created.id}`, { method: 'DELETE', headers: { authorization: w.auth.other! } })).status).toBe(200);
     expect((await request('/api/me', get(bearer))).status).toBe(401);
+  });
+
+  it("lets an admin's API key read and manage, but not create users or set a password or a role: a leaked one cannot make an admin to sign in as", async () => {
+    const { request, w } = await world();
+    const key = (await (await request('/api/api-keys', json('POST', { name: 'provisioning' }, w.auth.admin))).json()) as { key: string };
+    const bearer = `Bearer ${key.key}`;
+    expect((await request('/api/users', get(bearer))).status).toBe(200);
+    const status = async (path: string, body: unknown) => (await request(path, json('POST', body, bearer))).status;
+    expect(await status('/api/users', { username: 'made-by-a-key', password: 'a long enough one', role: 'admin' })).toBe(401);
+    expect(await status(`/api/users/${w.ids.owner}`, { password: 'taken over by a key' })).toBe(401);
+    expect(await status(`/api/users/${w.ids.owner}`, { role: 'admin' })).toBe(401);
+    // A rename is no credential; the same role given again changes nothing.
+    expect(await status(`/api/users/${w.ids.owner}`, { username: 'renamed-owner', role: 'user' })).toBe(200);
+    expect((await request('/api/auth/login', json('POST', { username: 'renamed-owner', password: PASSWORD }))).status).toBe(200);
   });
 
   it('ends the other sessions, not the current one, when a user changes their password', async () => {

@@ -13,9 +13,10 @@ export interface Principal {
 }
 
 /**
- * What only a login session may do: set its own user's password, make API keys. An API key is
- * for a script; one that leaks would otherwise become the account (a new password logs its owner
- * out) or outlive its own revocation (keys it made).
+ * What only a login session may do: make API keys, create users, set a password or a role. An
+ * API key is for a script; one that leaks would otherwise become an account (a new password logs
+ * its owner out; an admin's key could make an admin and sign in as them) or outlive its own
+ * revocation (keys it made).
  */
 export function requireSession(p: Principal, what: string): void {
   if (p.via === 'api-key') throw new ApiError('unauthorized', `An API key cannot ${what}: sign in (POST /api/auth/login) and use the login token.`);

@@ -20,6 +20,7 @@ export async function createUser(
 ): Promise<UserRecord> {
   const check = (who: Principal) => {
     if (!canCreateUser(who)) throw new ApiError('unauthorized');
+    requireSession(who, 'create users');
     if (d.meta.users.byUsername(input.username) || (input.id && d.meta.users.byId(input.id))) throw new ApiError('bad-request', 'User already exists');
   };
   check(p);
@@ -63,9 +64,10 @@ export async function updateUser(
 ): Promise<UserRecord> {
   const plan = (who: Principal) => {
     if (!canUpdateUser(who, id)) throw new ApiError('unauthorized');
-    if (input.password && id === who.user.id) requireSession(who, 'change its own user\'s password');
+    if (input.password) requireSession(who, 'set a password');
     const u = d.meta.users.byId(id);
     if (!u) throw new ApiError('not-found');
+    if (who.isAdmin && input.role && input.role !== u.role) requireSession(who, 'change a role');
     if (passwordWas !== undefined && u.passwordHash !== passwordWas) throw new ApiError('bad-request', 'Current password is incorrect');
     const patch: { username?: string; passwordHash?: string; role?: UserRole } = {};
     if (who.isAdmin && input.role) patch.role = input.role;
@@ -96,7 +98,7 @@ export async function updateUser(
  * other sessions end, as on any password change.
  */
 export async function changeOwnPassword(d: LoginDeps, p: Principal, currentPassword: string, newPassword: string, ip: string): Promise<UserRecord> {
-  requireSession(p, "change its own user's password");
+  requireSession(p, 'set a password');
   const u = d.meta.users.byId(p.user.id);
   if (!u) throw new ApiError('unauthorized');
   // A wrong current password is a wrong login: the same buckets, so a stolen session cannot find

@@ -23,8 +23,8 @@ export function apiKeyRoutes(ctx: ManagementContext) {
         detail: {
           summary: 'Create an API key (shown once)',
           description:
-            'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user, except making API keys and ' +
-            'setting its own user\'s password, which need a login token (401 with a key). Only its hash is stored.',
+            'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user, except making API keys, ' +
+            'creating users and setting a password or a role, which need a login token (401 with a key). Only its hash is stored.',
           tags: ['Auth'],
           security: BEARER,
         },

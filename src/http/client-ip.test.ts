@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { cidrContains, ipBytes, LOOPBACK_AND_PRIVATE, normaliseIp, parseCidr } from '../lib/ip.ts';
 import { clientIp, clientIpFromHeader, clientIpPolicy } from './client-ip.ts';
+import { requestClientIp } from './request-values.ts';
 
 const trusting = clientIpPolicy(true, 'X-Forwarded-For', LOOPBACK_AND_PRIVATE);
 const untrusting = clientIpPolicy(false, 'X-Forwarded-For', LOOPBACK_AND_PRIVATE);
@@ -15,6 +16,16 @@ describe('clientIp', () => {
     expect(clientIp(trusting, '2001:db8::9', '81.2.69.142')).toBe('2001:db8::9');
     expect(clientIp(trusting, '::ffff:192.0.2.2', '81.2.69.142')).toBe('192.0.2.2');
     expect(clientIp(trusting, '::ffff:10.0.0.7', '81.2.69.142')).toBe('81.2.69.142');
+  });
+
+  it('believes no header when the server knows no peer (a client that hung up at once): the peer is unknown, so no trusted proxy', () => {
+    const request = new Request('http://x/', { headers: { 'x-forwarded-for': '81.2.69.142' } });
+    const gone = { requestIP: () => null };
+    expect(requestClientIp(trusting, gone, request)).toBe('');
+    expect(requestClientIp(trusting, { requestIP: () => ({ address: '127.0.0.1' }) }, request)).toBe('81.2.69.142');
+    expect(requestClientIp(trusting, { requestIP: () => ({ address: '192.0.2.2' }) }, request)).toBe('192.0.2.2');
+    // In-process requests (no server at all) come from loopback.
+    expect(requestClientIp(trusting, null, request)).toBe('81.2.69.142');
   });
 
   it('stops at an entry that is no address: nothing left of it was written by a proxy that knew the client', () => {

@@ -10,8 +10,8 @@ import { authenticate } from '../accounts/authenticate.ts';
 import { LoginThrottle } from '../accounts/login-throttle.ts';
 import { passwordHasher, type PasswordHasher } from '../accounts/passwords.ts';
 import type { Principal } from '../accounts/principal.ts';
-import { clientIp, clientIpPolicy, type ClientIpPolicy } from './client-ip.ts';
-import { MANAGEMENT_BODIES, readBody } from './request-values.ts';
+import { clientIpPolicy, type ClientIpPolicy } from './client-ip.ts';
+import { MANAGEMENT_BODIES, readBody, requestClientIp, type PeerSource } from './request-values.ts';
 import { ApiError } from './errors.ts';
 import { zodTypeOf } from './zod-messages.ts';
 
@@ -51,10 +51,9 @@ export function requirePrincipal(ctx: ManagementContext, authorization: string |
   return p;
 }
 
-/** In-process requests (tests) have no TCP peer: they count as 127.0.0.1. */
-export function requestIp(ctx: ManagementContext, server: { requestIP(r: Request): { address: string } | null } | null, request: Request): string {
-  const peer = server?.requestIP(request)?.address ?? '127.0.0.1';
-  return clientIp(ctx.ipPolicy, peer, request.headers.get(ctx.ipPolicy.header));
+/** The caller's address (request-values.ts: in-process requests count as 127.0.0.1). */
+export function requestIp(ctx: ManagementContext, server: PeerSource | null, request: Request): string {
+  return requestClientIp(ctx.ipPolicy, server, request);
 }
 
 /** OpenAPI `security` of a route that needs a bearer token or API key. */

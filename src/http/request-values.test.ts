@@ -83,8 +83,7 @@ describe('strictSearchParams', () => {
 describe('pathOf', () => {
   it('reads the path of an absolute URL and of one that is only a path (a request without a Host)', () => {
     expect(pathOf('http://x/api/v1/healthcheck?a=1')).toBe('/api/v1/healthcheck');
-    // A request line carries no fragment: a `#` is part of the path it names.
-    expect(pathOf('http://app/p/slug/#frag')).toBe('/p/slug/#frag');
+    expect(pathOf('http://app/p/slug/#frag')).toBe('/p/slug/');
     expect(pathOf('/api/v1/healthcheck')).toBe('/api/v1/healthcheck');
     expect(pathOf('/api/v1/events/pageviews?x=/y')).toBe('/api/v1/events/pageviews');
     expect(pathOf('http://host')).toBe('/');

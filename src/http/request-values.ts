@@ -2,13 +2,22 @@
 import type { Server } from 'bun';
 import { clientIp, type ClientIpPolicy } from './client-ip.ts';
 
-/** The TCP peer, or loopback for in-process requests (tests call app.handle with no server). */
-export function peerAddress(server: Server<unknown> | null | undefined, request: Request): string {
-  return server?.requestIP(request)?.address ?? '127.0.0.1';
+/** What tells a request's TCP peer: Bun's server (a structural type, so tests can stand one in). */
+export type PeerSource = Pick<Server<unknown>, 'requestIP'> | { requestIP(request: Request): { address: string } | null };
+
+/**
+ * The TCP peer; loopback for in-process requests (tests call app.handle with no server); '' when
+ * the server knows none, as once the client has closed its socket: an unknown peer is no trusted
+ * proxy, so a client that sends its request and hangs up at once cannot have its proxy header
+ * believed (it counts as '', one client for every such request).
+ */
+export function peerAddress(server: PeerSource | null | undefined, request: Request): string {
+  if (!server) return '127.0.0.1';
+  return server.requestIP(request)?.address ?? '';
 }
 
 /** clientIp() for a request. */
-export function requestClientIp(policy: ClientIpPolicy, server: Server<unknown> | null | undefined, request: Request): string {
+export function requestClientIp(policy: ClientIpPolicy, server: PeerSource | null | undefined, request: Request): string {
   return clientIp(policy, peerAddress(server, request), policy.trustProxy ? request.headers.get(policy.header) : null);
 }
 
@@ -144,16 +153,31 @@ export function absoluteUrl(url: string): string {
 }
 
 /**
- * The path of a request URL as received (percent-escapes kept): no URL object on the hot path. A
- * `#` stays in it: a request line carries no fragment, and Bun's router, like Go's and Next.js's,
- * reads `/api/heartbeat#x` as a path of its own, which no route has (404, not a 405 for
- * `/api/heartbeat`'s methods).
+ * The path of a request URL as received (percent-escapes kept): no URL object on the hot path.
+ * Cut at a `#`, as fasthttp cuts Prisme's paths (a request line carries no fragment, but one sent
+ * anyway is not part of the path there). Bun's router takes `/x#y` as a path of its own, which no
+ * route has: see hasFragment().
  */
 export function pathOf(url: string): string {
   const from = url.charCodeAt(0) === 0x2f ? 0 : url.indexOf('/', url.indexOf('//') + 2);
   if (from < 0) return '/';
-  const to = url.indexOf('?', from);
-  return to < 0 ? url.slice(from) : url.slice(from, to);
+  let to = url.indexOf('?', from);
+  if (to < 0) to = url.length;
+  const hash = url.indexOf('#', from);
+  return url.slice(from, hash >= 0 && hash < to ? hash : to);
+}
+
+/**
+ * Whether the request line held a `#` in its path. Such a request reaches no route (Bun's router
+ * matches the whole text); Go's router (RudderStack) takes it as another path, 404, and so does
+ * Footfall under /api/, where a 405 for the path before the `#` would name methods that the
+ * request itself used.
+ */
+export function hasFragment(url: string): boolean {
+  const hash = url.indexOf('#');
+  if (hash < 0) return false;
+  const query = url.indexOf('?');
+  return query < 0 || hash < query;
 }
 
 /** Whether the URL's path ends with `/`. Prisme's and RudderStack's routers are strict: that is another path. */

@@ -16,7 +16,7 @@ import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { RUDDER_GIF } from './gifs.ts';
-import { decodeUtf8, endsWithSlash, INGEST_BODIES, pathOf, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
+import { decodeUtf8, endsWithSlash, hasFragment, INGEST_BODIES, pathOf, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
 import { parseJsonKeepingNumbers } from '../lib/exact-json.ts';
@@ -252,7 +252,8 @@ export function rudderUnmatched(request: Request): Response | null {
 
 function notAllowed(request: Request): Response {
   const path = pathOf(request.url);
-  const known = /^\/pixel\/v1\/(page|track)$/.test(path) || /^\/v1\/(identify|track|page|screen|group|alias|batch)$/.test(path) || path === '/beacon/v1/batch';
+  // chi routes the whole path, a `#` and what follows too: no route has one.
+  const known = !hasFragment(request.url) && (/^\/pixel\/v1\/(page|track)$/.test(path) || /^\/v1\/(identify|track|page|screen|group|alias|batch)$/.test(path) || path === '/beacon/v1/batch');
   if (!known) return text(404, '404 page not found', corsHeaders(request));
   return new Response(null, { status: 405, headers: { ...corsHeaders(request), allow: path.startsWith('/pixel/') ? 'GET' : 'POST' } });
 }

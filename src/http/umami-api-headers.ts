@@ -7,7 +7,7 @@
  * onRequest hook: any global request hook makes Elysia route every request itself instead of
  * through Bun's native router, ~1.5 µs more on every ingestion hit.
  */
-import { pathOf } from './request-values.ts';
+import { hasFragment, pathOf } from './request-values.ts';
 
 export const UMAMI_API_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
@@ -47,7 +47,7 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
   if (path.startsWith('/p/')) return pixelUnrouted(request.method, path, notFound, allowed);
   if (!isUmamiApiPath(path)) return notFound();
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
-  const methods = allowed(path);
+  const methods = hasFragment(request.url) ? [] : allowed(path);
   if (methods.length) return methodNotAllowed(methods, UMAMI_API_HEADERS);
   return withApiHeaders(notFound());
 }

@@ -18,7 +18,12 @@ export function userRoutes(ctx: ManagementContext) {
         { id: t.Optional(UuidBody()), username: Username, password: Password, role: t.Optional(UserRoleSchema) },
         { examples: [{ username: 'alice', password: 'correct horse battery staple', role: 'user' }] },
       ),
-      detail: { summary: 'Create a user (admin)', description: '429 when too many password hashes are already waiting (Retry-After: 1).', tags: ['Users'], security: BEARER },
+      detail: {
+        summary: 'Create a user (admin)',
+        description: 'Needs a login token (401 with an API key). 429 when too many password hashes are already waiting (Retry-After: 1).',
+        tags: ['Users'],
+        security: BEARER,
+      },
       response: { 200: User, ...errorResponses(400, 401, 413, 429) },
     })
     .get('/api/users/:userId', ({ headers, params }) => userJson(getUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId)), {
@@ -39,8 +44,8 @@ export function userRoutes(ctx: ManagementContext) {
         detail: {
           summary: 'Update a user',
           description:
-            'Anyone may change their own password (their other sessions end), with a login token (401 with an API key); ' +
-            'only an admin changes username and role. ' +
+            'Anyone may change their own password (their other sessions end); only an admin changes username and role. ' +
+            'A password or a role is set only with a login token (401 with an API key). ' +
             '429 when too many password hashes are already waiting (Retry-After: 1).',
           tags: ['Users'],
           security: BEARER,

@@ -32,8 +32,13 @@ function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
+/**
+ * An id column: the id as the gateway reads it (stringifyAny), but a number a double cannot hold
+ * as sent: two 20-digit ids that differ in their last digits stay two visitors (their rudderId,
+ * upstream's, is the rounded number's).
+ */
 function idText(v: unknown): string | null {
-  return v === undefined || v === null ? null : stringifyAny(v);
+  return v === undefined || v === null ? null : isRawNumber(v) ? v.rawJSON : stringifyAny(v);
 }
 
 function obj(v: unknown): JsonObject | null {

@@ -120,9 +120,11 @@ export function stringifyAny(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return goFloat(v);
   if (isRawNumber(v)) return goFloat(Number(v.rawJSON));
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'object') return JSON.stringify(v, asFloat);
   return String(v);
 }
+/** gjson decodes every number to a float64, the ones kept as sent too. */
+const asFloat = (_key: string, x: unknown): unknown => (isRawNumber(x) ? Number(x.rawJSON) : x);
 
 /** A float64 as json.Marshal writes it (fmt.Sprint for the values it refuses). */
 export function goFloat(n: number): string {

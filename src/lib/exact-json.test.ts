@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { compactJson, exactJsonText, holdsRawNumbers, isRawNumber, jsonNeedsExactText, keepExactText, numberNeedsText, parseJsonKeepingNumbers, parseStoredJson } from './exact-json.ts';
+import { compactJson, exactJsonText, holdsRawNumbers, MAY_NEED_TEXT, isRawNumber, jsonNeedsExactText, keepExactText, numberNeedsText, parseJsonKeepingNumbers, parseStoredJson } from './exact-json.ts';
 
 const needs = (token: string) => numberNeedsText(token, 0, token.length);
 
@@ -10,6 +10,34 @@ describe('numberNeedsText', () => {
 
   it('is true for numbers a double does not give back as sent: out of range, past its precision, or written another way', () => {
     for (const t of ['1e400', '-1e400', '12345678901234567890', '9007199254740993', '12345678.123456789', '1.50', '1.0', '1E2', '2.5e-3', '-0', '-0.0', '1e21']) expect([t, needs(t)]).toEqual([t, true]);
+  });
+});
+
+describe('numberNeedsText without a conversion', () => {
+  it('agrees with String(Number(token)) on 100,000 random number tokens of up to 15 characters', () => {
+    let seed = 11;
+    const rnd = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+    const digits = (n: number) => Array.from({ length: n }, () => rnd(10)).join('');
+    for (let i = 0; i < 100_000; i++) {
+      const int = rnd(4) === 0 ? '0' : String(1 + rnd(9)) + digits(rnd(6));
+      const frac = rnd(3) === 0 ? '' : '.' + (rnd(4) === 0 ? '0'.repeat(rnd(8)) : '') + digits(1 + rnd(6));
+      const exp = rnd(6) === 0 ? 'e' + (rnd(2) ? '-' : '') + String(rnd(30)) : '';
+      const token = ((rnd(3) === 0 ? '-' : '') + int + frac + exp).slice(0, 15);
+      if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/.test(token)) continue;
+      const n = Number(token);
+      expect([token, needs(token)]).toEqual([token, !Number.isFinite(n) || String(n) !== token]);
+      // MAY_NEED_TEXT's quick look misses none of them.
+      if (needs(token)) expect([token, MAY_NEED_TEXT.test(`{"k":[1,${token}]}`)]).toEqual([token, true]);
+    }
+  });
+
+  it('finds every such number in a text MAY_NEED_TEXT finds none in (its quick look misses nothing)', () => {
+    for (const t of ['1.50', '-0', '1e5', '0.0000001', '12345678901234567', '-0.0', '1E2', '5e-324']) {
+      for (const text of [`{"a":${t}}`, `[1, ${t}]`, `{"a":[\n\t${t}]}`]) expect([text, MAY_NEED_TEXT.test(text)]).toEqual([text, true]);
+    }
+    for (const text of ['{"a":1.5,"b":[0,-1,27.25],"c":"1.50"}', '{"id":"0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001","n":123456789012345}']) {
+      expect([text, MAY_NEED_TEXT.test(text), jsonNeedsExactText(text)]).toEqual([text, false, false]);
+    }
   });
 });
 
@@ -74,13 +102,23 @@ describe('parseJsonKeepingNumbers', () => {
     expect([holdsRawNumbers(v), holdsRawNumbers(a), holdsRawNumbers(v.b), holdsRawNumbers((v.b as object[])[1]), holdsRawNumbers(v.c)]).toEqual([true, true, true, true, false]);
   });
 
-  it('leaves strings alone, even one that looks like the tag it uses', () => {
-    const text = '{"s":"\\u0000x:1","t":"\\u0000","n":12345678901234567890,"__proto__":1.50}';
+  it('leaves strings alone, those made of what its tags are made of too (a private-use character, base64url, a colon), and sets a key named __proto__ as a key', () => {
+    const text = '{"s":"\ue000AAAAAAAAAAAA:1","t":"\ue000","u":"\\ue000x:2","n":12345678901234567890,"__proto__":1.50,"a":[1.50,"\ue000:3"]}';
     const v = value(text);
-    expect(v.s).toBe('\u0000x:1');
-    expect(v.t).toBe('\u0000');
+    expect([v.s, v.t, v.u, (v.a as unknown[])[1]]).toEqual(['\ue000AAAAAAAAAAAA:1', '\ue000', '\ue000x:2', '\ue000:3']);
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
-    expect(JSON.stringify(v)).toBe(text);
+    expect(Object.hasOwn(v, '__proto__')).toBe(true);
+    expect(JSON.stringify(v)).toBe(text.replace('\\ue000', '\ue000'));
+    // A fresh tag for every body: two parses of one text never share one.
+    const tags = new Set<string>();
+    const spied = crypto.getRandomValues;
+    crypto.getRandomValues = ((a: Uint8Array) => (tags.add(Array.from(spied.call(crypto, a) as Uint8Array).join()), a)) as typeof crypto.getRandomValues;
+    try {
+      for (let i = 0; i < 20; i++) value(text);
+    } finally {
+      crypto.getRandomValues = spied;
+    }
+    expect(tags.size).toBe(20);
   });
 
   it('refuses malformed text and text nested deeper than the limit, and keeps a bare value as JSON.parse reads it', () => {

@@ -38,6 +38,14 @@ describe('ip helpers', () => {
     expect(clientKey('2a00:1450:4001:81b::1', 64)).not.toBe(clientKey('2a00:1450:4001:81c::1', 64));
     expect(clientKey('2a00:1450:4001:81b::1', 56)).toBe(clientKey('2a00:1450:4001:8ff::1', 56));
     expect([clientKey('203.0.113.9', 64), clientKey('::ffff:203.0.113.9', 64)]).toEqual(['203.0.113.9', '203.0.113.9']);
+    // Read from the text as the bytes read it: compressed zeros, a dotted tail, upper case.
+    expect(clientKey('1::2:3:4:5:6:7', 64)).toBe(clientKey('1:0:2:3:4:5:6:7', 64));
+    expect(clientKey('1:2:3::1.2.3.4', 64)).toBe(clientKey('1:2:3:0:ffff::', 64));
+    expect(clientKey('ABCD:EF01:2345:6789::', 64)).toBe(clientKey('abcd:ef01:2345:6789::1', 64));
+    expect(clientKey('::1', 64)).not.toBe(clientKey('::2:0:0:0:1', 64));
+    // A 6to4 site is one client (its IPv4 address), whatever its subnet.
+    expect(clientKey('2002:5102:458e:1::1', 64)).toBe(clientKey('2002:5102:458e:ffff::9', 64));
+    expect(clientKey('2002:5102:458e:1::1', 64)).not.toBe(clientKey('2002:5102:458f:1::1', 64));
   });
 
   it('writes a truncated IPv6 address in its one canonical form (RFC 5952)', () => {

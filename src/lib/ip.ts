@@ -135,12 +135,50 @@ export const LOOPBACK_AND_PRIVATE = [
  * (a /64 at least, a /56 on most home lines), and a key per address would make it as many clients
  * as it likes.
  */
-export function clientKey(ip: string, v6Bits: number): string {
-  const b = ip.includes(':') ? ipBytes(ip) : null;
-  if (!b) return ip;
-  if (b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0)) return b.subarray(12).join('.');
-  return Buffer.from(b.subarray(0, v6Bits >> 3)).toString('hex') + '/' + v6Bits;
+export function clientKey(ip: string, v6Bits: 56 | 64): string {
+  if (!ip.includes(':')) return ip;
+  const g = leadingGroups(ip);
+  // All zero (::1, IPv4-mapped or -compatible forms) or not plain text: the general reading.
+  if (g === null || (g[0]! | g[1]! | g[2]! | g[3]!) === 0) {
+    const b = ipBytes(ip);
+    if (!b) return ip;
+    if (b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0)) return b.subarray(12).join('.');
+    return Buffer.from(b.subarray(0, v6Bits >> 3)).toString('hex') + '/' + v6Bits;
+  }
+  // A 6to4 site is its IPv4 address, the /48: its subnets are one client, as that address's would be.
+  if (g[0] === SIX_TO_FOUR) return `${g[0]!.toString(16)}:${g[1]!.toString(16)}:${g[2]!.toString(16)}/48`;
+  const fourth = v6Bits === 64 ? g[3]! : g[3]! >> 8;
+  return `${g[0]!.toString(16)}:${g[1]!.toString(16)}:${g[2]!.toString(16)}:${fourth.toString(16)}/${v6Bits}`;
 }
+
+/**
+ * The first four 16-bit groups of an IPv6 address's text, read without building its 16 bytes
+ * (which takes ~1.3 µs, a limiter key ~2 µs a request); null when the text is not that simple.
+ */
+function leadingGroups(ip: string): number[] | null {
+  const compressed = ip.indexOf('::');
+  const head = compressed < 0 ? ip : ip.slice(0, compressed);
+  const groups = head === '' ? [] : head.split(':');
+  if (compressed >= 0 && groups.length < 4) {
+    // The groups after `::` end the address; `::` stands for the zeros between.
+    const tail = ip.slice(compressed + 2);
+    const after = tail === '' ? [] : tail.split(':');
+    const tailGroups = after.length + (after.length && after[after.length - 1]!.includes('.') ? 1 : 0);
+    const zeros = 8 - groups.length - tailGroups;
+    if (zeros < 1) return null;
+    for (let i = 0; i < zeros && groups.length < 4; i++) groups.push('0');
+    for (let i = 0; groups.length < 4 && i < after.length; i++) groups.push(after[i]!);
+  }
+  if (groups.length < 4) return null;
+  const out: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t = groups[i]!;
+    if (t.length === 0 || t.length > 4 || !HEX_GROUP.test(t)) return null;
+    out.push(parseInt(t, 16));
+  }
+  return out;
+}
+const HEX_GROUP = /^[0-9a-fA-F]+$/;
 
 /** 2002::/16, 6to4: the 32 bits after the prefix are the site's IPv4 address. */
 const SIX_TO_FOUR = 0x2002;

@@ -61,9 +61,10 @@ describe('dist/footfall', () => {
       const withHost = await status(`${line} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       expect([line, await status(`${line} HTTP/1.0\r\n\r\n`), await status(`${line} HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n`)]).toEqual([line, withHost, withHost]);
     }
-    // A `#` in a request line is part of the path it names, which no route has: 404, not the 405 of the path before it.
-    for (const target of ['/api/heartbeat#x', '/api/metrics#', '/v1/track#x', '/api/v1/healthcheck#x'])
-      expect([target, await status(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)]).toEqual([target, 'HTTP/1.1 404 Not Found']);
+    // A `#` in a request line: Prisme's fasthttp cuts the path there; chi (RudderStack) and the
+    // management API take it as a path no route has, 404 (not a 405 naming the method sent).
+    for (const [target, answer] of [['/api/heartbeat#x', '404 Not Found'], ['/api/metrics#', '404 Not Found'], ['/v1/track#x', '404 Not Found'], ['/api/v1/healthcheck#x', '200 OK']])
+      expect([target, await status(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)]).toEqual([target, `HTTP/1.1 ${answer}`]);
     const docs = await fetch(`${ff.url}/docs/json`);
     expect(docs.status).toBe(200);
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');

@@ -17,7 +17,7 @@ describe('RudderStack messages over real HTTP to dist/footfall', () => {
 
       const [line, ...rest] = (await (await fetch(`${ff.url}/api/websites/${site.id}/export`, { headers: auth })).text()).trimEnd().split('\n');
       expect(rest).toEqual([]);
-      expect(line).toContain('"userId":"98765432109876540000"');
+      expect(line).toContain('"userId":"98765432109876543210"');
       expect(line).toContain(`"properties":${props}`);
       expect(line).toContain(`"payload":{"type":"track","userId":98765432109876543210,"event":"Order Completed","properties":${props},`);
       const csv = await (await fetch(`${ff.url}/api/websites/${site.id}/export?format=csv`, { headers: auth })).text();

@@ -19,7 +19,7 @@ import { sourceWorkerUrls, ThreadedSqliteEventStore, type WorkerUrls } from './s
 import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoReader, type GeoReader } from './ingest/geo.ts';
-import { LOCK_FILE, lockDataDir, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
+import { LOCK_FILE, lockDataDir, lockFileProblem, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
 import { fileFate, type FileIdentity } from './store/sqlite/file-identity.ts';
 
 /** Exit codes: 2 = bad options, 3 = the database cannot be used, 4 = cannot listen, 5 = data directory in use, 1 = anything else. */
@@ -334,8 +334,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   try {
     lock = lockDataDir(config.dataDir);
   } catch (e) {
-    badOptions([`--data-dir: cannot use ${config.dataDir}: ${(e as Error).message}`]);
-    return EXIT_USAGE;
+    // Not a bad option (exit 2 is not restarted): a full disk, a lock file another user made.
+    operatorLines(config.logFormat, 'error')(`footfall: cannot use the data directory ${resolve(config.dataDir)}: ${lockFileProblem(config.dataDir, e)}\n`);
+    return EXIT_DATABASE;
   }
   if (!lock) {
     operatorLines(config.logFormat, 'error')(

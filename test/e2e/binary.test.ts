@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS, optionMeta } from '../../src/config.ts';
 import { defaultGeoDatabase } from '../../src/ingest/geo.ts';
 import { ensureBinary, runBinary, runBinaryFrom, startBinary, tempDir } from '../helpers/binary.ts';
@@ -187,6 +187,17 @@ describe('dist/footfall', () => {
       `mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$1" serve --port 0 --data-dir "$0"`, dir, ensureBinary()], { env: { PATH: process.env.PATH ?? '' } });
     expect(r.exitCode).toBe(3);
     expect(r.stderr.toString()).toContain(`footfall: cannot use the data directory ${dir}: it is on a read-only filesystem`);
+  });
+
+  it('says its disk is full, or its lock file is unusable, with status 3, which systemd restarts (a bad option, 2, it does not)', () => {
+    const dir = tempDir();
+    const full = Bun.spawnSync(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+      `mount -t tmpfs -o size=1m tmpfs "$0" && (cat /dev/zero > "$0/filler" 2>/dev/null; true) && exec "$1" serve --port 0 --data-dir "$0/data"`, dir, ensureBinary()], { env: { PATH: process.env.PATH ?? '' } });
+    expect([full.exitCode, full.stderr.toString()]).toEqual([3, expect.stringContaining(`footfall: cannot use the data directory ${dir}/data: its disk is full (${dir}/data/footfall.lock cannot be made)`)]);
+    const taken = tempDir();
+    mkdirSync(join(taken, 'footfall.lock'));
+    const r = runBinary(['serve', '--port', '0', '--data-dir', taken]);
+    expect([r.code, r.stderr]).toEqual([3, expect.stringContaining(`footfall: cannot use the data directory ${taken}: ${join(taken, 'footfall.lock')} is a directory`)]);
   });
 
   it('says in one line which database it cannot use, and why, with status 3 (not a database, not writable)', () => {

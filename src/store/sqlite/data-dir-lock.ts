@@ -9,6 +9,7 @@
  * held open on a file of its own beside the database (SQLite's POSIX advisory locks).
  */
 import { Database } from 'bun:sqlite';
+import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const LOCK_FILE = 'footfall.lock';
@@ -39,4 +40,19 @@ export function lockDataDir(dataDir: string): DataDirLock | null {
       }
     },
   };
+}
+
+/** Why the lock file could not be taken, in words, for the one line saying the data directory cannot be used. */
+export function lockFileProblem(dataDir: string, e: unknown): string {
+  const path = join(dataDir, LOCK_FILE);
+  if ((e as { code?: unknown } | null)?.code === 'SQLITE_FULL') return `its disk is full (${path} cannot be made)`;
+  try {
+    if (statSync(path).isDirectory()) return `${path} is a directory`;
+    accessSync(path, constants.R_OK | constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return `this user (uid ${process.getuid?.() ?? '?'}) may not open ${path}`;
+    if (code !== 'ENOENT') return `cannot open ${path} (${code})`;
+  }
+  return `cannot open ${path}: ${(e as Error).message}`;
 }

@@ -3,7 +3,7 @@ import type { CanonicalEvent } from '../ingest/event.ts';
 import { openDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
 import { makeEvent } from '../../test/helpers/events.ts';
-import { MAX_IN_FLIGHT, WriteBuffer } from './write-buffer.ts';
+import { DRAIN_RETRY_MAX_MS, MAX_IN_FLIGHT, WriteBuffer } from './write-buffer.ts';
 import { materialisingSink } from './materialising-sink.ts';
 import type { DropTally } from '../ingest/drop-reasons.ts';
 import type { PendingEvent } from '../ingest/pending-event.ts';
@@ -188,6 +188,29 @@ describe('WriteBuffer', () => {
     expect(store.rows.length).toBe(30);
     expect(store.rows.map((e) => e.id)).toEqual(Array.from({ length: 30 }, (_, i) => store.rows[i]!.id));
     expect(buffer.snapshot().flushFailures).toBe(2);
+  });
+
+  it('tries once more at the exit deadline when the next retry was due after it, so a disk with room again is written to', async () => {
+    const store = flakyStore(1);
+    // A backoff of a minute: only the last try at the deadline can write within this drain.
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 60_000, retryMaxMs: 60_000 });
+    for (let i = 0; i < 3; i++) buffer.submit(makeEvent(i));
+    expect(await buffer.drain(300)).toBe(0);
+    expect([store.calls, store.rows.length]).toEqual([2, 3]);
+  });
+
+  it('tries at once when the drain starts, then at most DRAIN_RETRY_MAX_MS apart, whatever the backoff had grown to', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = { debug() {}, info() {}, warn() {}, error: (_msg: string, fields?: Record<string, unknown>) => void lines.push(fields ?? {}) };
+    const store = flakyStore(2);
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 20_000, retryMaxMs: 60_000, log });
+    buffer.submit(makeEvent(1));
+    await buffer.flush();
+    expect(lines.map((l) => l.retryInMs)).toEqual([20_000]);
+    const started = performance.now();
+    expect(await buffer.drain(10_000)).toBe(0);
+    expect(lines.map((l) => l.retryInMs)).toEqual([20_000, DRAIN_RETRY_MAX_MS]);
+    expect([store.calls, store.rows.length, performance.now() - started < 5_000]).toEqual([3, 1, true]);
   });
 
   it('retries on time when the wall clock is set back an hour after a failed write', async () => {

@@ -64,6 +64,8 @@ export type SubmitOutcome = 'ok' | 'full' | 'late';
 export const DURABLE_ACK_TIMEOUT_MS = 10_000;
 /** How often durable acks are checked against that deadline. */
 const LATE_CHECK_MS = 1000;
+/** The longest wait between two tries to write while draining at exit (the drain has ~20 s in all). */
+export const DRAIN_RETRY_MAX_MS = 2000;
 
 export interface BufferStats {
   waiting: number;
@@ -454,7 +456,10 @@ export class WriteBuffer {
     if (this.discarding) return;
     this.stats.flushFailures++;
     this.consecutiveFailures++;
-    const delay = Math.min((this.opts.retryBaseMs ?? 100) * 2 ** (this.consecutiveFailures - 1), this.opts.retryMaxMs ?? 30_000);
+    // While draining, at most DRAIN_RETRY_MAX_MS apart: the exit deadline is near, and a disk that has
+    // room again should be written to before it, not after a backoff that outlasts it.
+    const max = Math.min(this.opts.retryMaxMs ?? 30_000, this.closed ? DRAIN_RETRY_MAX_MS : Infinity);
+    const delay = Math.min((this.opts.retryBaseMs ?? 100) * 2 ** (this.consecutiveFailures - 1), max);
     this.retryAt = performance.now() + delay;
     this.opts.log?.error('flush failed; batch kept for retry', {
       events: events.length, retryInMs: delay, failures: this.stats.flushFailures, error: String(err),
@@ -521,16 +526,29 @@ export class WriteBuffer {
   }
 
   /**
-   * Shutdown: refuse new events, then write everything, retrying failed batches with backoff for up
-   * to `deadlineMs`. Returns how many events could not be written (0 on a clean drain).
+   * Shutdown: refuse new events, then write everything, retrying failed batches at once, then with
+   * backoff (at most DRAIN_RETRY_MAX_MS apart, and once more at the deadline) for up to `deadlineMs`. Returns
+   * how many events could not be written (0 on a clean drain).
    */
   async drain(deadlineMs = 20_000): Promise<number> {
     this.closed = true;
     this.stopTimers();
     const until = performance.now() + deadlineMs;
+    // A retry due later is tried now: the backoff may have grown to half a minute.
+    if (this.pending.length && this.sent.length === 0) this.retryAt = 0;
     while (this.size > 0 && performance.now() < until) {
       await this.flush();
-      if (this.pending.length && this.retryAt > performance.now()) await Bun.sleep(Math.min(this.retryAt, until) - performance.now());
+      if (this.pending.length && this.retryAt > performance.now()) {
+        const last = this.retryAt >= until;
+        await Bun.sleep(Math.min(this.retryAt, until) - performance.now());
+        if (last) {
+          // The next retry was due after the deadline: one last try at it instead (the disk may
+          // have room again), rather than giving up without one.
+          this.retryAt = 0;
+          await this.flush();
+          break;
+        }
+      }
     }
     return this.size;
   }

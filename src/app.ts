@@ -21,6 +21,7 @@ import { rudderRoutes, rudderUnmatched } from './http/rudder.ts';
 import { rudderSourceConfigRoutes } from './http/rudder-source-config.ts';
 import { pixelHitRoutes } from './http/pixel-hit.ts';
 import { clientIpPolicy } from './http/client-ip.ts';
+import { pathOf } from './http/request-values.ts';
 import type { PrismeContext } from './ingest/prisme-context.ts';
 import type { Limiter } from './limit/limiter.ts';
 
@@ -58,7 +59,7 @@ export function createApp(deps: AppDeps) {
   const refreshOrigins = () => origins.setWebsites(deps.meta.websites.domains());
   refreshOrigins();
   deps.meta.onWebsitesChanged(refreshOrigins);
-  function mapError(code: string | number, error: unknown): Response {
+  function mapError(code: string | number, error: unknown, request?: Request): Response {
     if (error instanceof ApiError) return errorResponse(error);
     if (error instanceof PasswordQueueFullError)
       return errorResponse(new ApiError('too-many-requests', 'Too many password checks at once; try again shortly.', {}, { 'retry-after': '1' }));
@@ -67,6 +68,13 @@ export function createApp(deps: AppDeps) {
       // wait: a moment's trouble, not a server error; nothing was written.
       deps.log.warn('database busy: another process holds its write lock', { error: String(error) });
       return errorResponse(new ApiError('service-unavailable', 'The database is busy; try again shortly.', {}, { 'retry-after': '1' }));
+    }
+    const sqlite = String((error as { code?: unknown } | null)?.code ?? '');
+    if (sqlite === 'SQLITE_FULL' || sqlite.startsWith('SQLITE_IOERR') || sqlite === 'SQLITE_READONLY' || sqlite.startsWith('SQLITE_READONLY_')) {
+      // The disk is full or failing, or the file was made read-only under us: the operator's to
+      // fix, and a request may succeed once they have; nothing was written (SQLite rolled back).
+      deps.log.error('database cannot be written; a management request was refused', { route: request ? `${request.method} ${pathOf(request.url)}` : undefined, error: String(error) });
+      return errorResponse(new ApiError('service-unavailable', 'The database cannot be written just now; try again later.', {}, { 'retry-after': '30' }));
     }
     switch (code) {
       case 'VALIDATION':
@@ -81,7 +89,7 @@ export function createApp(deps: AppDeps) {
       case 'NOT_FOUND':
         return errorResponse(new ApiError('not-found'));
     }
-    deps.log.error('unhandled error', { code: String(code), error: String(error) });
+    deps.log.error('unhandled error', { code: String(code), route: request ? `${request.method} ${pathOf(request.url)}` : undefined, error: String(error) });
     return errorResponse(new ApiError('server-error'));
   }
   const prisme = prismeRoutes({ prisme: deps.prisme, limiter: deps.limiter, ipPolicy, buffer: deps.buffer, drops: deps.drops, requestIdHeader });
@@ -101,7 +109,7 @@ export function createApp(deps: AppDeps) {
     // and what it cannot route reaches `unmatched`, which reads the path itself (pathOf).
     new Elysia({ nativeStaticResponse: false, handler: { standardHostname: false } })
       .onError(({ code, error, request, server }) =>
-        code === 'NOT_FOUND' ? unmatched(request, server, () => mapError(code, error)) : withUmamiApiHeaders(request, mapError(code, error)))
+        code === 'NOT_FOUND' ? unmatched(request, server, () => mapError(code, error, request)) : withUmamiApiHeaders(request, mapError(code, error, request)))
       .use(docsRoutes(deps.version))
       .use(healthRoutes(requestIdHeader))
       .use(prisme.routes)

@@ -50,6 +50,20 @@ describe('login, tokens and API keys', () => {
     expect((await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(200);
   });
 
+  it('answers 503 with Retry-After, not 500, while the database cannot be written (a full disk, a failing one, a read-only file)', async () => {
+    const { request, meta, w } = await world();
+    const create = meta.websites.create.bind(meta.websites);
+    for (const code of ['SQLITE_FULL', 'SQLITE_IOERR_WRITE', 'SQLITE_READONLY']) {
+      meta.websites.create = () => {
+        throw Object.assign(new Error('database or disk is full'), { code });
+      };
+      const res = await request('/api/websites', json('POST', { name: 'Full', domain: 'full.example' }, w.auth.owner));
+      expect([code, res.status, res.headers.get('retry-after'), ((await res.json()) as { error: { code: string } }).error.code]).toEqual([code, 503, '30', 'service-unavailable']);
+    }
+    meta.websites.create = create;
+    expect((await request('/api/websites', json('POST', { name: 'Room again', domain: 'full.example' }, w.auth.owner))).status).toBe(200);
+  });
+
   it('logs in with name and password and the token then works as a bearer', async () => {
     const { request } = await world();
     const res = await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }));

@@ -117,7 +117,9 @@ function tidyResponse(status: string, r: Json): void {
 function databaseBusy(unauthorized: Json, withBody: boolean): Json {
   const bodies = withBody ? '; or the request bodies being read at once hold all the room they may (slow uploads): try again shortly' : '';
   return {
-    description: `The database is busy: another process (a sqlite3 shell, a backup tool) holds its write lock; nothing was written${bodies}. Retry-After: 1`,
+    description:
+      `The database is busy: another process (a sqlite3 shell, a backup tool) holds its write lock (Retry-After: 1), or it cannot be written just now ` +
+      `(a full disk, a failing one: Retry-After: 30); nothing was written${bodies}`,
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before trying again' } },
     ...(isObject(unauthorized.content) ? { content: structuredClone(unauthorized.content) } : {}),
   };

@@ -98,6 +98,13 @@ export async function userCommand(
       }
     }
     return 0;
+  } catch (e) {
+    // The database opened but cannot be written (its file read-only, the disk full): one line and
+    // serve's status for it, as for one that cannot be opened.
+    const why = unusableDatabase(e, path);
+    if (why === null) throw e;
+    io.err(`footfall: ${why}\n`);
+    return 3;
   } finally {
     db.close();
   }

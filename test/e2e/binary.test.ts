@@ -262,6 +262,20 @@ describe('dist/footfall', () => {
     expect(runBinary(['user', 'reset-password', 'admin', '--data-dir', dir], { FOOTFALL_ADMIN_PASSWORD: 'short' }).code).toBe(0);
   });
 
+  it('says in one line, with status 3, that `user reset-password` cannot write a database whose file is read-only (no stack trace)', async () => {
+    const dir = tempDir();
+    const first = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' }, join(dir, 'data'));
+    expect(await first.stop()).toBe(0);
+    // As the service's own user would run it (root writes through a mode of 0444).
+    copyFileSync(ensureBinary(), join(dir, 'footfall'));
+    chmodSync(join(dir, 'footfall'), 0o755);
+    chmodSync(dir, 0o755);
+    Bun.spawnSync(['chown', '-R', '65534:65534', join(dir, 'data')]);
+    chmodSync(join(dir, 'data', 'footfall.db'), 0o444);
+    const r = Bun.spawnSync(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', join(dir, 'footfall'), 'user', 'reset-password', 'admin', '--data-dir', join(dir, 'data')], { env: { PATH: process.env.PATH ?? '' } });
+    expect([r.exitCode, r.stderr.toString()]).toEqual([3, `footfall: cannot use the database ${join(dir, 'data', 'footfall.db')}: attempt to write a readonly database\n`]);
+  });
+
   it('also stops cleanly on SIGINT', async () => {
     const ff = await startBinary();
     expect(await ff.stop('SIGINT')).toBe(0);

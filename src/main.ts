@@ -482,7 +482,9 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       return;
     }
     server = app.server!;
-    log.info('footfall listening', { url: `http://${config.host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
+    // An IPv6 host is written in brackets, as a URL takes it.
+    const host = config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host;
+    log.info('footfall listening', { url: `http://${host}:${server.port}`, version: VERSION, dataDir: resolve(config.dataDir), ack: config.ack });
     events.ready.catch((e) => {
       log.error('the event writer thread did not start; stopping', { error: String(e) });
       void stop('writer-failed');

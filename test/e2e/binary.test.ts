@@ -166,6 +166,13 @@ describe('dist/footfall', () => {
     } finally {
       expect(await v6.stop()).toBe(0);
     }
+    // Given bare, it is logged in brackets all the same: the URL logged is one a browser takes.
+    const bare = await startBinary(['--host', '::1', '--port', String(port)]);
+    try {
+      expect(bare.log()).toContain(`"url":"http://[::1]:${port}"`);
+    } finally {
+      expect(await bare.stop()).toBe(0);
+    }
   });
 
   it('refuses a second serve on the same data directory (status 5), and starts once the first is gone, even killed', async () => {

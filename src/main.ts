@@ -429,6 +429,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   }
 
   let server: { port?: number; stop(force?: boolean): Promise<void> } | null = null;
+  const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']);
   return new Promise<number>((done) => {
     let stopping = false;
     /**
@@ -437,7 +438,16 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
      * into the old file, and is reported lost.
      */
     const stop = async (signal: string, fileLost?: string, exitCode?: number) => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal while the flush waits (a full disk, another process's lock; up to ~27 s):
+        // the operator wants out now, as a second Ctrl-C asks. What is still buffered is lost,
+        // and said so.
+        if (SIGNALS.has(signal)) {
+          log.error('second signal: exiting now, without waiting for the flush', { signal, lost: buffer.size });
+          process.exit(1);
+        }
+        return;
+      }
       stopping = true;
       log.info('shutting down', { signal, waiting: buffer.size });
       // The file is gone: from now on nothing is acknowledged (503s, not 200s for events written

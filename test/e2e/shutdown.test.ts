@@ -101,6 +101,28 @@ describe('shutdown of dist/footfall', () => {
     expect(rows(ff.dataDir)).toBe(4);
   });
 
+  it('exits at once with status 1 on a second signal while the flush waits, saying how many events it leaves unwritten', async () => {
+    const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off']);
+    expect(await burst(ff.url, 1, 1)).toBe(1);
+    const locker = new Database(join(ff.dataDir, 'footfall.db'));
+    locker.exec('BEGIN IMMEDIATE');
+    try {
+      expect(await burst(ff.url, 5, 5)).toBe(5);
+      ff.proc.kill('SIGTERM');
+      // The flush waits on the lock (up to ~27 s); a second signal ends the wait.
+      const until = performance.now() + 10_000;
+      while (!ff.log().includes('shutting down') && performance.now() < until) await Bun.sleep(20);
+      const started = performance.now();
+      ff.proc.kill('SIGINT');
+      expect(await ff.proc.exited).toBe(1);
+      expect(performance.now() - started).toBeLessThan(3_000);
+      expect(ff.log()).toMatch(/second signal: exiting now, without waiting for the flush.*"lost":5/);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+  });
+
   it('stores every event on a machine without the source tree it was built from (its writer thread is embedded)', async () => {
     const ff = await startBinary(['--origins', 'mywebsite.localhost', '--trust-proxy', '--rate-limit', 'off', '--flush-interval', '50ms']);
     const acked = await burst(ff.url, 200, 8);

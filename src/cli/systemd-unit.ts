@@ -1,5 +1,6 @@
 /** @module `footfall systemd-unit`: a hardened unit file for this binary, with the options it was given (flags and FOOTFALL_* variables alike). */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { CONFIG_KEYS, envNamesSet, optionFlagKind, optionMeta } from '../config.ts';
 import { readFlags } from '../lib/argv.ts';
 
@@ -81,7 +82,23 @@ export function unitCannotRead(flag: string, path: string): string | null {
     // Not there: the options' own check says so.
   }
   const hidden = HIDDEN_FROM_UNIT.find((d) => real.startsWith(d));
-  return hidden ? `--${flag}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}${real !== path ? ` (${real})` : ''}` : null;
+  if (hidden) return `--${flag}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}${real !== path ? ` (${real})` : ''}`;
+  return othersCannotRead(real) === null ? null : `--${flag}: the service's user (DynamicUser: neither the owner nor in the group of anything) may not read ${othersCannotRead(real)}: chmod o+r the file (o+x its directories), or put a copy such as /usr/local/share/ holds; got ${path}`;
+}
+
+/** The file, or the first directory above it, that a user other than its owner and group may not read (search); null when none. */
+function othersCannotRead(file: string): string | null {
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch {
+    return null; // not there: the options' own check says so
+  }
+  if ((mode & 0o004) === 0) return `${file} (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return `${file}: ${dir} (mode ${(statSync(dir).mode & 0o777).toString(8).padStart(4, '0')}) lets no one else through`;
+    if (dir === '/') return null;
+  }
 }
 
 /**

@@ -340,6 +340,12 @@ describe('dist/footfall', () => {
     // One serve would refuse at every start, so that the service restarted for ever.
     const notGeo = runBinaryFrom(['systemd-unit', '--geoip-db', '/mnt/geo.mmdb'], {}, '/mnt/footfall', 'echo x > /mnt/geo.mmdb');
     expect([notGeo.code, notGeo.stderr.includes('--geoip-db: /mnt/geo.mmdb is not a MaxMind database')]).toEqual([2, true]);
+    // One the service's own user (DynamicUser: no owner, no group of anything) may not read: it would exit at every start.
+    const mmdb = { MMDB: defaultGeoDatabase() };
+    const private600 = runBinaryFrom(['systemd-unit', '--geoip-db', '/mnt/private.mmdb'], mmdb, '/mnt/footfall', 'cp "$MMDB" /mnt/private.mmdb && chmod 600 /mnt/private.mmdb');
+    expect([private600.code, private600.stderr]).toEqual([2, expect.stringContaining("--geoip-db: the service's user (DynamicUser: neither the owner nor in the group of anything) may not read /mnt/private.mmdb (mode 0600)")]);
+    const closedDir = runBinaryFrom(['systemd-unit', '--geoip-db', '/mnt/closed/geo.mmdb'], mmdb, '/mnt/footfall', 'mkdir -m 700 /mnt/closed && cp "$MMDB" /mnt/closed/geo.mmdb && chmod 644 /mnt/closed/geo.mmdb');
+    expect([closedDir.code, closedDir.stderr]).toEqual([2, expect.stringContaining('may not read /mnt/closed/geo.mmdb: /mnt/closed (mode 0700) lets no one else through')]);
     const elsewhere = runBinaryFrom(['systemd-unit', '--data-dir', '/srv/footfall']);
     expect([elsewhere.code, elsewhere.stderr.includes('/var/lib/NAME; got /srv/footfall')]).toEqual([2, true]);
     // A misspelt variable would not reach the unit: said, not lost quietly.

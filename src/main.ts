@@ -430,6 +430,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
 
   let server: { port?: number; stop(force?: boolean): Promise<void> } | null = null;
   const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP']);
+  /** How long after the first signal a second one means "exit now" rather than the same one again. */
+  const SECOND_SIGNAL_AFTER_MS = 1000;
+  /** When the operator's first signal arrived (0: none yet); a stop of its own (the database moved) is no signal. */
+  let signalledAt = 0;
   return new Promise<number>((done) => {
     let stopping = false;
     /**
@@ -440,14 +444,22 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     const stop = async (signal: string, fileLost?: string, exitCode?: number) => {
       if (stopping) {
         // A second signal while the flush waits (a full disk, another process's lock; up to ~27 s):
-        // the operator wants out now, as a second Ctrl-C asks. What is still buffered is lost,
-        // and said so.
-        if (SIGNALS.has(signal)) {
+        // the operator wants out now, as a second Ctrl-C asks. What is still buffered is lost, and
+        // said so. Not within a second of the first: a terminal's Ctrl-C can reach the process twice
+        // (a wrapper forwarding it too), and closing the terminal just after sends a SIGHUP.
+        if (!SIGNALS.has(signal)) return;
+        const now = performance.now();
+        if (signalledAt > 0 && now - signalledAt >= SECOND_SIGNAL_AFTER_MS) {
           log.error('second signal: exiting now, without waiting for the flush', { signal, lost: buffer.size });
           process.exit(1);
         }
+        if (signalledAt === 0) {
+          signalledAt = now;
+          log.info('already stopping: writing what is buffered; a second signal from a second on exits without waiting', { signal, waiting: buffer.size });
+        }
         return;
       }
+      if (SIGNALS.has(signal)) signalledAt = performance.now();
       stopping = true;
       log.info('shutting down', { signal, waiting: buffer.size });
       // The file is gone: from now on nothing is acknowledged (503s, not 200s for events written

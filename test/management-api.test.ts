@@ -64,6 +64,23 @@ describe('login, tokens and API keys', () => {
     expect((await request('/api/websites', json('POST', { name: 'Room again', domain: 'full.example' }, w.auth.owner))).status).toBe(200);
   });
 
+  it('changes a password and ends the other sessions together or not at all: a write that fails between them changes neither', async () => {
+    const { request, meta, w } = await world();
+    const other = (await (await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).json()) as { token: string };
+    const revokeAllOf = meta.tokens.revokeAllOf.bind(meta.tokens);
+    meta.tokens.revokeAllOf = () => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    };
+    const res = await request('/api/me/password', json('POST', { currentPassword: PASSWORD, newPassword: 'evicting a thief now' }, w.auth.owner));
+    expect(res.status).toBe(503);
+    meta.tokens.revokeAllOf = revokeAllOf;
+    // Not made: the old password works, the new one does not; the change can simply be sent again.
+    expect((await request('/api/auth/login', json('POST', { username: 'owner', password: 'evicting a thief now' }))).status).toBe(401);
+    const again = await request('/api/me/password', json('POST', { currentPassword: PASSWORD, newPassword: 'evicting a thief now' }, w.auth.owner));
+    expect(again.status).toBe(200);
+    expect((await request('/api/me', get(`Bearer ${other.token}`))).status).toBe(401);
+  });
+
   it('logs in with name and password and the token then works as a bearer', async () => {
     const { request } = await world();
     const res = await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }));

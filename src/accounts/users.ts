@@ -86,10 +86,15 @@ export async function updateUser(
     patch = { ...plan(who), passwordHash };
   }
   const now = d.clock();
-  const updated = d.meta.users.update(id, patch, now);
-  if (!updated) throw new ApiError('not-found');
-  if (patch.passwordHash) d.meta.tokens.revokeAllOf(id, now, id === who.user.id ? who.tokenHash : undefined);
-  return updated;
+  // One transaction: a new password and the end of the other sessions land together or not at
+  // all (a full disk between them had left the sessions a stolen password opened alive, the
+  // change answered 503 though made).
+  return d.meta.transaction(() => {
+    const updated = d.meta.users.update(id, patch, now);
+    if (!updated) throw new ApiError('not-found');
+    if (patch.passwordHash) d.meta.tokens.revokeAllOf(id, now, id === who.user.id ? who.tokenHash : undefined);
+    return updated;
+  });
 }
 
 /**

@@ -199,6 +199,27 @@ describe('WriteBuffer', () => {
     expect([store.calls, store.rows.length]).toEqual([2, 3]);
   });
 
+  it('makes no last try when the deadline passed during a write that waited (a lock), and no try at all once the drain has returned', async () => {
+    let calls = 0;
+    // Each write waits 300 ms (a lock held elsewhere), then fails.
+    const store = {
+      async insertPending(): Promise<null> {
+        calls++;
+        await Bun.sleep(300);
+        throw new Error('database is locked');
+      },
+      builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
+    };
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 100, retryMaxMs: 100 });
+    buffer.submit(makeEvent(1));
+    const started = performance.now();
+    expect(await buffer.drain(450)).toBe(1);
+    // Tries at 0 and ~400 ms; the second ends past the deadline: no third (it would end at ~1 s).
+    expect([calls, performance.now() - started < 900]).toEqual([2, true]);
+    await Bun.sleep(250);
+    expect(calls).toBe(2);
+  });
+
   it('tries at once when the drain starts, then at most DRAIN_RETRY_MAX_MS apart, whatever the backoff had grown to', async () => {
     const lines: Record<string, unknown>[] = [];
     const log = { debug() {}, info() {}, warn() {}, error: (_msg: string, fields?: Record<string, unknown>) => void lines.push(fields ?? {}) };

@@ -538,18 +538,24 @@ export class WriteBuffer {
     if (this.pending.length && this.sent.length === 0) this.retryAt = 0;
     while (this.size > 0 && performance.now() < until) {
       await this.flush();
-      if (this.pending.length && this.retryAt > performance.now()) {
-        const last = this.retryAt >= until;
-        await Bun.sleep(Math.min(this.retryAt, until) - performance.now());
-        if (last) {
-          // The next retry was due after the deadline: one last try at it instead (the disk may
-          // have room again), rather than giving up without one.
-          this.retryAt = 0;
-          await this.flush();
-          break;
+      const now = performance.now();
+      if (this.pending.length && this.retryAt > now) {
+        if (this.retryAt < until) {
+          await Bun.sleep(this.retryAt - now);
+          continue;
         }
+        // The next retry is due after the deadline: one last try at it instead (the disk may have
+        // room again), unless the deadline passed during the try just made (a write that waited on
+        // a lock): then none, or the drain would outlast it by a second wait.
+        if (now >= until) break;
+        await Bun.sleep(until - now);
+        this.retryAt = 0;
+        await this.flush();
+        break;
       }
     }
+    // A retry armed by a failure during the drain would fire after it, on a store being closed.
+    this.stopTimers();
     return this.size;
   }
 

@@ -83,10 +83,13 @@ export function unitCannotRead(flag: string, path: string): string | null {
   }
   const hidden = HIDDEN_FROM_UNIT.find((d) => real.startsWith(d));
   if (hidden) return `--${flag}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}${real !== path ? ` (${real})` : ''}`;
-  return othersCannotRead(real) === null ? null : `--${flag}: the service's user (DynamicUser: neither the owner nor in the group of anything) may not read ${othersCannotRead(real)}: chmod o+r the file (o+x its directories), or put a copy such as /usr/local/share/ holds; got ${path}`;
+  // The service opens the path as given: the directories on the way to a link count, and the ones
+  // on the way to what it points at.
+  const closed = othersCannotRead(path) ?? (real !== path ? othersCannotRead(real) : null);
+  return closed === null ? null : `--${flag}: the service's user (DynamicUser: neither the owner nor in the group of anything) may not read ${closed}: chmod o+r the file (o+x its directories), or put a copy such as /usr/local/share/ holds; got ${path}`;
 }
 
-/** The file, or the first directory above it, that a user other than its owner and group may not read (search); null when none. */
+/** The file (a link followed), or the first directory above it, that a user other than its owner and group may not read (search); null when none. */
 function othersCannotRead(file: string): string | null {
   let mode: number;
   try {

@@ -80,12 +80,18 @@ export async function userCommand(
       return 1;
     }
     const password = randomPassword();
-    // A running server may delete the user while the hash is made: then there is no new password to print.
-    if (!meta.users.update(user.id, { passwordHash: await passwords.hash(password) }, now)) {
+    const passwordHash = await passwords.hash(password);
+    // A running server may delete the user while the hash is made: then there is no new password to
+    // print. The password and the end of the user's sessions land together or not at all.
+    const updated = meta.transaction(() => {
+      if (!meta.users.update(user.id, { passwordHash }, now)) return false;
+      meta.tokens.revokeAllOf(user.id, now);
+      return true;
+    });
+    if (!updated) {
       io.err(`footfall: no user named "${name}" (deleted meanwhile)\n`);
       return 1;
     }
-    meta.tokens.revokeAllOf(user.id, now);
     io.out(`new password for "${name}": ${password}\n`);
     // Keys are no sessions and stay: if the password was reset because someone else had it,
     // a key they made still works. Name them, so the ones nobody knows get revoked.

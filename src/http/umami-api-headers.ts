@@ -44,7 +44,7 @@ function withApiHeaders(response: Response): Response {
  */
 export function unrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[] = () => []): Response {
   const path = pathOf(request.url);
-  if (path.startsWith('/p/')) return pixelUnrouted(request.method, path, notFound, allowed);
+  if (path.startsWith('/p/')) return hasFragment(request.url) ? notFound() : pixelUnrouted(request.method, path, notFound, allowed);
   if (!isUmamiApiPath(path)) return notFound();
   if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
   const methods = hasFragment(request.url) ? [] : allowed(path);

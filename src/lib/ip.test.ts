@@ -43,6 +43,9 @@ describe('ip helpers', () => {
     expect(clientKey('1:2:3::1.2.3.4', 64)).toBe(clientKey('1:2:3:0:ffff::', 64));
     expect(clientKey('ABCD:EF01:2345:6789::', 64)).toBe(clientKey('abcd:ef01:2345:6789::1', 64));
     expect(clientKey('::1', 64)).not.toBe(clientKey('::2:0:0:0:1', 64));
+    // A zone names an interface, a dot in it too; one /56 has one key whatever its fourth group.
+    expect(clientKey('2001:db8::1:2:3:4:5%eth0.5', 64)).toBe(clientKey('2001:db8:0:1::', 64));
+    expect(clientKey('0:0:0:42::', 56)).toBe(clientKey('::', 56));
     // A 6to4 site is one client (its IPv4 address), whatever its subnet.
     expect(clientKey('2002:5102:458e:1::1', 64)).toBe(clientKey('2002:5102:458e:ffff::9', 64));
     expect(clientKey('2002:5102:458e:1::1', 64)).not.toBe(clientKey('2002:5102:458f:1::1', 64));

@@ -137,13 +137,16 @@ export const LOOPBACK_AND_PRIVATE = [
  */
 export function clientKey(ip: string, v6Bits: 56 | 64): string {
   if (!ip.includes(':')) return ip;
-  const g = leadingGroups(ip);
+  // A zone (`%eth0.5`) names an interface, not the address: it may even hold a dot.
+  const zone = ip.indexOf('%');
+  const address = zone < 0 ? ip : ip.slice(0, zone);
+  let g = leadingGroups(address);
   // All zero (::1, IPv4-mapped or -compatible forms) or not plain text: the general reading.
   if (g === null || (g[0]! | g[1]! | g[2]! | g[3]!) === 0) {
-    const b = ipBytes(ip);
+    const b = ipBytes(address);
     if (!b) return ip;
     if (b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0)) return b.subarray(12).join('.');
-    return Buffer.from(b.subarray(0, v6Bits >> 3)).toString('hex') + '/' + v6Bits;
+    g = [(b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!, (b[4]! << 8) | b[5]!, (b[6]! << 8) | b[7]!];
   }
   // A 6to4 site is its IPv4 address, the /48: its subnets are one client, as that address's would be.
   if (g[0] === SIX_TO_FOUR) return `${g[0]!.toString(16)}:${g[1]!.toString(16)}:${g[2]!.toString(16)}/48`;

@@ -63,8 +63,12 @@ describe('dist/footfall', () => {
     }
     // A `#` in a request line: Prisme's fasthttp cuts the path there; chi (RudderStack) and the
     // management API take it as a path no route has, 404 (not a 405 naming the method sent).
-    for (const [target, answer] of [['/api/heartbeat#x', '404 Not Found'], ['/api/metrics#', '404 Not Found'], ['/v1/track#x', '404 Not Found'], ['/api/v1/healthcheck#x', '200 OK']])
-      expect([target, await status(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)]).toEqual([target, `HTTP/1.1 ${answer}`]);
+    const fragments: [string, string][] = [
+      ['GET /api/heartbeat#x', '404 Not Found'], ['POST /api/heartbeat#x', '404 Not Found'], ['GET /api/metrics#', '404 Not Found'],
+      ['GET /v1/track#x', '404 Not Found'], ['POST /v1/track#x', '404 Not Found'], ['GET /api/v1/healthcheck#x', '200 OK'],
+      ['GET /p/some-pixel#x', '404 Not Found'], ['POST /p/some-pixel#x', '404 Not Found'],
+    ];
+    for (const [line, answer] of fragments) expect([line, await status(`${line} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)]).toEqual([line, `HTTP/1.1 ${answer}`]);
     const docs = await fetch(`${ff.url}/docs/json`);
     expect(docs.status).toBe(200);
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');
@@ -346,6 +350,9 @@ describe('dist/footfall', () => {
     expect([private600.code, private600.stderr]).toEqual([2, expect.stringContaining("--geoip-db: the service's user (DynamicUser: neither the owner nor in the group of anything) may not read /mnt/private.mmdb (mode 0600)")]);
     const closedDir = runBinaryFrom(['systemd-unit', '--geoip-db', '/mnt/closed/geo.mmdb'], mmdb, '/mnt/footfall', 'mkdir -m 700 /mnt/closed && cp "$MMDB" /mnt/closed/geo.mmdb && chmod 644 /mnt/closed/geo.mmdb');
     expect([closedDir.code, closedDir.stderr]).toEqual([2, expect.stringContaining('may not read /mnt/closed/geo.mmdb: /mnt/closed (mode 0700) lets no one else through')]);
+    // A link in a closed directory to a readable file: the service opens the link's path.
+    const linked = runBinaryFrom(['systemd-unit', '--geoip-db', '/mnt/closed/geo.mmdb'], mmdb, '/mnt/footfall', 'mkdir -m 700 /mnt/closed && mkdir /mnt/open && cp "$MMDB" /mnt/open/geo.mmdb && chmod 644 /mnt/open/geo.mmdb && ln -s /mnt/open/geo.mmdb /mnt/closed/geo.mmdb');
+    expect([linked.code, linked.stderr]).toEqual([2, expect.stringContaining('may not read /mnt/closed/geo.mmdb: /mnt/closed (mode 0700) lets no one else through')]);
     const elsewhere = runBinaryFrom(['systemd-unit', '--data-dir', '/srv/footfall']);
     expect([elsewhere.code, elsewhere.stderr.includes('/var/lib/NAME; got /srv/footfall')]).toEqual([2, true]);
     // A misspelt variable would not reach the unit: said, not lost quietly.

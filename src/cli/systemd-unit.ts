@@ -99,7 +99,13 @@ function othersCannotRead(file: string): string | null {
   }
   if ((mode & 0o004) === 0) return `${file} (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`;
   for (let dir = dirname(file); ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) return `${file}: ${dir} (mode ${(statSync(dir).mode & 0o777).toString(8).padStart(4, '0')}) lets no one else through`;
+    let dirMode: number;
+    try {
+      dirMode = statSync(dir).mode;
+    } catch {
+      return null; // this user cannot look: nothing to say about others
+    }
+    if ((dirMode & 0o001) === 0) return `${file}: ${dir} (mode ${(dirMode & 0o777).toString(8).padStart(4, '0')}) lets no one else through`;
     if (dir === '/') return null;
   }
 }

@@ -28,4 +28,13 @@ describe('bootstrapAdmin', () => {
     expect(await bootstrapAdmin(meta, hasher, undefined, (l) => out.push(l), 2)).toEqual({ created: false });
     expect(out.length).toBe(1);
   });
+
+  it('says that FOOTFALL_ADMIN_PASSWORD is ignored once users exist, without its value, and changes no password', async () => {
+    const meta = new SqliteMetaStore(openDatabase(':memory:'));
+    await bootstrapAdmin(meta, hasher, 'the first password', () => {}, 0);
+    const out: string[] = [];
+    expect(await bootstrapAdmin(meta, hasher, 'a stale value left behind', (l) => out.push(l), 1)).toEqual({ created: false });
+    expect(out).toEqual(['footfall: FOOTFALL_ADMIN_PASSWORD ignored: it sets the first admin\'s password on an empty database only; to set one now, run "footfall user reset-password NAME"\n']);
+    expect(await hasher.verify('the first password', meta.users.byUsername('admin')!.passwordHash)).toBe(true);
+  });
 });

@@ -17,7 +17,12 @@ export async function bootstrapAdmin(
   write: (line: string) => void,
   now: number,
 ): Promise<BootstrapResult> {
-  if (meta.users.countAll() > 0) return { created: false };
+  if (meta.users.countAll() > 0) {
+    // Left in the environment after the first start (a unit, a compose file): said, so that no one
+    // takes it for the admin's password now.
+    if (envPassword) write('footfall: FOOTFALL_ADMIN_PASSWORD ignored: it sets the first admin\'s password on an empty database only; to set one now, run "footfall user reset-password NAME"\n');
+    return { created: false };
+  }
   const generated = !envPassword;
   const password = envPassword || randomPassword();
   const passwordHash = await hasher.hash(password);

@@ -55,6 +55,23 @@ describe('footfall user reset-password', () => {
     expect([code, out, err]).toEqual([1, '', 'footfall: no user named "erin" (deleted meanwhile)\n']);
   });
 
+  it('prints no password, and exits 1, when another reset lands while the new hash is made: the one whose password is printed is the one in force', async () => {
+    const dir = tempDir();
+    const real = passwordHasher(TEST_PASSWORD_COST);
+    const db = openDatabase(join(dir, 'footfall.db'));
+    const server = new SqliteMetaStore(db);
+    const erin = server.users.create({ id: crypto.randomUUID(), username: 'erin', passwordHash: await real.hash('old password 1'), role: 'user' }, 1);
+    const other = await real.hash('set by the other reset');
+    const overtaken = { hash: async (p: string) => (server.users.update(erin.id, { passwordHash: other }, 2), real.hash(p)), verify: real.verify };
+    let out = '';
+    let err = '';
+    const code = await userCommand(['reset-password', 'erin', '--data-dir', dir], {}, { out: (s) => void (out += s), err: (s) => void (err += s) }, overtaken);
+    const now = server.users.byId(erin.id)!.passwordHash;
+    db.close();
+    expect([code, out, err]).toEqual([1, '', 'footfall: the password of "erin" was changed by another reset or request while this one ran; nothing printed is in force: run it again\n']);
+    expect(now).toBe(other);
+  });
+
   it("reads only where the database is: a bad server option in the service's environment does not stand in its way, FOOTFALL_DATA_DIR does name the directory, and a server flag is refused", async () => {
     const dir = tempDir();
     const passwords = passwordHasher(TEST_PASSWORD_COST);

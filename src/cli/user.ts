@@ -83,13 +83,22 @@ export async function userCommand(
     const passwordHash = await passwords.hash(password);
     // A running server may delete the user while the hash is made: then there is no new password to
     // print. The password and the end of the user's sessions land together or not at all.
-    const updated = meta.transaction(() => {
-      if (!meta.users.update(user.id, { passwordHash }, now)) return false;
+    // Only over the password it read: another reset (or change) that landed while this one hashed
+    // would otherwise be overwritten after printing its password, which then never worked.
+    const outcome = meta.transaction(() => {
+      const current = meta.users.byId(user.id);
+      if (!current) return 'deleted';
+      if (current.passwordHash !== user.passwordHash) return 'overtaken';
+      meta.users.update(user.id, { passwordHash }, now);
       meta.tokens.revokeAllOf(user.id, now);
-      return true;
+      return 'done';
     });
-    if (!updated) {
+    if (outcome === 'deleted') {
       io.err(`footfall: no user named "${name}" (deleted meanwhile)\n`);
+      return 1;
+    }
+    if (outcome === 'overtaken') {
+      io.err(`footfall: the password of "${name}" was changed by another reset or request while this one ran; nothing printed is in force: run it again\n`);
       return 1;
     }
     io.out(`new password for "${name}": ${password}\n`);

@@ -287,7 +287,8 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     // With other problems to fix anyway, these are said with them (all at once); alone, each
     // is said below with its own status (3, 4).
     others > 0 ? dataDirAccessIssue(c.dataDir) : null,
-    others > 0 ? prefixed(`--host/--port: cannot listen on ${c.host}:${c.port}: `, listenIssue(c.host, c.port)) : null,
+    // Not with a port that is itself one of the others (`--port -1`): its own line says it.
+    others > 0 && Number.isInteger(c.port) && c.port >= 0 && c.port <= 65535 ? prefixed(`--host/--port: cannot listen on ${c.host}:${c.port}: `, listenIssue(c.host, c.port)) : null,
   ]);
   if (!config) return EXIT_USAGE;
   sizeHeapForService(env);

@@ -34,6 +34,9 @@ describe('dist/footfall', () => {
     for (const s of ['--port', '--ack', '--flush-size', '--buffer-max-mb', 'FOOTFALL_LOG_LEVEL', 'FOOTFALL_MAX_SESSIONS', 'unexpected argument "maybe"', '--geoip-db: cannot read /nonexistent/geo.mmdb', 'FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters']) {
       expect([s, r.stderr.includes(s)]).toEqual([s, true]);
     }
+    // A port out of range is said once, by its own line, not again by a listen it could not try.
+    const port = runBinary(['serve', '--port', '-1', '--ack', 'never', '--data-dir', tempDir()]);
+    expect([port.code, port.stderr]).toEqual([2, 'footfall: invalid options:\n  - --port: must be 0 to 65535 (got -1)\n  - --ack: expected one of buffered | durable, got "never"\n(see footfall --help)\n']);
   });
 
   it('exits 2 on an unknown command', () => {

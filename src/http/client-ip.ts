@@ -40,7 +40,7 @@ function trustedV4(policy: ClientIpPolicy, v: number): boolean {
 }
 
 /** Whether a (normalised) address is one of --trusted-proxies. */
-export function isTrustedProxy(policy: ClientIpPolicy, address: string): boolean {
+function isTrustedProxy(policy: ClientIpPolicy, address: string): boolean {
   const v4 = ipv4Number(address, 0, address.length);
   if (v4 >= 0) return trustedV4(policy, v4);
   const bytes = ipBytes(address);

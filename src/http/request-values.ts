@@ -11,7 +11,7 @@ export type PeerSource = Pick<Server<unknown>, 'requestIP'> | { requestIP(reques
  * proxy, so a client that sends its request and hangs up at once cannot have its proxy header
  * believed (it counts as '', one client for every such request).
  */
-export function peerAddress(server: PeerSource | null | undefined, request: Request): string {
+function peerAddress(server: PeerSource | null | undefined, request: Request): string {
   if (!server) return '127.0.0.1';
   return server.requestIP(request)?.address ?? '';
 }

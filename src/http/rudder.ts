@@ -16,7 +16,7 @@ import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { RUDDER_GIF } from './gifs.ts';
-import { decodeUtf8, endsWithSlash, hasFragment, INGEST_BODIES, pathOf, readBody, readBytes, requestClientIp, URL_BASE } from './request-values.ts';
+import { decodeUtf8, endsWithSlash, hasFragment, INGEST_BODIES, pathOf, readBody, readBytes, requestClientIp } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
 import { parseJsonKeepingNumbers } from '../lib/exact-json.ts';

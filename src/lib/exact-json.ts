@@ -34,7 +34,7 @@ export function isNumberStart(c: number): boolean {
 }
 
 /** A character of a JSON number token: digits, sign, point, exponent. */
-export function isNumberChar(c: number): boolean {
+function isNumberChar(c: number): boolean {
   return (c >= ZERO && c <= NINE) || c === MINUS || c === 43 || c === DOT || c === 101 || c === 69;
 }
 
@@ -77,26 +77,20 @@ function tinyFraction(text: string, from: number, to: number): boolean {
 
 /** Whether valid JSON `text` holds a number that needs its text (numberNeedsText); strings are skipped. */
 export function jsonNeedsExactText(text: string): boolean {
-  let found = false;
-  eachExactNumber(text, () => (found = true));
-  return found;
-}
-
-/** Calls `found(from, to)` for each number token of JSON `text` (outside strings) that needs its text, until it returns true. */
-function eachExactNumber(text: string, found: (from: number, to: number) => boolean | void): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) i = stringEnd(text, i);
     else if (isNumberStart(c)) {
       const j = numberEnd(text, i);
-      if (numberNeedsText(text, i, j) && found(i, j)) return;
+      if (numberNeedsText(text, i, j)) return true;
       i = j - 1;
     }
   }
+  return false;
 }
 
 /** Index just past the number token starting at `from`. */
-function numberEnd(text: string, from: number): number {
+export function numberEnd(text: string, from: number): number {
   let j = from + 1;
   while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
   return j;

@@ -3,7 +3,7 @@
  * decoder reads one (Prisme master's custom-event properties): names must not repeat within an
  * object, nesting is bounded, and whatever follows the object's closing brace is not read.
  */
-import { compactJson, isNumberChar, isNumberStart, keepExactText, numberNeedsText } from './exact-json.ts';
+import { compactJson, isNumberStart, keepExactText, numberEnd, numberNeedsText } from './exact-json.ts';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, MAX_JSON_DEPTH, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-depth.ts';
 
 export type JsonObjectPrefix =
@@ -84,8 +84,7 @@ export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): J
       const top = names.length - 1;
       if (isObject[top]) nameNext[top] = true;
     } else if (!exact && isNumberStart(c)) {
-      let j = i + 1;
-      while (j < text.length && isNumberChar(text.charCodeAt(j))) j++;
+      const j = numberEnd(text, i);
       exact = numberNeedsText(text, i, j);
       i = j - 1;
     }

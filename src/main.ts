@@ -264,7 +264,7 @@ function printUnit(args: string[], env: Record<string, string | undefined>): num
   // What a stop may take: 2 s for the answers in flight, the drain, and a margin; systemd kills
   // the service past it.
   const stopTimeoutS = Math.ceil(drainDeadlineMs(config.bufferMax) / 1000) + 10;
-  process.stdout.write(systemdUnit({ binaryPath, args: unit.args, stateDirectory: unit.stateDirectory, stopTimeoutS }));
+  process.stdout.write(systemdUnit({ binaryPath, args: unit.args, stateDirectory: unit.stateDirectory, stopTimeoutS, port: config.port }));
   return 0;
 }
 

@@ -32,9 +32,27 @@ describe('footfall systemd-unit', () => {
       const r = unitArgs([`--data-dir=${dir}`], {});
       expect([dir, 'error' in r && r.error.includes('/var/lib/NAME')]).toEqual([dir, true]);
     }
-    const unit = systemdUnit({ binaryPath: '/usr/local/bin/footfall', args: [], stateDirectory: 'footfall-eu', stopTimeoutS: 30 });
+    const unit = systemdUnit({ binaryPath: '/usr/local/bin/footfall', args: [], stateDirectory: 'footfall-eu', stopTimeoutS: 30, port: 8000 });
     expect(unit).toContain('ExecStart=/usr/local/bin/footfall serve --data-dir /var/lib/footfall-eu\n');
     expect(unit).toContain('StateDirectory=footfall-eu\n');
     expect(unit).toContain('WorkingDirectory=/var/lib/footfall-eu\n');
+  });
+
+  it('grants CAP_NET_BIND_SERVICE only to a service on a port below 1024, and no capability otherwise', () => {
+    const unit = (port: number) => systemdUnit({ binaryPath: '/usr/local/bin/footfall', args: ['--port', String(port)], stateDirectory: 'footfall', stopTimeoutS: 30, port });
+    for (const port of [80, 443, 1023]) {
+      expect([port, unit(port).includes('\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n')]).toEqual([port, true]);
+    }
+    for (const port of [0, 1024, 8000]) {
+      const text = unit(port);
+      expect([port, text.includes('\nCapabilityBoundingSet=\n'), text.includes('CAP_NET_BIND_SERVICE\n'), text.includes('AmbientCapabilities')]).toEqual([port, true, false, false]);
+    }
+  });
+
+  it('limits the service to the system calls of an ordinary service, failing others with EPERM, and shows it only its own processes in /proc', () => {
+    const unit = systemdUnit({ binaryPath: '/usr/local/bin/footfall', args: [], stateDirectory: 'footfall', stopTimeoutS: 30, port: 8000 });
+    for (const line of ['SystemCallFilter=@system-service', 'SystemCallErrorNumber=EPERM', 'SystemCallArchitectures=native', 'ProtectProc=invisible', 'ProcSubset=pid']) {
+      expect([line, unit.includes(`\n${line}\n`)]).toEqual([line, true]);
+    }
   });
 });

@@ -12,6 +12,26 @@ export interface UnitOptions {
   stateDirectory: string;
   /** Seconds systemd waits after SIGTERM; must cover a full buffer drain. */
   stopTimeoutS: number;
+  /** The port serve listens on: below 1024 the service needs CAP_NET_BIND_SERVICE, else no capability at all. */
+  port: number;
+}
+
+/** Ports below this need CAP_NET_BIND_SERVICE (net.ipv4.ip_unprivileged_port_start's default). */
+const FIRST_UNPRIVILEGED_PORT = 1024;
+
+/**
+ * The unit's capability lines: the one a port below 1024 needs, or an empty bounding set, so a
+ * service on 8000 holds none (not even one it could regain).
+ */
+function capabilityLines(port: number): string {
+  if (port > 0 && port < FIRST_UNPRIVILEGED_PORT) {
+    return `# Port ${port} is below 1024: binding it takes this one capability, and no other.
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+AmbientCapabilities=CAP_NET_BIND_SERVICE`;
+  }
+  return `# No capability: the port is 1024 or above (a port below needs CAP_NET_BIND_SERVICE; run
+# systemd-unit with that --port and it is granted).
+CapabilityBoundingSet=`;
 }
 
 /**
@@ -177,9 +197,15 @@ RestrictRealtime=yes
 RestrictSUIDSGID=yes
 LockPersonality=yes
 RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
-CapabilityBoundingSet=CAP_NET_BIND_SERVICE
-AmbientCapabilities=CAP_NET_BIND_SERVICE
+${capabilityLines(o.port)}
 SystemCallArchitectures=native
+# The system calls of an ordinary service; any other (mount, reboot, kernel modules, swap, clock,
+# raw I/O, debugging, …) fails with EPERM instead of running.
+SystemCallFilter=@system-service
+SystemCallErrorNumber=EPERM
+# Other users' processes are hidden, and /proc shows processes only (no /proc/sys, /proc/kcore, …).
+ProtectProc=invisible
+ProcSubset=pid
 UMask=0077
 LimitNOFILE=65536
 

@@ -317,13 +317,15 @@ describe('dist/footfall', () => {
   it('prints a hardened systemd unit for its own path that systemd-analyze accepts', () => {
     const r = runBinaryFrom(['systemd-unit', '--port', '8080', '--trust-proxy']);
     expect(r.code).toBe(0);
-    for (const line of ['DynamicUser=yes', 'StateDirectory=footfall', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'Restart=on-failure', 'RestartPreventExitStatus=2\n', 'StartLimitIntervalSec=120', 'StartLimitBurst=5'])
+    for (const line of ['DynamicUser=yes', 'StateDirectory=footfall', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'Restart=on-failure', 'RestartPreventExitStatus=2\n', 'StartLimitIntervalSec=120', 'StartLimitBurst=5', 'SystemCallFilter=@system-service\n', 'ProcSubset=pid\n', 'CapabilityBoundingSet=\n'])
       expect(r.stdout).toContain(line);
     expect(r.stdout).toMatch(/ExecStart=\/mnt\/footfall\/footfall serve --data-dir \/var\/lib\/footfall --port 8080 --trust-proxy/);
     expect(Number(/TimeoutStopSec=(\d+)/.exec(r.stdout)![1])).toBe(30);
     // A buffer that takes longer than 20 s to flush at 20k events a second: the flush at exit may take that, and systemd waits for it.
     const big = runBinaryFrom(['systemd-unit', '--buffer-max', '1000000']);
     expect(Number(/TimeoutStopSec=(\d+)/.exec(big.stdout)![1])).toBe(60);
+    // Port 80, from the environment as from a flag: the one capability that binding it takes.
+    expect(runBinaryFrom(['systemd-unit'], { FOOTFALL_PORT: '80' }).stdout).toContain('\nCapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE\n');
     const analyze = Bun.which('systemd-analyze');
     if (!analyze) return; // the tool is optional; the assertions above still ran
     const dir = tempDir();
@@ -335,6 +337,41 @@ describe('dist/footfall', () => {
     // Only complaints about this unit count; a container without a running systemd may warn about others.
     const ours = out.split('\n').filter((l) => l.includes('footfall.service'));
     expect(ours).toEqual([]);
+  });
+
+  it('serves every API in the unit\'s sandbox: a /proc of processes only (ProcSubset=pid, ProtectProc=invisible), and system calls @system-service allows', async () => {
+    const strace = Bun.which('strace');
+    const analyze = Bun.which('systemd-analyze');
+    const counts = join(tempDir(), 'syscalls.txt');
+    // The unit's /proc, mounted over this mount namespace's; strace counts the calls of every thread.
+    const ff = await startBinary(['--ack', 'durable'], { FOOTFALL_ADMIN_PASSWORD: 'e2e admin password' }, tempDir(), {
+      wrap: (command) => ['sh', '-c', 'mount -t proc -o subset=pid,hidepid=invisible proc /proc && exec "$@"', 'sh', ...(strace && analyze ? [strace, '-f', '-qq', '-c', '-o', counts] : []), ...command],
+    });
+    const server = strace && analyze ? Number(readFileSync(`/proc/${ff.proc.pid}/task/${ff.proc.pid}/children`, 'utf8').trim()) : ff.proc.pid;
+    try {
+      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'e2e admin password' }) });
+      const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
+      const site = (await (await fetch(`${ff.url}/api/websites`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Shop', domain: 'shop.example' }) })).json()) as { id: string; writeKey: string };
+      const pageview = await fetch(`${ff.url}/api/v1/events/pageviews`, { method: 'POST', headers: { origin: 'https://shop.example', 'x-prisme-referrer': 'https://shop.example/pricing', 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36' } });
+      expect(pageview.status).toBe(200);
+      const batch = await fetch(`${ff.url}/v1/batch`, { method: 'POST', headers: { authorization: 'Basic ' + btoa(`${site.writeKey}:`), 'content-type': 'application/json' }, body: JSON.stringify({ batch: [{ type: 'track', event: 'Order Completed', userId: 'u1' }] }) });
+      expect(batch.status).toBe(200);
+      expect((await fetch(`${ff.url}/pixel/v1/page?writeKey=${site.writeKey}&anonymousId=a1&name=Home`)).status).toBe(200);
+      expect((await fetch(`${ff.url}/api/pixels`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Mail', slug: 'mail-in-sandbox' }) })).status).toBe(200);
+      expect((await fetch(`${ff.url}/p/mail-in-sandbox`)).status).toBe(200);
+      const rows = (await (await fetch(`${ff.url}/api/websites/${site.id}/export`, { headers: auth })).text()).trimEnd().split('\n');
+      expect(rows.map((l) => (JSON.parse(l) as { type: string }).type).sort()).toEqual(['page', 'pageview', 'track']);
+      expect((await fetch(`${ff.url}/docs`)).status).toBe(200);
+      expect((await fetch(`${ff.url}/api/v1/healthcheck`)).status).toBe(200);
+    } finally {
+      process.kill(server, 'SIGTERM');
+      expect(await ff.proc.exited).toBe(0);
+    }
+    expect(await ff.finalLog).toContain('"msg":"stopped cleanly"');
+    if (!strace || !analyze) return; // the tools are optional; the sandbox's /proc was still used
+    const used = readFileSync(counts, 'utf8').split('\n').map((l) => l.trim().split(/\s+/).at(-1)!).filter((name) => /^[a-z_0-9]+$/.test(name) && name !== 'total' && name !== 'syscall');
+    expect(used.length).toBeGreaterThan(20);
+    expect(used.filter((name) => !systemServiceCalls(analyze).has(name))).toEqual([]);
   });
 
   it('rejects bad options for systemd-unit too', () => {
@@ -387,3 +424,24 @@ describe('dist/footfall', () => {
     expect((v.stderr.toString() + v.stdout.toString()).split('\n').filter((l) => l.includes('footfall.service') || l.includes('escape'))).toEqual([]);
   });
 });
+
+/** The system calls `SystemCallFilter=@system-service` allows, its groups expanded, as this machine's systemd lists them. */
+function systemServiceCalls(analyze: string): Set<string> {
+  const groups = new Map<string, string[]>();
+  let group: string[] = [];
+  for (const line of Bun.spawnSync([analyze, 'syscall-filter']).stdout.toString().split('\n')) {
+    const item = line.trim();
+    if (!item || item.startsWith('#')) continue;
+    if (line.startsWith('@')) groups.set(item, (group = []));
+    else group.push(item);
+  }
+  const out = new Set<string>();
+  const expand = (name: string): void => {
+    for (const item of groups.get(name) ?? []) {
+      if (item.startsWith('@')) expand(item);
+      else out.add(item);
+    }
+  };
+  expand('@system-service');
+  return out;
+}

@@ -54,10 +54,14 @@ export function killLeftoverBinaries(): void {
 }
 
 /** Starts `dist/footfall serve`, as on a machine without the source tree. */
-/** `ignoreHup`: start it as `nohup` does, with SIGHUP ignored. */
-export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir(), o: { ignoreHup?: boolean } = {}): Promise<Running> {
+/**
+ * `ignoreHup`: start it as `nohup` does, with SIGHUP ignored. `wrap`: the command to start it
+ * with instead (run in the same mount namespace: it may mount there), e.g. under strace.
+ */
+export async function startBinary(args: string[] = [], env: Record<string, string> = {}, dataDir = tempDir(), o: { ignoreHup?: boolean; wrap?: (command: string[]) => string[] } = {}): Promise<Running> {
   const serve = [ensureBinary(), 'serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir, '--log-format', 'json', ...args];
-  const command = o.ignoreHup ? ['sh', '-c', 'trap "" HUP; exec "$@"', 'sh', ...serve] : serve;
+  const plain = o.ignoreHup ? ['sh', '-c', 'trap "" HUP; exec "$@"', 'sh', ...serve] : serve;
+  const command = o.wrap ? o.wrap(plain) : plain;
   const proc = Bun.spawn(withoutSourceTree(command), {
     cwd: tempDir('footfall-cwd-'), // proves it runs with no node_modules beside it
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { addServerFields, goFloat, hasIdentity, stringifyAny, pixelQueryToMessage, rudderId, sanitizeUnicode, type PixelType } from './rudder-message.ts';
+import { addServerFields, goFloat, goString, hasIdentity, stringifyAny, pixelQueryToMessage, rudderId, sanitizeUnicode, type PixelType } from './rudder-message.ts';
 import { parseJsonKeepingNumbers } from '../lib/exact-json.ts';
 import { liftRudderFields } from './rudder-lift.ts';
 
@@ -102,6 +102,16 @@ describe('stringifyAny', () => {
       '12345678901234567000', '-0', '1.5', '1e+21', '2.5e-7', '+Inf', '42', '0.1', '[1.5]',
     ]);
     expect([stringifyAny(1e21), stringifyAny(-1.5e-7), stringifyAny(true), stringifyAny(null), stringifyAny(undefined), stringifyAny('x')]).toEqual(['1e+21', '-1.5e-7', 'true', '', '', 'x']);
+  });
+
+  it('reads an id sent as an object or array as json.Marshal writes what gjson decoded: keys in byte order, HTML characters escaped, numbers as float64s', () => {
+    const id = parseJsonKeepingNumbers(String.raw`{"b":1,"a":"<x>&","\u00e9":2,"\ud83d\ude00":3,"\uffff":4,"c":[1.50,-0,null,true,{"z":0,"y":"\u2028\u0001\b\f\ud800"}]}`)!.value;
+    // U+FFFF sorts before U+1F600 by code point (UTF-8 bytes), after it by UTF-16 unit.
+    expect(stringifyAny(id)).toBe('{"a":"\\u003cx\\u003e\\u0026","b":1,"c":[1.5,-0,null,true,{"y":"\\u2028\\u0001\\b\\f\ufffd","z":0}],"\u00e9":2,"\uffff":4,"\ud83d\ude00":3}');
+    expect(stringifyAny(['x', 1e21, 0.1])).toBe('["x",1e+21,0.1]');
+    // rudderId hashes that text: two spellings of one object are one visitor.
+    expect(rudderId('', stringifyAny({ b: 1, a: 2 }))).toBe(rudderId('', stringifyAny({ a: 2, b: 1 })));
+    expect(goString('tab\there "quoted" \\ \u007f')).toBe('"tab\\there \\"quoted\\" \\\\ \u007f"');
   });
 
   it('writes a float64 as Go\'s json.Marshal does, and what it refuses as fmt.Sprint does', () => {

@@ -112,19 +112,60 @@ function isPrintableAscii(c: number): boolean {
  * boolean as its text, a number as Go's json.Marshal writes a float64: the shortest text that
  * reads back (String() agrees, but for `-0`), so a 20-digit id sent as a number is read rounded,
  * as upstream reads it (the payload keeps its digits: exact-json.ts), and a RawNumber likewise;
- * ±Inf as fmt.Sprint writes it, json.Marshal refusing them. Objects and arrays as their JSON
- * (Go would sort an object's keys; no SDK sends an id that is one).
+ * ±Inf as fmt.Sprint writes it, json.Marshal refusing them. Objects and arrays as json.Marshal
+ * writes what gjson decoded (goJson). No SDK sends such an id, but a hand-made call may.
  */
 export function stringifyAny(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
   if (typeof v === 'number') return goFloat(v);
   if (isRawNumber(v)) return goFloat(Number(v.rawJSON));
-  if (typeof v === 'object') return JSON.stringify(v, asFloat);
+  if (typeof v === 'object') return goJson(v);
   return String(v);
 }
-/** gjson decodes every number to a float64, the ones kept as sent too. */
-const asFloat = (_key: string, x: unknown): unknown => (isRawNumber(x) ? Number(x.rawJSON) : x);
+
+/**
+ * A decoded JSON value as Go's encoding/json writes it: an object's keys sorted by their bytes
+ * (UTF-8, so by code point), every number as a float64 (goFloat, the ones kept as sent too),
+ * strings as goString escapes them. (A nested 1e400, a float64 json.Marshal refuses, is written
+ * +Inf, where Go would fall back to fmt.Sprint's `map[…]`.)
+ */
+export function goJson(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return goString(v);
+  if (typeof v === 'number') return goFloat(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (isRawNumber(v)) return goFloat(Number(v.rawJSON));
+  if (Array.isArray(v)) return `[${v.map(goJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort(byCodePoint);
+  return `{${keys.map((k) => `${goString(k)}:${goJson(o[k])}`).join(',')}}`;
+}
+
+/** Order of the strings' UTF-8 bytes, which is their code points' order (UTF-16 units differ above U+FFFF). */
+function byCodePoint(a: string, b: string): number {
+  const x = a[Symbol.iterator]();
+  const y = b[Symbol.iterator]();
+  for (;;) {
+    const p = x.next();
+    const q = y.next();
+    if (p.done || q.done) return p.done ? (q.done ? 0 : -1) : 1;
+    const d = p.value.codePointAt(0)! - q.value.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+}
+
+/**
+ * A string as encoding/json writes it (Go 1.22 and later): `"` and `\` escaped; \b \f \n \r \t
+ * short; other controls, `<`, `>`, `&`, U+2028 and U+2029 as \u00xx / \u2028; a lone surrogate
+ * (a `\ud800` escape, which gjson decodes as U+FFFD) as U+FFFD itself.
+ */
+export function goString(s: string): string {
+  return `"${s.toWellFormed().replace(GO_ESCAPED, goEscape)}"`;
+}
+const GO_ESCAPED = /["\\\x00-\x1f<>&\u2028\u2029]/g;
+const GO_SHORT: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const goEscape = (c: string): string => GO_SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** A float64 as json.Marshal writes it (fmt.Sprint for the values it refuses). */
 export function goFloat(n: number): string {

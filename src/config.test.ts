@@ -63,6 +63,9 @@ describe('loadConfig', () => {
   it('says a value out of its range in the option\'s own units', () => {
     const r = loadConfig(['--events-timeout', '2m', '--max-sessions', '5'], {});
     expect(r.ok ? [] : r.errors.toSorted()).toEqual(['--events-timeout: must be 0ms to 1m (got 2m)', '--max-sessions: must be 1000 to 5000000 (got 5)']);
+    // Quoted as given: 0.4ms reads as 0 ms, and "got 0ms" would not say what was wrong; 1.5m is 90s.
+    const typed = loadConfig(['--flush-interval', '0.4ms'], { FOOTFALL_EVENTS_TIMEOUT: ' 1.5m ' });
+    expect(typed.ok ? [] : typed.errors.toSorted()).toEqual(['--flush-interval: must be 1ms to 1m (got 0.4ms)', 'FOOTFALL_EVENTS_TIMEOUT: must be 0ms to 1m (got 1.5m)']);
   });
 
   it('names the environment variables another name of the same option shadows with a different value, and not those that agree', () => {

@@ -119,7 +119,7 @@ export const ConfigSchema = T.Object({
   }),
   logLevel: opt(T.Union([T.Literal('debug'), T.Literal('info'), T.Literal('warn'), T.Literal('error')], { default: 'info' }), {
     flag: 'log-level', env: ['FOOTFALL_LOG_LEVEL'], kind: 'enum', shown: 'info',
-    help: 'debug | info | warn | error.',
+    help: 'debug | info | warn | error. debug adds a line for each batch written: its events, those not stored and why, and how long the write took.',
   }),
   logFormat: opt(T.Union([T.Literal('text'), T.Literal('json')], { default: 'text' }), {
     flag: 'log-format', env: ['FOOTFALL_LOG_FORMAT'], kind: 'enum', shown: 'text',
@@ -206,6 +206,8 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const raw: Partial<Record<ConfigKey, unknown>> = {};
   /** Where each value came from (a flag or an environment name), to name it in a problem. */
   const source = new Map<ConfigKey, string>();
+  /** The text each value was read from, to quote in a problem (0.4ms reads as 0 ms: "got 0ms" would puzzle). */
+  const given = new Map<ConfigKey, string>();
   const byFlag = new Map(CONFIG_KEYS.map((k) => [optionMeta(k).flag, k] as const));
 
   /** An environment value that cannot be read is a problem only if no flag gives the option. */
@@ -215,7 +217,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     if (name === undefined) continue;
     const c = convert(key, env[name]!);
     if ('error' in c) envErrors.set(key, `${name}: ${c.error}`);
-    else (raw[key] = c.value), source.set(key, name);
+    else (raw[key] = c.value), source.set(key, name), given.set(key, env[name]!.trim());
   }
 
   const read = readFlags(argv, optionFlagKind);
@@ -225,7 +227,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     envErrors.delete(key);
     const c = convert(key, text);
     if ('error' in c) errors.push(`--${flag}: ${c.error}`);
-    else (raw[key] = c.value), source.set(key, `--${flag}`);
+    else (raw[key] = c.value), source.set(key, `--${flag}`), given.set(key, text.trim());
   }
   errors.unshift(...envErrors.values());
   const nameOf = (key: ConfigKey) => source.get(key) ?? `--${optionMeta(key).flag}`;
@@ -244,7 +246,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       // Out of its range: said in the option's own units (a duration as typed, not in ms).
       const range = rangeText(key).trim();
       const kind = optionMeta(key).kind;
-      const got = kind === 'duration' && typeof v === 'number' ? formatDuration(v) : JSON.stringify(v);
+      const got = kind === 'duration' || kind === 'int' ? (given.get(key) ?? (typeof v === 'number' && kind === 'duration' ? formatDuration(v) : JSON.stringify(v))) : JSON.stringify(v);
       errors.push(range && typeof v === 'number' ? `${nameOf(key)}: must be ${range.slice(1, -1)} (got ${got})` : `${nameOf(key)}: ${first.message} (got ${got})`);
     }
   }
@@ -336,10 +338,12 @@ function dataDirIssue(dir: string): string | null {
 }
 
 /** One row per option: what --help and the README table print, the range a number takes included. */
-export function optionRows(): { flag: string; env: string; default: string; help: string }[] {
+/** `usage`: how --help shows the flag: `--x VALUE`, or `--x` alone for a switch (which takes no value of its own but a true/false word). */
+export function optionRows(): { flag: string; usage: string; env: string; default: string; help: string }[] {
   return CONFIG_KEYS.map((k) => {
     const m = optionMeta(k);
-    return { flag: `--${m.flag}`, env: m.env.join(', '), default: m.shown, help: m.help + rangeText(k) };
+    const usage = m.kind === 'bool' ? `--${m.flag}` : `--${m.flag} VALUE`;
+    return { flag: `--${m.flag}`, usage, env: m.env.join(', '), default: m.shown, help: m.help + rangeText(k) };
   });
 }
 

@@ -6,6 +6,7 @@ import { makeEvent } from '../../test/helpers/events.ts';
 import { DRAIN_RETRY_MAX_MS, MAX_IN_FLIGHT, WriteBuffer } from './write-buffer.ts';
 import { materialisingSink } from './materialising-sink.ts';
 import type { DropTally } from '../ingest/drop-reasons.ts';
+import { createLogger } from '../lib/log.ts';
 import type { PendingEvent } from '../ingest/pending-event.ts';
 import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 import { ITEM_BYTES, pendingBytes } from './pending-bytes.ts';
@@ -59,6 +60,21 @@ describe('WriteBuffer', () => {
     await buffer.flush();
     expect(await store.count()).toBe(50);
     expect(buffer.snapshot()).toMatchObject({ accepted: 50, committed: 50, waiting: 0, flushes: 1 });
+  });
+
+  it('says each batch it wrote at --log-level debug (events, those not stored and why, time taken), and nothing at info', async () => {
+    const lines: string[] = [];
+    const { buffer } = sqliteBuffer({ log: createLogger('debug', 'json', (l) => lines.push(l)) });
+    for (let i = 0; i < 30; i++) buffer.submit(makeEvent(i));
+    await buffer.flush();
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 'debug', msg: 'batch written', events: 30, notStored: {}, waiting: 0, inFlight: 0, ms: expect.any(Number) }),
+    ]);
+    const quiet: string[] = [];
+    const info = sqliteBuffer({ log: createLogger('info', 'json', (l) => quiet.push(l)) });
+    info.buffer.submit(makeEvent(1));
+    await info.buffer.flush();
+    expect(quiet).toEqual([]);
   });
 
   it('flushes by itself once flush-size events wait', async () => {
@@ -275,7 +291,7 @@ describe('WriteBuffer', () => {
     buffer.submit(makeEvent(1));
     await buffer.flush();
     expect(await buffer.drain(5_000)).toBe(0);
-    expect(lines).toEqual(['error flush failed; batch kept for retry', 'info flushes recovered: the events kept for retry are being written']);
+    expect(lines).toEqual(['error flush failed; batch kept for retry', 'info flushes recovered: the events kept for retry are being written', 'debug batch written']);
   });
 
   it('in durable mode answers late, not ok, an ack whose batch has not committed by the deadline, and keeps the event to write once it can', async () => {

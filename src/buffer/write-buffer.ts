@@ -116,6 +116,8 @@ interface InFlightBatch {
   batch: PendingEvent[];
   sizes: number[];
   result: Promise<DropTally | null>;
+  /** performance.now() when it went to the sink. */
+  sentAt: number;
 }
 
 export class WriteBuffer {
@@ -386,7 +388,7 @@ export class WriteBuffer {
       const result = this.opts.store.insertPending(batch);
       // Taken in by takeResults(), in order; this only keeps a failure from being reported as unhandled.
       result.catch(() => {});
-      this.sent.push({ batch, sizes, result });
+      this.sent.push({ batch, sizes, result, sentAt: performance.now() });
     }
   }
 
@@ -418,7 +420,7 @@ export class WriteBuffer {
       }
       this.sent.shift();
       this.inFlight -= head.batch.length;
-      this.committed(head.batch, head.sizes, dropped);
+      this.committed(head.batch, head.sizes, dropped, performance.now() - head.sentAt);
       if (this.pending.length && this.sendsNext()) {
         if (this.maxInFlight === 1) this.send();
         else this.schedule();
@@ -426,10 +428,11 @@ export class WriteBuffer {
     }
   }
 
-  /** A batch is stored: counts, drops, and the durable acks it completes. */
-  private committed(batch: PendingEvent[], sizes: number[], dropped: DropTally | null): void {
+  /** A batch is stored: counts, drops, the durable acks it completes, and (at --log-level debug) a line saying so. */
+  private committed(batch: PendingEvent[], sizes: number[], dropped: DropTally | null, ms: number): void {
     for (const b of sizes) this.stats.bytes -= b;
     if (this.consecutiveFailures > 0) this.opts.log?.info('flushes recovered: the events kept for retry are being written', { failedTries: this.consecutiveFailures, waiting: this.size });
+    this.opts.log?.debug('batch written', { events: batch.length, notStored: dropped ?? {}, ms: Math.round(ms * 10) / 10, waiting: this.pending.length, inFlight: this.inFlight });
     this.consecutiveFailures = 0;
     this.retryAt = 0;
     this.committedSeq += batch.length;

@@ -3,7 +3,7 @@ import { optionRows } from '../config.ts';
 
 export function helpText(): string {
   const rows = optionRows();
-  const width = Math.max(...rows.map((r) => r.flag.length + 8));
+  const width = Math.max(...rows.map((r) => r.usage.length + 2));
   const lines = [
     'footfall — self-hosted web analytics collector (Prisme, RudderStack and Umami compatible)',
     '',
@@ -14,10 +14,11 @@ export function helpText(): string {
     '  footfall bench --target URL [options]   drive a realistic load at a running Footfall (footfall bench --help)',
     '  footfall --help | --version',
     '',
-    'Options (flags beat environment variables; durations are a number and one unit: ms, s, m, h or d, as 250ms, 1.5s, 2h):',
+    'Options (flags beat environment variables; durations are a number and one unit: ms, s, m, h or d, as 250ms, 1.5s, 2h;',
+    'a switch, shown without VALUE, is turned off by --no-NAME or --NAME=false; its variables take true/false, yes/no, on/off or 1/0):',
   ];
   for (const r of rows) {
-    lines.push(`  ${(r.flag + ' VALUE').padEnd(width)} ${r.help}`);
+    lines.push(`  ${r.usage.padEnd(width)} ${r.help}`);
     lines.push(`  ${''.padEnd(width)} default: ${r.default}; env: ${r.env}`);
   }
   lines.push('', 'Environment only:', '  FOOTFALL_ADMIN_PASSWORD   password of the admin user created on first start (else a random one is printed once)');

@@ -20,7 +20,9 @@ describe('dist/footfall', () => {
     expect(r.code).toBe(0);
     for (const key of CONFIG_KEYS) {
       const m = optionMeta(key);
-      expect(r.stdout).toContain(`--${m.flag} VALUE`);
+      // A switch takes no value of its own (`--keep-ip maybe` is an unexpected argument): it is shown without one.
+      expect(r.stdout).toContain(m.kind === 'bool' ? `\n  --${m.flag}  ` : `\n  --${m.flag} VALUE  `);
+      if (m.kind === 'bool') expect(r.stdout).not.toContain(`--${m.flag} VALUE`);
       expect(r.stdout).toContain(`default: ${m.shown}; env: ${m.env.join(', ')}`);
     }
     expect(r.stdout).toContain('systemd-unit');

@@ -112,6 +112,12 @@ describe('stringifyAny', () => {
     // rudderId hashes that text: two spellings of one object are one visitor.
     expect(rudderId('', stringifyAny({ b: 1, a: 2 }))).toBe(rudderId('', stringifyAny({ a: 2, b: 1 })));
     expect(goString('tab\there "quoted" \\ \u007f')).toBe('"tab\\there \\"quoted\\" \\\\ \u007f"');
+    // Keys with lone surrogates are U+FFFD in the Go map: two of them are one key, the later value, sorted as U+FFFD.
+    expect(stringifyAny(JSON.parse(String.raw`{"\ud800":1,"\ue000":2,"\udc00":3}`))).toBe('{"\ue000":2,"\ufffd":3}');
+    // Code point order, wherever the keys first differ, and a prefix before its longer key.
+    const keys = ['b', 'a\uffff', 'a\ud83d\ude00', 'a\ud7ff', 'a', 'ab', '\u00e9', '\ue000x', '\ud800\udc00'];
+    const sorted = [...keys].sort((x, y) => (Buffer.compare(Buffer.from(x), Buffer.from(y))));
+    expect(stringifyAny(Object.fromEntries(keys.map((k, i) => [k, i])))).toBe(`{${sorted.map((k) => `"${k}":${keys.indexOf(k)}`).join(',')}}`);
   });
 
   it('writes a float64 as Go\'s json.Marshal does, and what it refuses as fmt.Sprint does', () => {

@@ -232,6 +232,20 @@ describe('the RudderStack HTTP API', () => {
     expect(JSON.stringify(e!.properties)).toBe(`{"tree":${'['.repeat(6000)}1${']'.repeat(6000)}}`);
   });
 
+  it('takes ids that are objects or arrays nested 9,990 deep, in a batch beside a plain message, hashing each as the gateway does', async () => {
+    const r = rudderApp();
+    const object = `${'{"a":'.repeat(9990)}1${'}'.repeat(9990)}`;
+    const array = `${'['.repeat(9990)}1${']'.repeat(9990)}`;
+    const body = `{"batch":[{"type":"track","event":"Plain","anonymousId":"p1"},{"type":"track","event":"Deep object","userId":${object}},{"type":"identify","anonymousId":${array}}]}`;
+    const res = await r.api('batch', body);
+    expect([res.status, await res.text()]).toEqual([200, 'OK']);
+    const stored = await r.stored();
+    expect(stored.map((e) => e.name ?? e.type)).toEqual(['Plain', 'Deep object', 'identify']);
+    // The id column holds the id as the gateway reads it: Go's JSON of the object, here as sent.
+    expect(stored[1]!.userId).toBe(object);
+    expect((stored[1]!.payload as { rudderId: string }).rudderId).toBe(rudderId(object, ''));
+  });
+
   it('answers 400 to a message without anonymousId or userId', async () => {
     const r = rudderApp();
     const res = await r.api('track', { event: 'x', anonymousId: '  ' });

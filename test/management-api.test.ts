@@ -89,6 +89,10 @@ describe('login, tokens and API keys', () => {
     expect(body.user).toMatchObject({ username: 'owner', role: 'user', isAdmin: false });
     const me = await request('/api/me', get(`Bearer ${body.token}`));
     expect(((await me.json()) as { username: string }).username).toBe('owner');
+    // As Umami's getBearerToken reads the header: the text between the first and second space, whatever the first word.
+    for (const [header, status] of [[`Bearer ${body.token} more`, 200], [`Token ${body.token}`, 200], [`Bearer  ${body.token}`, 401], [`Bearer\t${body.token}`, 401], [body.token, 401]] as const) {
+      expect([header.slice(0, 8), (await request('/api/me', get(header))).status]).toEqual([header.slice(0, 8), status]);
+    }
   });
 
   it('answers 401 for a wrong password and for an unknown user alike', async () => {
@@ -622,6 +626,12 @@ describe('CORS on the management API', () => {
     const pre = await t.request('/api/auth/login', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' } });
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')).toBe('*');
+    // Next.js answers OPTIONS on a route with GET itself: 204 with Allow (its methods, HEAD, OPTIONS).
+    const id = '7d4f0c1e-0000-4000-8000-000000000000';
+    for (const [path, allow] of [['/api/pixels', 'GET, HEAD, OPTIONS, POST'], [`/api/pixels/${id}`, 'DELETE, GET, HEAD, OPTIONS, POST'], [`/api/teams/${id}/pixels`, 'GET, HEAD, OPTIONS'], ['/api/auth/login', null]] as const) {
+      const res = await t.request(path, { method: 'OPTIONS' });
+      expect([path, res.status, res.headers.get('allow'), res.headers.get('access-control-allow-origin')]).toEqual([path, 204, allow, '*']);
+    }
     const prisme = await t.request('/api/v1/healthcheck');
     expect(prisme.headers.get('access-control-allow-methods')).toBeNull();
   });

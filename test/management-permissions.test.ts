@@ -55,7 +55,9 @@ const ROWS: Row[] = [
   { method: 'DELETE', path: (w) => `/api/teams/${w.teamId}`, expect: only(200, 'admin', 'teamOwner') },
   // An unknown team: 401 to whoever could not see it if it existed (Umami checks permission first), 404 to an admin.
   { method: 'GET', path: () => `/api/teams/${UNKNOWN}`, expect: only(404, 'admin') },
-  { method: 'GET', path: () => `/api/teams/${UNKNOWN}/websites`, expect: only(404, 'admin') },
+  // A team's lists check only who may view it (Umami's canViewTeam): an admin gets an empty page.
+  { method: 'GET', path: () => `/api/teams/${UNKNOWN}/websites`, expect: only(200, 'admin') },
+  { method: 'GET', path: () => `/api/teams/${UNKNOWN}/users`, expect: only(200, 'admin') },
   { method: 'POST', path: () => '/api/websites', body: () => ({ name: 'New', teamId: UNKNOWN }), expect: only(404, 'admin') },
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}/users`, expect: only(200, 'admin', ...TEAM) },
   // Umami's POST /api/teams/:teamId/users checks canUpdateTeam: owners and managers add members.
@@ -99,7 +101,7 @@ const ROWS: Row[] = [
   { method: 'DELETE', path: (w) => `/api/pixels/${w.teamPixelId}`, expect: only(200, 'admin', 'teamOwner', 'teamManager', 'teamMember') },
   { method: 'GET', path: (w) => `/api/pixels/${w.teamPixelId}/export?format=csv`, expect: only(200, 'admin', ...TEAM) },
   { method: 'GET', path: (w) => `/api/teams/${w.teamId}/pixels`, expect: only(200, 'admin', ...TEAM) },
-  { method: 'GET', path: () => `/api/teams/${UNKNOWN}/pixels`, expect: only(404, 'admin') },
+  { method: 'GET', path: () => `/api/teams/${UNKNOWN}/pixels`, expect: only(200, 'admin') },
   { method: 'POST', path: () => '/api/pixels', body: () => ({ name: 'New', slug: 'new-pixel-1', teamId: UNKNOWN }), expect: only(404, 'admin') },
   { method: 'GET', path: () => `/api/pixels/${UNKNOWN}`, expect: anySignedIn(404) },
   { method: 'POST', path: () => `/api/pixels/${UNKNOWN}`, body: () => ({ name: 'x' }), expect: anySignedIn(404) },

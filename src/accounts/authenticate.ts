@@ -8,11 +8,14 @@ const MAX_CREDENTIAL = 256;
 /** `last_used_at` is written at most once a minute per key, so API-key traffic does not turn reads into writes. */
 const TOUCH_EVERY_MS = 60_000;
 
-/** Umami reads the second word of the header and does not check the scheme word; so do we. */
+/**
+ * What Umami takes from the header (getBearerToken): the text between its first and second
+ * space, the scheme word unchecked. So `Bearer  tok` (two spaces) is no credential, and `Bearer
+ * tok more` is `tok`. (The header reaches us trimmed, as it reaches Umami.)
+ */
 export function bearerCredential(header: string | null | undefined): string | null {
   if (!header) return null;
-  const parts = header.trim().split(/\s+/);
-  const cred = parts.length === 2 ? parts[1]! : null;
+  const cred = header.split(' ')[1];
   return cred && cred.length <= MAX_CREDENTIAL ? cred : null;
 }
 

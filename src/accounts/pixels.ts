@@ -3,7 +3,7 @@ import { ApiError } from '../http/errors.ts';
 import type { Page, PageQuery, PixelRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned } from './permissions.ts';
-import { viewableTeam } from './teams.ts';
+import { mayListTeam } from './teams.ts';
 import type { Principal } from './principal.ts';
 import { teamRoleFor } from './websites.ts';
 
@@ -29,7 +29,7 @@ export function listPixels(d: Deps, p: Principal, q: PageQuery): Page<PixelRecor
 }
 
 export function listTeamPixels(d: Deps, p: Principal, teamId: string, q: PageQuery): Page<PixelRecord> {
-  viewableTeam(d, p, teamId);
+  mayListTeam(d, p, teamId);
   return d.meta.pixels.listForTeam(teamId, q);
 }
 

@@ -26,6 +26,15 @@ export function viewableTeam(d: AccountsDeps, p: Principal, teamId: string): Tea
   return liveTeam(d, teamId);
 }
 
+/**
+ * Whether the caller may list a team's websites, pixels or members (its member, or an admin):
+ * Umami's list routes check only that, so an admin listing a team that is gone gets what it
+ * left (a deleted team's pixels stay) or an empty page, not 404; others get 401.
+ */
+export function mayListTeam(d: AccountsDeps, p: Principal, teamId: string, message?: string): void {
+  if (!canViewTeam(p, roleIn(d, p, teamId))) throw new ApiError('unauthorized', message);
+}
+
 function roleIn(d: AccountsDeps, p: Principal, teamId: string): TeamRole | null {
   return d.meta.members.roleOf(teamId, p.user.id);
 }
@@ -100,7 +109,7 @@ export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string, clie
 }
 
 export function listMembers(d: AccountsDeps, p: Principal, teamId: string, q: PageQuery): Page<MemberRecord> {
-  viewableTeam(d, p, teamId);
+  mayListTeam(d, p, teamId, 'You must be a member of this team.');
   return d.meta.members.list(teamId, q);
 }
 

@@ -3,7 +3,7 @@ import { ApiError } from '../http/errors.ts';
 import type { Page, PageQuery, TeamRole, WebsiteRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned, type Owned } from './permissions.ts';
-import { viewableTeam } from './teams.ts';
+import { mayListTeam } from './teams.ts';
 import type { Principal } from './principal.ts';
 import { newWriteKey } from './secrets.ts';
 import { domainHost, isParentDomain } from '../ingest/origin-registry.ts';
@@ -29,7 +29,7 @@ export function listWebsites(d: AccountsDeps, p: Principal, q: PageQuery, includ
 }
 
 export function listTeamWebsites(d: AccountsDeps, p: Principal, teamId: string, q: PageQuery): Page<WebsiteRecord> {
-  viewableTeam(d, p, teamId);
+  mayListTeam(d, p, teamId);
   return d.meta.websites.listForTeam(teamId, q);
 }
 

@@ -78,8 +78,8 @@ export function pixelRoutes(ctx: ManagementContext) {
       {
         params: UuidParam('teamId'),
         query: PagingQuery,
-        detail: { summary: "A team's pixels (members and admins)", tags: ['Pixels'], security: BEARER },
-        response: { 200: PagedOf(Pixel), ...errorResponses(400, 401, 404) },
+        detail: { summary: "A team's pixels (members and admins; for an admin, a team that is gone lists what it left)", tags: ['Pixels'], security: BEARER },
+        response: { 200: PagedOf(Pixel), ...errorResponses(400, 401) },
       },
     )
     .get(

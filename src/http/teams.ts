@@ -84,8 +84,8 @@ export function teamRoutes(ctx: ManagementContext) {
     .get('/api/teams/:teamId/users', ({ headers, params, query }) => paged(listMembers(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, memberJson), {
       params: TeamParams,
       query: PagingQuery,
-      detail: { summary: "A team's members (members and admins)", tags: ['Teams'], security: BEARER },
-      response: { 200: PagedOf(Member), ...errorResponses(400, 401, 404) },
+      detail: { summary: "A team's members (members and admins; for an admin, a team that is gone lists what it left)", tags: ['Teams'], security: BEARER },
+      response: { 200: PagedOf(Member), ...errorResponses(400, 401) },
     })
     .post(
       '/api/teams/:teamId/users',
@@ -133,8 +133,8 @@ export function teamRoutes(ctx: ManagementContext) {
       {
         params: TeamParams,
         query: PagingQuery,
-        detail: { summary: "A team's websites (members and admins)", tags: ['Websites'], security: BEARER },
-        response: { 200: PagedOf(Website), ...errorResponses(400, 401, 404) },
+        detail: { summary: "A team's websites (members and admins; for an admin, a team that is gone lists what it left)", tags: ['Websites'], security: BEARER },
+        response: { 200: PagedOf(Website), ...errorResponses(400, 401) },
       },
     );
 }

@@ -46,10 +46,20 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
   const path = pathOf(request.url);
   if (path.startsWith('/p/')) return hasFragment(request.url) ? notFound() : pixelUnrouted(request.method, path, notFound, allowed);
   if (!isUmamiApiPath(path)) return notFound();
-  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
   const methods = hasFragment(request.url) ? [] : allowed(path);
+  if (request.method === 'OPTIONS') return preflight(methods);
   if (methods.length) return methodNotAllowed(methods, UMAMI_API_HEADERS);
   return withApiHeaders(notFound());
+}
+
+/**
+ * A preflight: 204 with Umami's headers and, for a route, `Allow` as Next.js writes it for a
+ * route with GET (its methods, HEAD and OPTIONS, sorted). Next.js answers a POST-only route's
+ * OPTIONS 405, which fails a browser's preflight: those get the 204 too, without `Allow`.
+ */
+function preflight(methods: string[]): Response {
+  if (!methods.includes('GET')) return new Response(null, { status: 204, headers: UMAMI_API_HEADERS });
+  return new Response(null, { status: 204, headers: { ...UMAMI_API_HEADERS, allow: [...methods, 'OPTIONS'].sort().join(', ') } });
 }
 
 /**

@@ -168,7 +168,8 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
   e.pixelId = hit.pixelId;
   e.url = url.href;
   e.hostname = url.hostname.startsWith('www.') ? url.hostname.slice(4) : url.hostname;
-  e.path = url.path;
+  // Umami stores the path decoded (safeDecodeURI: as it is when it cannot be); the URL stays as requested.
+  e.path = safeDecodeUri(url.path);
   e.query = url.query || null;
   e.referrer = ref?.href ?? null;
   e.referrerDomain = ref ? umamiDomain(ref) : null;
@@ -225,3 +226,12 @@ function umamiUtm(url: PageUrl): Utm {
 }
 /** A weak memo: PageUrl values come from the URL cache, and a pixel's hit URLs repeat. */
 const utmMemo = new WeakMap<PageUrl, Utm>();
+
+/** decodeURI, or the text as it is where that throws (a lone `%`, bad UTF-8): Umami's safeDecodeURI. */
+function safeDecodeUri(s: string): string {
+  try {
+    return decodeURI(s);
+  } catch {
+    return s;
+  }
+}

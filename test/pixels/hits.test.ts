@@ -57,6 +57,13 @@ describe('GET /p/:slug', () => {
     expect(b).toMatchObject({ referrer: 'http://localhost:3000/x', referrerDomain: null });
   });
 
+  it('stores the hit\'s path decoded, as Umami does, and its URL as requested', async () => {
+    const { hit, stored, w } = await pixelApp();
+    expect((await hit('ownpixe%6C1?utm_source=a%20b')).status).toBe(200);
+    const [row] = await stored(w.ownPixelId);
+    expect(row).toMatchObject({ path: '/p/ownpixel1', url: 'http://localhost/p/ownpixe%6C1?utm_source=a%20b', utmSource: 'a b' });
+  });
+
   it('keeps one visitor and session for a reader within the hour, a new session the next hour, and tells readers apart', async () => {
     const { hit, stored, w, clock } = await pixelApp();
     await hit('ownpixel1', {}, '198.51.100.1');

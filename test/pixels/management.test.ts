@@ -57,6 +57,12 @@ describe('pixels CRUD, modelled on the seed samples', () => {
       expect(px.status).toBe(200);
       expect(((await px.json()) as PixelJson).deletedAt).toBeNull();
     }
+    // The deleted team's list still holds its pixel for an admin (Umami's list checks only who may view it); its old members get 401.
+    const left = await send('GET', `/api/teams/${w.teamId}/pixels`, undefined, w.auth.admin);
+    expect(((await left.json()) as { data: PixelJson[]; count: number })).toMatchObject({ count: 1, data: [{ id: w.teamPixelId }] });
+    expect((await send('GET', `/api/teams/${w.teamId}/pixels`, undefined, w.auth.teamMember)).status).toBe(401);
+    const members = await send('GET', `/api/teams/${w.teamId}/users`, undefined, w.auth.teamMember);
+    expect([members.status, ((await members.json()) as { error: { message: string } }).error.message]).toEqual([401, 'You must be a member of this team.']);
   });
 
   it('reads ids in any case as the same id, answering in lower case, as Umami’s uuid columns do', async () => {
@@ -197,6 +203,16 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
       const list = (await (await send('GET', `/api/pixels?search=${encodeURIComponent(search)}&pageSize=1`)).json()) as { data: PixelJson[]; count: number; search: string };
       expect({ search: list.search, names: list.data.map((p) => p.name), count: list.count }).toEqual({ search, names: [...names], count: names.length });
       if (list.data[0]) expect(Object.keys(list.data[0])).toEqual(['id', 'name', 'slug', 'userId', 'teamId', 'createdAt', 'updatedAt', 'deletedAt']);
+    }
+  });
+
+  it('matches a search term holding a NUL as a whole, not as what comes before it', async () => {
+    const { send, create } = await pixelApp();
+    await create({ name: 'Pixel 123', slug: 'pixel-0123' });
+    await create({ name: 'Nul\u0000inside', slug: 'nul-inside' });
+    for (const [search, names] of [['123\u0000nothing', []], ['abc\u0000', []], ['l\u0000in', ['Nul\u0000inside']]] as const) {
+      const list = (await (await send('GET', `/api/pixels?search=${encodeURIComponent(search)}`)).json()) as { data: PixelJson[]; count: number };
+      expect([search, list.data.map((p) => p.name), list.count]).toEqual([search, [...names], names.length]);
     }
   });
 

@@ -32,7 +32,8 @@ export interface PagedSpec {
  */
 export function pagedQuery<T>(db: Database, spec: PagedSpec, q: PageQuery): Page<T> {
   const offset = (q.page - 1) * q.pageSize;
-  if (q.search && !/^[\x00-\x7f]*$/.test(q.search)) return foldedSearch<T>(db, spec, q.search, offset, q.pageSize);
+  // A NUL ends SQLite's LIKE pattern (`123\0x` matched as `%123`): such a term is matched here too.
+  if (q.search && !/^[\x01-\x7f]*$/.test(q.search)) return foldedSearch<T>(db, spec, q.search, offset, q.pageSize);
   let from = spec.from;
   const args = [...spec.args];
   if (q.search) {

@@ -60,6 +60,14 @@ describe('loadConfig', () => {
     expect(zero.ok && zero.config.eventsTimeout).toBe(0);
   });
 
+  it('quotes a bad value with its control characters escaped, so it cannot paint the terminal or pose as another line', () => {
+    const r = loadConfig(['--trusted-proxies', '10.0.0.0/8,bad\nline'], { FOOTFALL_PORT: '8x\u001b[31m\n  - injected' });
+    expect(r.ok ? [] : r.errors.toSorted()).toEqual([
+      '--trusted-proxies: "bad\\nline" is not an IP address or CIDR',
+      'FOOTFALL_PORT: expected an integer, got "8x\\u001b[31m\\n  - injected"',
+    ]);
+  });
+
   it('says a value out of its range in the option\'s own units', () => {
     const r = loadConfig(['--events-timeout', '2m', '--max-sessions', '5'], {});
     expect(r.ok ? [] : r.errors.toSorted()).toEqual(['--events-timeout: must be 0ms to 1m (got 2m)', '--max-sessions: must be 1000 to 5000000 (got 5)']);

@@ -7,6 +7,15 @@ import { parseCidr, LOOPBACK_AND_PRIVATE } from './lib/ip.ts';
 import { parseOriginEntry } from './ingest/origin-registry.ts';
 import { readFlags, type FlagKind } from './lib/argv.ts';
 
+/**
+ * A value as an error quotes it: in double quotes, with control characters escaped (JSON's
+ * rules), so a value holding an escape sequence or a line break cannot paint the terminal or
+ * pass for another line of the list.
+ */
+export function quoted(text: string): string {
+  return JSON.stringify(text);
+}
+
 /** How an option's text (from argv or env) becomes a value. */
 type Kind = 'string' | 'int' | 'bool' | 'duration' | 'list' | 'enum' | 'rate';
 
@@ -148,17 +157,17 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
     case 'string':
       return { value: t };
     case 'int':
-      return /^-?\d+$/.test(t) ? { value: Number(t) } : { error: `expected an integer, got "${text}"` };
+      return /^-?\d+$/.test(t) ? { value: Number(t) } : { error: `expected an integer, got ${quoted(text)}` };
     case 'bool':
       if (/^(1|true|yes|on)$/i.test(t)) return { value: true };
       if (/^(0|false|no|off)$/i.test(t)) return { value: false };
-      return { error: `expected true or false, got "${text}"` };
+      return { error: `expected true or false, got ${quoted(text)}` };
     case 'duration': {
       // A number alone is no duration (as for Go's time.ParseDuration, which Prisme's variables
       // were read with): "3" meant as seconds must not run as 3 ms. Only 0 needs no unit.
-      if (/^\d+$/.test(t) && Number(t) !== 0) return { error: `expected a duration with its unit, such as ${t}ms or ${t}s, got "${text}"` };
+      if (/^\d+$/.test(t) && Number(t) !== 0) return { error: `expected a duration with its unit, such as ${t}ms or ${t}s, got ${quoted(text)}` };
       const ms = parseDuration(t) ?? (/^0+$/.test(t) ? 0 : null);
-      return ms === null ? { error: `expected a duration such as 250ms, 3s or 1m, got "${text}"` } : { value: ms };
+      return ms === null ? { error: `expected a duration such as 250ms, 3s or 1m, got ${quoted(text)}` } : { value: ms };
     }
     case 'list': {
       const items = t.split(',').map((s) => s.trim()).filter(Boolean);
@@ -168,14 +177,14 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
           if (it === 'loopback') out.push('127.0.0.0/8', '::1/128');
           else if (it === 'private') out.push(...LOOPBACK_AND_PRIVATE.filter((c) => !c.startsWith('127.') && c !== '::1/128'));
           else if (it === 'none') continue;
-          else if (!parseCidr(it)) return { error: `"${it}" is not an IP address or CIDR` };
+          else if (!parseCidr(it)) return { error: `${quoted(it)} is not an IP address or CIDR` };
           else out.push(it);
         }
         return { value: out };
       }
       if (key === 'origins') {
         const bad = items.filter((o) => !parseOriginEntry(o));
-        if (bad.length) return { error: `not a host name or *.wildcard: ${bad.map((b) => `"${b}"`).join(', ')}` };
+        if (bad.length) return { error: `not a host name or *.wildcard: ${bad.map(quoted).join(', ')}` };
       }
       return { value: items };
     }
@@ -186,7 +195,7 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
       const r = /^(\d+)\/(.+)$/.exec(t);
       const period = r ? parseDuration(r[2]!) : null;
       if (!r || period === null || Number(r[1]) < 1 || period < 1)
-        return { error: `expected CAPACITY/PERIOD such as 60/60s, or off; got "${text}"` };
+        return { error: `expected CAPACITY/PERIOD such as 60/60s, or off; got ${quoted(text)}` };
       return { value: { capacity: Number(r[1]), periodMs: period } };
     }
   }
@@ -237,7 +246,7 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
     const allowed = enumValues(key);
     const v = config[key];
     if (allowed && !allowed.includes(v as string)) {
-      errors.push(`${nameOf(key)}: expected one of ${allowed.join(' | ')}, got "${String(v)}"`);
+      errors.push(`${nameOf(key)}: expected one of ${allowed.join(' | ')}, got ${quoted(String(v))}`);
       continue;
     }
     const schema = ConfigSchema.properties[key] as TSchema;
@@ -337,8 +346,11 @@ function dataDirIssue(dir: string): string | null {
   }
 }
 
-/** One row per option: what --help and the README table print, the range a number takes included. */
-/** `usage`: how --help shows the flag: `--x VALUE`, or `--x` alone for a switch (which takes no value of its own but a true/false word). */
+/**
+ * One row per option: what --help and the README table print, the range a number takes included.
+ * `usage` is how --help shows the flag: `--x VALUE`, or `--x` alone for a switch (which takes no
+ * value of its own but a true/false word).
+ */
 export function optionRows(): { flag: string; usage: string; env: string; default: string; help: string }[] {
   return CONFIG_KEYS.map((k) => {
     const m = optionMeta(k);

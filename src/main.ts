@@ -2,7 +2,7 @@
 import { writeStderr } from './lib/stderr.ts';
 import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { adminPasswordIssue, loadConfig, readableFileIssue, shadowedEnvNames, unknownEnvNames, type Config } from './config.ts';
+import { adminPasswordIssue, loadConfig, quoted, readableFileIssue, shadowedEnvNames, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnit, unitArgs, unitCannotRead, unitCannotRun } from './cli/systemd-unit.ts';
@@ -181,7 +181,7 @@ function workerUrls(ack: Config['ack']): WorkerUrls {
 /** `more`: the caller's own checks, told how many problems the options already have. */
 function configOrExit(args: string[], env: Record<string, string | undefined>, more: (config: Config, others: number) => (string | null)[] = () => []): Config | null {
   const r = loadConfig(args, env);
-  const found = [...(r.ok ? [] : r.errors), ...r.rest.map((a) => `unexpected argument "${a}"`)];
+  const found = [...(r.ok ? [] : r.errors), ...r.rest.map((a) => `unexpected argument ${quoted(a)}`)];
   const problems = [...found, ...more(r.config, found.length).filter((p) => p !== null)];
   if (problems.length === 0) return r.config;
   badOptions(problems, '(see footfall --help)\n');

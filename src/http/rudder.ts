@@ -97,7 +97,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     const url = request.url;
     const q = url.indexOf('?');
     const query = q >= 0 ? url.slice(q + 1) : '';
-    const writeKey = queryFirstValue(query, 'writeKey');
+    const writeKey = basicAuthName(queryFirstValue(query, 'writeKey'));
     if (!writeKey) return drop('unknown-write-key');
     const websiteId = d.websiteForWriteKey(writeKey);
     if (!websiteId) return drop('unknown-write-key');
@@ -110,6 +110,17 @@ export function rudderRoutes(d: RudderRouteDeps) {
     return d.buffer.submit(hit);
   }
   const drop = (reason: DropReason): null => (d.drops.add(reason), null);
+
+  /**
+   * A write key from a query as the gateway ends up reading it: the pixel and beacon handlers put
+   * it in a Basic auth header (SetBasicAuth(key, "")), which BasicAuth() then cuts at its first
+   * `:`. So `K:junk` is the key `K`, and `:junk` none.
+   */
+  function basicAuthName(key: string | undefined): string | undefined {
+    if (!key) return undefined;
+    const colon = key.indexOf(':');
+    return colon < 0 ? key : key.slice(0, colon);
+  }
 
   /** The HTTP API: auth → body (size, gzip, UTF-8, JSON) → identity of every message → all stored or none. */
   function api(c: Ctx, type: RudderType | 'batch'): Promise<Response> {
@@ -127,10 +138,11 @@ export function rudderRoutes(d: RudderRouteDeps) {
     // As Go reads a query: a pair holding a `;` or a bad escape is skipped, the first value wins.
     const url = c.request.url;
     const q = url.indexOf('?');
-    const key = q < 0 ? undefined : queryFirstValue(url.slice(q + 1), 'writeKey');
+    const given = q < 0 ? undefined : queryFirstValue(url.slice(q + 1), 'writeKey');
+    const key = basicAuthName(given);
     if (key) return ingest(c, 'batch', key);
     d.drops.add('unknown-write-key');
-    return Promise.resolve(text(401, 'failed to read writekey from query params', corsHeaders(c.request)));
+    return Promise.resolve(text(401, given ? 'failed to read writekey from header' : 'failed to read writekey from query params', corsHeaders(c.request)));
   }
 
   async function ingest({ request, server }: Ctx, type: RudderType | 'batch', key: string): Promise<Response> {

@@ -12,6 +12,21 @@ export { goQueryUnescape, goUtf8Decode } from './go-unescape.ts';
 // separator", checked before any decoding, so an encoded %3B is fine); an empty pair is skipped;
 // a pair with a bad escape in its key or value is dropped (go-unescape.ts).
 
+/**
+ * Go's cap on a query's parameters (net/url, GODEBUG urlmaxqueryparams, on for modules from Go
+ * 1.24): with more than this many `&`-separated parts, ParseQuery fails before reading any, and
+ * r.URL.Query() is empty.
+ */
+const GO_MAX_QUERY_PARAMS = 10_000;
+
+/** Whether Go reads the query at all (GO_MAX_QUERY_PARAMS). */
+function withinGoParamLimit(raw: string): boolean {
+  if (raw.length < GO_MAX_QUERY_PARAMS) return true;
+  let parts = 1;
+  for (let at = raw.indexOf('&'); at >= 0; at = raw.indexOf('&', at + 1)) if (++parts > GO_MAX_QUERY_PARAMS) return false;
+  return true;
+}
+
 /** A decoded query: each key once, in order of first appearance, with its first value. */
 export interface GoQuery {
   keys: string[];
@@ -30,6 +45,7 @@ export function queryGet(q: GoQuery, key: string): string | undefined {
  * same drops (a ';' in the pair, a bad escape in its key or value), same first value.
  */
 export function queryFirstValue(raw: string, key: string): string | undefined {
+  if (!withinGoParamLimit(raw)) return undefined;
   let semi = raw.indexOf(';');
   for (let start = 0; start <= raw.length; ) {
     let end = raw.indexOf('&', start);
@@ -66,6 +82,7 @@ let pendingHigh = false;
  */
 export function parseGoQuery(raw: string): GoQuery {
   const q: GoQuery = { keys: [], values: [] };
+  if (!withinGoParamLimit(raw)) return q;
   startDedupe();
   clearPending(); // normally empty already; not if a previous parse threw half-way
   let semi = raw.indexOf(';');

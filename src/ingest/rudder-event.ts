@@ -2,6 +2,7 @@
 import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
 import type { GeoLocation } from './geo.ts';
 import { liftRudderFields, urlParts } from './rudder-lift.ts';
+import { gatewayVisitor } from './rudder-message.ts';
 import type { JsonObject } from './sjson-path.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { uuidv7 } from '../lib/uuid.ts';
@@ -54,7 +55,8 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   e.referrerDomain = f.referrer ? (urlParts(f.referrer)?.host ?? null) : 'direct';
   e.anonymousId = f.anonymousId;
   e.userId = f.userId;
-  e.visitorId = f.anonymousId ?? f.userId;
+  // As the gateway files it: a blank anonymousId (`anonymousId=` on a pixel) is no visitor of its own.
+  e.visitorId = gatewayVisitor(message, f.anonymousId, f.userId);
   e.sessionId = str(context?.sessionId);
   e.browser = x.client.browser;
   e.browserVersion = x.client.browserVersion;

@@ -289,6 +289,14 @@ export function sdkUserAgent(message: JsonObject): string | null {
   return typeof ctx === 'object' && ctx !== null && typeof (ctx as JsonObject).userAgent === 'string' ? ((ctx as JsonObject).userAgent as string) : null;
 }
 
+/**
+ * The id the gateway files a message under (buildUserID): the anonymousId, or the userId when the
+ * anonymousId is missing or blank once sanitised and trimmed; null when neither is there.
+ */
+export function gatewayVisitor<T>(message: JsonObject, anonymousId: T | null, userId: T | null): T | null {
+  return cleanId(message.anonymousId) !== '' ? anonymousId : userId;
+}
+
 /** Upstream drops a message with neither (400 "request neither has anonymousId nor userId"). */
 export function hasIdentity(message: JsonObject): boolean {
   return cleanId(message.anonymousId) !== '' || cleanId(message.userId) !== '';

@@ -31,6 +31,17 @@ describe('the RudderStack beacon endpoint', () => {
     expect(r.deps.drops.get('unknown-write-key')).toBe(4);
   });
 
+  it('reads the write key up to its first colon, as the gateway\'s Basic auth header does, and no query of more than 10,000 parameters', async () => {
+    const r = rudderApp();
+    const body = { batch: [{ type: 'track', anonymousId: 'a', event: 'x' }] };
+    expect((await beacon(r, `?writeKey=${WRITE_KEY}:junk`, body)).status).toBe(200);
+    const blank = await beacon(r, `?writeKey=:${WRITE_KEY}`, body);
+    expect([blank.status, await blank.text()]).toEqual([401, 'failed to read writekey from header\n']);
+    const many = await beacon(r, `?writeKey=${WRITE_KEY}${'&'.repeat(10_000)}`, body);
+    expect([many.status, await many.text()]).toEqual([401, 'failed to read writekey from query params\n']);
+    expect((await r.stored()).map((e) => e.name)).toEqual(['x']);
+  });
+
   it('answers 400 to a body that is not a batch, and 405 to other methods', async () => {
     const r = rudderApp();
     expect((await beacon(r, `?writeKey=${WRITE_KEY}`, { type: 'track', anonymousId: 'a', event: 'x' })).status).toBe(400);

@@ -111,6 +111,29 @@ describe('GET /pixel/v1/page and /pixel/v1/track', () => {
     expect(await r.stored()).toEqual([]);
   });
 
+  it('files a hit whose anonymousId is blank under its userId, as the gateway does, not under one shared blank visitor', async () => {
+    const r = rudderApp();
+    await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=&userId=u1`);
+    await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=%20&userId=u2`);
+    await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=a3&userId=u3`);
+    expect((await r.stored()).map((e) => e.visitorId)).toEqual(['u1', 'u2', 'a3']);
+  });
+
+  it('reads the write key as the gateway does once it put it in a Basic auth header: up to its first colon', async () => {
+    const r = rudderApp();
+    await expectGif(await r.pixel('page', `writeKey=${WRITE_KEY}:junk&anonymousId=c1`));
+    await expectGif(await r.pixel('page', `writeKey=:${WRITE_KEY}&anonymousId=c2`));
+    expect((await r.stored()).map((e) => e.anonymousId)).toEqual(['c1']);
+  });
+
+  it('stores nothing from a query of more than 10,000 parameters, which Go will not read at all; 10,000 are read', async () => {
+    const r = rudderApp();
+    const query = (parts: number) => `writeKey=${WRITE_KEY}&anonymousId=p${parts}` + '&'.repeat(parts - 2);
+    await expectGif(await r.pixel('page', query(10_001)));
+    await expectGif(await r.pixel('page', query(10_000)));
+    expect((await r.stored()).map((e) => e.anonymousId)).toEqual(['p10000']);
+  });
+
   it('computes rudderId as upstream (identified_user_id / anonymousId_1)', async () => {
     const r = rudderApp();
     await r.pixel('track', `writeKey=${WRITE_KEY}&userId=identified_user_id&anonymousId=anonymousId_1&event=x`);

@@ -293,7 +293,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
     const heldBytes = held(c.request, body.text);
     return orNotUtf8(e.headers, false, async () => answerJs(e.headers, await prismeClick(d.prisme, e.client, kind, ping
       ? { page: headerText(h, 'ping-from'), target: headerText(h, 'ping-to'), ping: true, heldBytes }
-      : { page: page(h), target: body.text.trim(), ping: false, heldBytes })));
+      : { page: page(h), target: body.text, ping: false, heldBytes })));
   }
 
   function fallback(c: Ctx, noscript: boolean): Response {

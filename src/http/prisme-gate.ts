@@ -49,6 +49,10 @@ const REASON_MAX = 200;
 const BASE = new Headers({ server: 'prisme' });
 /** …and, to a cross-origin request, the CORS pair. */
 const CORS = new Headers({ server: 'prisme', 'access-control-allow-origin': '*', 'access-control-expose-headers': EXPOSE });
+/** …but to an OPTIONS with an Origin and no (or an empty) Access-Control-Request-Method, which fiber's cors leaves to the chain: Vary alone. */
+const OPTIONS_NOT_CORS = new Headers({ server: 'prisme', vary: 'Origin' });
+/** What fiber's cors varies a preflight's answer on. */
+const PREFLIGHT_VARY = 'Access-Control-Request-Method, Access-Control-Request-Headers, Origin';
 
 /** The request id to echo as X-Prisme-Request-Id: the proxy's (when trusted and not empty) or a new UUID v4. */
 export function requestId(h: Headers, header: string | null): string {
@@ -63,13 +67,15 @@ export function runGate(d: GateDeps, request: Request, ip: string, noscript: boo
   const h = request.headers;
   // An empty Origin is no Origin (Go reads both as "").
   let origin = h.get('origin') || null;
+  // A preflight (an empty method asked is none, as Go reads it) is answered before the limiter,
+  // so it costs the visitor no token; an OPTIONS that is none goes down the chain without CORS.
+  const asked = origin !== null && request.method === 'OPTIONS' ? h.get('access-control-request-method') || null : null;
   // One Headers per request, filled in place: every request gets exactly one answer.
-  const headers = new Headers(origin !== null ? CORS : BASE);
+  const headers = new Headers(origin === null ? BASE : asked === null && request.method === 'OPTIONS' ? OPTIONS_NOT_CORS : CORS);
   headers.set('x-prisme-request-id', requestId(h, d.requestIdHeader));
   if (origin !== null) {
-    // Preflight: answered before the limiter, so it costs the visitor no token.
-    const asked = request.method === 'OPTIONS' ? h.get('access-control-request-method') : null;
     if (asked !== null) {
+      headers.set('vary', PREFLIGHT_VARY);
       headers.set('access-control-allow-methods', 'POST');
       const wanted = h.get('access-control-request-headers');
       if (wanted) headers.set('access-control-allow-headers', wanted);

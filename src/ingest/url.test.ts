@@ -65,8 +65,12 @@ describe('parsePageUrl', () => {
     expect(parsePageUrl(base + 'a'.repeat(8193 - base.length))).toBeNull();
   });
 
-  it('refuses spaces, bad hosts and non-numeric ports', () => {
+  it('refuses control characters, spaces in a host, bad hosts and non-numeric ports; keeps a space elsewhere, as fasthttp', () => {
     expect(parsePageUrl('https://exa mple.com/')).toBeNull();
+    expect(parsePageUrl('https://example.com/a\tb')).toBeNull();
+    expect(parsePageUrl('https://example.com/a\u007f')).toBeNull();
+    expect(must('https://www.google.com/search?q=a b#c d')).toMatchObject({ path: '/search', query: 'q=a b', fragment: 'c d' });
+    expect(must('https://shop.example/my page/')).toMatchObject({ path: '/my page/' });
     expect(parsePageUrl('https://example.com:80a/')).toBeNull();
     expect(parsePageUrl('https://exa<mple.com/')).toBeNull();
   });

@@ -24,8 +24,10 @@ export interface PageUrl {
 export const MAX_URL_LENGTH = 8192;
 
 const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
-// Space and control characters never appear in a URL a browser sends (it percent-encodes them).
-const FORBIDDEN_RE = /[\u0000-\u0020\u007f]/;
+// Control characters make no URL (fasthttp refuses them, as Prisme reads URLs). A space does not
+// come from a browser's location, but does in a query value (`url=…?q=a+b` on a noscript link):
+// it is kept in path, query and fragment (a host with one is no host).
+const FORBIDDEN_RE = /[\u0000-\u001f\u007f]/;
 const REG_HOST_RE = /^[A-Za-z0-9._~!$&'()*+,;=%-]+(?::(\d{0,5}))?$/;
 const IPV6_HOST_RE = /^\[[0-9A-Fa-f:.]+\](?::(\d{0,5}))?$/;
 

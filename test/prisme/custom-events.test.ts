@@ -89,6 +89,19 @@ describe('POST /api/v1/events/custom/:name', () => {
     expect((await p.stored()).map((e) => e.name)).toEqual([null, 'ok']);
   });
 
+  it('answers 400 to a body holding an unpaired surrogate escape, in a key or a value at any depth (jsontext refuses them); noscript props and pairs pass', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    for (const body of [String.raw`{"x":"\ud800"}`, String.raw`{"k\udc00":1}`, String.raw`{"o":[{"deep":"a\udbffb"}]}`, String.raw`{"x":"\ude00\ud83d"}`]) {
+      const res = await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), body);
+      expect([body, res.status, res.headers.get('x-footfall-reason')]).toEqual([body, 400, 'JSON body holds an unpaired surrogate escape']);
+    }
+    expect((await p.post('/api/v1/events/custom/pair', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), String.raw`{"x":"\ud83d\ude00","y":"\\ud800"}`)).status).toBe(200);
+    expect((await p.get(`/api/v1/noscript/events/custom/lone?prop-x=${encodeURIComponent(String.raw`"\ud800"`)}`, p.browser(ip, { referer: `${SITE}/` }))).status).toBe(200);
+    expect((await p.stored()).map((e) => [e.name, e.properties])).toEqual([[null, null], ['pair', { x: '😀', y: '\\ud800' }], ['lone', { x: '\ud800' }]]);
+  });
+
   it('answers 400 to a body nested deeper than 10,000 levels, and stores the events around it', async () => {
     const p = prismeApp();
     const ip = randomIp();
@@ -199,6 +212,8 @@ describe('POST /api/v1/events/file-downloads and /outbound-links', () => {
       expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': `${SITE}/bar`, origin: 'https://example.com' }), 'https://other.example/f')).status).toBe(400);
       expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': `${SITE}/bar` }), '/foo/bar/baz')).status).toBe(400);
       expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': `${SITE}/bar` }), '')).status).toBe(400);
+      // The body is the URL as it is, as Prisme parses it: a line break is a control byte, no URL.
+      expect((await p.post(path, p.browser(ip, { 'x-prisme-referrer': `${SITE}/bar` }), ' https://other.example/file.pdf\n')).status).toBe(400);
       expect((await p.post(path, p.browser(randomIp(), { 'x-prisme-referrer': `${SITE}/bar` }), 'https://other.example/f')).status).toBe(400);
       expect((await p.post(path, p.browser(ip, { 'ping-from': '/relative/url', 'ping-to': 'https://other.example/f' }), 'PING')).status).toBe(400);
       expect((await p.post(path, p.browser(ip, { 'ping-from': `${SITE}/bar`, 'ping-to': '' }), 'PING')).status).toBe(400);

@@ -151,6 +151,18 @@ describe('GET /api/v1/noscript/events/outbound-links', () => {
     expect(clicks.map((e) => e.target)).toEqual(['https://x.example/€', 'https://x.example/café?q=ü']);
   });
 
+  it('redirects to a target whose query holds a + (a space once decoded), as fasthttp takes it, and stores a pageview whose referrer query holds one', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    const page = await p.get(`/api/v1/noscript/events/pageviews?referrer=${SITE}/p?a=b+c&document-referrer=https://www.google.com/search?q=foo+bar`, img(ip, `${SITE}/`));
+    expect(page.status).toBe(200);
+    const res = await p.get(`/api/v1/noscript/events/outbound-links?url=https://www.google.com/search?q=a+b&referrer=${SITE}/p?a=b+c`, img(ip, `${SITE}/`));
+    expect([res.status, res.headers.get('location')]).toEqual([302, 'https://www.google.com/search?q=a%20b']);
+    const [view, click] = await p.stored();
+    expect(view).toMatchObject({ type: 'pageview', path: '/p', query: 'a=b c', referrer: 'https://www.google.com/search?q=foo bar', referrerDomain: 'www.google.com' });
+    expect(click).toMatchObject({ type: 'outbound-link', target: 'https://www.google.com/search?q=a b' });
+  });
+
   it('finds the session on the site root for a deeper Referer or referrer query', async () => {
     const p = prismeApp();
     const ip = randomIp();

@@ -169,8 +169,19 @@ describe('POST /api/v1/events/pageviews', () => {
       expect(res.headers.get('access-control-allow-methods')).toBe('POST');
       expect(res.headers.get('access-control-allow-headers')).toBe('x-prisme-referrer');
       expect(res.headers.get('access-control-max-age')).toBe('86400');
+      expect(res.headers.get('vary')).toBe('Access-Control-Request-Method, Access-Control-Request-Headers, Origin');
     }
     expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
+  });
+
+  it('takes an OPTIONS with an Origin but no method asked (or an empty one) down the chain as fiber\'s cors does: no CORS headers, Vary: Origin, a token, then 405', async () => {
+    const p = prismeApp(['--rate-limit', '2/1m']);
+    const ip = randomIp();
+    for (const [asked, remaining] of [[{}, '1'], [{ 'access-control-request-method': '' }, '0']] as [Record<string, string>, string][]) {
+      const res = await p.request('/api/v1/events/pageviews', { method: 'OPTIONS', headers: { origin: ORIGIN, 'x-forwarded-for': ip, ...asked } });
+      expect([res.status, res.headers.get('access-control-allow-origin'), res.headers.get('vary'), res.headers.get('x-ratelimit-remaining')]).toEqual([405, null, 'Origin', remaining]);
+    }
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(429);
   });
 
   it('sends CORS and request-id headers and exposes the reason header', async () => {

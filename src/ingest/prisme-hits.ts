@@ -146,33 +146,8 @@ export function customBodyTypeOk(contentType: string | null, declaresBody: boole
 export function customBodyProperties(body: string): ReturnType<PropertiesReader> {
   if (body.length === 0) return { ok: true, properties: {} };
   const r = readJsonObjectPrefix(body);
-  if (r.ok) return SURROGATE_ESCAPE.test(body) && !allWellFormed(r.value) ? { ok: false, reason: 'JSON body holds an unpaired surrogate escape' } : { ok: true, properties: r.value };
+  if (r.ok) return { ok: true, properties: r.value };
   return { ok: false, reason: r.reason === 'not a JSON object' ? 'body must be a JSON object' : r.reason === 'malformed JSON' ? 'malformed JSON body' : r.reason };
-}
-
-/** An escape of a UTF-16 surrogate: only then can a parsed JSON string hold a lone one. */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
-
-/**
- * Whether every key and string in a parsed JSON value is well-formed UTF-16. Prisme reads custom
- * bodies with Go's jsontext, which refuses an unpaired surrogate escape (`{"x":"\ud800"}`);
- * noscript `prop-` values go through json.Valid, which does not look. (A stack, not recursion:
- * the body may nest as deep as the parser allows.)
- */
-function allWellFormed(root: unknown): boolean {
-  const todo: unknown[] = [root];
-  while (todo.length) {
-    const v = todo.pop();
-    if (typeof v === 'string') {
-      if (!v.isWellFormed()) return false;
-    } else if (typeof v === 'object' && v !== null) {
-      for (const [k, x] of Object.entries(v)) {
-        if (!k.isWellFormed()) return false;
-        todo.push(x);
-      }
-    }
-  }
-  return true;
 }
 
 /** Noscript custom props: every `prop-<name>` parameter; each value must be JSON text. First value of a name wins. */

@@ -24,6 +24,14 @@ describe('readJsonObjectPrefix', () => {
     expect(value('{"a\\"}":"{[\\\\","b":"\\\\"}tail')).toEqual({ 'a"}': '{[\\', b: '\\' });
   });
 
+  it('refuses an unpaired surrogate escape in a name or a string at any depth, as jsontext; takes pairs, other escapes, and whatever follows the object', () => {
+    for (const text of [String.raw`{"x":"\ud800"}`, String.raw`{"k\uDC00":1}`, String.raw`{"o":[{"d":"a\udbffb"}]}`, String.raw`{"x":"\ude00\ud83d"}`, String.raw`{"x":"\ud800\u0041"}`, String.raw`{"x":"\ud800\n"}`]) {
+      expect([text, reason(text)]).toEqual([text, 'unpaired surrogate escape in a JSON string']);
+    }
+    expect(value(String.raw`{"x":"\ud83d\ude00","y":"\\ud800","z":"\u00e9\\","w":"\uDBFF\uDFFF"}`)).toEqual({ x: '😀', y: '\\ud800', z: 'é\\', w: '\u{10FFFF}' });
+    expect(value(String.raw`{"a":1}"\ud800"`)).toEqual({ a: 1 });
+  });
+
   it('refuses a text that does not start with an object', () => {
     for (const text of ['', '   ', '[1]', '"a"', '1', 'true', 'null', 'x{"a":1}', '\u00a0{"a":1}']) expect([text, reason(text)]).toEqual([text, 'not a JSON object']);
   });

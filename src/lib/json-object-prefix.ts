@@ -1,14 +1,15 @@
 /**
  * @module readJsonObjectPrefix(text): the JSON object a text starts with, read as Go's jsontext
  * decoder reads one (Prisme master's custom-event properties): names must not repeat within an
- * object, nesting is bounded, and whatever follows the object's closing brace is not read.
+ * object, a string may not hold an unpaired surrogate escape (`"\ud800"`), nesting is bounded,
+ * and whatever follows the object's closing brace is not read.
  */
 import { compactJson, isNumberStart, keepExactText, numberEnd, numberNeedsText } from './exact-json.ts';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, MAX_JSON_DEPTH, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-depth.ts';
 
 export type JsonObjectPrefix =
   | { ok: true; value: Record<string, unknown> }
-  | { ok: false; reason: 'not a JSON object' | 'malformed JSON' | 'JSON nested too deeply' | 'duplicate name in a JSON object' };
+  | { ok: false; reason: 'not a JSON object' | 'malformed JSON' | 'JSON nested too deeply' | 'duplicate name in a JSON object' | 'unpaired surrogate escape in a JSON string' };
 
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -43,7 +44,16 @@ export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): J
         const s = text.charCodeAt(i);
         if (s === BACKSLASH) {
           escaped = true;
-          i++;
+          if (text.charCodeAt(i + 1) === LOWER_U) {
+            // `\uXXXX`: a high surrogate must be followed at once by a low one, and a low one must follow a high.
+            const unit = hexUnit(text, i + 2);
+            if (unit >= 0xd800 && unit <= 0xdfff) {
+              const low = unit <= 0xdbff && text.charCodeAt(i + 6) === BACKSLASH && text.charCodeAt(i + 7) === LOWER_U ? hexUnit(text, i + 8) : -1;
+              if (low < 0xdc00 || low > 0xdfff) return UNPAIRED;
+              i += 6; // the low half's escape, checked
+            }
+            i += 5;
+          } else i++;
         } else if (s === QUOTE) break;
       }
       if (i >= text.length) return { ok: false, reason: 'malformed JSON' };
@@ -102,9 +112,25 @@ export function readJsonObjectPrefix(text: string, maxDepth = MAX_JSON_DEPTH): J
   }
 }
 
+const LOWER_U = 0x75;
+
+/** The four hex digits at text[at, at+4) as a number, or -1 (the parse that follows refuses such an escape). */
+function hexUnit(text: string, at: number): number {
+  let n = 0;
+  for (let k = at; k < at + 4; k++) {
+    const c = text.charCodeAt(k);
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return -1;
+    n = n * 16 + d;
+  }
+  return n;
+}
+
 function isJsonSpace(c: number): boolean {
   return c === SPACE || c === TAB || c === LF || c === CR;
 }
+
+const UNPAIRED: JsonObjectPrefix = { ok: false, reason: 'unpaired surrogate escape in a JSON string' };
 
 /** The reason names no name: it travels in a header, and a name may be any text. */
 const DUPLICATE: JsonObjectPrefix = { ok: false, reason: 'duplicate name in a JSON object' };

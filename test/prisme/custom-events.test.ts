@@ -95,7 +95,7 @@ describe('POST /api/v1/events/custom/:name', () => {
     await p.pageview(ip, `${SITE}/`);
     for (const body of [String.raw`{"x":"\ud800"}`, String.raw`{"k\udc00":1}`, String.raw`{"o":[{"deep":"a\udbffb"}]}`, String.raw`{"x":"\ude00\ud83d"}`]) {
       const res = await p.post('/api/v1/events/custom/x', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), body);
-      expect([body, res.status, res.headers.get('x-footfall-reason')]).toEqual([body, 400, 'JSON body holds an unpaired surrogate escape']);
+      expect([body, res.status, res.headers.get('x-footfall-reason')]).toEqual([body, 400, 'unpaired surrogate escape in a JSON string']);
     }
     expect((await p.post('/api/v1/events/custom/pair', p.browser(ip, { 'x-prisme-referrer': `${SITE}/`, ...json }), String.raw`{"x":"\ud83d\ude00","y":"\\ud800"}`)).status).toBe(200);
     expect((await p.get(`/api/v1/noscript/events/custom/lone?prop-x=${encodeURIComponent(String.raw`"\ud800"`)}`, p.browser(ip, { referer: `${SITE}/` }))).status).toBe(200);

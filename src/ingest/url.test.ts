@@ -70,7 +70,11 @@ describe('parsePageUrl', () => {
     expect(parsePageUrl('https://example.com/a\tb')).toBeNull();
     expect(parsePageUrl('https://example.com/a\u007f')).toBeNull();
     expect(must('https://www.google.com/search?q=a b#c d')).toMatchObject({ path: '/search', query: 'q=a b', fragment: 'c d' });
-    expect(must('https://shop.example/my page/')).toMatchObject({ path: '/my page/' });
+    expect(must('https://shop.example/my page/')).toMatchObject({ path: '/my%20page/', href: 'https://shop.example/my%20page/' });
+    expect(must('https://shop.example/my%20page/').path).toBe('/my%20page/');
+    // User-info ends at the first @, as fasthttp reads it: what follows is the host.
+    expect(must('https://u p@shop.example/').host).toBe('shop.example');
+    expect(parsePageUrl('https://x@y@shop.example/')).toBeNull();
     expect(parsePageUrl('https://example.com:80a/')).toBeNull();
     expect(parsePageUrl('https://exa<mple.com/')).toBeNull();
   });

@@ -26,7 +26,7 @@ export const MAX_URL_LENGTH = 8192;
 const SCHEME_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 // Control characters make no URL (fasthttp refuses them, as Prisme reads URLs). A space does not
 // come from a browser's location, but does in a query value (`url=…?q=a+b` on a noscript link):
-// it is kept in path, query and fragment (a host with one is no host).
+// it is kept in query and fragment, written %20 in a path (a host with one is no host).
 const FORBIDDEN_RE = /[\u0000-\u001f\u007f]/;
 const REG_HOST_RE = /^[A-Za-z0-9._~!$&'()*+,;=%-]+(?::(\d{0,5}))?$/;
 const IPV6_HOST_RE = /^\[[0-9A-Fa-f:.]+\](?::(\d{0,5}))?$/;
@@ -66,7 +66,8 @@ export function parsePageUrl(s: string): PageUrl | null {
   let authority = slashAt >= 0 ? rest.slice(0, slashAt) : rest;
   const rawPath = slashAt >= 0 ? rest.slice(slashAt) : '';
 
-  const at = authority.lastIndexOf('@');
+  // User-info ends at the first `@`, as fasthttp reads it (`x@y@host` is the host `y@host`: none).
+  const at = authority.indexOf('@');
   if (at >= 0) authority = authority.slice(at + 1);
   let host = authority.toLowerCase();
   const hm = IPV6_HOST_RE.exec(host) ?? REG_HOST_RE.exec(host);
@@ -75,7 +76,9 @@ export function parsePageUrl(s: string): PageUrl | null {
   const hostname = hm[1] ? host.slice(0, host.lastIndexOf(':')) : host;
   if (hostname.length === 0) return null;
 
-  const path = normalizePath(rawPath);
+  // A space in a path is %20, as a browser's location has it and fasthttp writes it back: the same
+  // page read from a noscript query (`referrer=…/my+page/`) and from the JS tag's header is one path.
+  const path = normalizePath(rawPath.includes(' ') ? rawPath.replaceAll(' ', '%20') : rawPath);
   const href =
     `${scheme}://${host}${path}` + (query ? `?${query}` : '') + (fragment ? `#${fragment}` : '');
   return { href, scheme, host, hostname, path, query, fragment };

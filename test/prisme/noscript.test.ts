@@ -163,6 +163,15 @@ describe('GET /api/v1/noscript/events/outbound-links', () => {
     expect(click).toMatchObject({ type: 'outbound-link', target: 'https://www.google.com/search?q=a b' });
   });
 
+  it('reads a space in a page path as the %20 a browser sends, so the JS tag\'s events join a session a noscript pageview opened', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    expect((await p.get(`/api/v1/noscript/events/pageviews?referrer=${SITE}/my+page/`, img(ip, `${SITE}/`))).status).toBe(200);
+    const custom = await p.post('/api/v1/events/custom/read', p.browser(ip, { 'x-prisme-referrer': `${SITE}/my%20page/`, 'content-type': 'application/json' }), '{}');
+    expect(custom.status).toBe(200);
+    expect((await p.stored()).map((e) => [e.type, e.path])).toEqual([['pageview', '/my%20page/'], ['custom', '/my%20page/']]);
+  });
+
   it('finds the session on the site root for a deeper Referer or referrer query', async () => {
     const p = prismeApp();
     const ip = randomIp();

@@ -553,7 +553,10 @@ describe('websites and teams', () => {
     expect(joined.role).toBe('team-member');
     const full = (await (await request(`/api/teams/${team.id}`, get(w.auth.other))).json()) as { members: { role: string; user: { username: string } }[] };
     expect(full.members.map((m) => `${m.user.username}:${m.role}`).sort()).toEqual(['other:team-member', 'owner:team-owner']);
-    expect((await request('/api/teams/join', json('POST', { accessCode: 'team_doesnotexist00' }, w.auth.other))).status).toBe(404);
+    const unknown = await request('/api/teams/join', json('POST', { accessCode: 'team_doesnotexist00' }, w.auth.other));
+    expect([unknown.status, await unknown.json()]).toEqual([404, { error: { message: 'Team not found.', code: 'team-not-found', status: 404 } }]);
+    const gone = await request('/api/teams/7d4f0c1e-0000-4000-8000-000000000000', { headers: { authorization: w.auth.admin! } });
+    expect([gone.status, await gone.json()]).toEqual([404, { error: { message: 'Team not found.', code: 'not-found', status: 404 } }]);
   });
 
   it("answers 400, not 500, to an access code a deleted team had, and the deleted team's code joins nobody", async () => {

@@ -11,12 +11,13 @@ import { unlessTaken } from './unless-taken.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 
 /**
- * The team, or 404. Called after the permission check, as Umami checks: a caller who is not a
- * member gets 401 whether the team exists or not; only an admin learns that it does not.
+ * The team, or 404 `Team not found.` (Umami's words). Called after the permission check, as
+ * Umami checks: a caller who is not a member gets 401 whether the team exists or not; only an
+ * admin learns that it does not.
  */
 function liveTeam(d: AccountsDeps, teamId: string): TeamRecord {
   const team = d.meta.teams.byId(teamId);
-  if (!team) throw new ApiError('not-found');
+  if (!team) throw new ApiError('not-found', 'Team not found.');
   return team;
 }
 
@@ -103,7 +104,7 @@ export function joinTeam(d: AccountsDeps, p: Principal, accessCode: string, clie
     // Found, or the lookup threw: nothing charged (after fail this does nothing).
     if (verdict) client!.throttle.release(verdict.ticket);
   }
-  if (!team) throw new ApiError('not-found', 'Team not found.');
+  if (!team) throw new ApiError('not-found', 'Team not found.', { code: 'team-not-found' });
   if (d.meta.members.get(team.id, p.user.id)) throw new ApiError('bad-request', 'User is already a team member.');
   return d.meta.members.add(team.id, p.user.id, 'team-member', d.clock());
 }

@@ -8,6 +8,7 @@ import type { CanonicalEvent } from '../ingest/event.ts';
 import { isDeferred, type PendingEvent } from '../ingest/pending-event.ts';
 import { jsonBytes, VALUE_BYTES } from '../lib/json-bytes.ts';
 import { exactJsonText } from '../lib/exact-json.ts';
+import type { ClientHints } from '../ingest/user-agent.ts';
 
 /**
  * The fixed part of an item: the object, its ids, times and short texts (browser, country…).
@@ -18,9 +19,16 @@ export const ITEM_BYTES = 512;
 
 export function pendingBytes(p: PendingEvent): number {
   if (!isDeferred(p)) return canonicalBytes(p);
-  if (p.deferred === 'rudder-pixel') return ITEM_BYTES + p.query.length + p.userAgent.length + p.requestIp.length;
-  let n = ITEM_BYTES + p.url.length + (p.referer?.length ?? 0) + p.userAgent.length;
-  if (p.hints) for (const k in p.hints) n += VALUE_BYTES + ((p.hints as Record<string, string | undefined>)[k]?.length ?? 0);
+  const n = p.deferred === 'rudder-pixel'
+    ? ITEM_BYTES + p.query.length + p.userAgent.length + p.requestIp.length
+    : ITEM_BYTES + p.url.length + (p.referer?.length ?? 0) + p.userAgent.length;
+  return n + hintBytes(p.hints);
+}
+
+/** Client hints a deferred hit carries (each up to the parser's 500 characters). */
+function hintBytes(hints: ClientHints | undefined): number {
+  let n = 0;
+  if (hints) for (const k in hints) n += VALUE_BYTES + ((hints as Record<string, string | undefined>)[k]?.length ?? 0);
   return n;
 }
 

@@ -47,12 +47,14 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   const campaign = obj(context?.campaign);
   e.websiteId = x.websiteId;
   e.name = type === 'track' ? f.event : type === 'page' || type === 'screen' ? pageName(type, message, f.event, f.properties) : null;
-  e.url = f.url;
+  e.url = withoutUserInfo(f.url);
   e.hostname = f.hostname;
   e.path = f.path ?? f.urlPath;
   e.query = f.query;
-  e.referrer = f.referrer;
-  e.referrerDomain = f.referrer ? (urlParts(f.referrer)?.host ?? null) : 'direct';
+  // The JavaScript SDK says `$direct` for a visit with no referrer: none, as an empty one.
+  const referrer = f.referrer && f.referrer !== DIRECT ? withoutUserInfo(f.referrer) : null;
+  e.referrer = referrer;
+  e.referrerDomain = referrer ? (urlParts(referrer)?.host ?? null) : 'direct';
   e.anonymousId = f.anonymousId;
   e.userId = f.userId;
   // As the gateway files it: a blank anonymousId (`anonymousId=` on a pixel) is no visitor of its own.
@@ -75,4 +77,24 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   e.properties = f.properties ?? obj(message.traits);
   e.payload = message;
   return e;
+}
+
+const DIRECT = '$direct';
+
+/**
+ * A URL for a column without its user-info (`https://user:pw@host/` → `https://host/`), as Prisme
+ * and pixel URLs are stored: sign-in details a page or referrer URL carried are not kept beside
+ * the event (the payload keeps what was sent).
+ */
+function withoutUserInfo(url: string | null): string | null {
+  if (url === null || !url.includes('@')) return url;
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return url;
+  }
 }

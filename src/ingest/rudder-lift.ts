@@ -111,12 +111,13 @@ export function urlParts(s: string): UrlParts | null {
 
 const partsCache = new Lru<string, UrlParts | null>(4096);
 
+/** An empty value is none, as Prisme and pixel hits read UTM fields (`utm_medium=` stores null, not ""). */
 function utmOf(q: URLSearchParams): Utm {
   return Object.freeze({
-    utmSource: q.get('utm_source'),
-    utmMedium: q.get('utm_medium'),
-    utmCampaign: q.get('utm_campaign'),
-    utmTerm: q.get('utm_term'),
-    utmContent: q.get('utm_content'),
+    utmSource: q.get('utm_source') || null,
+    utmMedium: q.get('utm_medium') || null,
+    utmCampaign: q.get('utm_campaign') || null,
+    utmTerm: q.get('utm_term') || null,
+    utmContent: q.get('utm_content') || null,
   });
 }

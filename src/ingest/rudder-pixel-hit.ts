@@ -4,7 +4,7 @@ import type { CanonicalEvent } from './event.ts';
 import type { GeoLocation } from './geo.ts';
 import { rudderCanonicalEvent } from './rudder-event.ts';
 import { addServerFields, hasIdentity, pixelQueryToMessage, sdkUserAgent, type PixelType } from './rudder-message.ts';
-import type { UserAgentParser } from './user-agent.ts';
+import type { ClientHints, UserAgentParser } from './user-agent.ts';
 
 /**
  * Everything a pixel hit's event is built from, as plain data (it crosses to the writer thread
@@ -25,6 +25,8 @@ export interface RudderPixelHit {
   keepIp: boolean;
   /** the request's User-Agent header ('' when none); the SDK's `context.userAgent` wins over it */
   userAgent: string;
+  /** the request's client hints (Sec-CH-UA-*), read with its own User-Agent only */
+  hints?: ClientHints;
   geo: GeoLocation;
 }
 
@@ -35,5 +37,7 @@ export function rudderPixelEvent(hit: RudderPixelHit, ua: UserAgentParser): Cano
   const message = mapped.message;
   addServerFields(message, { nowMs: hit.nowMs, requestIp: hit.requestIp, keepIp: hit.keepIp });
   if (!hasIdentity(message)) return 'missing-identity';
-  return rudderCanonicalEvent(hit.type, message, { websiteId: hit.websiteId, nowMs: hit.nowMs, client: ua.parse(sdkUserAgent(message) ?? hit.userAgent), geo: hit.geo });
+  const sdk = sdkUserAgent(message);
+  const client = ua.parse(sdk ?? hit.userAgent, sdk === null || sdk === hit.userAgent ? hit.hints : undefined);
+  return rudderCanonicalEvent(hit.type, message, { websiteId: hit.websiteId, nowMs: hit.nowMs, client, geo: hit.geo });
 }

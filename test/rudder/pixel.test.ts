@@ -126,6 +126,30 @@ describe('GET /pixel/v1/page and /pixel/v1/track', () => {
     expect((await r.stored()).map((e) => e.anonymousId)).toEqual(['c1']);
   });
 
+  it('reads the browser with its client hints, as Prisme and Umami pixel hits are read, and not with another client\'s', async () => {
+    const r = rudderApp();
+    const chrome = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const hints = { 'user-agent': chrome, 'sec-ch-ua': '"Brave";v="131", "Chromium";v="131", "Not_A Brand";v="24"', 'sec-ch-ua-platform': '"Windows"', 'sec-ch-ua-platform-version': '"15.0.0"' };
+    await expectGif(await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=h1`, hints));
+    // An SDK's own context.userAgent names another client: the request's hints are not its.
+    await expectGif(await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=h2&context.userAgent=${encodeURIComponent(chrome.replace('131.0.0.0', '130.0.0.0'))}`, hints));
+    const res = await r.api('batch', { batch: [{ type: 'track', event: 'x', anonymousId: 'h3' }, { type: 'track', event: 'y', anonymousId: 'h4', context: { userAgent: chrome } }] }, hints);
+    expect(res.status).toBe(200);
+    expect((await r.stored()).map((e) => [e.anonymousId, e.browser, e.os, e.osVersion])).toEqual([
+      ['h1', 'Brave', 'Windows', '11'], ['h2', 'Chrome', 'Windows', '10'], ['h3', 'Brave', 'Windows', '11'], ['h4', 'Brave', 'Windows', '11'],
+    ]);
+  });
+
+  it('stores the JavaScript SDK\'s $direct referrer as none (domain direct), an empty UTM value as none, and no user-info in URL columns', async () => {
+    const r = rudderApp();
+    await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=d1&properties.referrer=%24direct&properties.url=${encodeURIComponent('https://shop.example/?utm_source=x&utm_medium=&utm_campaign=')}`);
+    await r.pixel('page', `writeKey=${WRITE_KEY}&anonymousId=d2&properties.referrer=${encodeURIComponent('https://user:pw@evil.example/a')}&properties.url=${encodeURIComponent('https://me:secret@shop.example/b')}`);
+    const [a, b] = await r.stored();
+    expect(a).toMatchObject({ referrer: null, referrerDomain: 'direct', utmSource: 'x', utmMedium: null, utmCampaign: null });
+    expect(b).toMatchObject({ referrer: 'https://evil.example/a', referrerDomain: 'evil.example', url: 'https://shop.example/b' });
+    expect((b!.payload as { properties: { referrer: string } }).properties.referrer).toBe('https://user:pw@evil.example/a');
+  });
+
   it('stores nothing from a query of more than 10,000 parameters, which Go will not read at all; 10,000 are read', async () => {
     const r = rudderApp();
     const query = (parts: number) => `writeKey=${WRITE_KEY}&anonymousId=p${parts}` + '&'.repeat(parts - 2);

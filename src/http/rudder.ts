@@ -7,10 +7,10 @@ import type { CanonicalEvent } from '../ingest/event.ts';
 import type { GeoReader } from '../ingest/geo.ts';
 import { isRudderType, rudderCanonicalEvent, type RudderType } from '../ingest/rudder-event.ts';
 import { queryFirstValue } from '../ingest/go-query.ts';
-import { addServerFields, hasIdentity, sdkUserAgent, type PixelType } from '../ingest/rudder-message.ts';
+import { addServerFields, hasIdentity, messageClient, type PixelType } from '../ingest/rudder-message.ts';
 import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 import type { JsonObject } from '../ingest/sjson-path.ts';
-import { clientHintsFrom, cutUserAgent, type ClientHints, type UserAgentParser } from '../ingest/user-agent.ts';
+import { clientHintsFrom, cutUserAgent, type UserAgentParser } from '../ingest/user-agent.ts';
 import type { Clock } from '../lib/clock.ts';
 import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
@@ -62,16 +62,6 @@ const BATCH_SLICE = 1000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function rudderRoutes(d: RudderRouteDeps) {
-  /**
-   * The message's client: the SDK's `context.userAgent` when it sent one, else the request's, with
-   * the request's client hints (Sec-CH-UA-*) as Prisme and pixel hits are read, but only for the
-   * request's own browser: a server SDK's context.userAgent is its user's, not the caller's.
-   */
-  const enrichOf = (request: Request, ip: string, message: JsonObject, nowMs: number, websiteId: string, hints: ClientHints | undefined) => {
-    const header = request.headers.get('user-agent') ?? '';
-    const sdk = sdkUserAgent(message);
-    return { websiteId, nowMs, client: d.ua.parse(sdk ?? header, sdk === null || sdk === header ? hints : undefined), geo: d.geo.lookup(ip) };
-  };
   const storedIp = (ip: string) => (d.keepIp ? ip : truncateIp(ip));
 
   /** Always the GIF; synchronous unless the write buffer makes the request wait (durable acks). */
@@ -236,12 +226,15 @@ export function rudderRoutes(d: RudderRouteDeps) {
     const now = d.clock();
     const ip = requestClientIp(d.ipPolicy, server, request);
     const events: CanonicalEvent[] = [];
+    // Read once for the whole batch: every message came with the same request.
+    const userAgent = request.headers.get('user-agent') ?? '';
     const hints = clientHintsFrom(request.headers);
+    const geo = d.geo.lookup(ip);
     for (let i = 0; i < messages.length; i++) {
       if (i > 0 && i % BATCH_SLICE === 0) await nextTurn();
       const { type: t, message } = messages[i]!;
       addServerFields(message, { nowMs: now, requestIp: storedIp(ip), keepIp: d.keepIp });
-      events.push(rudderCanonicalEvent(t, message, enrichOf(request, ip, message, now, websiteId, hints)));
+      events.push(rudderCanonicalEvent(t, message, { websiteId, nowMs: now, client: messageClient(d.ua, message, userAgent, hints), geo }));
     }
     return events;
   }

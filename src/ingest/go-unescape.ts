@@ -4,13 +4,7 @@
 // bytes become a string as Go's JSON encoder sees them (goUtf8Decode).
 
 import { isUtf8 } from 'node:buffer';
-
-function hexVal(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 65 && c <= 70) return c - 55;
-  if (c >= 97 && c <= 102) return c - 87;
-  return -1; // also for NaN (past the end of the string)
-}
+import { hexDigit as hexVal } from '../lib/hex-digit.ts';
 
 /**
  * Bytes → string the way Go's JSON encoder sees a Go string: every byte that does not start a

@@ -4,6 +4,7 @@ import { formatUuid, uuidv4 } from '../lib/uuid.ts';
 import { truncateIp } from '../lib/ip.ts';
 import { parseGoQuery, queryGet } from './go-query.ts';
 import { PAD_BUDGET, parseSjsonPathCached, setSjsonPath, type JsonObject } from './sjson-path.ts';
+import type { ClientHints, ParsedUserAgent, UserAgentParser } from './user-agent.ts';
 
 // Facts from rudder-server gateway/handle_http_pixel.go and gateway/handle.go (upstream.md
 // §1.2–1.3). Where upstream is random or unbounded we choose, deterministically:
@@ -284,9 +285,19 @@ export function rudderId(userId: string, anonymousId: string): string {
 }
 
 /** The SDK's `context.userAgent` when it sent one: it wins over the request's User-Agent header. */
-export function sdkUserAgent(message: JsonObject): string | null {
+function sdkUserAgent(message: JsonObject): string | null {
   const ctx = message.context;
   return typeof ctx === 'object' && ctx !== null && typeof (ctx as JsonObject).userAgent === 'string' ? ((ctx as JsonObject).userAgent as string) : null;
+}
+
+/**
+ * The message's client: the SDK's `context.userAgent` when it sent one, else the request's, with
+ * the request's client hints (Sec-CH-UA-*) as Prisme and pixel hits are read, but only for the
+ * request's own browser: a server SDK's context.userAgent is its user's, not the caller's.
+ */
+export function messageClient(ua: UserAgentParser, message: JsonObject, requestUserAgent: string, hints: ClientHints | undefined): ParsedUserAgent {
+  const sdk = sdkUserAgent(message);
+  return ua.parse(sdk ?? requestUserAgent, sdk === null || sdk === requestUserAgent ? hints : undefined);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { DropReason } from './drop-reasons.ts';
 import type { CanonicalEvent } from './event.ts';
 import type { GeoLocation } from './geo.ts';
 import { rudderCanonicalEvent } from './rudder-event.ts';
-import { addServerFields, hasIdentity, pixelQueryToMessage, sdkUserAgent, type PixelType } from './rudder-message.ts';
+import { addServerFields, hasIdentity, pixelQueryToMessage, messageClient, type PixelType } from './rudder-message.ts';
 import type { ClientHints, UserAgentParser } from './user-agent.ts';
 
 /**
@@ -37,7 +37,5 @@ export function rudderPixelEvent(hit: RudderPixelHit, ua: UserAgentParser): Cano
   const message = mapped.message;
   addServerFields(message, { nowMs: hit.nowMs, requestIp: hit.requestIp, keepIp: hit.keepIp });
   if (!hasIdentity(message)) return 'missing-identity';
-  const sdk = sdkUserAgent(message);
-  const client = ua.parse(sdk ?? hit.userAgent, sdk === null || sdk === hit.userAgent ? hit.hints : undefined);
-  return rudderCanonicalEvent(hit.type, message, { websiteId: hit.websiteId, nowMs: hit.nowMs, client, geo: hit.geo });
+  return rudderCanonicalEvent(hit.type, message, { websiteId: hit.websiteId, nowMs: hit.nowMs, client: messageClient(ua, message, hit.userAgent, hit.hints), geo: hit.geo });
 }

@@ -5,6 +5,7 @@
  * and whatever follows the object's closing brace is not read.
  */
 import { compactJson, isNumberStart, keepExactText, numberEnd, numberNeedsText } from './exact-json.ts';
+import { hexDigit } from './hex-digit.ts';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, MAX_JSON_DEPTH, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-depth.ts';
 
 export type JsonObjectPrefix =
@@ -118,8 +119,7 @@ const LOWER_U = 0x75;
 function hexUnit(text: string, at: number): number {
   let n = 0;
   for (let k = at; k < at + 4; k++) {
-    const c = text.charCodeAt(k);
-    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x41 && c <= 0x46 ? c - 0x37 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    const d = hexDigit(text.charCodeAt(k));
     if (d < 0) return -1;
     n = n * 16 + d;
   }

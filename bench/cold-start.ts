@@ -4,7 +4,7 @@
  */
 import { benchDir } from './lib/temp-dir.ts';
 import { statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { check, line, percentile } from './lib/report.ts';
 
 const BIN = process.env.FOOTFALL_BIN || resolve(import.meta.dir, '../dist/footfall');

@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia';
 import { login, logout } from '../accounts/login.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { Ok, Password, User, userJson, Username } from './management-schemas.ts';
+import { Ok, User, userJson, Username } from './management-schemas.ts';
 
 export function authRoutes(ctx: ManagementContext) {
   const verify = {

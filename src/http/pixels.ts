@@ -1,7 +1,7 @@
 /** @module Umami pixel routes: GET|POST /api/pixels, GET|POST|DELETE /api/pixels/:pixelId, a team's pixels, and a pixel's export. */
 import { Elysia, t } from 'elysia';
 import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, viewablePixel } from '../accounts/pixels.ts';
-import { ApiError, errorResponses } from './errors.ts';
+import { errorResponses } from './errors.ts';
 import { checkExportQuery, exportAnswer, ExportQuery, exportResponsesDoc } from './export-stream.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Pixel, pixelJson, UuidBody, UuidParam } from './management-schemas.ts';

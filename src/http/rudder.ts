@@ -20,6 +20,7 @@ import { decodeUtf8, endsWithSlash, hasFragment, INGEST_BODIES, pathOf, readBody
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
 import { parseJsonKeepingNumbers } from '../lib/exact-json.ts';
+import { nextTurn } from '../lib/next-turn.ts';
 
 export interface RudderRouteDeps {
   /** Write key → website id, or null when no website has it. */
@@ -59,7 +60,6 @@ const GIF_NO_ORIGIN = new Headers({ vary: 'Origin', 'content-type': 'image/gif' 
 
 /** Messages of a batch built between two turns of the event loop (~3–4 ms of work). */
 const BATCH_SLICE = 1000;
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function rudderRoutes(d: RudderRouteDeps) {
   const storedIp = (ip: string) => (d.keepIp ? ip : truncateIp(ip));

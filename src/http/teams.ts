@@ -8,7 +8,7 @@ import { errorResponses } from './errors.ts';
 import { staticRouteOtherMethod } from './umami-api-headers.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
-  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidBody, UuidIn, UuidParam, Website, websiteJson,
+  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
 } from './management-schemas.ts';
 
 const TeamParams = UuidParam('teamId');

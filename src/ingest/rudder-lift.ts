@@ -2,7 +2,7 @@
 import { isRawNumber } from '../lib/exact-json.ts';
 import { detach } from '../lib/detach.ts';
 import type { JsonObject } from './sjson-path.ts';
-import { stringifyAny } from './rudder-message.ts';
+import { stringifyAny } from './go-json.ts';
 import { NO_UTM, type Utm } from './url.ts';
 import { Lru } from '../lib/lru.ts';
 

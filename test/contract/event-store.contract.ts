@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'bun:test';
 import type { EventStore } from '../../src/store/event-store.ts';
 import { makeEvent, T0 } from '../helpers/events.ts';
-import { ndjsonLine } from '../../src/http/export-stream.ts';
+import { ndjsonLine } from '../../src/http/event-lines.ts';
 import { readJsonObjectPrefix } from '../../src/lib/json-object-prefix.ts';
 
 export function eventStoreContract(name: string, open: () => Promise<EventStore>): void {

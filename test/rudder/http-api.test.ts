@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test';
 import { gzipSync } from 'node:zlib';
 import { WEBSITE_ID, rudderApp } from '../helpers/rudder.ts';
 import { stuckDurableBuffer } from '../helpers/test-app.ts';
-import { csvField, ndjsonLine } from '../../src/http/export-stream.ts';
+import { csvField, ndjsonLine } from '../../src/http/event-lines.ts';
 import { rudderId } from '../../src/ingest/rudder-message.ts';
 
 /** Counts the events the app builds (each parses its user agent once): whether a batch was built, and how far. */

@@ -4,7 +4,7 @@ import type { Database, Statement } from 'bun:sqlite';
 import { Lru } from '../../lib/lru.ts';
 import type { SaltStore } from '../../ingest/visitor-id.ts';
 import type {
-  ApiKeyRecord, ApiKeyRepo, MemberRecord, MemberRepo, MetaStore, Page, PageQuery, PixelRecord, PixelRepo,
+  ApiKeyRecord, ApiKeyRepo, MemberRecord, MemberRepo, MetaStore, PixelRecord, PixelRepo,
   TeamRecord, TeamRepo, TeamRole, TokenRecord, TokenRepo, UserRecord, UserRepo, WebsiteRecord, WebsiteRepo,
 } from '../meta-store.ts';
 import { pagedQuery } from './sqlite-paging.ts';

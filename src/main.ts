@@ -1,35 +1,33 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
 import { writeStderr } from './lib/stderr.ts';
 import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { adminPasswordIssue, loadConfig, quoted, readableFileIssue, shadowedEnvNames, unknownEnvNames, type Config } from './config.ts';
+import { join, resolve } from 'node:path';
+import { adminPasswordIssue, readableFileIssue, shadowedEnvNames, unknownEnvNames } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
-import { systemdUnit, unitArgs, unitCannotRead, unitCannotRun } from './cli/systemd-unit.ts';
+import { systemdUnitCommand } from './cli/systemd-unit-command.ts';
+import { badOptions, configOrExit, prefixed } from './cli/config-or-exit.ts';
+import { EXIT_DATA_DIR_IN_USE, EXIT_DATABASE, EXIT_LISTEN, EXIT_USAGE } from './cli/exit-codes.ts';
+import { missingHeapSettings, replacesImage } from './cli/heap-settings.ts';
+import { listenFailure, listenIssue } from './cli/listen-issue.ts';
+import { operatorLines } from './cli/operator-lines.ts';
+import { shutdown } from './cli/shutdown.ts';
 import { userCommand } from './cli/user.ts';
 import { bootstrapAdmin } from './accounts/bootstrap.ts';
 import { passwordHasher } from './accounts/passwords.ts';
 import { SqliteMetaStore } from './store/sqlite/sqlite-meta-store.ts';
-import { createLogger, type Logger } from './lib/log.ts';
+import { createLogger } from './lib/log.ts';
 import { systemClock } from './lib/clock.ts';
-import { writeBufferFromConfig, type WriteBuffer } from './buffer/write-buffer.ts';
+import { writeBufferFromConfig } from './buffer/write-buffer.ts';
 import { DropCounter } from './ingest/drop-reasons.ts';
 import { openDatabase, unusableDatabase } from './store/sqlite/open-database.ts';
-import { sourceWorkerUrls, ThreadedSqliteEventStore, type WorkerUrls } from './store/sqlite/threaded-event-store.ts';
+import { ThreadedSqliteEventStore, workerUrlsFor } from './store/sqlite/threaded-event-store.ts';
 import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
-import { loadDefaultGeoDatabase, openGeoReader, type GeoReader } from './ingest/geo.ts';
-import { LOCK_FILE, lockDataDir, lockFileProblem, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
+import { loadDefaultGeoDatabase, openGeoDb, openGeoReader, type GeoReader } from './ingest/geo.ts';
+import { dataDirAccessIssue, LOCK_FILE, lockDataDir, lockFileProblem, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
 import { fileFate, type FileIdentity } from './store/sqlite/file-identity.ts';
 
-/** Exit codes: 2 = bad options, 3 = the database cannot be used, 4 = cannot listen, 5 = data directory in use, 1 = anything else. */
-const EXIT_USAGE = 2;
-/** The database cannot be used: written by a newer Footfall, not a database, damaged, not writable. */
-const EXIT_DATABASE = 3;
-/** The address cannot be listened on: in use by another process, not this machine's, not allowed. */
-const EXIT_LISTEN = 4;
-/** Another `footfall serve` holds the data directory. */
-const EXIT_DATA_DIR_IN_USE = 5;
 /** How often the database file is checked for being still the one opened (file-identity.ts). */
 const DB_FILE_CHECK_MS = 2000;
 /** How long the request thread's database connection waits for a lock another process holds. */
@@ -69,7 +67,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     case 'serve':
       return serve(args, env);
     case 'systemd-unit':
-      return printUnit(args, env);
+      return systemdUnitCommand(args, env, { out: (s) => process.stdout.write(s), err: (s) => writeStderr(s) }, process.execPath);
     case 'user':
       return userCommand(args, env, { out: (s) => process.stdout.write(s), err: (s) => writeStderr(s) });
     default:
@@ -78,41 +76,11 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
   }
 }
 
-/**
- * JavaScriptCore sizes its heap for the machine's RAM: on a 24 GB box it let garbage pile up to
- * ~255 MB RSS under the Prisme benchmark, where sizing for 1 GiB held it at ~185 MB at the same
- * speed. mimalloc keeps freed pages for 10 ms by default; handing them back at once costs nothing
- * measurable and drops the start-up password hash's memory before the first request (111 → 73 MB).
- * A collection once the heap has grown to 1.6× what the last one left (JSC's default for heaps
- * under a quarter of RAM is 2×) brings the 1M-address load and its export read-back from ~172–179
- * to ~142–153 MB for up to ~5 % of request-thread CPU on Umami hits (none measurable on the mixed
- * load); 1.5 cost far more collections for little memory. While a collection runs concurrently the
- * heap may grow 1.5× past its trigger by default; stopping the program at 1.1× instead let the
- * collector finish sooner on a 2-core box shared with the load: 8 alternating runs, mixed load
- * +2–6 % req/s, 1M-address load peak ~3 MB lower.
- * The options are read only when the engine starts, so `serve` replaces its own process image
- * (same pid, same arguments) once with them set; an operator's own value of any of them wins.
- */
-const HEAP_SETTINGS: Readonly<Record<string, string>> = {
-  BUN_JSC_forceRAMSize: String(1 << 30),
-  BUN_JSC_smallHeapGrowthFactor: '1.6',
-  BUN_JSC_concurrentGCMaxHeadroom: '1.1',
-  MIMALLOC_PURGE_DELAY: '0',
-};
-
-/** The engine settings sizeHeapForService() would add, or none when it will not replace the process image. */
-function missingHeapSettings(env: Record<string, string | undefined>): [string, string][] {
-  if (process.platform !== 'linux' || typeof process.execve !== 'function') return [];
-  return Object.entries(HEAP_SETTINGS).filter(([k]) => env[k] === undefined);
-}
-
-/** Whether `serve` is about to replace its process image (and start over with these options). */
-function replacesImage(env: Record<string, string | undefined>): boolean {
-  return missingHeapSettings(env).length > 0;
-}
+/** Linux with process.execve: the process image can be replaced with the engine settings added. */
+const CAN_REPLACE_IMAGE = process.platform === 'linux' && typeof process.execve === 'function';
 
 function sizeHeapForService(env: Record<string, string | undefined>): void {
-  const missing = missingHeapSettings(env);
+  const missing = missingHeapSettings(env, CAN_REPLACE_IMAGE);
   if (missing.length === 0) return;
   // A compiled binary lists its embedded entry point as argv[1]; run from source, argv[1] is the
   // script. Runtime flags (`bun --cpu-prof src/main.ts`) are in execArgv and must come along;
@@ -124,21 +92,6 @@ function sizeHeapForService(env: Record<string, string | undefined>): void {
   } catch {
     // execve returns only on failure (the binary replaced on disk, a sandbox refusing it): run as we are.
   }
-}
-
-/**
- * Lines an operator must see whatever --log-level (the one-time admin password, a failed listen):
- * as they are, or with --log-format json as JSON objects like every other line.
- */
-function operatorLines(format: Config['logFormat'], level: 'warn' | 'error'): (text: string) => void {
-  const json = createLogger('debug', 'json');
-  return (text) => {
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      if (format === 'json') json[level](line.replace(/^footfall: /, ''));
-      else writeStderr(line + '\n');
-    }
-  };
 }
 
 const SIGHUP = 1;
@@ -158,116 +111,6 @@ function isCompiled(): boolean {
   return process.argv[1]?.startsWith('/$bunfs/') ?? false;
 }
 
-/**
- * The writer's and (with `--ack durable`) the WAL checkpointer's thread modules. In the binary
- * they are the second and third embedded entry points (package.json's build script), named by
- * their embedded paths:
- * `bun build --bytecode` (Bun 1.4) leaves import.meta.url at the build machine's source file, so a
- * URL made from it loaded the writer from that source tree on disk when it was there, and on any
- * other machine never started it.
- */
-function workerUrls(ack: Config['ack']): WorkerUrls {
-  const urls = isCompiled()
-    ? { writer: '/$bunfs/root/store/sqlite/event-writer-worker.js', checkpointer: '/$bunfs/root/store/sqlite/wal-checkpointer-worker.js' }
-    : sourceWorkerUrls();
-  // Only durable answers wait for commits, so only they gain from checkpoints off the writer (wal-checkpointer.ts).
-  return ack === 'durable' ? urls : { ...urls, checkpointer: null };
-}
-
-/**
- * argv and env → the config, or null once every problem is reported: the options', stray
- * arguments, and those `more` finds in what could be read (all at once, not one fix at a time).
- */
-/** `more`: the caller's own checks, told how many problems the options already have. */
-function configOrExit(args: string[], env: Record<string, string | undefined>, more: (config: Config, others: number) => (string | null)[] = () => []): Config | null {
-  const r = loadConfig(args, env);
-  const found = [...(r.ok ? [] : r.errors), ...r.rest.map((a) => `unexpected argument ${quoted(a)}`)];
-  const problems = [...found, ...more(r.config, found.length).filter((p) => p !== null)];
-  if (problems.length === 0) return r.config;
-  badOptions(problems, '(see footfall --help)\n');
-  return null;
-}
-
-const prefixed = (head: string, problem: string | null): string | null => (problem === null ? null : head + problem);
-
-/** Why listening failed, in the operator's words. */
-function listenFailure(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'EADDRINUSE' ? 'the address is in use'
-    : code === 'EACCES' ? 'permission denied'
-    : code === 'ENOENT' || code === 'EADDRNOTAVAIL' ? 'not an address of this machine, or a name that does not resolve'
-    : (e as Error).message;
-}
-
-/**
- * Why the server could not listen on host:port, found by listening there a moment before
- * anything is created, or null.
- */
-function listenIssue(host: string, port: number): string | null {
-  try {
-    // The very call the server listens with (Bun.listen refuses a bracketed [::1] that it takes);
-    // port 0 too, which proves the host.
-    Bun.serve({ hostname: host, port, reusePort: false, development: false, fetch: () => new Response(null, { status: 503 }) }).stop(true);
-    return null;
-  } catch (e) {
-    return listenFailure(e);
-  }
-}
-
-/** Why this user could neither write in the data directory nor create it, or null (a path that is no directory is config's). */
-function dataDirAccessIssue(dir: string): string | null {
-  let at = resolve(dir);
-  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
-  try {
-    accessSync(at, constants.W_OK);
-    return null;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return at === resolve(dir) ? `--data-dir: this user may not write in ${dir} (${code})` : `--data-dir: this user may not create ${dir} (${code} on ${at})`;
-  }
-}
-
-/** The --geoip-db file opened, or why it is not a MaxMind database (serve and systemd-unit refuse it alike). */
-function openGeoDb(path: string): GeoReader | string {
-  try {
-    return openGeoReader(path);
-  } catch (e) {
-    return `--geoip-db: ${path} is not a MaxMind database: ${(e as Error).message}`;
-  }
-}
-
-/** Reports options that cannot be used (exit EXIT_USAGE follows), one problem a line. */
-function badOptions(problems: string[], hint = ''): void {
-  writeStderr(`footfall: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n${hint}`);
-}
-
-function printUnit(args: string[], env: Record<string, string | undefined>): number {
-  const config = configOrExit(args, env);
-  if (!config) return EXIT_USAGE;
-  // The unit carries the options the environment gives as flags: a misspelt name would be lost quietly.
-  for (const name of unknownEnvNames(env)) writeStderr(`footfall: ${name} ignored: no option has this name (see footfall --help)\n`);
-  for (const { used, ignored } of shadowedEnvNames(env, args)) writeStderr(`footfall: ${ignored} ignored: ${used} sets the same option to another value, and comes first\n`);
-  const unit = unitArgs(args, env);
-  const binaryPath = resolve(process.execPath);
-  // What serve would refuse at start, the service would be restarted on for ever: said now.
-  const geo = config.geoipDb ? openGeoDb(config.geoipDb) : null;
-  const problems = [
-    'error' in unit ? unit.error : null,
-    config.geoipDb ? unitCannotRead('geoip-db', config.geoipDb) : null,
-    typeof geo === 'string' ? geo : null,
-    unitCannotRun(binaryPath),
-  ].filter((p): p is string => p !== null);
-  if ('error' in unit || problems.length) {
-    badOptions(problems, '(see footfall --help)\n');
-    return EXIT_USAGE;
-  }
-  // What a stop may take: 2 s for the answers in flight, the drain, and a margin; systemd kills
-  // the service past it.
-  const stopTimeoutS = Math.ceil(drainDeadlineMs(config.bufferMax) / 1000) + 10;
-  process.stdout.write(systemdUnit({ binaryPath, args: unit.args, stateDirectory: unit.stateDirectory, stopTimeoutS, port: config.port }));
-  return 0;
-}
-
 async function serve(args: string[], env: Record<string, string | undefined>): Promise<number> {
   // The first start (no database yet) will make the admin with FOOTFALL_ADMIN_PASSWORD, and a
   // --geoip-db must be a MaxMind database: both checked with the rest, so that every problem is
@@ -283,7 +126,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const config = configOrExit(args, env, (c, others) => [
     existsSync(join(c.dataDir, 'footfall.db')) ? null : adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD),
     // An unreadable path is already one of the others.
-    c.geoipDb && readableFileIssue(c.geoipDb) === null && (others > 0 || !replacesImage(env)) ? notMaxMind(c.geoipDb) : null,
+    c.geoipDb && readableFileIssue(c.geoipDb) === null && (others > 0 || !replacesImage(env, CAN_REPLACE_IMAGE)) ? notMaxMind(c.geoipDb) : null,
     // With other problems to fix anyway, these are said with them (all at once); alone, each
     // is said below with its own status (3, 4).
     others > 0 ? dataDirAccessIssue(c.dataDir) : null,
@@ -365,7 +208,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   }
   // Inserts run on a writer thread with its own connection; scans (export) use this one. The
   // thread starts while the rest of start-up goes on (checked once the server listens).
-  const events = ThreadedSqliteEventStore.start(dbPath, db, workerUrls(config.ack));
+  const events = ThreadedSqliteEventStore.start(dbPath, db, workerUrlsFor(config.ack, isCompiled()));
   const passwords = passwordHasher();
   let meta: SqliteMetaStore;
   try {
@@ -474,7 +317,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         await events.close();
         db.close();
         lock.release();
-      }, config.bufferMax, fileLost ? { fate: fileLost, waiting: lostWaiting } : undefined);
+      }, config.bufferMax, fileLost ? { fate: fileLost, waiting: lostWaiting, checkEveryMs: DB_FILE_CHECK_MS } : undefined);
       done(exitCode ?? (fileLost ? EXIT_DATABASE : drained));
     };
     stopServer = stop;
@@ -527,56 +370,6 @@ function statIdentity(path: string): FileIdentity | null | 'unknown' {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unknown';
   }
-}
-
-/**
- * How long the flush at exit may try: 20 s, or the time a full buffer takes at 20k events/s (a
- * slow disk; ~150k/s is usual) when --buffer-max makes that longer. The systemd unit's
- * TimeoutStopSec is this and a margin.
- */
-function drainDeadlineMs(bufferMax: number): number {
-  return Math.max(20_000, Math.ceil(bufferMax / 20));
-}
-
-/** Reverse order of opening: stop accepting, drain the buffer, close the store. */
-async function shutdown(
-  log: Logger,
-  /** null when it never listened */
-  server: { stop(force?: boolean): Promise<void> } | null,
-  buffer: WriteBuffer,
-  counters: () => Record<string, unknown>,
-  closeStore: () => Promise<void>,
-  bufferMax: number,
-  /** The database file was removed or replaced (`fate`), and what the buffer held then: nothing more is written into the old one. */
-  fileLost?: { fate: string; waiting: number },
-): Promise<number> {
-  // Give in-flight requests a moment to finish answering, then cut idle keep-alive connections.
-  // Requests still waiting for their commit (--ack durable, the database not taking writes) get
-  // their 503 + Retry-After first, instead of a reset connection: their events stay queued and
-  // are written by the drain below, as every late ack's are.
-  if (server) {
-    const stopped = server.stop(false);
-    await Promise.race([stopped, Bun.sleep(2_000)]);
-    if (buffer.answerWaitingLate() > 0) await Promise.race([stopped, Bun.sleep(500)]);
-    void server.stop(true);
-  }
-  if (fileLost) {
-    buffer.close();
-    await closeStore();
-    log.error(`events lost with the database file ${fileLost.fate} while running`, {
-      waiting: fileLost.waiting, alsoLost: `what was stored in the ${DB_FILE_CHECK_MS / 1000} s before the change was seen`, committed: buffer.snapshot().committed,
-    });
-    return EXIT_DATABASE;
-  }
-  const left = await buffer.drain(drainDeadlineMs(bufferMax));
-  await closeStore();
-  const stats = buffer.snapshot();
-  if (left > 0) {
-    log.error('could not write every buffered event before exit', { lost: left, committed: stats.committed });
-    return 1;
-  }
-  log.info('stopped cleanly', { committed: stats.committed, flushFailures: stats.flushFailures, rejectedFull: stats.rejectedFull, ...counters() });
-  return 0;
 }
 
 main(process.argv.slice(2), process.env).then(

@@ -67,6 +67,15 @@ const LATE_CHECK_MS = 1000;
 /** The longest wait between two tries to write while draining at exit (the drain has ~20 s in all). */
 export const DRAIN_RETRY_MAX_MS = 2000;
 
+/**
+ * How long the flush at exit may try: 20 s, or the time a full buffer takes at 20k events/s (a
+ * slow disk; ~150k/s is usual) when --buffer-max makes that longer. The systemd unit's
+ * TimeoutStopSec is this and a margin.
+ */
+export function drainDeadlineMs(bufferMax: number): number {
+  return Math.max(20_000, Math.ceil(bufferMax / 20));
+}
+
 export interface BufferStats {
   waiting: number;
   accepted: number;

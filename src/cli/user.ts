@@ -7,6 +7,7 @@ import { passwordHasher, randomPassword, type PasswordHasher } from '../accounts
 import { openDatabase, unusableDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteMetaStore } from '../store/sqlite/sqlite-meta-store.ts';
 import { LOCK_FILE, lockDataDir, type DataDirLock } from '../store/sqlite/data-dir-lock.ts';
+import { EXIT_DATABASE, EXIT_FAILURE, EXIT_USAGE } from './exit-codes.ts';
 
 export interface CliIo {
   out(s: string): void;
@@ -34,17 +35,17 @@ export async function userCommand(
   if (r.errors.length || dataDir === '') {
     const problems = [...r.errors.map((e) => e.replace('(see --help)', '(this command takes only --data-dir)')), ...(dataDir === '' ? ['--data-dir: expected a directory, got ""'] : [])];
     io.err(`footfall: invalid options:\n${problems.map((e) => `  - ${e}`).join('\n')}\n${USAGE}`);
-    return 2;
+    return EXIT_USAGE;
   }
   const [action, name, ...extra] = r.rest;
   if (action !== 'reset-password' || !name || extra.length) {
     io.err(USAGE);
-    return 2;
+    return EXIT_USAGE;
   }
   const path = join(dataDir, 'footfall.db');
   if (!existsSync(path)) {
     io.err(`footfall: no database at ${path} (pass --data-dir)\n`);
-    return 1;
+    return EXIT_FAILURE;
   }
   // A database of an older Footfall is upgraded first (and said so: the older binary cannot open
   // it after), but never under a running server: that server, of the older version, would go on
@@ -68,7 +69,7 @@ export async function userCommand(
     const why = unusableDatabase(e, path);
     if (why === null) throw e;
     io.err(`footfall: ${why}\n`);
-    return 3;
+    return EXIT_DATABASE;
   } finally {
     if (typeof held === 'object') held.release();
   }
@@ -77,7 +78,7 @@ export async function userCommand(
     const user = meta.users.byUsername(name);
     if (!user) {
       io.err(`footfall: no user named "${name}"\n`);
-      return 1;
+      return EXIT_FAILURE;
     }
     const password = randomPassword();
     const passwordHash = await passwords.hash(password);
@@ -95,11 +96,11 @@ export async function userCommand(
     });
     if (outcome === 'deleted') {
       io.err(`footfall: no user named "${name}" (deleted meanwhile)\n`);
-      return 1;
+      return EXIT_FAILURE;
     }
     if (outcome === 'overtaken') {
       io.err(`footfall: the password of "${name}" was changed by another reset or request while this one ran; nothing printed is in force: run it again\n`);
-      return 1;
+      return EXIT_FAILURE;
     }
     io.out(`new password for "${name}": ${password}\n`);
     // Keys are no sessions and stay: if the password was reset because someone else had it,
@@ -119,7 +120,7 @@ export async function userCommand(
     const why = unusableDatabase(e, path);
     if (why === null) throw e;
     io.err(`footfall: ${why}\n`);
-    return 3;
+    return EXIT_DATABASE;
   } finally {
     db.close();
   }

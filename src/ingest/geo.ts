@@ -127,6 +127,15 @@ function readFileBytes(path: string): Uint8Array {
   return readFileSync(path);
 }
 
+/** The --geoip-db file opened, or why it is not a MaxMind database (serve and systemd-unit refuse it alike). */
+export function openGeoDb(path: string): GeoReader | string {
+  try {
+    return openGeoReader(path);
+  } catch (e) {
+    return `--geoip-db: ${path} is not a MaxMind database: ${(e as Error).message}`;
+  }
+}
+
 /** Both record layouts: MaxMind's nested objects and ip-location-db's flat columns. */
 export function fromRecord(rec: Record<string, unknown>): GeoLocation {
   const country = str(get(rec, 'country', 'iso_code')) ?? str(get(rec, 'registered_country', 'iso_code')) ??

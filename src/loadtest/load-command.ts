@@ -12,6 +12,7 @@ import { parseDuration } from '../lib/duration.ts';
 import { chartSvg, LOAD_DEFAULTS, runLoad, summary } from './load-run.ts';
 import { MAX_ADDRESSES, parseMix } from './mix.ts';
 import { readFlags } from '../lib/argv.ts';
+import { EXIT_INTERRUPTED, EXIT_USAGE } from '../cli/exit-codes.ts';
 
 export const LOAD_HELP = `footfall bench: a realistic Prisme / RudderStack / Umami-pixel mix against a running Footfall.
 
@@ -160,7 +161,7 @@ export async function loadCommand(args: string[], env: Record<string, string | u
   }
   if (problems.length) {
     io.err(`footfall bench: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}\n(see footfall bench --help)\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   let report;
   // Ctrl-C ends the phase under way (the setup, the load, then the --ack-check read-back): a
@@ -171,7 +172,7 @@ export async function loadCommand(args: string[], env: Record<string, string | u
   let endPhase = false;
   const setupStopped = new AbortController();
   const stopListening = signals.onInterrupt(() => {
-    if (endPhase) process.exit(130);
+    if (endPhase) process.exit(EXIT_INTERRUPTED);
     interrupted = endPhase = true;
     io.err(`\nfootfall bench: stopping the ${phase} (Ctrl-C again to quit at once)\n`);
     if (phase === 'setup') setupStopped.abort(new Error('interrupted (Ctrl-C) during the setup'));
@@ -251,7 +252,7 @@ export async function loadCommand(args: string[], env: Record<string, string | u
       failed = true;
     }
   }
-  if (interrupted) return 130;
+  if (interrupted) return EXIT_INTERRUPTED;
   const rateMissed = report.rate !== undefined && !report.rate.held;
   return failed || (report.ackCheck && !report.ackCheck.ok) || lost > 0 || report.socketErrors || report.non2xx || report.requests === 0 || rateMissed ? 1 : 0;
 }

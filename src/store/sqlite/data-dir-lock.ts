@@ -9,8 +9,8 @@
  * held open on a file of its own beside the database (SQLite's POSIX advisory locks).
  */
 import { Database } from 'bun:sqlite';
-import { accessSync, constants, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export const LOCK_FILE = 'footfall.lock';
 
@@ -55,4 +55,17 @@ export function lockFileProblem(dataDir: string, e: unknown): string {
     if (code !== 'ENOENT') return `cannot open ${path} (${code})`;
   }
   return `cannot open ${path}: ${(e as Error).message}`;
+}
+
+/** Why this user could neither write in the data directory nor create it, or null (a path that is no directory is config's). */
+export function dataDirAccessIssue(dir: string): string | null {
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  try {
+    accessSync(at, constants.W_OK);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return at === resolve(dir) ? `--data-dir: this user may not write in ${dir} (${code})` : `--data-dir: this user may not create ${dir} (${code} on ${at})`;
+  }
 }

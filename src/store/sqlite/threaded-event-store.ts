@@ -28,6 +28,22 @@ export function sourceWorkerUrls(): WorkerUrls {
   };
 }
 
+/**
+ * The writer's and (with `--ack durable`) the WAL checkpointer's thread modules. In the binary (`compiled`)
+ * they are the second and third embedded entry points (package.json's build script), named by
+ * their embedded paths:
+ * `bun build --bytecode` (Bun 1.4) leaves import.meta.url at the build machine's source file, so a
+ * URL made from it loaded the writer from that source tree on disk when it was there, and on any
+ * other machine never started it.
+ */
+export function workerUrlsFor(ack: 'buffered' | 'durable', compiled: boolean): WorkerUrls {
+  const urls = compiled
+    ? { writer: '/$bunfs/root/store/sqlite/event-writer-worker.js', checkpointer: '/$bunfs/root/store/sqlite/wal-checkpointer-worker.js' }
+    : sourceWorkerUrls();
+  // Only durable answers wait for commits, so only they gain from checkpoints off the writer (wal-checkpointer.ts).
+  return ack === 'durable' ? urls : { ...urls, checkpointer: null };
+}
+
 type Pending = { resolve: (dropped: DropTally | null) => void; reject: (e: Error) => void };
 
 /**

@@ -1,0 +1,51 @@
+/** @module The server's stop, in reverse order of opening: stop accepting, drain the write buffer, close the store; → the exit status. */
+import type { WriteBuffer } from '../buffer/write-buffer.ts';
+import { drainDeadlineMs } from '../buffer/write-buffer.ts';
+import type { Logger } from '../lib/log.ts';
+import { EXIT_DATABASE, EXIT_FAILURE } from './exit-codes.ts';
+
+/** Reverse order of opening: stop accepting, drain the buffer, close the store. */
+export async function shutdown(
+  log: Logger,
+  /** null when it never listened */
+  server: { stop(force?: boolean): Promise<void> } | null,
+  buffer: WriteBuffer,
+  counters: () => Record<string, unknown>,
+  closeStore: () => Promise<void>,
+  bufferMax: number,
+  /**
+   * The database file was removed or replaced (`fate`), what the buffer held then, and how often
+   * the file was checked (what was stored since the last check is lost too): nothing more is
+   * written into the old one.
+   */
+  fileLost?: { fate: string; waiting: number; checkEveryMs: number },
+): Promise<number> {
+  // Give in-flight requests a moment to finish answering, then cut idle keep-alive connections.
+  // Requests still waiting for their commit (--ack durable, the database not taking writes) get
+  // their 503 + Retry-After first, instead of a reset connection: their events stay queued and
+  // are written by the drain below, as every late ack's are.
+  if (server) {
+    const stopped = server.stop(false);
+    await Promise.race([stopped, Bun.sleep(2_000)]);
+    if (buffer.answerWaitingLate() > 0) await Promise.race([stopped, Bun.sleep(500)]);
+    void server.stop(true);
+  }
+  if (fileLost) {
+    buffer.close();
+    await closeStore();
+    log.error(`events lost with the database file ${fileLost.fate} while running`, {
+      waiting: fileLost.waiting, alsoLost: `what was stored in the ${fileLost.checkEveryMs / 1000} s before the change was seen`, committed: buffer.snapshot().committed,
+    });
+    return EXIT_DATABASE;
+  }
+  const left = await buffer.drain(drainDeadlineMs(bufferMax));
+  await closeStore();
+  const stats = buffer.snapshot();
+  if (left > 0) {
+    log.error('could not write every buffered event before exit', { lost: left, committed: stats.committed });
+    return EXIT_FAILURE;
+  }
+  log.info('stopped cleanly', { committed: stats.committed, flushFailures: stats.flushFailures, rejectedFull: stats.rejectedFull, ...counters() });
+  return 0;
+}
+

@@ -2,7 +2,7 @@
 import type { DropTally } from '../ingest/drop-reasons.ts';
 import { eventBuilders, materialiseBatch, type EventBuilders, type PendingEvent } from '../ingest/pending-event.ts';
 import type { EventStore } from '../store/event-store.ts';
-import type { EventSink } from './write-buffer.ts';
+import type { EventSink } from './event-sink.ts';
 
 export function materialisingSink(store: Pick<EventStore, 'insertBatch'>, builders: EventBuilders = eventBuilders()): EventSink {
   return {

@@ -4,23 +4,9 @@ import type { PendingEvent } from '../ingest/pending-event.ts';
 import type { CacheStats } from '../ingest/user-agent.ts';
 import type { Logger } from '../lib/log.ts';
 import { pendingBytes } from './pending-bytes.ts';
-
-/**
- * Where batches go: an EventStore behind materialisingSink(), or the threaded SQLite store,
- * whose writer thread builds deferred hits' events itself.
- */
-export interface EventSink {
-  /** Stores the batch in one transaction; resolves with the hits it did not store, by reason (none: null). */
-  insertPending(items: readonly PendingEvent[]): Promise<DropTally | null>;
-  /** The UA cache of whoever builds deferred hits (as of the last batch, for the writer thread). */
-  builderUaCache(): CacheStats;
-  /**
-   * True when batches handed over before an earlier one's result is known are written in the
-   * order given, and once one fails, every later one handed over before that failure was
-   * reported fails too, unwritten. Only then may durable acks keep several batches in flight.
-   */
-  readonly ordered?: boolean;
-}
+import { AckWaiters } from './ack-waiters.ts';
+import { PendingQueue, type Batch } from './pending-queue.ts';
+import type { EventSink } from './event-sink.ts';
 
 export interface WriteBufferOptions {
   store: EventSink;
@@ -101,16 +87,6 @@ export function writeBufferFromConfig(
 const MIB = 1024 * 1024;
 export const DEFAULT_MAX_BYTES = 64 * MIB;
 
-/** Largest batch per transaction: ~60 ms of SQLite work at 150k rows/s keeps the event loop responsive. */
-const MAX_BATCH = 10_000;
-/**
- * Largest batch by pendingBytes(), beyond its first event: a batch is one JSON text for the writer
- * thread and one transaction, and 10k events of 500 KB queries would be a 5 GB string. (8 MiB
- * batches of 16 KB events peaked 20–30 MB higher in bench/long-urls.ts; ~1 KB events still make
- * batches of ~6,000, more than --flush-size's 2,000.)
- */
-const MAX_BATCH_BYTES = 4 * MIB;
-
 /**
  * Batches in flight at once with durable acks and an ordered sink. With one, each group commit
  * waited for the main thread to take in the last one's result before the next went out, and the
@@ -121,18 +97,15 @@ const MAX_BATCH_BYTES = 4 * MIB;
 export const MAX_IN_FLIGHT = 16;
 
 /** A batch handed to an ordered sink whose result is not yet taken in. */
-interface InFlightBatch {
-  batch: PendingEvent[];
-  sizes: number[];
+interface InFlightBatch extends Batch {
   result: Promise<DropTally | null>;
   /** performance.now() when it went to the sink. */
   sentAt: number;
 }
 
 export class WriteBuffer {
-  private pending: PendingEvent[] = [];
-  /** pendingBytes() of each pending event, in step with `pending`. */
-  private pendingSizes: number[] = [];
+  /** Accepted events not yet handed to the store. */
+  private readonly queue = new PendingQueue();
   private inFlight = 0;
   /** Room held by hold() for events being built (see there). */
   private held = 0;
@@ -140,8 +113,8 @@ export class WriteBuffer {
   /** Sequence number of the last event accepted / committed (events commit in FIFO order). */
   private acceptedSeq = 0;
   private committedSeq = 0;
-  private waiters: { seq: number; at: number; resolve: (o: 'ok' | 'late') => void }[] = [];
-  private waiterHead = 0;
+  /** Durable acks waiting for their events' commit. */
+  private readonly waiters: AckWaiters;
   private flushing: Promise<void> | null = null;
   /** Batches handed to the sink whose results are not yet taken in, oldest first. */
   private readonly sent: InFlightBatch[] = [];
@@ -154,8 +127,6 @@ export class WriteBuffer {
    * another full batch (or by any, with durable acks, whose requests wait): see sendsNext().
    */
   private draining = false;
-  /** pendingBytes() of the events waiting (not yet handed to the sink). */
-  private waitingBytes = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
   private lateTimer: ReturnType<typeof setInterval> | null = null;
   /** The next try after a failed write (failed()). */
@@ -171,11 +142,12 @@ export class WriteBuffer {
   constructor(private readonly opts: WriteBufferOptions) {
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     this.maxInFlight = opts.durable && opts.store.ordered === true ? MAX_IN_FLIGHT : 1;
+    this.waiters = new AckWaiters(() => this.now(), opts.ackTimeoutMs ?? DURABLE_ACK_TIMEOUT_MS);
   }
 
   /** Events held in memory now. */
   get size(): number {
-    return this.pending.length + this.inFlight;
+    return this.queue.length + this.inFlight;
   }
 
   get isDurable(): boolean {
@@ -193,24 +165,17 @@ export class WriteBuffer {
       this.stats.rejectedFull++;
       return 'full';
     }
-    this.pending.push(event);
-    this.pendingSizes.push(bytes);
+    this.queue.push(event, bytes);
     this.stats.bytes += bytes;
-    this.waitingBytes += bytes;
     const seq = ++this.acceptedSeq;
     this.stats.accepted++;
     if (this.opts.durable) {
       // Group commit: every request arriving before the next turn of the event loop shares one transaction.
       this.schedule();
-      return this.waitFor(seq);
+      return this.waiters.wait(seq);
     }
     if (this.batchDue()) this.schedule();
     return 'ok';
-  }
-
-  /** A durable ack: resolves 'ok' once `seq` has committed, or 'late' past the ack deadline (expireLateAcks). */
-  private waitFor(seq: number): Promise<'ok' | 'late'> {
-    return new Promise((resolve) => this.waiters.push({ seq, at: this.now(), resolve }));
   }
 
   private now(): number {
@@ -219,21 +184,10 @@ export class WriteBuffer {
 
   /**
    * Resolves 'late' the durable acks that have waited past the deadline (called each second by
-   * start()'s timer; tests call it with their clock). Waiters are in arrival order, so the late ones lead.
+   * start()'s timer; tests call it with their clock).
    */
   expireLateAcks(): void {
-    const deadline = this.now() - (this.opts.ackTimeoutMs ?? DURABLE_ACK_TIMEOUT_MS);
-    const w = this.waiters;
-    while (this.waiterHead < w.length && w[this.waiterHead]!.at <= deadline) w[this.waiterHead++]!.resolve('late');
-    this.compactWaiters();
-  }
-
-  /** Drops the answered waiters from the front once they are half the list. */
-  private compactWaiters(): void {
-    if (this.waiterHead > 1024 && this.waiterHead * 2 > this.waiters.length) {
-      this.waiters = this.waiters.slice(this.waiterHead);
-      this.waiterHead = 0;
-    }
+    this.waiters.expire();
   }
 
   /**
@@ -269,16 +223,14 @@ export class WriteBuffer {
       this.stats.rejectedFull += events.length;
       return 'full';
     }
-    for (const e of events) this.pending.push(e);
-    for (const b of sizes) this.pendingSizes.push(b);
+    this.queue.pushAll(events, sizes, bytes);
     this.stats.bytes += bytes;
-    this.waitingBytes += bytes;
     this.acceptedSeq += events.length;
     this.stats.accepted += events.length;
     const seq = this.acceptedSeq;
     if (this.opts.durable) {
       this.schedule();
-      return this.waitFor(seq);
+      return this.waiters.wait(seq);
     }
     if (this.batchDue()) this.schedule();
     return 'ok';
@@ -291,7 +243,7 @@ export class WriteBuffer {
    * at the tick, the batches before it take the rest down to that first).
    */
   private batchDue(): boolean {
-    return this.pending.length >= Math.min(this.opts.flushSize, MAX_BATCH) || this.waitingBytes >= MAX_BATCH_BYTES;
+    return this.queue.holdsBatch(this.opts.flushSize);
   }
 
   /**
@@ -320,11 +272,11 @@ export class WriteBuffer {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (this.pending.length) void this.write();
+      if (this.queue.length) void this.write();
     }, this.opts.flushIntervalMs);
     // Durable acks past their deadline are answered within a second of it, whatever the flush interval.
     if (this.opts.durable) {
-      this.lateTimer = setInterval(() => this.waiterHead < this.waiters.length && this.expireLateAcks(), this.opts.lateCheckMs ?? LATE_CHECK_MS);
+      this.lateTimer = setInterval(() => this.waiters.count > 0 && this.expireLateAcks(), this.opts.lateCheckMs ?? LATE_CHECK_MS);
       this.lateTimer.unref?.();
     }
   }
@@ -374,25 +326,14 @@ export class WriteBuffer {
     return this.draining || this.opts.durable || this.batchDue();
   }
 
-  /** The next batch off the front of the queue: its events and their sizes. */
-  private takeBatch(): { batch: PendingEvent[]; sizes: number[] } {
-    const take = this.batchLength();
-    const batch = take === this.pending.length ? this.pending : this.pending.slice(0, take);
-    const sizes = take === this.pending.length ? this.pendingSizes : this.pendingSizes.slice(0, take);
-    this.pending = batch === this.pending ? [] : this.pending.slice(take);
-    this.pendingSizes = sizes === this.pendingSizes ? [] : this.pendingSizes.slice(take);
-    for (const b of sizes) this.waitingBytes -= b;
-    return { batch, sizes };
-  }
-
   /**
    * Hands waiting batches to the sink, up to maxInFlight, without waiting for the ones before
    * (takeResults() takes their results in order). Nothing goes out while a failure is being
    * handled or its retry is not yet due.
    */
   private send(): void {
-    while (!this.discarding && this.pending.length && this.sent.length < this.maxInFlight && performance.now() >= this.retryAt) {
-      const { batch, sizes } = this.takeBatch();
+    while (!this.discarding && this.queue.length && this.sent.length < this.maxInFlight && performance.now() >= this.retryAt) {
+      const { batch, sizes } = this.queue.take();
       this.inFlight += batch.length;
       const result = this.opts.store.insertPending(batch);
       // Taken in by takeResults(), in order; this only keeps a failure from being reported as unhandled.
@@ -430,7 +371,7 @@ export class WriteBuffer {
       this.sent.shift();
       this.inFlight -= head.batch.length;
       this.committed(head.batch, head.sizes, dropped, performance.now() - head.sentAt);
-      if (this.pending.length && this.sendsNext()) {
+      if (this.queue.length && this.sendsNext()) {
         if (this.maxInFlight === 1) this.send();
         else this.schedule();
       }
@@ -441,7 +382,7 @@ export class WriteBuffer {
   private committed(batch: PendingEvent[], sizes: number[], dropped: DropTally | null, ms: number): void {
     for (const b of sizes) this.stats.bytes -= b;
     if (this.consecutiveFailures > 0) this.opts.log?.info('flushes recovered: the events kept for retry are being written', { failedTries: this.consecutiveFailures, waiting: this.size });
-    this.opts.log?.debug('batch written', { events: batch.length, notStored: dropped ?? {}, ms: Math.round(ms * 10) / 10, waiting: this.pending.length, inFlight: this.inFlight });
+    this.opts.log?.debug('batch written', { events: batch.length, notStored: dropped ?? {}, ms: Math.round(ms * 10) / 10, waiting: this.queue.length, inFlight: this.inFlight });
     this.consecutiveFailures = 0;
     this.retryAt = 0;
     this.committedSeq += batch.length;
@@ -451,19 +392,15 @@ export class WriteBuffer {
       this.opts.onDropped?.(dropped);
     }
     this.stats.flushes++;
-    this.releaseWaiters();
+    this.waiters.release(this.committedSeq);
   }
 
   /**
    * Batches that were not stored go back to the front of the queue, in order (never dropped),
    * and the next try waits with backoff.
    */
-  private failed(batches: { batch: PendingEvent[]; sizes: number[] }[], err: unknown): void {
-    const events = batches.flatMap((b) => b.batch);
-    this.pending = events.concat(this.pending);
-    const sizes = batches.flatMap((b) => b.sizes);
-    this.pendingSizes = sizes.concat(this.pendingSizes);
-    for (const b of sizes) this.waitingBytes += b;
+  private failed(batches: Batch[], err: unknown): void {
+    this.queue.putBack(batches);
     // The store went away on purpose (close()): no retry, and nothing to report but what main.ts says.
     if (this.discarding) return;
     this.stats.flushFailures++;
@@ -474,7 +411,7 @@ export class WriteBuffer {
     const delay = Math.min((this.opts.retryBaseMs ?? 100) * 2 ** (this.consecutiveFailures - 1), max);
     this.retryAt = performance.now() + delay;
     this.opts.log?.error('flush failed; batch kept for retry', {
-      events: events.length, retryInMs: delay, failures: this.stats.flushFailures, error: String(err),
+      events: batches.reduce((n, b) => n + b.batch.length, 0), retryInMs: delay, failures: this.stats.flushFailures, error: String(err),
     });
     // The retry is armed whatever else runs: waiting for the next --flush-interval tick instead
     // left a full buffer refusing events for up to that interval (a minute, if so configured)
@@ -483,26 +420,9 @@ export class WriteBuffer {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (!this.timer) void this.flush();
-      else if (this.pending.length) void this.write();
+      else if (this.queue.length) void this.write();
     }, delay);
     this.retryTimer.unref?.();
-  }
-
-  /** How many of the pending events the next batch takes: MAX_BATCH at most, and MAX_BATCH_BYTES after its first. */
-  private batchLength(): number {
-    const n = Math.min(this.pending.length, MAX_BATCH);
-    let bytes = this.pendingSizes[0]!;
-    for (let i = 1; i < n; i++) {
-      bytes += this.pendingSizes[i]!;
-      if (bytes > MAX_BATCH_BYTES) return i;
-    }
-    return n;
-  }
-
-  private releaseWaiters(): void {
-    const w = this.waiters;
-    while (this.waiterHead < w.length && w[this.waiterHead]!.seq <= this.committedSeq) w[this.waiterHead++]!.resolve('ok');
-    this.compactWaiters();
   }
 
   /**
@@ -510,11 +430,7 @@ export class WriteBuffer {
    * and is still written), for a shutdown that is about to cut their connections. Returns how many.
    */
   answerWaitingLate(): number {
-    const w = this.waiters;
-    const n = w.length - this.waiterHead;
-    while (this.waiterHead < w.length) w[this.waiterHead++]!.resolve('late');
-    this.compactWaiters();
-    return n;
+    return this.waiters.answerAllLate();
   }
 
   /**
@@ -547,11 +463,11 @@ export class WriteBuffer {
     this.stopTimers();
     const until = performance.now() + deadlineMs;
     // A retry due later is tried now: the backoff may have grown to half a minute.
-    if (this.pending.length && this.sent.length === 0) this.retryAt = 0;
+    if (this.queue.length && this.sent.length === 0) this.retryAt = 0;
     while (this.size > 0 && performance.now() < until) {
       await this.flush();
       const now = performance.now();
-      if (this.pending.length && this.retryAt > now) {
+      if (this.queue.length && this.retryAt > now) {
         if (this.retryAt < until) {
           await Bun.sleep(this.retryAt - now);
           continue;

@@ -1,6 +1,6 @@
 /** @module EventStore whose inserts run on a writer thread (its own SQLite connection); scans and counts stay on the caller's. */
 import type { Database } from 'bun:sqlite';
-import type { EventSink } from '../../buffer/write-buffer.ts';
+import type { EventSink } from '../../buffer/event-sink.ts';
 import type { DropTally } from '../../ingest/drop-reasons.ts';
 import type { CacheStats } from '../../ingest/user-agent.ts';
 import type { CanonicalEvent } from '../../ingest/event.ts';

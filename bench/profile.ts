@@ -8,7 +8,8 @@ import { benchDir } from './lib/temp-dir.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from './lib/bench-server.ts';
-import { LOAD_DEFAULTS, runLoad, summary } from '../src/loadtest/load-run.ts';
+import { LOAD_DEFAULTS, runLoad } from '../src/loadtest/load-run.ts';
+import { summary } from '../src/loadtest/load-summary.ts';
 import { parseMix } from '../src/loadtest/mix.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);

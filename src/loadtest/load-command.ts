@@ -9,7 +9,8 @@
 import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDuration } from '../lib/duration.ts';
-import { chartSvg, LOAD_DEFAULTS, runLoad, summary } from './load-run.ts';
+import { LOAD_DEFAULTS, runLoad } from './load-run.ts';
+import { chartSvg, summary } from './load-summary.ts';
 import { MAX_ADDRESSES, parseMix } from './mix.ts';
 import { readFlags } from '../lib/argv.ts';
 import { EXIT_INTERRUPTED, EXIT_USAGE } from '../cli/exit-codes.ts';

@@ -1,5 +1,5 @@
 /** @module API keys: create (secret shown once), list (no secret), revoke; a key acts with its user's rights. */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../lib/api-error.ts';
 import type { ApiKeyRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import { requireSession, type Principal } from './principal.ts';

@@ -1,5 +1,5 @@
 /** @module Login, logout and token issue: (name, password, client IP) → a login token, throttled, equal-time on failure. */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../lib/api-error.ts';
 import type { UserRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import type { LoginThrottle } from './login-throttle.ts';

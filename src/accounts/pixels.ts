@@ -1,5 +1,5 @@
 /** @module Umami pixels (decisions.md rules over upstream's crashes): list, create, get, update, soft delete, as plain functions of (deps, principal, input). */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../lib/api-error.ts';
 import type { Page, PageQuery, PixelRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned } from './permissions.ts';

@@ -1,5 +1,5 @@
 /** @module Who is calling: the authenticated user and how they proved it (login token or API key). */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../lib/api-error.ts';
 import type { UserRole } from '../store/meta-store.ts';
 
 export interface Principal {

@@ -1,5 +1,5 @@
 /** @module Teams and members (Umami's rules): create (creator becomes team-owner), list, get, update, delete, join by code, members. */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../lib/api-error.ts';
 import type { MemberRecord, Page, PageQuery, TeamRecord, TeamRole } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import {

@@ -1,5 +1,5 @@
 /** @module A write that a unique index may refuse: its result, or Umami's 400 with the given message instead of a 500. */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../lib/api-error.ts';
 
 /**
  * Runs `write`; a unique index refusing it (a value a deleted row still holds, which checks about

@@ -1,5 +1,5 @@
 /** @module User management (Umami's rules): list, create, get, update, delete; admin only except reading and re-passwording oneself. */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../lib/api-error.ts';
 import type { PageQuery, Page, UserRecord, UserRole } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import { canCreateUser, canDeleteUser, canListUsers, canUpdateUser, canViewUser } from './permissions.ts';

@@ -1,5 +1,5 @@
 /** @module Websites (Umami's rules) plus their RudderStack write key: list, create, get, update, delete, rotate the key. */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../lib/api-error.ts';
 import type { Page, PageQuery, TeamRole, WebsiteRecord } from '../store/meta-store.ts';
 import type { AccountsDeps } from './accounts-deps.ts';
 import { canCreateOwned, canDeleteOwned, canUpdateOwned, canViewOwned, type Owned } from './permissions.ts';

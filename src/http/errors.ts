@@ -2,6 +2,7 @@
 import { t } from 'elysia';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { zodMessage } from './zod-messages.ts';
+import type { ApiError } from '../lib/api-error.ts';
 
 export const ErrorBody = t.Object(
   {
@@ -16,37 +17,7 @@ export const ErrorBody = t.Object(
   { description: 'Umami-shaped error' },
 );
 
-export type ErrorCode = 'bad-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'too-many-requests' | 'payload-too-large' | 'server-error' | 'service-unavailable';
-
-const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
-  'bad-request': 'Bad request',
-  unauthorized: 'Unauthorized',
-  forbidden: 'Forbidden',
-  'not-found': 'Not found',
-  'too-many-requests': 'Too many requests',
-  'payload-too-large': 'Payload too large',
-  'server-error': 'Server error',
-  'service-unavailable': 'Service unavailable',
-};
-
-const STATUS: Record<ErrorCode, number> = {
-  'bad-request': 400, unauthorized: 401, forbidden: 403, 'not-found': 404,
-  'too-many-requests': 429, 'payload-too-large': 413, 'server-error': 500, 'service-unavailable': 503,
-};
-
-/** Thrown (or returned) by handlers; mapped to a response in one place (app.ts onError). */
-export class ApiError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message?: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message ?? DEFAULT_MESSAGE[code]);
-    this.status = STATUS[code];
-  }
-}
+export { ApiError, type ErrorCode } from '../lib/api-error.ts';
 
 export function errorResponse(err: ApiError): Response {
   const body = { error: { message: err.message, code: err.code, status: err.status, ...err.extra } };

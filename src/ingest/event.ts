@@ -1,5 +1,8 @@
 /** @module The canonical event: the one shape every ingestion family stores and every export emits. */
 import { Type as T, type Static } from '@sinclair/typebox';
+import type { GeoLocation } from './geo.ts';
+import type { Utm } from './url.ts';
+import type { ParsedUserAgent } from './user-agent.ts';
 
 const Str = T.Union([T.String(), T.Null()]);
 
@@ -75,4 +78,29 @@ export function blankEvent(
     utmSource: null, utmMedium: null, utmCampaign: null, utmTerm: null, utmContent: null,
     properties: null, payload: null,
   };
+}
+
+/** The client's browser, OS and device (its parsed user agent) into the event. */
+export function putClient(e: CanonicalEvent, c: ParsedUserAgent): void {
+  e.browser = c.browser;
+  e.browserVersion = c.browserVersion;
+  e.os = c.os;
+  e.osVersion = c.osVersion;
+  e.device = c.device;
+}
+
+/** Where the client is (country, region, city) into the event. */
+export function putGeo(e: CanonicalEvent, g: GeoLocation): void {
+  e.country = g.country;
+  e.region = g.region;
+  e.city = g.city;
+}
+
+/** The five UTM fields into the event. */
+export function putUtm(e: CanonicalEvent, u: Utm): void {
+  e.utmSource = u.utmSource;
+  e.utmMedium = u.utmMedium;
+  e.utmCampaign = u.utmCampaign;
+  e.utmTerm = u.utmTerm;
+  e.utmContent = u.utmContent;
 }

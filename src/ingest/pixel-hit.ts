@@ -22,7 +22,7 @@
 import { formatUuid, uuidv7, writeHex } from '../lib/uuid.ts';
 import { writeUtf8 } from '../lib/write-utf8.ts';
 import type { DropReason } from './drop-reasons.ts';
-import { blankEvent, type CanonicalEvent } from './event.ts';
+import { blankEvent, putClient, putGeo, putUtm, type CanonicalEvent } from './event.ts';
 import type { GeoLocation, GeoReader } from './geo.ts';
 import { MAX_URL_LENGTH, NO_UTM, type PageUrl, type Utm } from './url.ts';
 import { isoTime } from '../lib/clock.ts';
@@ -175,20 +175,9 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
   e.referrerDomain = ref ? umamiDomain(ref) : null;
   e.visitorId = hit.visitorId;
   e.sessionId = hit.sessionId;
-  e.browser = client.browser;
-  e.browserVersion = client.browserVersion;
-  e.os = client.os;
-  e.osVersion = client.osVersion;
-  e.device = client.device;
-  e.country = hit.geo.country;
-  e.region = hit.geo.region;
-  e.city = hit.geo.city;
-  const utm = umamiUtm(url);
-  e.utmSource = utm.utmSource;
-  e.utmMedium = utm.utmMedium;
-  e.utmCampaign = utm.utmCampaign;
-  e.utmTerm = utm.utmTerm;
-  e.utmContent = utm.utmContent;
+  putClient(e, client);
+  putGeo(e, hit.geo);
+  putUtm(e, umamiUtm(url));
   return e;
 }
 

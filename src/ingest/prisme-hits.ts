@@ -1,5 +1,5 @@
 /** @module Prisme hits as plain values (page URL text, headers, body, client address) → a canonical event or a 400 reason. */
-import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
+import { blankEvent, putClient, putGeo, putUtm, type CanonicalEvent, type EventType } from './event.ts';
 import type { DropReason } from './drop-reasons.ts';
 import type { PrismeContext } from './prisme-context.ts';
 import type { PrismeSession } from './prisme-sessions.ts';
@@ -225,18 +225,8 @@ function sessionEvent(ctx: PrismeContext, type: EventType, s: Readonly<PrismeSes
   e.referrerDomain = s.referrerDomain;
   e.visitorId = s.visitorId;
   e.sessionId = s.sessionId;
-  e.browser = s.client.browser;
-  e.browserVersion = s.client.browserVersion;
-  e.os = s.client.os;
-  e.osVersion = s.client.osVersion;
-  e.device = s.client.device;
-  e.country = s.geo.country;
-  e.region = s.geo.region;
-  e.city = s.geo.city;
-  e.utmSource = s.utmSource;
-  e.utmMedium = s.utmMedium;
-  e.utmCampaign = s.utmCampaign;
-  e.utmTerm = s.utmTerm;
-  e.utmContent = s.utmContent;
+  putClient(e, s.client);
+  putGeo(e, s.geo);
+  putUtm(e, s);
   return e;
 }

@@ -1,5 +1,5 @@
 /** @module A RudderStack message (pixel or HTTP API, server fields added) + request enrichment → a canonical event. */
-import { blankEvent, type CanonicalEvent, type EventType } from './event.ts';
+import { blankEvent, putClient, putGeo, type CanonicalEvent, type EventType } from './event.ts';
 import type { GeoLocation } from './geo.ts';
 import { liftRudderFields, urlParts } from './rudder-lift.ts';
 import { gatewayVisitor } from './rudder-message.ts';
@@ -60,14 +60,8 @@ export function rudderCanonicalEvent(type: RudderType, message: JsonObject, x: R
   // As the gateway files it: a blank anonymousId (`anonymousId=` on a pixel) is no visitor of its own.
   e.visitorId = gatewayVisitor(message, f.anonymousId, f.userId);
   e.sessionId = str(context?.sessionId);
-  e.browser = x.client.browser;
-  e.browserVersion = x.client.browserVersion;
-  e.os = x.client.os;
-  e.osVersion = x.client.osVersion;
-  e.device = x.client.device;
-  e.country = x.geo.country;
-  e.region = x.geo.region;
-  e.city = x.geo.city;
+  putClient(e, x.client);
+  putGeo(e, x.geo);
   const utm = f.urlUtm;
   e.utmSource = str(campaign?.source) ?? utm.utmSource;
   e.utmMedium = str(campaign?.medium) ?? utm.utmMedium;

@@ -16,10 +16,10 @@ import { truncateIp } from '../lib/ip.ts';
 import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { RUDDER_GIF } from './gifs.ts';
-import { decodeUtf8, endsWithSlash, hasFragment, INGEST_BODIES, pathOf, readBody, readBytes, requestClientIp } from './request-values.ts';
+import { endsWithSlash, hasFragment, pathOf, requestClientIp } from './request-values.ts';
 import { rudderDocs } from './rudder-docs.ts';
-import { corsHeaders, preflight, text } from './rudder-responses.ts';
-import { parseJsonKeepingNumbers } from '../lib/exact-json.ts';
+import { corsHeaders, preflight, refusal, text } from './rudder-responses.ts';
+import { readJsonBody } from './rudder-body.ts';
 import { nextTurn } from '../lib/next-turn.ts';
 
 export interface RudderRouteDeps {
@@ -33,9 +33,6 @@ export interface RudderRouteDeps {
   drops: DropCounter;
   keepIp: boolean;
 }
-
-/** rudder-server's Gateway.maxReqSizeInKB default (4000 KB), before and after gunzip. */
-export const RUDDER_MAX_BODY = 4000 * 1024;
 
 type Ctx = { request: Request; server: Server<unknown> | null };
 
@@ -125,8 +122,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     const key = basicAuthUser(c.request.headers.get('authorization'));
     if (key !== null) return ingest(c, type, key);
     // Counted as one hit: the body, and so the number of messages, is not read.
-    d.drops.add('unknown-write-key');
-    return Promise.resolve(text(401, 'failed to read writekey from header', corsHeaders(c.request)));
+    return Promise.resolve(refusal('no-write-key-header', corsHeaders(c.request), d.drops));
   }
 
   /** navigator.sendBeacon cannot set headers: rudder-server's beacon interceptor takes the write key from the query, then hands over to the batch handler. */
@@ -138,62 +134,35 @@ export function rudderRoutes(d: RudderRouteDeps) {
     const given = q < 0 ? undefined : queryFirstValue(url.slice(q + 1), 'writeKey');
     const key = basicAuthName(given);
     if (key) return ingest(c, 'batch', key);
-    d.drops.add('unknown-write-key');
-    return Promise.resolve(text(401, given ? 'failed to read writekey from header' : 'failed to read writekey from query params', corsHeaders(c.request)));
+    return Promise.resolve(refusal(given ? 'no-write-key-header' : 'no-write-key-query', corsHeaders(c.request), d.drops));
   }
 
   async function ingest({ request, server }: Ctx, type: RudderType | 'batch', key: string): Promise<Response> {
     const cors = corsHeaders(request);
     const websiteId = d.websiteForWriteKey(key);
-    if (!websiteId) {
-      d.drops.add('unknown-write-key');
-      return text(401, 'invalid write key', cors);
-    }
+    if (!websiteId) return refusal('invalid-write-key', cors, d.drops);
     const body = await readJsonBody(request);
-    if (body === 'too-large') return text(413, 'request size exceeds max limit', cors);
-    if (body === 'busy') {
-      d.drops.add('buffer-full');
-      return text(503, 'service unavailable: too many bodies being read', { ...cors, 'retry-after': '1' });
-    }
-    if (body === 'invalid') {
-      d.drops.add('invalid-input');
-      return text(400, 'invalid json', cors);
-    }
+    if (body === 'too-large' || body === 'busy' || body === 'invalid') return refusal(body === 'invalid' ? 'invalid-json' : body, cors, d.drops);
     let messages: { type: RudderType; message: JsonObject }[];
     if (type === 'batch') {
       // gjson's `batch` as an array: any other value (an object, a string, a number) is a batch of
       // one; missing or null is empty.
       const raw = isObject(body) ? body.batch : undefined;
       const batch = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw];
-      if (batch.length === 0) {
-        d.drops.add('invalid-input');
-        return text(400, 'empty batch payload', cors);
-      }
+      if (batch.length === 0) return refusal('empty-batch', cors, d.drops);
       // Footfall stores a message as one of the six call types (its canonical `type`);
       // rudder-server would also take one with none or another.
-      if (!batch.every((m) => isObject(m) && isRudderType(m.type))) {
-        d.drops.add('invalid-input', batch.length);
-        return text(400, 'event is not a valid rudder event', cors);
-      }
+      if (!batch.every((m) => isObject(m) && isRudderType(m.type))) return refusal('not-rudder-event', cors, d.drops, batch.length);
       messages = (batch as JsonObject[]).map((m) => ({ type: m.type as RudderType, message: m }));
     } else {
       // sjson sets `type` on an object, replaces a bare value by {"type":…}, and fails on an array.
-      if (Array.isArray(body)) {
-        d.drops.add('invalid-input');
-        return text(400, 'event is not a valid rudder event', cors);
-      }
+      if (Array.isArray(body)) return refusal('not-rudder-event', cors, d.drops);
       const message: JsonObject = isObject(body) ? body : {};
       message.type = type;
       messages = [{ type, message }];
     }
-    if (!messages.every((m) => hasIdentity(m.message))) {
-      d.drops.add('missing-identity', messages.length);
-      return text(400, 'request neither has anonymousId nor userId', cors);
-    }
-    const full = () => {
-      d.drops.add('buffer-full', messages.length);
-      return text(503, 'service unavailable: write buffer full', { ...cors, 'retry-after': '1' });
-    };
+    if (!messages.every((m) => hasIdentity(m.message))) return refusal('no-identity', cors, d.drops, messages.length);
+    const full = () => refusal('buffer-full', cors, d.drops, messages.length);
     // Room is held before the work of building the events (a batch of 80k tiny messages makes
     // ~0.3 s of it): one that does not fit is refused first, and batches built at the same time
     // never hold more than the buffer takes.
@@ -210,14 +179,13 @@ export function rudderRoutes(d: RudderRouteDeps) {
     // a key rotated or a website deleted meanwhile stops working at once, for requests in flight too.
     if (d.websiteForWriteKey(key) !== websiteId) {
       d.buffer.release(count);
-      d.drops.add('unknown-write-key', count);
-      return text(401, 'invalid write key', cors);
+      return refusal('invalid-write-key', cors, d.drops, count);
     }
     const r = d.buffer.submitAll(events, count);
     const outcome = r instanceof Promise ? await r : r;
     if (outcome === 'full') return full();
     // Durable acks whose batch did not commit in time: not acknowledged (it stays queued), retry.
-    if (outcome === 'late') return text(503, 'service unavailable: not stored in time', { ...cors, 'retry-after': '1' });
+    if (outcome === 'late') return refusal('late', cors, d.drops);
     return text(200, 'OK', cors);
   }
 
@@ -273,46 +241,4 @@ function notAllowed(request: Request): Response {
 
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Reads, gunzips (bounded: a 4 MB zip bomb stays a 413) and parses the body. */
-async function readJsonBody(request: Request): Promise<unknown | 'too-large' | 'busy' | 'invalid'> {
-  // rudder-server's middleware gunzips an exact `gzip` only; any other coding is read as it is.
-  if (request.headers.get('content-encoding') === 'gzip') {
-    const raw = await readBytes(request, RUDDER_MAX_BODY, INGEST_BODIES, false);
-    if (typeof raw === 'string') return raw === 'aborted' ? 'invalid' : raw;
-    let inflated: Uint8Array;
-    try {
-      inflated = await gunzipBounded(raw, RUDDER_MAX_BODY);
-    } catch (e) {
-      return (e as Error).message === 'too-large' ? 'too-large' : 'invalid';
-    }
-    return parseJsonText(decodeUtf8(inflated, true)!);
-  }
-  const body = await readBody(request, RUDDER_MAX_BODY, true);
-  if (!body.ok) return body.error === 'too-large' || body.error === 'busy' ? body.error : 'invalid';
-  return parseJsonText(body.text);
-}
-
-/**
- * JSON.parse, but 'invalid' for malformed text or nesting deeper than Go's decoder takes
- * (json-depth.ts), and numbers a double cannot give back kept as sent (exact-json.ts).
- */
-function parseJsonText(text: string): unknown | 'invalid' {
-  const parsed = parseJsonKeepingNumbers(text);
-  return parsed === null ? 'invalid' : parsed.value;
-}
-
-
-/** Streams through DecompressionStream and stops as soon as the output passes `max` bytes. */
-async function gunzipBounded(bytes: Uint8Array, max: number): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > max) throw new Error('too-large');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

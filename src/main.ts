@@ -209,6 +209,12 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // Inserts run on a writer thread with its own connection; scans (export) use this one. The
   // thread starts while the rest of start-up goes on (checked once the server listens).
   const events = ThreadedSqliteEventStore.start(dbPath, db, workerUrlsFor(config.ack, isCompiled()));
+  /** What was opened, closed in reverse: the writer thread (after what it was given), the connection, the lock. */
+  const closeStore = async (): Promise<void> => {
+    await events.close();
+    db.close();
+    lock.release();
+  };
   const passwords = passwordHasher();
   let meta: SqliteMetaStore;
   try {
@@ -218,9 +224,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     const passwordProblem = meta.users.countAll() === 0 ? adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD) : null;
     if (passwordProblem) {
       badOptions([passwordProblem]);
-      await events.close();
-      db.close();
-      lock.release();
+      await closeStore();
       return EXIT_USAGE;
     }
     await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, operatorLines(config.logFormat, 'warn'), Date.now());
@@ -313,11 +317,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       clearInterval(sweeper);
       clearInterval(fileWatch);
       prisme.sessions.close();
-      const drained = await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), async () => {
-        await events.close();
-        db.close();
-        lock.release();
-      }, config.bufferMax, fileLost ? { fate: fileLost, waiting: lostWaiting, checkEveryMs: DB_FILE_CHECK_MS } : undefined);
+      const drained = await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), closeStore, config.bufferMax, fileLost ? { fate: fileLost, waiting: lostWaiting, checkEveryMs: DB_FILE_CHECK_MS } : undefined);
       done(exitCode ?? (fileLost ? EXIT_DATABASE : drained));
     };
     stopServer = stop;

@@ -1,7 +1,7 @@
 /** @module `footfall user reset-password NAME [--data-dir DIR]`: sets a new random password offline and prints it once. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_DATA_DIR } from '../config.ts';
+import { DEFAULT_DATA_DIR, envNamesSet } from '../config.ts';
 import { readFlags } from '../lib/argv.ts';
 import { passwordHasher, randomPassword, type PasswordHasher } from '../accounts/passwords.ts';
 import { openDatabase, unusableDatabase } from '../store/sqlite/open-database.ts';
@@ -31,7 +31,9 @@ export async function userCommand(
   // Only where the database is: the server's other options (and a bad one in the environment
   // of the service, often why one is here) are no business of this command.
   const r = readFlags(args, (flag) => (flag === 'data-dir' ? 'value' : undefined));
-  const dataDir = r.flags.findLast((f) => f.flag === 'data-dir')?.text ?? (env.FOOTFALL_DATA_DIR?.trim() || DEFAULT_DATA_DIR);
+  // The environment's name for it as the server reads it (config.ts): a blank value is none.
+  const fromEnv = envNamesSet('dataDir', env)[0];
+  const dataDir = r.flags.findLast((f) => f.flag === 'data-dir')?.text ?? (fromEnv ? env[fromEnv]!.trim() : DEFAULT_DATA_DIR);
   if (r.errors.length || dataDir === '') {
     const problems = [...r.errors.map((e) => e.replace('(see --help)', '(this command takes only --data-dir)')), ...(dataDir === '' ? ['--data-dir: expected a directory, got ""'] : [])];
     io.err(`footfall: invalid options:\n${problems.map((e) => `  - ${e}`).join('\n')}\n${USAGE}`);

@@ -6,6 +6,7 @@ import { uuidv7 } from '../lib/uuid.ts';
 import type { GeoLocation } from './geo.ts';
 import type { ParsedUserAgent } from './user-agent.ts';
 import { CACHED_URL_MAX, type PageUrl, type Utm, referrerDomain, utmFrom } from './url.ts';
+import { SessionWaiters } from './session-waiters.ts';
 
 /** A device id (visitor-id.ts `deviceKey`: 53 bits as a number, the fastest Map key), or any string key. */
 export type DeviceKey = number | bigint | string;
@@ -95,20 +96,13 @@ export interface PrismeSessionOptions {
   maxWaiterBytes?: number;
 }
 
-interface Waiter {
-  done: boolean;
-  bytes: number;
-  keys: string[];
-  resolve: (hit: { session: Readonly<PrismeSession>; path: string } | null) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
+/** What a wait for a page's session is answered with: the session, and which of the pages asked it is on. */
+type SessionHit = { session: Readonly<PrismeSession>; path: string };
 
 const DAY_MS = 86_400_000;
 /** A session object, its ids and its share of its device's list, beyond its texts (sessionBytes). */
 const SESSION_BYTES = 256;
 const MIB = 1024 * 1024;
-/** A pending wait: its record, timer, promise and the request suspended behind it. */
-const WAITER_BYTES = 512;
 const NOTHING = () => 0;
 
 /** What a session holds, for the byte cap: a fixed part and its own texts (the parsed UA is shared). */
@@ -122,12 +116,8 @@ export class PrismeSessionStore {
   private readonly clock: Clock;
   private readonly perDevice: number;
   private readonly ttl: number;
-  private readonly maxWaiters: number;
-  private readonly waiters = new Map<string, Set<Waiter>>();
-  private closed = false;
-  private waiterCount = 0;
-  private waiterBytes = 0;
-  private readonly maxWaiterBytes: number;
+  /** Events waiting for their page's session. */
+  private readonly waiters: SessionWaiters<SessionHit>;
   /** Sessions held, all devices together (kept equal to the sum of the lists' lengths). */
   private sessionCount = 0;
   private readonly maxSessions: number;
@@ -139,13 +129,12 @@ export class PrismeSessionStore {
     this.devices = new Lru(opts.maxDevices, (_, list) => this.forget(list));
     this.maxSessions = opts.maxSessions ?? opts.maxDevices * 4;
     this.maxBytes = opts.maxBytes ?? this.maxSessions * 400;
-    this.maxWaiterBytes = opts.maxWaiterBytes ?? 32 * MIB;
     this.clock = opts.clock;
     this.perDevice = opts.maxSessionsPerDevice ?? 64;
     this.ttl = opts.idleTtlMs ?? DAY_MS;
     // 10k pending waits ≈ 10k concurrent event requests held ≤ 3 s each: far above what one
     // process with a 60/min/IP limiter sees, yet only a few MB.
-    this.maxWaiters = opts.maxWaiters ?? 10_000;
+    this.waiters = new SessionWaiters(opts.maxWaiters ?? 10_000, opts.maxWaiterBytes ?? 32 * MIB);
   }
 
   /**
@@ -250,7 +239,7 @@ export class PrismeSessionStore {
     page: PageUrl,
     timeoutMs: number,
     held: () => number = NOTHING,
-  ): Promise<{ session: Readonly<PrismeSession>; path: string } | null> {
+  ): Promise<SessionHit | null> {
     return this.waitAny(device, page.path === '/' ? ['/'] : [page.path, '/'], timeoutMs, held);
   }
 
@@ -276,13 +265,12 @@ export class PrismeSessionStore {
   }
 
   stats(): { devices: number; sessions: number; waiters: number; bytes: number; waiterBytes: number } {
-    return { devices: this.devices.size, sessions: this.sessionCount, waiters: this.waiterCount, bytes: this.heldBytes, waiterBytes: this.waiterBytes };
+    return { devices: this.devices.size, sessions: this.sessionCount, waiters: this.waiters.count, bytes: this.heldBytes, waiterBytes: this.waiters.bytes };
   }
 
   /** Answers every pending wait with null, and every later one at once (shutdown). */
   close(): void {
-    this.closed = true;
-    for (const set of [...this.waiters.values()]) for (const w of [...set]) this.settle(w, null);
+    this.waiters.close();
   }
 
   private find(device: DeviceKey, path: string, now: number): PrismeSession | undefined {
@@ -352,9 +340,8 @@ export class PrismeSessionStore {
   /** Wakes the waiters for the session's new path. */
   private publish(device: DeviceKey, session: PrismeSession): void {
     // Building the key costs more than the lookup: skip both while nobody waits (the usual case).
-    if (this.waiterCount === 0) return;
-    const set = this.waiters.get(waitKey(device, session.latestPath));
-    if (set) for (const w of [...set]) this.settle(w, { session, path: session.latestPath });
+    if (this.waiters.count === 0) return;
+    this.waiters.wake(waitKey(device, session.latestPath), { session, path: session.latestPath });
   }
 
   private waitAny(
@@ -362,42 +349,14 @@ export class PrismeSessionStore {
     paths: string[],
     timeoutMs: number,
     held: () => number,
-  ): Promise<{ session: Readonly<PrismeSession>; path: string } | null> {
+  ): Promise<SessionHit | null> {
     const now = this.clock();
     for (const path of paths) {
       const s = this.find(device, path, now);
       if (s) return Promise.resolve({ session: s, path });
     }
-    if (timeoutMs <= 0 || this.closed || this.waiterCount >= this.maxWaiters) return Promise.resolve(null);
-    const keys = paths.map((p) => waitKey(device, p));
-    let bytes = WAITER_BYTES + held();
-    for (const k of keys) bytes += k.length;
-    // Nothing waiting: any one event may wait, however much it holds (it can never be more than one request).
-    if (this.waiterBytes > 0 && this.waiterBytes + bytes > this.maxWaiterBytes) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const w: Waiter = { done: false, bytes, keys, resolve, timer: undefined! };
-      w.timer = setTimeout(() => this.settle(w, null), timeoutMs);
-      for (const k of w.keys) {
-        let set = this.waiters.get(k);
-        if (!set) this.waiters.set(k, (set = new Set()));
-        set.add(w);
-      }
-      this.waiterCount++;
-      this.waiterBytes += bytes;
-    });
-  }
-
-  private settle(w: Waiter, hit: { session: Readonly<PrismeSession>; path: string } | null): void {
-    if (w.done) return;
-    w.done = true;
-    clearTimeout(w.timer);
-    for (const k of w.keys) {
-      const set = this.waiters.get(k);
-      if (set?.delete(w) && set.size === 0) this.waiters.delete(k);
-    }
-    this.waiterCount--;
-    this.waiterBytes -= w.bytes;
-    w.resolve(hit);
+    if (timeoutMs <= 0) return Promise.resolve(null);
+    return this.waiters.wait(() => paths.map((p) => waitKey(device, p)), timeoutMs, held);
   }
 }
 

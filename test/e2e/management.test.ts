@@ -113,6 +113,32 @@ describe('dist/footfall management API', () => {
     }
   }, 30_000);
 
+  it('reads with an API key at once while another process holds the write lock, leaving its last use unwritten, and tries that write again only a minute later', async () => {
+    const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' });
+    const shell = new Database(join(ff.dataDir, 'footfall.db'));
+    try {
+      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+      const token = ((await login.json()) as { token: string }).token;
+      const key = ((await (await call(ff.url, 'POST', '/api/api-keys', token, { name: 'monitor' })).json()) as { id: string; key: string });
+      const lastUsed = () => (shell.query('SELECT last_used_at AS t FROM api_keys WHERE id = ?').get(key.id) as { t: number | null }).t;
+      shell.exec('BEGIN IMMEDIATE');
+      for (const path of ['/api/websites', '/api/metrics']) {
+        const started = performance.now();
+        const r = await call(ff.url, 'GET', path, key.key);
+        // Not the 1 s the request thread waits for a lock before a write's 503.
+        expect([path, r.status, performance.now() - started < 500]).toEqual([path, 200, true]);
+      }
+      shell.exec('ROLLBACK');
+      expect(lastUsed()).toBeNull();
+      // Refused once, the write is not tried again for a minute: another read leaves it as it was.
+      expect((await call(ff.url, 'GET', '/api/websites', key.key)).status).toBe(200);
+      expect(lastUsed()).toBeNull();
+    } finally {
+      shell.close();
+      expect(await ff.stop()).toBe(0);
+    }
+  }, 30_000);
+
   it("takes the day's first Prisme and pixel hits while another process holds the write lock (the day's salt is kept in memory), and stores them once it lets go", async () => {
     const ff = await startBinary(['--trust-proxy'], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' });
     const shell = new Database(join(ff.dataDir, 'footfall.db'));

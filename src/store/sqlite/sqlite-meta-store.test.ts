@@ -2,6 +2,7 @@ import { describe, expect, it } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
+import { Database } from 'bun:sqlite';
 import { openDatabase } from './open-database.ts';
 import { SqliteMetaStore } from './sqlite-meta-store.ts';
 import { SaltKeeper } from '../../ingest/visitor-id.ts';
@@ -17,6 +18,31 @@ function store() {
 }
 
 describe('SqliteMetaStore', () => {
+  it("writes an API key's last use when the database takes it at once, and past a refusal (another process's lock) tries again only a minute later", () => {
+    const path = join(tempDir('footfall-touch-'), 'f.db');
+    const db = openDatabase(path);
+    db.exec('PRAGMA busy_timeout = 1000');
+    const meta = new SqliteMetaStore(db);
+    const owner = meta.users.create({ id: crypto.randomUUID(), username: 'o', passwordHash: 'x', role: 'user' }, 1).id;
+    const key = meta.apiKeys.create({ id: crypto.randomUUID(), userId: owner, name: 'k', keyHash: 'h', prefix: 'p' }, 1);
+    meta.apiKeys.touch(key.id, 1_000);
+    expect(meta.apiKeys.byId(key.id)!.lastUsedAt).toBe(1_000);
+    const shell = new Database(path);
+    shell.exec('BEGIN IMMEDIATE');
+    const started = performance.now();
+    meta.apiKeys.touch(key.id, 100_000);
+    expect(performance.now() - started).toBeLessThan(500);
+    shell.exec('ROLLBACK');
+    shell.close();
+    meta.apiKeys.touch(key.id, 159_999);
+    expect(meta.apiKeys.byId(key.id)!.lastUsedAt).toBe(1_000);
+    meta.apiKeys.touch(key.id, 160_000);
+    expect(meta.apiKeys.byId(key.id)!.lastUsedAt).toBe(160_000);
+    // The connection's own wait for locks is as it was.
+    expect(db.query('PRAGMA busy_timeout').get()).toEqual({ timeout: 1000 });
+    db.close();
+  });
+
   it('never serves a stale write key from its cache: misses, rotations and deletes are seen at once', () => {
     const { meta, site } = store();
     expect(meta.websites.byWriteKey('k1')).toBeNull(); // a cached miss…

@@ -25,6 +25,14 @@ const API_KEY = `SELECT id, user_id AS userId, name, key_hash AS keyHash, prefix
  * unknown keys costs one query per distinct key.
  */
 const HOT_CACHE = 10_000;
+/** After a refused `last_used_at` write (a full disk, another process's lock), how long before one is tried again. */
+const TOUCH_RETRY_MS = 60_000;
+
+/** SQLite refusing a write for the database's sake, not ours: locked by another process, a full or failing disk, a read-only file. */
+function isSqliteWriteRefusal(e: unknown): boolean {
+  const code = String((e as { code?: unknown } | null)?.code ?? '');
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY');
+}
 const MISS = { id: '' } as const;
 
 /** Patch object (camelCase fields) → `SET a = ?, b = ?` and its arguments, from a field→column map. */
@@ -331,8 +339,32 @@ export class SqliteMetaStore implements MetaStore {
       byId,
       listForUser: (userId) => this.q(`${API_KEY} FROM api_keys WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, rowid DESC`).all(userId) as ApiKeyRecord[],
       revoke: (id, now) => this.q('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes > 0,
-      touch: (id, now) => void this.q('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, id),
+      touch: (id, now) => this.touchApiKey(id, now),
     };
+  }
+
+  /** When a `last_used_at` write last failed (0: none lately); none is tried again for TOUCH_RETRY_MS. */
+  private touchFailedAt = 0;
+
+  /**
+   * `last_used_at`, written if the database takes it at once: a read with an API key must not fail
+   * (503) on a full disk or wait up to the request thread's busy timeout behind another process's
+   * lock, stalling every request with it, for a figure shown in a list. Refused, it is left as it
+   * was, and no key's is tried again for a minute.
+   */
+  private touchApiKey(id: string, now: number): void {
+    if (this.touchFailedAt > 0 && now - this.touchFailedAt < TOUCH_RETRY_MS && now >= this.touchFailedAt) return;
+    const waited = (this.db.query('PRAGMA busy_timeout').get() as { timeout: number }).timeout;
+    this.db.exec('PRAGMA busy_timeout = 0');
+    try {
+      this.q('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, id);
+      this.touchFailedAt = 0;
+    } catch (e) {
+      if (!isSqliteWriteRefusal(e)) throw e;
+      this.touchFailedAt = now;
+    } finally {
+      this.db.exec(`PRAGMA busy_timeout = ${waited}`);
+    }
   }
 
   private saltStore(): SaltStore {

@@ -82,7 +82,7 @@ export class ThreadedSqliteEventStore implements EventStore, EventSink {
    * Starts the writer thread on the database file `path` (already migrated through `readerDb`),
    * and the WAL checkpointer's. The caller names their modules, because inside the compiled
    * binary modules are bundled into one file and only the entry points keep their own (embedded)
-   * place (see `workerUrls()` in main.ts).
+   * place (see workerUrlsFor() above).
    */
   static async open(path: string, readerDb: Database, urls: WorkerUrls): Promise<ThreadedSqliteEventStore> {
     const s = ThreadedSqliteEventStore.start(path, readerDb, urls);

@@ -26,10 +26,12 @@ import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoDb, openGeoReader, type GeoReader } from './ingest/geo.ts';
 import { dataDirAccessIssue, LOCK_FILE, lockDataDir, lockFileProblem, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
-import { fileFate, type FileIdentity } from './store/sqlite/file-identity.ts';
+import { fileFate, walGrowth, WatchedFile, type FileIdentity } from './store/sqlite/file-identity.ts';
 
 /** How often the database file is checked for being still the one opened (file-identity.ts). */
 const DB_FILE_CHECK_MS = 2000;
+/** The WAL size past which its growth is said (file-identity.ts walGrowth): 4 MB in normal running, 32 MB at most behind a checkpointer that falls behind. */
+const WAL_WARN_BYTES = 128 * 1024 * 1024;
 /** How long the request thread's database connection waits for a lock another process holds. */
 const REQUEST_THREAD_BUSY_TIMEOUT_MS = 1000;
 /**
@@ -174,20 +176,22 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     operatorLines(config.logFormat, 'error')(`footfall: cannot use the data directory ${resolve(config.dataDir)}: ${why}\n`);
     return EXIT_DATABASE;
   }
-  let lock: DataDirLock | null;
+  let taken: DataDirLock | null;
   try {
-    lock = lockDataDir(config.dataDir);
+    taken = lockDataDir(config.dataDir);
   } catch (e) {
     // Not a bad option (exit 2 is not restarted): a full disk, a lock file another user made.
     operatorLines(config.logFormat, 'error')(`footfall: cannot use the data directory ${resolve(config.dataDir)}: ${lockFileProblem(config.dataDir, e)}\n`);
     return EXIT_DATABASE;
   }
-  if (!lock) {
+  if (!taken) {
     operatorLines(config.logFormat, 'error')(
       `footfall: another footfall serve is using the data directory ${resolve(config.dataDir)} (it holds ${LOCK_FILE} there; \`footfall user\` holds it too, for the moment it opens the database): stop it first, or give this one a --data-dir of its own\n`,
     );
     return EXIT_DATA_DIR_IN_USE;
   }
+  /** The data directory's lock: taken again if its file is removed while running (the watch below). */
+  let lock: DataDirLock = taken;
   const dbPath = join(config.dataDir, 'footfall.db');
   /**
    * The database cannot be opened or written: said in one line, naming the file, not as a stack
@@ -249,27 +253,71 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // written from then on goes to a file no path leads to, lost at exit. Stop instead, so that a
   // restart (the service manager's, or the operator's) writes to the file the path names.
   let stopServer: ((signal: string, fileLost?: string, exitCode?: number) => Promise<void>) | null = null;
-  const opened = statIdentity(dbPath);
+  const opened = statFile(dbPath);
   // A descriptor of our own on the file, to ask it whether any name still leads to it: renamed
   // (`mv footfall.db elsewhere`), it lives on and takes what the buffer holds; unlinked, it dies
   // at exit. (Only closed with the process: closing a descriptor drops SQLite's locks on the file.)
   const ownFd = openSync(dbPath, 'r');
+  // SQLite's files beside it. Removed or replaced, the open ones still work (a clean stop copies
+  // the WAL into the database: nothing is lost), but the next process to open the database would
+  // make new ones beside them: stop, writing what is buffered first, and a restart makes them again.
+  const companions = ['-wal', '-shm'].map((suffix) => new WatchedFile(dbPath + suffix, orNull(statFile(dbPath + suffix))));
+  const lockPath = join(config.dataDir, LOCK_FILE);
+  const lockFile = new WatchedFile(lockPath, orNull(statFile(lockPath)));
+  let walWarned = 0;
   const fileWatch = setInterval(() => {
-    const now = statIdentity(dbPath);
+    const now = statFile(dbPath);
     // A stat that failed for another reason than the file being gone (a permission changed on a
     // parent, a network filesystem's hiccup) says nothing about it: the open file still works.
-    if (opened === null || opened === 'unknown' || now === 'unknown') return;
-    const fate = fileFate(opened, now);
-    if (fate === 'same') return;
-    clearInterval(fileWatch);
-    const livesOn = fstatSync(ownFd).nlink > 0;
-    log.error(
-      livesOn
-        ? `the database file was ${fate === 'removed' ? 'moved' : 'moved away and another put in its place'} while running: stopping after writing what is buffered into it (under its new name); restarted, Footfall uses the file at the path`
-        : `the database file was ${fate} while running: stopping, as what is stored from now on would be lost with the old file`,
-      { path: resolve(dbPath) },
-    );
-    void stopServer?.('database-' + fate, livesOn ? undefined : fate, EXIT_DATABASE);
+    const fate = opened === null || opened === 'unknown' || now === 'unknown' ? 'same' : fileFate(opened, now);
+    if (fate !== 'same') {
+      clearInterval(fileWatch);
+      const livesOn = fstatSync(ownFd).nlink > 0;
+      log.error(
+        livesOn
+          ? `the database file was ${fate === 'removed' ? 'moved' : 'moved away and another put in its place'} while running: stopping after writing what is buffered into it (under its new name); restarted, Footfall uses the file at the path`
+          : `the database file was ${fate} while running: stopping, as what is stored from now on would be lost with the old file`,
+        { path: resolve(dbPath) },
+      );
+      void stopServer?.('database-' + fate, livesOn ? undefined : fate, EXIT_DATABASE);
+      return;
+    }
+    for (const c of companions) {
+      const cFate = c.look(statFile(c.path));
+      if (cFate === 'same') continue;
+      clearInterval(fileWatch);
+      log.error(`${c.path.slice(c.path.lastIndexOf('/') + 1)}, SQLite's file beside the database, was ${cFate} while running: stopping after writing what is buffered (the open file still takes it), before another process opens the database beside it; restarted, Footfall makes it again`, { path: resolve(c.path) });
+      void stopServer?.('database-files-' + cFate, undefined, EXIT_DATABASE);
+      return;
+    }
+    if (lockFile.look(statFile(lockPath)) !== 'same') {
+      // Deleted as a stale lock, most likely (there is none: the lock is the open file's). Taken
+      // again, no second serve can start here; if one already has, this one leaves it the directory.
+      let again: DataDirLock | null | undefined;
+      try {
+        again = lockDataDir(config.dataDir);
+      } catch (e) {
+        log.warn(`${LOCK_FILE} was removed while running and cannot be made again; tried again in ${DB_FILE_CHECK_MS / 1000} s`, { error: String(e) });
+        return;
+      }
+      if (again) {
+        lock.release();
+        lock = again;
+        lockFile.adopt(orNull(statFile(lockPath)));
+        log.warn(`${LOCK_FILE} was removed or replaced while running: made again, so that no second footfall serve starts on this data directory`, { path: resolve(lockPath) });
+      } else {
+        clearInterval(fileWatch);
+        log.error(`${LOCK_FILE} was removed while running and another footfall serve has taken the data directory since: stopping, as two servers on one database disagree about what the management API changed`, { path: resolve(lockPath) });
+        void stopServer?.('data-dir-taken', undefined, EXIT_DATA_DIR_IN_USE);
+        return;
+      }
+    }
+    const wal = companions[0]!.path;
+    const walNow = statFile(wal);
+    const growth = walGrowth(walWarned, walNow !== null && walNow !== 'unknown' ? walNow.size : 0, WAL_WARN_BYTES);
+    walWarned = growth.warned;
+    if (growth.say === 'grown') log.warn('the WAL keeps growing: checkpoints cannot copy it into the database while a reader holds an old snapshot (a long export, a sqlite3 shell, a backup tool); it is cut back once they end', { path: resolve(wal), walMB: Math.round(growth.warned / 1048576) });
+    else if (growth.say === 'back') log.info('checkpoints caught up: the WAL is back under its warning size', { path: resolve(wal) });
   }, DB_FILE_CHECK_MS);
   const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
   for (const origin of prisme.origins.uncovered()) {
@@ -361,16 +409,18 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   });
 }
 
-/** The file at `path` (device, inode), null when nothing is there, 'unknown' when the stat failed otherwise. */
-function statIdentity(path: string): FileIdentity | null | 'unknown' {
+/** The file at `path` (device, inode, size), null when nothing is there, 'unknown' when the stat failed otherwise. */
+function statFile(path: string): (FileIdentity & { size: number }) | null | 'unknown' {
   try {
     const st = statSync(path);
-    return { dev: st.dev, ino: st.ino };
+    return { dev: st.dev, ino: st.ino, size: st.size };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unknown';
   }
 }
+
+const orNull = <T>(v: T | 'unknown'): T | null => (v === 'unknown' ? null : v);
 
 main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),

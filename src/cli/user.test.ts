@@ -142,6 +142,28 @@ describe('footfall user reset-password', () => {
     }
   });
 
+  it("does not open the database under a running server whose -shm file was removed (a new one beside the server's would damage it): status 3, nothing changed", async () => {
+    const dir = tempDir();
+    const path = join(dir, 'footfall.db');
+    const serverDb = openDatabase(path);
+    const meta = new SqliteMetaStore(serverDb);
+    meta.users.create({ id: crypto.randomUUID(), username: 'admin', passwordHash: 'x', role: 'admin' }, 1);
+    const server = lockDataDir(dir)!;
+    try {
+      expect(existsSync(`${path}-wal`)).toBe(true);
+      rmSync(`${path}-shm`);
+      const err: string[] = [];
+      const code = await userCommand(['reset-password', 'admin', '--data-dir', dir], {}, { out: () => {}, err: (s) => err.push(s) }, passwordHasher(TEST_PASSWORD_COST));
+      expect(code).toBe(3);
+      expect(err.join('')).toContain(`${path}-shm is missing while a footfall serve uses this data directory`);
+      expect(existsSync(`${path}-shm`)).toBe(false);
+      expect(meta.users.byUsername('admin')!.passwordHash).toBe('x');
+    } finally {
+      server.release();
+      serverDb.close();
+    }
+  });
+
   it('does not upgrade an older database whose data directory has no lock file: a server from before the lock takes none, and may be running', async () => {
     const dir = await olderDataDir();
     rmSync(join(dir, 'footfall.lock'));

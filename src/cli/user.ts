@@ -56,6 +56,13 @@ export async function userCommand(
   // Without a lock file nothing can be told (servers from before the lock take none), and no
   // upgrade is made.
   const held = serverHolds(dataDir);
+  // A running server's shared-memory file removed (its WAL still there): SQLite would make a new
+  // one here, beside the one the server still uses, and the two would disagree about the WAL: a
+  // damaged database (the fault audit saw it). The server stops on its own within 2 s of the removal.
+  if (held === 'held' && existsSync(`${path}-wal`) && !existsSync(`${path}-shm`)) {
+    io.err(`footfall: ${path}-shm is missing while a footfall serve uses this data directory: opening the database now could damage it; that server stops within seconds once it sees the file gone (status 3), run this again once it has started again\n`);
+    return EXIT_DATABASE;
+  }
   let db: ReturnType<typeof openDatabase>;
   try {
     db = openDatabase(

@@ -209,7 +209,12 @@ describe('dist/footfall', () => {
     const dir = tempDir();
     const full = Bun.spawnSync(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
       `mount -t tmpfs -o size=1m tmpfs "$0" && (cat /dev/zero > "$0/filler" 2>/dev/null; true) && exec "$1" serve --port 0 --data-dir "$0/data"`, dir, ensureBinary()], { env: { PATH: process.env.PATH ?? '' } });
-    expect([full.exitCode, full.stderr.toString()]).toEqual([3, expect.stringContaining(`footfall: cannot use the data directory ${dir}/data: its disk is full (${dir}/data/footfall.lock cannot be made)`)]);
+    expect([full.exitCode, full.stderr.toString()]).toEqual([3, expect.stringContaining(`footfall: cannot use the data directory ${dir}/data: its disk is full (no room to make or lock ${dir}/data/footfall.lock)`)]);
+    // The lock file there from an earlier start: it is the lock that finds no room, not the file.
+    const again = tempDir();
+    const fullWithLock = Bun.spawnSync(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+      `mount -t tmpfs -o size=1m tmpfs "$0" && mkdir "$0/data" && : > "$0/data/footfall.lock" && (cat /dev/zero > "$0/filler" 2>/dev/null; true) && exec "$1" serve --port 0 --data-dir "$0/data"`, again, ensureBinary()], { env: { PATH: process.env.PATH ?? '' } });
+    expect([fullWithLock.exitCode, fullWithLock.stderr.toString()]).toEqual([3, expect.stringContaining(`footfall: cannot use the data directory ${again}/data: its disk is full (no room to make or lock ${again}/data/footfall.lock)`)]);
     const taken = tempDir();
     mkdirSync(join(taken, 'footfall.lock'));
     const r = runBinary(['serve', '--port', '0', '--data-dir', taken]);

@@ -45,7 +45,8 @@ export function lockDataDir(dataDir: string): DataDirLock | null {
 /** Why the lock file could not be taken, in words, for the one line saying the data directory cannot be used. */
 export function lockFileProblem(dataDir: string, e: unknown): string {
   const path = join(dataDir, LOCK_FILE);
-  if ((e as { code?: unknown } | null)?.code === 'SQLITE_FULL') return `its disk is full (${path} cannot be made)`;
+  // SQLite needs room to lock even a lock file that is there already (the fault audit's full disk had one).
+  if ((e as { code?: unknown } | null)?.code === 'SQLITE_FULL') return `its disk is full (no room to make or lock ${path})`;
   try {
     if (statSync(path).isDirectory()) return `${path} is a directory`;
     accessSync(path, constants.R_OK | constants.W_OK);

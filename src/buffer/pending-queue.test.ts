@@ -29,7 +29,8 @@ describe('the queue of events waiting for the store', () => {
     expect(q.holdsBatch(2000)).toBe(true);
     expect(ids(q.take().batch)).toEqual(['e0']);
     const half = MAX_BATCH_BYTES / 2;
-    q.pushAll([ev(2), ev(3)], [half, half], 2 * half);
+    q.push(ev(2), half);
+    q.push(ev(3), half);
     expect(ids(q.take().batch)).toEqual(['e1', 'e2']);
     expect(q.bytes).toBe(half);
   });
@@ -51,5 +52,36 @@ describe('the queue of events waiting for the store', () => {
     expect(q.holdsBatch(4)).toBe(false);
     expect(q.holdsBatch(3)).toBe(true);
     expect(q.holdsBatch(MAX_BATCH * 10)).toBe(false);
+  });
+
+  it("never cuts one request's events apart: a batch ends before a request that would pass the caps, and a request past them alone goes whole", () => {
+    const q = new PendingQueue();
+    for (let i = 0; i < MAX_BATCH - 1000; i++) q.push(ev(i), 1);
+    const request = Array.from({ length: 3000 }, (_, i) => ev(100_000 + i));
+    q.pushAll(request, request.map(() => 1), 3000);
+    q.push(ev(200_000), 1);
+    expect(q.take().batch).toHaveLength(MAX_BATCH - 1000);
+    const whole = q.take();
+    expect(ids(whole.batch)).toEqual([...ids(request), 'e200000']);
+    expect(whole.joined.filter((j) => !j)).toHaveLength(2);
+
+    const big = Array.from({ length: MAX_BATCH + 500 }, (_, i) => ev(i));
+    q.pushAll(big, big.map(() => 1), big.length);
+    q.push(ev(-1), 1);
+    expect(q.take().batch).toHaveLength(MAX_BATCH + 500);
+    expect(ids(q.take().batch)).toEqual(['e-1']);
+  });
+
+  it('cuts by bytes between requests too, and keeps the requests whole when batches that failed are put back', () => {
+    const q = new PendingQueue();
+    const third = Math.floor(MAX_BATCH_BYTES / 3);
+    for (const i of [0, 2, 4]) q.pushAll([ev(i), ev(i + 1)], [third, third], 2 * third);
+    // By bytes alone the cut would fall after e2, inside the second request.
+    const first = q.take();
+    expect(ids(first.batch)).toEqual(['e0', 'e1']);
+    q.putBack([first]);
+    expect(ids(q.take().batch)).toEqual(['e0', 'e1']);
+    expect(ids(q.take().batch)).toEqual(['e2', 'e3']);
+    expect(ids(q.take().batch)).toEqual(['e4', 'e5']);
   });
 });

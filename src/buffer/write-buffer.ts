@@ -333,12 +333,12 @@ export class WriteBuffer {
    */
   private send(): void {
     while (!this.discarding && this.queue.length && this.sent.length < this.maxInFlight && performance.now() >= this.retryAt) {
-      const { batch, sizes } = this.queue.take();
-      this.inFlight += batch.length;
-      const result = this.opts.store.insertPending(batch);
+      const taken = this.queue.take();
+      this.inFlight += taken.batch.length;
+      const result = this.opts.store.insertPending(taken.batch);
       // Taken in by takeResults(), in order; this only keeps a failure from being reported as unhandled.
       result.catch(() => {});
-      this.sent.push({ batch, sizes, result, sentAt: performance.now() });
+      this.sent.push({ ...taken, result, sentAt: performance.now() });
     }
   }
 

@@ -1,6 +1,7 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
 import { writeStderr } from './lib/stderr.ts';
-import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import type { Database } from 'bun:sqlite';
+import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, readableFileIssue, shadowedEnvNames, unknownEnvNames } from './config.ts';
 import { createApp } from './app.ts';
@@ -26,12 +27,12 @@ import { VERSION } from './version.ts';
 import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoDb, openGeoReader, type GeoReader } from './ingest/geo.ts';
 import { dataDirAccessIssue, LOCK_FILE, lockDataDir, lockFileProblem, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
-import { fileFate, walGrowth, WatchedFile, type FileIdentity } from './store/sqlite/file-identity.ts';
+import { watchDatabaseFiles } from './store/sqlite/watch-database-files.ts';
 
 /** How often the database file is checked for being still the one opened (file-identity.ts). */
 const DB_FILE_CHECK_MS = 2000;
-/** The WAL size past which its growth is said (file-identity.ts walGrowth): 4 MB in normal running, 32 MB at most behind a checkpointer that falls behind. */
-const WAL_WARN_BYTES = 128 * 1024 * 1024;
+/** How long a stop for a removed WAL waits for a reader's snapshot to end before copying the WAL gives up (copyWalIntoDatabase). */
+const WAL_COPY_DEADLINE_MS = 60_000;
 /** How long the request thread's database connection waits for a lock another process holds. */
 const REQUEST_THREAD_BUSY_TIMEOUT_MS = 1000;
 /**
@@ -253,72 +254,23 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // written from then on goes to a file no path leads to, lost at exit. Stop instead, so that a
   // restart (the service manager's, or the operator's) writes to the file the path names.
   let stopServer: ((signal: string, fileLost?: string, exitCode?: number) => Promise<void>) | null = null;
-  const opened = statFile(dbPath);
   // A descriptor of our own on the file, to ask it whether any name still leads to it: renamed
   // (`mv footfall.db elsewhere`), it lives on and takes what the buffer holds; unlinked, it dies
   // at exit. (Only closed with the process: closing a descriptor drops SQLite's locks on the file.)
   const ownFd = openSync(dbPath, 'r');
-  // SQLite's files beside it. Removed or replaced, the open ones still work (a clean stop copies
-  // the WAL into the database: nothing is lost), but the next process to open the database would
-  // make new ones beside them: stop, writing what is buffered first, and a restart makes them again.
-  const companions = ['-wal', '-shm'].map((suffix) => new WatchedFile(dbPath + suffix, orNull(statFile(dbPath + suffix))));
-  const lockPath = join(config.dataDir, LOCK_FILE);
-  const lockFile = new WatchedFile(lockPath, orNull(statFile(lockPath)));
-  let walWarned = 0;
-  const fileWatch = setInterval(() => {
-    const now = statFile(dbPath);
-    // A stat that failed for another reason than the file being gone (a permission changed on a
-    // parent, a network filesystem's hiccup) says nothing about it: the open file still works.
-    const fate = opened === null || opened === 'unknown' || now === 'unknown' ? 'same' : fileFate(opened, now);
-    if (fate !== 'same') {
-      clearInterval(fileWatch);
-      const livesOn = fstatSync(ownFd).nlink > 0;
-      log.error(
-        livesOn
-          ? `the database file was ${fate === 'removed' ? 'moved' : 'moved away and another put in its place'} while running: stopping after writing what is buffered into it (under its new name); restarted, Footfall uses the file at the path`
-          : `the database file was ${fate} while running: stopping, as what is stored from now on would be lost with the old file`,
-        { path: resolve(dbPath) },
-      );
-      void stopServer?.('database-' + fate, livesOn ? undefined : fate, EXIT_DATABASE);
-      return;
-    }
-    for (const c of companions) {
-      const cFate = c.look(statFile(c.path));
-      if (cFate === 'same') continue;
-      clearInterval(fileWatch);
-      log.error(`${c.path.slice(c.path.lastIndexOf('/') + 1)}, SQLite's file beside the database, was ${cFate} while running: stopping after writing what is buffered (the open file still takes it), before another process opens the database beside it; restarted, Footfall makes it again`, { path: resolve(c.path) });
-      void stopServer?.('database-files-' + cFate, undefined, EXIT_DATABASE);
-      return;
-    }
-    if (lockFile.look(statFile(lockPath)) !== 'same') {
-      // Deleted as a stale lock, most likely (there is none: the lock is the open file's). Taken
-      // again, no second serve can start here; if one already has, this one leaves it the directory.
-      let again: DataDirLock | null | undefined;
-      try {
-        again = lockDataDir(config.dataDir);
-      } catch (e) {
-        log.warn(`${LOCK_FILE} was removed while running and cannot be made again; tried again in ${DB_FILE_CHECK_MS / 1000} s`, { error: String(e) });
-        return;
-      }
+  const stopWatching = watchDatabaseFiles({
+    dbPath, dataDir: config.dataDir, everyMs: DB_FILE_CHECK_MS, log,
+    stillNamed: () => fstatSync(ownFd).nlink > 0,
+    relock: () => {
+      const again = lockDataDir(config.dataDir);
       if (again) {
         lock.release();
         lock = again;
-        lockFile.adopt(orNull(statFile(lockPath)));
-        log.warn(`${LOCK_FILE} was removed or replaced while running: made again, so that no second footfall serve starts on this data directory`, { path: resolve(lockPath) });
-      } else {
-        clearInterval(fileWatch);
-        log.error(`${LOCK_FILE} was removed while running and another footfall serve has taken the data directory since: stopping, as two servers on one database disagree about what the management API changed`, { path: resolve(lockPath) });
-        void stopServer?.('data-dir-taken', undefined, EXIT_DATA_DIR_IN_USE);
-        return;
       }
-    }
-    const wal = companions[0]!.path;
-    const walNow = statFile(wal);
-    const growth = walGrowth(walWarned, walNow !== null && walNow !== 'unknown' ? walNow.size : 0, WAL_WARN_BYTES);
-    walWarned = growth.warned;
-    if (growth.say === 'grown') log.warn('the WAL keeps growing: checkpoints cannot copy it into the database while a reader holds an old snapshot (a long export, a sqlite3 shell, a backup tool); it is cut back once they end', { path: resolve(wal), walMB: Math.round(growth.warned / 1048576) });
-    else if (growth.say === 'back') log.info('checkpoints caught up: the WAL is back under its warning size', { path: resolve(wal) });
-  }, DB_FILE_CHECK_MS);
+      return again !== null;
+    },
+    stop: (reason, fileLost) => void stopServer?.(reason, fileLost, reason === 'data-dir-taken' ? EXIT_DATA_DIR_IN_USE : EXIT_DATABASE),
+  });
   const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
   for (const origin of prisme.origins.uncovered()) {
     log.warn('--origins entry covered by no website: its events are stored under none (GET /api/events/unassigned/export); create a website with that domain to count them under it', { origin });
@@ -363,9 +315,11 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       const lostWaiting = fileLost ? buffer.size : 0;
       if (fileLost) buffer.close();
       clearInterval(sweeper);
-      clearInterval(fileWatch);
+      stopWatching();
       prisme.sessions.close();
-      const drained = await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), closeStore, config.bufferMax, fileLost ? { fate: fileLost, waiting: lostWaiting, checkEveryMs: DB_FILE_CHECK_MS } : undefined);
+      const drained = await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), closeStore, config.bufferMax,
+        fileLost ? { fate: fileLost, waiting: lostWaiting, checkEveryMs: DB_FILE_CHECK_MS } : undefined,
+        signal === 'database-files-removed' || signal === 'database-files-replaced' ? () => copyWalIntoDatabase(db, WAL_COPY_DEADLINE_MS) : undefined);
       done(exitCode ?? (fileLost ? EXIT_DATABASE : drained));
     };
     stopServer = stop;
@@ -409,18 +363,26 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   });
 }
 
-/** The file at `path` (device, inode, size), null when nothing is there, 'unknown' when the stat failed otherwise. */
-function statFile(path: string): (FileIdentity & { size: number }) | null | 'unknown' {
-  try {
-    const st = statSync(path);
-    return { dev: st.dev, ino: st.ino, size: st.size };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unknown';
+
+/**
+ * Copies the WAL into the database file (a TRUNCATE checkpoint on the request thread's
+ * connection, the writer idle after the drain), trying again every 100 ms while a reader's old
+ * snapshot is in the way, for up to `ms`: the WAL's frames not copied, 0 once all are.
+ */
+async function copyWalIntoDatabase(db: Database, ms: number): Promise<number> {
+  const until = performance.now() + ms;
+  for (;;) {
+    let left: number;
+    try {
+      const [busy, frames, copied] = db.query('PRAGMA wal_checkpoint(TRUNCATE)').values()[0] as number[];
+      left = busy === 0 && frames === copied ? 0 : Math.max(1, frames! - copied!);
+    } catch {
+      left = 1; // SQLITE_BUSY past the connection's own wait: a reader or another checkpoint, as above
+    }
+    if (left === 0 || performance.now() >= until) return left;
+    await Bun.sleep(100);
   }
 }
-
-const orNull = <T>(v: T | 'unknown'): T | null => (v === 'unknown' ? null : v);
 
 main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),

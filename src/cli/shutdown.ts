@@ -19,6 +19,12 @@ export async function shutdown(
    * written into the old one.
    */
   fileLost?: { fate: string; waiting: number; checkEveryMs: number },
+  /**
+   * The WAL was removed while running (watch-database-files.ts): what it holds is in no file a
+   * path leads to, and the close's own checkpoint gives up if a reader's snapshot is in the way.
+   * Copies it into the database first (its frames left when it cannot, 0 once done).
+   */
+  copyWal?: () => Promise<number>,
 ): Promise<number> {
   // Give in-flight requests a moment to finish answering, then cut idle keep-alive connections.
   // Requests still waiting for their commit (--ack durable, the database not taking writes) get
@@ -39,8 +45,13 @@ export async function shutdown(
     return EXIT_DATABASE;
   }
   const left = await buffer.drain(drainDeadlineMs(bufferMax));
+  const framesLeft = copyWal ? await copyWal() : 0;
   await closeStore();
   const stats = buffer.snapshot();
+  if (framesLeft > 0) {
+    log.error('the WAL removed while running could not be copied into the database: a reader kept an old snapshot open (a sqlite3 shell, a backup tool) until the deadline; what it held since the last checkpoint is lost with it', { framesLeft, committed: stats.committed });
+    return EXIT_DATABASE;
+  }
   if (left > 0) {
     log.error('could not write every buffered event before exit', { lost: left, committed: stats.committed });
     return EXIT_FAILURE;

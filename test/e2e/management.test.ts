@@ -113,6 +113,35 @@ describe('dist/footfall management API', () => {
     }
   }, 30_000);
 
+  it("writes each API key's last use while its own writer thread commits a steady load", async () => {
+    const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' });
+    const shell = new Database(join(ff.dataDir, 'footfall.db'), { readonly: true });
+    let loading = true;
+    try {
+      const login = await fetch(`${ff.url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+      const token = ((await login.json()) as { token: string }).token;
+      const site = (await (await call(ff.url, 'POST', '/api/websites', token, { name: 'Load', domain: 'load.example' })).json()) as { writeKey: string };
+      const batch = JSON.stringify({ batch: Array.from({ length: 20 }, (_, i) => ({ type: 'track', event: 'Load', anonymousId: `a${i}`, properties: { pad: 'x'.repeat(300) } })) });
+      const loops = Array.from({ length: 8 }, async () => {
+        while (loading) await fetch(`${ff.url}/v1/batch`, { method: 'POST', headers: { authorization: `Basic ${btoa(`${site.writeKey}:`)}`, 'content-type': 'application/json' }, body: batch });
+      });
+      await Bun.sleep(300);
+      const written: boolean[] = [];
+      for (let i = 0; i < 20; i++) {
+        const key = (await (await call(ff.url, 'POST', '/api/api-keys', token, { name: `k${i}` })).json()) as { id: string; key: string };
+        expect((await call(ff.url, 'GET', '/api/websites', key.key)).status).toBe(200);
+        written.push((shell.query('SELECT last_used_at AS t FROM api_keys WHERE id = ?').get(key.id) as { t: number | null }).t !== null);
+      }
+      loading = false;
+      await Promise.all(loops);
+      expect(written).toEqual(Array(20).fill(true));
+    } finally {
+      loading = false;
+      shell.close();
+      expect(await ff.stop()).toBe(0);
+    }
+  }, 30_000);
+
   it('reads with an API key at once while another process holds the write lock, leaving its last use unwritten, and tries that write again only a minute later', async () => {
     const ff = await startBinary([], { FOOTFALL_ADMIN_PASSWORD: 'a long enough password' });
     const shell = new Database(join(ff.dataDir, 'footfall.db'));

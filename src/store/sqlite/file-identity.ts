@@ -44,7 +44,7 @@ export class WatchedFile {
   }
 
   /** Follows the file now at the path from here on (one made again). */
-  adopt(now: FileIdentity | null): void {
+  adopt(now: FileIdentity): void {
     this.opened = now;
   }
 }

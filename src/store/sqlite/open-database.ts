@@ -35,7 +35,11 @@ export function schemaVersion(db: Database): number {
 
 /** Each connection's page cache, KiB. */
 export const CACHE_KIB = 256;
-/** The WAL's size once it starts over after a checkpoint: above what it reaches in normal running (4 MB; 32 MB at most behind a checkpointer thread that falls behind). */
+/**
+ * The WAL's size once it starts over after a checkpoint: above the ~4 MB of normal running. Behind a
+ * checkpointer thread that falls behind it reaches the writer's backstop, 8,192 frames (~34 MB), and
+ * each start over then cuts it back a little (one ftruncate, nothing measurable).
+ */
 export const WAL_SIZE_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** What a migration run says: that it starts (it may take a while), and when it is done. */

@@ -27,6 +27,8 @@ const API_KEY = `SELECT id, user_id AS userId, name, key_hash AS keyHash, prefix
 const HOT_CACHE = 10_000;
 /** After a refused `last_used_at` write (a full disk, another process's lock), how long before one is tried again. */
 const TOUCH_RETRY_MS = 60_000;
+/** How long a `last_used_at` write may wait for the write lock: longer than the writer thread's commits, short enough to go unnoticed once a minute. */
+const TOUCH_WAIT_MS = 100;
 
 /** SQLite refusing a write for the database's sake, not ours: locked by another process, a full or failing disk, a read-only file. */
 function isSqliteWriteRefusal(e: unknown): boolean {
@@ -343,25 +345,28 @@ export class SqliteMetaStore implements MetaStore {
     };
   }
 
-  /** When a `last_used_at` write last failed (0: none lately); none is tried again for TOUCH_RETRY_MS. */
-  private touchFailedAt = 0;
+  /** When each key's `last_used_at` write last failed; that key's is not tried again for TOUCH_RETRY_MS. (Bounded by the keys that exist: an entry goes once its key's write succeeds.) */
+  private readonly touchFailedAt = new Map<string, number>();
 
   /**
-   * `last_used_at`, written if the database takes it at once: a read with an API key must not fail
-   * (503) on a full disk or wait up to the request thread's busy timeout behind another process's
-   * lock, stalling every request with it, for a figure shown in a list. Refused, it is left as it
-   * was, and no key's is tried again for a minute.
+   * `last_used_at`, written if the database takes it within TOUCH_WAIT_MS: a read with an API key
+   * must not fail (503) on a full disk or wait up to the request thread's busy timeout behind
+   * another process's lock, stalling every request with it, for a figure shown in a list. The
+   * wait covers a commit of our own writer thread (a few ms; a wait of 0 was refused by those
+   * under load, and keys stayed "never used"). Refused, it is left as it was, and that key's is
+   * not tried again for a minute.
    */
   private touchApiKey(id: string, now: number): void {
-    if (this.touchFailedAt > 0 && now - this.touchFailedAt < TOUCH_RETRY_MS && now >= this.touchFailedAt) return;
+    const failedAt = this.touchFailedAt.get(id);
+    if (failedAt !== undefined && now - failedAt < TOUCH_RETRY_MS && now >= failedAt) return;
     const waited = (this.db.query('PRAGMA busy_timeout').get() as { timeout: number }).timeout;
-    this.db.exec('PRAGMA busy_timeout = 0');
+    this.db.exec(`PRAGMA busy_timeout = ${TOUCH_WAIT_MS}`);
     try {
       this.q('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, id);
-      this.touchFailedAt = 0;
+      this.touchFailedAt.delete(id);
     } catch (e) {
       if (!isSqliteWriteRefusal(e)) throw e;
-      this.touchFailedAt = now;
+      this.touchFailedAt.set(id, now);
     } finally {
       this.db.exec(`PRAGMA busy_timeout = ${waited}`);
     }

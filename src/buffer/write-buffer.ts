@@ -381,7 +381,7 @@ export class WriteBuffer {
   /** A batch is stored: counts, drops, the durable acks it completes, and (at --log-level debug) a line saying so. */
   private committed(batch: PendingEvent[], sizes: number[], dropped: DropTally | null, ms: number): void {
     for (const b of sizes) this.stats.bytes -= b;
-    if (this.consecutiveFailures > 0) this.opts.log?.info('flushes recovered: the events kept for retry are being written', { failedTries: this.consecutiveFailures, waiting: this.size });
+    if (this.consecutiveFailures > 0) this.opts.log?.info('flushes recovered: the events kept for retry are being written', { failedInARow: this.consecutiveFailures, failures: this.stats.flushFailures, waiting: this.size });
     this.opts.log?.debug('batch written', { events: batch.length, notStored: dropped ?? {}, ms: Math.round(ms * 10) / 10, waiting: this.queue.length, inFlight: this.inFlight });
     this.consecutiveFailures = 0;
     this.retryAt = 0;

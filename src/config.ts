@@ -346,21 +346,8 @@ function dataDirIssue(dir: string): string | null {
   }
 }
 
-/**
- * One row per option: what --help and the README table print, the range a number takes included.
- * `usage` is how --help shows the flag: `--x VALUE`, or `--x` alone for a switch (which takes no
- * value of its own but a true/false word).
- */
-export function optionRows(): { flag: string; usage: string; env: string; default: string; help: string }[] {
-  return CONFIG_KEYS.map((k) => {
-    const m = optionMeta(k);
-    const usage = m.kind === 'bool' ? `--${m.flag}` : `--${m.flag} VALUE`;
-    return { flag: `--${m.flag}`, usage, env: m.env.join(', '), default: m.shown, help: m.help + rangeText(k) };
-  });
-}
-
 /** ` (1000 to 5000000)` for an option whose schema bounds it, in its own units; '' otherwise. */
-function rangeText(key: ConfigKey): string {
+export function rangeText(key: ConfigKey): string {
   const kind = optionMeta(key).kind;
   if (kind !== 'int' && kind !== 'duration') return '';
   const schema = ConfigSchema.properties[key] as { minimum?: number; maximum?: number };
@@ -370,5 +357,3 @@ function rangeText(key: ConfigKey): string {
   if (lo !== undefined) return ` (at least ${show(lo)})`;
   return hi !== undefined ? ` (at most ${show(hi)})` : '';
 }
-
-export { formatDuration };

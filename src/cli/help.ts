@@ -1,5 +1,5 @@
 /** @module The text of `footfall --help`: subcommands and every option with its default and env names. */
-import { optionRows } from '../config.ts';
+import { optionRows } from './option-rows.ts';
 
 export function helpText(): string {
   const rows = optionRows();

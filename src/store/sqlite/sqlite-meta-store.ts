@@ -345,28 +345,28 @@ export class SqliteMetaStore implements MetaStore {
     };
   }
 
-  /** When each key's `last_used_at` write last failed; that key's is not tried again for TOUCH_RETRY_MS. (Bounded by the keys that exist: an entry goes once its key's write succeeds.) */
-  private readonly touchFailedAt = new Map<string, number>();
+  /** When a `last_used_at` write last failed (0: none lately); none is tried again for TOUCH_RETRY_MS. */
+  private touchFailedAt = 0;
 
   /**
    * `last_used_at`, written if the database takes it within TOUCH_WAIT_MS: a read with an API key
    * must not fail (503) on a full disk or wait up to the request thread's busy timeout behind
    * another process's lock, stalling every request with it, for a figure shown in a list. The
    * wait covers a commit of our own writer thread (a few ms; a wait of 0 was refused by those
-   * under load, and keys stayed "never used"). Refused, it is left as it was, and that key's is
-   * not tried again for a minute.
+   * under load, and keys stayed "never used"). Refused, it is left as it was, and no key's is
+   * tried for a minute: a wait per key had stalled the thread 100 ms for each of 20 keys used
+   * during another process's lock.
    */
   private touchApiKey(id: string, now: number): void {
-    const failedAt = this.touchFailedAt.get(id);
-    if (failedAt !== undefined && now - failedAt < TOUCH_RETRY_MS && now >= failedAt) return;
+    if (this.touchFailedAt > 0 && now - this.touchFailedAt < TOUCH_RETRY_MS && now >= this.touchFailedAt) return;
     const waited = (this.db.query('PRAGMA busy_timeout').get() as { timeout: number }).timeout;
     this.db.exec(`PRAGMA busy_timeout = ${TOUCH_WAIT_MS}`);
     try {
       this.q('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(now, id);
-      this.touchFailedAt.delete(id);
+      this.touchFailedAt = 0;
     } catch (e) {
       if (!isSqliteWriteRefusal(e)) throw e;
-      this.touchFailedAt.set(id, now);
+      this.touchFailedAt = now;
     } finally {
       this.db.exec(`PRAGMA busy_timeout = ${waited}`);
     }

@@ -1,6 +1,5 @@
 /** @module The entry point: the only place that reads argv/env and opens resources; closes them in reverse on SIGTERM/SIGINT/SIGHUP. */
 import { writeStderr } from './lib/stderr.ts';
-import type { Database } from 'bun:sqlite';
 import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, readableFileIssue, shadowedEnvNames, unknownEnvNames } from './config.ts';
@@ -28,6 +27,7 @@ import { buildPrisme } from './ingest/build-prisme.ts';
 import { loadDefaultGeoDatabase, openGeoDb, openGeoReader, type GeoReader } from './ingest/geo.ts';
 import { dataDirAccessIssue, LOCK_FILE, lockDataDir, lockFileProblem, type DataDirLock } from './store/sqlite/data-dir-lock.ts';
 import { watchDatabaseFiles } from './store/sqlite/watch-database-files.ts';
+import { copyWalIntoDatabase } from './store/sqlite/wal-checkpointer.ts';
 
 /** How often the database file is checked for being still the one opened (file-identity.ts). */
 const DB_FILE_CHECK_MS = 2000;
@@ -363,26 +363,6 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   });
 }
 
-
-/**
- * Copies the WAL into the database file (a TRUNCATE checkpoint on the request thread's
- * connection, the writer idle after the drain), trying again every 100 ms while a reader's old
- * snapshot is in the way, for up to `ms`: the WAL's frames not copied, 0 once all are.
- */
-async function copyWalIntoDatabase(db: Database, ms: number): Promise<number> {
-  const until = performance.now() + ms;
-  for (;;) {
-    let left: number;
-    try {
-      const [busy, frames, copied] = db.query('PRAGMA wal_checkpoint(TRUNCATE)').values()[0] as number[];
-      left = busy === 0 && frames === copied ? 0 : Math.max(1, frames! - copied!);
-    } catch {
-      left = 1; // SQLITE_BUSY past the connection's own wait: a reader or another checkpoint, as above
-    }
-    if (left === 0 || performance.now() >= until) return left;
-    await Bun.sleep(100);
-  }
-}
 
 main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),

@@ -1,6 +1,7 @@
 /** @module Opens footfall.db: pragmas for one writer in WAL mode, then the pending migrations, each in a transaction. */
 import { Database } from 'bun:sqlite';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.ts';
+import { checkpointOnce } from './wal-checkpointer.ts';
 
 export class DatabaseTooNewError extends Error {
   constructor(readonly found: number, readonly supported: number, path: string) {
@@ -101,8 +102,8 @@ function migrate(db: Database, path: string, migrations: Migration[], report?: M
   // Every page the migration wrote went through the write-ahead log, which would otherwise stay
   // that size (as large as the database, after a rewrite of its events) until a clean stop.
   // Another process reading (a backup, a sqlite3 shell) keeps it from truncating: said, not fatal.
-  const checkpoint = db.query('PRAGMA wal_checkpoint(TRUNCATE)').get() as { busy: number } | null;
+  const checkpoint = checkpointOnce(db, 'TRUNCATE');
   tell?.('database upgraded; a Footfall older than this one can no longer open it', {
-    path, fromVersion: current, toVersion: latest, seconds: Math.round(performance.now() - started) / 1000, walTruncated: checkpoint?.busy === 0,
+    path, fromVersion: current, toVersion: latest, seconds: Math.round(performance.now() - started) / 1000, walTruncated: !checkpoint.busy,
   });
 }

@@ -1,7 +1,8 @@
 /**
- * @module WAL checkpoints off the writer's commit path: PASSIVE checkpoints on a connection of
- * their own (run in a thread of their own by the threaded store with `--ack durable`), the
- * writer's own kept as a backstop.
+ * @module WAL checkpoints: PASSIVE ones off the writer's commit path, on a connection of their
+ * own (run in a thread of their own by the threaded store with `--ack durable`), the writer's own
+ * kept as a backstop; and TRUNCATE ones that copy the whole WAL (after a migration, at a stop
+ * whose WAL lost its name).
  *
  * Why: with SQLite's default, the connection whose commit takes the WAL past 1,000 pages copies
  * the WAL into the database and syncs both files, there and then. That connection is the event
@@ -39,9 +40,13 @@ export interface CheckpointRound {
   checkpointed: number;
 }
 
-/** One PASSIVE checkpoint: copies what it can without waiting for the writer or for readers. */
-export function checkpointOnce(db: Database): CheckpointRound {
-  const [busy, walFrames, checkpointed] = db.query('PRAGMA wal_checkpoint(PASSIVE)').values()[0] as number[];
+/**
+ * One checkpoint. PASSIVE (the default) copies what it can without waiting for the writer or for
+ * readers; TRUNCATE waits (the connection's busy timeout) for both, copies every frame and
+ * empties the WAL file, or says busy when a reader's old snapshot is in the way.
+ */
+export function checkpointOnce(db: Database, mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): CheckpointRound {
+  const [busy, walFrames, checkpointed] = db.query(`PRAGMA wal_checkpoint(${mode})`).values()[0] as number[];
   return { busy: busy === 1, walFrames: walFrames!, checkpointed: checkpointed! };
 }
 
@@ -54,4 +59,25 @@ export function checkpointCaughtUp(db: Database, maxRounds = 4): CheckpointRound
   let r = checkpointOnce(db);
   for (let i = 1; i < maxRounds && !r.busy && r.checkpointed < r.walFrames; i++) r = checkpointOnce(db);
   return r;
+}
+
+/**
+ * Copies the whole WAL into the database file (TRUNCATE checkpoints), trying again every 100 ms
+ * while a reader's old snapshot is in the way, for up to `ms`: the WAL's frames not copied, 0 once
+ * all are. For a stop whose WAL lost its name (watch-database-files.ts): the close's own
+ * checkpoint would give up at once.
+ */
+export async function copyWalIntoDatabase(db: Database, ms: number): Promise<number> {
+  const until = performance.now() + ms;
+  for (;;) {
+    let left: number;
+    try {
+      const r = checkpointOnce(db, 'TRUNCATE');
+      left = !r.busy && r.walFrames === r.checkpointed ? 0 : Math.max(1, r.walFrames - r.checkpointed);
+    } catch {
+      left = 1; // SQLITE_BUSY past the connection's own wait: a reader or another checkpoint, as above
+    }
+    if (left === 0 || performance.now() >= until) return left;
+    await Bun.sleep(100);
+  }
 }

@@ -12,6 +12,7 @@ import type { RudderPixelHit } from '../ingest/rudder-pixel-hit.ts';
 import { ITEM_BYTES, pendingBytes } from './pending-bytes.ts';
 import { readJsonObjectPrefix } from '../lib/json-object-prefix.ts';
 import { jsonBytes } from '../lib/json-bytes.ts';
+import { virtualTimers } from '../lib/timers.ts';
 
 function sqliteBuffer(over: Partial<ConstructorParameters<typeof WriteBuffer>[0]> = {}) {
   const store = new SqliteEventStore(openDatabase(':memory:'));
@@ -208,31 +209,37 @@ describe('WriteBuffer', () => {
 
   it('tries once more at the exit deadline when the next retry was due after it, so a disk with room again is written to', async () => {
     const store = flakyStore(1);
+    const timers = virtualTimers();
     // A backoff of a minute: only the last try at the deadline can write within this drain.
-    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 60_000, retryMaxMs: 60_000 });
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 60_000, retryMaxMs: 60_000, timers });
     for (let i = 0; i < 3; i++) buffer.submit(makeEvent(i));
     expect(await buffer.drain(300)).toBe(0);
-    expect([store.calls, store.rows.length]).toEqual([2, 3]);
+    // The first try at 0, the last at the deadline.
+    expect([store.calls, store.rows.length, timers.now()]).toEqual([2, 3, 300]);
   });
 
   it('makes no last try when the deadline passed during a write that waited (a lock), and no try at all once the drain has returned', async () => {
     let calls = 0;
+    const timers = virtualTimers();
     // Each write waits 300 ms (a lock held elsewhere), then fails.
     const store = {
       async insertPending(): Promise<null> {
         calls++;
-        await Bun.sleep(300);
+        await timers.sleep(300);
         throw new Error('database is locked');
       },
       builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
     };
-    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 100, retryMaxMs: 100 });
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 100, retryMaxMs: 100, timers });
     buffer.submit(makeEvent(1));
-    const started = performance.now();
     expect(await buffer.drain(450)).toBe(1);
-    // Tries at 0 and ~400 ms; the second ends past the deadline: no third (it would end at ~1 s).
-    expect([calls, performance.now() - started < 900]).toEqual([2, true]);
-    await Bun.sleep(250);
+    // Tries at 0 and 400 ms; the second ends at 700, past the deadline: no third (it would end at 1,100).
+    expect([calls, timers.now()]).toEqual([2, 700]);
+    // And no retry is left armed to try after the drain returned, once that write's failure is in.
+    await turn();
+    expect(timers.pending()).toBe(0);
+    timers.advance(60_000);
+    await turn();
     expect(calls).toBe(2);
   });
 
@@ -240,14 +247,15 @@ describe('WriteBuffer', () => {
     const lines: Record<string, unknown>[] = [];
     const log = { debug() {}, info() {}, warn() {}, error: (_msg: string, fields?: Record<string, unknown>) => void lines.push(fields ?? {}) };
     const store = flakyStore(2);
-    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 20_000, retryMaxMs: 60_000, log });
+    const timers = virtualTimers();
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, retryBaseMs: 20_000, retryMaxMs: 60_000, log, timers });
     buffer.submit(makeEvent(1));
     await buffer.flush();
     expect(lines.map((l) => l.retryInMs)).toEqual([20_000]);
-    const started = performance.now();
     expect(await buffer.drain(10_000)).toBe(0);
     expect(lines.map((l) => l.retryInMs)).toEqual([20_000, DRAIN_RETRY_MAX_MS]);
-    expect([store.calls, store.rows.length, performance.now() - started < 5_000]).toEqual([3, 1, true]);
+    // Tried at once (0 ms into the drain), then DRAIN_RETRY_MAX_MS later, not 40 s later.
+    expect([store.calls, store.rows.length, timers.now()]).toEqual([3, 1, DRAIN_RETRY_MAX_MS]);
   });
 
   it('retries on time when the wall clock is set back an hour after a failed write', async () => {
@@ -267,15 +275,23 @@ describe('WriteBuffer', () => {
 
   it('retries a failed write after its backoff, not at the next interval tick, so a full buffer takes events again at once', async () => {
     const store = flakyStore(1);
+    const timers = virtualTimers();
     // An interval of a minute: only the retry's own timer can write within this test.
-    const buffer = new WriteBuffer({ store, flushSize: 5, flushIntervalMs: 60_000, maxEvents: 5, durable: false, retryBaseMs: 5, retryMaxMs: 5 });
+    const buffer = new WriteBuffer({ store, flushSize: 5, flushIntervalMs: 60_000, maxEvents: 5, durable: false, retryBaseMs: 5, retryMaxMs: 5, timers });
     buffer.start();
     try {
       for (let i = 0; i < 5; i++) expect(buffer.submit(makeEvent(i))).toBe('ok');
       expect(buffer.submit(makeEvent(5))).toBe('full');
-      // The full batch went out at once and failed; the retry follows ~5 ms later.
-      const until = performance.now() + 5_000;
-      while (store.rows.length < 5 && performance.now() < until) await new Promise((r) => setTimeout(r, 5));
+      // The full batch went out on the next turn and failed; its retry is due 5 ms later.
+      await turn();
+      await turn();
+      expect([store.calls, store.rows.length, timers.pending()]).toEqual([1, 0, 1]);
+      timers.advance(4);
+      await turn();
+      expect(store.calls).toBe(1);
+      timers.advance(1);
+      await turn();
+      await turn();
       expect([store.calls, store.rows.length]).toEqual([2, 5]);
       expect(buffer.submit(makeEvent(6))).toBe('ok');
     } finally {
@@ -306,17 +322,17 @@ describe('WriteBuffer', () => {
       },
       builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
     };
-    let now = 0;
-    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: true, retryBaseMs: 1, retryMaxMs: 1, ackTimeoutMs: 10_000, now: () => now });
+    const timers = virtualTimers();
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: true, retryBaseMs: 1, retryMaxMs: 1, ackTimeoutMs: 10_000, timers });
     const ack = buffer.submit(makeEvent(1));
     let outcome = null as string | null;
     void (ack as Promise<string>).then((o) => (outcome = o));
     await buffer.flush();
-    now = 9_999;
+    timers.advance(9_999);
     buffer.expireLateAcks();
     await Promise.resolve();
     expect(outcome).toBeNull();
-    now = 10_000;
+    timers.advance(1);
     buffer.expireLateAcks();
     await Promise.resolve();
     expect(outcome).toBe('late');
@@ -328,13 +344,13 @@ describe('WriteBuffer', () => {
   });
 
   it('answers late acks on its own timer, whatever the flush interval (here a minute)', async () => {
-    let now = 0;
+    const timers = virtualTimers();
     const store = { insertPending: async () => Promise.reject(new Error('database is locked')), builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }) };
-    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 60_000, maxEvents: 1000, durable: true, retryBaseMs: 60_000, ackTimeoutMs: 10_000, now: () => now, lateCheckMs: 5 });
+    const buffer = new WriteBuffer({ store, flushSize: 100, flushIntervalMs: 60_000, maxEvents: 1000, durable: true, retryBaseMs: 60_000, ackTimeoutMs: 10_000, timers, lateCheckMs: 5 });
     buffer.start();
     try {
       const ack = buffer.submit(makeEvent(1)) as Promise<string>;
-      now = 10_000;
+      timers.advance(10_000);
       expect(await ack).toBe('late');
     } finally {
       buffer.close();

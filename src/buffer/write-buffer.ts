@@ -3,6 +3,7 @@ import type { DropTally } from '../ingest/drop-reasons.ts';
 import type { PendingEvent } from '../ingest/pending-event.ts';
 import type { CacheStats } from '../ingest/user-agent.ts';
 import type { Logger } from '../lib/log.ts';
+import { realTimers, type Timers } from '../lib/timers.ts';
 import { pendingBytes } from './pending-bytes.ts';
 import { AckWaiters } from './ack-waiters.ts';
 import { PendingQueue, type Batch } from './pending-queue.ts';
@@ -31,8 +32,8 @@ export interface WriteBufferOptions {
   retryMaxMs?: number;
   /** Durable acks: how long a submit waits for its commit before it resolves 'late' (default DURABLE_ACK_TIMEOUT_MS). */
   ackTimeoutMs?: number;
-  /** The clock the ack deadline reads (tests drive it); a monotonic one by default. */
-  now?: () => number;
+  /** The clock the ack deadline, the retries and the drain read, and their waits (tests pass virtual ones); real, monotonic ones by default. */
+  timers?: Timers;
   /** How often durable acks are checked against the deadline (default LATE_CHECK_MS). */
   lateCheckMs?: number;
 }
@@ -99,7 +100,7 @@ export const MAX_IN_FLIGHT = 16;
 /** A batch handed to an ordered sink whose result is not yet taken in. */
 interface InFlightBatch extends Batch {
   result: Promise<DropTally | null>;
-  /** performance.now() when it went to the sink. */
+  /** The buffer's clock when it went to the sink. */
   sentAt: number;
 }
 
@@ -129,8 +130,9 @@ export class WriteBuffer {
   private draining = false;
   private timer: ReturnType<typeof setInterval> | null = null;
   private lateTimer: ReturnType<typeof setInterval> | null = null;
-  /** The next try after a failed write (failed()). */
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Cancels the next try after a failed write (failed()). */
+  private cancelRetry: (() => void) | null = null;
+  private readonly timers: Timers;
   /** close(): the store is gone; nothing more is sent to it. */
   private discarding = false;
   /** When a failed batch may go again, on the monotonic clock (a wall clock set back would stall the retries). */
@@ -141,8 +143,9 @@ export class WriteBuffer {
 
   constructor(private readonly opts: WriteBufferOptions) {
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.timers = opts.timers ?? realTimers;
     this.maxInFlight = opts.durable && opts.store.ordered === true ? MAX_IN_FLIGHT : 1;
-    this.waiters = new AckWaiters(() => this.now(), opts.ackTimeoutMs ?? DURABLE_ACK_TIMEOUT_MS);
+    this.waiters = new AckWaiters(() => this.timers.now(), opts.ackTimeoutMs ?? DURABLE_ACK_TIMEOUT_MS);
   }
 
   /** Events held in memory now. */
@@ -176,10 +179,6 @@ export class WriteBuffer {
     }
     if (this.batchDue()) this.schedule();
     return 'ok';
-  }
-
-  private now(): number {
-    return this.opts.now ? this.opts.now() : performance.now();
   }
 
   /**
@@ -332,13 +331,13 @@ export class WriteBuffer {
    * handled or its retry is not yet due.
    */
   private send(): void {
-    while (!this.discarding && this.queue.length && this.sent.length < this.maxInFlight && performance.now() >= this.retryAt) {
+    while (!this.discarding && this.queue.length && this.sent.length < this.maxInFlight && this.timers.now() >= this.retryAt) {
       const taken = this.queue.take();
       this.inFlight += taken.batch.length;
       const result = this.opts.store.insertPending(taken.batch);
       // Taken in by takeResults(), in order; this only keeps a failure from being reported as unhandled.
       result.catch(() => {});
-      this.sent.push({ ...taken, result, sentAt: performance.now() });
+      this.sent.push({ ...taken, result, sentAt: this.timers.now() });
     }
   }
 
@@ -370,7 +369,7 @@ export class WriteBuffer {
       }
       this.sent.shift();
       this.inFlight -= head.batch.length;
-      this.committed(head.batch, head.sizes, dropped, performance.now() - head.sentAt);
+      this.committed(head.batch, head.sizes, dropped, this.timers.now() - head.sentAt);
       if (this.queue.length && this.sendsNext()) {
         if (this.maxInFlight === 1) this.send();
         else this.schedule();
@@ -409,20 +408,23 @@ export class WriteBuffer {
     // room again should be written to before it, not after a backoff that outlasts it.
     const max = Math.min(this.opts.retryMaxMs ?? 30_000, this.closed ? DRAIN_RETRY_MAX_MS : Infinity);
     const delay = Math.min((this.opts.retryBaseMs ?? 100) * 2 ** (this.consecutiveFailures - 1), max);
-    this.retryAt = performance.now() + delay;
+    this.retryAt = this.timers.now() + delay;
     this.opts.log?.error('flush failed; batch kept for retry', {
       events: batches.reduce((n, b) => n + b.batch.length, 0), retryInMs: delay, failures: this.stats.flushFailures, error: String(err),
     });
     // The retry is armed whatever else runs: waiting for the next --flush-interval tick instead
     // left a full buffer refusing events for up to that interval (a minute, if so configured)
     // after the database took writes again. Once the interval runs, a retry writes as a tick does.
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
+    // While draining, drain() alone retries: a timer's write could start as its deadline passed
+    // and fail after it returned, arming another try on a store being closed.
+    this.cancelRetry?.();
+    this.cancelRetry = null;
+    if (this.closed) return;
+    this.cancelRetry = this.timers.after(delay, () => {
+      this.cancelRetry = null;
       if (!this.timer) void this.flush();
       else if (this.queue.length) void this.write();
-    }, delay);
-    this.retryTimer.unref?.();
+    });
   }
 
   /**
@@ -449,8 +451,9 @@ export class WriteBuffer {
   private stopTimers(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.lateTimer) clearInterval(this.lateTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.timer = this.lateTimer = this.retryTimer = null;
+    this.cancelRetry?.();
+    this.timer = this.lateTimer = null;
+    this.cancelRetry = null;
   }
 
   /**
@@ -461,22 +464,22 @@ export class WriteBuffer {
   async drain(deadlineMs = 20_000): Promise<number> {
     this.closed = true;
     this.stopTimers();
-    const until = performance.now() + deadlineMs;
+    const until = this.timers.now() + deadlineMs;
     // A retry due later is tried now: the backoff may have grown to half a minute.
     if (this.queue.length && this.sent.length === 0) this.retryAt = 0;
-    while (this.size > 0 && performance.now() < until) {
+    while (this.size > 0 && this.timers.now() < until) {
       await this.flush();
-      const now = performance.now();
+      const now = this.timers.now();
       if (this.queue.length && this.retryAt > now) {
         if (this.retryAt < until) {
-          await Bun.sleep(this.retryAt - now);
+          await this.timers.sleep(this.retryAt - now);
           continue;
         }
         // The next retry is due after the deadline: one last try at it instead (the disk may have
         // room again), unless the deadline passed during the try just made (a write that waited on
         // a lock): then none, or the drain would outlast it by a second wait.
         if (now >= until) break;
-        await Bun.sleep(until - now);
+        await this.timers.sleep(until - now);
         this.retryAt = 0;
         await this.flush();
         break;

@@ -13,6 +13,7 @@ import { openGeoReader, defaultGeoDatabase, type GeoReader } from '../../src/ing
 import { readFileSync } from 'node:fs';
 import { SqliteMetaStore } from '../../src/store/sqlite/sqlite-meta-store.ts';
 import { passwordHasher, TEST_PASSWORD_COST } from '../../src/accounts/passwords.ts';
+import { virtualTimers } from '../../src/lib/timers.ts';
 
 let sharedGeo: GeoReader | undefined;
 /** The embedded country database, opened once per test process (~8 MB). */
@@ -51,16 +52,16 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
  * says how many events it has taken.
  */
 export function stuckDurableBuffer() {
-  let now = 0;
+  const timers = virtualTimers();
   const buffer = new WriteBuffer({
     store: { insertPending: async () => Promise.reject(new Error('database or disk is full')), builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }) },
-    flushSize: 2000, flushIntervalMs: 250, maxEvents: 1000, durable: true, retryBaseMs: 60_000, retryMaxMs: 60_000, now: () => now,
+    flushSize: 2000, flushIntervalMs: 250, maxEvents: 1000, durable: true, retryBaseMs: 60_000, retryMaxMs: 60_000, timers,
   });
   return {
     buffer,
     accepted: () => buffer.snapshot().accepted,
     late() {
-      now += 10_000;
+      timers.advance(10_000);
       buffer.expireLateAcks();
     },
   };

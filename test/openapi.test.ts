@@ -96,6 +96,46 @@ describe('the OpenAPI document', () => {
     expect(page.schema).toMatchObject({ type: 'integer', exclusiveMinimum: 0, default: 1, description: '1-based page number' });
   });
 
+  type Op = { parameters?: { name: string; in: string; example?: unknown }[]; responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }> };
+  const operations = async () => {
+    const { request } = testApp();
+    const doc = (await (await request('/docs/json')).json()) as { paths: Record<string, Record<string, Op>> };
+    return Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ id: `${method} ${path}`, path, method, op })));
+  };
+
+  it('declares Retry-After on every 429 and 503, as each of them is sent', async () => {
+    const ops = await operations();
+    const limited = ops.flatMap(({ id, op }) => ['429', '503'].filter((s) => op.responses[s]).map((s) => [`${id} ${s}`, Boolean(op.responses[s]!.headers?.['Retry-After'])] as const));
+    expect(limited.length).toBeGreaterThan(20);
+    expect(limited.filter(([, declared]) => !declared)).toEqual([]);
+  });
+
+  it('documents 405 on every operation of a path that does not take every method, and none on the any-method healthcheck', async () => {
+    const ops = await operations();
+    expect(ops.filter(({ path, op }) => path !== '/api/v1/healthcheck' && !op.responses['405']).map(({ id }) => id)).toEqual([]);
+    expect(ops.filter(({ path, op }) => path === '/api/v1/healthcheck' && op.responses['405']).map(({ id }) => id)).toEqual([]);
+    // A POST is never answered as a preflight.
+    expect(ops.filter(({ method, op }) => method === 'post' && op.responses['204']).map(({ id }) => id)).toEqual([]);
+  });
+
+  it("adds the database-busy 503 to the routes answering Umami's JSON 401 only, not to RudderStack's source configuration", async () => {
+    const ops = await operations();
+    const busy = (id: string) => ops.find((o) => o.id === id)!.op.responses['503'];
+    expect(busy('get /api/websites')?.content).toHaveProperty(['application/json']);
+    expect(busy('get /sourceConfig')).toBeUndefined();
+  });
+
+  it('names no placeholder as a parameter, and pre-fills no export bounds that would make "Try it out" export nothing', async () => {
+    const ops = await operations();
+    const names = ops.flatMap(({ op }) => (op.parameters ?? []).map((p) => p.name));
+    expect(names.length).toBeGreaterThan(50);
+    expect(names.filter((n) => /[<>]/.test(n))).toEqual([]);
+    // OpenAPI ignores a header parameter named Content-Type: a body's type is its media type.
+    expect(ops.flatMap(({ id, op }) => (op.parameters ?? []).filter((p) => p.in === 'header' && /^content-type$/i.test(p.name)).map(() => id))).toEqual([]);
+    const exportParams = ops.find((o) => o.id === 'get /api/websites/{websiteId}/export')!.op.parameters!;
+    expect(exportParams.filter((p) => ['startAt', 'endAt'].includes(p.name)).map((p) => [p.name, p.example])).toEqual([['startAt', undefined], ['endAt', undefined]]);
+  });
+
   it('builds the document once: anyone may ask for it, and each build took ~20 ms of the request thread', async () => {
     const { request } = testApp();
     let started = performance.now();

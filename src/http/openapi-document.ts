@@ -16,10 +16,15 @@
  *   contradictory default of 0), in parameters and in every body and answer schema (an error's
  *   `status`, the metrics' counters): the integer schema alone, as clients send and get it.
  *
- * And one answer every management route may give (app.ts): 503 with Retry-After when another
- * process holds the database's write lock past the request thread's wait (or, for a route with a
- * body, when the bodies being read at once fill their pool). It is added to each operation that
- * answers 401 (the routes that read or write accounts), with that error's schema.
+ * And what the routes' own schemas cannot say:
+ * - one answer every management route may give (app.ts): 503 with Retry-After when another
+ *   process holds the database's write lock past the request thread's wait (or, for a route with
+ *   a body, when the bodies being read at once fill their pool). It is added to each operation
+ *   that answers Umami's JSON 401 (the routes that read or write accounts), with that error's
+ *   schema; not to RudderStack's /sourceConfig, whose plain-text 401 has no database write behind it;
+ * - the Retry-After header every 429 and 503 carries, on each;
+ * - 405 with Allow for a method a path does not take, on each operation of a path that does not
+ *   take every method (Prisme's healthcheck does).
  */
 
 type Json = Record<string, unknown>;
@@ -29,6 +34,8 @@ const REASON: Record<string, string> = {
   404: 'Not found', 405: 'Method not allowed', 413: 'Payload too large', 429: 'Too many requests', 503: 'Service unavailable',
 };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const RETRY_AFTER = { schema: { type: 'integer', minimum: 0 }, description: 'Seconds to wait before trying again' };
+const OTHER_METHOD = { description: 'A method this path does not take: empty body, `Allow` lists those it takes' };
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -38,6 +45,7 @@ export function tidyOpenApi(source: Json): Json {
   const paths = isObject(doc.paths) ? doc.paths : {};
   for (const item of Object.values(paths)) {
     if (!isObject(item)) continue;
+    const anyMethod = METHODS.every((m) => isObject(item[m]));
     for (const method of METHODS) {
       const op = item[method];
       if (!isObject(op)) continue;
@@ -49,7 +57,13 @@ export function tidyOpenApi(source: Json): Json {
       if (isObject(op.responses)) {
         for (const [status, r] of Object.entries(op.responses)) if (isObject(r)) tidyResponse(status, r);
         const unauthorized = op.responses['401'];
-        if (isObject(unauthorized) && op.responses['503'] === undefined) op.responses['503'] = databaseBusy(unauthorized, op.requestBody !== undefined);
+        if (isObject(unauthorized) && isObject(unauthorized.content) && 'application/json' in unauthorized.content && op.responses['503'] === undefined)
+          op.responses['503'] = databaseBusy(unauthorized, op.requestBody !== undefined);
+        for (const status of ['429', '503']) {
+          const r = op.responses[status];
+          if (isObject(r) && !(isObject(r.headers) && r.headers['Retry-After'])) r.headers = { ...(isObject(r.headers) ? r.headers : {}), 'Retry-After': RETRY_AFTER };
+        }
+        if (!anyMethod && op.responses['405'] === undefined) op.responses['405'] = OTHER_METHOD;
       }
     }
   }
@@ -120,7 +134,7 @@ function databaseBusy(unauthorized: Json, withBody: boolean): Json {
     description:
       `The database is busy: another process (a sqlite3 shell, a backup tool) holds its write lock (Retry-After: 1), or it cannot be written just now ` +
       `(a full disk, a failing one: Retry-After: 30); nothing was written${bodies}`,
-    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait before trying again' } },
+    headers: { 'Retry-After': RETRY_AFTER },
     ...(isObject(unauthorized.content) ? { content: structuredClone(unauthorized.content) } : {}),
   };
 }

@@ -61,6 +61,10 @@ const scriptDetail = (name: string) => ({
     '`data-path`, `data-manual`, `data-visitor-id`, `data-status`, `data-outbound-links`, `data-file-downloads`; ' +
     "localStorage `prismeAnalytics.tracking.enable` = `false` turns it off. Cached an hour; gzip when accepted; ETag and 304.",
   tags: ['Prisme'],
+  parameters: [
+    { name: 'If-None-Match', in: 'header' as const, required: false, description: 'ETag of a copy held: 304 when it is the current one', schema: { type: 'string' as const } },
+    { name: 'Accept-Encoding', in: 'header' as const, required: false, description: 'gzip, when accepted, gets the gzip copy', schema: { type: 'string' as const } },
+  ],
   responses: {
     200: { description: 'The script', content: { 'text/javascript': { schema: { type: 'string' as const } } } },
     304: { description: 'Not modified (If-None-Match names the current ETag)' },

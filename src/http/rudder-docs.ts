@@ -1,8 +1,23 @@
 /** @module OpenAPI descriptions of the RudderStack routes (documented by hand: upstream answers plain text and GIFs). */
+import { t } from 'elysia';
 import type { OpenAPIV3 } from 'openapi-types';
 
 const q = (name: string, description: string, required = false): OpenAPIV3.ParameterObject => ({ name, in: 'query', required, description, schema: { type: 'string' } });
 const plain = (description: string, example: string): OpenAPIV3.ResponseObject => ({ description, content: { 'text/plain': { schema: { type: 'string', example } } } });
+
+const off = t.Object({ enabled: t.Literal(false) });
+/** The body of GET /sourceConfig (rudder-source-config.ts). */
+export const SourceConfigBody = t.Object({
+  source: t.Object({
+    id: t.String({ format: 'uuid', description: 'The website id' }),
+    name: t.String({ description: 'The website name' }),
+    writeKey: t.String(),
+    enabled: t.Literal(true),
+    workspaceId: t.String({ format: 'uuid', description: 'The website id again (one source per workspace)' }),
+    config: t.Object({ statsCollection: t.Object({ errors: off, metrics: off }) }),
+    destinations: t.Array(t.Never(), { maxItems: 0, description: 'None: Footfall is the destination' }),
+  }),
+});
 
 /** The 400s of the HTTP API, as a batch and as a single call meet them. */
 function badRequest(batch: boolean): OpenAPIV3.ResponseObject {
@@ -22,7 +37,8 @@ export const rudderDocs = {
     return {
       summary: type === 'page' ? 'RudderStack pixel: page call' : 'RudderStack pixel: track call',
       description:
-        'Every query parameter becomes part of the message (dotted keys nest, numeric parts make arrays, values stay strings). ' +
+        'Every query parameter becomes part of the message (dotted keys nest, numeric parts make arrays, values stay strings): ' +
+        '`properties.plan=pro` is the property `plan`, `context.page.url=…` the page URL, `context.traits.email=…` a trait. ' +
         'Always answers 200 with the 43-byte GIF, whatever happens: a missing or unknown write key, a missing id' +
         (type === 'track' ? ' or an empty `event`' : '') + ' only means nothing is stored (counted by reason). ' +
         'A hit sent from this page\'s "Try it out" with a known write key is not stored either (counted as `docs-try-out`).',
@@ -33,7 +49,6 @@ export const rudderDocs = {
         q('userId', 'User id'),
         ...(type === 'track' ? [q('event', 'Event name (empty: not stored; left out: stored without a name, as rudder-server does)')] : [q('name', 'Page name (empty: "Unknown Page")')]),
         q('context.page.url', 'Page URL'),
-        q('properties.<key>', 'A property'),
       ],
       responses: {
         200: { description: 'The 43-byte GIF, always', content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } } },
@@ -112,7 +127,7 @@ export const rudderDocs = {
           description: 'The source',
           content: {
             'application/json': {
-              schema: { type: 'object' as const, additionalProperties: true },
+              schema: SourceConfigBody as OpenAPIV3.SchemaObject,
               example: {
                 source: {
                   id: '6f3b0e0c-3c1e-4b8e-9f0a-0a1b2c3d4e5f', name: 'Blog', writeKey: 'wk_…', enabled: true,

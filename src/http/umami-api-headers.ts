@@ -40,12 +40,12 @@ function withApiHeaders(response: Response): Response {
  * The answer to a request no route took: under /api/ (not /api/v1/), a preflight gets 204 with
  * Umami's headers; anything else gets `notFound` (with them when under /api/). No route is
  * declared for the preflight: an OPTIONS route on /api/* would shadow Prisme's own /api/v1/events/*
- * preflights in Bun's router.
+ * preflights in Bun's router. Elsewhere (the tag scripts under /static/), a path that routes take
+ * for other methods answers as HTTP says: 405 with Allow, and OPTIONS 204 with Allow.
  */
 export function unrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[] = () => []): Response {
   const path = pathOf(request.url);
-  if (path.startsWith('/p/')) return hasFragment(request.url) ? notFound() : pixelUnrouted(request.method, path, notFound, allowed);
-  if (!isUmamiApiPath(path)) return notFound();
+  if (!isUmamiApiPath(path)) return hasFragment(request.url) ? notFound() : otherMethod(request.method, allowed(path), notFound);
   const methods = hasFragment(request.url) ? [] : allowed(path);
   if (request.method === 'OPTIONS') return preflight(methods);
   if (methods.length) return methodNotAllowed(methods, UMAMI_API_HEADERS);
@@ -77,11 +77,11 @@ function methodNotAllowed(methods: string[], headers: Readonly<Record<string, st
 }
 
 /**
- * /p/SLUG exports only GET, so Next.js answers OPTIONS itself (204, `Allow`) and any other method
- * 405, before the route looks up the slug; next.config's /api headers do not apply here.
+ * Outside /api/: `notFound` where no route takes the path; else OPTIONS 204 and any other method
+ * 405, both with Allow. /p/SLUG exports only GET, so Next.js answers so itself, before the route
+ * looks up the slug (next.config's /api headers do not apply there); the tag scripts too.
  */
-function pixelUnrouted(method: string, path: string, notFound: () => Response, allowed: (path: string) => string[]): Response {
-  const methods = allowed(path);
+function otherMethod(method: string, methods: string[], notFound: () => Response): Response {
   if (!methods.length) return notFound();
   if (method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow: [...methods, 'OPTIONS'].sort().join(', ') } });
   return methodNotAllowed(methods);

@@ -67,6 +67,17 @@ describe("Prisme's tag script at /static/wa.js", () => {
     expect(doc.paths['/static/m.js']?.get?.summary).toContain('old name');
     expect((await get('/static/other.js')).status).toBe(404);
   });
+
+  it('answers another method 405 with Allow, and OPTIONS 204 with Allow, as HTTP says for a path that exists', async () => {
+    const { request } = prismeApp();
+    for (const path of ['/static/wa.js', '/static/m.js']) {
+      const post = await request(path, { method: 'POST', body: 'x' });
+      expect([path, post.status, post.headers.get('allow'), await post.text()]).toEqual([path, 405, 'GET, HEAD', '']);
+      const options = await request(path, { method: 'OPTIONS' });
+      expect([path, options.status, options.headers.get('allow')]).toEqual([path, 204, 'GET, HEAD, OPTIONS']);
+    }
+    expect((await request('/static/other.js', { method: 'POST' })).status).toBe(404);
+  });
 });
 
 describe('the tag script helpers', () => {

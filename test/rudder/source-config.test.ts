@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'bun:test';
+import { Value } from '@sinclair/typebox/value';
+import { SourceConfigBody } from '../../src/http/rudder-docs.ts';
 import { WEBSITE_ID, WRITE_KEY, rudderApp } from '../helpers/rudder.ts';
 
 // The exact request the JavaScript SDK v3 makes on load() with configUrl = Footfall's URL.
@@ -11,7 +13,10 @@ describe('the RudderStack source configuration (for the JavaScript SDK)', () => 
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toEqual({
+    const body = await res.json();
+    // The body the document describes (rudder-docs.ts).
+    expect([...Value.Errors(SourceConfigBody, body)].map((e) => `${e.path} ${e.message}`)).toEqual([]);
+    expect(body).toEqual({
       source: {
         id: WEBSITE_ID,
         name: 'Test site',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test';
+import { createHmac } from 'node:crypto';
 import { deferPixelHit, pixelIds } from './pixel-hit.ts';
 import type { GeoReader } from './geo.ts';
 import type { SaltKeeper } from './visitor-id.ts';
@@ -25,12 +26,26 @@ describe('pixel visitor and session ids', () => {
     ]) expect(other).not.toBe(v);
   });
 
-  it('is pixel_ and the 16 hex digits of xxHash64 of pixel id, IP and UA as UTF-8 (NUL between), seeded from the salt', () => {
+  it('is pixel_ and the first 8 bytes, in hex, of HMAC-SHA256 keyed by the salt over pixel id, IP and UA as UTF-8 (NUL between): no address can be found from it without the salt', () => {
     for (const ua of ['UA', 'Mozilla/5.0 (Linux; Android 14; Téléphone 😀) Safari/537.36']) {
-      const bytes = new TextEncoder().encode(`${PX}\u0000203.0.113.7\u0000${ua}`);
-      const expected = 'pixel_' + Bun.hash.xxHash64(bytes, Bun.hash.xxHash64(salt)).toString(16).padStart(16, '0');
-      expect(visitor(salt, PX, '203.0.113.7', ua)).toBe(expected);
+      const mac = createHmac('sha256', salt).update(`${PX}\u0000203.0.113.7\u0000${ua}`, 'utf8').digest();
+      expect(visitor(salt, PX, '203.0.113.7', ua)).toBe('pixel_' + mac.subarray(0, 8).toString('hex'));
     }
+  });
+
+  it('makes the session id of the hour from the part of that HMAC no row shows, so the visitor id and the hour alone do not give it', () => {
+    const mac = createHmac('sha256', salt).update(`${PX}\u0000203.0.113.7\u0000UA`, 'utf8').digest();
+    const input = new Uint8Array(32);
+    input.set(mac.subarray(8, 32));
+    new DataView(input.buffer).setFloat64(24, Math.floor(T / 3_600_000));
+    const bytes = new Uint8Array(16);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(0, Bun.hash.xxHash64(input, 1n));
+    view.setBigUint64(8, Bun.hash.xxHash64(input, 2n));
+    bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+    bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+    const hex = Buffer.from(bytes).toString('hex');
+    expect(pixelIds(salt, PX, '203.0.113.7', 'UA', T).sessionId).toBe(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`);
   });
 
   it('hashes a UA with non-ASCII characters as its UTF-8 bytes, the same every time', () => {

@@ -2,14 +2,18 @@
  * @module An Umami `/p/:slug` hit (pixel id, hit URL, Referer, UA, client IP, now) into a canonical `pixel` event, or the reason it is not stored.
  *
  * Identity, cookieless and with no raw IP at rest (decisions.md):
- * - `visitorId` = `pixel_` + hex xxHash64(pixel id ‖ IP ‖ UA) seeded from the **daily** salt
- *   (`SaltKeeper`, the one Prisme visitor ids use). Umami derives its session id the same way
- *   from pixel id + IP + UA + a rotating (monthly) salt; the daily salt makes ids unlinkable from
- *   one UTC day to the next, as Prisme's are. The salt's 32 bytes are folded into a 64-bit seed
- *   once per day; without the salt an id cannot be recomputed from a guessed IP.
- * - `sessionId` = a UUID (version 8, "custom", RFC 9562) of xxHash64(visitor ‖ clock hour), i.e.
- *   deterministic per visitor and UTC hour, as Umami's visit id for pixel hits (the pixel route
- *   sends no cache token, so Umami's 30-minute visit cache never applies to it).
+ * - `visitorId` = `pixel_` + hex of the first 8 bytes of HMAC-SHA256(pixel id ‖ IP ‖ UA) keyed
+ *   by the **daily** salt (`SaltKeeper`, the one Prisme visitor ids use). Umami derives its
+ *   session id the same way from pixel id + IP + UA + a rotating (monthly) salt; the daily salt
+ *   makes ids unlinkable from one UTC day to the next, as Prisme's are. Without the salt (deleted
+ *   after two days) an id cannot be recomputed from a guessed IP. A keyed cryptographic hash: ids
+ *   were once xxHash64 seeded from the salt, and a security audit recovered that seed from one
+ *   exported row (xxHash64 of a short input is a chain of invertible steps in its seed), then the
+ *   address behind each id by trying every IPv4 address.
+ * - `sessionId` = a UUID (version 8, "custom", RFC 9562) from the other 24 bytes of that HMAC and
+ *   the clock hour, i.e. deterministic per visitor and UTC hour, as Umami's visit id for pixel hits
+ *   (the pixel route sends no cache token, so Umami's 30-minute visit cache never applies to it).
+ *   Those 24 bytes appear in no row, so the session id's fast hash has no known input to undo.
  *
  * What is recorded follows upstream.md §2.8: `url` is the full request URL of the hit, hostname
  * (leading `www.` removed, no port), path and query come from it, UTM fields from its query;
@@ -20,6 +24,7 @@
  * there), pixelHitEvent() where the event is written (UA, URLs, bots; pending-event.ts).
  */
 import { formatUuid, uuidv7, writeHex } from '../lib/uuid.ts';
+import { hmacSha256 } from '../lib/hmac-sha256.ts';
 import { writeUtf8 } from '../lib/write-utf8.ts';
 import type { DropReason } from './drop-reasons.ts';
 import { blankEvent, putClient, putGeo, putUtm, type CanonicalEvent } from './event.ts';
@@ -87,27 +92,14 @@ export function isMailProxy(userAgent: string): boolean {
 
 const HOUR_MS = 3_600_000;
 
-/** Salt → its two 64-bit seeds (visitor, session); a memo, not state: a salt's entry goes when the salt is collected (two live at most). */
-const seeds = new WeakMap<Uint8Array, { visitor: bigint; session: bigint }>();
-function seedsFor(salt: Uint8Array): { visitor: bigint; session: bigint } {
-  let s = seeds.get(salt);
-  if (s === undefined) {
-    const visitor = Bun.hash.xxHash64(salt);
-    seeds.set(salt, (s = { visitor, session: Bun.hash.xxHash64(salt, visitor) }));
-  }
-  return s;
-}
-
 /**
  * The bytes hashed are written into reused buffers (no string concatenation to flatten, no
- * bigint formatting): pixel id ‖ 0 ‖ IP ‖ 0 ‖ UA as UTF-8 for the visitor; the visitor hash and the
- * clock hour as 16 bytes for the session.
+ * bigint formatting): pixel id ‖ 0 ‖ IP ‖ 0 ‖ UA as UTF-8 for the HMAC; its last 24 bytes and
+ * the clock hour for the session.
  */
 let input = Buffer.alloc(1024);
-const HOUR_INPUT = new Uint8Array(16);
+const HOUR_INPUT = new Uint8Array(32);
 const HOUR_VIEW = new DataView(HOUR_INPUT.buffer);
-const VISITOR_HASH = new Uint8Array(8);
-const VISITOR_HASH_VIEW = new DataView(VISITOR_HASH.buffer);
 const SESSION_BYTES = new Uint8Array(16);
 const SESSION_VIEW = new DataView(SESSION_BYTES.buffer);
 const VISITOR_TEXT = Buffer.from('pixel_0000000000000000', 'latin1');
@@ -121,7 +113,6 @@ export interface PixelIds {
 
 /** Both ids of a hit (see the module notes). */
 export function pixelIds(salt: Uint8Array, pixelId: string, ip: string, ua: string, nowMs: number): PixelIds {
-  const seed = seedsFor(salt);
   // UTF-8 needs at most 3 bytes per UTF-16 unit.
   const need = (pixelId.length + ip.length + ua.length + 2) * 3;
   if (need > input.length) input = Buffer.alloc(need * 2);
@@ -130,15 +121,14 @@ export function pixelIds(salt: Uint8Array, pixelId: string, ip: string, ua: stri
   n = writeUtf8(ip, input, n);
   input[n++] = 0;
   n = writeUtf8(ua, input, n);
-  const visitor = Bun.hash.xxHash64(input.subarray(0, n), seed.visitor);
-  VISITOR_HASH_VIEW.setBigUint64(0, visitor);
-  writeHex(VISITOR_HASH, VISITOR_TEXT, 6);
+  const mac = hmacSha256(salt, input.subarray(0, n));
+  writeHex(mac.subarray(0, 8), VISITOR_TEXT, 6);
   const visitorId = VISITOR_TEXT.toString('latin1');
 
-  HOUR_VIEW.setBigUint64(0, visitor);
-  HOUR_VIEW.setFloat64(8, Math.floor(nowMs / HOUR_MS));
-  SESSION_VIEW.setBigUint64(0, Bun.hash.xxHash64(HOUR_INPUT, seed.visitor));
-  SESSION_VIEW.setBigUint64(8, Bun.hash.xxHash64(HOUR_INPUT, seed.session));
+  HOUR_INPUT.set(mac.subarray(8, 32));
+  HOUR_VIEW.setFloat64(24, Math.floor(nowMs / HOUR_MS));
+  SESSION_VIEW.setBigUint64(0, Bun.hash.xxHash64(HOUR_INPUT, 1n));
+  SESSION_VIEW.setBigUint64(8, Bun.hash.xxHash64(HOUR_INPUT, 2n));
   SESSION_BYTES[6] = (SESSION_BYTES[6]! & 0x0f) | 0x80;
   SESSION_BYTES[8] = (SESSION_BYTES[8]! & 0x3f) | 0x80;
   return { visitorId, sessionId: formatUuid(SESSION_BYTES) };

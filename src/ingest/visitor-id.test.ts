@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'bun:test';
 import { manualClock } from '../lib/clock.ts';
 import { SALT_RETRY_MS, SaltKeeper, type SaltStore, deviceId, prismeHex, utcDay, visitorId } from './visitor-id.ts';
@@ -36,11 +37,14 @@ describe('deviceId', () => {
 });
 
 describe('visitorId', () => {
-  it('is prisme_ plus the upper-case unpadded hex of xxHash64 of the daily salt, UA, IP and host', () => {
-    const bytes = new Uint8Array([...salt, ...new TextEncoder().encode(UA + '1.2.3.4' + 'example.com')]);
-    const id = visitorId(salt, UA, '1.2.3.4', 'example.com');
-    expect(id).toBe('prisme_' + Bun.hash.xxHash64(bytes).toString(16).toUpperCase());
-    expect(id).toMatch(/^prisme_[0-9A-F]{1,16}$/);
+  it('is prisme_ plus the upper-case unpadded hex of the first 8 bytes of HMAC-SHA256 keyed by the daily salt over UA, IP and host, so no address can be found from it without the salt', () => {
+    const daily = new Uint8Array(32).fill(5);
+    for (const ua of [UA, 'Mozilla/5.0 (Linux; Android 14; Téléphone 😀)']) {
+      const mac = createHmac('sha256', daily).update(ua + '1.2.3.4' + 'example.com', 'utf8').digest();
+      const id = visitorId(daily, ua, '1.2.3.4', 'example.com');
+      expect(id).toBe('prisme_' + mac.readBigUInt64BE(0).toString(16).toUpperCase());
+      expect(id).toMatch(/^prisme_[0-9A-F]{1,16}$/);
+    }
   });
 
   it('differs between two days for the same device', () => {

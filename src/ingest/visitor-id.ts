@@ -1,5 +1,6 @@
 /** @module (salt, UA, IP, host) into Prisme device ids and daily visitor ids, and the keeper of the stored daily salt. */
 import type { Clock } from '../lib/clock.ts';
+import { hmacSha256 } from '../lib/hmac-sha256.ts';
 import { writeUtf8 } from '../lib/write-utf8.ts';
 
 
@@ -46,23 +47,35 @@ export function deviceId(processSalt: Uint8Array, ua: string, ip: string, host: 
 }
 
 /**
- * `prisme_` + upper-case hex (no padding) of xxHash64(dailySalt ‖ UA ‖ IP ‖ host). The daily salt
- * rotates at UTC midnight, so the id cannot follow a visitor across days; it is stored (SaltKeeper),
- * so a restart keeps the day's ids. Prisme also hashes in the device id, whose salt lasts only
- * as long as the process: its ids change at every restart, and a day's visitors split in two.
+ * `prisme_` + upper-case hex (no padding) of the first 8 bytes of HMAC-SHA256(dailySalt, UA ‖ IP ‖
+ * host). The daily salt rotates at UTC midnight, so the id cannot follow a visitor across days; it
+ * is stored (SaltKeeper), so a restart keeps the day's ids. Prisme also hashes in the device id,
+ * whose salt lasts only as long as the process: its ids change at every restart, and a day's
+ * visitors split in two. A keyed cryptographic hash, not xxHash64 as for the device id: this id
+ * is stored and exported, and once the salt is deleted it must lead back to no address (a fast
+ * hash keyed by a seed was undone from exported rows; see pixel-hit.ts).
  */
 export function visitorId(dailySalt: Uint8Array, ua: string, ip: string, host: string): string {
-  return prismeHex(hashWithSalt(dailySalt, writeMiddle(ua, ip, host)));
+  const end = writeMiddle(ua, ip, host);
+  const mac = hmacSha256(dailySalt, scratch.subarray(SALT_SLOT, end));
+  HASH_BYTES.set(mac.subarray(0, 8));
+  return prismeHexOfView();
 }
 
 const PREFIX = 'prisme_';
 const VISITOR_TEXT = Buffer.from(PREFIX + '0'.repeat(16), 'latin1');
 const HASH_VIEW = new DataView(new ArrayBuffer(8));
+const HASH_BYTES = new Uint8Array(HASH_VIEW.buffer);
 const HEX_UP = '0123456789ABCDEF';
 
 /** `prisme_` + `h.toString(16).toUpperCase()`, written into one reused buffer (no bigint formatting). */
 export function prismeHex(h: bigint): string {
   HASH_VIEW.setBigUint64(0, h);
+  return prismeHexOfView();
+}
+
+/** prismeHex() of the 8 bytes in HASH_VIEW. */
+function prismeHexOfView(): string {
   let n = PREFIX.length;
   for (let i = 0; i < 8; i++) {
     const b = HASH_VIEW.getUint8(i);

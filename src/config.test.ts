@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { shadowedEnvNames, unknownEnvNames, loadConfig, type Config } from './config.ts';
+import { adminPasswordIssue, shadowedEnvNames, unknownEnvNames, loadConfig, type Config } from './config.ts';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults with no flags and no env', () => {
@@ -107,6 +107,33 @@ describe('loadConfig', () => {
     }
     const r = loadConfig(['--no-trust-proxy=true'], {});
     expect(r.ok ? [] : r.errors).toEqual(['--no-trust-proxy: takes no value (--trust-proxy=true says what to set)']);
+    // A word it does not take is refused with every word it does.
+    const maybe = loadConfig([], { FOOTFALL_TRUST_PROXY: 'maybe' });
+    expect(maybe.ok ? [] : maybe.errors).toEqual(['FOOTFALL_TRUST_PROXY: expected true, yes, on or 1, or false, no, off or 0, got "maybe"']);
+  });
+
+  it('says each option out of its range once, with no line comparing it to another option', () => {
+    const r = loadConfig([], { FOOTFALL_FLUSH_SIZE: '200000', FOOTFALL_BUFFER_MAX: '0' });
+    expect(r.ok ? [] : r.errors.map((e) => e.split(':')[0]).toSorted()).toEqual(['FOOTFALL_BUFFER_MAX', 'FOOTFALL_FLUSH_SIZE']);
+    // Both in range, one past the other: that line alone; equal is fine.
+    const both = loadConfig(['--flush-size', '5000', '--buffer-max', '4000'], {});
+    expect(both.ok ? [] : both.errors).toEqual(['--flush-size (5000) must not exceed --buffer-max (4000)']);
+    expect(loadConfig(['--flush-size', '1000', '--buffer-max', '1000'], {}).ok).toBe(true);
+  });
+
+  it('refuses a rate limit that would let nothing through (a capacity or period of 0), naming the option', () => {
+    for (const rate of ['0/60s', '60/0s']) {
+      const r = loadConfig(['--rate-limit', rate], {});
+      expect([rate, r.ok ? [] : r.errors]).toEqual([rate, [`--rate-limit: expected CAPACITY/PERIOD such as 60/60s, or off; got "${rate}"`]]);
+    }
+    expect(loadConfig(['--rate-limit', '1/1ms'], {}).ok).toBe(true);
+  });
+
+  it('takes an admin password of 8 to 255 characters, and says how long one outside that is', () => {
+    expect([adminPasswordIssue('1234567'), adminPasswordIssue('12345678'), adminPasswordIssue('x'.repeat(255)), adminPasswordIssue('x'.repeat(256))]).toEqual([
+      'FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters (has 7)', null, null, 'FOOTFALL_ADMIN_PASSWORD: must have 8 to 255 characters (has 256)',
+    ]);
+    expect(adminPasswordIssue(undefined)).toBeNull();
   });
 
   it('bounds the in-memory maps by default and lets --max-sessions and --limiter-max-keys move the bounds', () => {

@@ -161,7 +161,7 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
     case 'bool':
       if (/^(1|true|yes|on)$/i.test(t)) return { value: true };
       if (/^(0|false|no|off)$/i.test(t)) return { value: false };
-      return { error: `expected true or false, got ${quoted(text)}` };
+      return { error: `expected true, yes, on or 1, or false, no, off or 0, got ${quoted(text)}` };
     case 'duration': {
       // A number alone is no duration (as for Go's time.ParseDuration, which Prisme's variables
       // were read with): "3" meant as seconds must not run as 3 ms. Only 0 needs no unit.
@@ -210,6 +210,17 @@ export type LoadResult =
  * argv (without the subcommand) and env → Config. Flags beat FOOTFALL_* env, which beats the
  * Prisme names (listed after it). Every problem is reported, not just the first.
  */
+/** Each loaded config's names of where its values came from (optionName). */
+const sources = new WeakMap<Config, (key: ConfigKey) => string>();
+
+/**
+ * The name an option of a loaded config was given by (`--geoip-db`, or `FOOTFALL_GEOIP_DB` when it
+ * came from there), for a problem found after loading; the flag for a default or another object.
+ */
+export function optionName(config: Config, key: ConfigKey): string {
+  return sources.get(config)?.(key) ?? `--${optionMeta(key).flag}`;
+}
+
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): LoadResult {
   const errors: string[] = [];
   const raw: Partial<Record<ConfigKey, unknown>> = {};
@@ -242,11 +253,15 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
   const nameOf = (key: ConfigKey) => source.get(key) ?? `--${optionMeta(key).flag}`;
 
   const config = Value.Default(ConfigSchema, structuredClone(raw)) as Config;
+  sources.set(config, nameOf);
+  /** Options already said to be wrong: no check across options adds a line about them. */
+  const wrong = new Set<ConfigKey>();
   for (const key of CONFIG_KEYS) {
     const allowed = enumValues(key);
     const v = config[key];
     if (allowed && !allowed.includes(v as string)) {
       errors.push(`${nameOf(key)}: expected one of ${allowed.join(' | ')}, got ${quoted(String(v))}`);
+      wrong.add(key);
       continue;
     }
     const schema = ConfigSchema.properties[key] as TSchema;
@@ -257,9 +272,10 @@ export function loadConfig(argv: readonly string[], env: Record<string, string |
       const kind = optionMeta(key).kind;
       const got = kind === 'duration' || kind === 'int' ? (given.get(key) ?? (typeof v === 'number' && kind === 'duration' ? formatDuration(v) : JSON.stringify(v))) : JSON.stringify(v);
       errors.push(range && typeof v === 'number' ? `${nameOf(key)}: must be ${range.slice(1, -1)} (got ${got})` : `${nameOf(key)}: ${first.message} (got ${got})`);
+      wrong.add(key);
     }
   }
-  if (config.flushSize > config.bufferMax)
+  if (config.flushSize > config.bufferMax && !wrong.has('flushSize') && !wrong.has('bufferMax'))
     errors.push(`${nameOf('flushSize')} (${config.flushSize}) must not exceed ${nameOf('bufferMax')} (${config.bufferMax})`);
   // The pixel limiter takes --rate-limit's rate (buckets of its own): with none, the flag would do nothing, silently.
   if (config.rateLimitPixels && config.rateLimit === 'off')

@@ -2,7 +2,7 @@
 import { writeStderr } from './lib/stderr.ts';
 import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { adminPasswordIssue, readableFileIssue, shadowedEnvNames, unknownEnvNames } from './config.ts';
+import { adminPasswordIssue, optionName, readableFileIssue, shadowedEnvNames, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnitCommand } from './cli/systemd-unit-command.ts';
@@ -120,8 +120,8 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   // said at once. The database is opened once: here when the options have other problems (or no
   // new image follows), else by the new image sizeHeapForService() replaces this one with.
   let geo: GeoReader | null = null;
-  const notMaxMind = (path: string): string | null => {
-    const opened = openGeoDb(path);
+  const notMaxMind = (c: Config): string | null => {
+    const opened = openGeoDb(c.geoipDb, optionName(c, 'geoipDb'));
     if (typeof opened === 'string') return opened;
     geo = opened;
     return null;
@@ -129,7 +129,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const config = configOrExit(args, env, (c, others) => [
     existsSync(join(c.dataDir, 'footfall.db')) ? null : adminPasswordIssue(env.FOOTFALL_ADMIN_PASSWORD),
     // An unreadable path is already one of the others.
-    c.geoipDb && readableFileIssue(c.geoipDb) === null && (others > 0 || !replacesImage(env, CAN_REPLACE_IMAGE)) ? notMaxMind(c.geoipDb) : null,
+    c.geoipDb && readableFileIssue(c.geoipDb) === null && (others > 0 || !replacesImage(env, CAN_REPLACE_IMAGE)) ? notMaxMind(c) : null,
     // With other problems to fix anyway, these are said with them (all at once); alone, each
     // is said below with its own status (3, 4).
     others > 0 ? dataDirAccessIssue(c.dataDir) : null,
@@ -142,7 +142,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   for (const name of unknownEnvNames(env)) log.warn('environment variable ignored: no option has this name (see footfall --help)', { name });
   for (const { used, ignored } of shadowedEnvNames(env, args)) log.warn('environment variable ignored: another name of the same option comes first', { name: ignored, used });
   if (!geo && config.geoipDb) {
-    const problem = notMaxMind(config.geoipDb);
+    const problem = notMaxMind(config);
     if (problem) {
       badOptions([problem]);
       return EXIT_USAGE;
@@ -232,7 +232,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       await closeStore();
       return EXIT_USAGE;
     }
-    await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, operatorLines(config.logFormat, 'warn'), Date.now());
+    await bootstrapAdmin(meta, passwords, env.FOOTFALL_ADMIN_PASSWORD, operatorLines(config.logFormat, 'warn'), Date.now(), resolve(config.dataDir));
     meta.tokens.purgeExpired(Date.now());
   } catch (e) {
     // A database that opens but cannot be read or written (damaged, its file read-only).

@@ -21,6 +21,6 @@ export function helpText(): string {
     lines.push(`  ${r.usage.padEnd(width)} ${r.help}`);
     lines.push(`  ${''.padEnd(width)} default: ${r.default}; env: ${r.env}`);
   }
-  lines.push('', 'Environment only:', '  FOOTFALL_ADMIN_PASSWORD   password of the admin user created on first start (else a random one is printed once)');
+  lines.push('', 'Environment only:', '  FOOTFALL_ADMIN_PASSWORD   password of the admin user created on first start, 8 to 255 characters (else a random one is printed once)');
   return lines.join('\n') + '\n';
 }

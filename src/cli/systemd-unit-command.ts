@@ -1,6 +1,6 @@
 /** @module `footfall systemd-unit [options]` → the unit file on standard output, or every reason the service could not start with these options. */
 import { resolve } from 'node:path';
-import { shadowedEnvNames, unknownEnvNames } from '../config.ts';
+import { optionName, shadowedEnvNames, unknownEnvNames } from '../config.ts';
 import { drainDeadlineMs } from '../buffer/write-buffer.ts';
 import { openGeoDb } from '../ingest/geo.ts';
 import { badOptions, configOrExit } from './config-or-exit.ts';
@@ -17,7 +17,7 @@ export function systemdUnitCommand(args: string[], env: Record<string, string | 
   const unit = unitArgs(args, env);
   const binaryPath = resolve(execPath);
   // What serve would refuse at start, the service would be restarted on for ever: said now.
-  const geo = config.geoipDb ? openGeoDb(config.geoipDb) : null;
+  const geo = config.geoipDb ? openGeoDb(config.geoipDb, optionName(config, 'geoipDb')) : null;
   const problems = [
     'error' in unit ? unit.error : null,
     config.geoipDb ? unitCannotRead('geoip-db', config.geoipDb) : null,

@@ -127,12 +127,15 @@ function readFileBytes(path: string): Uint8Array {
   return readFileSync(path);
 }
 
-/** The --geoip-db file opened, or why it is not a MaxMind database (serve and systemd-unit refuse it alike). */
-export function openGeoDb(path: string): GeoReader | string {
+/**
+ * The --geoip-db file opened, or why it is not a MaxMind database (serve and systemd-unit refuse it
+ * alike), said under `name`: the flag, or the environment name it was given by.
+ */
+export function openGeoDb(path: string, name = '--geoip-db'): GeoReader | string {
   try {
     return openGeoReader(path);
   } catch (e) {
-    return `--geoip-db: ${path} is not a MaxMind database: ${(e as Error).message}`;
+    return `${name}: ${path} is not a MaxMind database: ${(e as Error).message}`;
   }
 }
 

@@ -3,7 +3,7 @@ import { blankEvent, putClient, putGeo, putUtm, type CanonicalEvent, type EventT
 import type { DropReason } from './drop-reasons.ts';
 import type { PrismeContext } from './prisme-context.ts';
 import type { PrismeSession } from './prisme-sessions.ts';
-import { referrerDomain, type PageUrl } from './url.ts';
+import { MAX_URL_LENGTH, referrerDomain, type PageUrl } from './url.ts';
 import type { ClientHints } from './user-agent.ts';
 import { deviceId, deviceKey, visitorId as autoVisitorId } from './visitor-id.ts';
 import { uuidv7 } from '../lib/uuid.ts';
@@ -45,10 +45,15 @@ export interface PageviewInput {
   status: string | null;
 }
 
+/** Why a URL given as `what` was refused: too long to read (MAX_URL_LENGTH), or not a URL Prisme takes. */
+function urlProblem(raw: string | null, what: string): string {
+  return raw && raw.length > MAX_URL_LENGTH ? `${what} over ${MAX_URL_LENGTH} characters` : `invalid ${what}`;
+}
+
 /** Prisme's pageview: checks in upstream order, then the session algorithm (upstream.md §3.4–3.5). */
 export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: PageviewInput): PrismeResult {
   const page = input.page ? ctx.parseUrl(input.page) : null;
-  if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
+  if (!page) return fail(urlProblem(input.page, '"Referer" or "X-Prisme-Referrer"'));
   const status = parseStatus(input.status);
   if (status === null) return fail('invalid pageview status');
   // Sessions keep the id for up to a day: bounded, so a header of any size (they may be 512 KiB) cannot fill memory.
@@ -112,7 +117,7 @@ export function prismeCustom(
   input: { name: string; page: string | null; properties: PropertiesReader; heldBytes?: () => number },
 ): PrismeResult | Promise<PrismeResult> {
   const page = input.page ? ctx.parseUrl(input.page) : null;
-  if (!page) return fail('invalid "Referer" or "X-Prisme-Referrer"');
+  if (!page) return fail(urlProblem(input.page, '"Referer" or "X-Prisme-Referrer"'));
   const device = deviceKey(deviceId(ctx.processSalt, client.userAgent, client.ip, page.host));
   const custom = (session: Readonly<PrismeSession> | null): PrismeResult => {
     if (!session) return fail('session not found', 'no-session');
@@ -193,9 +198,9 @@ export async function prismeClick(
   input: { page: string | null; target: string | null; ping: boolean; retryRoot?: boolean; heldBytes?: () => number },
 ): Promise<PrismeResult> {
   const page = input.page ? ctx.parseUrl(input.page) : null;
-  if (!page) return fail(input.ping ? 'invalid "Ping-From"' : 'invalid "Referer" or "X-Prisme-Referrer"');
+  if (!page) return fail(urlProblem(input.page, input.ping ? '"Ping-From"' : '"Referer" or "X-Prisme-Referrer"'));
   const target = input.target ? ctx.parseUrl(input.target) : null;
-  if (!target) return fail(input.ping ? 'invalid "Ping-To"' : 'invalid target URL');
+  if (!target) return fail(urlProblem(input.target, input.ping ? '"Ping-To"' : 'target URL'));
   if (kind === 'outbound-link' && target.host === page.host) return fail('internal link');
   const device = deviceKey(deviceId(ctx.processSalt, client.userAgent, client.ip, page.host));
   let session: Readonly<PrismeSession> | null;

@@ -22,7 +22,7 @@ describe('footfall bench options', () => {
   it('exits 2 naming an unknown option, a flag given neither true nor false, a value missing and a stray argument, all at once', async () => {
     const r = await run(['--target', 'http://127.0.0.1:1', '--durration', '5s', '--ack-check=maybe', 'extra', '--seed']);
     expect(r.code).toBe(2);
-    for (const what of ['--durration: unknown option', '--ack-check: expected true or false, got "maybe"', 'unexpected argument "extra"', '--seed: needs a value']) expect(r.err).toContain(what);
+    for (const what of ['--durration: unknown option', '--ack-check: expected true, yes, on or 1, or false, no, off or 0, got "maybe"', 'unexpected argument "extra"', '--seed: needs a value']) expect(r.err).toContain(what);
   });
 
   it('refuses a seed that is not a whole number instead of running with NaN', async () => {

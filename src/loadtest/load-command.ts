@@ -90,7 +90,7 @@ export function parseLoadArgs(args: string[]): { values: Map<string, string>; fl
     if (!FLAGS.has(flag)) values.set(flag, text);
     else if (/^(1|true|yes|on)$/i.test(text)) flags.add(flag);
     else if (/^(0|false|no|off)$/i.test(text)) flags.delete(flag);
-    else problems.push(`--${flag}: expected true or false, got "${text}"`);
+    else problems.push(`--${flag}: expected true, yes, on or 1, or false, no, off or 0, got "${text}"`);
   }
   return { values, flags, problems };
 }

@@ -41,5 +41,11 @@ describe('dist/footfall --geoip-db', () => {
       expect(r.stderr).toContain(says!);
       expect(r.stderr).toContain('--port');
     }
+    // Given by its environment name, it is named so, alone (the database then opens in the second image) as with others.
+    for (const port of ['70000', '0']) {
+      const r = runBinary(['serve', '--port', port, '--data-dir', tempDir()], { FOOTFALL_GEOIP_DB: notMmdb });
+      expect([port, r.code]).toEqual([port, 2]);
+      expect(r.stderr).toContain(`FOOTFALL_GEOIP_DB: ${notMmdb} is not a MaxMind database`);
+    }
   });
 });

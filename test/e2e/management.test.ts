@@ -207,12 +207,14 @@ describe('dist/footfall management API', () => {
     const first = await startBinary([], {}, dir);
     const msgs = first.log().trimEnd().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg);
     const m = /^created user "admin" with password: (\S+)$/.exec(msgs.find((l) => l.startsWith('created user'))!);
-    expect(msgs).toContain('this password is shown only once; change it after logging in, or run "footfall user reset-password admin".');
+    const hint = msgs.find((l) => l.startsWith('this password is shown only once'));
+    expect(hint).toBe(`this password is shown only once; change it after logging in, or run "footfall user reset-password admin --data-dir ${dir}".`);
     expect(m).not.toBeNull();
     expect((await call(first.url, 'POST', '/api/auth/login', undefined, { username: 'admin', password: m![1] })).status).toBe(200);
     expect(await first.stop()).toBe(0);
 
-    const reset = runBinary(['user', 'reset-password', 'admin', '--data-dir', dir]);
+    // The command as printed, run from another directory.
+    const reset = runBinary(/run "footfall (.+)"\.$/.exec(hint!)![1]!.split(' '));
     expect(reset.code).toBe(0);
     const fresh = /new password for "admin": (\S+)/.exec(reset.stdout)![1]!;
     expect(fresh).not.toBe(m![1]);

@@ -32,6 +32,14 @@ describe('POST /api/v1/events/pageviews', () => {
     });
   }
 
+  it('says when the page URL was refused for its length, not as invalid', async () => {
+    const p = prismeApp();
+    const long = await p.post('/api/v1/events/pageviews', p.browser(randomIp(), { 'x-prisme-referrer': `${SITE}/${'a'.repeat(8200)}` }));
+    expect([long.status, long.headers.get('x-footfall-reason')]).toEqual([400, '"Referer" or "X-Prisme-Referrer" over 8192 characters']);
+    const invalid = await p.post('/api/v1/events/pageviews', p.browser(randomIp(), { 'x-prisme-referrer': 'not an url' }));
+    expect([invalid.status, invalid.headers.get('x-footfall-reason')]).toEqual([400, 'invalid "Referer" or "X-Prisme-Referrer"']);
+  });
+
   it('answers 400 to an unregistered origin and to a missing one', async () => {
     const p = prismeApp();
     expect((await p.pageview(randomIp(), `${SITE}/`, { origin: 'https://example.com' })).status).toBe(400);

@@ -21,6 +21,11 @@ describe('parsePageUrl', () => {
     });
   });
 
+  it('drops an empty port with its colon, as a URL parser does', () => {
+    const u = must('https://example.com:/a');
+    expect([u.host, u.hostname, u.href]).toEqual(['example.com', 'example.com', 'https://example.com/a']);
+  });
+
   it('treats a question mark after the hash as part of the fragment', () => {
     const u = must('https://example.org:8080/foo/../bar#bang?foo=bar');
     expect([u.path, u.query, u.fragment]).toEqual(['/bar', '', 'bang?foo=bar']);

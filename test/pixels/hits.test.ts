@@ -20,6 +20,14 @@ describe('GET /p/:slug', () => {
     expect(res.headers.get('expires')).toBe('0');
   });
 
+  it('stores the hostname without a leading www. (and without the port), as Umami does, and the URL as it was hit', async () => {
+    const { app, stored, w } = await pixelApp();
+    const res = await app.handle(new Request('http://www.mail.example.com:8080/p/ownpixel1', { headers: { 'user-agent': CHROME, 'x-forwarded-for': '203.0.113.7' } }));
+    expect(res.status).toBe(200);
+    const [e] = await stored(w.ownPixelId);
+    expect([e!.hostname, e!.url]).toEqual(['mail.example.com', 'http://www.mail.example.com:8080/p/ownpixel1']);
+  });
+
   it('records a pixel event with the hit URL, its UTM fields, referrer, client and ids, shown by the export', async () => {
     const { hit, stored, w, clock } = await pixelApp();
     await hit('ownpixel1?utm_source=newsletter&utm_campaign=nov', { referer: 'https://mail.example.net/inbox/42' }, '81.2.69.160');
@@ -242,7 +250,8 @@ describe('GET /p/:slug', () => {
     for (let i = 0; i < 3; i++) expect((await hit('ownpixel1', {}, '66.249.88.1')).status).toBe(200);
     const res = await hit('ownpixel1', {}, '66.249.88.1');
     expect(res.status).toBe(429);
-    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A token every 20 s (3 a minute), none left: 20 s.
+    expect(res.headers.get('retry-after')).toBe('20');
     expect(await res.json()).toEqual({ error: { message: 'Too many requests', code: 'too-many-requests', status: 429 } });
     expect(deps.drops.get('rate-limited')).toBe(1);
     // Its own buckets: the Prisme limiter is untouched, and another address passes.

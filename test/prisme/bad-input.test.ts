@@ -130,6 +130,17 @@ describe('bad input on the Prisme API', () => {
     }
   });
 
+  it('takes a body of exactly 4 MiB (fasthttp refuses only what passes its limit)', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
+    const body = 'https://mywebsite.localhost/' + 'x'.repeat(4 * 1024 * 1024 - 'https://mywebsite.localhost/'.length);
+    expect(body.length).toBe(4 * 1024 * 1024);
+    const res = await p.post('/api/v1/events/file-downloads', p.browser(ip, { 'x-prisme-referrer': `${SITE}/` }), body);
+    // Read whole and judged as a URL (too long for one), not refused for its size.
+    expect([res.status, res.headers.get('x-footfall-reason')]).toEqual([400, 'target URL over 8192 characters']);
+  });
+
   it('answers 404 to an unknown path under the events prefix, after the origin check', async () => {
     const p = prismeApp();
     expect((await p.post('/api/v1/events/nope', p.browser(randomIp()))).status).toBe(404);

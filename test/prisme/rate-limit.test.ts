@@ -16,7 +16,8 @@ describe('the Prisme events limiter', () => {
     expect(statuses.slice(60).every((s) => s === 429)).toBe(true);
     const limited = await p.pageview(ip, `${SITE}/`);
     expect(await limited.text()).toBe('Too Many Requests');
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // A token a second, none left: the next in 1 s.
+    expect(limited.headers.get('retry-after')).toBe('1');
     p.clock.advance(60_000);
     expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
   });
@@ -43,7 +44,18 @@ describe('the Prisme events limiter', () => {
     const res = await p.pageview(randomIp(), `${SITE}/`);
     expect(res.headers.get('x-ratelimit-limit')).toBe('60');
     expect(res.headers.get('x-ratelimit-remaining')).toBe('59');
-    expect(Number(res.headers.get('x-ratelimit-reset'))).toBeGreaterThan(0);
+    // One token missing at one a second: full again in 1 s.
+    expect(res.headers.get('x-ratelimit-reset')).toBe('1');
+  });
+
+  it('says in X-Ratelimit-Reset the whole seconds until the bucket is full again, rounded up', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    await p.pageview(ip, `${SITE}/`);
+    p.clock.advance(500);
+    // 59.5 tokens, less the one this takes: 1.5 missing, full again in 2 s (not 1).
+    const res = await p.pageview(ip, `${SITE}/b`);
+    expect([res.headers.get('x-ratelimit-remaining'), res.headers.get('x-ratelimit-reset')]).toEqual(['58', '2']);
   });
 
   it('gives 100 different forwarded addresses 100 answers of 200', async () => {

@@ -206,10 +206,6 @@ export type LoadResult =
   /** `config` holds the values that could be read (defaults elsewhere), for checks that add to `errors`. */
   | { ok: false; errors: string[]; config: Config; rest: string[] };
 
-/**
- * argv (without the subcommand) and env → Config. Flags beat FOOTFALL_* env, which beats the
- * Prisme names (listed after it). Every problem is reported, not just the first.
- */
 /** Each loaded config's names of where its values came from (optionName). */
 const sources = new WeakMap<Config, (key: ConfigKey) => string>();
 
@@ -221,6 +217,10 @@ export function optionName(config: Config, key: ConfigKey): string {
   return sources.get(config)?.(key) ?? `--${optionMeta(key).flag}`;
 }
 
+/**
+ * argv (without the subcommand) and env → Config. Flags beat FOOTFALL_* env, which beats the
+ * Prisme names (listed after it). Every problem is reported, not just the first.
+ */
 export function loadConfig(argv: readonly string[], env: Record<string, string | undefined>): LoadResult {
   const errors: string[] = [];
   const raw: Partial<Record<ConfigKey, unknown>> = {};

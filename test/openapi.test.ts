@@ -118,6 +118,25 @@ describe('the OpenAPI document', () => {
     expect(ops.filter(({ method, op }) => method === 'post' && op.responses['204']).map(({ id }) => id)).toEqual([]);
   });
 
+  it('is answered as it says: 405 with Allow to each method a documented path does not take (Prisme paths aside: their 405 follows the origin check, tested with them)', async () => {
+    const { request } = testApp();
+    const doc = (await (await request('/docs/json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const problems: string[] = [];
+    let tried = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      if (path.startsWith('/api/v1/')) continue;
+      const concrete = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'slug' ? 'abcdefgh' : '0d1b2c3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d'));
+      for (const method of ['get', 'post', 'put', 'delete', 'patch']) {
+        if (item[method]) continue;
+        tried++;
+        const res = await request(concrete, { method: method.toUpperCase() });
+        if (res.status !== 405 || !res.headers.get('allow')) problems.push(`${method} ${path}: ${res.status}, Allow ${res.headers.get('allow')}`);
+      }
+    }
+    expect(tried).toBeGreaterThan(100);
+    expect(problems).toEqual([]);
+  });
+
   it("adds the database-busy 503 to the routes answering Umami's JSON 401 only, not to RudderStack's source configuration", async () => {
     const ops = await operations();
     const busy = (id: string) => ops.find((o) => o.id === id)!.op.responses['503'];

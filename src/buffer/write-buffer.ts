@@ -485,7 +485,7 @@ export class WriteBuffer {
         break;
       }
     }
-    // A retry armed by a failure during the drain would fire after it, on a store being closed.
+    // failed() arms no retry once closed; this only makes sure no timer outlives the drain.
     this.stopTimers();
     return this.size;
   }

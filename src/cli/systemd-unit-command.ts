@@ -20,7 +20,7 @@ export function systemdUnitCommand(args: string[], env: Record<string, string | 
   const geo = config.geoipDb ? openGeoDb(config.geoipDb, optionName(config, 'geoipDb')) : null;
   const problems = [
     'error' in unit ? unit.error : null,
-    config.geoipDb ? unitCannotRead('geoip-db', config.geoipDb) : null,
+    config.geoipDb ? unitCannotRead(optionName(config, 'geoipDb'), config.geoipDb) : null,
     typeof geo === 'string' ? geo : null,
     unitCannotRun(binaryPath),
   ].filter((p): p is string => p !== null);

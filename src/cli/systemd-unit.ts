@@ -88,12 +88,12 @@ export function unitArgs(args: readonly string[], env: Record<string, string | u
 const HIDDEN_FROM_UNIT = ['/tmp/', '/var/tmp/', '/home/', '/root/', '/run/user/', '/dev/'];
 
 /**
- * Why the service the unit runs could not read a file the options name (--geoip-db), or null:
+ * Why the service the unit runs could not read a file an option names (`name`: --geoip-db, or the environment name it came by), or null:
  * a relative path (the unit has no working directory of the shell's), or one under a directory
  * its sandbox hides. The service would exit 2 at start and restart for ever.
  */
-export function unitCannotRead(flag: string, path: string): string | null {
-  if (!path.startsWith('/')) return `--${flag}: the service starts elsewhere than this shell: give an absolute path; got ${path}`;
+export function unitCannotRead(name: string, path: string): string | null {
+  if (!path.startsWith('/')) return `${name}: the service starts elsewhere than this shell: give an absolute path; got ${path}`;
   // Where the file really is: `//tmp/x`, `/usr/../tmp/x` and a link into /tmp are all in /tmp.
   let real = path;
   try {
@@ -102,11 +102,11 @@ export function unitCannotRead(flag: string, path: string): string | null {
     // Not there: the options' own check says so.
   }
   const hidden = HIDDEN_FROM_UNIT.find((d) => real.startsWith(d));
-  if (hidden) return `--${flag}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}${real !== path ? ` (${real})` : ''}`;
+  if (hidden) return `${name}: the unit's sandbox hides ${hidden} from the service (PrivateTmp, ProtectHome, PrivateDevices): put the file elsewhere, such as /usr/local/share/; got ${path}${real !== path ? ` (${real})` : ''}`;
   // The service opens the path as given: the directories on the way to a link count, and the ones
   // on the way to what it points at.
   const closed = othersCannotRead(path) ?? (real !== path ? othersCannotRead(real) : null);
-  return closed === null ? null : `--${flag}: the service's user (DynamicUser: neither the owner nor in the group of anything) may not read ${closed}: chmod o+r the file (o+x its directories), or put a copy such as /usr/local/share/ holds; got ${path}`;
+  return closed === null ? null : `${name}: the service's user (DynamicUser: neither the owner nor in the group of anything) may not read ${closed}: chmod o+r the file (o+x its directories), or put a copy such as /usr/local/share/ holds; got ${path}`;
 }
 
 /** The file (a link followed), or the first directory above it, that a user other than its owner and group may not read (search); null when none. */

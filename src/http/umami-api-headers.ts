@@ -40,12 +40,17 @@ function withApiHeaders(response: Response): Response {
  * The answer to a request no route took: under /api/ (not /api/v1/), a preflight gets 204 with
  * Umami's headers; anything else gets `notFound` (with them when under /api/). No route is
  * declared for the preflight: an OPTIONS route on /api/* would shadow Prisme's own /api/v1/events/*
- * preflights in Bun's router. Elsewhere (the tag scripts under /static/), a path that routes take
- * for other methods answers as HTTP says: 405 with Allow, and OPTIONS 204 with Allow.
+ * preflights in Bun's router. Elsewhere, the paths routes take for other methods (/p/SLUG, the
+ * tag scripts under /static/; RudderStack's and Prisme's answer before this) answer as HTTP says:
+ * 405 with Allow, and OPTIONS 204 with Allow. Only those are looked up in the route table: any
+ * other path (a scanner's, a favicon) is 404 without it.
  */
 export function unrouted(request: Request, notFound: () => Response, allowed: (path: string) => string[] = () => []): Response {
   const path = pathOf(request.url);
-  if (!isUmamiApiPath(path)) return hasFragment(request.url) ? notFound() : otherMethod(request.method, allowed(path), notFound);
+  if (!isUmamiApiPath(path)) {
+    if (hasFragment(request.url) || !(path.startsWith('/p/') || path.startsWith('/static/'))) return notFound();
+    return otherMethod(request.method, allowed(path), notFound);
+  }
   const methods = hasFragment(request.url) ? [] : allowed(path);
   if (request.method === 'OPTIONS') return preflight(methods);
   if (methods.length) return methodNotAllowed(methods, UMAMI_API_HEADERS);

@@ -61,7 +61,7 @@ export function prismePageview(ctx: PrismeContext, client: PrismeClient, input: 
   let referrer: PageUrl | null = null;
   if (input.documentReferrer) {
     referrer = ctx.parseUrl(input.documentReferrer);
-    if (!referrer) return fail('invalid document referrer');
+    if (!referrer) return fail(urlProblem(input.documentReferrer, 'document referrer'));
   }
   const parsed = ctx.ua.parse(client.userAgent, client.hints);
   const device = deviceId(ctx.processSalt, client.userAgent, client.ip, page.host);

@@ -23,8 +23,8 @@ function memoryStore(): SaltStore & { days: Map<string, Uint8Array>; deletes: st
 }
 
 describe('deviceId', () => {
-  it('is xxHash64 of salt, UA, IP and host concatenated', () => {
-    const bytes = new Uint8Array([...salt, ...new TextEncoder().encode(UA + '1.2.3.4' + 'example.com')]);
+  it('is xxHash64 of salt, UA, IP and host, a NUL between each two', () => {
+    const bytes = new Uint8Array([...salt, ...new TextEncoder().encode(UA + '\0' + '1.2.3.4' + '\0' + 'example.com')]);
     expect(deviceId(salt, UA, '1.2.3.4', 'example.com')).toBe(Bun.hash.xxHash64(bytes));
   });
 
@@ -40,11 +40,17 @@ describe('visitorId', () => {
   it('is prisme_ plus the upper-case unpadded hex of the first 8 bytes of HMAC-SHA256 keyed by the daily salt over UA, IP and host, so no address can be found from it without the salt', () => {
     const daily = new Uint8Array(32).fill(5);
     for (const ua of [UA, 'Mozilla/5.0 (Linux; Android 14; Téléphone 😀)']) {
-      const mac = createHmac('sha256', daily).update(ua + '1.2.3.4' + 'example.com', 'utf8').digest();
+      const mac = createHmac('sha256', daily).update(ua + '\0' + '1.2.3.4' + '\0' + 'example.com', 'utf8').digest();
       const id = visitorId(daily, ua, '1.2.3.4', 'example.com');
       expect(id).toBe('prisme_' + mac.readBigUInt64BE(0).toString(16).toUpperCase());
       expect(id).toMatch(/^prisme_[0-9A-F]{1,16}$/);
     }
+  });
+
+  it('keeps the fields apart: a UA ending in a digit and an address starting with it make two ids', () => {
+    const daily = new Uint8Array(32).fill(6);
+    expect(visitorId(daily, 'UA1', '2.3.4.5', 'example.com')).not.toBe(visitorId(daily, 'UA', '12.3.4.5', 'example.com'));
+    expect(deviceId(salt, 'UA1', '2.3.4.5', 'example.com')).not.toBe(deviceId(salt, 'UA', '12.3.4.5', 'example.com'));
   });
 
   it('differs between two days for the same device', () => {

@@ -6,7 +6,8 @@ import { writeUtf8 } from '../lib/write-utf8.ts';
 
 /**
  * The bytes to hash are laid out in one reused scratch buffer: a 32-byte slot for the salt (a
- * 16-byte salt sits at its end), then UA ‖ IP ‖ host (writeUtf8). Both ids of a hit hash the
+ * 16-byte salt sits at its end), then UA ‖ 0 ‖ IP ‖ 0 ‖ host (writeUtf8; no header holds a NUL,
+ * so the NULs keep "UA1" + "2.3.4.5" apart from "UA" + "12.3.4.5"). Both ids of a hit hash the
  * same middle, so it is written once per (UA, IP, host).
  * Creating a typed-array view costs about as much as hashing 100 bytes, hence the few, cached views.
  */
@@ -14,15 +15,19 @@ const SALT_SLOT = 32;
 let scratch = Buffer.alloc(4096);
 let written = { ua: '', ip: '', host: '', end: -1 };
 
-/** Writes UA ‖ IP ‖ host after the salt slot (unless already there) and returns where they end. */
+/** Writes UA ‖ 0 ‖ IP ‖ 0 ‖ host after the salt slot (unless already there) and returns where they end. */
 function writeMiddle(ua: string, ip: string, host: string): number {
   if (written.end >= 0 && written.ua === ua && written.ip === ip && written.host === host) return written.end;
   // UTF-8 needs at most 3 bytes per UTF-16 unit.
-  const need = SALT_SLOT + (ua.length + ip.length + host.length) * 3;
+  const need = SALT_SLOT + (ua.length + ip.length + host.length) * 3 + 2;
   if (need > scratch.length) {
     scratch = Buffer.alloc(need * 2);
   }
-  const end = writeUtf8(host, scratch, writeUtf8(ip, scratch, writeUtf8(ua, scratch, SALT_SLOT)));
+  let end = writeUtf8(ua, scratch, SALT_SLOT);
+  scratch[end++] = 0;
+  end = writeUtf8(ip, scratch, end);
+  scratch[end++] = 0;
+  end = writeUtf8(host, scratch, end);
   written = { ua, ip, host, end };
   return end;
 }
@@ -39,16 +44,17 @@ export function deviceKey(device: bigint): number {
 }
 
 /**
- * xxHash64(processSalt ‖ UA ‖ IP ‖ host), as Prisme. The salt lives as long as the process, so the
- * id identifies a device for session matching only and is never stored.
+ * xxHash64(processSalt ‖ UA ‖ 0 ‖ IP ‖ 0 ‖ host), as Prisme's (which has no NULs). The salt lives
+ * as long as the process, so the id identifies a device for session matching only and is never
+ * stored: a fast hash will do.
  */
 export function deviceId(processSalt: Uint8Array, ua: string, ip: string, host: string): bigint {
   return hashWithSalt(processSalt, writeMiddle(ua, ip, host));
 }
 
 /**
- * `prisme_` + upper-case hex (no padding) of the first 8 bytes of HMAC-SHA256(dailySalt, UA ‖ IP ‖
- * host). The daily salt rotates at UTC midnight, so the id cannot follow a visitor across days; it
+ * `prisme_` + upper-case hex (no padding) of the first 8 bytes of HMAC-SHA256(dailySalt, UA ‖ 0 ‖
+ * IP ‖ 0 ‖ host). The daily salt rotates at UTC midnight, so the id cannot follow a visitor across days; it
  * is stored (SaltKeeper), so a restart keeps the day's ids. Prisme also hashes in the device id,
  * whose salt lasts only as long as the process: its ids change at every restart, and a day's
  * visitors split in two. A keyed cryptographic hash, not xxHash64 as for the device id: this id

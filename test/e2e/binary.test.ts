@@ -394,6 +394,9 @@ describe('dist/footfall', () => {
     writeFileSync(geo, 'x');
     const hidden = runBinaryFrom(['systemd-unit', '--geoip-db', geo]);
     expect([hidden.code, hidden.stderr.includes("--geoip-db: the unit's sandbox hides /tmp/ from the service")]).toEqual([2, true]);
+    // Given by its environment name, every line about it says that name.
+    const byEnv = runBinaryFrom(['systemd-unit'], { FOOTFALL_GEOIP_DB: geo });
+    expect([byEnv.code, byEnv.stderr.includes("FOOTFALL_GEOIP_DB: the unit's sandbox hides /tmp/"), byEnv.stderr.includes('FOOTFALL_GEOIP_DB: ' + geo + ' is not a MaxMind database'), byEnv.stderr.includes('--geoip-db')]).toEqual([2, true, true, false]);
     // One serve would refuse at every start, so that the service restarted for ever.
     const notGeo = runBinaryFrom(['systemd-unit', '--geoip-db', '/mnt/geo.mmdb'], {}, '/mnt/footfall', 'echo x > /mnt/geo.mmdb');
     expect([notGeo.code, notGeo.stderr.includes('--geoip-db: /mnt/geo.mmdb is not a MaxMind database')]).toEqual([2, true]);

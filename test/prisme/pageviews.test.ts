@@ -38,6 +38,8 @@ describe('POST /api/v1/events/pageviews', () => {
     expect([long.status, long.headers.get('x-footfall-reason')]).toEqual([400, '"Referer" or "X-Prisme-Referrer" over 8192 characters']);
     const invalid = await p.post('/api/v1/events/pageviews', p.browser(randomIp(), { 'x-prisme-referrer': 'not an url' }));
     expect([invalid.status, invalid.headers.get('x-footfall-reason')]).toEqual([400, 'invalid "Referer" or "X-Prisme-Referrer"']);
+    const from = await p.post('/api/v1/events/pageviews', p.browser(randomIp(), { 'x-prisme-referrer': `${SITE}/`, 'x-prisme-document-referrer': `https://a.example/${'a'.repeat(8200)}` }));
+    expect([from.status, from.headers.get('x-footfall-reason')]).toEqual([400, 'document referrer over 8192 characters']);
   });
 
   it('answers 400 to an unregistered origin and to a missing one', async () => {

@@ -317,7 +317,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       clearInterval(sweeper);
       stopWatching();
       prisme.sessions.close();
-      const drained = await shutdown(log, server, buffer, () => ({ drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache() }), closeStore, config.bufferMax,
+      const drained = await shutdown(log, server, buffer, () => ({
+        drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache(),
+        limiter: { forgottenWhileRefilling: limiter?.evictedCap ?? 0, pixelForgottenWhileRefilling: pixelLimiter?.evictedCap ?? 0 },
+      }), closeStore, config.bufferMax,
         fileLost ? { fate: fileLost, waiting: lostWaiting, checkEveryMs: DB_FILE_CHECK_MS } : undefined,
         signal === 'database-files-removed' || signal === 'database-files-replaced' ? () => copyWalIntoDatabase(db, WAL_COPY_DEADLINE_MS) : undefined);
       done(exitCode ?? (fileLost ? EXIT_DATABASE : drained));

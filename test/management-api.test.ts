@@ -677,4 +677,14 @@ describe('GET /api/metrics', () => {
     expect((await t.request('/api/metrics', { headers: { authorization: world.auth.owner! } })).status).toBe(401);
     expect((await t.request('/api/metrics')).status).toBe(401);
   });
+
+  it('says how many addresses the full limiter table forgot while their buckets were refilling (their limits started over)', async () => {
+    const t = testApp(['--trust-proxy', '--limiter-max-keys', '1000']);
+    const world = await accountsWorld(t.meta, t.deps.passwords!, t.clock);
+    // Each takes a token (the limiter comes before the origin check) from a bucket of its own.
+    for (let i = 0; i < 1100; i++)
+      await t.request('/api/v1/events/pageviews', { method: 'POST', headers: { origin: 'https://evil.example', 'x-forwarded-for': `198.51.${i >> 8}.${i & 255}` } });
+    const m = (await (await t.request('/api/metrics', { headers: { authorization: world.auth.admin! } })).json()) as { limiter: Record<string, number> };
+    expect(m.limiter).toEqual({ trackedAddresses: 1000, pixelTrackedAddresses: 0, forgottenWhileRefilling: 100, pixelForgottenWhileRefilling: 0 });
+  });
 });

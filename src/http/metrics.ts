@@ -25,7 +25,15 @@ const Metrics = t.Object(
     userAgentCache: t.Object({ hits: Count, misses: Count, size: Count }, { description: 'The request thread\'s: Prisme hits and the RudderStack HTTP API' }),
     pixelUserAgentCache: t.Object({ hits: Count, misses: Count, size: Count }, { description: 'The writer thread\'s: RudderStack and Umami pixel hits (as of its last batch)' }),
     prismeSessions: t.Object({ devices: Count, sessions: Count, waiters: Count, bytes: t.Integer({ minimum: 0, description: 'What the sessions hold, as the session byte cap counts it' }), waiterBytes: t.Integer({ minimum: 0, description: 'What events waiting for their pageview hold' }) }),
-    limiter: t.Object({ trackedAddresses: Count, pixelTrackedAddresses: Count }),
+    limiter: t.Object({
+      trackedAddresses: Count,
+      pixelTrackedAddresses: Count,
+      forgottenWhileRefilling: t.Integer({
+        minimum: 0,
+        description: 'Addresses the full table (--limiter-max-keys) dropped while their bucket was still refilling, so their limit started over: growing, raise --limiter-max-keys',
+      }),
+      pixelForgottenWhileRefilling: Count,
+    }),
     memory: t.Object({ rssBytes: Count, heapUsedBytes: Count }),
   },
   { description: 'Counters since start' },
@@ -45,7 +53,12 @@ export function metricsRoutes(ctx: ManagementContext, d: MetricsDeps) {
         userAgentCache: d.prisme.ua.stats(),
         pixelUserAgentCache: d.buffer.builderUaCache(),
         prismeSessions: d.prisme.sessions.stats(),
-        limiter: { trackedAddresses: d.limiter?.size ?? 0, pixelTrackedAddresses: d.pixelLimiter?.size ?? 0 },
+        limiter: {
+          trackedAddresses: d.limiter?.size ?? 0,
+          pixelTrackedAddresses: d.pixelLimiter?.size ?? 0,
+          forgottenWhileRefilling: d.limiter?.evictedCap ?? 0,
+          pixelForgottenWhileRefilling: d.pixelLimiter?.evictedCap ?? 0,
+        },
         memory: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed },
       };
     },

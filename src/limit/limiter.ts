@@ -45,7 +45,9 @@ export class Limiter {
   private count = 0;
   private free: number[] = [];
   private next = 0;
+  /** Buckets dropped after a whole idle period: full anyway, nothing lost. */
   evictedIdle = 0;
+  /** Buckets dropped to make room while still refilling: those addresses' limits started over (/api/metrics shows it). */
   evictedCap = 0;
 
   constructor(private readonly opts: LimiterOptions) {

@@ -78,7 +78,10 @@ describe('dist/footfall', () => {
     expect(docs.status).toBe(200);
     expect(((await docs.json()) as { info: { title: string } }).info.title).toBe('Footfall');
     expect(await ff.stop()).toBe(0);
-    expect(ff.log()).toContain('stopped cleanly');
+    const stopped = ff.log().split('\n').find((l) => l.includes('stopped cleanly'));
+    expect(stopped).toBeDefined();
+    // The counters /api/metrics shows, the limiter's among them.
+    expect(JSON.parse(stopped!).limiter).toEqual({ forgottenWhileRefilling: 0, pixelForgottenWhileRefilling: 0 });
   });
 
   it("keeps what it creates to its own user (directory 0700, database files 0600), and leaves an existing directory's mode alone", async () => {

@@ -13,6 +13,7 @@ import { PasswordQueueFullError, type PasswordHasher } from './accounts/password
 import { managementRoutes } from './http/management.ts';
 import { routeMethods, unrouted, withUmamiApiHeaders } from './http/umami-api-headers.ts';
 import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './http/errors.ts';
+import { withEveryPagingProblem } from './http/paging-problems.ts';
 import { docsRoutes } from './http/docs.ts';
 import { healthcheck, healthRoutes, isHealthcheckPath } from './http/health.ts';
 import { prismeRoutes } from './http/prisme-events.ts';
@@ -59,6 +60,14 @@ export function createApp(deps: AppDeps) {
   const refreshOrigins = () => origins.setWebsites(deps.meta.websites.domains());
   refreshOrigins();
   deps.meta.onWebsitesChanged(refreshOrigins);
+  /** A validation error's details; when they name a paging field, every bad one's problem, not the first only (withEveryPagingProblem). */
+  const queryProblems = (error: unknown, request?: Request) => {
+    const details = validationDetails(error);
+    const q = request ? request.url.indexOf('?') : -1;
+    if (q < 0) return details;
+    const hash = request!.url.indexOf('#', q);
+    return withEveryPagingProblem(details, new URLSearchParams(request!.url.slice(q + 1, hash < 0 ? undefined : hash)));
+  };
   function mapError(code: string | number, error: unknown, request?: Request): Response {
     if (error instanceof ApiError) return errorResponse(error);
     if (error instanceof PasswordQueueFullError)
@@ -80,7 +89,7 @@ export function createApp(deps: AppDeps) {
       case 'VALIDATION':
         // A response that fails its own schema is our bug, not bad input.
         if ((error as { type?: string }).type === 'response') break;
-        return errorResponse(new ApiError('bad-request', undefined, validationDetails(error)));
+        return errorResponse(new ApiError('bad-request', undefined, queryProblems(error, request)));
       case 'PARSE': {
         // A route's own parser (umamiJsonBody) says precisely what is wrong; Elysia wraps it.
         const cause = (error as { cause?: unknown }).cause;

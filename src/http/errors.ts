@@ -33,7 +33,8 @@ export function errorResponses(...statuses: (400 | 401 | 403 | 404 | 413 | 429 |
  * Elysia's validation error → Umami's zod-tree shape: `errors` for the value as a whole,
  * `properties.<field>.errors` per top-level field, with zod 4's wording (zod-messages.ts).
  * Elysia decodes coerced query numbers one at a time and loses the key (`page=0` fails with
- * path ''): such schemas carry their field name as `title`.
+ * path ''): such schemas carry their field name as `title`; and it stops at the first bad one,
+ * where zod names every field (paging-problems.ts adds the others).
  */
 export function validationDetails(error: unknown): { errors: string[]; properties?: Record<string, { errors: string[] }> } {
   const errors: string[] = [];

@@ -163,6 +163,10 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
     // zod 4's .int() takes safe integers only.
     ['page beyond the safe integers', 'GET', '/api/pixels?page=99999999999999999999', undefined, bad({ page: ['Too big: expected int to be <=9007199254740991'] })],
     ['a team list with page=0', 'GET', '/api/teams/{team}/pixels?page=0', undefined, bad({ page: ['Too small: expected number to be >0'] })],
+    // zod checks every field: both bad paging fields are named, in the schema's order.
+    ['page=0 and pageSize=abc', 'GET', '/api/pixels?pageSize=abc&page=0', undefined, bad({ page: ['Too small: expected number to be >0'], pageSize: ['Invalid input: expected number, received NaN'] })],
+    ['page=abc and pageSize=1.5', 'GET', '/api/pixels?page=abc&pageSize=1.5', undefined, bad({ page: ['Invalid input: expected number, received NaN'], pageSize: ['Invalid input: expected int, received number'] })],
+    ['a team list with page=-1 and pageSize=1001', 'GET', '/api/teams/{team}/pixels?page=-1&pageSize=1001', undefined, bad({ page: ['Too small: expected number to be >0'], pageSize: ['Too big: expected number to be <=1000'] })],
     ['no body', 'POST', '/api/pixels', undefined, { error: { message: 'Bad request', code: 'bad-request', status: 400, errors: ['Invalid input: expected object, received undefined'] } }],
     ['an array body', 'POST', '/api/pixels', [1], { error: { message: 'Bad request', code: 'bad-request', status: 400, errors: ['Invalid input: expected object, received array'] } }],
   ];

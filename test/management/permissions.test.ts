@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
-import { testApp } from './helpers/test-app.ts';
-import { ACTORS, accountsWorld, type Actor, type AccountsWorld } from './helpers/accounts-fixture.ts';
+import { testApp } from '../helpers/test-app.ts';
+import { ACTORS, accountsWorld, type Actor, type AccountsWorld } from '../helpers/accounts-fixture.ts';
 
 type Expect = Partial<Record<Actor, number>>;
 

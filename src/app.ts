@@ -22,7 +22,7 @@ import { rudderRoutes, rudderUnmatched } from './http/rudder.ts';
 import { rudderSourceConfigRoutes } from './http/rudder-source-config.ts';
 import { pixelHitRoutes } from './http/pixel-hit.ts';
 import { clientIpPolicy } from './http/client-ip.ts';
-import { pathOf } from './http/request-values.ts';
+import { pathOf, queryText } from './http/request-values.ts';
 import type { PrismeContext } from './ingest/prisme-context.ts';
 import type { Limiter } from './limit/limiter.ts';
 
@@ -63,10 +63,7 @@ export function createApp(deps: AppDeps) {
   /** A validation error's details; when they name a paging field, every bad one's problem, not the first only (withEveryPagingProblem). */
   const queryProblems = (error: unknown, request?: Request) => {
     const details = validationDetails(error);
-    const q = request ? request.url.indexOf('?') : -1;
-    if (q < 0) return details;
-    const hash = request!.url.indexOf('#', q);
-    return withEveryPagingProblem(details, new URLSearchParams(request!.url.slice(q + 1, hash < 0 ? undefined : hash)));
+    return request ? withEveryPagingProblem(details, new URLSearchParams(queryText(request.url))) : details;
   };
   function mapError(code: string | number, error: unknown, request?: Request): Response {
     if (error instanceof ApiError) return errorResponse(error);

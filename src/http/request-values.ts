@@ -225,6 +225,14 @@ const HIGH_ESCAPE = /%[89a-f][0-9a-f]/i;
 /** A `%` that does not start an escape: kept as a literal `%` by URLSearchParams, so by the check too. */
 const LONE_PERCENT = /%(?![0-9a-f]{2})/gi;
 
+/** The query of a request URL as sent, without its `?` and any fragment; '' when there is none. */
+export function queryText(url: string): string {
+  const from = url.indexOf('?');
+  if (from < 0) return '';
+  const hash = url.indexOf('#', from);
+  return url.slice(from + 1, hash < 0 ? url.length : hash);
+}
+
 /**
  * The query of a request URL as parameters, like `new URL(url).searchParams`, except that
  * percent-escapes which decode to invalid UTF-8 (`?referrer=…%FF`) throw NotUtf8Error rather
@@ -233,10 +241,7 @@ const LONE_PERCENT = /%(?![0-9a-f]{2})/gi;
  * decodes as UTF-8 exactly when each of its keys and values does.
  */
 export function strictSearchParams(url: string): URLSearchParams {
-  const from = url.indexOf('?');
-  if (from < 0) return new URLSearchParams();
-  const hash = url.indexOf('#', from);
-  const query = url.slice(from + 1, hash < 0 ? url.length : hash);
+  const query = queryText(url);
   if (HIGH_ESCAPE.test(query)) {
     try {
       decodeURIComponent(query.replace(LONE_PERCENT, '%25'));

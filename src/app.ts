@@ -30,6 +30,12 @@ export interface AppDeps {
   config: Config;
   log: Logger;
   clock: Clock;
+  /**
+   * What measures spans of what is kept in memory only (login throttles, uptime): monotonicClock
+   * in the server, so a wall clock stepped back or forward stretches or cuts no wait. Defaults to
+   * `clock` (tests drive one clock).
+   */
+  steadyClock?: Clock;
   buffer: WriteBuffer;
   events: EventStore;
   drops: DropCounter;

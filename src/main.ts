@@ -17,7 +17,7 @@ import { bootstrapAdmin } from './accounts/bootstrap.ts';
 import { passwordHasher } from './accounts/passwords.ts';
 import { SqliteMetaStore } from './store/sqlite/sqlite-meta-store.ts';
 import { createLogger } from './lib/log.ts';
-import { systemClock } from './lib/clock.ts';
+import { monotonicClock, systemClock } from './lib/clock.ts';
 import { writeBufferFromConfig } from './buffer/write-buffer.ts';
 import { DropCounter } from './ingest/drop-reasons.ts';
 import { openDatabase, unusableDatabase } from './store/sqlite/open-database.ts';
@@ -247,9 +247,14 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const drops = new DropCounter();
   const buffer = writeBufferFromConfig(config, events, (tally) => drops.addTally(tally), log);
   buffer.start();
-  const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts, log);
+  const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts, log, monotonicClock);
+  // Salts of days no longer kept go now, and within 10 s of each midnight, hits or none.
+  prisme.salts.purge();
   // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
-  const sweeper = setInterval(() => prisme.sessions.sweep(), 10_000);
+  const sweeper = setInterval(() => {
+    prisme.sessions.sweep();
+    prisme.salts.purge();
+  }, 10_000);
   // The database file deleted or replaced while running (a backup put back with `mv`): what is
   // written from then on goes to a file no path leads to, lost at exit. Stop instead, so that a
   // restart (the service manager's, or the operator's) writes to the file the path names.
@@ -271,7 +276,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     },
     stop: (reason, fileLost) => void stopServer?.(reason, fileLost, reason === 'data-dir-taken' ? EXIT_DATA_DIR_IN_USE : EXIT_DATABASE),
   });
-  const app = createApp({ config, log, clock: systemClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
+  const app = createApp({ config, log, clock: systemClock, steadyClock: monotonicClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
   for (const origin of prisme.origins.uncovered()) {
     log.warn('--origins entry covered by no website: its events are stored under none (GET /api/events/unassigned/export); create a website with that domain to count them under it', { origin });
   }

@@ -19,7 +19,7 @@ const MAX_DATE_MS = 8_640_000_000_000_000;
 /** Query of every export route (decisions.md: ms since epoch, inclusive, Umami's convention). */
 export const ExportQuery = t.Object({
   startAt: t.Optional(t.Integer({ minimum: 0, maximum: MAX_DATE_MS, title: 'startAt', description: 'Inclusive lower bound, ms since epoch (e.g. 1767225600000, 2026-01-01); none: from the first event' })),
-  endAt: t.Optional(t.Integer({ minimum: 0, maximum: MAX_DATE_MS, title: 'endAt', description: 'Inclusive upper bound, ms since epoch (e.g. 1769904000000, 2026-02-01); none: to the last event' })),
+  endAt: t.Optional(t.Integer({ minimum: 0, maximum: MAX_DATE_MS, title: 'endAt', description: 'Inclusive upper bound, ms since epoch (e.g. 1769903999999, the last millisecond of January 2026: exports of consecutive periods end 1 ms before the next starts, or an event at the very instant would be in both); none: to the last event' })),
   format: t.Optional(t.Union([t.Literal('ndjson'), t.Literal('csv')], { default: 'ndjson', description: 'ndjson (default): one canonical event per line; csv: RFC 4180 with a header row' })),
 });
 

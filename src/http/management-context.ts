@@ -19,6 +19,8 @@ export interface ManagementContext {
   meta: MetaStore;
   events: EventStore;
   clock: Clock;
+  /** AppDeps.steadyClock: the throttles' and the uptime's clock. */
+  steadyClock: Clock;
   log: Logger;
   passwords: PasswordHasher;
   throttle: LoginThrottle;
@@ -35,10 +37,11 @@ export function managementContext(deps: AppDeps): ManagementContext {
     meta: deps.meta,
     events: deps.events,
     clock: deps.clock,
+    steadyClock: deps.steadyClock ?? deps.clock,
     log: deps.log,
     passwords: deps.passwords ?? passwordHasher(),
-    throttle: new LoginThrottle({ clock: deps.clock }),
-    joinThrottle: new LoginThrottle({ clock: deps.clock }),
+    throttle: new LoginThrottle({ clock: deps.steadyClock ?? deps.clock }),
+    joinThrottle: new LoginThrottle({ clock: deps.steadyClock ?? deps.clock }),
     ipPolicy: clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies),
     exports: new ExportSlots(),
   };

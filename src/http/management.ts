@@ -26,5 +26,5 @@ export function managementRoutes(deps: AppDeps, ctx: ManagementContext = managem
     .use(websiteRoutes(ctx))
     .use(pixelRoutes(ctx))
     .use(exportRoutes(ctx))
-    .use(metricsRoutes(ctx, { buffer: deps.buffer, drops: deps.drops, prisme: deps.prisme, limiter: deps.limiter, pixelLimiter: deps.pixelLimiter ?? null, startedAt: deps.clock() }));
+    .use(metricsRoutes(ctx, { buffer: deps.buffer, drops: deps.drops, prisme: deps.prisme, limiter: deps.limiter, pixelLimiter: deps.pixelLimiter ?? null, startedAt: ctx.steadyClock() }));
 }

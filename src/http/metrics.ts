@@ -13,6 +13,7 @@ export interface MetricsDeps {
   prisme: PrismeContext;
   limiter: Limiter | null;
   pixelLimiter: Limiter | null;
+  /** When the server started, on the management context's steadyClock. */
   startedAt: number;
 }
 
@@ -47,7 +48,7 @@ export function metricsRoutes(ctx: ManagementContext, d: MetricsDeps) {
       const mem = process.memoryUsage();
       const b = d.buffer.snapshot();
       return {
-        uptimeSeconds: Math.round((ctx.clock() - d.startedAt) / 1000),
+        uptimeSeconds: Math.round((ctx.steadyClock() - d.startedAt) / 1000),
         buffer: { waiting: b.waiting, waitingBytes: b.bytes, accepted: b.accepted, committed: b.committed, rejectedFull: b.rejectedFull, flushes: b.flushes, flushFailures: b.flushFailures },
         drops: d.drops.snapshot(),
         userAgentCache: d.prisme.ua.stats(),

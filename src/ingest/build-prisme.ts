@@ -9,7 +9,8 @@ import { createPrismeContext, type PrismeContext } from './prisme-context.ts';
 import { createUserAgentParser, UA_CACHE_SIZE } from './user-agent.ts';
 import type { SaltStore } from './visitor-id.ts';
 
-export function buildPrisme(config: Config, clock: Clock, geo: GeoReader, saltStore: SaltStore, log?: Logger): { prisme: PrismeContext; limiter: Limiter | null; pixelLimiter: Limiter | null } {
+/** `rateClock`: the limiters' (monotonicClock in the server: a wall clock stepped back must not hold buckets empty); `clock` by default. */
+export function buildPrisme(config: Config, clock: Clock, geo: GeoReader, saltStore: SaltStore, log?: Logger, rateClock: Clock = clock): { prisme: PrismeContext; limiter: Limiter | null; pixelLimiter: Limiter | null } {
   const prisme = createPrismeContext({
     clock,
     ua: createUserAgentParser({ capacity: UA_CACHE_SIZE }),
@@ -21,7 +22,7 @@ export function buildPrisme(config: Config, clock: Clock, geo: GeoReader, saltSt
     warn: log ? (msg, fields) => log.warn(msg, fields) : undefined,
   });
   const rate = config.rateLimit;
-  const newLimiter = () => (rate === 'off' ? null : new Limiter({ capacity: rate.capacity, periodMs: rate.periodMs, maxKeys: config.limiterMaxKeys, clock }));
+  const newLimiter = () => (rate === 'off' ? null : new Limiter({ capacity: rate.capacity, periodMs: rate.periodMs, maxKeys: config.limiterMaxKeys, clock: rateClock }));
   const limiter = newLimiter();
   // Umami pixels: same policy, own buckets (a newsletter's hits must not eat a site's Prisme budget).
   const pixelLimiter = config.rateLimitPixels ? newLimiter() : null;

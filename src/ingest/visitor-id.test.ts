@@ -15,9 +15,9 @@ function memoryStore(): SaltStore & { days: Map<string, Uint8Array>; deletes: st
     deletes,
     load: (d) => days.get(d) ?? null,
     save: (d, s) => void days.set(d, s),
-    deleteBefore: (d) => {
-      deletes.push(d);
-      for (const k of [...days.keys()]) if (k < d) days.delete(k);
+    deleteOutside: (first, last) => {
+      deletes.push(`${first}..${last}`);
+      for (const k of [...days.keys()]) if (k < first || k > last) days.delete(k);
     },
   };
 }
@@ -100,7 +100,7 @@ describe('SaltKeeper', () => {
     clock.advance(86_400_000);
     keeper.saltFor();
     expect([...store.days.keys()]).toEqual(['2026-01-02', '2026-01-03']);
-    expect(store.deletes.at(-1)).toBe('2026-01-02');
+    expect(store.deletes.at(-1)).toBe('2026-01-02..2026-01-04');
   });
 
   it('gives the same salt after a restart with the same store', () => {
@@ -182,9 +182,9 @@ describe('SaltKeeper', () => {
     let broken = true;
     const failingDeletes: SaltStore = {
       ...store,
-      deleteBefore: (d) => {
+      deleteOutside: (first, last) => {
         if (broken) throw new Error('SQLITE_BUSY: database is locked');
-        store.deleteBefore(d);
+        store.deleteOutside(first, last);
       },
     };
     // A restart on the third day, with the database busy: the first of March's salt stays until the retry.
@@ -200,5 +200,62 @@ describe('SaltKeeper', () => {
 
   it('names days in UTC', () => {
     expect(utcDay(Date.UTC(2026, 0, 1, 23, 59, 59, 999))).toBe('2026-01-01');
+  });
+
+  it('deletes the salts of days no longer kept without waiting for a hit, once per day', () => {
+    const clock = manualClock(Date.UTC(2026, 2, 1, 12));
+    const store = memoryStore();
+    store.days.set('2026-02-20', salt);
+    store.days.set('2026-02-28', salt);
+    store.days.set('2026-03-01', salt);
+    const keeper = new SaltKeeper(store, clock);
+    keeper.purge();
+    expect([...store.days.keys()]).toEqual(['2026-02-28', '2026-03-01']);
+    keeper.purge();
+    expect(store.deletes).toEqual(['2026-02-28..2026-03-02']);
+    // A quiet site: no hit for two days, and still only yesterday's salt may stay.
+    clock.advance(2 * 86_400_000);
+    keeper.purge();
+    expect([...store.days.keys()]).toEqual([]);
+    expect(store.deletes).toEqual(['2026-02-28..2026-03-02', '2026-03-02..2026-03-04']);
+  });
+
+  it("does not keep a day's salt made while the clock ran far ahead, once the clock is put right", () => {
+    const clock = manualClock(Date.UTC(2030, 2, 16, 12));
+    const store = memoryStore();
+    const keeper = new SaltKeeper(store, clock);
+    keeper.saltFor();
+    clock.set(Date.UTC(2031, 5, 1, 12));
+    keeper.saltFor();
+    expect([...store.days.keys()]).toEqual(['2031-06-01']);
+    clock.set(Date.UTC(2030, 2, 16, 12, 5));
+    keeper.purge();
+    expect([...store.days.keys()]).toEqual([]);
+    keeper.saltFor();
+    expect([...store.days.keys()]).toEqual(['2030-03-16']);
+  });
+
+  it("keeps tomorrow's salt for a clock stepped back over midnight", () => {
+    const clock = manualClock(Date.UTC(2026, 2, 2, 0, 0, 20));
+    const store = memoryStore();
+    const keeper = new SaltKeeper(store, clock);
+    const today = keeper.saltFor();
+    clock.set(Date.UTC(2026, 2, 1, 23, 59, 40));
+    keeper.saltFor();
+    keeper.purge();
+    clock.set(Date.UTC(2026, 2, 2, 0, 0, 21));
+    expect(keeper.saltFor()).toBe(today);
+    expect(store.days.get('2026-03-02')).toBe(today);
+  });
+
+  it('gives the hits of a clock before 1970 the salt of their own day', () => {
+    const clock = manualClock(Date.UTC(1969, 11, 31, 23, 59, 55));
+    const store = memoryStore();
+    const keeper = new SaltKeeper(store, clock);
+    const before = keeper.saltFor();
+    expect([...store.days.keys()]).toEqual(['1969-12-31']);
+    clock.advance(10_000);
+    expect(keeper.saltFor()).not.toBe(before);
+    expect([...store.days.keys()]).toEqual(['1969-12-31', '1970-01-01']);
   });
 });

@@ -101,15 +101,34 @@ export function newProcessSalt(): Uint8Array {
 export interface SaltStore {
   load(day: string): Uint8Array | null;
   save(day: string, salt: Uint8Array): void;
-  /** Deletes every salt of a day strictly before `day`. */
-  deleteBefore(day: string): void;
+  /** Deletes every salt of a day before `first` or after `last` (both kept). */
+  deleteOutside(first: string, last: string): void;
 }
 
 const DAY_MS = 86_400_000;
 export const SALT_BYTES = 32;
 
+/** The UTC day of an instant, `YYYY-MM-DD` (a year past 9999 or before 0 keeps its sign and digits: no crash). */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const iso = new Date(ms).toISOString();
+  return iso.slice(0, iso.indexOf('T'));
+}
+
+/** The first millisecond of the UTC day holding `ms` (before 1970 too). */
+function dayStart(ms: number): number {
+  return Math.floor(ms / DAY_MS) * DAY_MS;
+}
+
+/**
+ * The days whose salts may be kept at `nowMs`: yesterday's (events straddling midnight), today's,
+ * and tomorrow's (a clock stepped back over midnight, which made it, comes back to it). What lies
+ * outside is deleted: older days' ids become unlinkable, and a day far ahead was made by a clock
+ * set wrong (a VM booted a year ahead, then corrected), whose salt would otherwise stay until
+ * that day had passed.
+ */
+function keptDays(nowMs: number): { first: string; last: string } {
+  const start = dayStart(nowMs);
+  return { first: utcDay(start - DAY_MS), last: utcDay(start + DAY_MS) };
 }
 
 /** How long after a failed save of the day's salt (the database busy or not writable) the next attempt waits. */
@@ -119,7 +138,10 @@ export const SALT_RETRY_MS = 30_000;
  * Hands out the salt of the current UTC day: loaded from the store (so a restart does not split
  * the day's visitors in two), else created and saved. When a day starts, salts older than
  * yesterday are deleted: yesterday's is kept for events straddling midnight, nothing older
- * is needed, and deleting it makes old visitor ids unlinkable.
+ * is needed, and deleting it makes old visitor ids unlinkable. So are salts of days after
+ * tomorrow (keptDays). The first hit of a day deletes them, and so does purge(), which the server
+ * calls at start and every few seconds: a quiet site, or a server stopped over a day change, must
+ * not keep a salt longer because no hit came.
  *
  * The save happens on the request that starts the day. When it fails (another process holds the
  * database's write lock, the disk is full) the hit is not failed: the salt is used from memory
@@ -133,8 +155,10 @@ export class SaltKeeper {
   private readonly known = new Map<string, Uint8Array>();
   /** The current day's bounds and salt: the hot path compares two numbers instead of formatting a date. */
   private current: { from: number; to: number; salt: Uint8Array } | null = null;
-  /** What the store still lacks: the day's new salt (null once saved) and the delete of older days. */
-  private unsaved: { day: string; until: number; salt: Uint8Array | null; deleteBefore: string; retryAt: number; failures: number } | null = null;
+  /** What the store still lacks: the day's new salt (null once saved) and the delete of the days it does not keep. */
+  private unsaved: { day: string; until: number; salt: Uint8Array | null; keep: { first: string; last: string }; retryAt: number; failures: number } | null = null;
+  /** The start of the day whose kept days the store was last trimmed to (purge() then has nothing to do until the day changes). */
+  private purgedDay = NaN;
 
   constructor(
     private readonly store: SaltStore,
@@ -150,9 +174,27 @@ export class SaltKeeper {
     const c = this.current;
     if (c && nowMs >= c.from && nowMs < c.to) return c.salt;
     const salt = this.saltForDay(nowMs);
-    const from = nowMs - (nowMs % DAY_MS);
+    const from = dayStart(nowMs);
     this.current = { from, to: from + DAY_MS, salt };
     return salt;
+  }
+
+  /**
+   * Deletes the salts of days keptDays(nowMs) does not keep, once per day (a failure is tried
+   * again at the next call). Nothing while a day's first save waits: that save deletes them too.
+   */
+  purge(nowMs: number = this.clock()): void {
+    const start = dayStart(nowMs);
+    if (this.unsaved !== null || start === this.purgedDay) return;
+    const keep = keptDays(nowMs);
+    for (const d of this.known.keys()) if (d < keep.first || d > keep.last) this.known.delete(d);
+    if (this.current && (this.current.from < start - DAY_MS || this.current.from > start + DAY_MS)) this.current = null;
+    try {
+      this.store.deleteOutside(keep.first, keep.last);
+      this.purgedDay = start;
+    } catch (error) {
+      this.warn('could not delete old salts', { error: String(error) });
+    }
   }
 
   private saltForDay(nowMs: number): Uint8Array {
@@ -162,7 +204,7 @@ export class SaltKeeper {
     // A read: in WAL mode it does not wait for another connection's write.
     const stored = this.store.load(day);
     const salt = stored ?? crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-    const yesterday = utcDay(Date.parse(day) - DAY_MS);
+    const keep = keptDays(nowMs);
     const pending = this.unsaved;
     if (pending && pending.day > day) {
       // A hit stamped before a later day whose salt still waits to be saved (the clock stepped
@@ -178,9 +220,9 @@ export class SaltKeeper {
       return salt;
     }
     if (pending?.salt) this.warn("gave up saving a day's salt: the day is over", { day: pending.day, failures: pending.failures });
-    for (const d of this.known.keys()) if (d < yesterday) this.known.delete(d);
+    for (const d of this.known.keys()) if (d < keep.first || d > keep.last) this.known.delete(d);
     this.known.set(day, salt);
-    this.unsaved = { day, until: Date.parse(day) + DAY_MS, salt: stored ? null : salt, deleteBefore: yesterday, retryAt: nowMs, failures: 0 };
+    this.unsaved = { day, until: dayStart(nowMs) + DAY_MS, salt: stored ? null : salt, keep, retryAt: nowMs, failures: 0 };
     this.save(nowMs);
     return salt;
   }
@@ -192,7 +234,8 @@ export class SaltKeeper {
         this.store.save(u.day, u.salt);
         u.salt = null;
       }
-      this.store.deleteBefore(u.deleteBefore);
+      this.store.deleteOutside(u.keep.first, u.keep.last);
+      this.purgedDay = u.until - DAY_MS;
       this.unsaved = null;
       if (u.failures > 0) this.warn('daily salt saved after failing', { day: u.day, failures: u.failures });
     } catch (error) {

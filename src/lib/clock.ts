@@ -5,6 +5,18 @@ export type Clock = () => number;
 
 export const systemClock: Clock = () => Date.now();
 
+/**
+ * Milliseconds that only move forward, at the wall clock's pace, from the wall clock's reading at
+ * start: for what lives in memory only and measures spans (rate limits, login throttles, uptime).
+ * The wall clock can be stepped (NTP correcting a VM that booted an hour or a year off); a bucket
+ * stamped before a step back would then not refill until the wall clock passed the stamp again,
+ * and a login throttle once held an address for the whole step while saying "retry in 180 s".
+ */
+export const monotonicClock: Clock = (() => {
+  const origin = Date.now() - performance.now();
+  return () => origin + performance.now();
+})();
+
 /** A clock tests move by hand. */
 export function manualClock(start = Date.UTC(2026, 0, 2, 3, 4, 5, 600)): Clock & {
   advance(ms: number): void;

@@ -39,13 +39,21 @@ let lastMs = -Infinity;
 
 /**
  * UUIDv7 for the given time (Bun's native generator: ids made in the same millisecond count up,
- * so they stay ordered). A clock that steps back keeps the last time used, so ids never go back.
+ * so they stay ordered). A clock that steps back a little (NTP's corrections) keeps the last time
+ * used, so ids do not go back; one that steps back further was wrong before (a VM booted ahead),
+ * and its ids follow it back rather than carry that wrong time, frozen, until it comes round
+ * again (Prisme reads a session's start from its id). Before 1970 (a clock reset to zero and
+ * then some) the time is 0: the format has no earlier one.
  */
 export function uuidv7(ms: number): string {
-  if (ms < lastMs) ms = lastMs;
+  if (!(ms > 0)) ms = 0;
+  if (ms < lastMs && lastMs - ms <= UUID_HOLD_MS) ms = lastMs;
   else lastMs = ms;
   return Bun.randomUUIDv7('hex', ms);
 }
+
+/** How far back a clock may step and the ids keep the last time used (see uuidv7). */
+export const UUID_HOLD_MS = 10_000;
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -170,12 +170,12 @@ export interface PixelRepo {
 
 export interface TokenRepo {
   create(t: Pick<TokenRecord, 'tokenHash' | 'userId' | 'expiresAt'>, now: number): void;
-  /** Live (not revoked, not expired at `now`) tokens only. */
+  /** Live tokens only: not revoked, not expired at `now`, and not issued more than a few minutes after it (a clock that ran ahead). */
   live(tokenHash: string, now: number): TokenRecord | null;
   revoke(tokenHash: string, now: number): boolean;
   /** Revokes every live token of the user except `exceptHash` (the caller's own session). */
   revokeAllOf(userId: string, now: number, exceptHash?: string): number;
-  /** Drops rows expired before `now` (housekeeping; keeps the table small). */
+  /** Drops rows expired before `now`, and those `live` refuses as issued after it (housekeeping; keeps the table small). */
   purgeExpired(now: number): number;
 }
 

@@ -36,7 +36,7 @@ export function testApp(argv: string[] = [], over: Partial<AppDeps> = {}) {
   const buffer = writeBufferFromConfig(config, materialisingSink(events), (tally) => drops.addTally(tally));
   const clock = manualClock();
   const meta = new SqliteMetaStore(db);
-  const { prisme, limiter, pixelLimiter } = buildPrisme(config, clock, testGeo(), meta.salts);
+  const { prisme, limiter, pixelLimiter } = buildPrisme(config, clock, testGeo(), meta.salts, undefined, over.steadyClock ?? clock);
   const deps: AppDeps = {
     config, log: silentLogger, clock, buffer, events, drops, version: 'test', prisme, limiter, pixelLimiter,
     meta, passwords: passwordHasher(TEST_PASSWORD_COST), ...over,

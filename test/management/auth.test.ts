@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test';
+import { manualClock } from '../../src/lib/clock.ts';
 import { testApp } from '../helpers/test-app.ts';
 import { accountsWorld, PASSWORD } from '../helpers/accounts-fixture.ts';
 import { PasswordQueueFullError, passwordHasher, TEST_PASSWORD_COST } from '../../src/accounts/passwords.ts';
@@ -167,6 +168,32 @@ describe('login, tokens and API keys', () => {
     expect((await request('/api/me', get(b))).status).toBe(200);
     clock.advance(7 * 86_400_000);
     expect((await request('/api/me', get(b))).status).toBe(401);
+  });
+
+  it('does not honour a token issued while the clock ran ahead once the clock is put right, beyond ten minutes of slack', async () => {
+    const { request, clock } = await world();
+    const login = async () => `Bearer ${((await (await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).json()) as { token: string }).token}`;
+    const right = clock();
+    clock.set(right + 365 * 86_400_000);
+    const fromTheFuture = await login();
+    expect((await request('/api/me', get(fromTheFuture))).status).toBe(200);
+    clock.set(right + 5 * 60_000);
+    const fromFiveMinutesAhead = await login();
+    clock.set(right);
+    expect((await request('/api/me', get(fromTheFuture))).status).toBe(401);
+    expect((await request('/api/me', get(fromFiveMinutesAhead))).status).toBe(200);
+  });
+
+  it('measures the login throttle on the steady clock: a wall clock stepped back an hour does not hold the address longer than Retry-After says', async () => {
+    const steady = manualClock(1_000_000);
+    const t = testApp([], { steadyClock: steady });
+    await accountsWorld(t.meta, t.deps.passwords!, t.clock);
+    for (let i = 0; i < 5; i++) expect((await t.request('/api/auth/login', json('POST', { username: 'owner', password: 'nope nope' }))).status).toBe(401);
+    t.clock.advance(-3_600_000);
+    const blocked = await t.request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }));
+    expect([blocked.status, blocked.headers.get('retry-after')]).toEqual([429, '180']);
+    steady.advance(180_000);
+    expect((await t.request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).status).toBe(200);
   });
 
   it('shows an API key once, lists it without the secret, accepts it as a bearer until revoked', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { SITE, prismeApp, randomIp } from '../helpers/prisme.ts';
+import { manualClock } from '../../src/lib/clock.ts';
 
 async function hundred(send: (i: number) => Promise<Response>): Promise<number[]> {
   const out: number[] = [];
@@ -19,6 +20,19 @@ describe('the Prisme events limiter', () => {
     // A token a second, none left: the next in 1 s.
     expect(limited.headers.get('retry-after')).toBe('1');
     p.clock.advance(60_000);
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
+  });
+
+  it('refills on the steady clock: a wall clock stepped back an hour neither holds the bucket empty nor fills it', async () => {
+    const steady = manualClock(1_000_000);
+    const p = prismeApp(['--rate-limit', '3/3s'], { steadyClock: steady });
+    const ip = randomIp();
+    for (let i = 0; i < 3; i++) expect((await p.pageview(ip, `${SITE}/p${i}`)).status).toBe(200);
+    p.clock.advance(-3_600_000);
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(429);
+    p.clock.advance(7_200_000);
+    expect((await p.pageview(ip, `${SITE}/`)).status).toBe(429);
+    steady.advance(1_000);
     expect((await p.pageview(ip, `${SITE}/`)).status).toBe(200);
   });
 

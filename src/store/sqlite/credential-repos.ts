@@ -16,15 +16,22 @@ function isSqliteWriteRefusal(e: unknown): boolean {
   return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_READONLY');
 }
 
+/**
+ * How far in the future a token's issue time may lie and it still count: a token issued while the
+ * clock ran ahead (a VM booted a day or a year off, then corrected) would otherwise live its 7 days
+ * plus the error. A step back of minutes (NTP's) does not log anyone out.
+ */
+export const TOKEN_CLOCK_SLACK_MS = 10 * 60_000;
+
 export function tokenRepo(ctx: MetaRepoContext): TokenRepo {
-  const live = ctx.db.prepare(`${TOKEN} FROM auth_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?`);
+  const live = ctx.db.prepare(`${TOKEN} FROM auth_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ? AND created_at <= ?`);
   return {
     create: (t, now) => void ctx.q('INSERT INTO auth_tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(t.tokenHash, t.userId, now, t.expiresAt),
-    live: (hash, now) => live.get(hash, now) as TokenRecord | null,
+    live: (hash, now) => live.get(hash, now, now + TOKEN_CLOCK_SLACK_MS) as TokenRecord | null,
     revoke: (hash, now) => ctx.q('UPDATE auth_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(now, hash).changes > 0,
     revokeAllOf: (userId, now, exceptHash) =>
       ctx.q('UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash != ?').run(now, userId, exceptHash ?? '').changes,
-    purgeExpired: (now) => ctx.q('DELETE FROM auth_tokens WHERE expires_at <= ?').run(now).changes,
+    purgeExpired: (now) => ctx.q('DELETE FROM auth_tokens WHERE expires_at <= ? OR created_at > ?').run(now, now + TOKEN_CLOCK_SLACK_MS).changes,
   };
 }
 
@@ -78,10 +85,10 @@ export function saltStore(ctx: MetaRepoContext): SaltStore {
     save: (day, salt) => void ctx.q('INSERT OR REPLACE INTO salts (day, salt) VALUES (?, ?)').run(day, salt),
     // Overwritten with zeros before the delete: a DELETE alone leaves the bytes in the freed page
     // of the file, where a copy of it would still hold the salt (and so the day's visitor ids).
-    deleteBefore: (day) =>
+    deleteOutside: (first, last) =>
       ctx.db.transaction(() => {
-        ctx.q('UPDATE salts SET salt = zeroblob(length(salt)) WHERE day < ?').run(day);
-        ctx.q('DELETE FROM salts WHERE day < ?').run(day);
+        ctx.q('UPDATE salts SET salt = zeroblob(length(salt)) WHERE day < ? OR day > ?').run(first, last);
+        ctx.q('DELETE FROM salts WHERE day < ? OR day > ?').run(first, last);
       }).immediate(),
   };
 }

@@ -122,7 +122,7 @@ describe('SqliteMetaStore', () => {
     salts.save('2026-01-03', crypto.getRandomValues(new Uint8Array(32)));
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     expect(readFileSync(path).includes(Buffer.from(old))).toBe(true);
-    salts.deleteBefore('2026-01-02');
+    salts.deleteOutside('2026-01-02', '2026-01-04');
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     expect(readFileSync(path).includes(Buffer.from(old))).toBe(false);
     expect(salts.load('2026-01-01')).toBeNull();

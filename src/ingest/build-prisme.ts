@@ -9,7 +9,7 @@ import { createPrismeContext, type PrismeContext } from './prisme-context.ts';
 import { createUserAgentParser, UA_CACHE_SIZE } from './user-agent.ts';
 import type { SaltStore } from './visitor-id.ts';
 
-/** `rateClock`: the limiters' (monotonicClock in the server: a wall clock stepped back must not hold buckets empty); `clock` by default. */
+/** `rateClock`: the limiters' (monotonicClock in the server: a wall clock stepped forward must not refill every bucket); `clock` by default. */
 export function buildPrisme(config: Config, clock: Clock, geo: GeoReader, saltStore: SaltStore, log?: Logger, rateClock: Clock = clock): { prisme: PrismeContext; limiter: Limiter | null; pixelLimiter: Limiter | null } {
   const prisme = createPrismeContext({
     clock,

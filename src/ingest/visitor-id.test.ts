@@ -22,6 +22,10 @@ function memoryStore(): SaltStore & { days: Map<string, Uint8Array>; deletes: st
   };
 }
 
+function failWrite(): never {
+  throw new Error('SQLITE_BUSY: database is locked');
+}
+
 describe('deviceId', () => {
   it('is xxHash64 of salt, UA, IP and host, a NUL between each two', () => {
     const bytes = new Uint8Array([...salt, ...new TextEncoder().encode(UA + '\0' + '1.2.3.4' + '\0' + 'example.com')]);
@@ -246,6 +250,64 @@ describe('SaltKeeper', () => {
     clock.set(Date.UTC(2026, 2, 2, 0, 0, 21));
     expect(keeper.saltFor()).toBe(today);
     expect(store.days.get('2026-03-02')).toBe(today);
+  });
+
+  it("retries a day's pending delete from purge() when it is due, so old salts go with no further hit", () => {
+    const clock = manualClock(Date.UTC(2026, 2, 1, 12));
+    const store = memoryStore();
+    store.days.set('2026-02-28', salt);
+    let broken = false;
+    const flaky: SaltStore = { ...store, deleteOutside: (first, last) => (broken ? failWrite() : store.deleteOutside(first, last)) };
+    const keeper = new SaltKeeper(flaky, clock);
+    keeper.purge();
+    clock.set(Date.UTC(2026, 2, 2, 0, 0, 1));
+    broken = true;
+    keeper.saltFor();
+    broken = false;
+    keeper.purge();
+    expect([...store.days.keys()]).toEqual(['2026-02-28', '2026-03-02']);
+    clock.advance(SALT_RETRY_MS);
+    keeper.purge();
+    expect([...store.days.keys()]).toEqual(['2026-03-02']);
+  });
+
+  it("gives up a pending save made while the clock ran a year ahead once it is put right, so salts do not pile up", () => {
+    const clock = manualClock(Date.UTC(2031, 5, 1, 12));
+    const store = memoryStore();
+    let broken = true;
+    const flaky: SaltStore = { ...store, deleteOutside: (first, last) => (broken ? failWrite() : store.deleteOutside(first, last)) };
+    const keeper = new SaltKeeper(flaky, clock);
+    keeper.saltFor();
+    broken = false;
+    clock.set(Date.UTC(2030, 2, 16, 12));
+    for (let day = 0; day < 10; day++) {
+      keeper.saltFor();
+      keeper.purge();
+      clock.advance(86_400_000);
+    }
+    keeper.purge();
+    expect(store.days.size).toBeLessThanOrEqual(3);
+    expect([...store.days.keys()].every((d) => d.startsWith('2030-03-2'))).toBe(true);
+  });
+
+  it('waits SALT_RETRY_MS after a failed purge before trying again, and warns once per outage', () => {
+    const clock = manualClock(Date.UTC(2026, 2, 1, 12));
+    const store = memoryStore();
+    let tries = 0;
+    let broken = true;
+    const warnings: string[] = [];
+    const flaky: SaltStore = { ...store, deleteOutside: (first, last) => (tries++, broken ? failWrite() : store.deleteOutside(first, last)) };
+    const keeper = new SaltKeeper(flaky, clock, (msg) => warnings.push(msg));
+    for (let i = 0; i < 6; i++) {
+      keeper.purge();
+      clock.advance(10_000);
+    }
+    expect(tries).toBe(2);
+    broken = false;
+    clock.advance(SALT_RETRY_MS);
+    keeper.purge();
+    expect(tries).toBe(3);
+    expect(warnings).toEqual(['could not delete old salts; trying again every 30 s', 'old salts deleted after failing']);
   });
 
   it('gives the hits of a clock before 1970 the salt of their own day', () => {

@@ -134,6 +134,11 @@ function keptDays(nowMs: number): { first: string; last: string } {
 /** How long after a failed save of the day's salt (the database busy or not writable) the next attempt waits. */
 export const SALT_RETRY_MS = 30_000;
 
+/** Whether a retry set for `retryAt` may go at `nowMs`: it is due, or the wall clock stepped back past the failure. */
+function retryDue(nowMs: number, retryAt: number): boolean {
+  return nowMs >= retryAt || nowMs < retryAt - SALT_RETRY_MS;
+}
+
 /**
  * Hands out the salt of the current UTC day: loaded from the store (so a restart does not split
  * the day's visitors in two), else created and saved. When a day starts, salts older than
@@ -148,10 +153,12 @@ export const SALT_RETRY_MS = 30_000;
  * and the save (and the delete) tried again by a request at least SALT_RETRY_MS later, so an
  * outage costs one wait (up to the connection's busy timeout, the whole thread's) per attempt,
  * not one per request. Until it is saved, a restart would make the day a new salt; when the day
- * ends first, the save is given up (logged).
+ * ends first (or the clock steps back more than a day), the save is given up (logged). purge()
+ * tries a pending save when it is due as a hit would; its own failed deletes wait SALT_RETRY_MS
+ * too. Retries go when due by the wall clock, or at once after it stepped back past them.
  */
 export class SaltKeeper {
-  // At most two entries (today and yesterday), pruned at each day change.
+  // At most three entries (yesterday, today, tomorrow: keptDays), pruned at each day change.
   private readonly known = new Map<string, Uint8Array>();
   /** The current day's bounds and salt: the hot path compares two numbers instead of formatting a date. */
   private current: { from: number; to: number; salt: Uint8Array } | null = null;
@@ -159,6 +166,9 @@ export class SaltKeeper {
   private unsaved: { day: string; until: number; salt: Uint8Array | null; keep: { first: string; last: string }; retryAt: number; failures: number } | null = null;
   /** The start of the day whose kept days the store was last trimmed to (purge() then has nothing to do until the day changes). */
   private purgedDay = NaN;
+  /** After a failed purge(): when the next may go, and how many failed in a row. */
+  private purgeRetryAt = -Infinity;
+  private purgeFailures = 0;
 
   constructor(
     private readonly store: SaltStore,
@@ -170,7 +180,7 @@ export class SaltKeeper {
   saltFor(nowMs: number = this.clock()): Uint8Array {
     // Not once the pending day is over: the day change below gives that save up and makes its own
     // (one wait for the day's first hit, not two).
-    if (this.unsaved !== null && nowMs >= this.unsaved.retryAt && nowMs < this.unsaved.until) this.save(nowMs);
+    if (this.unsaved !== null && this.pendingLive(nowMs) && retryDue(nowMs, this.unsaved.retryAt)) this.save(nowMs);
     const c = this.current;
     if (c && nowMs >= c.from && nowMs < c.to) return c.salt;
     const salt = this.saltForDay(nowMs);
@@ -180,21 +190,46 @@ export class SaltKeeper {
   }
 
   /**
-   * Deletes the salts of days keptDays(nowMs) does not keep, once per day (a failure is tried
-   * again at the next call). Nothing while a day's first save waits: that save deletes them too.
+   * Deletes the salts of days keptDays(nowMs) does not keep, once per day; a failure is tried
+   * again SALT_RETRY_MS later. While a day's first save is pending, tries that save when it is
+   * due instead (it deletes them too), or gives it up once its day is no longer today or tomorrow.
    */
   purge(nowMs: number = this.clock()): void {
+    if (this.unsaved !== null) {
+      if (this.pendingLive(nowMs)) {
+        if (retryDue(nowMs, this.unsaved.retryAt)) this.save(nowMs);
+        return;
+      }
+      this.giveUpPending();
+    }
     const start = dayStart(nowMs);
-    if (this.unsaved !== null || start === this.purgedDay) return;
+    if (start === this.purgedDay || !retryDue(nowMs, this.purgeRetryAt)) return;
     const keep = keptDays(nowMs);
     for (const d of this.known.keys()) if (d < keep.first || d > keep.last) this.known.delete(d);
     if (this.current && (this.current.from < start - DAY_MS || this.current.from > start + DAY_MS)) this.current = null;
     try {
       this.store.deleteOutside(keep.first, keep.last);
       this.purgedDay = start;
+      if (this.purgeFailures > 0) this.warn('old salts deleted after failing', { failures: this.purgeFailures });
+      this.purgeFailures = 0;
     } catch (error) {
-      this.warn('could not delete old salts', { error: String(error) });
+      // One wait (the connection's busy timeout) per attempt, and one line per outage.
+      this.purgeRetryAt = nowMs + SALT_RETRY_MS;
+      if (this.purgeFailures++ === 0) this.warn('could not delete old salts; trying again every 30 s', { error: String(error), retryInMs: SALT_RETRY_MS });
     }
+  }
+
+  /** Whether the pending save is for today, or for tomorrow (a clock stepped back over midnight): else it is given up. */
+  private pendingLive(nowMs: number): boolean {
+    const pendingStart = this.unsaved!.until - DAY_MS;
+    const start = dayStart(nowMs);
+    return pendingStart === start || pendingStart === start + DAY_MS;
+  }
+
+  private giveUpPending(): void {
+    const u = this.unsaved!;
+    if (u.salt) this.warn("gave up saving a day's salt: the day is over", { day: u.day, failures: u.failures });
+    this.unsaved = null;
   }
 
   private saltForDay(nowMs: number): Uint8Array {
@@ -206,8 +241,8 @@ export class SaltKeeper {
     const salt = stored ?? crypto.getRandomValues(new Uint8Array(SALT_BYTES));
     const keep = keptDays(nowMs);
     const pending = this.unsaved;
-    if (pending && pending.day > day) {
-      // A hit stamped before a later day whose salt still waits to be saved (the clock stepped
+    if (pending && pending.day > day && this.pendingLive(nowMs)) {
+      // A hit stamped the day before a day whose salt still waits to be saved (the clock stepped
       // back over midnight): that save stays pending; this day's is tried once.
       this.known.set(day, salt);
       if (!stored) {
@@ -219,7 +254,7 @@ export class SaltKeeper {
       }
       return salt;
     }
-    if (pending?.salt) this.warn("gave up saving a day's salt: the day is over", { day: pending.day, failures: pending.failures });
+    if (pending) this.giveUpPending();
     for (const d of this.known.keys()) if (d < keep.first || d > keep.last) this.known.delete(d);
     this.known.set(day, salt);
     this.unsaved = { day, until: dayStart(nowMs) + DAY_MS, salt: stored ? null : salt, keep, retryAt: nowMs, failures: 0 };

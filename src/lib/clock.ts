@@ -8,9 +8,9 @@ export const systemClock: Clock = () => Date.now();
 /**
  * Milliseconds that only move forward, at the wall clock's pace, from the wall clock's reading at
  * start: for what lives in memory only and measures spans (rate limits, login throttles, uptime).
- * The wall clock can be stepped (NTP correcting a VM that booted an hour or a year off); a bucket
- * stamped before a step back would then not refill until the wall clock passed the stamp again,
- * and a login throttle once held an address for the whole step while saying "retry in 180 s".
+ * The wall clock can be stepped (NTP correcting a VM that booted an hour or a year off): a step
+ * forward refilled every rate limiter's bucket at once, and a login throttle, stepped back, held an
+ * address for the whole step while saying "retry in 180 s".
  */
 export const monotonicClock: Clock = (() => {
   const origin = Date.now() - performance.now();

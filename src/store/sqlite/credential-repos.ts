@@ -31,7 +31,9 @@ export function tokenRepo(ctx: MetaRepoContext): TokenRepo {
     revoke: (hash, now) => ctx.q('UPDATE auth_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL').run(now, hash).changes > 0,
     revokeAllOf: (userId, now, exceptHash) =>
       ctx.q('UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash != ?').run(now, userId, exceptHash ?? '').changes,
-    purgeExpired: (now) => ctx.q('DELETE FROM auth_tokens WHERE expires_at <= ? OR created_at > ?').run(now, now + TOKEN_CLOCK_SLACK_MS).changes,
+    // Not those issued "after" now: at a start with the clock behind (no time sync yet), that would
+    // delete every real token for good; live() refuses them only while the clock is wrong.
+    purgeExpired: (now) => ctx.q('DELETE FROM auth_tokens WHERE expires_at <= ?').run(now).changes,
   };
 }
 

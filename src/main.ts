@@ -303,7 +303,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         if (!SIGNALS.has(signal)) return;
         const now = performance.now();
         if (signalledAt > 0 && now - signalledAt >= SECOND_SIGNAL_AFTER_MS) {
-          log.error('second signal: exiting now, without waiting for the flush', { signal, lost: buffer.size });
+          log.error('second signal: exiting now, without waiting for the flush', {
+            signal, lost: buffer.size - buffer.beingWritten, beingWritten: buffer.beingWritten,
+            ...(buffer.beingWritten > 0 ? { note: 'beingWritten: events whose write was under way; stored if it completes before the process ends' } : {}),
+          });
           process.exit(1);
         }
         if (signalledAt === 0) {

@@ -40,12 +40,15 @@ export class AckWaiters {
     this.compact();
   }
 
-  /** Answers 'late' the acks that have waited timeoutMs or longer. */
-  expire(): void {
+  /** Answers 'late' the acks that have waited timeoutMs or longer; returns how many. */
+  expire(): number {
     const deadline = this.now() - this.timeoutMs;
     const w = this.list;
+    const from = this.head;
     while (this.head < w.length && w[this.head]!.at <= deadline) w[this.head++]!.resolve('late');
+    const n = this.head - from;
     this.compact();
+    return n;
   }
 
   /** Answers 'late' every ack still waiting (a shutdown about to cut their connections); returns how many. */

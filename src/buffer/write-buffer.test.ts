@@ -3,7 +3,7 @@ import type { CanonicalEvent } from '../ingest/event.ts';
 import { openDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
 import { makeEvent } from '../../test/helpers/events.ts';
-import { DRAIN_RETRY_MAX_MS, MAX_IN_FLIGHT, WriteBuffer } from './write-buffer.ts';
+import { DRAIN_RETRY_MAX_MS, MAX_IN_FLIGHT, WRITE_STALL_WARN_MS, WriteBuffer } from './write-buffer.ts';
 import { materialisingSink } from './materialising-sink.ts';
 import type { DropTally } from '../ingest/drop-reasons.ts';
 import { createLogger } from '../lib/log.ts';
@@ -216,6 +216,43 @@ describe('WriteBuffer', () => {
     expect(await buffer.drain(300)).toBe(0);
     // The first try at 0, the last at the deadline.
     expect([store.calls, store.rows.length, timers.now()]).toEqual([2, 3, 300]);
+  });
+
+  it('returns at its deadline when a write neither ends nor fails (a frozen disk), counting that write as not written', async () => {
+    const timers = virtualTimers();
+    const { batches, sink } = heldSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, timers });
+    for (let i = 0; i < 3; i++) buffer.submit(makeEvent(i));
+    const left = buffer.drain(5_000);
+    await turn();
+    expect([batches.length, buffer.beingWritten]).toEqual([1, 3]);
+    timers.advance(5_000);
+    expect(await left).toBe(3);
+    expect(timers.pending()).toBe(0);
+  });
+
+  it('says once when a write has been under way WRITE_STALL_WARN_MS, shows for how long in its stats, and says when it is done', async () => {
+    const timers = virtualTimers();
+    const lines: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
+    const record = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, fields });
+    const log = { debug() {}, info: record('info'), warn: record('warn'), error: record('error') };
+    const { batches, sink } = heldSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: false, timers, log });
+    for (let i = 0; i < 2; i++) buffer.submit(makeEvent(i));
+    const flushed = buffer.flush();
+    timers.advance(WRITE_STALL_WARN_MS - 1);
+    buffer.watchStall();
+    expect(lines).toEqual([]);
+    timers.advance(1);
+    buffer.watchStall();
+    timers.advance(5_000);
+    buffer.watchStall();
+    expect(buffer.snapshot().writingForMs).toBe(WRITE_STALL_WARN_MS + 5_000);
+    batches[0]!.store();
+    await flushed;
+    expect(lines.map((l) => [l.level, l.fields?.events])).toEqual([['warn', 2], ['info', 2]]);
+    expect(lines[0]!.msg).toContain('a write has been under way');
+    expect(buffer.snapshot().writingForMs).toBe(0);
   });
 
   it('makes no last try when the deadline passed during a write that waited (a lock), and no try at all once the drain has returned', async () => {
@@ -519,6 +556,36 @@ function handSettledSink() {
     builderUaCache: () => ({ hits: 0, misses: 0, size: 0 }),
   };
 }
+
+describe('WriteBuffer, durable acks answered late', () => {
+  it('counts the acks answered 503 past the deadline or at a stop, and says so at most every 10 s', async () => {
+    const timers = virtualTimers();
+    const warnings: Record<string, unknown>[] = [];
+    const log = { debug() {}, info() {}, warn: (_msg: string, fields?: Record<string, unknown>) => void warnings.push(fields ?? {}), error() {} };
+    const { sink } = heldSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 100, flushIntervalMs: 250, maxEvents: 1000, durable: true, ackTimeoutMs: 1_000, timers, log });
+    const outcomes = [buffer.submit(makeEvent(1)), buffer.submit(makeEvent(2))];
+    timers.advance(1_000);
+    buffer.expireLateAcks();
+    expect(await Promise.all(outcomes)).toEqual(['late', 'late']);
+    const third = buffer.submit(makeEvent(3));
+    timers.advance(1_000);
+    buffer.expireLateAcks();
+    expect(await third).toBe('late');
+    const fourth = buffer.submit(makeEvent(4));
+    expect(buffer.answerWaitingLate()).toBe(1);
+    expect(await fourth).toBe('late');
+    expect(buffer.snapshot().lateAcks).toBe(4);
+    // One line for the first two; the next two fall within 10 s of it.
+    expect(warnings.map((w) => w.acks)).toEqual([2]);
+    timers.advance(10_000);
+    const fifth = buffer.submit(makeEvent(5));
+    timers.advance(1_000);
+    buffer.expireLateAcks();
+    expect(await fifth).toBe('late');
+    expect(warnings.map((w) => w.acks)).toEqual([2, 3]);
+  });
+});
 
 describe('WriteBuffer, durable acks with an ordered sink', () => {
   it('hands over the next batch before the last one is stored, and acks each event only once its own batch is', async () => {

@@ -55,6 +55,16 @@ const LATE_CHECK_MS = 1000;
 export const DRAIN_RETRY_MAX_MS = 2000;
 
 /**
+ * How long a write may be under way before the log says so (once per write): a frozen or failing
+ * disk, or a lock SQLite waits on, can hold a write without failing it, and only `waiting`
+ * growing would otherwise tell. As long as a durable ack waits before its 503.
+ */
+export const WRITE_STALL_WARN_MS = 10_000;
+
+/** At most one "durable acks answered 503" line this often (each second's expiry would repeat it). */
+const LATE_LOG_EVERY_MS = 10_000;
+
+/**
  * How long the flush at exit may try: 20 s, or the time a full buffer takes at 20k events/s (a
  * slow disk; ~150k/s is usual) when --buffer-max makes that longer. The systemd unit's
  * TimeoutStopSec is this and a margin.
@@ -73,6 +83,10 @@ export interface BufferStats {
   bytes: number;
   flushes: number;
   flushFailures: number;
+  /** Durable acks answered 503 because their batch had not committed within the deadline (or at a stop); their events stay queued and are written. */
+  lateAcks: number;
+  /** How long the oldest write under way has been (ms; 0 when none): a write held up without failing shows here. */
+  writingForMs: number;
 }
 
 /** The buffer the options ask for (main.ts and the test app build it the same way). */
@@ -139,7 +153,13 @@ export class WriteBuffer {
   private retryAt = 0;
   private consecutiveFailures = 0;
   private closed = false;
-  readonly stats: BufferStats = { waiting: 0, accepted: 0, committed: 0, rejectedFull: 0, bytes: 0, flushes: 0, flushFailures: 0 };
+  /** The write the log last said was held up (watchStall()), so it is said once. */
+  private stallWarned: InFlightBatch | null = null;
+  /** When the last "durable acks answered 503" line was written (timers' clock). */
+  private lateLoggedAt = -Infinity;
+  /** Late acks since that line. */
+  private lateUnlogged = 0;
+  readonly stats: Omit<BufferStats, 'writingForMs'> = { waiting: 0, accepted: 0, committed: 0, rejectedFull: 0, bytes: 0, flushes: 0, flushFailures: 0, lateAcks: 0 };
 
   constructor(private readonly opts: WriteBufferOptions) {
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -151,6 +171,11 @@ export class WriteBuffer {
   /** Events held in memory now. */
   get size(): number {
     return this.queue.length + this.inFlight;
+  }
+
+  /** Of those, the events in writes under way: stored if such a write completes. */
+  get beingWritten(): number {
+    return this.inFlight;
   }
 
   get isDurable(): boolean {
@@ -186,7 +211,40 @@ export class WriteBuffer {
    * start()'s timer; tests call it with their clock).
    */
   expireLateAcks(): void {
-    this.waiters.expire();
+    this.late(this.waiters.expire());
+  }
+
+  /** Counts `n` acks answered late, and says so in the log, at most once per LATE_LOG_EVERY_MS. */
+  private late(n: number): void {
+    if (n === 0) return;
+    this.stats.lateAcks += n;
+    this.lateUnlogged += n;
+    const now = this.timers.now();
+    if (now - this.lateLoggedAt < LATE_LOG_EVERY_MS) return;
+    this.opts.log?.warn('durable acks answered 503: their events were not committed in time, and stay queued to be written', {
+      acks: this.lateUnlogged, deadlineMs: this.opts.ackTimeoutMs ?? DURABLE_ACK_TIMEOUT_MS, waiting: this.size, writingForMs: this.writingForMs(),
+    });
+    this.lateLoggedAt = now;
+    this.lateUnlogged = 0;
+  }
+
+  /** How long the oldest write under way has been (0 when none). */
+  private writingForMs(): number {
+    const head = this.sent[0];
+    return head ? Math.max(0, Math.round(this.timers.now() - head.sentAt)) : 0;
+  }
+
+  /**
+   * Says once, per write, that it has been under way WRITE_STALL_WARN_MS or more (called by the
+   * interval; tests call it with their clock). A write that fails says so itself.
+   */
+  watchStall(): void {
+    const head = this.sent[0];
+    if (!head || head === this.stallWarned || this.timers.now() - head.sentAt < WRITE_STALL_WARN_MS) return;
+    this.stallWarned = head;
+    this.opts.log?.warn('a write has been under way for a while (a frozen or failing disk, or a lock SQLite waits on): events wait in the buffer meanwhile', {
+      events: head.batch.length, writingForMs: this.writingForMs(), waiting: this.size,
+    });
   }
 
   /**
@@ -272,6 +330,7 @@ export class WriteBuffer {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.queue.length) void this.write();
+      this.watchStall();
     }, this.opts.flushIntervalMs);
     // Durable acks past their deadline are answered within a second of it, whatever the flush interval.
     if (this.opts.durable) {
@@ -369,6 +428,10 @@ export class WriteBuffer {
       }
       this.sent.shift();
       this.inFlight -= head.batch.length;
+      if (head === this.stallWarned) {
+        this.stallWarned = null;
+        this.opts.log?.info('the write that was held up is done', { events: head.batch.length, ms: Math.round(this.timers.now() - head.sentAt) });
+      }
       this.committed(head.batch, head.sizes, dropped, this.timers.now() - head.sentAt);
       if (this.queue.length && this.sendsNext()) {
         if (this.maxInFlight === 1) this.send();
@@ -432,7 +495,9 @@ export class WriteBuffer {
    * and is still written), for a shutdown that is about to cut their connections. Returns how many.
    */
   answerWaitingLate(): number {
-    return this.waiters.answerAllLate();
+    const n = this.waiters.answerAllLate();
+    this.late(n);
+    return n;
   }
 
   /**
@@ -468,7 +533,8 @@ export class WriteBuffer {
     // A retry due later is tried now: the backoff may have grown to half a minute.
     if (this.queue.length && this.sent.length === 0) this.retryAt = 0;
     while (this.size > 0 && this.timers.now() < until) {
-      await this.flush();
+      // A write held up without failing (a frozen disk) must not hold the stop past its deadline.
+      if (!(await this.flushBy(until))) break;
       const now = this.timers.now();
       if (this.queue.length && this.retryAt > now) {
         if (this.retryAt < until) {
@@ -481,7 +547,7 @@ export class WriteBuffer {
         if (now >= until) break;
         await this.timers.sleep(until - now);
         this.retryAt = 0;
-        await this.flush();
+        await this.flushBy(until + DRAIN_RETRY_MAX_MS);
         break;
       }
     }
@@ -490,12 +556,25 @@ export class WriteBuffer {
     return this.size;
   }
 
+  /** flush(), waited for until `until` at most: whether it finished by then. */
+  private async flushBy(until: number): Promise<boolean> {
+    let cancel = () => {};
+    const deadline = new Promise<false>((resolve) => {
+      cancel = this.timers.after(Math.max(0, until - this.timers.now()), () => resolve(false));
+    });
+    try {
+      return await Promise.race([this.flush().then(() => true as const), deadline]);
+    } finally {
+      cancel();
+    }
+  }
+
   /** The deferred hits' UA cache (pixel user agents). */
   builderUaCache(): CacheStats {
     return this.opts.store.builderUaCache();
   }
 
   snapshot(): BufferStats {
-    return { ...this.stats, waiting: this.size };
+    return { ...this.stats, waiting: this.size, writingForMs: this.writingForMs() };
   }
 }

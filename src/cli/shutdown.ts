@@ -45,6 +45,14 @@ export async function shutdown(
     return EXIT_DATABASE;
   }
   const left = await buffer.drain(drainDeadlineMs(bufferMax));
+  // Said before the store is closed: a write held up by a frozen disk holds the close too.
+  const beingWritten = buffer.beingWritten;
+  if (left > 0) {
+    log.error('could not write every buffered event before exit', {
+      lost: left - beingWritten, beingWritten, committed: buffer.snapshot().committed,
+      ...(beingWritten > 0 ? { note: 'beingWritten: events whose write was under way (a frozen or failing disk); stored if it completes before the process ends' } : {}),
+    });
+  }
   const framesLeft = copyWal ? await copyWal() : 0;
   await closeStore();
   const stats = buffer.snapshot();
@@ -52,10 +60,7 @@ export async function shutdown(
     log.error('the WAL removed while running could not be copied into the database: a reader kept an old snapshot open (a sqlite3 shell, a backup tool) until the deadline; what it held since the last checkpoint is lost with it', { framesLeft, committed: stats.committed });
     return EXIT_DATABASE;
   }
-  if (left > 0) {
-    log.error('could not write every buffered event before exit', { lost: left, committed: stats.committed });
-    return EXIT_FAILURE;
-  }
+  if (left > 0) return EXIT_FAILURE;
   log.info('stopped cleanly', { committed: stats.committed, flushFailures: stats.flushFailures, rejectedFull: stats.rejectedFull, ...counters() });
   return 0;
 }

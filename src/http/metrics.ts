@@ -21,7 +21,7 @@ const Count = t.Integer({ minimum: 0 });
 const Metrics = t.Object(
   {
     uptimeSeconds: t.Number(),
-    buffer: t.Object({ waiting: Count, waitingBytes: t.Integer({ minimum: 0, description: 'What the events held take, as the --buffer-max-mb cap counts it' }), accepted: t.Integer({ minimum: 0, description: 'Events and hits the buffer took' }), committed: t.Integer({ minimum: 0, description: 'Rows written. Less than accepted by what waits and by the pixel hits the writer thread built and found it does not store (a bot, an unknown write key, an empty event), which are counted under their reason in drops' }), rejectedFull: Count, flushes: Count, flushFailures: Count }),
+    buffer: t.Object({ waiting: Count, waitingBytes: t.Integer({ minimum: 0, description: 'What the events held take, as the --buffer-max-mb cap counts it' }), accepted: t.Integer({ minimum: 0, description: 'Events and hits the buffer took' }), committed: t.Integer({ minimum: 0, description: 'Rows written. Less than accepted by what waits and by the pixel hits the writer thread built and found it does not store (a bot, an unknown write key, an empty event), which are counted under their reason in drops' }), rejectedFull: Count, flushes: Count, flushFailures: Count, lateAcks: t.Integer({ minimum: 0, description: 'Durable acks answered 503 because their batch had not committed within 10 s (or at a stop); the events stay queued and are written' }), writingForMs: t.Integer({ minimum: 0, description: 'How long the oldest write under way has been, ms (0: none); a write held up without failing (a frozen disk, a lock) shows here' }) }),
     drops: t.Object(Object.fromEntries(DROP_REASONS.map((r) => [r, Count])), { description: 'Hits answered but not stored, by reason' }),
     userAgentCache: t.Object({ hits: Count, misses: Count, size: Count }, { description: 'The request thread\'s: Prisme hits and the RudderStack HTTP API' }),
     pixelUserAgentCache: t.Object({ hits: Count, misses: Count, size: Count }, { description: 'The writer thread\'s: RudderStack and Umami pixel hits (as of its last batch)' }),
@@ -49,7 +49,7 @@ export function metricsRoutes(ctx: ManagementContext, d: MetricsDeps) {
       const b = d.buffer.snapshot();
       return {
         uptimeSeconds: Math.round((ctx.steadyClock() - d.startedAt) / 1000),
-        buffer: { waiting: b.waiting, waitingBytes: b.bytes, accepted: b.accepted, committed: b.committed, rejectedFull: b.rejectedFull, flushes: b.flushes, flushFailures: b.flushFailures },
+        buffer: { waiting: b.waiting, waitingBytes: b.bytes, accepted: b.accepted, committed: b.committed, rejectedFull: b.rejectedFull, flushes: b.flushes, flushFailures: b.flushFailures, lateAcks: b.lateAcks, writingForMs: b.writingForMs },
         drops: d.drops.snapshot(),
         userAgentCache: d.prisme.ua.stats(),
         pixelUserAgentCache: d.buffer.builderUaCache(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { testApp } from '../helpers/test-app.ts';
+import { stuckDurableBuffer, testApp } from '../helpers/test-app.ts';
 import { accountsWorld, PASSWORD } from '../helpers/accounts-fixture.ts';
 import { json, world } from '../helpers/management.ts';
 
@@ -61,6 +61,19 @@ describe('GET /api/metrics', () => {
     expect(m.memory.rssBytes).toBeGreaterThan(0);
     expect((await t.request('/api/metrics', { headers: { authorization: world.auth.owner! } })).status).toBe(401);
     expect((await t.request('/api/metrics')).status).toBe(401);
+  });
+
+  it('shows durable acks answered 503 and how long the oldest write has been under way', async () => {
+    const stuck = stuckDurableBuffer();
+    const t = testApp(['--origins', 'mywebsite.localhost', '--ack', 'durable'], { buffer: stuck.buffer });
+    const world = await accountsWorld(t.meta, t.deps.passwords!, t.clock);
+    const pageview = t.request('/api/v1/events/pageviews', { method: 'POST', headers: { origin: 'https://mywebsite.localhost', 'x-prisme-referrer': 'https://mywebsite.localhost/' } });
+    await new Promise<void>((r) => setImmediate(r));
+    stuck.late();
+    expect((await pageview).status).toBe(503);
+    const m = (await (await t.request('/api/metrics', { headers: { authorization: world.auth.admin! } })).json()) as { buffer: { lateAcks: number; writingForMs: number; waiting: number } };
+    // The full disk refuses each write at once: none is under way (a held one: write-buffer.test.ts).
+    expect(m.buffer).toMatchObject({ lateAcks: 1, waiting: 1, writingForMs: 0 });
   });
 
   it('says how many addresses the full limiter table forgot while their buckets were refilling (their limits started over)', async () => {

@@ -34,7 +34,7 @@ export interface WriteBufferOptions {
   ackTimeoutMs?: number;
   /** The clock the ack deadline, the retries and the drain read, and their waits (tests pass virtual ones); real, monotonic ones by default. */
   timers?: Timers;
-  /** How often durable acks are checked against the deadline (default LATE_CHECK_MS). */
+  /** How often durable acks are checked against the deadline, and the oldest write for a stall (default LATE_CHECK_MS). */
   lateCheckMs?: number;
 }
 
@@ -61,8 +61,16 @@ export const DRAIN_RETRY_MAX_MS = 2000;
  */
 export const WRITE_STALL_WARN_MS = 10_000;
 
-/** At most one "durable acks answered 503" line this often (each second's expiry would repeat it). */
+/** At most one "durable acks not given in time" line this often (each second's expiry would repeat it). */
 const LATE_LOG_EVERY_MS = 10_000;
+
+/**
+ * How long past its deadline the stop's flush waits for a write already under way: the writer
+ * thread's busy timeout (open-database.ts), so that a write waiting on another process's lock
+ * when the deadline comes is waited for (it commits or fails by then) and only a write held up
+ * longer (a frozen disk) is given up on.
+ */
+export const DRAIN_WRITE_GRACE_MS = 5_000;
 
 /**
  * How long the flush at exit may try: 20 s, or the time a full buffer takes at 20k events/s (a
@@ -83,7 +91,7 @@ export interface BufferStats {
   bytes: number;
   flushes: number;
   flushFailures: number;
-  /** Durable acks answered 503 because their batch had not committed within the deadline (or at a stop); their events stay queued and are written. */
+  /** Durable acks not given in time: answered 503 (pixel endpoints: their GIF) because their batch had not committed within the deadline, or at a stop; their events stay queued and are written. */
   lateAcks: number;
   /** How long the oldest write under way has been (ms; 0 when none): a write held up without failing shows here. */
   writingForMs: number;
@@ -153,6 +161,8 @@ export class WriteBuffer {
   private retryAt = 0;
   private consecutiveFailures = 0;
   private closed = false;
+  /** drain() has returned: nothing more goes to the store, and a write it gave up on that settles later is only taken in. */
+  private drained = false;
   /** The write the log last said was held up (watchStall()), so it is said once. */
   private stallWarned: InFlightBatch | null = null;
   /** When the last "durable acks answered 503" line was written (timers' clock). */
@@ -211,17 +221,13 @@ export class WriteBuffer {
    * start()'s timer; tests call it with their clock).
    */
   expireLateAcks(): void {
-    this.late(this.waiters.expire());
-  }
-
-  /** Counts `n` acks answered late, and says so in the log, at most once per LATE_LOG_EVERY_MS. */
-  private late(n: number): void {
+    const n = this.waiters.expire();
     if (n === 0) return;
     this.stats.lateAcks += n;
     this.lateUnlogged += n;
     const now = this.timers.now();
     if (now - this.lateLoggedAt < LATE_LOG_EVERY_MS) return;
-    this.opts.log?.warn('durable acks answered 503: their events were not committed in time, and stay queued to be written', {
+    this.opts.log?.warn('durable acks not given in time (503; pixel endpoints answered their GIF): their events were not committed within the deadline and stay queued to be written', {
       acks: this.lateUnlogged, deadlineMs: this.opts.ackTimeoutMs ?? DURABLE_ACK_TIMEOUT_MS, waiting: this.size, writingForMs: this.writingForMs(),
     });
     this.lateLoggedAt = now;
@@ -330,13 +336,13 @@ export class WriteBuffer {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.queue.length) void this.write();
-      this.watchStall();
     }, this.opts.flushIntervalMs);
-    // Durable acks past their deadline are answered within a second of it, whatever the flush interval.
-    if (this.opts.durable) {
-      this.lateTimer = setInterval(() => this.waiters.count > 0 && this.expireLateAcks(), this.opts.lateCheckMs ?? LATE_CHECK_MS);
-      this.lateTimer.unref?.();
-    }
+    // Durable acks past their deadline are answered, and a held-up write said, within a second, whatever the flush interval.
+    this.lateTimer = setInterval(() => {
+      if (this.waiters.count > 0) this.expireLateAcks();
+      this.watchStall();
+    }, this.opts.lateCheckMs ?? LATE_CHECK_MS);
+    this.lateTimer.unref?.();
   }
 
   private schedule(): void {
@@ -390,7 +396,7 @@ export class WriteBuffer {
    * handled or its retry is not yet due.
    */
   private send(): void {
-    while (!this.discarding && this.queue.length && this.sent.length < this.maxInFlight && this.timers.now() >= this.retryAt) {
+    while (!this.discarding && !this.drained && this.queue.length && this.sent.length < this.maxInFlight && this.timers.now() >= this.retryAt) {
       const taken = this.queue.take();
       this.inFlight += taken.batch.length;
       const result = this.opts.store.insertPending(taken.batch);
@@ -419,6 +425,7 @@ export class WriteBuffer {
         const outcomes = await Promise.allSettled(this.sent.map((b) => b.result));
         const back = this.sent.splice(0);
         this.inFlight = 0;
+        if (this.stallWarned && back.includes(this.stallWarned)) this.stallWarned = null;
         // A later batch written after all would be written twice by the retry: an ack is never
         // given for an event not written, at the cost of a duplicate row.
         const written = outcomes.filter((o) => o.status === 'fulfilled').length;
@@ -463,8 +470,9 @@ export class WriteBuffer {
    */
   private failed(batches: Batch[], err: unknown): void {
     this.queue.putBack(batches);
-    // The store went away on purpose (close()): no retry, and nothing to report but what main.ts says.
-    if (this.discarding) return;
+    // The store went away on purpose (close()), or the stop's flush has given up (a write that
+    // settles after it): no retry, and nothing to report but what the stop says.
+    if (this.discarding || this.drained) return;
     this.stats.flushFailures++;
     this.consecutiveFailures++;
     // While draining, at most DRAIN_RETRY_MAX_MS apart: the exit deadline is near, and a disk that has
@@ -496,7 +504,7 @@ export class WriteBuffer {
    */
   answerWaitingLate(): number {
     const n = this.waiters.answerAllLate();
-    this.late(n);
+    this.stats.lateAcks += n;
     return n;
   }
 
@@ -533,8 +541,9 @@ export class WriteBuffer {
     // A retry due later is tried now: the backoff may have grown to half a minute.
     if (this.queue.length && this.sent.length === 0) this.retryAt = 0;
     while (this.size > 0 && this.timers.now() < until) {
-      // A write held up without failing (a frozen disk) must not hold the stop past its deadline.
-      if (!(await this.flushBy(until))) break;
+      // A write held up without failing (a frozen disk) must not hold the stop much past its
+      // deadline; one waiting on a lock gets the lock's wait.
+      if (!(await this.flushBy(until + DRAIN_WRITE_GRACE_MS))) break;
       const now = this.timers.now();
       if (this.queue.length && this.retryAt > now) {
         if (this.retryAt < until) {
@@ -547,12 +556,13 @@ export class WriteBuffer {
         if (now >= until) break;
         await this.timers.sleep(until - now);
         this.retryAt = 0;
-        await this.flushBy(until + DRAIN_RETRY_MAX_MS);
+        await this.flushBy(until + DRAIN_WRITE_GRACE_MS);
         break;
       }
     }
     // failed() arms no retry once closed; this only makes sure no timer outlives the drain.
     this.stopTimers();
+    this.drained = true;
     return this.size;
   }
 

@@ -44,13 +44,12 @@ export async function shutdown(
     });
     return EXIT_DATABASE;
   }
-  const left = await buffer.drain(drainDeadlineMs(bufferMax));
-  // Said before the store is closed: a write held up by a frozen disk holds the close too.
-  const beingWritten = buffer.beingWritten;
-  if (left > 0) {
-    log.error('could not write every buffered event before exit', {
-      lost: left - beingWritten, beingWritten, committed: buffer.snapshot().committed,
-      ...(beingWritten > 0 ? { note: 'beingWritten: events whose write was under way (a frozen or failing disk); stored if it completes before the process ends' } : {}),
+  await buffer.drain(drainDeadlineMs(bufferMax));
+  // A write still under way past the deadline and the lock's wait (a frozen or failing disk): the
+  // close below waits for it, so say so first; whatever it comes to is counted after the close.
+  if (buffer.beingWritten > 0) {
+    log.error('a write is still under way past the flush deadline (a frozen or failing disk?): closing the database waits for it; a second signal exits without waiting', {
+      beingWritten: buffer.beingWritten, waiting: buffer.size - buffer.beingWritten, writingForMs: buffer.snapshot().writingForMs,
     });
   }
   const framesLeft = copyWal ? await copyWal() : 0;
@@ -60,8 +59,11 @@ export async function shutdown(
     log.error('the WAL removed while running could not be copied into the database: a reader kept an old snapshot open (a sqlite3 shell, a backup tool) until the deadline; what it held since the last checkpoint is lost with it', { framesLeft, committed: stats.committed });
     return EXIT_DATABASE;
   }
-  if (left > 0) return EXIT_FAILURE;
-  log.info('stopped cleanly', { committed: stats.committed, flushFailures: stats.flushFailures, rejectedFull: stats.rejectedFull, ...counters() });
+  if (buffer.size > 0) {
+    log.error('could not write every buffered event before exit', { lost: buffer.size, committed: stats.committed });
+    return EXIT_FAILURE;
+  }
+  log.info('stopped cleanly', { committed: stats.committed, flushFailures: stats.flushFailures, rejectedFull: stats.rejectedFull, lateAcks: stats.lateAcks, ...counters() });
   return 0;
 }
 

@@ -12,6 +12,7 @@ import { missingHeapSettings, replacesImage } from './cli/heap-settings.ts';
 import { listenFailure, listenIssue } from './cli/listen-issue.ts';
 import { operatorLines } from './cli/operator-lines.ts';
 import { shutdown } from './cli/shutdown.ts';
+import { startHousekeeping } from './cli/housekeeping.ts';
 import { userCommand } from './cli/user.ts';
 import { bootstrapAdmin } from './accounts/bootstrap.ts';
 import { passwordHasher } from './accounts/passwords.ts';
@@ -248,13 +249,10 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
   const buffer = writeBufferFromConfig(config, events, (tally) => drops.addTally(tally), log);
   buffer.start();
   const { prisme, limiter, pixelLimiter } = buildPrisme(config, systemClock, geo, meta.salts, log, monotonicClock);
-  // Salts of days no longer kept go now, and within 10 s of each midnight, hits or none.
+  // Salts of days no longer kept go now, and within 10 s of each midnight, hits or none. Prisme's
+  // GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
   prisme.salts.purge();
-  // Prisme's GC period: idle sessions leave after 24 h; the sweep is O(devices) every 10 s.
-  const sweeper = setInterval(() => {
-    prisme.sessions.sweep();
-    prisme.salts.purge();
-  }, 10_000);
+  const stopHousekeeping = startHousekeeping({ sessions: prisme.sessions, salts: prisme.salts, tokens: meta.tokens, clock: systemClock, log });
   // The database file deleted or replaced while running (a backup put back with `mv`): what is
   // written from then on goes to a file no path leads to, lost at exit. Stop instead, so that a
   // restart (the service manager's, or the operator's) writes to the file the path names.
@@ -305,7 +303,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
         if (signalledAt > 0 && now - signalledAt >= SECOND_SIGNAL_AFTER_MS) {
           log.error('second signal: exiting now, without waiting for the flush', {
             signal, lost: buffer.size - buffer.beingWritten, beingWritten: buffer.beingWritten,
-            ...(buffer.beingWritten > 0 ? { note: 'beingWritten: events whose write was under way; stored if it completes before the process ends' } : {}),
+            ...(buffer.beingWritten > 0 ? { note: 'beingWritten: events in a write under way, stored only if it commits before the process is gone' } : {}),
           });
           process.exit(1);
         }
@@ -322,7 +320,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       // into a file no path leads to), and what the buffer holds now is what is lost with it.
       const lostWaiting = fileLost ? buffer.size : 0;
       if (fileLost) buffer.close();
-      clearInterval(sweeper);
+      stopHousekeeping();
       stopWatching();
       prisme.sessions.close();
       const drained = await shutdown(log, server, buffer, () => ({

@@ -175,7 +175,7 @@ export interface TokenRepo {
   revoke(tokenHash: string, now: number): boolean;
   /** Revokes every live token of the user except `exceptHash` (the caller's own session). */
   revokeAllOf(userId: string, now: number, exceptHash?: string): number;
-  /** Drops rows expired before `now` (housekeeping; keeps the table small). */
+  /** Drops the rows of tokens expired by `now` or revoked (housekeeping; keeps the table small). */
   purgeExpired(now: number): number;
 }
 

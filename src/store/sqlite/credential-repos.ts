@@ -33,7 +33,7 @@ export function tokenRepo(ctx: MetaRepoContext): TokenRepo {
       ctx.q('UPDATE auth_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash != ?').run(now, userId, exceptHash ?? '').changes,
     // Not those issued "after" now: at a start with the clock behind (no time sync yet), that would
     // delete every real token for good; live() refuses them only while the clock is wrong.
-    purgeExpired: (now) => ctx.q('DELETE FROM auth_tokens WHERE expires_at <= ?').run(now).changes,
+    purgeExpired: (now) => ctx.q('DELETE FROM auth_tokens WHERE expires_at <= ? OR revoked_at IS NOT NULL').run(now).changes,
   };
 }
 

@@ -18,6 +18,15 @@ function store() {
 }
 
 describe('SqliteMetaStore', () => {
+  it('deletes the rows of login tokens that expired or were revoked, and keeps the live ones', () => {
+    const { meta, owner } = store();
+    for (const [hash, expiresAt] of [['expired', 50], ['revoked', 500], ['live', 500]] as const) meta.tokens.create({ tokenHash: hash, userId: owner, expiresAt }, 10);
+    meta.tokens.revoke('revoked', 20);
+    expect(meta.tokens.purgeExpired(100)).toBe(2);
+    expect(['expired', 'revoked', 'live'].map((h) => meta.tokens.live(h, 100)?.tokenHash ?? null)).toEqual([null, null, 'live']);
+    expect(meta.tokens.purgeExpired(100)).toBe(0);
+  });
+
   it("writes an API key's last use when the database takes it within 100 ms, and past a refusal (another process's lock) tries no key's again for a minute", () => {
     const path = join(tempDir('footfall-touch-'), 'f.db');
     const db = openDatabase(path);

@@ -165,7 +165,7 @@ export class WriteBuffer {
   private drained = false;
   /** The write the log last said was held up (watchStall()), so it is said once. */
   private stallWarned: InFlightBatch | null = null;
-  /** When the last "durable acks answered 503" line was written (timers' clock). */
+  /** When the last "durable acks not given in time" line was written (timers' clock). */
   private lateLoggedAt = -Infinity;
   /** Late acks since that line. */
   private lateUnlogged = 0;

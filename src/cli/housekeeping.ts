@@ -24,6 +24,8 @@ export function startHousekeeping(d: HousekeepingDeps): () => void {
   let sinceTokens = 0;
   let cancel: () => void = () => {};
   const round = () => {
+    // The next round is armed first: a round that threw would otherwise be the last.
+    cancel = timers.after(SWEEP_EVERY_MS, round);
     d.sessions.sweep();
     d.salts.purge();
     sinceTokens += SWEEP_EVERY_MS;
@@ -36,7 +38,6 @@ export function startHousekeeping(d: HousekeepingDeps): () => void {
         d.log.warn('could not delete ended login tokens; trying again in an hour', { error: String(error) });
       }
     }
-    cancel = timers.after(SWEEP_EVERY_MS, round);
   };
   cancel = timers.after(SWEEP_EVERY_MS, round);
   return () => cancel();

@@ -1,9 +1,16 @@
-/** @module API key routes: GET|POST /api/api-keys, DELETE /api/api-keys/:keyId. */
+/** @module API key routes: GET|POST /api/api-keys, DELETE /api/api-keys/:keyId, and the same at Umami's GET|POST /api/me/api-keys, DELETE /api/me/api-keys/:keyId in its shape. */
 import { Elysia, t } from 'elysia';
 import { createApiKey, listApiKeys, revokeApiKey } from '../accounts/api-keys.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { ApiKey, apiKeyJson, NewApiKey, Ok, UuidParam } from './management-schemas.ts';
+import { ApiKey, apiKeyJson, NewApiKey, NewUmamiApiKey, Ok, UmamiApiKey, umamiApiKeyJson, UuidParam } from './management-schemas.ts';
+
+const NAME = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { examples: [{ name: 'nightly export' }] });
+const WHAT_A_KEY_DOES =
+  'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user, except making API keys, ' +
+  'creating users and setting a password or a role, which need a login token (401 with a key). Only its hash is stored.';
+/** Umami's (3.4+) paths for the same keys, as its API client (`@umami/api-client`: getMyApiKeys, createMyApiKey, deleteMyApiKey) calls them. */
+const UMAMI_PATHS = 'The same keys as `/api/api-keys`, at the path and in the shape of Umami\'s API (`keyPrefix`), which its API client calls.';
 
 export function apiKeyRoutes(ctx: ManagementContext) {
   return new Elysia()
@@ -19,12 +26,10 @@ export function apiKeyRoutes(ctx: ManagementContext) {
       },
       {
         parse: umamiJsonBody,
-        body: t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { examples: [{ name: 'nightly export' }] }),
+        body: NAME,
         detail: {
           summary: 'Create an API key (shown once)',
-          description:
-            'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user, except making API keys, ' +
-            'creating users and setting a password or a role, which need a login token (401 with a key). Only its hash is stored.',
+          description: WHAT_A_KEY_DOES,
           tags: ['Auth'],
           security: BEARER,
         },
@@ -40,6 +45,36 @@ export function apiKeyRoutes(ctx: ManagementContext) {
       {
         params: UuidParam('keyId'),
         detail: { summary: 'Revoke an API key', tags: ['Auth'], security: BEARER },
+        response: { 200: Ok, ...errorResponses(400, 401, 404) },
+      },
+    )
+    .get('/api/me/api-keys', ({ headers }) => listApiKeys(ctx, requirePrincipal(ctx, headers.authorization)).map(umamiApiKeyJson), {
+      detail: { summary: "The caller's API keys, as Umami lists them (never the secret)", description: UMAMI_PATHS, tags: ['Auth'], security: BEARER },
+      response: { 200: t.Array(UmamiApiKey), ...errorResponses(401) },
+    })
+    .post(
+      '/api/me/api-keys',
+      ({ headers, body }) => {
+        const r = createApiKey(ctx, requirePrincipal(ctx, headers.authorization), body.name);
+        const k = umamiApiKeyJson(r.record);
+        return { id: k.id, name: k.name, key: r.key, keyPrefix: k.keyPrefix, createdAt: k.createdAt };
+      },
+      {
+        parse: umamiJsonBody,
+        body: NAME,
+        detail: { summary: 'Create an API key (shown once), as Umami does', description: `${UMAMI_PATHS} ${WHAT_A_KEY_DOES}`, tags: ['Auth'], security: BEARER },
+        response: { 200: NewUmamiApiKey, ...errorResponses(400, 401, 413) },
+      },
+    )
+    .delete(
+      '/api/me/api-keys/:keyId',
+      ({ headers, params }) => {
+        revokeApiKey(ctx, requirePrincipal(ctx, headers.authorization), params.keyId);
+        return { ok: true as const };
+      },
+      {
+        params: UuidParam('keyId'),
+        detail: { summary: 'Revoke an API key, at Umami\'s path', description: UMAMI_PATHS, tags: ['Auth'], security: BEARER },
         response: { 200: Ok, ...errorResponses(400, 401, 404) },
       },
     );

@@ -5,6 +5,10 @@ import { errorResponses } from './errors.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, User, userJson, Username } from './management-schemas.ts';
 
+/** How many of a user's teams the login answer lists. */
+const MAX_LOGIN_TEAMS = 1000;
+const LoginTeam = t.Object({ id: t.String({ format: 'uuid' }), name: t.String(), logoUrl: t.Union([t.String(), t.Null()]) });
+
 export function authRoutes(ctx: ManagementContext) {
   const verify = {
     detail: { summary: 'The user behind the bearer token or API key', tags: ['Auth'], security: BEARER },
@@ -15,7 +19,9 @@ export function authRoutes(ctx: ManagementContext) {
       '/api/auth/login',
       async ({ body, server, request }) => {
         const r = await login(ctx, body.username, body.password, requestIp(ctx, server, request));
-        return { token: r.token, user: userJson(r.user) };
+        // As Umami's login: the user with the teams they are in (id, name, logo), which its UI and API client read.
+        const teams = ctx.meta.teams.listForUser(r.user.id, { page: 1, pageSize: MAX_LOGIN_TEAMS }).data.map((x) => ({ id: x.id, name: x.name, logoUrl: x.logoUrl }));
+        return { token: r.token, user: { ...userJson(r.user), teams } };
       },
       {
         parse: umamiJsonBody,
@@ -32,7 +38,7 @@ export function authRoutes(ctx: ManagementContext) {
           tags: ['Auth'],
         },
         response: {
-          200: t.Object({ token: t.String({ description: 'Send as `Authorization: Bearer <token>`' }), user: User }),
+          200: t.Object({ token: t.String({ description: 'Send as `Authorization: Bearer <token>`' }), user: t.Composite([User, t.Object({ teams: t.Array(LoginTeam, { description: `The teams the user is in (at most ${MAX_LOGIN_TEAMS})` }) })]) }),
           ...errorResponses(400, 401, 413, 429),
         },
       },

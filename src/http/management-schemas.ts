@@ -136,6 +136,9 @@ export const Member = t.Object({
   updatedAt: Time,
   user: t.Object({ id: Id(), username: t.String() }),
 });
+/** A membership as Umami's POST /api/teams answers it (the second element): the row alone. */
+export const TeamUser = t.Object({ id: Id(), teamId: Id(), userId: Id(), role: TeamRoleSchema, createdAt: Time, updatedAt: Time });
+
 export const memberJson = (m: MemberRecord) => ({
   id: m.id, teamId: m.teamId, userId: m.userId, role: m.role, createdAt: iso(m.createdAt), updatedAt: iso(m.updatedAt), user: { id: m.userId, username: m.username },
 });
@@ -207,4 +210,9 @@ export const ApiKey = t.Object({
   lastUsedAt: NullableTime,
 });
 export const apiKeyJson = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, prefix: k.prefix, createdAt: iso(k.createdAt), lastUsedAt: iso(k.lastUsedAt) });
+/** An API key as Umami's `/api/me/api-keys` answers it (keyPrefix, not prefix). */
+export const UmamiApiKey = t.Object({ id: Id(), name: t.String(), keyPrefix: t.String({ description: 'First characters of the key, to tell keys apart', examples: ['footfall_3fR9kQ2m'] }), createdAt: Time, lastUsedAt: NullableTime });
+export const umamiApiKeyJson = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, keyPrefix: k.prefix, createdAt: iso(k.createdAt), lastUsedAt: iso(k.lastUsedAt) });
+/** Umami's answer to creating one: no lastUsedAt. */
+export const NewUmamiApiKey = t.Object({ id: Id(), name: t.String(), key: t.String({ description: 'The secret: shown this once, stored only as a hash' }), keyPrefix: t.String(), createdAt: Time });
 export const NewApiKey = t.Composite([ApiKey, t.Object({ key: t.String({ description: 'The secret: shown this once, stored only as a hash', examples: ['footfall_3fR9kQ2mZx7LbN1cQ8wE4rT6yU0iO2pA5sD7fG9hJ1k'] }) })]);

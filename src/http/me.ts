@@ -7,11 +7,29 @@ import { errorResponses } from './errors.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { PagedOf, paged, pageQuery, PagingQuery, Password, Team, teamJson, User, userJson, Website, websiteJson } from './management-schemas.ts';
 
+/** GET /api/me's answer, as Umami's (3.4+) contract has it. */
+const Me = t.Object({
+  user: User,
+  authType: t.Union([t.Literal('session'), t.Literal('api-key')]),
+  apiKey: t.Optional(t.Object({ id: t.String({ format: 'uuid' }), name: t.String() }, { description: 'The API key used, when authType is api-key' })),
+});
+
 export function meRoutes(ctx: ManagementContext) {
   return new Elysia()
-    .get('/api/me', ({ headers }) => userJson(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), {
-      detail: { summary: 'The signed-in user', tags: ['Users'], security: BEARER },
-      response: { 200: User, ...errorResponses(401) },
+    .get('/api/me', ({ headers }) => {
+      const p = requirePrincipal(ctx, headers.authorization);
+      const user = userJson(ctx.meta.users.byId(p.user.id)!);
+      if (p.via === 'token') return { user, authType: 'session' as const };
+      const key = ctx.meta.apiKeys.byId(p.apiKeyId!)!;
+      return { user, authType: 'api-key' as const, apiKey: { id: key.id, name: key.name } };
+    }, {
+      detail: {
+        summary: 'Who is signed in, and how',
+        description: "As Umami answers it: the user, `authType` (`session` for a login token, `api-key` for an API key) and, for a key, its id and name.",
+        tags: ['Users'],
+        security: BEARER,
+      },
+      response: { 200: Me, ...errorResponses(401) },
     })
     .get(
       '/api/me/websites',

@@ -8,7 +8,7 @@ import { errorResponses } from './errors.ts';
 import { staticRouteOtherMethod } from './umami-api-headers.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
-  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
+  AssignableTeamRoleSchema, iso, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamUser, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
 } from './management-schemas.ts';
 
 const TeamParams = UuidParam('teamId');
@@ -27,11 +27,21 @@ export function teamRoutes(ctx: ManagementContext) {
       detail: { summary: "The caller's teams (admins: every team with all=true)", tags: ['Teams'], security: BEARER },
       response: { 200: PagedOf(Team), ...errorResponses(400, 401) },
     })
-    .post('/api/teams', ({ headers, body }) => teamJson(createTeam(ctx, me(headers.authorization), body.name), true), {
+    .post('/api/teams', ({ headers, body }) => {
+      const p = me(headers.authorization);
+      const team = createTeam(ctx, p, body.name);
+      const owner = ctx.meta.members.get(team.id, p.user.id)!;
+      return [teamJson(team, true), { id: owner.id, teamId: owner.teamId, userId: owner.userId, role: owner.role, createdAt: iso(owner.createdAt), updatedAt: iso(owner.updatedAt) }];
+    }, {
       parse: umamiJsonBody,
       body: t.Object({ name: TeamName }, { examples: [{ name: 'Marketing' }] }),
-      detail: { summary: 'Create a team (the caller becomes its team-owner)', tags: ['Teams'], security: BEARER },
-      response: { 200: Team, ...errorResponses(400, 401, 413) },
+      detail: {
+        summary: 'Create a team (the caller becomes its team-owner)',
+        description: "As Umami answers it: the team and the caller's membership, in a two-element array (`[team, teamUser]`).",
+        tags: ['Teams'],
+        security: BEARER,
+      },
+      response: { 200: t.Tuple([Team, TeamUser]), ...errorResponses(400, 401, 413) },
     })
     .post('/api/teams/join', ({ headers, body, request, server }) => memberJson(joinTeam(ctx, me(headers.authorization), body.accessCode, { ip: requestIp(ctx, server, request), throttle: ctx.joinThrottle })), {
       parse: umamiJsonBody,

@@ -52,7 +52,7 @@ describe('dist/footfall management API', () => {
       expect(user.status).toBe(200);
       const aliceLogin = (await (await call(ff.url, 'POST', '/api/auth/login', undefined, { username: 'alice', password: 'alice password' })).json()) as { token: string };
 
-      const team = (await (await call(ff.url, 'POST', '/api/teams', aliceLogin.token, { name: 'Alice & co' })).json()) as { id: string };
+      const [team] = (await (await call(ff.url, 'POST', '/api/teams', aliceLogin.token, { name: 'Alice & co' })).json()) as [{ id: string }];
       const siteRes = await call(ff.url, 'POST', '/api/websites', aliceLogin.token, { name: 'Shop', domain: 'shop.example', teamId: team.id });
       expect(siteRes.status).toBe(200);
       const site = (await siteRes.json()) as { id: string; writeKey: string; teamId: string };

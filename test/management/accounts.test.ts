@@ -148,7 +148,7 @@ describe('websites and teams', () => {
 
   it('makes a team creator its team-owner and lets others join by access code as team-member', async () => {
     const { request, w } = await world();
-    const team = (await (await request('/api/teams', json('POST', { name: 'Growth' }, w.auth.owner))).json()) as { id: string; accessCode: string };
+    const [team] = (await (await request('/api/teams', json('POST', { name: 'Growth' }, w.auth.owner))).json()) as [{ id: string; accessCode: string }];
     expect(team.accessCode).toMatch(/^team_[0-9A-Za-z]{16}$/);
     const joined = (await (await request('/api/teams/join', json('POST', { accessCode: team.accessCode }, w.auth.other))).json()) as { role: string };
     expect(joined.role).toBe('team-member');
@@ -162,7 +162,7 @@ describe('websites and teams', () => {
 
   it("answers 400, not 500, to an access code a deleted team had, and the deleted team's code joins nobody", async () => {
     const { request, w } = await world();
-    const gone = (await (await request('/api/teams', json('POST', { name: 'Gone' }, w.auth.owner))).json()) as { id: string; accessCode: string };
+    const [gone] = (await (await request('/api/teams', json('POST', { name: 'Gone' }, w.auth.owner))).json()) as [{ id: string; accessCode: string }];
     expect((await request(`/api/teams/${gone.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } })).status).toBe(200);
     const res = await request(`/api/teams/${w.teamId}`, json('POST', { accessCode: gone.accessCode }, w.auth.teamOwner));
     expect([res.status, ((await res.json()) as { error: { message: string } }).error.message]).toEqual([400, 'That access code is already taken.']);

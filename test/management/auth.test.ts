@@ -77,7 +77,7 @@ describe('login, tokens and API keys', () => {
     const body = (await res.json()) as { token: string; user: { username: string; role: string } };
     expect(body.user).toMatchObject({ username: 'owner', role: 'user', isAdmin: false });
     const me = await request('/api/me', get(`Bearer ${body.token}`));
-    expect(((await me.json()) as { username: string }).username).toBe('owner');
+    expect((await me.json()) as unknown).toMatchObject({ authType: 'session', user: { username: 'owner' } });
     // As Umami's getBearerToken reads the header: the text between the first and second space, whatever the first word.
     for (const [header, status] of [[`Bearer ${body.token} more`, 200], [`Token ${body.token}`, 200], [`Bearer  ${body.token}`, 401], [`Bearer\t${body.token}`, 401], [body.token, 401]] as const) {
       expect([header.slice(0, 8), (await request('/api/me', get(header))).status]).toEqual([header.slice(0, 8), status]);
@@ -170,6 +170,22 @@ describe('login, tokens and API keys', () => {
     expect((await request('/api/me', get(b))).status).toBe(401);
   });
 
+  it("serves the same API keys at Umami's /api/me/api-keys in its shape, signed in only, and a key cannot make keys there either", async () => {
+    const { request, w } = await world();
+    const made = (await (await request('/api/me/api-keys', json('POST', { name: 'umami path' }, w.auth.other))).json()) as { id: string; key: string; keyPrefix: string };
+    expect(made.key.startsWith(made.keyPrefix)).toBe(true);
+    const listed = (await (await request('/api/api-keys', get(w.auth.other))).json()) as { id: string; prefix: string }[];
+    expect(listed.map((k) => [k.id, k.prefix])).toEqual([[made.id, made.keyPrefix]]);
+    expect((await (await request('/api/me/api-keys', get(w.auth.other))).json()) as unknown).toEqual([
+      { id: made.id, name: 'umami path', keyPrefix: made.keyPrefix, createdAt: expect.any(String), lastUsedAt: null },
+    ]);
+    expect((await request('/api/me/api-keys', json('POST', { name: 'from a key' }, `Bearer ${made.key}`))).status).toBe(401);
+    expect((await request('/api/me/api-keys', get())).status).toBe(401);
+    expect((await request(`/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } })).status).toBe(401);
+    expect((await (await request(`/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { authorization: w.auth.other! } })).json()) as unknown).toEqual({ ok: true });
+    expect((await request('/api/me', get(`Bearer ${made.key}`))).status).toBe(401);
+  });
+
   it('does not honour a token issued while the clock ran ahead once the clock is put right, beyond ten minutes of slack', async () => {
     const { request, clock } = await world();
     const login = async () => `Bearer ${((await (await request('/api/auth/login', json('POST', { username: 'owner', password: PASSWORD }))).json()) as { token: string }).token}`;
@@ -209,7 +225,7 @@ describe('login, tokens and API keys', () => {
     expect([out.status, ((await out.json()) as { error: { message: string } }).error.message]).toEqual([400, `An API key is not a login session and stays valid: revoke it with DELETE /api/api-keys/${created.id}.`]);
     expect((await request('/api/me', get(`Bearer ${created.key}`))).status).toBe(200);
     const bearer = `Bearer ${created.key}`;
-    expect(((await (await request('/api/me', get(bearer))).json()) as { username: string }).username).toBe('other');
+    expect((await (await request('/api/me', get(bearer))).json()) as unknown).toMatchObject({ authType: 'api-key', apiKey: { id: created.id }, user: { username: 'other' } });
     // Scoped to its user's rights: other is no admin.
     expect((await request('/api/users', get(bearer))).status).toBe(401);
     // A key cannot make keys, nor set its own user's password by either route: a leaked key does

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv2020 from 'ajv/dist/2020';
 import { testApp } from './helpers/test-app.ts';
 
 /** Routes deliberately left out of the OpenAPI document, each with its reason. */
@@ -58,6 +59,27 @@ describe('the OpenAPI document', () => {
     const errors = Array.isArray(result.errors) ? result.errors.map((e) => `${e.instancePath} ${e.message}`) : [];
     expect(errors.slice(0, 10)).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+
+  it("holds only JSON Schema 2020-12 schemas, OpenAPI 3.1's (the official schema above does not look inside them): a tuple is prefixItems", async () => {
+    const { request } = testApp();
+    const doc = (await (await request('/docs/json')).json()) as Record<string, unknown>;
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    const problems: string[] = [];
+    /** Every `schema` in the document, where OpenAPI puts them (parameters, bodies, answers, headers). */
+    const visit = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${at}/${i}`));
+      if (node === null || typeof node !== 'object') return;
+      for (const [k, v] of Object.entries(node)) {
+        if (k === 'schema' && v !== null && typeof v === 'object' && !ajv.validateSchema(v)) problems.push(`${at}/schema ${ajv.errorsText(ajv.errors)}`);
+        else visit(v, `${at}/${k}`);
+      }
+    };
+    visit(doc.paths, '#/paths');
+    expect(problems).toEqual([]);
+    const teams = (doc.paths as Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Record<string, unknown> }> }> }>>)['/api/teams']!.post!;
+    const tuple = teams.responses['200']!.content['application/json']!.schema;
+    expect([Array.isArray(tuple.prefixItems) && tuple.prefixItems.length, tuple.items]).toEqual([2, false]);
   });
 
   it('lists JSON answers as application/json only, and every response with a description', async () => {

@@ -32,6 +32,19 @@ describe('housekeeping', () => {
     expect(timers.pending()).toBe(0);
   });
 
+  it('logs a chore that throws instead of ending the process, and goes on with the next rounds', () => {
+    const timers = virtualTimers();
+    const errors: string[] = [];
+    let purges = 0;
+    const log = { ...silentLogger, error: (msg: string) => void errors.push(msg) };
+    startHousekeeping({
+      sessions: { sweep: () => { throw new Error('a bug'); } }, salts: { purge: () => void purges++ },
+      tokens: { purgeExpired: () => 0 }, clock: manualClock(), log, timers,
+    });
+    timers.advance(2 * SWEEP_EVERY_MS);
+    expect([errors, purges]).toEqual([Array(2).fill('housekeeping: the session sweep failed; trying again at the next round'), 2]);
+  });
+
   it('goes on when a token purge fails (the database busy), trying again an hour later', () => {
     const timers = virtualTimers();
     let tries = 0;

@@ -23,11 +23,18 @@ export function startHousekeeping(d: HousekeepingDeps): () => void {
   const timers = d.timers ?? realTimers;
   let sinceTokens = 0;
   let cancel: () => void = () => {};
+  /** A chore that throws is logged, not thrown: from a timer it would end the process. */
+  const chore = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      d.log.error(`housekeeping: ${what} failed; trying again at the next round`, { error: String(error) });
+    }
+  };
   const round = () => {
-    // The next round is armed first: a round that threw would otherwise be the last.
     cancel = timers.after(SWEEP_EVERY_MS, round);
-    d.sessions.sweep();
-    d.salts.purge();
+    chore('the session sweep', () => d.sessions.sweep());
+    chore('the salt purge', () => d.salts.purge());
     sinceTokens += SWEEP_EVERY_MS;
     if (sinceTokens >= TOKEN_PURGE_EVERY_MS) {
       sinceTokens = 0;

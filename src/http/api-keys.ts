@@ -1,6 +1,6 @@
 /** @module API key routes: GET|POST /api/api-keys, DELETE /api/api-keys/:keyId, and the same at Umami's GET|POST /api/me/api-keys, DELETE /api/me/api-keys/:keyId in its shape. */
 import { Elysia, t } from 'elysia';
-import { createApiKey, listApiKeys, revokeApiKey } from '../accounts/api-keys.ts';
+import { createApiKey, listApiKeys, listOwnApiKeys, revokeApiKey, revokeOwnApiKey } from '../accounts/api-keys.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { ApiKey, apiKeyJson, NewApiKey, NewUmamiApiKey, Ok, UmamiApiKey, umamiApiKeyJson, UuidParam } from './management-schemas.ts';
@@ -10,7 +10,7 @@ const WHAT_A_KEY_DOES =
   'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user, except making API keys, ' +
   'creating users and setting a password or a role, which need a login token (401 with a key). Only its hash is stored.';
 /** Umami's (3.4+) paths for the same keys, as its API client (`@umami/api-client`: getMyApiKeys, createMyApiKey, deleteMyApiKey) calls them. */
-const UMAMI_PATHS = 'The same keys as `/api/api-keys`, at the path and in the shape of Umami\'s API (`keyPrefix`), which its API client calls.';
+const UMAMI_PATHS = 'The same keys as `/api/api-keys`, at the path and in the shape of Umami\'s API (`keyPrefix`), which its API client calls. As Umami\'s, these need a login token (401 with an API key).';
 
 export function apiKeyRoutes(ctx: ManagementContext) {
   return new Elysia()
@@ -48,7 +48,7 @@ export function apiKeyRoutes(ctx: ManagementContext) {
         response: { 200: Ok, ...errorResponses(400, 401, 404) },
       },
     )
-    .get('/api/me/api-keys', ({ headers }) => listApiKeys(ctx, requirePrincipal(ctx, headers.authorization)).map(umamiApiKeyJson), {
+    .get('/api/me/api-keys', ({ headers }) => listOwnApiKeys(ctx, requirePrincipal(ctx, headers.authorization)).map(umamiApiKeyJson), {
       detail: { summary: "The caller's API keys, as Umami lists them (never the secret)", description: UMAMI_PATHS, tags: ['Auth'], security: BEARER },
       response: { 200: t.Array(UmamiApiKey), ...errorResponses(401) },
     })
@@ -69,12 +69,12 @@ export function apiKeyRoutes(ctx: ManagementContext) {
     .delete(
       '/api/me/api-keys/:keyId',
       ({ headers, params }) => {
-        revokeApiKey(ctx, requirePrincipal(ctx, headers.authorization), params.keyId);
+        revokeOwnApiKey(ctx, requirePrincipal(ctx, headers.authorization), params.keyId);
         return { ok: true as const };
       },
       {
         params: UuidParam('keyId'),
-        detail: { summary: 'Revoke an API key, at Umami\'s path', description: UMAMI_PATHS, tags: ['Auth'], security: BEARER },
+        detail: { summary: 'Revoke one of the caller\'s API keys, at Umami\'s path', description: `${UMAMI_PATHS} As Umami, only the caller's own keys (another user's, an admin's call included: 404).`, tags: ['Auth'], security: BEARER },
         response: { 200: Ok, ...errorResponses(400, 401, 404) },
       },
     );

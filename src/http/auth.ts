@@ -4,24 +4,29 @@ import { login, logout } from '../accounts/login.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, User, userJson, Username } from './management-schemas.ts';
+import type { UserRecord } from '../store/meta-store.ts';
 
-/** How many of a user's teams the login answer lists. */
+/** How many of a user's teams the login and verify answers list. */
 const MAX_LOGIN_TEAMS = 1000;
 const LoginTeam = t.Object({ id: t.String({ format: 'uuid' }), name: t.String(), logoUrl: t.Union([t.String(), t.Null()]) });
+/** The user as Umami's login and verify answer it: with the teams they are in (id, name, logo), which its UI and API client read. */
+const UserWithTeams = t.Composite([User, t.Object({ teams: t.Array(LoginTeam, { description: `The teams the user is in (at most ${MAX_LOGIN_TEAMS})` }) })]);
 
 export function authRoutes(ctx: ManagementContext) {
+  const withTeams = (user: UserRecord) => ({
+    ...userJson(user),
+    teams: ctx.meta.teams.listForUser(user.id, { page: 1, pageSize: MAX_LOGIN_TEAMS }).data.map((x) => ({ id: x.id, name: x.name, logoUrl: x.logoUrl })),
+  });
   const verify = {
     detail: { summary: 'The user behind the bearer token or API key', tags: ['Auth'], security: BEARER },
-    response: { 200: User, ...errorResponses(401) },
+    response: { 200: UserWithTeams, ...errorResponses(401) },
   };
   return new Elysia()
     .post(
       '/api/auth/login',
       async ({ body, server, request }) => {
         const r = await login(ctx, body.username, body.password, requestIp(ctx, server, request));
-        // As Umami's login: the user with the teams they are in (id, name, logo), which its UI and API client read.
-        const teams = ctx.meta.teams.listForUser(r.user.id, { page: 1, pageSize: MAX_LOGIN_TEAMS }).data.map((x) => ({ id: x.id, name: x.name, logoUrl: x.logoUrl }));
-        return { token: r.token, user: { ...userJson(r.user), teams } };
+        return { token: r.token, user: withTeams(r.user) };
       },
       {
         parse: umamiJsonBody,
@@ -38,13 +43,13 @@ export function authRoutes(ctx: ManagementContext) {
           tags: ['Auth'],
         },
         response: {
-          200: t.Object({ token: t.String({ description: 'Send as `Authorization: Bearer <token>`' }), user: t.Composite([User, t.Object({ teams: t.Array(LoginTeam, { description: `The teams the user is in (at most ${MAX_LOGIN_TEAMS})` }) })]) }),
+          200: t.Object({ token: t.String({ description: 'Send as `Authorization: Bearer <token>`' }), user: UserWithTeams }),
           ...errorResponses(400, 401, 413, 429),
         },
       },
     )
-    .get('/api/auth/verify', ({ headers }) => userJson(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), verify)
-    .post('/api/auth/verify', ({ headers }) => userJson(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), verify)
+    .get('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), verify)
+    .post('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), verify)
     .post(
       '/api/auth/logout',
       ({ headers }) => {

@@ -67,8 +67,8 @@ export function tidyOpenApi(source: Json): Json {
       }
     }
   }
-  doc.paths = integersOnly(paths);
-  if (isObject(doc.components)) doc.components = integersOnly(doc.components);
+  doc.paths = tuplesAsPrefixItems(integersOnly(paths));
+  if (isObject(doc.components)) doc.components = tuplesAsPrefixItems(integersOnly(doc.components));
   return doc;
 }
 
@@ -112,6 +112,26 @@ function integersOnly<T>(node: T): T {
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) out[k] = integersOnly(v);
   return withoutNumericString(out) as T;
+}
+
+/**
+ * TypeBox writes a tuple (`[team, membership]`, as Umami's POST /api/teams answers) as draft-07
+ * does, `items: [A, B]` (the generator drops its `additionalItems` and lengths); OpenAPI 3.1's
+ * JSON Schema (2020-12) takes no array there, and validators refuse the document. The same
+ * tuple, of exactly those items, in 2020-12 words.
+ */
+function tuplesAsPrefixItems<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(tuplesAsPrefixItems) as T;
+  if (!isObject(node)) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) out[k] = tuplesAsPrefixItems(v);
+  if (Array.isArray(out.items)) {
+    out.prefixItems = out.items;
+    out.minItems = out.maxItems = out.items.length;
+    out.items = false;
+    delete out.additionalItems;
+  }
+  return out as T;
 }
 
 const RESPONSE_KEYS = new Set(['description', 'headers', 'content', 'links']);

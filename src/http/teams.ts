@@ -29,15 +29,15 @@ export function teamRoutes(ctx: ManagementContext) {
     })
     .post('/api/teams', ({ headers, body }) => {
       const p = me(headers.authorization);
-      const team = createTeam(ctx, p, body.name);
-      const owner = ctx.meta.members.get(team.id, p.user.id)!;
+      const team = createTeam(ctx, p, body.name, body.ownerId);
+      const owner = ctx.meta.members.get(team.id, body.ownerId ?? p.user.id)!;
       return [teamJson(team, true), { id: owner.id, teamId: owner.teamId, userId: owner.userId, role: owner.role, createdAt: iso(owner.createdAt), updatedAt: iso(owner.updatedAt) }];
     }, {
       parse: umamiJsonBody,
-      body: t.Object({ name: TeamName }, { examples: [{ name: 'Marketing' }] }),
+      body: t.Object({ name: TeamName, ownerId: t.Optional(t.String({ format: 'uuid', description: 'Who becomes its team-owner (admins only; the caller by default)' })) }, { examples: [{ name: 'Marketing' }] }),
       detail: {
-        summary: 'Create a team (the caller becomes its team-owner)',
-        description: "As Umami answers it: the team and the caller's membership, in a two-element array (`[team, teamUser]`).",
+        summary: 'Create a team (the caller, or for an admin `ownerId`, becomes its team-owner)',
+        description: "As Umami answers it: the team and the owner's membership, in a two-element array (`[team, teamUser]`). Umami takes `ownerId` from anyone who may create teams; here only from an admin (401 otherwise).",
         tags: ['Teams'],
         security: BEARER,
       },

@@ -70,6 +70,7 @@ describe("Umami's API client against dist/footfall", () => {
     expect(membership).toMatchObject({ teamId: team.id, role: 'team-owner', userId: (await umami.getMe({})).user!.id });
     const login = await new UmamiClient({ baseUrl: `${ff.url}/api` }).login({ username: 'admin', password: PASSWORD });
     expect('token' in login && login.user.teams.map((x) => x.name)).toEqual(['Marketing']);
+    expect(((await umami.verify({})).teams as { id: string }[]).map((x) => x.id)).toEqual([team.id]);
     const pixel = await umami.createPixel({ name: 'Team pixel', slug: 'marketing-team-pixel', teamId: team.id });
     expect(pixel).toMatchObject({ teamId: team.id, userId: null });
     const listed = await umami.getTeamPixels({ teamId: team.id });
@@ -91,6 +92,8 @@ describe("Umami's API client against dist/footfall", () => {
     const withKey = new UmamiClient({ baseUrl: `${ff.url}/api`, token: made.key });
     expect((await withKey.getPixels({})).page).toBe(1);
     expect(await withKey.getMe({})).toMatchObject({ authType: 'api-key', apiKey: { id: made.id, name: 'nightly export' }, user: { username: 'admin' } });
+    // As Umami's: an API key can neither list nor revoke keys there.
+    expect((await failure(withKey.getMyApiKeys({}))).status).toBe(401);
     expect(await umami.deleteMyApiKey({ keyId: made.id })).toEqual({ ok: true });
     expect((await failure(withKey.getPixels({}))).status).toBe(401);
   });

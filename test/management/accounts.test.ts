@@ -146,6 +146,17 @@ describe('websites and teams', () => {
     expect((await request('/api/websites', json('POST', { name: 'Shop again', domain: 'shop.example' }, w.auth.other))).status).toBe(200);
   });
 
+  it("answers a new team as Umami does, [team, membership], and takes another owner (ownerId) from an admin only", async () => {
+    const { request, w } = await world();
+    const [own, membership] = (await (await request('/api/teams', json('POST', { name: 'Mine' }, w.auth.owner))).json()) as [{ id: string }, { teamId: string; userId: string; role: string }];
+    expect(membership).toMatchObject({ teamId: own.id, userId: w.ids.owner, role: 'team-owner' });
+    const [, forOther] = (await (await request('/api/teams', json('POST', { name: 'For other', ownerId: w.ids.other }, w.auth.admin))).json()) as [{ id: string }, { userId: string; role: string }];
+    expect(forOther).toMatchObject({ userId: w.ids.other, role: 'team-owner' });
+    expect((await request('/api/teams', json('POST', { name: 'Sneaky', ownerId: w.ids.other }, w.auth.owner))).status).toBe(401);
+    const unknown = await request('/api/teams', json('POST', { name: 'Nobody', ownerId: '7d4f0c1e-0000-4000-8000-000000000000' }, w.auth.admin));
+    expect([unknown.status, ((await unknown.json()) as { error: { message: string } }).error.message]).toEqual([400, 'ownerId: no such user']);
+  });
+
   it('makes a team creator its team-owner and lets others join by access code as team-member', async () => {
     const { request, w } = await world();
     const [team] = (await (await request('/api/teams', json('POST', { name: 'Growth' }, w.auth.owner))).json()) as [{ id: string; accessCode: string }];

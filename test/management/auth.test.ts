@@ -170,7 +170,7 @@ describe('login, tokens and API keys', () => {
     expect((await request('/api/me', get(b))).status).toBe(401);
   });
 
-  it("serves the same API keys at Umami's /api/me/api-keys in its shape, signed in only, and a key cannot make keys there either", async () => {
+  it("serves the same API keys at Umami's /api/me/api-keys in its shape, to a login session only, each user's own", async () => {
     const { request, w } = await world();
     const made = (await (await request('/api/me/api-keys', json('POST', { name: 'umami path' }, w.auth.other))).json()) as { id: string; key: string; keyPrefix: string };
     expect(made.key.startsWith(made.keyPrefix)).toBe(true);
@@ -179,9 +179,13 @@ describe('login, tokens and API keys', () => {
     expect((await (await request('/api/me/api-keys', get(w.auth.other))).json()) as unknown).toEqual([
       { id: made.id, name: 'umami path', keyPrefix: made.keyPrefix, createdAt: expect.any(String), lastUsedAt: null },
     ]);
+    // As Umami's: no API key on these paths, and another user's key is not found, an admin's call included.
     expect((await request('/api/me/api-keys', json('POST', { name: 'from a key' }, `Bearer ${made.key}`))).status).toBe(401);
+    expect((await request('/api/me/api-keys', get(`Bearer ${made.key}`))).status).toBe(401);
+    expect((await request(`/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${made.key}` } })).status).toBe(401);
     expect((await request('/api/me/api-keys', get())).status).toBe(401);
-    expect((await request(`/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } })).status).toBe(401);
+    expect((await request(`/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { authorization: w.auth.owner! } })).status).toBe(404);
+    expect((await request(`/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { authorization: w.auth.admin! } })).status).toBe(404);
     expect((await (await request(`/api/me/api-keys/${made.id}`, { method: 'DELETE', headers: { authorization: w.auth.other! } })).json()) as unknown).toEqual({ ok: true });
     expect((await request('/api/me', get(`Bearer ${made.key}`))).status).toBe(401);
   });

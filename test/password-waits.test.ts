@@ -68,7 +68,7 @@ describe('a request that waits on a password hash', () => {
     const { request, w, login, whileHeld } = await world();
     const res = await whileHeld('verify', () => login('owner', PASSWORD), () => request(`/api/users/${w.ids.owner}`, post({ password: 'the new one, long' }, w.auth.admin)));
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Incorrect username and/or password.');
+    expect((await res.json()) as unknown).toEqual({ error: { message: 'Unauthorized', code: 'incorrect-username-password', status: 401 } });
     expect((await login('owner', 'the new one, long')).status).toBe(200);
   });
 

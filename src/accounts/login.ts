@@ -28,7 +28,8 @@ export async function login(deps: LoginDeps, username: string, password: string,
     const now = user && ok ? deps.meta.users.byId(user.id) : null;
     if (!now || now.passwordHash !== user!.passwordHash) {
       deps.throttle.fail(verdict.ticket);
-      throw new ApiError('unauthorized', 'Incorrect username and/or password.');
+      // Umami's answer: the message stays "Unauthorized", the code says why (its UI and clients read it).
+      throw new ApiError('unauthorized', undefined, { code: 'incorrect-username-password' });
     }
     deps.throttle.succeed(verdict.ticket);
     return { token: issueToken(deps, now.id), user: now };

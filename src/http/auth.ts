@@ -39,7 +39,7 @@ export function authRoutes(ctx: ManagementContext) {
           description:
             'Tokens last 7 days unless revoked by logout or a password change. Failed logins are throttled (429 with Retry-After) per ' +
             'user name from one client address (5 in 15 minutes), per address (20) and per user name from all addresses (100; not for an ' +
-            'address the name logged in from before).',
+            'address the name logged in from before). A wrong name or password: 401 with code `incorrect-username-password`, as Umami answers.',
           tags: ['Auth'],
         },
         response: {

@@ -121,10 +121,12 @@ export const Team = t.Object({
   createdAt: Time,
   updatedAt: Time,
   deletedAt: NullableTime,
+  twoFactorRequired: t.Boolean({ description: "Umami's switch requiring its members to use a second factor: always false (Footfall has no second factor)" }),
 });
 /** `showCode`: whether the caller may see the access code (seesAccessCode). */
 export const teamJson = (x: TeamRecord, showCode: boolean) => ({
   id: x.id, name: x.name, accessCode: showCode ? x.accessCode : null, logoUrl: x.logoUrl, createdAt: iso(x.createdAt), updatedAt: iso(x.updatedAt), deletedAt: iso(x.deletedAt),
+  twoFactorRequired: false,
 });
 
 export const Member = t.Object({
@@ -159,19 +161,23 @@ export const Website = t.Object(
     createdAt: Time,
     updatedAt: Time,
     deletedAt: NullableTime,
+    recorderEnabled: t.Boolean({ description: "Umami's session recording switch: always false (Footfall records no sessions)" }),
+    replayConfig: t.Null({ description: "Umami's session replay settings: always null" }),
     writeKey: t.String({ description: 'RudderStack write key for this website (rotate with POST /api/websites/{websiteId}/write-key)' }),
   },
   {
     examples: [{
       id: '0b9d3c52-7a57-4a0e-9f1e-2d2b6f1c0001', name: 'Blog', domain: 'blog.example.com', shareId: null, resetAt: null,
       userId: '4f1c9a52-7a57-4a0e-9f1e-2d2b6f1c0002', teamId: null, createdBy: '4f1c9a52-7a57-4a0e-9f1e-2d2b6f1c0002',
-      createdAt: '2026-01-02T03:04:05.600Z', updatedAt: '2026-01-02T03:04:05.600Z', deletedAt: null, writeKey: '2QkZbq0yX1mWc8pN4rT6uV9aB3dE5fGh',
+      createdAt: '2026-01-02T03:04:05.600Z', updatedAt: '2026-01-02T03:04:05.600Z', deletedAt: null, recorderEnabled: false, replayConfig: null,
+      writeKey: '2QkZbq0yX1mWc8pN4rT6uV9aB3dE5fGh',
     }],
   },
 );
 export const websiteJson = (w: WebsiteRecord) => ({
   id: w.id, name: w.name, domain: w.domain, shareId: w.shareId, resetAt: iso(w.resetAt), userId: w.userId, teamId: w.teamId,
-  createdBy: w.createdBy, createdAt: iso(w.createdAt), updatedAt: iso(w.updatedAt), deletedAt: iso(w.deletedAt), writeKey: w.writeKey,
+  createdBy: w.createdBy, createdAt: iso(w.createdAt), updatedAt: iso(w.updatedAt), deletedAt: iso(w.deletedAt), recorderEnabled: false, replayConfig: null,
+  writeKey: w.writeKey,
 });
 
 /** Umami's SHARE_ID_REGEX. */

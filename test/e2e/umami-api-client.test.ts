@@ -38,6 +38,11 @@ afterAll(async () => {
 });
 
 describe("Umami's API client against dist/footfall", () => {
+  it("refuses a wrong password with Umami's code", async () => {
+    const wrong = new UmamiClient({ baseUrl: `${ff.url}/api` }).login({ username: 'admin', password: 'not the password' });
+    expect(await failure(wrong)).toEqual({ status: 401, code: 'incorrect-username-password', message: 'Unauthorized' });
+  });
+
   it('logs in, verifies the token and reads who is signed in and how', async () => {
     const me = await umami.getMe({});
     expect(me).toMatchObject({ authType: 'session', user: { username: 'admin', role: 'admin', isAdmin: true } });
@@ -67,6 +72,7 @@ describe("Umami's API client against dist/footfall", () => {
 
   it("creates a team, answered as Umami does ([team, membership]), and lists a pixel put under it among the team's", async () => {
     const [team, membership] = await umami.createTeam({ name: 'Marketing' });
+    expect(team.twoFactorRequired).toBe(false);
     expect(membership).toMatchObject({ teamId: team.id, role: 'team-owner', userId: (await umami.getMe({})).user!.id });
     const login = await new UmamiClient({ baseUrl: `${ff.url}/api` }).login({ username: 'admin', password: PASSWORD });
     expect('token' in login && login.user.teams.map((x) => x.name)).toEqual(['Marketing']);
@@ -79,6 +85,7 @@ describe("Umami's API client against dist/footfall", () => {
 
   it('creates and updates a website', async () => {
     const site = await umami.createWebsite({ name: 'Blog', domain: 'blog.example.com' });
+    expect([site.recorderEnabled, site.replayConfig]).toEqual([false, null]);
     expect(await umami.updateWebsite({ websiteId: site.id, name: 'Engineering blog' })).toMatchObject({ id: site.id, name: 'Engineering blog', domain: 'blog.example.com' });
     expect((await umami.listWebsites({})).data.map((w) => w.id)).toContain(site.id);
   });

@@ -89,7 +89,9 @@ describe('login, tokens and API keys', () => {
     const a = await request('/api/auth/login', json('POST', { username: 'owner', password: 'wrong password' }));
     const b = await request('/api/auth/login', json('POST', { username: 'nobody', password: 'wrong password' }));
     expect([a.status, b.status]).toEqual([401, 401]);
-    expect(await a.json()).toEqual(await b.json());
+    const body = await a.json();
+    expect(body).toEqual({ error: { message: 'Unauthorized', code: 'incorrect-username-password', status: 401 } });
+    expect(await b.json()).toEqual(body);
   });
 
   it('stops a sixth failed login for one name with 429 and Retry-After, until the bucket refills', async () => {

@@ -52,6 +52,7 @@ export function issueToken(deps: AccountsDeps & { tokenTtlMs?: number }, userId:
  * is refused (it answered "ok" and the key went on working), and names the way to revoke it.
  */
 export function logout(deps: AccountsDeps, p: Principal): void {
-  if (p.via === 'api-key') throw new ApiError('bad-request', `An API key is not a login session and stays valid: revoke it with DELETE /api/api-keys/${p.apiKeyId}.`);
+  // 401, as Umami refuses keys on /api/auth/*; the message says how to end a key.
+  if (p.via === 'api-key') throw new ApiError('unauthorized', `An API key is not a login session and stays valid: revoke it with DELETE /api/api-keys/${p.apiKeyId}.`);
   if (p.tokenHash) deps.meta.tokens.revoke(p.tokenHash, deps.clock());
 }

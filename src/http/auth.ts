@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import { login, logout } from '../accounts/login.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
+import { BEARER, requestIp, requirePrincipal, requireSessionPrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, User, userJson, Username } from './management-schemas.ts';
 import type { UserRecord } from '../store/meta-store.ts';
 
@@ -18,7 +18,7 @@ export function authRoutes(ctx: ManagementContext) {
     teams: ctx.meta.teams.listForUser(user.id, { page: 1, pageSize: MAX_LOGIN_TEAMS }).data.map((x) => ({ id: x.id, name: x.name, logoUrl: x.logoUrl })),
   });
   const verify = {
-    detail: { summary: 'The user behind the bearer token or API key', tags: ['Auth'], security: BEARER },
+    detail: { summary: 'The user behind the login token', description: 'An API key gets 401, as Umami refuses keys on /api/auth/*.', tags: ['Auth'], security: BEARER },
     response: { 200: UserWithTeams, ...errorResponses(401) },
   };
   return new Elysia()
@@ -48,8 +48,8 @@ export function authRoutes(ctx: ManagementContext) {
         },
       },
     )
-    .get('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), verify)
-    .post('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requirePrincipal(ctx, headers.authorization).user.id)!), verify)
+    .get('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login: it is no login session').user.id)!), verify)
+    .post('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login: it is no login session').user.id)!), verify)
     .post(
       '/api/auth/logout',
       ({ headers }) => {

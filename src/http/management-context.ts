@@ -9,7 +9,7 @@ import type { MetaStore } from '../store/meta-store.ts';
 import { authenticate } from '../accounts/authenticate.ts';
 import { LoginThrottle } from '../accounts/login-throttle.ts';
 import { passwordHasher, type PasswordHasher } from '../accounts/passwords.ts';
-import type { Principal } from '../accounts/principal.ts';
+import { requireSession, type Principal } from '../accounts/principal.ts';
 import { clientIpPolicy, type ClientIpPolicy } from './client-ip.ts';
 import { MANAGEMENT_BODIES, readBody, requestClientIp, type PeerSource } from './request-values.ts';
 import { ApiError } from './errors.ts';
@@ -51,6 +51,16 @@ export function managementContext(deps: AppDeps): ManagementContext {
 export function requirePrincipal(ctx: ManagementContext, authorization: string | undefined): Principal {
   const p = authenticate(ctx.meta, authorization, ctx.clock());
   if (!p) throw new ApiError('unauthorized');
+  return p;
+}
+
+/**
+ * The caller, by a login session only: as Umami, no API key on the routes that manage accounts and
+ * credentials (/api/users, /api/auth, /api/me/password, /api/me/api-keys): 401, saying so.
+ */
+export function requireSessionPrincipal(ctx: ManagementContext, authorization: string | undefined, what: string): Principal {
+  const p = requirePrincipal(ctx, authorization);
+  requireSession(p, what);
   return p;
 }
 

@@ -2,17 +2,17 @@
 import { Elysia, t } from 'elysia';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../accounts/users.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
+import { BEARER, requireSessionPrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import { Ok, PagedOf, paged, pageQuery, PagingQuery, Password, User, userJson, Username, UserRoleSchema, UuidBody, UuidParam } from './management-schemas.ts';
 
 export function userRoutes(ctx: ManagementContext) {
   return new Elysia()
-    .get('/api/users', ({ headers, query }) => paged(listUsers(ctx, requirePrincipal(ctx, headers.authorization), pageQuery(query)), query, userJson), {
+    .get('/api/users', ({ headers, query }) => paged(listUsers(ctx, requireSessionPrincipal(ctx, headers.authorization, 'manage users'), pageQuery(query)), query, userJson), {
       query: PagingQuery,
       detail: { summary: 'List users (admin)', tags: ['Users'], security: BEARER },
       response: { 200: PagedOf(User), ...errorResponses(400, 401) },
     })
-    .post('/api/users', async ({ headers, body }) => userJson(await createUser(ctx, requirePrincipal(ctx, headers.authorization), body)), {
+    .post('/api/users', async ({ headers, body }) => userJson(await createUser(ctx, requireSessionPrincipal(ctx, headers.authorization, 'manage users'), body)), {
       parse: umamiJsonBody,
       body: t.Object(
         { id: t.Optional(UuidBody()), username: Username, password: Password, role: t.Optional(UserRoleSchema) },
@@ -26,14 +26,14 @@ export function userRoutes(ctx: ManagementContext) {
       },
       response: { 200: User, ...errorResponses(400, 401, 413, 429) },
     })
-    .get('/api/users/:userId', ({ headers, params }) => userJson(getUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId)), {
+    .get('/api/users/:userId', ({ headers, params }) => userJson(getUser(ctx, requireSessionPrincipal(ctx, headers.authorization, 'manage users'), params.userId)), {
       params: UuidParam('userId'),
       detail: { summary: 'Get a user (admin, or oneself)', tags: ['Users'], security: BEARER },
       response: { 200: User, ...errorResponses(400, 401, 404) },
     })
     .post(
       '/api/users/:userId',
-      async ({ headers, params, body }) => userJson(await updateUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId, body)),
+      async ({ headers, params, body }) => userJson(await updateUser(ctx, requireSessionPrincipal(ctx, headers.authorization, 'manage users'), params.userId, body)),
       {
         parse: umamiJsonBody,
         params: UuidParam('userId'),
@@ -56,7 +56,7 @@ export function userRoutes(ctx: ManagementContext) {
     .delete(
       '/api/users/:userId',
       ({ headers, params }) => {
-        deleteUser(ctx, requirePrincipal(ctx, headers.authorization), params.userId);
+        deleteUser(ctx, requireSessionPrincipal(ctx, headers.authorization, 'manage users'), params.userId);
         return { ok: true as const };
       },
       {

@@ -48,8 +48,8 @@ export function authRoutes(ctx: ManagementContext) {
         },
       },
     )
-    .get('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login: it is no login session').user.id)!), verify)
-    .post('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login: it is no login session').user.id)!), verify)
+    .get('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login').user.id)!), verify)
+    .post('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login').user.id)!), verify)
     .post(
       '/api/auth/logout',
       ({ headers }) => {
@@ -59,7 +59,7 @@ export function authRoutes(ctx: ManagementContext) {
       {
         detail: {
           summary: 'Log out: revokes the login token used',
-          description: 'An API key is not a session: logging out with one gets 400, naming `DELETE /api/api-keys/{keyId}`, which revokes it.',
+          description: 'An API key is not a session: logging out with one gets 401, naming `DELETE /api/api-keys/{keyId}`, which revokes it.',
           tags: ['Auth'],
           security: BEARER,
         },

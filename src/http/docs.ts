@@ -69,7 +69,8 @@ export function docsRoutes(version: string) {
         description:
           'Self-hosted web analytics collector. Prisme events API, RudderStack pixel and HTTP API, ' +
           'Umami pixels, and an Umami-shaped management API. Management routes need ' +
-          '`Authorization: Bearer <login token or footfall_ API key>`. A request whose line and headers pass 512 KiB is answered 431, ' +
+          '`Authorization: Bearer <login token or footfall_ API key>` (a login token only on the account routes, /api/users, /api/auth, ' +
+          '/api/me/password and /api/me/api-keys, as Umami). A request whose line and headers pass 512 KiB is answered 431, ' +
           'empty, before any route (the GIF endpoints included).',
         license: { name: 'AGPL-3.0-or-later', url: 'https://www.gnu.org/licenses/agpl-3.0.html' },
       },

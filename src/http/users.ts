@@ -45,7 +45,7 @@ export function userRoutes(ctx: ManagementContext) {
           summary: 'Update a user',
           description:
             'Anyone may change their own password (their other sessions end); only an admin changes username and role. ' +
-            'A password or a role is set only with a login token (401 with an API key). ' +
+            'Needs a login token: an API key gets 401 on every /api/users route, as in Umami. ' +
             '429 when too many password hashes are already waiting (Retry-After: 1).',
           tags: ['Users'],
           security: BEARER,

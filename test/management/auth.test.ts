@@ -262,7 +262,7 @@ describe('login, tokens and API keys', () => {
     expect(await status(`/api/users/${w.ids.owner}`, { username: 'renamed-owner' })).toBe(401);
     expect((await request(`/api/users/${w.ids.other}`, { method: 'DELETE', headers: { authorization: bearer } })).status).toBe(401);
     const refused = await request('/api/auth/verify', get(bearer));
-    expect([refused.status, ((await refused.json()) as { error: { message: string } }).error.message]).toEqual([401, 'An API key cannot verify a login: it is no login session: sign in (POST /api/auth/login) and use the login token.']);
+    expect([refused.status, ((await refused.json()) as { error: { message: string } }).error.message]).toEqual([401, 'An API key cannot verify a login: sign in (POST /api/auth/login) and use the login token.']);
   });
 
   it('ends the other sessions, not the current one, when a user changes their password', async () => {

@@ -50,13 +50,14 @@ export function listTeams(d: AccountsDeps, p: Principal, q: PageQuery, all = fal
  * `ownerId`: who becomes the team-owner (Umami's body field; the caller by default). Only an admin
  * may name another user (Umami lets any team creator do it, which makes teams for others).
  */
-export function createTeam(d: AccountsDeps, p: Principal, name: string, ownerId: string = p.user.id): TeamRecord {
+export function createTeam(d: AccountsDeps, p: Principal, name: string, ownerId: string = p.user.id): { team: TeamRecord; owner: MemberRecord } {
   if (!canCreateTeam(p)) throw new ApiError('unauthorized');
   if (ownerId !== p.user.id) {
     if (!p.isAdmin) throw new ApiError('unauthorized');
     if (!d.meta.users.byId(ownerId)) throw new ApiError('bad-request', 'ownerId: no such user');
   }
-  return d.meta.teams.create({ id: crypto.randomUUID(), name, accessCode: newAccessCode() }, ownerId, d.clock());
+  const team = d.meta.teams.create({ id: crypto.randomUUID(), name, accessCode: newAccessCode() }, ownerId, d.clock());
+  return { team, owner: d.meta.members.get(team.id, ownerId)! };
 }
 
 /**

@@ -1,14 +1,15 @@
 /** @module API key routes: GET|POST /api/api-keys, DELETE /api/api-keys/:keyId, and the same at Umami's GET|POST /api/me/api-keys, DELETE /api/me/api-keys/:keyId in its shape. */
 import { Elysia, t } from 'elysia';
-import { createApiKey, listApiKeys, listOwnApiKeys, revokeApiKey, revokeOwnApiKey } from '../accounts/api-keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey, revokeOwnApiKey } from '../accounts/api-keys.ts';
 import { errorResponses } from './errors.ts';
-import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { ApiKey, apiKeyJson, NewApiKey, NewUmamiApiKey, Ok, UmamiApiKey, umamiApiKeyJson, UuidParam } from './management-schemas.ts';
+import { BEARER, requirePrincipal, requireSessionPrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
+import { ApiKey, apiKeyJson, NewApiKey, NewUmamiApiKey, newUmamiApiKeyJson, Ok, UmamiApiKey, umamiApiKeyJson, UuidParam } from './management-schemas.ts';
 
 const NAME = t.Object({ name: t.String({ minLength: 1, maxLength: 100 }) }, { examples: [{ name: 'nightly export' }] });
 const WHAT_A_KEY_DOES =
-  'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user, except making API keys, ' +
-  'creating users and setting a password or a role, which need a login token (401 with a key). Only its hash is stored.';
+  'The key (`footfall_…`) works as `Authorization: Bearer <key>` with the rights of its user, except on the account routes ' +
+  '(/api/users, /api/auth, /api/me/password, /api/me/api-keys) and for making keys, which need a login token (401 with a key), as in Umami. ' +
+  'Only its hash is stored.';
 /** Umami's (3.4+) paths for the same keys, as its API client (`@umami/api-client`: getMyApiKeys, createMyApiKey, deleteMyApiKey) calls them. */
 const UMAMI_PATHS = 'The same keys as `/api/api-keys`, at the path and in the shape of Umami\'s API (`keyPrefix`), which its API client calls. As Umami\'s, these need a login token (401 with an API key).';
 
@@ -48,7 +49,7 @@ export function apiKeyRoutes(ctx: ManagementContext) {
         response: { 200: Ok, ...errorResponses(400, 401, 404) },
       },
     )
-    .get('/api/me/api-keys', ({ headers }) => listOwnApiKeys(ctx, requirePrincipal(ctx, headers.authorization)).map(umamiApiKeyJson), {
+    .get('/api/me/api-keys', ({ headers }) => listApiKeys(ctx, requireSessionPrincipal(ctx, headers.authorization, 'list API keys here')).map(umamiApiKeyJson), {
       detail: { summary: "The caller's API keys, as Umami lists them (never the secret)", description: UMAMI_PATHS, tags: ['Auth'], security: BEARER },
       response: { 200: t.Array(UmamiApiKey), ...errorResponses(401) },
     })
@@ -56,8 +57,7 @@ export function apiKeyRoutes(ctx: ManagementContext) {
       '/api/me/api-keys',
       ({ headers, body }) => {
         const r = createApiKey(ctx, requirePrincipal(ctx, headers.authorization), body.name);
-        const k = umamiApiKeyJson(r.record);
-        return { id: k.id, name: k.name, key: r.key, keyPrefix: k.keyPrefix, createdAt: k.createdAt };
+        return newUmamiApiKeyJson(r.record, r.key);
       },
       {
         parse: umamiJsonBody,
@@ -69,7 +69,7 @@ export function apiKeyRoutes(ctx: ManagementContext) {
     .delete(
       '/api/me/api-keys/:keyId',
       ({ headers, params }) => {
-        revokeOwnApiKey(ctx, requirePrincipal(ctx, headers.authorization), params.keyId);
+        revokeOwnApiKey(ctx, requireSessionPrincipal(ctx, headers.authorization, 'revoke API keys here'), params.keyId);
         return { ok: true as const };
       },
       {

@@ -17,6 +17,8 @@ export function authRoutes(ctx: ManagementContext) {
     ...userJson(user),
     teams: ctx.meta.teams.listForUser(user.id, { page: 1, pageSize: MAX_LOGIN_TEAMS }).data.map((x) => ({ id: x.id, name: x.name, logoUrl: x.logoUrl })),
   });
+  const verified = ({ headers }: { headers: Record<string, string | undefined> }) =>
+    withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login').user.id)!);
   const verify = {
     detail: { summary: 'The user behind the login token', description: 'An API key gets 401, as Umami refuses keys on /api/auth/*.', tags: ['Auth'], security: BEARER },
     response: { 200: UserWithTeams, ...errorResponses(401) },
@@ -48,8 +50,8 @@ export function authRoutes(ctx: ManagementContext) {
         },
       },
     )
-    .get('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login').user.id)!), verify)
-    .post('/api/auth/verify', ({ headers }) => withTeams(ctx.meta.users.byId(requireSessionPrincipal(ctx, headers.authorization, 'verify a login').user.id)!), verify)
+    .get('/api/auth/verify', verified, verify)
+    .post('/api/auth/verify', verified, verify)
     .post(
       '/api/auth/logout',
       ({ headers }) => {

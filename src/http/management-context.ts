@@ -33,15 +33,16 @@ export interface ManagementContext {
 }
 
 export function managementContext(deps: AppDeps): ManagementContext {
+  const steadyClock = deps.steadyClock ?? deps.clock;
   return {
     meta: deps.meta,
     events: deps.events,
     clock: deps.clock,
-    steadyClock: deps.steadyClock ?? deps.clock,
+    steadyClock,
     log: deps.log,
     passwords: deps.passwords ?? passwordHasher(),
-    throttle: new LoginThrottle({ clock: deps.steadyClock ?? deps.clock }),
-    joinThrottle: new LoginThrottle({ clock: deps.steadyClock ?? deps.clock }),
+    throttle: new LoginThrottle({ clock: steadyClock }),
+    joinThrottle: new LoginThrottle({ clock: steadyClock }),
     ipPolicy: clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies),
     exports: new ExportSlots(),
   };

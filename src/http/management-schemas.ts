@@ -129,21 +129,14 @@ export const teamJson = (x: TeamRecord, showCode: boolean) => ({
   twoFactorRequired: false,
 });
 
-export const Member = t.Object({
-  id: Id(),
-  teamId: Id(),
-  userId: Id(),
-  role: TeamRoleSchema,
-  createdAt: Time,
-  updatedAt: Time,
-  user: t.Object({ id: Id(), username: t.String() }),
-});
-/** A membership as Umami's POST /api/teams answers it (the second element): the row alone. */
+/** A membership row, as Umami's POST /api/teams answers it (the second element). */
 export const TeamUser = t.Object({ id: Id(), teamId: Id(), userId: Id(), role: TeamRoleSchema, createdAt: Time, updatedAt: Time });
+export const teamUserJson = (m: MemberRecord) => ({ id: m.id, teamId: m.teamId, userId: m.userId, role: m.role, createdAt: iso(m.createdAt), updatedAt: iso(m.updatedAt) });
 
-export const memberJson = (m: MemberRecord) => ({
-  id: m.id, teamId: m.teamId, userId: m.userId, role: m.role, createdAt: iso(m.createdAt), updatedAt: iso(m.updatedAt), user: { id: m.userId, username: m.username },
-});
+/** A membership with its user's name, as the member lists answer it. */
+export const Member = t.Composite([TeamUser, t.Object({ user: t.Object({ id: Id(), username: t.String() }) })]);
+
+export const memberJson = (m: MemberRecord) => ({ ...teamUserJson(m), user: { id: m.userId, username: m.username } });
 
 export const TeamWithMembers = t.Composite([Team, t.Object({ members: t.Array(Member) })]);
 
@@ -221,4 +214,5 @@ export const UmamiApiKey = t.Object({ id: Id(), name: t.String(), keyPrefix: t.S
 export const umamiApiKeyJson = (k: ApiKeyRecord) => ({ id: k.id, name: k.name, keyPrefix: k.prefix, createdAt: iso(k.createdAt), lastUsedAt: iso(k.lastUsedAt) });
 /** Umami's answer to creating one: no lastUsedAt. */
 export const NewUmamiApiKey = t.Object({ id: Id(), name: t.String(), key: t.String({ description: 'The secret: shown this once, stored only as a hash' }), keyPrefix: t.String(), createdAt: Time });
+export const newUmamiApiKeyJson = (k: ApiKeyRecord, key: string) => ({ id: k.id, name: k.name, key, keyPrefix: k.prefix, createdAt: iso(k.createdAt) });
 export const NewApiKey = t.Composite([ApiKey, t.Object({ key: t.String({ description: 'The secret: shown this once, stored only as a hash', examples: ['footfall_3fR9kQ2mZx7LbN1cQ8wE4rT6yU0iO2pA5sD7fG9hJ1k'] }) })]);

@@ -8,7 +8,7 @@ import { errorResponses } from './errors.ts';
 import { staticRouteOtherMethod } from './umami-api-headers.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
-  AssignableTeamRoleSchema, iso, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamUser, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
+  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamUser, teamUserJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
 } from './management-schemas.ts';
 
 const TeamParams = UuidParam('teamId');
@@ -28,10 +28,8 @@ export function teamRoutes(ctx: ManagementContext) {
       response: { 200: PagedOf(Team), ...errorResponses(400, 401) },
     })
     .post('/api/teams', ({ headers, body }) => {
-      const p = me(headers.authorization);
-      const team = createTeam(ctx, p, body.name, body.ownerId);
-      const owner = ctx.meta.members.get(team.id, body.ownerId ?? p.user.id)!;
-      return [teamJson(team, true), { id: owner.id, teamId: owner.teamId, userId: owner.userId, role: owner.role, createdAt: iso(owner.createdAt), updatedAt: iso(owner.updatedAt) }];
+      const { team, owner } = createTeam(ctx, me(headers.authorization), body.name, body.ownerId);
+      return [teamJson(team, true), teamUserJson(owner)];
     }, {
       parse: umamiJsonBody,
       body: t.Object({ name: TeamName, ownerId: t.Optional(t.String({ format: 'uuid', description: 'Who becomes its team-owner (admins only; the caller by default)' })) }, { examples: [{ name: 'Marketing' }] }),

@@ -15,7 +15,7 @@ export interface EventSink {
   /**
    * True when batches handed over before an earlier one's result is known are written in the
    * order given, and once one fails, every later one handed over before that failure was
-   * reported fails too, unwritten. Only then may durable acks keep several batches in flight.
+   * reported fails too, unwritten. Only then may the buffer keep several batches in flight.
    */
   readonly ordered?: boolean;
 }

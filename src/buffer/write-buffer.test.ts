@@ -3,7 +3,7 @@ import type { CanonicalEvent } from '../ingest/event.ts';
 import { openDatabase } from '../store/sqlite/open-database.ts';
 import { SqliteEventStore } from '../store/sqlite/sqlite-event-store.ts';
 import { makeEvent } from '../../test/helpers/events.ts';
-import { DRAIN_RETRY_MAX_MS, DRAIN_WRITE_GRACE_MS, MAX_IN_FLIGHT, WRITE_STALL_WARN_MS, WriteBuffer } from './write-buffer.ts';
+import { BUFFERED_IN_FLIGHT, DRAIN_RETRY_MAX_MS, DRAIN_WRITE_GRACE_MS, MAX_IN_FLIGHT, WRITE_STALL_WARN_MS, WriteBuffer } from './write-buffer.ts';
 import { materialisingSink } from './materialising-sink.ts';
 import type { DropTally } from '../ingest/drop-reasons.ts';
 import { createLogger } from '../lib/log.ts';
@@ -693,5 +693,95 @@ describe('WriteBuffer, durable acks with an ordered sink', () => {
     sink.writeNext();
     await Promise.all(acks);
     expect(sink.stored).toEqual(['a', 'b']);
+  });
+});
+
+describe('WriteBuffer, buffered acks with an ordered sink', () => {
+  const names = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `e${from + i}`);
+  const submitAll = (buffer: WriteBuffer, list: string[]) => {
+    for (const name of list) expect(buffer.submit(makeEvent(0, { name }))).toBe('ok');
+  };
+
+  it(`hands the next full batch over while the last is being stored, never more than ${BUFFERED_IN_FLIGHT} at once, and stores each in order`, async () => {
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 3, flushIntervalMs: 60_000, maxEvents: 1000, durable: false });
+    submitAll(buffer, names(0, 3));
+    await turn();
+    expect(sink.open.map((b) => b.names)).toEqual([names(0, 3)]);
+    // A second full batch goes at once, though the first is not stored yet: the writer has it ready.
+    submitAll(buffer, names(3, 6));
+    await turn();
+    expect(sink.open.map((b) => b.names)).toEqual([names(0, 3), names(3, 6)]);
+    // A third waits for a place.
+    submitAll(buffer, names(6, 9));
+    await turn();
+    expect(sink.open).toHaveLength(BUFFERED_IN_FLIGHT);
+    sink.writeNext();
+    await turn();
+    await turn();
+    expect(sink.open.map((b) => b.names)).toEqual([names(3, 6), names(6, 9)]);
+    while (sink.open.length) {
+      sink.writeNext();
+      await turn();
+    }
+    expect(sink.stored).toEqual(names(0, 9));
+    expect(buffer.snapshot()).toMatchObject({ accepted: 9, committed: 9, waiting: 0, flushes: 3 });
+  });
+
+  it('sends less than a full batch only at the interval or on flush(), however many are in flight', async () => {
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 3, flushIntervalMs: 60_000, maxEvents: 1000, durable: false });
+    submitAll(buffer, names(0, 3));
+    await turn();
+    submitAll(buffer, names(3, 5));
+    await turn();
+    // The full batch went; the two after it wait, though a place in flight is free.
+    expect(sink.open.map((b) => b.names)).toEqual([names(0, 3)]);
+    const flushed = buffer.flush();
+    await turn();
+    expect(sink.open.map((b) => b.names)).toEqual([names(0, 3), names(3, 5)]);
+    sink.writeNext();
+    sink.writeNext();
+    await flushed;
+    expect(sink.stored).toEqual(names(0, 5));
+  });
+
+  it('puts both batches in flight back in order when the oldest fails, and stores each event once', async () => {
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 2, flushIntervalMs: 60_000, maxEvents: 1000, durable: false, retryBaseMs: 1, retryMaxMs: 1 });
+    submitAll(buffer, names(0, 2));
+    await turn();
+    submitAll(buffer, names(2, 4));
+    await turn();
+    expect(sink.open).toHaveLength(2);
+    sink.failAll();
+    await buffer.flush().catch(() => {});
+    expect(buffer.snapshot()).toMatchObject({ committed: 0, waiting: 4, flushFailures: 1 });
+    const done = buffer.flush();
+    while (sink.open.length || sink.stored.length < 4) {
+      while (!sink.open.length) await Bun.sleep(1);
+      sink.writeNext();
+      await turn();
+    }
+    await done;
+    expect(sink.stored).toEqual(names(0, 4));
+    expect(buffer.snapshot()).toMatchObject({ committed: 4, waiting: 0 });
+  });
+
+  it('writes one batch at a time to a sink that does not promise order', async () => {
+    const { ordered: _, ...unordered } = handSettledSink();
+    const sink = Object.assign(unordered, { ordered: false });
+    const buffer = new WriteBuffer({ store: sink, flushSize: 2, flushIntervalMs: 60_000, maxEvents: 1000, durable: false });
+    submitAll(buffer, names(0, 2));
+    await turn();
+    submitAll(buffer, names(2, 4));
+    await turn();
+    // A full batch waits, but the sink has one already.
+    expect(sink.open.map((b) => b.names)).toEqual([names(0, 2)]);
+    sink.writeNext();
+    while (!sink.open.length) await turn();
+    sink.writeNext();
+    await turn();
+    expect(sink.stored).toEqual(names(0, 4));
   });
 });

@@ -768,6 +768,46 @@ describe('WriteBuffer, buffered acks with an ordered sink', () => {
     expect(buffer.snapshot()).toMatchObject({ committed: 4, waiting: 0 });
   });
 
+  it('sends the tail of a batch cut at its 4 MiB at the interval, not at once beside it', async () => {
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 1000, flushIntervalMs: 60_000, maxEvents: 1000, maxBytes: 64 * 1024 * 1024, durable: false });
+    for (let i = 0; i < 3; i++) buffer.submit(makeEvent(i, { name: `e${i}`, url: 'https://site.example/' + 'x'.repeat(1_500_000) }));
+    await turn();
+    await turn();
+    // Two fit in 4 MiB; the third is a batch of one, far from full: it waits though a place is free.
+    expect(sink.open.map((b) => b.names)).toEqual([names(0, 2)]);
+    const flushed = buffer.flush();
+    await turn();
+    expect(sink.open.map((b) => b.names)).toEqual([names(0, 2), names(2, 3)]);
+    sink.writeNext();
+    sink.writeNext();
+    await flushed;
+    expect(sink.stored).toEqual(names(0, 3));
+  });
+
+  it('counts a batch sent behind another as writing only from when the one before it is stored', async () => {
+    const timers = virtualTimers();
+    const warnings: unknown[] = [];
+    const log = { debug() {}, info() {}, warn: (msg: string) => void warnings.push(msg), error() {} };
+    const sink = handSettledSink();
+    const buffer = new WriteBuffer({ store: sink, flushSize: 2, flushIntervalMs: 60_000, maxEvents: 1000, durable: false, timers, log });
+    submitAll(buffer, names(0, 2));
+    await turn();
+    submitAll(buffer, names(2, 4));
+    await turn();
+    expect(sink.open).toHaveLength(2);
+    timers.advance(WRITE_STALL_WARN_MS - 500);
+    sink.writeNext();
+    await turn();
+    timers.advance(600);
+    buffer.watchStall();
+    expect(buffer.snapshot().writingForMs).toBe(600);
+    expect(warnings).toEqual([]);
+    sink.writeNext();
+    await buffer.flush();
+    expect(sink.stored).toEqual(names(0, 4));
+  });
+
   it('writes one batch at a time to a sink that does not promise order', async () => {
     const { ordered: _, ...unordered } = handSettledSink();
     const sink = Object.assign(unordered, { ordered: false });

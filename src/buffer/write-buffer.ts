@@ -134,7 +134,11 @@ export const BUFFERED_IN_FLIGHT = 2;
 /** A batch handed to an ordered sink whose result is not yet taken in. */
 interface InFlightBatch extends Batch {
   result: Promise<DropTally | null>;
-  /** The buffer's clock when it went to the sink. */
+  /**
+   * The buffer's clock when it went to the sink or, sent behind another, when that one was stored:
+   * when its own write began, as near as the buffer can tell (what writingForMs and the stall
+   * warning measure, not the wait behind the batch before it).
+   */
   sentAt: number;
 }
 
@@ -405,10 +409,13 @@ export class WriteBuffer {
   /**
    * Hands waiting batches to the sink, up to maxInFlight, without waiting for the ones before
    * (takeResults() takes their results in order). Nothing goes out while a failure is being
-   * handled or its retry is not yet due.
+   * handled or its retry is not yet due. Only the first batch of a call may be less than a full
+   * one (at the interval); the rest go only while sendsNext() says so (a full batch waits, a
+   * drain, or durable acks), or a batch cut at its 4 MiB would be followed at once by its tail.
    */
   private send(): void {
-    while (!this.discarding && !this.drained && this.queue.length && this.sent.length < this.maxInFlight && this.timers.now() >= this.retryAt) {
+    for (let n = 0; !this.discarding && !this.drained && this.queue.length && this.sent.length < this.maxInFlight && this.timers.now() >= this.retryAt; n++) {
+      if (n > 0 && !this.sendsNext()) return;
       const taken = this.queue.take();
       this.inFlight += taken.batch.length;
       const result = this.opts.store.insertPending(taken.batch);
@@ -447,6 +454,9 @@ export class WriteBuffer {
       }
       this.sent.shift();
       this.inFlight -= head.batch.length;
+      // The batch behind it only starts its write now (the writer takes them in order).
+      const next = this.sent[0];
+      if (next) next.sentAt = Math.max(next.sentAt, this.timers.now());
       if (head === this.stallWarned) {
         this.stallWarned = null;
         this.opts.log?.info('the write that was held up is done', { events: head.batch.length, ms: Math.round(this.timers.now() - head.sentAt) });

@@ -1,4 +1,4 @@
-/** @module Benchmark: RudderStack pixel hits and /v1/batch (100 messages) against a same-run bare Bun.serve; checks rows stored = messages acknowledged. */
+/** @module Benchmark: RudderStack pixel hits, single /v1/track calls and /v1/batch (100 messages) against a same-run bare Bun.serve; checks rows stored = messages acknowledged. */
 import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { adminSession, createWebsite } from './lib/admin-api.ts';
@@ -6,7 +6,7 @@ import { startBaseline, startFootfall } from './lib/bench-server.ts';
 import { pairedWrk } from './lib/paired.ts';
 import { check, line } from './lib/report.ts';
 import { ceilingFields, cpuFields } from './lib/cpu-split.ts';
-import { writeRudderBatchLua, writeRudderPixelLua } from './lib/rudder-lua.ts';
+import { writeRudderBatchLua, writeRudderPixelLua, writeRudderTrackLua } from './lib/rudder-lua.ts';
 import { wrk, wrkScenario } from './lib/wrk.ts';
 
 const { durationS: DURATION, rounds: ROUNDS, connections: CONNS } = wrkScenario('rudder');
@@ -40,6 +40,29 @@ try {
     ratios: f.ratios.map((r) => r.toFixed(2)).join('/'), 'events/s': (f.requests - f.non2xx) / (ROUNDS * DURATION),
     p50_ms: f.p50ms, p99_ms: f.p99ms, baseline_p99_ms: f.baselineP99ms, peak_rss_mb: f.peakMb, stored: end.committed, acknowledged: acked, target_ratio: 0.4,
     ...cpuFields(f.cpu), ...cpuFields(f.baselineCpu, 'baseline_'), ...ceilingFields(f.cpu, f.baselineCpu, f.baselineRps),
+  });
+
+  // Single /v1/track calls (a JSON body each, as the browser SDK sends one), on a fresh data dir.
+  ff = await startFootfall(['--rate-limit', 'off']);
+  const s1 = await createWebsite(ff.url, (await adminSession(ff.url)).auth, 'shop.example');
+  const trackLua = join(dir, 'track.lua');
+  writeRudderTrackLua(trackLua, { writeKey: s1.writeKey });
+  await wrk(base.url + '/', { connections: CONNS, durationS: 2, script: trackLua });
+  const trackWarm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: trackLua });
+  const t = await pairedWrk({
+    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script: trackLua,
+    baseline: { url: base.url + '/', pid: base.pid },
+    footfall: { url: ff.url + '/', pid: ff.pid },
+  });
+  end = await ff.stop();
+  const trackAcked = t.requests - t.non2xx + trackWarm.requests - trackWarm.non2xx;
+  check(end.code === 0, `exit ${end.code}`);
+  check(t.non2xx + trackWarm.non2xx === 0, `${t.non2xx + trackWarm.non2xx} /v1/track answers not 200`);
+  check(end.committed >= trackAcked && end.committed <= trackAcked + (ROUNDS + 1) * CONNS, `stored ${end.committed} vs acknowledged ${trackAcked}`);
+  line('rudder-track', {
+    connections: CONNS, rounds: ROUNDS, 'baseline_req/s': t.baselineRps, 'footfall_req/s': t.footfallRps, ratio: t.ratio,
+    ratios: t.ratios.map((r) => r.toFixed(2)).join('/'), p50_ms: t.p50ms, p99_ms: t.p99ms, baseline_p99_ms: t.baselineP99ms, peak_rss_mb: t.peakMb,
+    stored: end.committed, acknowledged: trackAcked, ...cpuFields(t.cpu), ...cpuFields(t.baselineCpu, 'baseline_'), ...ceilingFields(t.cpu, t.baselineCpu, t.baselineRps),
   });
 
   // /v1/batch with 100 messages per request, on a fresh data dir.

@@ -36,6 +36,34 @@ end
 ${luaPool(60000)}`);
 }
 
+/**
+ * Single `/v1/track` calls as the browser SDK sends one (~1 KB with its context), each with one of
+ * 1,000 anonymous ids (the server adds messageId, receivedAt and the rest).
+ */
+export function writeRudderTrackLua(path: string, opts: { writeKey: string }): void {
+  const message = (id: string) => JSON.stringify({
+    type: 'track', event: 'Order Completed', anonymousId: id, channel: 'web', sentAt: '2026-11-27T12:00:00.000Z', originalTimestamp: '2026-11-27T12:00:00.000Z',
+    properties: { order_id: '50314b8e9bcf000000000000', revenue: 42.5, currency: 'EUR', products: [{ sku: 'SKU-1', price: 19.9, quantity: 2 }] },
+    context: {
+      library: { name: 'RudderLabs JavaScript SDK', version: '3.11.0' }, locale: 'en-US', timezone: 'GMT+0100', screen: { width: 1920, height: 1080, density: 1 },
+      page: { path: '/checkout', url: 'https://shop.example/checkout?step=3', referrer: 'https://shop.example/cart', title: 'Checkout', tab_url: 'https://shop.example/checkout?step=3' },
+      userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      campaign: { source: 'newsletter', medium: 'email', name: 'nov' }, sessionId: 1764244800000,
+    },
+  });
+  const bodies = Array.from({ length: 1000 }, (_, i) => luaString(message(`anon-${i}`)));
+  writeFileSync(path, `local bodies = {${bodies.join(',')}}
+local i = 0
+local headers = {}
+headers["Content-Type"] = "application/json"
+headers["Authorization"] = ${luaString('Basic ' + btoa(`${opts.writeKey}:`))}
+local function make_request()
+  i = i % #bodies + 1
+  return wrk.format("POST", "/v1/track", headers, bodies[i])
+end
+${luaPool(bodies.length)}`);
+}
+
 /** Every request posts the same batch of `size` track messages (the server adds the ids). */
 export function writeRudderBatchLua(path: string, opts: { writeKey: string; size: number }): void {
   const batch = Array.from({ length: opts.size }, (_, i) => ({

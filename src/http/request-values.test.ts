@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { BodyPool, headerText, NotUtf8Error, pathOf, readBody, readBytes, strictSearchParams } from './request-values.ts';
+import { BodyPool, headerText, NotUtf8Error, pathOf, readBody, readBytes, SMALL_BODY_BYTES, strictSearchParams } from './request-values.ts';
 
 const post = (body: string | Uint8Array | ReadableStream<Uint8Array>, headers: Record<string, string> = {}) => new Request('http://footfall.test/', { method: 'POST', body, headers });
 const streamOf = (...parts: Uint8Array[]) =>
@@ -145,14 +145,35 @@ describe('the bytes the bodies being read at once may hold', () => {
     expect(await readBody(announced.request, 50_000, false, pool)).toEqual({ ok: false, error: 'busy' });
     // Nor are compressed bytes (a few KiB of gzip can inflate to megabytes).
     expect(await readBytes(post('{"a":1}', { 'content-length': '7' }), 100, pool, false)).toBe('busy');
-    // Small bodies held open fill the reserve in turn.
-    const small = Array.from({ length: 4 }, () => hanging(4_000, 250));
+    // Small bodies held open fill the reserve in turn, each charged its announced size at once.
+    const small = Array.from({ length: 4 }, () => hanging(250, 1));
     const smallReads = small.map((h) => readBody(h.request, 4_000, false, pool));
     await Bun.sleep(0);
     expect(pool.bytes).toBe(11_000);
     expect(await readBody(post('{"a":1}', { 'content-length': '7' }), 100, false, pool)).toEqual({ ok: false, error: 'busy' });
     for (const h of [...big, ...small]) h.abort();
     await Promise.all([...bigReads, ...smallReads]);
+    expect(pool.bytes).toBe(0);
+  });
+
+  it('charges a small body of a declared length its whole size while it waits for it, and gives it back once read or given up', async () => {
+    const pool = new BodyPool(10_000, 1_000);
+    const waiting = hanging(SMALL_BODY_BYTES, 10);
+    const read = readBody(waiting.request, 10_000, false, pool);
+    await Bun.sleep(0);
+    expect(pool.bytes).toBe(SMALL_BODY_BYTES);
+    waiting.abort();
+    expect(await read).toEqual({ ok: false, error: 'aborted' });
+    expect(pool.bytes).toBe(0);
+    // One byte more is not small: charged as it arrives.
+    const larger = hanging(SMALL_BODY_BYTES + 1, 10);
+    const largerRead = readBody(larger.request, 10_000, false, pool);
+    await Bun.sleep(0);
+    expect(pool.bytes).toBe(10);
+    larger.abort();
+    expect(await largerRead).toEqual({ ok: false, error: 'aborted' });
+    // A whole small body is read as it was sent, and the pool is left as it was.
+    expect(await readBody(post('{"a":"é"}', { 'content-length': String(Buffer.byteLength('{"a":"é"}')) }), 100, false, pool)).toEqual({ ok: true, text: '{"a":"é"}' });
     expect(pool.bytes).toBe(0);
   });
 

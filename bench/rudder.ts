@@ -2,7 +2,7 @@
 import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { adminSession, createWebsite } from './lib/admin-api.ts';
-import { startBaseline, startFootfall } from './lib/bench-server.ts';
+import { startBaseline, startFootfall, type FootfallRun } from './lib/bench-server.ts';
 import { pairedWrk } from './lib/paired.ts';
 import { check, line } from './lib/report.ts';
 import { ceilingFields, cpuFields } from './lib/cpu-split.ts';
@@ -14,6 +14,27 @@ const BATCH = 100;
 const dir = benchDir('footfall-lua-');
 
 const base = await startBaseline();
+
+/**
+ * Warms both servers up, measures them in paired rounds, stops Footfall and checks that it stored
+ * what it acknowledged: up to one request per connection and run may be stored after wrk stopped
+ * counting.
+ */
+async function measure(ff: FootfallRun, script: string, warmScript: string) {
+  await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
+  const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmScript });
+  const f = await pairedWrk({
+    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script,
+    baseline: { url: base.url + '/', pid: base.pid },
+    footfall: { url: ff.url + '/', pid: ff.pid },
+  });
+  const end = await ff.stop();
+  const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;
+  check(end.code === 0, `exit ${end.code}`);
+  check(end.committed >= acked && end.committed <= acked + (ROUNDS + 1) * CONNS, `stored ${end.committed} vs acknowledged ${acked}`);
+  return { f, end, acked, non2xx: f.non2xx + warm.non2xx };
+}
+
 try {
   // Pixel hits.
   let ff = await startFootfall(['--trust-proxy', '--rate-limit', 'off']);
@@ -23,18 +44,8 @@ try {
   writeRudderPixelLua(pixelLua, { writeKey: site.writeKey, site: 'https://shop.example' });
   const warmLua = join(dir, 'pixel-warm.lua');
   writeRudderPixelLua(warmLua, { writeKey: site.writeKey, site: 'https://shop.example', seed: 987654 });
-  await wrk(base.url + '/', { connections: CONNS, durationS: 2, script: pixelLua });
-  const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmLua });
-  const f = await pairedWrk({
-    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script: pixelLua,
-    baseline: { url: base.url + '/', pid: base.pid },
-    footfall: { url: ff.url + '/', pid: ff.pid },
-  });
-  let end = await ff.stop();
-  const acked = f.requests - f.non2xx + warm.requests - warm.non2xx;
-  check(end.code === 0, `exit ${end.code}`);
-  // Up to one request per connection and run may be stored after wrk stopped counting.
-  check(end.committed >= acked && end.committed <= acked + (ROUNDS + 1) * CONNS, `stored ${end.committed} vs acknowledged ${acked}`);
+  const { f, end: pixelEnd, acked } = await measure(ff, pixelLua, warmLua);
+  let end = pixelEnd;
   line('rudder-pixel', {
     connections: CONNS, rounds: ROUNDS, 'baseline_req/s': f.baselineRps, 'footfall_req/s': f.footfallRps, ratio: f.ratio,
     ratios: f.ratios.map((r) => r.toFixed(2)).join('/'), 'events/s': (f.requests - f.non2xx) / (ROUNDS * DURATION),
@@ -47,18 +58,9 @@ try {
   const s1 = await createWebsite(ff.url, (await adminSession(ff.url)).auth, 'shop.example');
   const trackLua = join(dir, 'track.lua');
   writeRudderTrackLua(trackLua, { writeKey: s1.writeKey });
-  await wrk(base.url + '/', { connections: CONNS, durationS: 2, script: trackLua });
-  const trackWarm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: trackLua });
-  const t = await pairedWrk({
-    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script: trackLua,
-    baseline: { url: base.url + '/', pid: base.pid },
-    footfall: { url: ff.url + '/', pid: ff.pid },
-  });
-  end = await ff.stop();
-  const trackAcked = t.requests - t.non2xx + trackWarm.requests - trackWarm.non2xx;
-  check(end.code === 0, `exit ${end.code}`);
-  check(t.non2xx + trackWarm.non2xx === 0, `${t.non2xx + trackWarm.non2xx} /v1/track answers not 200`);
-  check(end.committed >= trackAcked && end.committed <= trackAcked + (ROUNDS + 1) * CONNS, `stored ${end.committed} vs acknowledged ${trackAcked}`);
+  const { f: t, end: trackEnd, acked: trackAcked, non2xx: trackNon2xx } = await measure(ff, trackLua, trackLua);
+  end = trackEnd;
+  check(trackNon2xx === 0, `${trackNon2xx} /v1/track answers not 200`);
   line('rudder-track', {
     connections: CONNS, rounds: ROUNDS, 'baseline_req/s': t.baselineRps, 'footfall_req/s': t.footfallRps, ratio: t.ratio,
     ratios: t.ratios.map((r) => r.toFixed(2)).join('/'), p50_ms: t.p50ms, p99_ms: t.p99ms, baseline_p99_ms: t.baselineP99ms, peak_rss_mb: t.peakMb,

@@ -145,8 +145,8 @@ describe('the bytes the bodies being read at once may hold', () => {
     expect(await readBody(announced.request, 50_000, false, pool)).toEqual({ ok: false, error: 'busy' });
     // Nor are compressed bytes (a few KiB of gzip can inflate to megabytes).
     expect(await readBytes(post('{"a":1}', { 'content-length': '7' }), 100, pool, false)).toBe('busy');
-    // Small bodies held open fill the reserve in turn, each charged its announced size at once.
-    const small = Array.from({ length: 4 }, () => hanging(250, 1));
+    // Small bodies held open fill the reserve in turn, charged only what came (the pool is past its cap).
+    const small = Array.from({ length: 4 }, () => hanging(4_000, 250));
     const smallReads = small.map((h) => readBody(h.request, 4_000, false, pool));
     await Bun.sleep(0);
     expect(pool.bytes).toBe(11_000);
@@ -156,7 +156,7 @@ describe('the bytes the bodies being read at once may hold', () => {
     expect(pool.bytes).toBe(0);
   });
 
-  it('charges a small body of a declared length its whole size while it waits for it, and gives it back once read or given up', async () => {
+  it('charges a small body of a declared length its whole size while it waits for it, only under the cap (never into the reserve), and gives it back once read or given up', async () => {
     const pool = new BodyPool(10_000, 1_000);
     const waiting = hanging(SMALL_BODY_BYTES, 10);
     const read = readBody(waiting.request, 10_000, false, pool);
@@ -172,6 +172,18 @@ describe('the bytes the bodies being read at once may hold', () => {
     expect(pool.bytes).toBe(10);
     larger.abort();
     expect(await largerRead).toEqual({ ok: false, error: 'aborted' });
+    // With the pool past its cap, a small body is charged only what came: connections that only
+    // announce one cannot fill the reserve kept for small bodies.
+    const big = hanging(20_000, 10_000);
+    const bigRead = readBody(big.request, 20_000, false, pool);
+    await Bun.sleep(0);
+    const announced = [hanging(500, 0), hanging(500, 0)];
+    const announcedReads = announced.map((h) => readBody(h.request, 10_000, false, pool));
+    await Bun.sleep(0);
+    expect(pool.bytes).toBe(10_000);
+    expect(await readBody(post('{"a":1}', { 'content-length': '7' }), 100, false, pool)).toEqual({ ok: true, text: '{"a":1}' });
+    for (const h of [big, ...announced]) h.abort();
+    await Promise.all([bigRead, ...announcedReads]);
     // A whole small body is read as it was sent, and the pool is left as it was.
     expect(await readBody(post('{"a":"é"}', { 'content-length': String(Buffer.byteLength('{"a":"é"}')) }), 100, false, pool)).toEqual({ ok: true, text: '{"a":"é"}' });
     expect(pool.bytes).toBe(0);

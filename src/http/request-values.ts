@@ -37,8 +37,9 @@ const utf8Lenient = new TextDecoder('utf-8', { ignoreBOM: true });
  * stay alive) grew memory by 4 MiB a connection: 500 of them from one address took 2 GB. Bytes
  * are charged as they arrive, not as declared, so connections that only announce a body hold
  * nothing; only a small body (SMALL_BODY_BYTES at most, read whole: readSmall) is charged its
- * announced size at once, and only while that fits under the cap, never into the reserve. The management API has a pool of its own, so that an ingestion flood
- * cannot keep an admin from logging in.
+ * announced size at once, and only while that fits under the cap, never into the reserve. The
+ * management API has a pool of its own, so that an ingestion flood cannot keep an admin from
+ * logging in.
  *
  * Past `maxBytes`, a `reserve` is kept for small bodies (up to SMALL_BODY_BYTES so far): a login,
  * a custom event, a single RudderStack call. Without it, ~17 connections trickling 1 MiB bodies

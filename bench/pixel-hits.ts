@@ -2,11 +2,11 @@
 import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
-import { pairedWrk } from './lib/paired.ts';
+import { warmedPairedWrk } from './lib/paired.ts';
 import { writePixelLua } from './lib/pixel-lua.ts';
 import { check, line } from './lib/report.ts';
 import { ceilingFields, cpuFields } from './lib/cpu-split.ts';
-import { wrk, wrkScenario } from './lib/wrk.ts';
+import { wrkScenario } from './lib/wrk.ts';
 
 const { durationS: DURATION, rounds: ROUNDS, connections: CONNS } = wrkScenario('pixel-hits');
 const ACK = process.env.BENCH_ACK ?? 'buffered';
@@ -28,10 +28,8 @@ try {
   writePixelLua(warmScript, { slugs: SLUGS, seed: 987654 });
 
   // Warm both (JIT, UA cache), then measure them back to back, round after round.
-  await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
-  const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmScript });
-  const f = await pairedWrk({
-    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script,
+  const { f, warm } = await warmedPairedWrk({
+    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script, warmScript,
     baseline: { url: base.url + '/', pid: base.pid },
     footfall: { url: ff.url + '/', pid: ff.pid },
   });

@@ -2,11 +2,11 @@
 import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { startBaseline, startFootfall } from './lib/bench-server.ts';
-import { pairedWrk } from './lib/paired.ts';
+import { warmedPairedWrk } from './lib/paired.ts';
 import { writePrismeLua } from './lib/prisme-lua.ts';
 import { check, line } from './lib/report.ts';
 import { ceilingFields, cpuFields } from './lib/cpu-split.ts';
-import { wrk, wrkScenario } from './lib/wrk.ts';
+import { wrkScenario } from './lib/wrk.ts';
 
 const { durationS: DURATION, rounds: ROUNDS, connections: CONNS } = wrkScenario('prisme-pageviews');
 const ACK = process.env.BENCH_ACK ?? 'buffered';
@@ -26,10 +26,8 @@ const ff = await startFootfall(['--origins', 'shop.example', '--trust-proxy', '-
 try {
   // Warm both (JIT; for Footfall also the first parse of each of the ~4k user agents, which
   // costs ~60 µs apiece once), then measure them back to back, round after round.
-  await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
-  const warm = await wrk(ff.url + '/api/v1/events/pageviews', { connections: CONNS, durationS: 3, script: warmScript });
-  const f = await pairedWrk({
-    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script, footfallScript: roundScript,
+  const { f, warm } = await warmedPairedWrk({
+    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script, warmScript, footfallScript: roundScript,
     baseline: { url: base.url + '/', pid: base.pid },
     footfall: { url: ff.url + '/api/v1/events/pageviews', pid: ff.pid },
   });

@@ -3,7 +3,7 @@ import { benchDir } from './lib/temp-dir.ts';
 import { join } from 'node:path';
 import { adminSession, createWebsite } from './lib/admin-api.ts';
 import { startBaseline, startFootfall, type FootfallRun } from './lib/bench-server.ts';
-import { pairedWrk } from './lib/paired.ts';
+import { warmedPairedWrk } from './lib/paired.ts';
 import { check, line } from './lib/report.ts';
 import { ceilingFields, cpuFields } from './lib/cpu-split.ts';
 import { writeRudderBatchLua, writeRudderPixelLua, writeRudderTrackLua } from './lib/rudder-lua.ts';
@@ -21,10 +21,8 @@ const base = await startBaseline();
  * counting.
  */
 async function measure(ff: FootfallRun, script: string, warmScript: string) {
-  await wrk(base.url + '/', { connections: CONNS, durationS: 2, script });
-  const warm = await wrk(ff.url + '/', { connections: CONNS, durationS: 3, script: warmScript });
-  const f = await pairedWrk({
-    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script,
+  const { f, warm } = await warmedPairedWrk({
+    rounds: ROUNDS, connections: CONNS, durationS: DURATION, script, warmScript,
     baseline: { url: base.url + '/', pid: base.pid },
     footfall: { url: ff.url + '/', pid: ff.pid },
   });

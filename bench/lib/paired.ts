@@ -121,3 +121,14 @@ export function pairedWrk(o: {
     footfall: (round, hook) => run(o.footfall.url, o.footfallScript?.(round) ?? o.script, hook),
   });
 }
+
+/**
+ * pairedWrk() after a warm-up: 2 s of the baseline with `script`, then 3 s of Footfall with
+ * `warmScript` (the JIT, and caches filled by requests the measured ones do not repeat). The
+ * warm-up's answers are returned too: what Footfall acknowledged then is stored as well.
+ */
+export async function warmedPairedWrk(o: Parameters<typeof pairedWrk>[0] & { warmScript: string }): Promise<{ f: PairedRun; warm: WrkResult }> {
+  await wrk(o.baseline.url, { connections: o.connections, durationS: 2, script: o.script });
+  const warm = await wrk(o.footfall.url, { connections: o.connections, durationS: 3, script: o.warmScript });
+  return { f: await pairedWrk(o), warm };
+}

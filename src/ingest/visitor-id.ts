@@ -205,7 +205,7 @@ export class SaltKeeper {
     const start = dayStart(nowMs);
     if (start === this.purgedDay || !retryDue(nowMs, this.purgeRetryAt)) return;
     const keep = keptDays(nowMs);
-    for (const d of this.known.keys()) if (d < keep.first || d > keep.last) this.known.delete(d);
+    this.forgetOutside(keep);
     if (this.current && (this.current.from < start - DAY_MS || this.current.from > start + DAY_MS)) this.current = null;
     try {
       this.store.deleteOutside(keep.first, keep.last);
@@ -217,6 +217,11 @@ export class SaltKeeper {
       this.purgeRetryAt = nowMs + SALT_RETRY_MS;
       if (this.purgeFailures++ === 0) this.warn('could not delete old salts; trying again every 30 s', { error: String(error), retryInMs: SALT_RETRY_MS });
     }
+  }
+
+  /** Drops the salts held in memory for days outside `keep` (keptDays). */
+  private forgetOutside(keep: { first: string; last: string }): void {
+    for (const d of this.known.keys()) if (d < keep.first || d > keep.last) this.known.delete(d);
   }
 
   /** Whether the pending save is for today, or for tomorrow (a clock stepped back over midnight): else it is given up. */
@@ -255,7 +260,7 @@ export class SaltKeeper {
       return salt;
     }
     if (pending) this.giveUpPending();
-    for (const d of this.known.keys()) if (d < keep.first || d > keep.last) this.known.delete(d);
+    this.forgetOutside(keep);
     this.known.set(day, salt);
     this.unsaved = { day, until: dayStart(nowMs) + DAY_MS, salt: stored ? null : salt, keep, retryAt: nowMs, failures: 0 };
     this.save(nowMs);

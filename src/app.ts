@@ -21,7 +21,7 @@ import { prismeScriptRoutes } from './http/prisme-script.ts';
 import { rudderRoutes, rudderUnmatched } from './http/rudder.ts';
 import { rudderSourceConfigRoutes } from './http/rudder-source-config.ts';
 import { pixelHitRoutes } from './http/pixel-hit.ts';
-import { clientIpPolicy } from './http/client-ip.ts';
+import { configIpPolicy } from './http/client-ip.ts';
 import { pathOf, queryText } from './http/request-values.ts';
 import type { PrismeContext } from './ingest/prisme-context.ts';
 import type { Limiter } from './limit/limiter.ts';
@@ -59,7 +59,7 @@ export interface AppDeps {
 if (TransformDecodeError.name !== 'TransformDecodeError') Object.defineProperty(TransformDecodeError, 'name', { value: 'TransformDecodeError' });
 
 export function createApp(deps: AppDeps) {
-  const ipPolicy = clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies);
+  const ipPolicy = configIpPolicy(deps.config);
   const requestIdHeader = deps.config.trustProxy ? deps.config.requestIdHeader.toLowerCase() : null;
   // Website domains are Prisme origins from the moment they are saved: no restart.
   const origins = deps.prisme.origins;

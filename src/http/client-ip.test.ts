@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { cidrContains, ipBytes, LOOPBACK_AND_PRIVATE, normaliseIp, parseCidr } from '../lib/ip.ts';
-import { clientIp, clientIpFromHeader, clientIpPolicy } from './client-ip.ts';
+import { clientIp, clientIpFromHeader, clientIpPolicy, configIpPolicy, loopbackListenerTrusted } from './client-ip.ts';
 import { requestClientIp } from './request-values.ts';
 
 const trusting = clientIpPolicy(true, 'X-Forwarded-For', LOOPBACK_AND_PRIVATE);
@@ -58,6 +58,57 @@ describe('clientIp', () => {
     const custom = clientIpPolicy(true, 'X-Custom-Forwarded-For', ['127.0.0.0/8']);
     expect(custom.header).toBe('x-custom-forwarded-for');
     expect(clientIp(custom, '127.0.0.1', '192.168.1.5')).toBe('192.168.1.5');
+  });
+});
+
+describe('a server listening on loopback behind a proxy on the same machine', () => {
+  const trusted = (list: string[]) => list.map((c) => parseCidr(c)!);
+
+  it('takes every peer for a trusted proxy when it listens on a loopback address and the whole loopback range is trusted', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', '[::1]', '::ffff:127.0.0.1']) expect(loopbackListenerTrusted(host, trusted(LOOPBACK_AND_PRIVATE))).toBe(true);
+    expect(loopbackListenerTrusted('127.0.0.1', trusted(['::/0']))).toBe(true);
+    expect(loopbackListenerTrusted('::1', trusted(['::/0']))).toBe(true);
+  });
+
+  it('asks for each peer on any other address, or when part of the loopback range is not trusted', () => {
+    // Every interface, a LAN address (other machines reach it), a name: peers may be anyone.
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.2', 'localhost']) expect(loopbackListenerTrusted(host, trusted(LOOPBACK_AND_PRIVATE))).toBe(false);
+    expect(loopbackListenerTrusted('127.0.0.1', trusted(['10.0.0.0/8']))).toBe(false);
+    // A local process may connect from 127.0.0.2 as well.
+    expect(loopbackListenerTrusted('127.0.0.1', trusted(['127.0.0.1/32']))).toBe(false);
+    expect(loopbackListenerTrusted('::1', trusted(['127.0.0.0/8']))).toBe(false);
+    expect(loopbackListenerTrusted('127.0.0.1', trusted(['::1/128']))).toBe(false);
+  });
+
+  it('only with --trust-proxy', () => {
+    const options = { proxyHeader: 'X-Forwarded-For', trustedProxies: LOOPBACK_AND_PRIVATE, host: '127.0.0.1' };
+    expect(configIpPolicy({ ...options, trustProxy: true }).peersTrusted).toBe(true);
+    expect(configIpPolicy({ ...options, trustProxy: false }).peersTrusted).toBe(false);
+    expect(configIpPolicy({ ...options, trustProxy: true, host: '0.0.0.0' }).peersTrusted).toBe(false);
+  });
+
+  it('does not ask the server for the peer when the header names the client, and asks when it names none', () => {
+    const policy = configIpPolicy({ trustProxy: true, proxyHeader: 'X-Forwarded-For', trustedProxies: LOOPBACK_AND_PRIVATE, host: '127.0.0.1' });
+    let asked = 0;
+    const server = { requestIP: () => (asked++, { address: '127.0.0.5' }) };
+    const withHeader = (xff: string | null) => new Request('http://x/', { headers: xff === null ? {} : { 'x-forwarded-for': xff } });
+    expect(requestClientIp(policy, server, withHeader('81.2.69.142, 10.0.0.1'))).toBe('81.2.69.142');
+    expect(requestClientIp(policy, server, withHeader('2001:db8::7'))).toBe('2001:db8::7');
+    expect(asked).toBe(0);
+    // No header, only proxies in it, or an entry that is no address: the peer is the client.
+    expect(requestClientIp(policy, server, withHeader(null))).toBe('127.0.0.5');
+    expect(requestClientIp(policy, server, withHeader('10.0.0.1, 192.168.0.2'))).toBe('127.0.0.5');
+    expect(requestClientIp(policy, server, withHeader('unknown'))).toBe('127.0.0.5');
+    expect(asked).toBe(3);
+  });
+
+  it('on every interface asks for each peer, and a peer that is no trusted proxy is the client whatever its header says', () => {
+    const policy = configIpPolicy({ trustProxy: true, proxyHeader: 'X-Forwarded-For', trustedProxies: LOOPBACK_AND_PRIVATE, host: '0.0.0.0' });
+    let asked = 0;
+    const request = new Request('http://x/', { headers: { 'x-forwarded-for': '81.2.69.142' } });
+    expect(requestClientIp(policy, { requestIP: () => (asked++, { address: '203.0.113.9' }) }, request)).toBe('203.0.113.9');
+    expect(requestClientIp(policy, { requestIP: () => (asked++, { address: '127.0.0.1' }) }, request)).toBe('81.2.69.142');
+    expect(asked).toBe(2);
   });
 });
 

@@ -13,9 +13,19 @@ export interface ClientIpPolicy {
    * request comes from it, so the check is a string comparison (a peer's read costs ~180 ns).
    */
   lastPeer: { raw: string; address: string; trusted: boolean };
+  /**
+   * Every TCP peer counts as a trusted proxy without being asked for (loopbackListenerTrusted):
+   * the server listens on a loopback address and the loopback range is trusted. Asking costs a
+   * system call per request (Bun's requestIP is a getpeername).
+   */
+  peersTrusted: boolean;
 }
 
-export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxies: readonly string[]): ClientIpPolicy {
+/**
+ * `listenHost`: the address the server listens on (--host), which may spare asking each
+ * request's peer (peersTrusted); without it, every peer is asked for.
+ */
+export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxies: readonly string[], listenHost?: string): ClientIpPolicy {
   const trusted = trustedProxies.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null);
   const mapped = ipBytes('0.0.0.0')!;
   const trustedV4: ClientIpPolicy['trustedV4'] = [];
@@ -31,7 +41,31 @@ export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxi
     const first = (((c.bytes[12]! << 24) | (c.bytes[13]! << 16) | (c.bytes[14]! << 8) | c.bytes[15]!) & mask) >>> 0;
     trustedV4.push({ first, mask });
   }
-  return { trustProxy, header: header.toLowerCase(), trusted, trustedV4, lastPeer: { raw: '', address: '', trusted: false } };
+  const peersTrusted = trustProxy && listenHost !== undefined && loopbackListenerTrusted(listenHost, trusted);
+  return { trustProxy, header: header.toLowerCase(), trusted, trustedV4, lastPeer: { raw: '', address: '', trusted: false }, peersTrusted };
+}
+
+/** The policy of a server run with these options. */
+export function configIpPolicy(c: { trustProxy: boolean; proxyHeader: string; trustedProxies: readonly string[]; host: string }): ClientIpPolicy {
+  return clientIpPolicy(c.trustProxy, c.proxyHeader, c.trustedProxies, c.host);
+}
+
+const V4_LOOPBACK = parseCidr('127.0.0.0/8')!;
+const V6_LOOPBACK = parseCidr('::1/128')!;
+
+/**
+ * Whether a server listening on `host` may take every peer for a trusted proxy without asking:
+ * `host` is a loopback address, and the whole loopback range of its family is trusted. Such a
+ * server is reached from this machine only, and a process here connects from a loopback address
+ * unless it binds another local one first; as it may always connect from loopback, whose header
+ * is believed, believing its header when it does not grants it nothing. (A server listening on
+ * every interface, the default, asks for each peer.)
+ */
+export function loopbackListenerTrusted(host: string, trusted: readonly Cidr[]): boolean {
+  const bytes = ipBytes(normaliseIp(host));
+  if (bytes === null) return false;
+  const range = cidrContains(V4_LOOPBACK, bytes) ? V4_LOOPBACK : cidrContains(V6_LOOPBACK, bytes) ? V6_LOOPBACK : null;
+  return range !== null && trusted.some((c) => c.bits <= range.bits && cidrContains(c, range.bytes));
 }
 
 function trustedV4(policy: ClientIpPolicy, v: number): boolean {

@@ -10,7 +10,7 @@ import { authenticate } from '../accounts/authenticate.ts';
 import { LoginThrottle } from '../accounts/login-throttle.ts';
 import { passwordHasher, type PasswordHasher } from '../accounts/passwords.ts';
 import { requireSession, type Principal } from '../accounts/principal.ts';
-import { clientIpPolicy, type ClientIpPolicy } from './client-ip.ts';
+import { configIpPolicy, type ClientIpPolicy } from './client-ip.ts';
 import { MANAGEMENT_BODIES, readBody, requestClientIp, type PeerSource } from './request-values.ts';
 import { ApiError } from './errors.ts';
 import { zodTypeOf } from './zod-messages.ts';
@@ -43,7 +43,7 @@ export function managementContext(deps: AppDeps): ManagementContext {
     passwords: deps.passwords ?? passwordHasher(),
     throttle: new LoginThrottle({ clock: steadyClock }),
     joinThrottle: new LoginThrottle({ clock: steadyClock }),
-    ipPolicy: clientIpPolicy(deps.config.trustProxy, deps.config.proxyHeader, deps.config.trustedProxies),
+    ipPolicy: configIpPolicy(deps.config),
     exports: new ExportSlots(),
   };
 }

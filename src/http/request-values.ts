@@ -1,6 +1,6 @@
 /** @module Turning a Request into the plain values handlers take: client address, bounded UTF-8 body. */
 import type { Server } from 'bun';
-import { clientIp, type ClientIpPolicy } from './client-ip.ts';
+import { clientIp, clientIpFromHeader, type ClientIpPolicy } from './client-ip.ts';
 
 /** What tells a request's TCP peer: Bun's server (a structural type, so tests can stand one in). */
 export type PeerSource = Pick<Server<unknown>, 'requestIP'> | { requestIP(request: Request): { address: string } | null };
@@ -16,9 +16,18 @@ function peerAddress(server: PeerSource | null | undefined, request: Request): s
   return server.requestIP(request)?.address ?? '';
 }
 
-/** clientIp() for a request. */
+/**
+ * clientIp() for a request. When every peer is a trusted proxy (policy.peersTrusted: a server on
+ * loopback behind a proxy on the same machine), the peer is asked for only if the header names no
+ * client: asking is a system call, ~3 µs of the request thread under load.
+ */
 export function requestClientIp(policy: ClientIpPolicy, server: PeerSource | null | undefined, request: Request): string {
-  return clientIp(policy, peerAddress(server, request), policy.trustProxy ? request.headers.get(policy.header) : null);
+  const header = policy.trustProxy ? request.headers.get(policy.header) : null;
+  if (header && policy.peersTrusted) {
+    const named = clientIpFromHeader(policy, header);
+    if (named !== null) return named;
+  }
+  return clientIp(policy, peerAddress(server, request), header);
 }
 
 /**

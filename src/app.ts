@@ -36,6 +36,11 @@ export interface AppDeps {
    * `clock` (tests drive one clock).
    */
   steadyClock?: Clock;
+  /**
+   * Whether other machines may reach 127.0.0.0/8 here (client-ip.ts ipv4LoopbackRoutable, read
+   * by the server at start). Unknown (tests) counts as yes: every request's peer is asked for.
+   */
+  ipv4LoopbackRoutable?: boolean;
   buffer: WriteBuffer;
   events: EventStore;
   drops: DropCounter;
@@ -59,7 +64,7 @@ export interface AppDeps {
 if (TransformDecodeError.name !== 'TransformDecodeError') Object.defineProperty(TransformDecodeError, 'name', { value: 'TransformDecodeError' });
 
 export function createApp(deps: AppDeps) {
-  const ipPolicy = configIpPolicy(deps.config);
+  const ipPolicy = configIpPolicy(deps.config, deps.ipv4LoopbackRoutable);
   const requestIdHeader = deps.config.trustProxy ? deps.config.requestIdHeader.toLowerCase() : null;
   // Website domains are Prisme origins from the moment they are saved: no restart.
   const origins = deps.prisme.origins;

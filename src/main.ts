@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, read
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, optionName, readableFileIssue, shadowedEnvNames, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
+import { ipv4LoopbackRoutable } from './http/client-ip.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnitCommand } from './cli/systemd-unit-command.ts';
 import { badOptions, configOrExit, prefixed } from './cli/config-or-exit.ts';
@@ -274,7 +275,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     },
     stop: (reason, fileLost) => void stopServer?.(reason, fileLost, reason === 'data-dir-taken' ? EXIT_DATA_DIR_IN_USE : EXIT_DATABASE),
   });
-  const app = createApp({ config, log, clock: systemClock, steadyClock: monotonicClock, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
+  const app = createApp({ config, log, clock: systemClock, steadyClock: monotonicClock, ipv4LoopbackRoutable: ipv4LoopbackRoutable(), buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
   for (const origin of prisme.origins.uncovered()) {
     log.warn('--origins entry covered by no website: its events are stored under none (GET /api/events/unassigned/export); create a website with that domain to count them under it', { origin });
   }

@@ -1,4 +1,5 @@
 /** @module The client-address rule (decisions.md): TCP peer, or the right-most untrusted address of the proxy header. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { cidrContains, ipBytes, ipv4Number, normaliseIp, parseCidr, type Cidr } from '../lib/ip.ts';
 
 export interface ClientIpPolicy {
@@ -15,17 +16,19 @@ export interface ClientIpPolicy {
   lastPeer: { raw: string; address: string; trusted: boolean };
   /**
    * Every TCP peer counts as a trusted proxy without being asked for (loopbackListenerTrusted):
-   * the server listens on a loopback address and the loopback range is trusted. Asking costs a
-   * system call per request (Bun's requestIP is a getpeername).
+   * the server listens on a loopback address no other machine reaches and the loopback range is
+   * trusted. Asking costs a system call per request (Bun's requestIP is a getpeername).
    */
   peersTrusted: boolean;
 }
 
 /**
  * `listenHost`: the address the server listens on (--host), which may spare asking each
- * request's peer (peersTrusted); without it, every peer is asked for.
+ * request's peer (peersTrusted); without it, every peer is asked for. `ipv4LoopbackRoutable`:
+ * whether other machines may reach this one's 127.0.0.0/8 (ipv4LoopbackRoutable()); unknown
+ * counts as yes.
  */
-export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxies: readonly string[], listenHost?: string): ClientIpPolicy {
+export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxies: readonly string[], listenHost?: string, ipv4LoopbackRoutable = true): ClientIpPolicy {
   const trusted = trustedProxies.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null);
   const mapped = ipBytes('0.0.0.0')!;
   const trustedV4: ClientIpPolicy['trustedV4'] = [];
@@ -41,13 +44,16 @@ export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxi
     const first = (((c.bytes[12]! << 24) | (c.bytes[13]! << 16) | (c.bytes[14]! << 8) | c.bytes[15]!) & mask) >>> 0;
     trustedV4.push({ first, mask });
   }
-  const peersTrusted = trustProxy && listenHost !== undefined && loopbackListenerTrusted(listenHost, trusted);
+  const peersTrusted = trustProxy && listenHost !== undefined && loopbackListenerTrusted(listenHost, trusted, ipv4LoopbackRoutable);
   return { trustProxy, header: header.toLowerCase(), trusted, trustedV4, lastPeer: { raw: '', address: '', trusted: false }, peersTrusted };
 }
 
-/** The policy of a server run with these options. */
-export function configIpPolicy(c: { trustProxy: boolean; proxyHeader: string; trustedProxies: readonly string[]; host: string }): ClientIpPolicy {
-  return clientIpPolicy(c.trustProxy, c.proxyHeader, c.trustedProxies, c.host);
+/** The policy of a server run with these options (`ipv4LoopbackRoutable` as clientIpPolicy takes it). */
+export function configIpPolicy(
+  c: { trustProxy: boolean; proxyHeader: string; trustedProxies: readonly string[]; host: string },
+  ipv4LoopbackRoutable = true,
+): ClientIpPolicy {
+  return clientIpPolicy(c.trustProxy, c.proxyHeader, c.trustedProxies, c.host, ipv4LoopbackRoutable);
 }
 
 const V4_LOOPBACK = parseCidr('127.0.0.0/8')!;
@@ -58,14 +64,36 @@ const V6_LOOPBACK = parseCidr('::1/128')!;
  * `host` is a loopback address, and the whole loopback range of its family is trusted. Such a
  * server is reached from this machine only, and a process here connects from a loopback address
  * unless it binds another local one first; as it may always connect from loopback, whose header
- * is believed, believing its header when it does not grants it nothing. (A server listening on
- * every interface, the default, asks for each peer.)
+ * is believed, believing its header when it does not grants it nothing. Not for 127.0.0.0/8 when
+ * `ipv4LoopbackRoutable`: with route_localnet set on an interface (kube-proxy sets it, to DNAT
+ * to 127.0.0.1), a machine on that interface's network reaches a 127.0.0.1 listener with its own
+ * address as the peer. ::1 has no such switch. (A server listening on every interface, the
+ * default, asks for each peer.)
  */
-export function loopbackListenerTrusted(host: string, trusted: readonly Cidr[]): boolean {
+export function loopbackListenerTrusted(host: string, trusted: readonly Cidr[], ipv4LoopbackRoutable: boolean): boolean {
   const bytes = ipBytes(normaliseIp(host));
   if (bytes === null) return false;
-  const range = cidrContains(V4_LOOPBACK, bytes) ? V4_LOOPBACK : cidrContains(V6_LOOPBACK, bytes) ? V6_LOOPBACK : null;
+  const range = cidrContains(V4_LOOPBACK, bytes) ? (ipv4LoopbackRoutable ? null : V4_LOOPBACK) : cidrContains(V6_LOOPBACK, bytes) ? V6_LOOPBACK : null;
   return range !== null && trusted.some((c) => c.bits <= range.bits && cidrContains(c, range.bytes));
+}
+
+/**
+ * Whether another machine may reach this one's 127.0.0.0/8 (see loopbackListenerTrusted): some
+ * entry of /proc/sys/net/ipv4/conf (all, default, each interface) has route_localnet on, or it
+ * cannot be read (then it may be). Read once, when the server starts; the reads are passed in.
+ */
+export function ipv4LoopbackRoutable(
+  list: (dir: string) => string[] = (d) => readdirSync(d),
+  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+): boolean {
+  const dir = '/proc/sys/net/ipv4/conf';
+  try {
+    const names = list(dir);
+    if (names.length === 0) return true;
+    return names.some((name) => read(`${dir}/${name}/route_localnet`).trim() !== '0');
+  } catch {
+    return true;
+  }
 }
 
 function trustedV4(policy: ClientIpPolicy, v: number): boolean {

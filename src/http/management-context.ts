@@ -43,7 +43,7 @@ export function managementContext(deps: AppDeps): ManagementContext {
     passwords: deps.passwords ?? passwordHasher(),
     throttle: new LoginThrottle({ clock: steadyClock }),
     joinThrottle: new LoginThrottle({ clock: steadyClock }),
-    ipPolicy: configIpPolicy(deps.config),
+    ipPolicy: configIpPolicy(deps.config, deps.ipv4LoopbackRoutable),
     exports: new ExportSlots(),
   };
 }

@@ -9,7 +9,9 @@ export type PeerSource = Pick<Server<unknown>, 'requestIP'> | { requestIP(reques
  * The TCP peer; loopback for in-process requests (tests call app.handle with no server); '' when
  * the server knows none, as once the client has closed its socket: an unknown peer is no trusted
  * proxy, so a client that sends its request and hangs up at once cannot have its proxy header
- * believed (it counts as '', one client for every such request).
+ * believed (it counts as '', one client for every such request). (On a loopback listener whose
+ * peers are all trusted, policy.peersTrusted, the peer is asked for only when the header names no
+ * client: there, any local process's header counts.)
  */
 function peerAddress(server: PeerSource | null | undefined, request: Request): string {
   if (!server) return '127.0.0.1';

@@ -21,7 +21,7 @@ import { prismeScriptRoutes } from './http/prisme-script.ts';
 import { rudderRoutes, rudderUnmatched } from './http/rudder.ts';
 import { rudderSourceConfigRoutes } from './http/rudder-source-config.ts';
 import { pixelHitRoutes } from './http/pixel-hit.ts';
-import { configIpPolicy } from './http/client-ip.ts';
+import { configIpPolicy, type LoopbackReach } from './http/client-ip.ts';
 import { pathOf, queryText } from './http/request-values.ts';
 import type { PrismeContext } from './ingest/prisme-context.ts';
 import type { Limiter } from './limit/limiter.ts';
@@ -37,10 +37,10 @@ export interface AppDeps {
    */
   steadyClock?: Clock;
   /**
-   * Whether other machines may reach 127.0.0.0/8 here (client-ip.ts ipv4LoopbackRoutable, read
-   * by the server at start). Unknown (tests) counts as yes: every request's peer is asked for.
+   * Whether other machines may reach 127.0.0.0/8 here (client-ip.ts LoopbackReach), kept current
+   * by the server. Unknown (tests) counts as yes: every request's peer is asked for.
    */
-  ipv4LoopbackRoutable?: boolean;
+  loopbackReach?: LoopbackReach;
   buffer: WriteBuffer;
   events: EventStore;
   drops: DropCounter;
@@ -64,7 +64,7 @@ export interface AppDeps {
 if (TransformDecodeError.name !== 'TransformDecodeError') Object.defineProperty(TransformDecodeError, 'name', { value: 'TransformDecodeError' });
 
 export function createApp(deps: AppDeps) {
-  const ipPolicy = configIpPolicy(deps.config, deps.ipv4LoopbackRoutable);
+  const ipPolicy = configIpPolicy(deps.config, deps.loopbackReach);
   const requestIdHeader = deps.config.trustProxy ? deps.config.requestIdHeader.toLowerCase() : null;
   // Website domains are Prisme origins from the moment they are saved: no restart.
   const origins = deps.prisme.origins;

@@ -56,7 +56,7 @@ export const ConfigSchema = T.Object({
   }),
   trustProxy: opt(T.Boolean({ default: false }), {
     flag: 'trust-proxy', env: ['FOOTFALL_TRUST_PROXY', 'PRISME_TRUST_PROXY', 'PRISME_PROXY_TRUST'], kind: 'bool', shown: 'false',
-    help: 'Read the client address from --proxy-header when the TCP peer is in --trusted-proxies (right-most address not in them; a peer that is not is the client). On a loopback --host with the loopback range trusted, every local peer counts as trusted.',
+    help: 'Read the client address from --proxy-header when the TCP peer is in --trusted-proxies (right-most address not in them; a peer that is not is the client). On a loopback --host with the loopback range trusted, every peer counts as trusted (for 127.0.0.0/8, while no interface has route_localnet on).',
   }),
   proxyHeader: opt(T.String({ default: 'X-Forwarded-For', minLength: 1, pattern: '^[A-Za-z0-9-]+$' }), {
     flag: 'proxy-header', env: ['FOOTFALL_PROXY_HEADER', 'PRISME_PROXY_HEADER', 'PRISME_PROXY_HEADER_XFORWARDEDFOR'], kind: 'string', shown: 'X-Forwarded-For',

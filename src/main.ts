@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, fstatSync, mkdirSync, openSync, read
 import { join, resolve } from 'node:path';
 import { adminPasswordIssue, optionName, readableFileIssue, shadowedEnvNames, unknownEnvNames, type Config } from './config.ts';
 import { createApp } from './app.ts';
-import { ipv4LoopbackRoutable } from './http/client-ip.ts';
+import { configIpPolicy, watchLoopbackReach, type LoopbackReach } from './http/client-ip.ts';
 import { helpText } from './cli/help.ts';
 import { systemdUnitCommand } from './cli/systemd-unit-command.ts';
 import { badOptions, configOrExit, prefixed } from './cli/config-or-exit.ts';
@@ -33,6 +33,8 @@ import { copyWalIntoDatabase } from './store/sqlite/wal-checkpointer.ts';
 
 /** How often the database file is checked for being still the one opened (file-identity.ts). */
 const DB_FILE_CHECK_MS = 2000;
+/** How often route_localnet is read again (client-ip.ts watchLoopbackReach). */
+const LOOPBACK_REACH_CHECK_MS = 1000;
 /** How long a stop for a removed WAL waits for a reader's snapshot to end before copying the WAL gives up (copyWalIntoDatabase). */
 const WAL_COPY_DEADLINE_MS = 60_000;
 /** How long the request thread's database connection waits for a lock another process holds. */
@@ -275,7 +277,13 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
     },
     stop: (reason, fileLost) => void stopServer?.(reason, fileLost, reason === 'data-dir-taken' ? EXIT_DATA_DIR_IN_USE : EXIT_DATABASE),
   });
-  const app = createApp({ config, log, clock: systemClock, steadyClock: monotonicClock, ipv4LoopbackRoutable: ipv4LoopbackRoutable(), buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
+  // A 127.0.0.1 listener behind a local proxy skips asking for each peer while no other machine
+  // reaches 127.0.0.0/8; route_localnet, which lets them, may be turned on after the start
+  // (kube-proxy), so it is read each second.
+  let loopbackReach: LoopbackReach | undefined;
+  let stopReachWatch = () => {};
+  if (configIpPolicy(config).loopbackShortcut === 'unless-routable') ({ reach: loopbackReach, stop: stopReachWatch } = watchLoopbackReach(LOOPBACK_REACH_CHECK_MS));
+  const app = createApp({ config, log, clock: systemClock, steadyClock: monotonicClock, loopbackReach, buffer, events, drops, version: VERSION, prisme, limiter, pixelLimiter, meta, passwords });
   for (const origin of prisme.origins.uncovered()) {
     log.warn('--origins entry covered by no website: its events are stored under none (GET /api/events/unassigned/export); create a website with that domain to count them under it', { origin });
   }
@@ -323,6 +331,7 @@ async function serve(args: string[], env: Record<string, string | undefined>): P
       if (fileLost) buffer.close();
       stopHousekeeping();
       stopWatching();
+      stopReachWatch();
       prisme.sessions.close();
       const drained = await shutdown(log, server, buffer, () => ({
         drops: drops.snapshot(), uaCache: prisme.ua.stats(), pixelUaCache: buffer.builderUaCache(),

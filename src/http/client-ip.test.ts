@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { cidrContains, ipBytes, LOOPBACK_AND_PRIVATE, normaliseIp, parseCidr } from '../lib/ip.ts';
-import { clientIp, clientIpFromHeader, clientIpPolicy, configIpPolicy, ipv4LoopbackRoutable, loopbackListenerTrusted } from './client-ip.ts';
+import { clientIp, clientIpFromHeader, clientIpPolicy, configIpPolicy, ipv4LoopbackRoutable, loopbackListenerTrusted, peersTrusted, watchLoopbackReach } from './client-ip.ts';
 import { requestClientIp } from './request-values.ts';
 
 const trusting = clientIpPolicy(true, 'X-Forwarded-For', LOOPBACK_AND_PRIVATE);
@@ -64,32 +64,38 @@ describe('clientIp', () => {
 describe('a server listening on loopback behind a proxy on the same machine', () => {
   const trusted = (list: string[]) => list.map((c) => parseCidr(c)!);
   const local = { proxyHeader: 'X-Forwarded-For', trustedProxies: LOOPBACK_AND_PRIVATE, host: '127.0.0.1', trustProxy: true };
+  const unreachable = { routable: false };
 
-  it('takes every peer for a trusted proxy when it listens on a loopback address no other machine reaches and the whole loopback range is trusted', () => {
-    for (const host of ['127.0.0.1', '127.0.0.2', '::1', '[::1]', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) expect(loopbackListenerTrusted(host, trusted(LOOPBACK_AND_PRIVATE), false)).toBe(true);
-    expect(loopbackListenerTrusted('127.0.0.1', trusted(['::/0']), false)).toBe(true);
-    expect(loopbackListenerTrusted('::1', trusted(['::/0']), false)).toBe(true);
-    expect(loopbackListenerTrusted('127.0.0.1', trusted(['127.0.0.0/8']), false)).toBe(true);
+  it('takes every peer for a trusted proxy when it listens on a loopback address and the whole loopback range is trusted (127.0.0.0/8 while no other machine reaches it)', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', '::ffff:127.0.0.1']) expect(loopbackListenerTrusted(host, trusted(LOOPBACK_AND_PRIVATE))).toBe('unless-routable');
+    for (const host of ['::1', '[::1]', '0:0:0:0:0:0:0:1']) expect(loopbackListenerTrusted(host, trusted(LOOPBACK_AND_PRIVATE))).toBe('always');
+    expect(loopbackListenerTrusted('127.0.0.1', trusted(['::/0']))).toBe('unless-routable');
+    expect(loopbackListenerTrusted('::1', trusted(['::/0']))).toBe('always');
+    expect(loopbackListenerTrusted('127.0.0.1', trusted(['127.0.0.0/8']))).toBe('unless-routable');
   });
 
   it('asks for each peer on any other address, or when part of the loopback range is not trusted', () => {
     // Every interface, a LAN address (other machines reach it), a name: peers may be anyone.
-    for (const host of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.2', 'localhost']) expect(loopbackListenerTrusted(host, trusted(LOOPBACK_AND_PRIVATE), false)).toBe(false);
-    expect(loopbackListenerTrusted('127.0.0.1', trusted(['10.0.0.0/8']), false)).toBe(false);
+    for (const host of ['0.0.0.0', '::', '192.168.1.5', '10.0.0.2', 'localhost']) expect(loopbackListenerTrusted(host, trusted(LOOPBACK_AND_PRIVATE))).toBe('never');
+    expect(loopbackListenerTrusted('127.0.0.1', trusted(['10.0.0.0/8']))).toBe('never');
     // A local process may connect from 127.0.0.2 as well; a range that holds 127.0.0.0 (or 127.0.0.1) but not all of 127/8 is not enough.
-    for (const part of ['127.0.0.1/32', '127.0.0.0/32', '127.0.0.0/9', '127.0.0.0/24']) expect(loopbackListenerTrusted('127.0.0.1', trusted([part]), false)).toBe(false);
-    expect(loopbackListenerTrusted('::1', trusted(['127.0.0.0/8']), false)).toBe(false);
-    expect(loopbackListenerTrusted('127.0.0.1', trusted(['::1/128']), false)).toBe(false);
-    expect(loopbackListenerTrusted('127.0.0.1', [], false)).toBe(false);
+    for (const part of ['127.0.0.1/32', '127.0.0.0/32', '127.0.0.0/9', '127.0.0.0/24']) expect(loopbackListenerTrusted('127.0.0.1', trusted([part]))).toBe('never');
+    expect(loopbackListenerTrusted('::1', trusted(['127.0.0.0/8']))).toBe('never');
+    expect(loopbackListenerTrusted('127.0.0.1', trusted(['::1/128']))).toBe('never');
+    expect(loopbackListenerTrusted('127.0.0.1', [])).toBe('never');
   });
 
-  it('asks for each peer of a 127.0.0.1 listener when other machines may reach 127.0.0.0/8 (route_localnet, as kube-proxy sets it); ::1 stays local', () => {
-    expect(loopbackListenerTrusted('127.0.0.1', trusted(LOOPBACK_AND_PRIVATE), true)).toBe(false);
-    expect(loopbackListenerTrusted('::ffff:127.0.0.1', trusted(LOOPBACK_AND_PRIVATE), true)).toBe(false);
-    expect(loopbackListenerTrusted('::1', trusted(LOOPBACK_AND_PRIVATE), true)).toBe(true);
-    expect(configIpPolicy(local, true).peersTrusted).toBe(false);
+  it('asks for each peer of a 127.0.0.1 listener while other machines may reach 127.0.0.0/8 (route_localnet, as kube-proxy sets it), from the moment they may; ::1 stays local', () => {
+    const reach = { routable: false };
+    const policy = configIpPolicy(local, reach);
+    expect(peersTrusted(policy)).toBe(true);
+    reach.routable = true;
+    expect(peersTrusted(policy)).toBe(false);
+    reach.routable = false;
+    expect(peersTrusted(policy)).toBe(true);
+    expect(peersTrusted(configIpPolicy({ ...local, host: '::1' }, { routable: true }))).toBe(true);
     // Unknown counts as reachable.
-    expect(configIpPolicy(local).peersTrusted).toBe(false);
+    expect(peersTrusted(configIpPolicy(local))).toBe(false);
   });
 
   it('reads route_localnet of every entry under /proc/sys/net/ipv4/conf; what cannot be read counts as on', () => {
@@ -105,19 +111,37 @@ describe('a server listening on loopback behind a proxy on the same machine', ()
     expect(conf({ all: '0\n', default: '0\n', lo: '0\n', eth0: '0\n' })).toBe(false);
     expect(conf({ all: '0\n', default: '0\n', lo: '0\n', eth0: '1\n' })).toBe(true);
     expect(conf({ all: '1\n', default: '0\n', eth0: '0\n' })).toBe(true);
+    expect(conf({ all: '0\n', eth0: '2\n' })).toBe(true);
     expect(conf({ all: '0\n', gone: undefined as unknown as string })).toBe(true);
     expect(conf({})).toBe(true);
     expect(ipv4LoopbackRoutable(() => { throw new Error('EACCES'); })).toBe(true);
   });
 
+  it('reads it again at each tick of its watch, until stopped', () => {
+    let value = false;
+    let tick = () => {};
+    let stopped = false;
+    const w = watchLoopbackReach(1000, () => value, (fn, ms) => ((tick = fn), expect(ms).toBe(1000), () => void (stopped = true)));
+    expect(w.reach.routable).toBe(false);
+    value = true;
+    expect(w.reach.routable).toBe(false);
+    tick();
+    expect(w.reach.routable).toBe(true);
+    value = false;
+    tick();
+    expect(w.reach.routable).toBe(false);
+    w.stop();
+    expect(stopped).toBe(true);
+  });
+
   it('only with --trust-proxy', () => {
-    expect(configIpPolicy(local, false).peersTrusted).toBe(true);
-    expect(configIpPolicy({ ...local, trustProxy: false }, false).peersTrusted).toBe(false);
-    expect(configIpPolicy({ ...local, host: '0.0.0.0' }, false).peersTrusted).toBe(false);
+    expect(configIpPolicy(local, unreachable).loopbackShortcut).toBe('unless-routable');
+    expect(configIpPolicy({ ...local, trustProxy: false }, unreachable).loopbackShortcut).toBe('never');
+    expect(configIpPolicy({ ...local, host: '0.0.0.0' }, unreachable).loopbackShortcut).toBe('never');
   });
 
   it('does not ask the server for the peer when the header names the client, and asks when it names none', () => {
-    const policy = configIpPolicy(local, false);
+    const policy = configIpPolicy(local, unreachable);
     let asked = 0;
     const server = { requestIP: () => (asked++, { address: '127.0.0.5' }) };
     const withHeader = (xff: string | null) => new Request('http://x/', { headers: xff === null ? {} : { 'x-forwarded-for': xff } });
@@ -131,13 +155,14 @@ describe('a server listening on loopback behind a proxy on the same machine', ()
     expect(asked).toBe(3);
   });
 
-  it('on every interface asks for each peer, and a peer that is no trusted proxy is the client whatever its header says', () => {
-    const policy = configIpPolicy({ ...local, host: '0.0.0.0' }, false);
-    let asked = 0;
-    const request = new Request('http://x/', { headers: { 'x-forwarded-for': '81.2.69.142' } });
-    expect(requestClientIp(policy, { requestIP: () => (asked++, { address: '203.0.113.9' }) }, request)).toBe('203.0.113.9');
-    expect(requestClientIp(policy, { requestIP: () => (asked++, { address: '127.0.0.1' }) }, request)).toBe('81.2.69.142');
-    expect(asked).toBe(2);
+  it('on every interface, or reachable from other machines, asks for each peer, and a peer that is no trusted proxy is the client whatever its header says', () => {
+    for (const policy of [configIpPolicy({ ...local, host: '0.0.0.0' }, unreachable), configIpPolicy(local, { routable: true })]) {
+      let asked = 0;
+      const request = new Request('http://x/', { headers: { 'x-forwarded-for': '81.2.69.142' } });
+      expect(requestClientIp(policy, { requestIP: () => (asked++, { address: '203.0.113.9' }) }, request)).toBe('203.0.113.9');
+      expect(requestClientIp(policy, { requestIP: () => (asked++, { address: '127.0.0.1' }) }, request)).toBe('81.2.69.142');
+      expect(asked).toBe(2);
+    }
   });
 });
 

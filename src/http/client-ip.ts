@@ -11,24 +11,39 @@ export interface ClientIpPolicy {
   trustedV4: { first: number; mask: number }[];
   /**
    * The last TCP peer seen, normalised, and whether it is a trusted proxy: behind a proxy every
-   * request comes from it, so the check is a string comparison (a peer's read costs ~180 ns).
+   * request comes from it, so the check is a string comparison (reading the peer is a system call:
+   * see peersTrusted).
    */
   lastPeer: { raw: string; address: string; trusted: boolean };
   /**
-   * Every TCP peer counts as a trusted proxy without being asked for (loopbackListenerTrusted):
-   * the server listens on a loopback address no other machine reaches and the loopback range is
-   * trusted. Asking costs a system call per request (Bun's requestIP is a getpeername).
+   * When every TCP peer counts as a trusted proxy without being asked for (peersTrusted): the
+   * server listens on a loopback address and the loopback range is trusted ('always' for ::1;
+   * 'unless-routable' for 127.0.0.0/8, while `reach` says no other machine reaches it). Asking
+   * costs a system call per request (Bun's requestIP is a getpeername).
    */
-  peersTrusted: boolean;
+  loopbackShortcut: 'never' | 'always' | 'unless-routable';
+  reach: LoopbackReach;
+}
+
+/**
+ * Whether other machines may reach this one's 127.0.0.0/8 (ipv4LoopbackRoutable): the server
+ * reads it at start and again each second (kube-proxy may turn route_localnet on after it).
+ */
+export interface LoopbackReach {
+  routable: boolean;
+}
+
+/** Whether a request's peer may go unasked (loopbackListenerTrusted, and `reach` as it is now). */
+export function peersTrusted(policy: ClientIpPolicy): boolean {
+  return policy.loopbackShortcut === 'always' || (policy.loopbackShortcut === 'unless-routable' && !policy.reach.routable);
 }
 
 /**
  * `listenHost`: the address the server listens on (--host), which may spare asking each
- * request's peer (peersTrusted); without it, every peer is asked for. `ipv4LoopbackRoutable`:
- * whether other machines may reach this one's 127.0.0.0/8 (ipv4LoopbackRoutable()); unknown
- * counts as yes.
+ * request's peer (peersTrusted); without it, every peer is asked for. `reach`: whether other
+ * machines may reach this one's 127.0.0.0/8, kept current by the server; unknown counts as yes.
  */
-export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxies: readonly string[], listenHost?: string, ipv4LoopbackRoutable = true): ClientIpPolicy {
+export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxies: readonly string[], listenHost?: string, reach: LoopbackReach = { routable: true }): ClientIpPolicy {
   const trusted = trustedProxies.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null);
   const mapped = ipBytes('0.0.0.0')!;
   const trustedV4: ClientIpPolicy['trustedV4'] = [];
@@ -44,16 +59,16 @@ export function clientIpPolicy(trustProxy: boolean, header: string, trustedProxi
     const first = (((c.bytes[12]! << 24) | (c.bytes[13]! << 16) | (c.bytes[14]! << 8) | c.bytes[15]!) & mask) >>> 0;
     trustedV4.push({ first, mask });
   }
-  const peersTrusted = trustProxy && listenHost !== undefined && loopbackListenerTrusted(listenHost, trusted, ipv4LoopbackRoutable);
-  return { trustProxy, header: header.toLowerCase(), trusted, trustedV4, lastPeer: { raw: '', address: '', trusted: false }, peersTrusted };
+  const loopbackShortcut = !trustProxy || listenHost === undefined ? 'never' : loopbackListenerTrusted(listenHost, trusted);
+  return { trustProxy, header: header.toLowerCase(), trusted, trustedV4, lastPeer: { raw: '', address: '', trusted: false }, loopbackShortcut, reach };
 }
 
-/** The policy of a server run with these options (`ipv4LoopbackRoutable` as clientIpPolicy takes it). */
+/** The policy of a server run with these options (`reach` as clientIpPolicy takes it). */
 export function configIpPolicy(
   c: { trustProxy: boolean; proxyHeader: string; trustedProxies: readonly string[]; host: string },
-  ipv4LoopbackRoutable = true,
+  reach?: LoopbackReach,
 ): ClientIpPolicy {
-  return clientIpPolicy(c.trustProxy, c.proxyHeader, c.trustedProxies, c.host, ipv4LoopbackRoutable);
+  return clientIpPolicy(c.trustProxy, c.proxyHeader, c.trustedProxies, c.host, reach);
 }
 
 const V4_LOOPBACK = parseCidr('127.0.0.0/8')!;
@@ -64,23 +79,42 @@ const V6_LOOPBACK = parseCidr('::1/128')!;
  * `host` is a loopback address, and the whole loopback range of its family is trusted. Such a
  * server is reached from this machine only, and a process here connects from a loopback address
  * unless it binds another local one first; as it may always connect from loopback, whose header
- * is believed, believing its header when it does not grants it nothing. Not for 127.0.0.0/8 when
- * `ipv4LoopbackRoutable`: with route_localnet set on an interface (kube-proxy sets it, to DNAT
- * to 127.0.0.1), a machine on that interface's network reaches a 127.0.0.1 listener with its own
+ * is believed, believing its header when it does not grants it nothing. For 127.0.0.0/8 only
+ * 'unless-routable': with route_localnet on for an interface (kube-proxy sets it, to DNAT to
+ * 127.0.0.1), a machine on that interface's network reaches a 127.0.0.1 listener with its own
  * address as the peer. ::1 has no such switch. (A server listening on every interface, the
  * default, asks for each peer.)
  */
-export function loopbackListenerTrusted(host: string, trusted: readonly Cidr[], ipv4LoopbackRoutable: boolean): boolean {
+export function loopbackListenerTrusted(host: string, trusted: readonly Cidr[]): 'never' | 'always' | 'unless-routable' {
   const bytes = ipBytes(normaliseIp(host));
-  if (bytes === null) return false;
-  const range = cidrContains(V4_LOOPBACK, bytes) ? (ipv4LoopbackRoutable ? null : V4_LOOPBACK) : cidrContains(V6_LOOPBACK, bytes) ? V6_LOOPBACK : null;
-  return range !== null && trusted.some((c) => c.bits <= range.bits && cidrContains(c, range.bytes));
+  if (bytes === null) return 'never';
+  const range = cidrContains(V4_LOOPBACK, bytes) ? V4_LOOPBACK : cidrContains(V6_LOOPBACK, bytes) ? V6_LOOPBACK : null;
+  if (range === null || !trusted.some((c) => c.bits <= range.bits && cidrContains(c, range.bytes))) return 'never';
+  return range === V4_LOOPBACK ? 'unless-routable' : 'always';
+}
+
+/**
+ * A LoopbackReach read now and again every `everyMs` (`every` schedules; tests drive it), for a
+ * server whose 127.0.0.1 listener skips asking for peers while no other machine reaches it.
+ */
+export function watchLoopbackReach(
+  everyMs: number,
+  read: () => boolean = () => ipv4LoopbackRoutable(),
+  every: (tick: () => void, ms: number) => () => void = (tick, ms) => {
+    const timer = setInterval(tick, ms);
+    timer.unref?.();
+    return () => clearInterval(timer);
+  },
+): { reach: LoopbackReach; stop: () => void } {
+  const reach: LoopbackReach = { routable: read() };
+  const stop = every(() => void (reach.routable = read()), everyMs);
+  return { reach, stop };
 }
 
 /**
  * Whether another machine may reach this one's 127.0.0.0/8 (see loopbackListenerTrusted): some
  * entry of /proc/sys/net/ipv4/conf (all, default, each interface) has route_localnet on, or it
- * cannot be read (then it may be). Read once, when the server starts; the reads are passed in.
+ * cannot be read (then it may be). The reads are passed in.
  */
 export function ipv4LoopbackRoutable(
   list: (dir: string) => string[] = (d) => readdirSync(d),

@@ -43,7 +43,7 @@ export function managementContext(deps: AppDeps): ManagementContext {
     passwords: deps.passwords ?? passwordHasher(),
     throttle: new LoginThrottle({ clock: steadyClock }),
     joinThrottle: new LoginThrottle({ clock: steadyClock }),
-    ipPolicy: configIpPolicy(deps.config, deps.ipv4LoopbackRoutable),
+    ipPolicy: configIpPolicy(deps.config, deps.loopbackReach),
     exports: new ExportSlots(),
   };
 }

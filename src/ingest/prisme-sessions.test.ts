@@ -215,6 +215,34 @@ describe('PrismeSessionStore bounds and expiry', () => {
     expect(store.findSession(1n, '/p3')).not.toBeNull();
   });
 
+  it('adds no copy for a reload once the device is full, so the visit keeps its own session for its next page', () => {
+    const { view, store, clock } = setup({ maxSessionsPerDevice: 3 });
+    const landing = session(view('/'));
+    // A page reloaded again and again: each reload is a copy until the device is full.
+    for (let i = 0; i < 5; i++) {
+      clock.advance(1000);
+      expect(view('/').kind).toBe('clone-nothing-stored');
+    }
+    expect(store.stats().sessions).toBe(3);
+    // The landing session, idle the longest, is still the one on '/': the next page joins it.
+    expect(store.findSession(1n, '/')?.sessionId).toBe(landing.sessionId);
+    clock.advance(1000);
+    expect(session(view('/next', '/')).sessionId).toBe(landing.sessionId);
+  });
+
+  it('makes room for a new visit on a full device by dropping its longest idle session', () => {
+    const { view, store, clock } = setup({ maxSessionsPerDevice: 3 });
+    view('/');
+    for (let i = 0; i < 2; i++) {
+      clock.advance(1000);
+      view('/');
+    }
+    clock.advance(1000);
+    const fresh = session(view('/landing', 'https://search.example/'));
+    expect(store.stats().sessions).toBe(3);
+    expect(store.findSession(1n, '/landing')?.sessionId).toBe(fresh.sessionId);
+  });
+
   it('holds 64 sessions per device by default', () => {
     const { view, store } = setup();
     for (let i = 0; i < 70; i++) view(`/p${i}`);

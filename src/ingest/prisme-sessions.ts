@@ -166,13 +166,13 @@ export class PrismeSessionStore {
       }
       // Reload or duplicated tab of an inner page: follow the copy from now on, store nothing.
       const clone = this.cloneOnPage(device, page, now);
-      if (clone) return { outcome: CLONED, apply: () => this.add(device, clone) };
+      if (clone) return { outcome: CLONED, apply: () => this.addCopy(device, clone) };
       if (input.isBot) return BOT;
     } else {
       if (input.isBot) return BOT;
       // A reload of the landing page is not a new visit.
       const clone = this.cloneOnPage(device, page, now);
-      if (clone) return { outcome: CLONED, apply: () => this.add(device, clone) };
+      if (clone) return { outcome: CLONED, apply: () => this.addCopy(device, clone) };
     }
 
     const utm = utmFrom(page);
@@ -213,6 +213,25 @@ export class PrismeSessionStore {
   private add(device: DeviceKey, session: PrismeSession): void {
     this.insert(device, session);
     this.publish(device, session);
+  }
+
+  /**
+   * A planned copy (a reload, a duplicated tab) joins its device unless the device already holds
+   * its most: then, as Prisme refuses a session past the cap, there is no copy, and the session it
+   * copies (still on that page, the first there) goes on serving the tab. Making room instead
+   * would drop the longest idle session, which for a page reloaded again and again is the visit's
+   * own (a reload never refreshes it), and its next page would join a copy no pageview began.
+   */
+  private addCopy(device: DeviceKey, copy: PrismeSession): void {
+    const list = this.devices.get(device);
+    if (list && this.liveCount(list, copy.lastSeen) >= this.perDevice) return;
+    this.add(device, copy);
+  }
+
+  private liveCount(list: PrismeSession[], now: number): number {
+    let n = 0;
+    for (const s of list) if (now - s.lastSeen < this.ttl) n++;
+    return n;
   }
 
   /** The first live session of this device whose latest path is `path`, or null. */
@@ -303,8 +322,8 @@ export class PrismeSessionStore {
     }
     for (let i = list.length - 1; i >= 0; i--) if (now - list[i]!.lastSeen >= this.ttl) this.remove(list, i);
     if (list.length >= this.perDevice) {
-      // Prisme refuses the 65th session and leaves the new tab untracked; dropping the longest
-      // idle one instead keeps the tab the visitor is using now.
+      // A new visit (not a copy: addCopy). Prisme refuses the 65th session and leaves the visit
+      // untracked; dropping the longest idle one instead keeps the tab the visitor is using now.
       let idle = 0;
       for (let i = 1; i < list.length; i++) if (list[i]!.lastSeen < list[idle]!.lastSeen) idle = i;
       this.remove(list, idle);

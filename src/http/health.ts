@@ -5,7 +5,7 @@ import { pathOf } from './request-values.ts';
 import { UMAMI_API_HEADERS } from './umami-api-headers.ts';
 
 const healthDetail = {
-  summary: 'Prisme health check (any method, any sub-path)',
+  summary: 'Prisme health check (any method, any path that starts with this one)',
   description: 'Answers 200 with an empty body while the process runs. Not rate limited, no origin check.',
   tags: ['Health'],
   'x-footfall-never-fails': true,
@@ -17,10 +17,13 @@ export function healthcheck(requestIdHeader: string | null) {
     new Response(null, { status: 200, headers: { server: 'prisme', 'x-prisme-request-id': requestId(request.headers, requestIdHeader) } });
 }
 
-/** `/api/v1/healthcheck` or below it, in any case (Prisme's router ignores case). */
+/**
+ * A path that starts with `/api/v1/healthcheck`, in any case: Prisme mounts the healthcheck with
+ * fiber's `app.Use`, which takes every path with that prefix (`/api/v1/healthcheckz` too) and
+ * ignores case.
+ */
 export function isHealthcheckPath(url: string): boolean {
-  const lower = pathOf(url).toLowerCase();
-  return lower === '/api/v1/healthcheck' || lower.startsWith('/api/v1/healthcheck/');
+  return pathOf(url).toLowerCase().startsWith('/api/v1/healthcheck');
 }
 
 export function healthRoutes(requestIdHeader: string | null = null) {

@@ -218,13 +218,16 @@ export function prismeRoutes(d: PrismeRouteDeps) {
    * Any request under the two prefixes, by its path read as upstream's router reads it: without
    * regard to case (`/API/V1/EVENTS/PAGEVIEWS` is the pageview route), a trailing slash making
    * it another path, and a custom event's name as received (not URL-decoded). Elysia routes the
-   * usual lower-case paths straight to the same handlers; this takes the rest.
+   * usual lower-case paths straight to the same handlers; this takes the rest. The prefix itself
+   * is under it too (`/api/v1/events`: fiber's `/api/v1/events/*` takes it), so it passes the
+   * chain before its 404.
    */
   function dispatch(c: Ctx): Response | Promise<Response> | null {
     const path = pathOf(c.request.url);
     const lower = path.toLowerCase();
-    const noscript = lower.startsWith(NOSCRIPT_PREFIX);
-    if (!noscript && !lower.startsWith(JS_PREFIX)) return null;
+    const noscript = lower.startsWith(NOSCRIPT_PREFIX) || lower === NOSCRIPT_PREFIX.slice(0, -1);
+    if (!noscript && !lower.startsWith(JS_PREFIX) && lower !== JS_PREFIX.slice(0, -1)) return null;
+    // '' for the prefix itself: no route of its own.
     const rest = lower.slice(noscript ? NOSCRIPT_PREFIX.length : JS_PREFIX.length);
     const method = c.request.method;
     const custom = rest.startsWith('custom/') && rest.length > 7 && !rest.includes('/', 7);

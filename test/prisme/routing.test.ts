@@ -47,6 +47,33 @@ describe("Prisme's router, as upstream's fiber app reads paths", () => {
     expect(p.deps.drops.get('invalid-input')).toBe(4);
   });
 
+  it('runs the prefixes themselves through the chain (fiber mounts it on /api/v1/events/*, which takes /api/v1/events): preflight, limiter, origin, then 404', async () => {
+    const p = prismeApp();
+    const ip = randomIp();
+    for (const path of ['/api/v1/events', '/API/V1/EVENTS', '/api/v1/noscript/events']) {
+      const preflight = await p.request(path, { method: 'OPTIONS', headers: { origin: SITE, 'access-control-request-method': 'POST', 'x-forwarded-for': ip } });
+      expect([path, preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([path, 204, '*']);
+      const foreign = await p.request(path, { method: 'POST', headers: { origin: 'https://evil.example', 'x-forwarded-for': ip } });
+      expect([path, foreign.status, foreign.headers.get('x-footfall-reason')]).toEqual([path, 400, 'origin not registered']);
+      const ours = await p.request(path, { method: 'POST', headers: p.browser(ip) });
+      expect([path, ours.status, ours.headers.get('server'), ours.headers.get('x-ratelimit-limit')]).toEqual([path, 404, 'prisme', '60']);
+      expect(ours.headers.get('x-prisme-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    // Two limiter tokens a path: the preflights took none.
+    expect((await p.request('/api/v1/events', { method: 'POST', headers: p.browser(ip) })).headers.get('x-ratelimit-remaining')).toBe('53');
+    // A longer word is not the prefix: no route of Prisme's, Umami's 404.
+    expect((await p.request('/api/v1/eventsx', { method: 'POST', headers: p.browser(ip) })).headers.get('server')).toBeNull();
+    expect(await p.stored()).toEqual([]);
+  });
+
+  it('answers the healthcheck on every path that starts with its own (fiber app.Use matches a prefix)', async () => {
+    const p = prismeApp();
+    for (const path of ['/api/v1/healthcheckz', '/api/v1/healthcheck-x/y', '/API/V1/HEALTHCHECKS']) {
+      const res = await p.request(path, { method: 'GET' });
+      expect([path, res.status, res.headers.get('server'), await res.text()]).toEqual([path, 200, 'prisme', '']);
+    }
+  });
+
   it('answers 405 to a known path in another case with the wrong method, after the chain', async () => {
     const p = prismeApp();
     const res = await p.get('/API/V1/EVENTS/PAGEVIEWS', p.browser(randomIp()));

@@ -109,7 +109,17 @@ describe('loadConfig', () => {
     expect(r.ok ? [] : r.errors).toEqual(['--no-trust-proxy: takes no value (--trust-proxy=true says what to set)']);
     // A word it does not take is refused with every word it does.
     const maybe = loadConfig([], { FOOTFALL_TRUST_PROXY: 'maybe' });
-    expect(maybe.ok ? [] : maybe.errors).toEqual(['FOOTFALL_TRUST_PROXY: expected true, yes, on or 1, or false, no, off or 0, got "maybe"']);
+    expect(maybe.ok ? [] : maybe.errors).toEqual(['FOOTFALL_TRUST_PROXY: expected true, t, yes, on or 1, or false, f, no, off or 0, got "maybe"']);
+  });
+
+  it("reads a Prisme deployment's variables as Go read them: durations of several units or below the millisecond, t and f", () => {
+    for (const [timeout, trust, want] of [['2s500ms', 't', [2500, true]], ['2500us', 'F', [3, false]], ['0.5m', 'T', [30_000, true]]] as const) {
+      const r = loadConfig([], { PRISME_API_EVENTS_TIMEOUT: timeout, PRISME_TRUST_PROXY: trust });
+      expect([timeout, r.ok ? [r.config.eventsTimeout, r.config.trustProxy] : r.errors]).toEqual([timeout, [...want]]);
+    }
+    // Read, then held to the option's range as any other value.
+    const long = loadConfig([], { PRISME_API_EVENTS_TIMEOUT: '1m30s' });
+    expect(long.ok ? [] : long.errors.map((e) => e.split(':')[0])).toEqual(['PRISME_API_EVENTS_TIMEOUT']);
   });
 
   it('says each option out of its range once, with no line comparing it to another option', () => {

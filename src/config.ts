@@ -159,15 +159,16 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
     case 'int':
       return /^-?\d+$/.test(t) ? { value: Number(t) } : { error: `expected an integer, got ${quoted(text)}` };
     case 'bool':
-      if (/^(1|true|yes|on)$/i.test(t)) return { value: true };
-      if (/^(0|false|no|off)$/i.test(t)) return { value: false };
-      return { error: `expected true, yes, on or 1, or false, no, off or 0, got ${quoted(text)}` };
+      // Go's strconv.ParseBool words (t, f: Prisme's flags and variables were read with it) too.
+      if (/^(1|t|true|yes|on)$/i.test(t)) return { value: true };
+      if (/^(0|f|false|no|off)$/i.test(t)) return { value: false };
+      return { error: `expected true, t, yes, on or 1, or false, f, no, off or 0, got ${quoted(text)}` };
     case 'duration': {
       // A number alone is no duration (as for Go's time.ParseDuration, which Prisme's variables
       // were read with): "3" meant as seconds must not run as 3 ms. Only 0 needs no unit.
       if (/^\d+$/.test(t) && Number(t) !== 0) return { error: `expected a duration with its unit, such as ${t}ms or ${t}s, got ${quoted(text)}` };
       const ms = parseDuration(t) ?? (/^0+$/.test(t) ? 0 : null);
-      return ms === null ? { error: `expected a duration such as 250ms, 3s or 1m, got ${quoted(text)}` } : { value: ms };
+      return ms === null ? { error: `expected a duration such as 250ms, 3s, 1m or 1m30s, got ${quoted(text)}` } : { value: ms };
     }
     case 'list': {
       const items = t.split(',').map((s) => s.trim()).filter(Boolean);

@@ -14,8 +14,9 @@ export function helpText(): string {
     '  footfall bench --target URL [options]   drive a realistic load at a running Footfall (footfall bench --help)',
     '  footfall --help | --version',
     '',
-    'Options (flags beat environment variables; durations are a number and one unit: ms, s, m, h or d, as 250ms, 1.5s, 2h;',
-    'a switch, shown without VALUE, is turned off by --no-NAME or --NAME=false; its variables take true/false, yes/no, on/off or 1/0):',
+    'Options (flags beat environment variables; durations are numbers with units, as Go writes them: ns, us, ms, s, m, h, and d for days,',
+    'as 250ms, 1.5s, 1m30s, 2h, rounded to the millisecond; a switch, shown without VALUE, is turned off by --no-NAME or --NAME=false;',
+    'its variables take true/false, t/f, yes/no, on/off or 1/0):',
   ];
   for (const r of rows) {
     lines.push(`  ${r.usage.padEnd(width)} ${r.help}`);

@@ -1,14 +1,28 @@
-/** @module Parses and prints human durations ("250ms", "3s", "1m", "2h") as milliseconds. */
+/** @module Parses and prints durations ("250ms", "3s", "1m30s", "2500us", "2h", "1d") as milliseconds. */
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const RE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+/** Go's time.ParseDuration units (µ as U+00B5 or U+03BC), and `d` for days. */
+const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** One number and its unit, read where the last one ended (sticky). `ms` before `m` and `s`. */
+const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/y;
 
-/** Milliseconds, or null when the text is not a duration. */
+/**
+ * Milliseconds (rounded), or null when the text is not a duration. It reads what Go's
+ * time.ParseDuration reads (Prisme's variables were read with it): numbers with units in a row,
+ * each with an optional fraction (`1m30s`, `1.5h`, `2500us`), with an optional leading `+`; also
+ * `d` for days. A number without its unit, a negative duration and an empty text are none.
+ */
 export function parseDuration(text: string): number | null {
-  const m = RE.exec(text.trim());
-  if (!m) return null;
-  const ms = Number(m[1]) * UNITS[m[2]!]!;
-  return Number.isFinite(ms) ? Math.round(ms) : null;
+  let t = text.trim();
+  if (t.startsWith('+')) t = t.slice(1);
+  if (t === '') return null;
+  let total = 0;
+  for (let at = 0; at < t.length; at = PART.lastIndex) {
+    PART.lastIndex = at;
+    const m = PART.exec(t);
+    if (!m) return null;
+    total += Number(m[1]) * UNITS[m[2]!]!;
+  }
+  return Number.isFinite(total) ? Math.round(total) : null;
 }
 
 export function formatDuration(ms: number): string {

@@ -53,6 +53,16 @@ export function basicAuthUser(header: string | null): string | null {
 }
 const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/**
+ * The first of several Authorization headers, as Go's Header.Get gives it: Bun joins them with
+ * `, `, and a Basic credential holds no comma (one that does is refused either way).
+ */
+export function firstAuthorization(header: string | null): string | null {
+  if (header === null) return null;
+  const comma = header.indexOf(',');
+  return comma < 0 ? header : header.slice(0, comma);
+}
+
 const GIF_NO_ORIGIN = new Headers({ vary: 'Origin', 'content-type': 'image/gif' });
 
 /** Messages of a batch built between two turns of the event loop (~3–4 ms of work). */
@@ -119,7 +129,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
   /** The HTTP API: auth → body (size, gzip, UTF-8, JSON) → identity of every message → all stored or none. */
   function api(c: Ctx, type: RudderType | 'batch'): Promise<Response> {
     if (endsWithSlash(c.request.url)) return Promise.resolve(notAllowed(c.request));
-    const key = basicAuthUser(c.request.headers.get('authorization'));
+    const key = basicAuthUser(firstAuthorization(c.request.headers.get('authorization')));
     if (key !== null) return ingest(c, type, key);
     // Counted as one hit: the body, and so the number of messages, is not read.
     return Promise.resolve(refusal('no-write-key-header', corsHeaders(c.request), d.drops));
@@ -141,7 +151,7 @@ export function rudderRoutes(d: RudderRouteDeps) {
     const cors = corsHeaders(request);
     const websiteId = d.websiteForWriteKey(key);
     if (!websiteId) return refusal('invalid-write-key', cors, d.drops);
-    const body = await readJsonBody(request);
+    const body = await readJsonBody(request, type === 'batch');
     if (body === 'too-large' || body === 'busy' || body === 'invalid') return refusal(body === 'invalid' ? 'invalid-json' : body, cors, d.drops);
     let messages: { type: RudderType; message: JsonObject }[];
     if (type === 'batch') {
@@ -150,18 +160,23 @@ export function rudderRoutes(d: RudderRouteDeps) {
       const raw = isObject(body) ? body.batch : undefined;
       const batch = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw];
       if (batch.length === 0) return refusal('empty-batch', cors, d.drops);
-      // Footfall stores a message as one of the six call types (its canonical `type`);
-      // rudder-server would also take one with none or another.
-      if (!batch.every((m) => isObject(m) && isRudderType(m.type))) return refusal('not-rudder-event', cors, d.drops, batch.length);
+      // Message by message, as the gateway reads them, so that the first one wrong says why:
+      // not an object, then no id. Footfall also stores a message only as one of the six call
+      // types (its canonical `type`), where rudder-server would take one with none or another.
+      for (const m of batch) {
+        if (!isObject(m)) return refusal('not-rudder-event', cors, d.drops, batch.length);
+        if (!hasIdentity(m)) return refusal('no-identity', cors, d.drops, batch.length);
+        if (!isRudderType(m.type)) return refusal('not-rudder-event', cors, d.drops, batch.length);
+      }
       messages = (batch as JsonObject[]).map((m) => ({ type: m.type as RudderType, message: m }));
     } else {
       // sjson sets `type` on an object, replaces a bare value by {"type":…}, and fails on an array.
       if (Array.isArray(body)) return refusal('not-rudder-event', cors, d.drops);
       const message: JsonObject = isObject(body) ? body : {};
       message.type = type;
+      if (!hasIdentity(message)) return refusal('no-identity', cors, d.drops);
       messages = [{ type, message }];
     }
-    if (!messages.every((m) => hasIdentity(m.message))) return refusal('no-identity', cors, d.drops, messages.length);
     const full = () => refusal('buffer-full', cors, d.drops, messages.length);
     // Room is held before the work of building the events (a batch of 80k tiny messages makes
     // ~0.3 s of it): one that does not fit is refused first, and batches built at the same time

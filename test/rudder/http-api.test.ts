@@ -191,6 +191,34 @@ describe('the RudderStack HTTP API', () => {
     expect(await r.stored()).toEqual([]);
   });
 
+  it('reads a batch message by message, as the gateway does: the first wrong one says why', async () => {
+    const r = rudderApp();
+    const cases: [unknown[], string][] = [
+      // An object without ids before a string: the ids' refusal, not the string's.
+      [[{ type: 'track', event: 'x' }, 'str'], 'request neither has anonymousId nor userId'],
+      [['str', { type: 'track', event: 'x' }], 'event is not a valid rudder event'],
+      [[{ type: 'track', anonymousId: 'a' }, { type: 'nope' }], 'request neither has anonymousId nor userId'],
+      [[{ type: 'track', anonymousId: 'a' }, { type: 'nope', anonymousId: 'b' }, { type: 'track' }], 'event is not a valid rudder event'],
+    ];
+    for (const [batch, message] of cases) {
+      const res = await r.api('batch', { batch });
+      expect([JSON.stringify(batch), res.status, await res.text()]).toEqual([JSON.stringify(batch), 400, message + '\n']);
+    }
+    expect(await r.stored()).toEqual([]);
+  });
+
+  it("reads the first batch of a body that names it twice, as gjson does (JSON.parse keeps the last), plain or gzip-encoded", async () => {
+    const r = rudderApp();
+    const body = '{"batch":[{"type":"track","anonymousId":"first","event":"one"}],"batch":[{"type":"track","anonymousId":"last","event":"two"}]}';
+    expect((await r.api('batch', body)).status).toBe(200);
+    expect((await r.api('batch', gzipSync(body), { 'content-encoding': 'gzip' })).status).toBe(200);
+    // A name written with an escape is the same name.
+    expect((await r.api('batch', '{"b\\u0061tch":[{"type":"track","anonymousId":"esc","event":"three"}],"batch":[]}')).status).toBe(200);
+    const empty = await r.api('batch', '{"batch":[],"batch":[{"type":"track","anonymousId":"x"}]}');
+    expect([empty.status, await empty.text()]).toEqual([400, 'empty batch payload\n']);
+    expect((await r.stored()).map((e) => [e.anonymousId, e.name])).toEqual([['first', 'one'], ['first', 'one'], ['esc', 'three']]);
+  });
+
   it('takes a lone object under batch as a batch of one, and reads invalid UTF-8 as U+FFFD as Go does', async () => {
     const r = rudderApp();
     expect((await r.api('batch', { batch: { type: 'track', userId: 'u', event: 'one' } })).status).toBe(200);
@@ -209,6 +237,16 @@ describe('the RudderStack HTTP API', () => {
       expect(res.status).toBe(401);
       expect(await res.text()).toBe('failed to read writekey from header\n');
     }
+  });
+
+  it('reads the first of two Authorization headers, as Go does (Bun joins them)', async () => {
+    const r = rudderApp();
+    const send = (first: string, second: string) =>
+      r.request('/v1/track', { method: 'POST', headers: new Headers([['authorization', first], ['authorization', second], ['content-type', 'application/json']]), body: '{"anonymousId":"two"}' });
+    expect((await send(r.auth(), 'Basic Zm9vOg==')).status).toBe(200);
+    const unknownFirst = await send('Basic Zm9vOg==', r.auth());
+    expect([unknownFirst.status, await unknownFirst.text()]).toEqual([401, 'invalid write key\n']);
+    expect((await r.stored()).map((e) => e.anonymousId)).toEqual(['two']);
   });
 
   it('answers 400 invalid json to a body nested deeper than 10,000 levels (plain or gzip), and stores the next message', async () => {

@@ -11,7 +11,7 @@ import type { DropCounter } from './ingest/drop-reasons.ts';
 import type { MetaStore } from './store/meta-store.ts';
 import { PasswordQueueFullError, type PasswordHasher } from './accounts/passwords.ts';
 import { managementRoutes } from './http/management.ts';
-import { routeMethods, unrouted, withUmamiApiHeaders } from './http/umami-api-headers.ts';
+import { repeatedSlashRedirect, routeMethods, unrouted, withUmamiApiHeaders } from './http/umami-api-headers.ts';
 import { ApiError, errorResponse, NO_BODY_DETAILS, validationDetails } from './http/errors.ts';
 import { withEveryPagingProblem } from './http/paging-problems.ts';
 import { docsRoutes } from './http/docs.ts';
@@ -114,7 +114,9 @@ export function createApp(deps: AppDeps) {
   /** A path Elysia has no route for: Prisme's paths in another case, else Umami's 404 (or preflight). */
   const unmatched = (request: Request, server: Server<unknown> | null, notFound: () => Response): Response | Promise<Response> =>
     prisme.dispatch({ request, server }) ??
-    (isHealthcheckPath(request.url) ? health({ request }) : rudderUnmatched(request) ?? unrouted(request, notFound, (path) => (allowed ??= routeMethods(app.routes))(path)));
+    (isHealthcheckPath(request.url)
+      ? health({ request })
+      : rudderUnmatched(request) ?? repeatedSlashRedirect(request.url) ?? unrouted(request, notFound, (path) => (allowed ??= routeMethods(app.routes))(path)));
   let allowed: ((path: string) => string[]) | undefined;
   const app = (
     // nativeStaticResponse off: Bun's static routes would bypass the app (and let the swagger

@@ -11,6 +11,7 @@ import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { ApiError, ErrorBody, errorResponse } from './errors.ts';
 import { UMAMI_GIF } from './gifs.ts';
+import { UMAMI_PAGE_HEADERS, withUmamiPageHeaders } from './umami-api-headers.ts';
 import { absoluteUrl, endsWithSlash, headerTextOrBytes, pathOf, requestClientIp } from './request-values.ts';
 
 export interface PixelHitRouteDeps extends PixelHitDeps {
@@ -36,6 +37,7 @@ const GIF_HEADERS = new Headers({
   'cache-control': 'no-cache, no-store, must-revalidate',
   pragma: 'no-cache',
   expires: '0',
+  ...UMAMI_PAGE_HEADERS,
 });
 
 const gif = () => new Response(UMAMI_GIF, { status: 200, headers: GIF_HEADERS });
@@ -63,7 +65,7 @@ export function isPrefetch(h: Headers): boolean {
 function toCanonicalPath(url: string): Response {
   const q = url.indexOf('?');
   const location = pathOf(url).replace(/\/$/, '') + (q >= 0 ? url.slice(q) : '');
-  return new Response(null, { status: 308, headers: { location } });
+  return new Response(null, { status: 308, headers: { location, ...UMAMI_PAGE_HEADERS } });
 }
 
 export function pixelHitRoutes(d: PixelHitRouteDeps) {
@@ -75,13 +77,13 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
       const r = d.limiter.take(limiterKey(ip));
       if (!r.allowed) {
         d.drops.add('rate-limited');
-        return errorResponse(new ApiError('too-many-requests', undefined, {}, { 'retry-after': String(r.retryAfterS) }));
+        return withUmamiPageHeaders(errorResponse(new ApiError('too-many-requests', undefined, {}, { 'retry-after': String(r.retryAfterS) })));
       }
     }
     const pixelId = d.pixelForSlug(slug);
     if (!pixelId) {
       d.drops.add('unknown-pixel');
-      return errorResponse(new ApiError('not-found'));
+      return withUmamiPageHeaders(errorResponse(new ApiError('not-found')));
     }
     const h = request.headers;
     if (isPrefetch(h)) {
@@ -123,10 +125,12 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
             'Cache-Control': { schema: { type: 'string' }, description: 'no-cache, no-store, must-revalidate' },
             Pragma: { schema: { type: 'string' }, description: 'no-cache' },
             Expires: { schema: { type: 'string' }, description: '0' },
+            'Content-Security-Policy': { schema: { type: 'string' }, description: "Umami's, as on every answer under /p/ and /api/" },
+            'X-DNS-Prefetch-Control': { schema: { type: 'string' }, description: 'on' },
           },
           content: { 'image/gif': { schema: { type: 'string', format: 'binary' } } },
         },
-        308: { description: 'The path ended with a slash: Location is the path without it, query kept (as Next.js answers in Umami)', headers: { Location: { schema: { type: 'string' }, description: '/p/{slug}?…' } } },
+        308: { description: 'The path ended with a slash: Location is the path without it, query kept (as Next.js answers in Umami). A path with repeated slashes (//p/{slug}) is sent on to the path with single ones, the same way', headers: { Location: { schema: { type: 'string' }, description: '/p/{slug}?…' } } },
         404: { description: 'Unknown or deleted slug (not-found)', content: { 'application/json': { schema: ErrorBody } } },
         405: { description: 'Any method but GET and HEAD (OPTIONS: 204); Allow lists them' },
         429: { description: 'Rate limited (only with --rate-limit-pixels); Retry-After in seconds', content: { 'application/json': { schema: ErrorBody } } },

@@ -7,7 +7,18 @@
  * onRequest hook: any global request hook makes Elysia route every request itself instead of
  * through Bun's native router, ~1.5 µs more on every ingestion hit.
  */
+import { headerSafeUrl } from '../lib/header-safe-url.ts';
 import { hasFragment, pathOf } from './request-values.ts';
+
+/**
+ * What Umami's next.config adds to every path of its own (`/:path*`), /p/SLUG and /api/* alike:
+ * its Content-Security-Policy (with no ALLOWED_FRAME_URLS) and DNS prefetching on.
+ */
+export const UMAMI_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'x-dns-prefetch-control': 'on',
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' https: data:; script-src 'self' 'unsafe-eval' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; connect-src 'self' https:; frame-ancestors 'self' ;",
+};
 
 export const UMAMI_API_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
@@ -15,7 +26,31 @@ export const UMAMI_API_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-methods': 'GET, DELETE, POST, PUT',
   'access-control-max-age': '86400',
   'cache-control': 'no-cache',
+  ...UMAMI_PAGE_HEADERS,
 };
+
+/** The response, with Umami's page headers (UMAMI_PAGE_HEADERS) set on it. */
+export function withUmamiPageHeaders(response: Response): Response {
+  for (const [k, v] of Object.entries(UMAMI_PAGE_HEADERS)) response.headers.set(k, v);
+  return response;
+}
+
+/**
+ * Next.js (Umami) answers a path holding `//` with a 308 to that path with each run of slashes
+ * made one, before any route runs (its base server's normalizeRepeatedSlashes): Location and
+ * `Refresh: 0;url=` name it, the body is its text, the query goes along as sent. A template that
+ * writes `{{base}}/p/SLUG` with a base ending in `/` asks for `//p/SLUG`. Only paths that are
+ * Umami's once cleaned (/p/…, /api/… but Prisme's /api/v1/…) are sent on; null for any other.
+ */
+export function repeatedSlashRedirect(url: string): Response | null {
+  const path = pathOf(url);
+  if (!path.includes('//') || hasFragment(url)) return null;
+  const clean = path.replace(/\/\/+/g, '/');
+  if (!clean.startsWith('/p/') && !isUmamiApiPath(clean)) return null;
+  const q = url.indexOf('?');
+  const location = headerSafeUrl(q >= 0 && q < url.length - 1 ? `${clean}${url.slice(q)}` : clean);
+  return new Response(new TextEncoder().encode(location), { status: 308, headers: { location, refresh: `0;url=${location}` } });
+}
 
 /** Whether a request URL is under Umami's /api/ (and not Prisme's /api/v1/). */
 export function isUmamiApiUrl(url: string): boolean {
@@ -49,7 +84,9 @@ export function unrouted(request: Request, notFound: () => Response, allowed: (p
   const path = pathOf(request.url);
   if (!isUmamiApiPath(path)) {
     if (hasFragment(request.url) || !(path.startsWith('/p/') || path.startsWith('/static/'))) return notFound();
-    return otherMethod(request.method, allowed(path), notFound);
+    const answer = otherMethod(request.method, allowed(path), notFound);
+    // /p/ is Umami's (the tag scripts under /static/ are Prisme's).
+    return path.startsWith('/p/') ? withUmamiPageHeaders(answer) : answer;
   }
   const methods = hasFragment(request.url) ? [] : allowed(path);
   if (request.method === 'OPTIONS') return preflight(methods);

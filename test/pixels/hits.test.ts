@@ -198,6 +198,38 @@ describe('GET /p/:slug', () => {
     expect((await stored(w.ownPixelId)).map((e) => e.referrer)).toEqual(['https://exemple.fr/café', 'https://exemple.fr/café']);
   });
 
+  it("sends Umami's own headers (its Content-Security-Policy, DNS prefetching on) with every answer under /p/ and /api/, not Prisme's", async () => {
+    const { hit, request, send } = await pixelApp();
+    const CSP = "default-src 'self'; img-src 'self' https: data:; script-src 'self' 'unsafe-eval' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; connect-src 'self' https:; frame-ancestors 'self' ;";
+    const answers: [string, Response][] = [
+      ['gif', await hit('ownpixel1')], ['unknown slug', await hit('no-such-pixel')], ['trailing slash', await hit('ownpixel1/')],
+      ['POST', await request('/p/ownpixel1', { method: 'POST' })], ['OPTIONS', await request('/p/ownpixel1', { method: 'OPTIONS' })],
+      ['no route', await request('/p/ownpixel1/extra')], ['api', await send('GET', '/api/pixels')], ['api 404', await request('/api/nothing-here')],
+    ];
+    for (const [what, res] of answers) expect([what, res.headers.get('content-security-policy'), res.headers.get('x-dns-prefetch-control')]).toEqual([what, CSP, 'on']);
+    const prisme = await request('/api/v1/healthcheck');
+    expect([prisme.headers.get('content-security-policy'), prisme.headers.get('x-dns-prefetch-control')]).toEqual([null, null]);
+  });
+
+  it('sends a path with repeated slashes on with a 308 to it cleaned, query kept, as Next.js does before any route: the hit comes with the next request', async () => {
+    const { request, stored, w } = await pixelApp();
+    const cases = [
+      ['//p/ownpixel1?utm_source=news&x=a//b', '/p/ownpixel1?utm_source=news&x=a//b'],
+      ['/p//ownpixel1', '/p/ownpixel1'],
+      ['/p/ownpixel1//', '/p/ownpixel1/'],
+      ['//api///pixels?page=1', '/api/pixels?page=1'],
+    ];
+    for (const [path, location] of cases) {
+      const res = await request(path!);
+      expect([path, res.status, res.headers.get('location'), res.headers.get('refresh'), await res.text()]).toEqual([path, 308, location, `0;url=${location}`, location]);
+    }
+    expect(await stored(w.ownPixelId)).toEqual([]);
+    expect((await request('/p/ownpixel1?utm_source=news&x=a//b', { headers: { 'user-agent': CHROME } })).status).toBe(200);
+    expect((await stored(w.ownPixelId)).map((e) => e.utmSource)).toEqual(['news']);
+    // Not Umami's once cleaned: the other families answer as they do.
+    for (const path of ['//api/v1/events/pageviews', '//v1/track', '//favicon.ico']) expect([path, (await request(path)).status]).toEqual([path, 404]);
+  });
+
   it('answers 404 JSON for an unknown slug', async () => {
     const { hit, deps } = await pixelApp();
     const res = await hit('no-such-pixel');

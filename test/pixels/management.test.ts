@@ -210,6 +210,18 @@ describe("pixel validation: Umami's exact 400 bodies, before authentication", ()
     }
   });
 
+  it('reads the query as Umami does (WHATWG URLSearchParams): a bad escape does not keep the whole value from being decoded', async () => {
+    const { send, create } = await pixelApp();
+    await create({ name: '100% real', slug: 'hundred-real' });
+    for (const [query, search, count] of [['100%%20real', '100% real', 1], ['%C3%BCn%ZZ', 'ün%ZZ', 0], ['%C3', '\ufffd', 0], ['a+b%2Bc', 'a b+c', 0]] as const) {
+      const list = (await (await send('GET', `/api/pixels?search=${query}`)).json()) as { count: number; search: string };
+      expect([query, list.search, list.count]).toEqual([query, search, count]);
+    }
+    // Paging fields too, the last of a repeated one.
+    const paged = (await (await send('GET', '/api/pixels?pageSize=%31&page=2&page=1')).json()) as { page: number; pageSize: number; data: unknown[] };
+    expect([paged.page, paged.pageSize, paged.data.length]).toEqual([1, 1, 1]);
+  });
+
   it('matches a search term holding a NUL as a whole, not as what comes before it', async () => {
     const { send, create } = await pixelApp();
     await create({ name: 'Pixel 123', slug: 'pixel-0123' });

@@ -12,16 +12,9 @@ import { userRoutes } from './users.ts';
 import { websiteRoutes } from './websites.ts';
 import { metricsRoutes } from './metrics.ts';
 import { UMAMI_API_HEADERS } from './umami-api-headers.ts';
-import { URL_BASE } from './request-values.ts';
 
 export function managementRoutes(deps: AppDeps, ctx: ManagementContext = managementContext(deps)) {
   return new Elysia()
-    // A query as Umami reads it (Object.fromEntries(url.searchParams)): WHATWG's decoding, where
-    // an escape that is no UTF-8 becomes U+FFFD and the rest of the value is still decoded
-    // (Elysia's parser kept such a value raw: `100%%20real` searched for itself), last value wins.
-    .onTransform((c) => {
-      if (c.request.url.includes('?')) c.query = Object.fromEntries(new URL(c.request.url, URL_BASE).searchParams);
-    })
     .onAfterHandle(({ set }) => {
       Object.assign(set.headers, UMAMI_API_HEADERS);
     })

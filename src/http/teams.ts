@@ -8,7 +8,7 @@ import { errorResponses } from './errors.ts';
 import { staticRouteOtherMethod } from './umami-api-headers.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
 import {
-  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, PagingQuery, Team, teamJson, TeamUser, teamUserJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
+  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, umamiSearch, PagingQuery, Team, teamJson, TeamUser, teamUserJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
 } from './management-schemas.ts';
 
 const TeamParams = UuidParam('teamId');
@@ -19,7 +19,8 @@ const AccessCode = t.String({ minLength: 1, maxLength: 50, examples: ['team_3fR9
 export function teamRoutes(ctx: ManagementContext) {
   const me = (h: string | undefined) => requirePrincipal(ctx, h);
   return new Elysia()
-    .get('/api/teams', ({ headers, query }) => {
+    .get('/api/teams', ({ headers, query: raw, request }) => {
+      const query = umamiSearch(request, raw);
       const p = me(headers.authorization);
       return paged(listTeams(ctx, p, pageQuery(query), query.all ?? false), query, (team) => teamJson(team, seesAccessCode(ctx, p, team.id)));
     }, {
@@ -89,7 +90,10 @@ export function teamRoutes(ctx: ManagementContext) {
         response: { 200: Ok, ...errorResponses(400, 401, 404) },
       },
     )
-    .get('/api/teams/:teamId/users', ({ headers, params, query }) => paged(listMembers(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, memberJson), {
+    .get('/api/teams/:teamId/users', ({ headers, params, query: raw, request }) => {
+      const query = umamiSearch(request, raw);
+      return paged(listMembers(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, memberJson);
+    }, {
       params: TeamParams,
       query: PagingQuery,
       detail: { summary: "A team's members (members and admins; for an admin, a team that is gone lists what it left)", tags: ['Teams'], security: BEARER },
@@ -137,7 +141,10 @@ export function teamRoutes(ctx: ManagementContext) {
     )
     .get(
       '/api/teams/:teamId/websites',
-      ({ headers, params, query }) => paged(listTeamWebsites(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, websiteJson),
+      ({ headers, params, query: raw, request }) => {
+        const query = umamiSearch(request, raw);
+        return paged(listTeamWebsites(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, websiteJson);
+      },
       {
         params: TeamParams,
         query: PagingQuery,

@@ -35,3 +35,20 @@ describe('routing', () => {
     }
   });
 });
+
+describe('the ingestion routes as Elysia compiles them', () => {
+  // Elysia gives a route's handler only the work its hooks and handler read; a hook anywhere in the
+  // app that touches the query (or cookies) makes it parse that for every route, ingestion's too
+  // (a management transform hook once cost each Prisme pageview its query parse: ~8 % fewer req/s).
+  it('parses no query, cookie or body for a hit before the handler runs', () => {
+    const r = rudderApp();
+    const routes = (r.app as unknown as { routes: { method: string; path: string; compile: () => unknown }[] }).routes;
+    const ingest = [['POST', '/api/v1/events/pageviews'], ['GET', '/p/:slug'], ['GET', '/pixel/v1/page'], ['GET', '/pixel/v1/track'], ['POST', '/v1/track']] as const;
+    for (const [method, path] of ingest) {
+      const route = routes.find((x) => x.method === method && x.path === path);
+      const code = String(route?.compile());
+      expect([method, path, code.includes('handler(c)')]).toEqual([method, path, true]);
+      expect([method, path, /parseQuery|c\.cookie|c\.body\s*=/.test(code)]).toEqual([method, path, false]);
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { currentPrincipal } from '../accounts/authenticate.ts';
 import type { MetaStore } from '../store/meta-store.ts';
 import { nextTurn } from '../lib/next-turn.ts';
 import { CSV_HEADER, csvLine, exportFilename, ndjsonLine } from './event-lines.ts';
+import { queryText } from './request-values.ts';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
@@ -30,7 +31,7 @@ export const ExportQuery = t.Object({
  * export for a narrow one asked), and endAt may not come before startAt. 400 otherwise.
  */
 export function checkExportQuery(request: Request, query: { startAt?: number; endAt?: number }): void {
-  const params = new URL(request.url).searchParams;
+  const params = new URLSearchParams(queryText(request.url));
   for (const name of params.keys()) {
     const base = name.replace(/\[.*$/, '');
     if (base !== name && EXPORT_PARAMS.includes(base)) throw new ApiError('bad-request', `${base} takes one value, not ${name}`);

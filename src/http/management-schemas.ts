@@ -1,7 +1,7 @@
 /** @module JSON shapes of the management API (TypeBox, the single source of validation, types and OpenAPI) and record → JSON mappers. */
 import { t, type TSchema } from 'elysia';
 import type { PageQuery, ApiKeyRecord, MemberRecord, PixelRecord, TeamRecord, UserRecord, WebsiteRecord } from '../store/meta-store.ts';
-import { URL_BASE } from './request-values.ts';
+import { queryText } from './request-values.ts';
 
 /** ms since the epoch → ISO-8601 with ms and `Z` (Umami's JSON dates). */
 export function iso(ms: number): string;
@@ -74,7 +74,6 @@ export function PagedOf<S extends TSchema>(item: S) {
   });
 }
 
-/** Query (defaults possibly unfilled) → the store's PageQuery; an empty search means no filter, as Umami. */
 /**
  * The list query with its `search` as Umami reads it (Object.fromEntries(url.searchParams)):
  * WHATWG's decoding, where a bad escape stays as it is and the rest of the value is still decoded
@@ -85,10 +84,13 @@ export function PagedOf<S extends TSchema>(item: S) {
  */
 export function umamiSearch<Q extends { search?: string }>(request: Request, q: Q): Q {
   if (q.search === undefined) return q;
-  const all = new URL(request.url, URL_BASE).searchParams.getAll('search');
+  // The query's own text: a URL Bun hands over without a Host (HTTP/1.0), `//:99999/api/…`,
+  // is no URL to parse whole (a 500 before the caller was even checked).
+  const all = new URLSearchParams(queryText(request.url)).getAll('search');
   return all.length ? { ...q, search: all[all.length - 1]! } : q;
 }
 
+/** Query (defaults possibly unfilled) → the store's PageQuery; an empty search means no filter, as Umami. */
 export function pageQuery(q: { page?: number; pageSize?: number; search?: string }): PageQuery {
   return { page: q.page ?? 1, pageSize: q.pageSize ?? 20, ...(q.search ? { search: q.search } : {}) };
 }

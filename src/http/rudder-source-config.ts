@@ -3,7 +3,7 @@ import { Elysia } from 'elysia';
 import { basicAuthUser } from './rudder.ts';
 import { rudderDocs } from './rudder-docs.ts';
 import { corsHeaders, preflight, text } from './rudder-responses.ts';
-import { URL_BASE } from './request-values.ts';
+import { queryText } from './request-values.ts';
 
 export interface SourceConfigDeps {
   /** Write key → the live website that has it, or null. */
@@ -35,7 +35,7 @@ export function sourceConfig(website: { id: string; name: string }, writeKey: st
 export function sourceConfigWriteKey(request: Request): string | null {
   const fromHeader = basicAuthUser(request.headers.get('authorization'));
   if (fromHeader !== null) return fromHeader;
-  return new URL(request.url, URL_BASE).searchParams.get('writeKey') || null;
+  return new URLSearchParams(queryText(request.url)).get('writeKey') || null;
 }
 
 export function rudderSourceConfigRoutes(d: SourceConfigDeps) {

@@ -62,10 +62,14 @@ describe('dist/footfall', () => {
     // as the same request with a Host (Bun hands over only the path then).
     const status = async (head: string) => (await rawRequest(ff.port, head)).split('\r\n')[0];
     expect(await status('GET /api/v1/healthcheck HTTP/1.0\r\n\r\n')).toBe('HTTP/1.1 200 OK');
-    for (const line of ['GET /api/v1/healthcheck', 'GET /api/v1/healthcheck/deep', 'POST /v1/track', 'GET /sourceConfig?writeKey=x', 'PUT /p/some-pixel', 'GET /api/v1/events/pageviews', 'GET /api/websites', 'PUT /pixel/v1/page', 'GET /v1/nope/deeper']) {
+    for (const line of ['GET /api/v1/healthcheck', 'GET /api/v1/healthcheck/deep', 'POST /v1/track', 'GET /sourceConfig?writeKey=x', 'PUT /p/some-pixel', 'GET /api/v1/events/pageviews', 'GET /api/websites', 'PUT /pixel/v1/page', 'GET /v1/nope/deeper', 'GET /api/pixels?search=a', 'GET /api/pixels/6f3b0e0c-3c1e-4b8e-9f0a-0a1b2c3d4e5f/export']) {
       const withHost = await status(`${line} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       expect([line, await status(`${line} HTTP/1.0\r\n\r\n`), await status(`${line} HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n`)]).toEqual([line, withHost, withHost]);
     }
+    // Without a Host, a path that starts `//` reaches Elysia as `//:99999/…`, no URL to parse
+    // whole: the query is read from its text (a 500 before the caller was checked).
+    expect([await status('GET //:99999/api/pixels?search=a HTTP/1.0\r\n\r\n'), await status('GET //:99999/sourceConfig?writeKey=x HTTP/1.0\r\n\r\n')])
+      .toEqual(['HTTP/1.1 401 Unauthorized', 'HTTP/1.1 404 Not Found']);
     // A `#` in a request line: Prisme's fasthttp cuts the path there; chi (RudderStack) and the
     // management API take it as a path no route has, 404 (not a 405 naming the method sent).
     const fragments: [string, string][] = [

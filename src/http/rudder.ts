@@ -55,15 +55,20 @@ const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}
 
 /**
  * The first of several Authorization headers, as Go's Header.Get gives it: Bun joins them with
- * `, `, and a Basic credential holds no comma (one that does is refused either way).
+ * `, `, so the text before the first `, ` (a Basic credential holds neither a comma nor a space).
+ * A lone comma stays, and is refused as Go refuses it (`Basic a2V5Og==,`); one header that holds
+ * `, ` itself (`Basic a2V5Og==, junk`) cannot be told from two, and reads as its first part.
  */
 export function firstAuthorization(header: string | null): string | null {
   if (header === null) return null;
-  const comma = header.indexOf(',');
-  return comma < 0 ? header : header.slice(0, comma);
+  const joint = header.indexOf(', ');
+  return joint < 0 ? header : header.slice(0, joint);
 }
 
 const GIF_NO_ORIGIN = new Headers({ vary: 'Origin', 'content-type': 'image/gif' });
+
+/** Types the gateway takes without anonymousId or userId (isNonIdentifiable: extract and rETL events). */
+const ID_FREE_TYPES: ReadonlySet<unknown> = new Set(['extract', 'record']);
 
 /** Messages of a batch built between two turns of the event loop (~3–4 ms of work). */
 const BATCH_SLICE = 1000;
@@ -161,13 +166,14 @@ export function rudderRoutes(d: RudderRouteDeps) {
       const batch = Array.isArray(raw) ? raw : raw === undefined || raw === null ? [] : [raw];
       if (batch.length === 0) return refusal('empty-batch', cors, d.drops);
       // Message by message, as the gateway reads them, so that the first one wrong says why:
-      // not an object, then no id. Footfall also stores a message only as one of the six call
-      // types (its canonical `type`), where rudder-server would take one with none or another.
+      // not an object, then no id (but for the types the gateway lets go without one).
       for (const m of batch) {
         if (!isObject(m)) return refusal('not-rudder-event', cors, d.drops, batch.length);
-        if (!hasIdentity(m)) return refusal('no-identity', cors, d.drops, batch.length);
-        if (!isRudderType(m.type)) return refusal('not-rudder-event', cors, d.drops, batch.length);
+        if (!hasIdentity(m) && !ID_FREE_TYPES.has(m.type)) return refusal('no-identity', cors, d.drops, batch.length);
       }
+      // Then Footfall's own rule, once the gateway's checks have passed: a message is stored as
+      // one of the six call types (its canonical `type`), where rudder-server takes any.
+      if (!batch.every((m) => isRudderType((m as JsonObject).type))) return refusal('not-rudder-event', cors, d.drops, batch.length);
       messages = (batch as JsonObject[]).map((m) => ({ type: m.type as RudderType, message: m }));
     } else {
       // sjson sets `type` on an object, replaces a bare value by {"type":…}, and fails on an array.

@@ -198,7 +198,13 @@ describe('the RudderStack HTTP API', () => {
       [[{ type: 'track', event: 'x' }, 'str'], 'request neither has anonymousId nor userId'],
       [['str', { type: 'track', event: 'x' }], 'event is not a valid rudder event'],
       [[{ type: 'track', anonymousId: 'a' }, { type: 'nope' }], 'request neither has anonymousId nor userId'],
-      [[{ type: 'track', anonymousId: 'a' }, { type: 'nope', anonymousId: 'b' }, { type: 'track' }], 'event is not a valid rudder event'],
+      // The gateway takes any type: its own checks run over the whole batch before Footfall's
+      // six-type rule, so a later message without ids is what it would name.
+      [[{ type: 'track', anonymousId: 'a' }, { type: 'nope', anonymousId: 'b' }, { type: 'track' }], 'request neither has anonymousId nor userId'],
+      [[{ type: 'track', anonymousId: 'a' }, { type: 'nope', anonymousId: 'b' }], 'event is not a valid rudder event'],
+      // Types the gateway takes without ids (extract, rETL's record): refused for their type alone.
+      [[{ type: 'extract' }], 'event is not a valid rudder event'],
+      [[{ type: 'record', properties: {} }], 'event is not a valid rudder event'],
     ];
     for (const [batch, message] of cases) {
       const res = await r.api('batch', { batch });
@@ -237,6 +243,12 @@ describe('the RudderStack HTTP API', () => {
       expect(res.status).toBe(401);
       expect(await res.text()).toBe('failed to read writekey from header\n');
     }
+  });
+
+  it('refuses a credential with a trailing comma, as Go does, while reading the first of two headers', async () => {
+    const r = rudderApp();
+    const res = await r.api('track', { anonymousId: 'comma' }, { authorization: `${r.auth()},` });
+    expect([res.status, await res.text()]).toEqual([401, 'failed to read writekey from header\n']);
   });
 
   it('reads the first of two Authorization headers, as Go does (Bun joins them)', async () => {

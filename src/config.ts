@@ -167,7 +167,7 @@ function convert(key: ConfigKey, text: string): { value: unknown } | { error: st
       // A number alone is no duration (as for Go's time.ParseDuration, which Prisme's variables
       // were read with): "3" meant as seconds must not run as 3 ms. Only 0 needs no unit.
       if (/^\d+$/.test(t) && Number(t) !== 0) return { error: `expected a duration with its unit, such as ${t}ms or ${t}s, got ${quoted(text)}` };
-      const ms = parseDuration(t) ?? (/^0+$/.test(t) ? 0 : null);
+      const ms = parseDuration(t);
       return ms === null ? { error: `expected a duration such as 250ms, 3s, 1m or 1m30s, got ${quoted(text)}` } : { value: ms };
     }
     case 'list': {

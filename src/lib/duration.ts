@@ -7,13 +7,16 @@ const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/y;
 
 /**
  * Milliseconds (rounded), or null when the text is not a duration. It reads what Go's
- * time.ParseDuration reads (Prisme's variables were read with it): numbers with units in a row,
- * each with an optional fraction (`1m30s`, `1.5h`, `2500us`), with an optional leading `+`; also
- * `d` for days. A number without its unit, a negative duration and an empty text are none.
+ * time.ParseDuration reads (Prisme's variables were read with it): an optional sign, then numbers
+ * with units in a row, each with an optional fraction (`1m30s`, `1.5h`, `2500us`, `-2s`), or `0`
+ * alone; also `d` for days, and white space around it. A number without its unit (`3`, `00`) and
+ * an empty text are none. A negative duration is read as one: the option's range refuses it.
  */
 export function parseDuration(text: string): number | null {
   let t = text.trim();
-  if (t.startsWith('+')) t = t.slice(1);
+  const sign = t.startsWith('-') ? -1 : 1;
+  if (t.startsWith('+') || t.startsWith('-')) t = t.slice(1);
+  if (t === '0') return 0;
   if (t === '') return null;
   let total = 0;
   for (let at = 0; at < t.length; at = PART.lastIndex) {
@@ -22,7 +25,7 @@ export function parseDuration(text: string): number | null {
     if (!m) return null;
     total += Number(m[1]) * UNITS[m[2]!]!;
   }
-  return Number.isFinite(total) ? Math.round(total) : null;
+  return Number.isFinite(total) ? sign * Math.round(total) || 0 : null;
 }
 
 export function formatDuration(ms: number): string {

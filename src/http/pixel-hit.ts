@@ -11,7 +11,7 @@ import type { ClientIpPolicy } from './client-ip.ts';
 import { isDocsTryOut } from './docs-try-out.ts';
 import { ApiError, ErrorBody, errorResponse } from './errors.ts';
 import { UMAMI_GIF } from './gifs.ts';
-import { UMAMI_PAGE_HEADERS, withUmamiPageHeaders } from './umami-api-headers.ts';
+import { repeatedSlashRedirect, UMAMI_PAGE_HEADERS, withUmamiPageHeaders } from './umami-api-headers.ts';
 import { absoluteUrl, endsWithSlash, headerTextOrBytes, pathOf, requestClientIp } from './request-values.ts';
 
 export interface PixelHitRouteDeps extends PixelHitDeps {
@@ -72,6 +72,12 @@ export function pixelHitRoutes(d: PixelHitRouteDeps) {
   /** Synchronous unless the write buffer makes the request wait (durable acks): a promise per hit costs ~1 µs. */
   function hit(request: Request, server: Server<unknown> | null, slug: string): Response | Promise<Response> {
     if (endsWithSlash(request.url)) return toCanonicalPath(request.url);
+    // Without a Host, Bun hands over only the path, and Elysia routes `//:99999/p/SLUG` here,
+    // reading `//:99999` as a host: Next.js sends such a path on (308), it records no hit.
+    if (request.url.charCodeAt(0) === 0x2f && request.url.charCodeAt(1) === 0x2f) {
+      const onward = repeatedSlashRedirect(request.url, true);
+      if (onward) return onward;
+    }
     const ip = requestClientIp(d.ipPolicy, server, request);
     if (d.limiter) {
       const r = d.limiter.take(limiterKey(ip));

@@ -40,13 +40,14 @@ export function withUmamiPageHeaders(response: Response): Response {
  * made one, before any route runs (its base server's normalizeRepeatedSlashes): Location and
  * `Refresh: 0;url=` name it, the body is its text, the query goes along as sent. A template that
  * writes `{{base}}/p/SLUG` with a base ending in `/` asks for `//p/SLUG`. Only paths that are
- * Umami's once cleaned (/p/…, /api/… but Prisme's /api/v1/…) are sent on; null for any other.
+ * Umami's once cleaned (/p/…, /api/… but Prisme's /api/v1/…) are sent on, or any when
+ * `anyPath` (a request an Umami route took); null for any other.
  */
-export function repeatedSlashRedirect(url: string): Response | null {
+export function repeatedSlashRedirect(url: string, anyPath = false): Response | null {
   const path = pathOf(url);
   if (!path.includes('//') || hasFragment(url)) return null;
   const clean = path.replace(/\/\/+/g, '/');
-  if (!clean.startsWith('/p/') && !isUmamiApiPath(clean)) return null;
+  if (!anyPath && !clean.startsWith('/p/') && !isUmamiApiPath(clean)) return null;
   const q = url.indexOf('?');
   const location = headerSafeUrl(q >= 0 && q < url.length - 1 ? `${clean}${url.slice(q)}` : clean);
   return new Response(new TextEncoder().encode(location), { status: 308, headers: { location, refresh: `0;url=${location}` } });

@@ -212,7 +212,7 @@ describe('GET /p/:slug', () => {
   });
 
   it('sends a path with repeated slashes on with a 308 to it cleaned, query kept, as Next.js does before any route: the hit comes with the next request', async () => {
-    const { request, stored, w } = await pixelApp();
+    const { app, request, stored, w } = await pixelApp();
     const cases = [
       ['//p/ownpixel1?utm_source=news&x=a//b', '/p/ownpixel1?utm_source=news&x=a//b'],
       ['/p//ownpixel1', '/p/ownpixel1'],
@@ -226,6 +226,11 @@ describe('GET /p/:slug', () => {
     expect(await stored(w.ownPixelId)).toEqual([]);
     expect((await request('/p/ownpixel1?utm_source=news&x=a//b', { headers: { 'user-agent': CHROME } })).status).toBe(200);
     expect((await stored(w.ownPixelId)).map((e) => e.utmSource)).toEqual(['news']);
+    // Without a Host Bun hands over the path alone, and `//:99999/p/SLUG` reaches the pixel route
+    // (its `//:99999` read as a host): sent on as well, not a hit.
+    const bare = await app.handle(Object.defineProperty(new Request('http://localhost/p/ownpixel1'), 'url', { value: '//:99999/p/ownpixel1?utm_source=x' }));
+    expect([bare.status, bare.headers.get('location')]).toEqual([308, '/:99999/p/ownpixel1?utm_source=x']);
+    expect((await stored(w.ownPixelId)).length).toBe(1);
     // Not Umami's once cleaned: the other families answer as they do.
     for (const path of ['//api/v1/events/pageviews', '//v1/track', '//favicon.ico']) expect([path, (await request(path)).status]).toEqual([path, 404]);
   });

@@ -322,8 +322,9 @@ export class PrismeSessionStore {
     }
     for (let i = list.length - 1; i >= 0; i--) if (now - list[i]!.lastSeen >= this.ttl) this.remove(list, i);
     if (list.length >= this.perDevice) {
-      // A new visit (not a copy: addCopy). Prisme refuses the 65th session and leaves the visit
-      // untracked; dropping the longest idle one instead keeps the tab the visitor is using now.
+      // A new visit (not a copy: addCopy). Prisme refuses the 65th session: the pageview is
+      // stored, but the visit keeps no session (its events get 400, each next page is a new
+      // session); dropping the longest idle one instead keeps the tab the visitor is using now.
       let idle = 0;
       for (let i = 1; i < list.length; i++) if (list[i]!.lastSeen < list[idle]!.lastSeen) idle = i;
       this.remove(list, idle);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { clientHintsFrom, createUserAgentParser, cutUserAgent, type ClientHints } from './user-agent.ts';
+import { clientHintsFrom, createUserAgentParser, cutUserAgent, osVersionWithHints, type ClientHints } from './user-agent.ts';
 import { flatText, heapKept } from '../../test/helpers/retained.ts';
 import { UAParser } from 'ua-parser-js';
 import { isBot } from 'ua-parser-js/bot-detection';
@@ -113,15 +113,36 @@ describe('createUserAgentParser', () => {
     expect(clientHintsFrom({ 'sec-ch-ua-platform': '"Windows"'.padEnd(2000, ' ') })?.['sec-ch-ua-platform']?.length).toBe(500);
   });
 
+  it("keeps the OS version a User-Agent gives when the hints name the platform but not its version, and reads Windows' platform versions as Microsoft defines them", () => {
+    const parser = createUserAgentParser({ capacity: 10 });
+    const WIN7 = 'Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/109.0.0.0 Safari/537.36';
+    const WIN81 = WIN7.replace('6.1', '6.3');
+    const WIN10 = WIN7.replace('6.1', '10.0').replace('109', '131');
+    const FB = 'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A.240805.005; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/127.0.6533.103 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/477.0.0.49.82;]';
+    const chrome = (platform: string, version?: string): ClientHints => ({
+      'sec-ch-ua': '"Not_A Brand";v="99", "Google Chrome";v="109", "Chromium";v="109"', 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': `"${platform}"`,
+      ...(version === undefined ? {} : { 'sec-ch-ua-platform-version': `"${version}"` }),
+    });
+    const os = (ua: string, hints?: ClientHints) => { const r = parser.parse(ua, hints); return `${r.os} ${r.osVersion}`; };
+    expect([os(WIN7), os(WIN7, chrome('Windows')), os(WIN81, chrome('Windows')), os(WIN81, chrome('Windows', '0.3.0')), os(WIN7, chrome('Windows', '0.1.0'))])
+      .toEqual(['Windows 7', 'Windows 7', 'Windows 8.1', 'Windows 8.1', 'Windows 7']);
+    expect([os(WIN10, chrome('Windows')), os(WIN10, chrome('Windows', '10.0.0')), os(WIN10, chrome('Windows', '15.0.0'))]).toEqual(['Windows 10', 'Windows 10', 'Windows 11']);
+    expect([os(FB), os(FB, chrome('Android')), os(FB, chrome('Android', '15.0.0'))]).toEqual(['Android 14', 'Android 14', 'Android 15.0.0']);
+    // A platform the UA does not name: its version is the hint's or none.
+    expect(osVersionWithHints({ name: 'Linux', version: '5' }, { name: 'Android' }, chrome('Android'))).toBeNull();
+  });
+
   it('parses every UA of the load corpus, bots and client-hint combinations as the full result of ua-parser does', () => {
     // The straightforward use of the library: a parser per call, the whole result, hints applied to it.
     const reference = (ua: string, hints?: ClientHints) => {
       const result = new UAParser(ua, Bots, hints ? { ...hints } : undefined).getResult();
       const bot = ua !== '' && (isBot(result) || /bot|spider|crawl|headless/i.test(result.browser.name ?? ''));
+      const uaOs = { name: result.os.name, version: result.os.version };
       const r = hints ? (result.withClientHints() as typeof result) : result;
       return {
         browser: r.browser.name ?? null, browserVersion: r.browser.version ?? null, os: r.os.name ?? null,
-        osVersion: r.os.version ?? null, device: r.device.type ?? 'desktop', isBot: bot || /bot|spider|crawl|headless/i.test(r.browser.name ?? ''),
+        // The one correction made to ua-parser's hints (osVersionWithHints, tested below).
+        osVersion: hints ? osVersionWithHints(uaOs, r.os, hints) : (r.os.version ?? null), device: r.device.type ?? 'desktop', isBot: bot || /bot|spider|crawl|headless/i.test(r.browser.name ?? ''),
       };
     };
     const hintSets: (ClientHints | undefined)[] = [

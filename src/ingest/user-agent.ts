@@ -89,16 +89,37 @@ function parseUserAgentUncached(ua: string, hints?: ClientHints): ParsedUserAgen
   // headers synchronously (ua-parser only returns a Promise inside a Chromium browser); it
   // updates the item it is called on and returns it.
   const b = hints ? (browser.withClientHints() as IBrowser) : browser;
-  const os = hints ? (p.getOS().withClientHints() as IOS) : p.getOS();
+  const uaOs = p.getOS();
+  const os = hints ? (p.getOS().withClientHints() as IOS) : uaOs;
   const device = hints ? (p.getDevice().withClientHints() as IDevice) : p.getDevice();
   return {
     browser: b.name ?? null,
     browserVersion: b.version ?? null,
     os: os.name ?? null,
-    osVersion: os.version ?? null,
+    osVersion: hints ? osVersionWithHints(uaOs, os, hints) : (os.version ?? null),
     device: device.type ?? 'desktop',
     isBot: bot || BOT_NAME_RE.test(b.name ?? ''),
   };
+}
+
+/**
+ * The OS version once the client hints are applied. ua-parser takes the version from
+ * `Sec-CH-UA-Platform-Version` whenever `Sec-CH-UA-Platform` is there, so a request that sends
+ * the platform but not its version (Chrome's default hints: the version is sent only when asked
+ * for) lost the version its User-Agent gave (Android 14 in an in-app browser became none), and
+ * for Windows any version below 13 read as 10 (Windows 7 and 8.1, whose User-Agents say so,
+ * became 10). Hints only add here: without a platform version the UA's version stands, for the
+ * same OS; and Windows' own platform versions are read as Microsoft defines them: 0.1 is 7, 0.2 is
+ * 8, 0.3 is 8.1, 1 to 10 are 10, 13 and above 11.
+ */
+export function osVersionWithHints(uaOs: { name?: string; version?: string }, hinted: { name?: string; version?: string }, hints: ClientHints): string | null {
+  const given = hints['sec-ch-ua-platform-version']?.replace(/^\s*"?|"?\s*$/g, '') ?? '';
+  if (given === '') return (uaOs.name === hinted.name ? uaOs.version : hinted.version) ?? null;
+  if (hinted.name === 'Windows') {
+    const [major, minor] = given.split('.').map((n) => parseInt(n, 10));
+    if (major === 0) return ({ 1: '7', 2: '8', 3: '8.1' } as Record<number, string>)[minor!] ?? uaOs.version ?? null;
+  }
+  return hinted.version ?? null;
 }
 
 const plainParser = new UAParser(Bots);

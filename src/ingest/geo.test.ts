@@ -25,8 +25,10 @@ describe('openGeoReader with the embedded country database', () => {
     expect(geo.lookup('2001:4860:4860::8888').country).toBe('US');
   });
 
-  it('reads an IPv4-mapped IPv6 peer address as its IPv4 address', () => {
+  it('reads an IPv4-mapped IPv6 peer address as its IPv4 address, in its hex spelling too', () => {
     expect(geo.lookup('::ffff:8.8.8.8').country).toBe('US');
+    expect(geo.lookup('::ffff:808:808').country).toBe('US');
+    expect(geo.lookup('::ffff:5102:45a0').country).toBe('GB');
   });
 
   it('gives nulls for private, loopback and CGNAT addresses', () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Reader, validate } from 'maxmind';
 import { Lru } from '../lib/lru.ts';
-import { ipv4Number } from '../lib/ip.ts';
+import { ipv4Number, normaliseIp } from '../lib/ip.ts';
 // `type: 'file'` makes `bun build --compile` embed the database in the executable; at runtime
 // (compiled or not) the import is a path that Bun.file() can read. CC0, IPv4 + IPv6, ~7.5 MB.
 import embeddedCountryDb from '@ip-location-db/geo-whois-asn-country-mmdb/geo-whois-asn-country.mmdb' with { type: 'file' };
@@ -162,10 +162,12 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-/** `::ffff:8.8.8.8` (how a dual-stack socket reports IPv4 peers) → `8.8.8.8`; the trees key IPv4 apart. */
+/**
+ * `::ffff:8.8.8.8` (how a dual-stack socket reports IPv4 peers), or `::ffff:808:808` → `8.8.8.8`:
+ * the trees key IPv4 apart, and not every database aliases the mapped range.
+ */
 function unmapIpv4(ip: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m ? m[1]! : ip;
+  return normaliseIp(ip);
 }
 
 /**

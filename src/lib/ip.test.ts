@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { cidrContains, clientKey, ipBytes, parseCidr, truncateIp } from './ip.ts';
+import { cidrContains, clientKey, ipBytes, normaliseIp, parseCidr, truncateIp } from './ip.ts';
 
 describe('ip helpers', () => {
   it('matches IPv4 and IPv6 addresses against CIDRs', () => {
@@ -24,6 +24,14 @@ describe('ip helpers', () => {
     expect(truncateIp(' 8.8.8.8 ')).toBe('8.8.8.0');
     expect(truncateIp('08.8.8.8')).toBe('');
     expect(truncateIp('[::ffff:1.2.3.4]')).toBe('1.2.3.0');
+  });
+
+  it('reads an IPv4-mapped IPv6 address in its hex spellings as its IPv4 address, and leaves other IPv6 addresses as they are', () => {
+    for (const ip of ['::ffff:5102:45a0', '::FFFF:5102:45A0', '0:0:0:0:0:ffff:5102:45a0', '[::ffff:5102:45a0]', '::ffff:81.2.69.160']) {
+      expect([ip, normaliseIp(ip), truncateIp(ip), clientKey(normaliseIp(ip), 64)]).toEqual([ip, '81.2.69.160', '81.2.69.0', '81.2.69.160']);
+    }
+    // Not mapped: ffff elsewhere, or the IPv4-compatible ::a.b.c.d.
+    for (const ip of ['2001:db8::ffff:5102:45a0', 'ffff::1', '::5102:45a0', '::ffff:0:5102:45a0']) expect([ip, normaliseIp(ip)]).toEqual([ip, ip]);
   });
 
   it('keeps of a 6to4 address only the /40 that holds its IPv4 address\'s /24, since its /48 is that whole address', () => {

@@ -85,13 +85,22 @@ function ipv6Bytes(ip: string): Uint8Array | null {
   return out;
 }
 
-/** Strips IPv6 brackets and the IPv4-mapped prefix so "::ffff:1.2.3.4" and "1.2.3.4" compare equal. */
+/**
+ * Strips IPv6 brackets and writes an IPv4-mapped address as its IPv4, so "::ffff:1.2.3.4",
+ * "::ffff:102:304" and "1.2.3.4" compare (and count, and locate, and truncate) alike.
+ */
 export function normaliseIp(ip: string): string {
   let s = ip.trim();
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
-  if (s.toLowerCase().startsWith('::ffff:') && isIP(s.slice(7)) === 4) s = s.slice(7);
+  if (s.toLowerCase().startsWith('::ffff:') && isIP(s.slice(7)) === 4) return s.slice(7);
+  // The hex spellings (::ffff:102:304, 0:0:0:0:0:ffff:102:304): only an address that holds ffff can be one.
+  if (MAY_BE_MAPPED.test(s) && isIP(s) === 6) {
+    const b = ipv6Bytes(s)!;
+    if (b[10] === 0xff && b[11] === 0xff && b.subarray(0, 10).every((x) => x === 0)) return `${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
+  }
   return s;
 }
+const MAY_BE_MAPPED = /ffff:/i;
 
 export function isValidIp(ip: string): boolean {
   return isIP(ip) !== 0;

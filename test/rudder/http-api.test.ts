@@ -251,6 +251,14 @@ describe('the RudderStack HTTP API', () => {
     expect([res.status, await res.text()]).toEqual([401, 'failed to read writekey from header\n']);
   });
 
+  it('truncates an IPv4-mapped request_ip or client address in its hex spelling as the IPv4 address it is, and places it', async () => {
+    const r = rudderApp();
+    expect((await r.api('batch', { batch: [{ type: 'track', anonymousId: 'hex', request_ip: '::ffff:cb00:712b' }] })).status).toBe(200);
+    expect((await r.api('track', { anonymousId: 'peer' }, { 'x-forwarded-for': '::ffff:5102:45a0' })).status).toBe(200);
+    const [sent, peer] = await r.stored();
+    expect([sent!.payload?.request_ip, peer!.payload?.request_ip, peer!.country]).toEqual(['203.0.113.0', '81.2.69.0', 'GB']);
+  });
+
   it('reads the first of two Authorization headers, as Go does (Bun joins them)', async () => {
     const r = rudderApp();
     const send = (first: string, second: string) =>

@@ -153,7 +153,7 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
   const url = d.parseUrl(withinUrlLength(hit.url));
   // The URL is the request's own (given a host when it had none), so this only fails for a Host header no browser sends.
   if (!url) return 'invalid-input';
-  const ref = hit.referer ? d.parseUrl(withinUrlLength(hit.referer)) : null;
+  const ref = hit.referer ? umamiReferrer(d, withinUrlLength(hit.referer)) : null;
   const e = blankEvent(uuidv7(hit.nowMs), isoTime(hit.nowMs), 'pixel', 'pixel');
   e.pixelId = hit.pixelId;
   e.url = url.href;
@@ -178,6 +178,24 @@ export function pixelHitEvent(d: PixelEventDeps, hit: UmamiPixelHit): CanonicalE
  */
 function withinUrlLength(url: string): string {
   return url.length <= MAX_URL_LENGTH ? url : url.slice(0, MAX_URL_LENGTH).replace(/%[0-9a-fA-F]?$/, '');
+}
+
+/**
+ * The Referer as a URL. A host name beyond ASCII (`https://münchen.de/`, which browsers send as
+ * punycode but other clients may not) is no host to the URL reader Prisme's rules need; Umami
+ * reads the Referer with WHATWG's URL, which writes such a host as its punycode, and so it is
+ * read here, rather than the referrer dropped.
+ */
+function umamiReferrer(d: PixelEventDeps, referer: string): PageUrl | null {
+  const ref = d.parseUrl(referer);
+  if (ref || /^[\x00-\x7f]*$/.test(referer)) return ref;
+  let whatwg: URL;
+  try {
+    whatwg = new URL(referer);
+  } catch {
+    return null;
+  }
+  return whatwg.protocol === 'http:' || whatwg.protocol === 'https:' ? d.parseUrl(whatwg.href) : null;
 }
 
 /** Umami's referrer domain: the host name without port or a leading `www.`; none for localhost. */

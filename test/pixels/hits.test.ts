@@ -198,6 +198,18 @@ describe('GET /p/:slug', () => {
     expect((await stored(w.ownPixelId)).map((e) => e.referrer)).toEqual(['https://exemple.fr/café', 'https://exemple.fr/café']);
   });
 
+  it('stores a Referer whose host name is beyond ASCII with that host as its punycode, as WHATWG URL (Umami) reads it', async () => {
+    const { request, stored, w } = await pixelApp();
+    const utf8 = (s: string) => String.fromCharCode(...new TextEncoder().encode(s));
+    for (const referer of [utf8('https://www.münchen.de/straße?q=1'), 'https://xn--mnchen-3ya.de/']) {
+      expect((await request('/p/ownpixel1', { headers: { referer, 'user-agent': CHROME, 'x-forwarded-for': '203.0.113.9' } })).status).toBe(200);
+    }
+    expect((await stored(w.ownPixelId)).map((e) => [e.referrer, e.referrerDomain])).toEqual([
+      ['https://www.xn--mnchen-3ya.de/stra%C3%9Fe?q=1', 'xn--mnchen-3ya.de'],
+      ['https://xn--mnchen-3ya.de/', 'xn--mnchen-3ya.de'],
+    ]);
+  });
+
   it("sends Umami's own headers (its Content-Security-Policy, DNS prefetching on) with every answer under /p/ and /api/, not Prisme's", async () => {
     const { hit, request, send } = await pixelApp();
     const CSP = "default-src 'self'; img-src 'self' https: data:; script-src 'self' 'unsafe-eval' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; connect-src 'self' https:; frame-ancestors 'self' ;";

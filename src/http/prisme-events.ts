@@ -277,7 +277,7 @@ export function prismeRoutes(d: PrismeRouteDeps) {
   /** A body not read: 413 over 4 MiB; 503 while too many bodies are being read; 400 for one its client abandoned. */
   function unreadBody(why: BodyRefusal, headers: Headers): Response {
     if (why === 'busy') {
-      d.drops.add('buffer-full');
+      d.drops.add('bodies-busy');
       headers.set('retry-after', '1');
       return prismeAnswer(503, headers, 'too many bodies being read');
     }

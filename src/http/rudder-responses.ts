@@ -63,7 +63,7 @@ const REFUSALS = {
   'no-write-key-query': { status: 401, message: 'failed to read writekey from query params', drop: 'unknown-write-key' },
   'invalid-write-key': { status: 401, message: 'invalid write key', drop: 'unknown-write-key' },
   'too-large': { status: 413, message: 'request size exceeds max limit', drop: null },
-  busy: { status: 503, message: 'service unavailable: too many bodies being read', drop: 'buffer-full', retry: true },
+  busy: { status: 503, message: 'service unavailable: too many bodies being read', drop: 'bodies-busy', retry: true },
   'invalid-json': { status: 400, message: 'invalid json', drop: 'invalid-input' },
   'empty-batch': { status: 400, message: 'empty batch payload', drop: 'invalid-input' },
   'not-rudder-event': { status: 400, message: 'event is not a valid rudder event', drop: 'invalid-input' },

@@ -11,6 +11,8 @@ export const DROP_REASONS = [
   'empty-event',
   'unknown-pixel',
   'buffer-full',
+  /** Too many request bodies being read at once (the body pool's cap), not the write buffer. */
+  'bodies-busy',
   'duplicate-pageview',
   'prefetch',
   'docs-try-out',

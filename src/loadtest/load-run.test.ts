@@ -50,6 +50,38 @@ describe('the load run', () => {
     }
   });
 
+  it("passes the check when events answered 503 past the durable-ack deadline are stored later, as the target's lateAcks say (at-least-once), and only then", async () => {
+    const run = async (lateAcks: number) => {
+      let served = 0;
+      let metricsAsked = 0;
+      const server = Bun.serve({
+        hostname: '127.0.0.1', port: 0,
+        fetch: (req) => {
+          const path = new URL(req.url).pathname;
+          if (path === '/api/metrics') return Response.json({ drops: {}, buffer: { waiting: 0, lateAcks: metricsAsked++ === 0 ? 0 : lateAcks } });
+          if (path.endsWith('/export')) return new Response(path.startsWith('/api/websites/') ? '{}\n'.repeat(served) : '');
+          // Every fifth pageview is answered 503 (its durable ack late), and stored all the same.
+          return ++served % 5 === 0 ? new Response('late', { status: 503, headers: { 'retry-after': '1' } }) : new Response('');
+        },
+      });
+      try {
+        const url = `http://127.0.0.1:${server.port}`;
+        return await runLoad(
+          { ...LOAD_DEFAULTS, target: url, durationMs: 200, connections: 2, ackCheck: true, progress: false, seed: 1, password: '', mix: { pageview: 1, custom: 0, rudder: 0, pixel: 0 } },
+          { host: `127.0.0.1:${server.port}`, domain: 'x.example', writeKey: 'k', slug: 's', token: 't', websiteId: 'w', pixelId: 'p' },
+        );
+      } finally {
+        server.stop(true);
+      }
+    };
+    const late = await run(1_000_000);
+    const refused = late.statuses.pageview?.['503'] ?? 0;
+    expect(refused).toBeGreaterThan(0);
+    expect(late.ackCheck).toMatchObject({ ok: true, done: true, late: refused, stored: late.acknowledged.pageview + refused });
+    // The same 503s without lateAcks are refusals whose events should not be there: a mismatch.
+    expect((await run(0)).ackCheck).toMatchObject({ ok: false, done: true, late: 0 });
+  }, 30_000);
+
   it('waits as told and tries an export again when every export slot of the target is taken (503), instead of failing the check', async () => {
     let served = 0;
     let busy = 2;

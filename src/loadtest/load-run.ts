@@ -100,6 +100,12 @@ export interface LoadReport {
     websiteStored: number; pixelStored: number;
     /** Requests without an answer, whose events may or may not be stored: ok allows stored up to expected + this. */
     unanswered: number;
+    /**
+     * Requests answered 503 because their durable ack was not given in time (the target's
+     * lateAcks, at most the run's 503s), whose events the target still writes (at-least-once):
+     * ok allows stored up to expected + unanswered + this.
+     */
+    late: number;
     ok: boolean;
     /** False when the read-back was not made: Ctrl-C stopped it (ok is false then too). */
     done: boolean;
@@ -145,6 +151,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   const acknowledged = { pageview: ok('pageview'), custom: ok('custom'), rudder: ok('rudder'), pixel: ok('pixel') };
   const ackTotal = Object.values(acknowledged).reduce((a, b) => a + b, 0);
   let answeredNotStored: LoadReport['answeredNotStored'];
+  let lateRefused = 0;
   let countersAfter = "the server's drop counters could not be read after the load";
   if (counters) {
     // A 503 is counted buffer-full too, and is no acknowledgement; a GIF endpoint answers 200
@@ -165,6 +172,7 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
         bufferFull: Math.min(acknowledged.rudder + acknowledged.pixel, Math.max(0, delta('buffer-full') - refused)),
         reloads: Math.min(acknowledged.pageview, Math.max(0, delta('duplicate-pageview'))),
       };
+      lateRefused = Math.min(refused, Math.max(0, after.lateAcks - counters.lateAcks));
     }
   }
   const notStored = answeredNotStored ? answeredNotStored.bufferFull + answeredNotStored.reloads : 0;
@@ -194,21 +202,21 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   if (o.ackCheck) {
     const lost = answeredNotStored?.bufferFull ?? 0;
     const reloads = answeredNotStored?.reloads ?? 0;
-    const check = { stored: 0, acknowledged: ackTotal, reloads, lost, websiteStored: 0, pixelStored: 0, unanswered: r.unanswered, ok: false, done: false };
+    const check = { stored: 0, acknowledged: ackTotal, reloads, lost, websiteStored: 0, pixelStored: 0, unanswered: r.unanswered, late: lateRefused, ok: false, done: false };
     const stop = o.stopReadBack ?? (() => false);
     try {
       if (!answeredNotStored) throw new Error(countersAfter);
       const expected = ackTotal - lost - reloads;
       // A request that got no answer may have been stored all the same (or not).
-      const back = await readBack(o.target, setup as SetupResult, expected, r.unanswered, stop, o.onReadBack);
+      const back = await readBack(o.target, setup as SetupResult, expected, r.unanswered + lateRefused, stop, o.onReadBack);
       check.done = true;
       check.websiteStored = back.websiteStored;
       check.pixelStored = back.pixelStored;
       check.stored = back.websiteStored + back.pixelStored;
       // With nothing answered-but-dropped or unanswered, the pixel's events must match its own 200s too.
-      const exact = lost === 0 && reloads === 0 && r.unanswered === 0;
+      const exact = lost === 0 && reloads === 0 && r.unanswered === 0 && lateRefused === 0;
       // A GIF hit dropped for a full buffer is an event lost, however well the rest matches.
-      check.ok = lost === 0 && check.stored >= expected && check.stored <= expected + r.unanswered && (!exact || back.pixelStored === acknowledged.pixel);
+      check.ok = lost === 0 && check.stored >= expected && check.stored <= expected + r.unanswered + lateRefused && (!exact || back.pixelStored === acknowledged.pixel);
       report.ackCheck = check;
     } catch (e) {
       report.ackCheck = { ...check, error: (e as Error).message };

@@ -25,7 +25,8 @@ export function summary(r: LoadReport): string {
       const reloads = a.reloads ? `, less ${a.reloads} Prisme reloads (answered 200 and stored as nothing, as Prisme does)` : '';
       const lost = a.lost ? `, less ${a.lost} pixel hits LOST (answered with the GIF, dropped: the target's write buffer was full)` : '';
       const maybe = a.unanswered ? `, give or take ${a.unanswered} requests that got no answer (stored or not)` : '';
-      lines.push(`ack-check   stored ${a.stored} (website ${a.websiteStored}, pixel ${a.pixelStored}) vs acknowledged ${a.acknowledged}${reloads}${lost}${maybe}: ${a.ok ? 'OK' : a.lost ? 'LOST EVENTS' : 'MISMATCH'}`);
+      const late = a.late ? `, plus up to ${a.late} answered 503 after the durable-ack deadline and written later (at-least-once)` : '';
+      lines.push(`ack-check   stored ${a.stored} (website ${a.websiteStored}, pixel ${a.pixelStored}) vs acknowledged ${a.acknowledged}${reloads}${lost}${maybe}${late}: ${a.ok ? 'OK' : a.lost ? 'LOST EVENTS' : 'MISMATCH'}`);
     }
   } else if (r.answeredNotStored?.bufferFull) {
     lines.push(`dropped     ${r.answeredNotStored.bufferFull} pixel hits answered with the GIF but not stored: the target's write buffer was full`);

@@ -74,15 +74,17 @@ export interface ServerCounters {
   drops: Record<string, number>;
   /** Events in the target's write buffer, not yet stored. */
   waiting: number;
+  /** Durable acks not given in time (answered 503, the events written later); 0 from a server that does not say. */
+  lateAcks: number;
 }
 
 /** The server's counters (drops by reason, its write buffer), or why they cannot be read (admins only). */
 export async function serverCounters(target: string, token: string, signal?: AbortSignal): Promise<ServerCounters | string> {
   const res = await api(target, '/api/metrics', { token, signal });
   if (res.status !== 200) return `/api/metrics answered ${res.status}`;
-  const m = (await res.json().catch(() => null)) as { drops?: Record<string, number>; buffer?: { waiting?: number } } | null;
+  const m = (await res.json().catch(() => null)) as { drops?: Record<string, number>; buffer?: { waiting?: number; lateAcks?: number } } | null;
   if (!m?.drops || typeof m.buffer?.waiting !== 'number') return '/api/metrics did not answer as Footfall does';
-  return { drops: m.drops, waiting: m.buffer.waiting };
+  return { drops: m.drops, waiting: m.buffer.waiting, lateAcks: typeof m.buffer.lateAcks === 'number' ? m.buffer.lateAcks : 0 };
 }
 
 /** The server's counters, or an error saying why not (`explain` words it for the caller). */

@@ -82,6 +82,38 @@ describe('the load run', () => {
     expect((await run(0)).ackCheck).toMatchObject({ ok: false, done: true, late: 0 });
   }, 30_000);
 
+  it('does not take 503s for late durable acks or busy body pools as buffer-full refusals: a GIF hit dropped beside them is still counted lost', async () => {
+    let metricsAsked = 0;
+    let refused = 0;
+    const server = Bun.serve({
+      hostname: '127.0.0.1', port: 0,
+      fetch: (req) => {
+        const path = new URL(req.url).pathname;
+        // After the load: 5 GIF hits dropped for a full buffer, and each 503 was a late ack or a busy pool, none a full buffer.
+        if (path === '/api/metrics') {
+          const after = metricsAsked++ > 0;
+          return Response.json({ drops: after ? { 'buffer-full': 5, 'bodies-busy': Math.floor(refused / 2) } : {}, buffer: { waiting: 0, lateAcks: after ? Math.ceil(refused / 2) : 0 } });
+        }
+        // Prisme pageviews (POST) are answered 503; pixel hits their 200.
+        if (req.method !== 'POST') return new Response('');
+        refused++;
+        return new Response('late', { status: 503, headers: { 'retry-after': '1' } });
+      },
+    });
+    try {
+      const url = `http://127.0.0.1:${server.port}`;
+      const r = await runLoad(
+        { ...LOAD_DEFAULTS, target: url, durationMs: 300, connections: 2, progress: false, seed: 1, password: '', mix: { pageview: 1, custom: 0, rudder: 0, pixel: 1 } },
+        { host: `127.0.0.1:${server.port}`, domain: 'x.example', writeKey: 'k', slug: 's', token: 't', websiteId: 'w', pixelId: 'p' },
+      );
+      expect(refused).toBeGreaterThan(5);
+      expect(r.acknowledged.pixel).toBeGreaterThan(5);
+      expect(r.answeredNotStored!.bufferFull).toBe(5);
+    } finally {
+      server.stop(true);
+    }
+  });
+
   it('waits as told and tries an export again when every export slot of the target is taken (503), instead of failing the check', async () => {
     let served = 0;
     let busy = 2;

@@ -154,10 +154,11 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
   let lateRefused = 0;
   let countersAfter = "the server's drop counters could not be read after the load";
   if (counters) {
-    // A 503 is counted buffer-full too, and is no acknowledgement; a GIF endpoint answers 200
-    // with the buffer full. (Every request of the mix carries one event, so one 503 is one
-    // buffer-full.) The counters are the server's: other traffic meanwhile would be counted too
-    // (the README says to avoid it).
+    // A 503 for a full buffer is counted buffer-full too, and is no acknowledgement; a GIF
+    // endpoint answers 200 with the buffer full. (Every request of the mix carries one event, so
+    // one such 503 is one buffer-full.) The other 503s are not: a durable ack given too late (the
+    // target's lateAcks) and too many bodies being read (bodies-busy). The counters are the
+    // server's: other traffic meanwhile would be counted too (the README says to avoid it).
     // The target may have gone away during the load: then there is nothing to subtract, and
     // --ack-check says why it could not be made.
     const after = await serverCounters(o.target, token!).catch((e: Error) => e.message);
@@ -168,11 +169,12 @@ export async function runLoad(o: LoadOptions, target?: MixTarget & Partial<Setup
       // The counters are the whole server's: what another client's refused batch or reload adds
       // is no hit of this run. At most the run's own GIF hits can have been dropped, and its own
       // pageviews taken for reloads.
+      lateRefused = Math.min(refused, Math.max(0, after.lateAcks - counters.lateAcks));
+      const refusedFull = Math.max(0, refused - lateRefused - Math.max(0, delta('bodies-busy')));
       answeredNotStored = {
-        bufferFull: Math.min(acknowledged.rudder + acknowledged.pixel, Math.max(0, delta('buffer-full') - refused)),
+        bufferFull: Math.min(acknowledged.rudder + acknowledged.pixel, Math.max(0, delta('buffer-full') - refusedFull)),
         reloads: Math.min(acknowledged.pageview, Math.max(0, delta('duplicate-pageview'))),
       };
-      lateRefused = Math.min(refused, Math.max(0, after.lateAcks - counters.lateAcks));
     }
   }
   const notStored = answeredNotStored ? answeredNotStored.bufferFull + answeredNotStored.reloads : 0;

@@ -75,6 +75,23 @@ export function PagedOf<S extends TSchema>(item: S) {
 }
 
 /**
+ * A list route's answer: `{data, count, page, pageSize}` (+ `search` when given) of the page
+ * `list` finds for the query, each record mapped. The query's `search` is read as Umami reads it
+ * (umamiSearch); `list` gets the store's PageQuery and the query itself (for a route's own fields).
+ */
+export function pagedList<Q extends PagingFields, R, J>(
+  request: Request,
+  raw: Q,
+  list: (page: PageQuery, q: Q) => { data: R[]; count: number },
+  map: (r: R) => J,
+) {
+  const q = umamiSearch(request, raw);
+  return paged(list(pageQuery(q), q), q, map);
+}
+
+type PagingFields = { page?: number; pageSize?: number; search?: string };
+
+/**
  * The list query with its `search` as Umami reads it (Object.fromEntries(url.searchParams)):
  * WHATWG's decoding, where a bad escape stays as it is and the rest of the value is still decoded
  * (bytes that are no UTF-8 become U+FFFD), the last of a repeated one. Elysia's parser kept a
@@ -82,7 +99,7 @@ export function PagedOf<S extends TSchema>(item: S) {
  * in a transform hook: a hook that touches the query makes Elysia parse the query of every
  * route, ingestion's too.)
  */
-export function umamiSearch<Q extends { search?: string }>(request: Request, q: Q): Q {
+function umamiSearch<Q extends { search?: string }>(request: Request, q: Q): Q {
   if (q.search === undefined) return q;
   // The query's own text: a URL Bun hands over without a Host (HTTP/1.0), `//:99999/api/…`,
   // is no URL to parse whole (a 500 before the caller was even checked).
@@ -91,11 +108,11 @@ export function umamiSearch<Q extends { search?: string }>(request: Request, q: 
 }
 
 /** Query (defaults possibly unfilled) → the store's PageQuery; an empty search means no filter, as Umami. */
-export function pageQuery(q: { page?: number; pageSize?: number; search?: string }): PageQuery {
+function pageQuery(q: PagingFields): PageQuery {
   return { page: q.page ?? 1, pageSize: q.pageSize ?? 20, ...(q.search ? { search: q.search } : {}) };
 }
 
-export function paged<R, J>(page: { data: R[]; count: number }, q: { page?: number; pageSize?: number; search?: string }, map: (r: R) => J) {
+function paged<R, J>(page: { data: R[]; count: number }, q: PagingFields, map: (r: R) => J) {
   return {
     data: page.data.map(map),
     count: page.count,

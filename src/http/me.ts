@@ -5,7 +5,7 @@ import { changeOwnPassword } from '../accounts/users.ts';
 import { listWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { PagedOf, paged, pageQuery, umamiSearch, PagingQuery, Password, Team, teamJson, User, userJson, Website, websiteJson } from './management-schemas.ts';
+import { PagedOf, PagingQuery, Password, Team, teamJson, User, userJson, Website, websiteJson, pagedList } from './management-schemas.ts';
 
 /** GET /api/me's answer, as Umami's (3.4+) contract has it. */
 const Me = t.Object({
@@ -33,20 +33,16 @@ export function meRoutes(ctx: ManagementContext) {
     })
     .get(
       '/api/me/websites',
-      ({ headers, query: raw, request }) => {
-        const query = umamiSearch(request, raw);
-        return paged(listWebsites(ctx, requirePrincipal(ctx, headers.authorization), pageQuery(query), query.includeTeams ?? true), query, websiteJson);
-      },
+      ({ headers, query, request }) => pagedList(request, query, (page, q) => listWebsites(ctx, requirePrincipal(ctx, headers.authorization), page, q.includeTeams ?? true), websiteJson),
       {
         query: t.Composite([PagingQuery, t.Object({ includeTeams: t.Optional(t.Boolean({ default: true, description: 'Also websites of the teams the caller is in' })) })]),
         detail: { summary: "The caller's websites (own, and their teams')", tags: ['Websites'], security: BEARER },
         response: { 200: PagedOf(Website), ...errorResponses(400, 401) },
       },
     )
-    .get('/api/me/teams', ({ headers, query: raw, request }) => {
-      const query = umamiSearch(request, raw);
+    .get('/api/me/teams', ({ headers, query, request }) => {
       const p = requirePrincipal(ctx, headers.authorization);
-      return paged(listTeams(ctx, p, pageQuery(query)), query, (team) => teamJson(team, seesAccessCode(ctx, p, team.id)));
+      return pagedList(request, query, (page) => listTeams(ctx, p, page), (team) => teamJson(team, seesAccessCode(ctx, p, team.id)));
     }, {
       query: PagingQuery,
       detail: { summary: 'The teams the caller is a member of', tags: ['Teams'], security: BEARER },

@@ -4,7 +4,7 @@ import { createPixel, deletePixel, listPixels, listTeamPixels, updatePixel, view
 import { errorResponses } from './errors.ts';
 import { checkExportQuery, exportAnswer, ExportQuery, exportResponsesDoc } from './export-stream.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { Ok, PagedOf, paged, pageQuery, umamiSearch, PagingQuery, Pixel, pixelJson, UuidBody, UuidParam } from './management-schemas.ts';
+import { Ok, PagedOf, PagingQuery, Pixel, pixelJson, UuidBody, UuidParam, pagedList } from './management-schemas.ts';
 
 const PixelParams = UuidParam('pixelId');
 const Name = t.String({ maxLength: 100, examples: ['Umami Pixel'] });
@@ -14,10 +14,7 @@ const Slug = t.String({ minLength: 8, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$
 export function pixelRoutes(ctx: ManagementContext) {
   const me = (h: string | undefined) => requirePrincipal(ctx, h);
   return new Elysia()
-    .get('/api/pixels', ({ headers, query: raw, request }) => {
-      const query = umamiSearch(request, raw);
-      return paged(listPixels(ctx, me(headers.authorization), pageQuery(query)), query, pixelJson);
-    }, {
+    .get('/api/pixels', ({ headers, query, request }) => pagedList(request, query, (page) => listPixels(ctx, me(headers.authorization), page), pixelJson), {
       query: PagingQuery,
       detail: { summary: "The caller's own pixels (team pixels: GET /api/teams/{teamId}/pixels)", tags: ['Pixels'], security: BEARER },
       response: { 200: PagedOf(Pixel), ...errorResponses(400, 401) },
@@ -77,10 +74,7 @@ export function pixelRoutes(ctx: ManagementContext) {
     )
     .get(
       '/api/teams/:teamId/pixels',
-      ({ headers, params, query: raw, request }) => {
-        const query = umamiSearch(request, raw);
-        return paged(listTeamPixels(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, pixelJson);
-      },
+      ({ headers, params, query, request }) => pagedList(request, query, (page) => listTeamPixels(ctx, me(headers.authorization), params.teamId, page), pixelJson),
       {
         params: UuidParam('teamId'),
         query: PagingQuery,

@@ -7,9 +7,7 @@ import { listTeamWebsites } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
 import { staticRouteOtherMethod } from './umami-api-headers.ts';
 import { BEARER, requestIp, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import {
-  AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, paged, pageQuery, umamiSearch, PagingQuery, Team, teamJson, TeamUser, teamUserJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson,
-} from './management-schemas.ts';
+import { AssignableTeamRoleSchema, Member, memberJson, Ok, PagedOf, PagingQuery, Team, teamJson, TeamUser, teamUserJson, TeamWithMembers, UuidIn, UuidParam, Website, websiteJson, pagedList } from './management-schemas.ts';
 
 const TeamParams = UuidParam('teamId');
 const MemberParams = t.Object({ teamId: UuidIn(), userId: UuidIn() });
@@ -19,10 +17,9 @@ const AccessCode = t.String({ minLength: 1, maxLength: 50, examples: ['team_3fR9
 export function teamRoutes(ctx: ManagementContext) {
   const me = (h: string | undefined) => requirePrincipal(ctx, h);
   return new Elysia()
-    .get('/api/teams', ({ headers, query: raw, request }) => {
-      const query = umamiSearch(request, raw);
+    .get('/api/teams', ({ headers, query, request }) => {
       const p = me(headers.authorization);
-      return paged(listTeams(ctx, p, pageQuery(query), query.all ?? false), query, (team) => teamJson(team, seesAccessCode(ctx, p, team.id)));
+      return pagedList(request, query, (page, q) => listTeams(ctx, p, page, q.all ?? false), (team) => teamJson(team, seesAccessCode(ctx, p, team.id)));
     }, {
       query: t.Composite([PagingQuery, t.Object({ all: t.Optional(t.Boolean({ description: 'Every team (admin only)' })) })]),
       detail: { summary: "The caller's teams (admins: every team with all=true)", tags: ['Teams'], security: BEARER },
@@ -90,10 +87,7 @@ export function teamRoutes(ctx: ManagementContext) {
         response: { 200: Ok, ...errorResponses(400, 401, 404) },
       },
     )
-    .get('/api/teams/:teamId/users', ({ headers, params, query: raw, request }) => {
-      const query = umamiSearch(request, raw);
-      return paged(listMembers(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, memberJson);
-    }, {
+    .get('/api/teams/:teamId/users', ({ headers, params, query, request }) => pagedList(request, query, (page) => listMembers(ctx, me(headers.authorization), params.teamId, page), memberJson), {
       params: TeamParams,
       query: PagingQuery,
       detail: { summary: "A team's members (members and admins; for an admin, a team that is gone lists what it left)", tags: ['Teams'], security: BEARER },
@@ -141,10 +135,7 @@ export function teamRoutes(ctx: ManagementContext) {
     )
     .get(
       '/api/teams/:teamId/websites',
-      ({ headers, params, query: raw, request }) => {
-        const query = umamiSearch(request, raw);
-        return paged(listTeamWebsites(ctx, me(headers.authorization), params.teamId, pageQuery(query)), query, websiteJson);
-      },
+      ({ headers, params, query, request }) => pagedList(request, query, (page) => listTeamWebsites(ctx, me(headers.authorization), params.teamId, page), websiteJson),
       {
         params: TeamParams,
         query: PagingQuery,

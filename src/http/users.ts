@@ -3,14 +3,11 @@ import { Elysia, t } from 'elysia';
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../accounts/users.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requireSessionPrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { Ok, PagedOf, paged, pageQuery, umamiSearch, PagingQuery, Password, User, userJson, Username, UserRoleSchema, UuidBody, UuidParam } from './management-schemas.ts';
+import { Ok, PagedOf, PagingQuery, Password, User, userJson, Username, UserRoleSchema, UuidBody, UuidParam, pagedList } from './management-schemas.ts';
 
 export function userRoutes(ctx: ManagementContext) {
   return new Elysia()
-    .get('/api/users', ({ headers, query: raw, request }) => {
-      const query = umamiSearch(request, raw);
-      return paged(listUsers(ctx, requireSessionPrincipal(ctx, headers.authorization, 'manage users'), pageQuery(query)), query, userJson);
-    }, {
+    .get('/api/users', ({ headers, query, request }) => pagedList(request, query, (page) => listUsers(ctx, requireSessionPrincipal(ctx, headers.authorization, 'manage users'), page), userJson), {
       query: PagingQuery,
       detail: { summary: 'List users (admin)', tags: ['Users'], security: BEARER },
       response: { 200: PagedOf(User), ...errorResponses(400, 401) },

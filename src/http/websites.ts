@@ -3,7 +3,7 @@ import { Elysia, t } from 'elysia';
 import { createWebsite, deleteWebsite, listWebsites, rotateWriteKey, updateWebsite, viewableWebsite } from '../accounts/websites.ts';
 import { errorResponses } from './errors.ts';
 import { BEARER, requirePrincipal, umamiJsonBody, type ManagementContext } from './management-context.ts';
-import { Ok, PagedOf, paged, pageQuery, umamiSearch, PagingQuery, ShareId, UuidBody, UuidParam, Website, websiteJson } from './management-schemas.ts';
+import { Ok, PagedOf, PagingQuery, ShareId, UuidBody, UuidParam, Website, websiteJson, pagedList } from './management-schemas.ts';
 
 const WebsiteParams = UuidParam('websiteId');
 const Name = t.String({ minLength: 1, maxLength: 100, examples: ['Blog'] });
@@ -12,10 +12,7 @@ const Domain = t.String({ maxLength: 500, description: 'Also registers its origi
 export function websiteRoutes(ctx: ManagementContext) {
   const me = (h: string | undefined) => requirePrincipal(ctx, h);
   return new Elysia()
-    .get('/api/websites', ({ headers, query: raw, request }) => {
-      const query = umamiSearch(request, raw);
-      return paged(listWebsites(ctx, me(headers.authorization), pageQuery(query)), query, websiteJson);
-    }, {
+    .get('/api/websites', ({ headers, query, request }) => pagedList(request, query, (page) => listWebsites(ctx, me(headers.authorization), page), websiteJson), {
       query: PagingQuery,
       detail: { summary: "The caller's websites and their teams' websites", tags: ['Websites'], security: BEARER },
       response: { 200: PagedOf(Website), ...errorResponses(400, 401) },
